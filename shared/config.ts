@@ -1,0 +1,185 @@
+import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+import { FAIL_ON_VALUES, SEVERITIES, severityRank, type FailOn, type Severity } from './severity.js';
+
+const glob = z.string().min(1).max(500);
+
+/** A team rule: sent to the model only with the files its globs (and optional content regex) match. */
+export const RuleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
+    title: z.string().min(1).max(200),
+    description: z.string().min(1).max(4_000),
+    severity: z.enum(SEVERITIES),
+    files: z.array(glob).min(1).max(50),
+    pattern: z
+      .string()
+      .max(500)
+      .refine(isValidRegex, 'must be a valid regular expression')
+      .optional(),
+  })
+  .strict();
+export type Rule = z.infer<typeof RuleSchema>;
+
+/** Extra guidance for the files under some paths. */
+export const InstructionSchema = z
+  .object({ paths: z.array(glob).min(1).max(50), text: z.string().min(1).max(4_000) })
+  .strict();
+
+/**
+ * `.diffray.yml` (and the account's hosted config, same shape). Keys use the action's input spelling.
+ * Every key is optional; unknown keys are errors.
+ */
+export const DiffrayConfigSchema = z
+  .object({
+    model: z.string().min(1).max(100).optional(),
+    'fail-on': z.enum(FAIL_ON_VALUES).optional(),
+    'max-comments': z.number().int().min(0).max(100).optional(),
+    'min-severity': z.enum(SEVERITIES).optional(),
+    'review-drafts': z.boolean().optional(),
+    exclude: z.array(glob).max(200).optional(),
+    strictness: z.enum(['relaxed', 'balanced', 'strict']).optional(),
+    language: z.string().min(2).max(35).optional(),
+    guidelines: z.boolean().optional(),
+    instructions: z.array(InstructionSchema).max(50).optional(),
+    rules: z.array(RuleSchema).max(100).optional(),
+    validation: z
+      .object({ enabled: z.boolean().optional(), 'min-severity': z.enum(SEVERITIES).optional() })
+      .strict()
+      .optional(),
+    budget: z
+      .object({
+        'max-cost-usd': z.number().positive().max(1_000).optional(),
+        'max-input-tokens': z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type DiffrayConfig = z.infer<typeof DiffrayConfigSchema>;
+
+/** A config problem, located: `key` is a dotted path (`rules.0.severity`), `line` 1-based when known. */
+export interface ConfigIssue {
+  key: string;
+  line: number | undefined;
+  message: string;
+}
+
+export type ConfigParseResult = { ok: true; config: DiffrayConfig } | { ok: false; issues: ConfigIssue[] };
+
+function isValidRegex(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses and validates config YAML; every problem names its key and line. Empty text is an empty config. */
+export function parseConfigYaml(text: string): ConfigParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineAt = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
+
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      issues: doc.errors.map((e) => ({ key: '(yaml)', line: lineAt(e.pos[0]), message: e.message })),
+    };
+  }
+  const value: unknown = doc.toJS() ?? {};
+  const result = DiffrayConfigSchema.safeParse(value);
+  if (result.success) return { ok: true, config: result.data };
+
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => {
+      const path = issue.path.map(String);
+      // Unknown keys are reported on the parent object: point at the key itself.
+      const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const keyPath = unknown.length > 0 ? [...path, unknown[0]!] : path;
+      const node = findNode(doc.contents, keyPath, unknown.length > 0);
+      return {
+        key: keyPath.join('.') || '(root)',
+        line: lineAt(node?.range?.[0]),
+        message: unknown.length > 0 ? `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` : issue.message,
+      };
+    }),
+  };
+}
+
+/** Walks the YAML AST along `path`; with `wantKey` returns the key node of the last step. */
+function findNode(root: unknown, path: string[], wantKey: boolean): YamlNode | undefined {
+  let node: unknown = root;
+  for (const [i, step] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => String((p.key as { value?: unknown } | null)?.value) === step);
+      if (!pair) return node as YamlNode;
+      node = wantKey && i === path.length - 1 ? pair.key : pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(step)];
+      if (item === undefined) return node as YamlNode;
+      node = item;
+    } else {
+      return node as YamlNode | undefined;
+    }
+  }
+  return node as YamlNode | undefined;
+}
+
+/** Formats issues as one line each: `.diffray.yml:12: rules.0.severity: Invalid option ...`. */
+export function formatConfigIssues(file: string, issues: ConfigIssue[]): string {
+  return issues.map((i) => `${file}:${i.line ?? '?'}: ${i.key}: ${i.message}`).join('\n');
+}
+
+function stricterFailOn(a: FailOn | undefined, b: FailOn | undefined): FailOn | undefined {
+  if (a === undefined || a === 'none') return b ?? a;
+  if (b === undefined || b === 'none') return a;
+  return severityRank(a) <= severityRank(b) ? b : a;
+}
+
+function lowerSeverity(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return severityRank(a) >= severityRank(b) ? a : b;
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+/**
+ * Merges the account's hosted config with the repository's `.diffray.yml`. The repository can tighten
+ * what the account sets, never loosen it: the stricter `fail-on` and `min-severity`, the lower budget,
+ * drafts reviewed if either says so; rules, instructions and
+ * excludes from both apply. Plain preferences (model, language, strictness, max-comments, validation) take the
+ * repository's value when it sets one.
+ */
+export function mergeConfigs(account: DiffrayConfig, repo: DiffrayConfig): DiffrayConfig {
+  const merged: DiffrayConfig = { ...account, ...repo };
+  const failOn = stricterFailOn(account['fail-on'], repo['fail-on']);
+  if (failOn !== undefined) merged['fail-on'] = failOn;
+  const minSeverity = lowerSeverity(account['min-severity'], repo['min-severity']);
+  if (minSeverity !== undefined) merged['min-severity'] = minSeverity;
+  if (account['review-drafts'] || repo['review-drafts']) merged['review-drafts'] = true;
+  const exclude = [...(account.exclude ?? []), ...(repo.exclude ?? [])];
+  if (exclude.length > 0) merged.exclude = [...new Set(exclude)];
+  const instructions = [...(account.instructions ?? []), ...(repo.instructions ?? [])];
+  if (instructions.length > 0) merged.instructions = instructions;
+  const ruleIds = new Set((account.rules ?? []).map((r) => r.id));
+  const rules = [...(account.rules ?? []), ...(repo.rules ?? []).filter((r) => !ruleIds.has(r.id))];
+  if (rules.length > 0) merged.rules = rules;
+  if (account.validation || repo.validation) merged.validation = { ...account.validation, ...repo.validation };
+  if (account.budget || repo.budget) {
+    merged.budget = {};
+    const cost = minDefined(account.budget?.['max-cost-usd'], repo.budget?.['max-cost-usd']);
+    const tokens = minDefined(account.budget?.['max-input-tokens'], repo.budget?.['max-input-tokens']);
+    if (cost !== undefined) merged.budget['max-cost-usd'] = cost;
+    if (tokens !== undefined) merged.budget['max-input-tokens'] = tokens;
+  }
+  return merged;
+}

@@ -1,0 +1,6 @@
+export * from './config.js';
+export * from './finding.js';
+export * from './limits.js';
+export * from './report.js';
+export * from './severity.js';
+export * from './text.js';
