@@ -2,7 +2,15 @@
  * Types the action's modules agree on. Pure data only: no I/O, no SDK types.
  * Ports (interfaces implemented by adapters in action/adapters/) are documented where they are declared.
  */
-import type { Conclusion, DiffrayConfig, Finding, ReviewReport, Rule, Severity } from '../shared/index.js';
+import type {
+  Conclusion,
+  DiffrayConfig,
+  FailOn,
+  Finding,
+  ReviewReport,
+  Rule,
+  Severity,
+} from '../shared/index.js';
 
 // ---------------------------------------------------------------- the diff
 
@@ -183,7 +191,7 @@ export interface ReviewOutcome {
   durationMs: number;
   linesChanged: number;
   linesReviewed: number;
-  failOn: import('../shared/index.js').FailOn;
+  failOn: FailOn;
 }
 
 export type { Finding, Rule, Severity, DiffrayConfig };

@@ -12,11 +12,7 @@ export const RuleSchema = z
     description: z.string().min(1).max(4_000),
     severity: z.enum(SEVERITIES),
     files: z.array(glob).min(1).max(50),
-    pattern: z
-      .string()
-      .max(500)
-      .refine(isValidRegex, 'must be a valid regular expression')
-      .optional(),
+    pattern: z.string().max(500).refine(isValidRegex, 'must be a valid regular expression').optional(),
   })
   .strict();
 export type Rule = z.infer<typeof RuleSchema>;
@@ -104,7 +100,10 @@ export function parseConfigYaml(text: string): ConfigParseResult {
       return {
         key: keyPath.join('.') || '(root)',
         line: lineAt(node?.range?.[0]),
-        message: unknown.length > 0 ? `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}` : issue.message,
+        message:
+          unknown.length > 0
+            ? `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`
+            : issue.message,
       };
     }),
   };
@@ -173,7 +172,8 @@ export function mergeConfigs(account: DiffrayConfig, repo: DiffrayConfig): Diffr
   const ruleIds = new Set((account.rules ?? []).map((r) => r.id));
   const rules = [...(account.rules ?? []), ...(repo.rules ?? []).filter((r) => !ruleIds.has(r.id))];
   if (rules.length > 0) merged.rules = rules;
-  if (account.validation || repo.validation) merged.validation = { ...account.validation, ...repo.validation };
+  if (account.validation || repo.validation)
+    merged.validation = { ...account.validation, ...repo.validation };
   if (account.budget || repo.budget) {
     merged.budget = {};
     const cost = minDefined(account.budget?.['max-cost-usd'], repo.budget?.['max-cost-usd']);

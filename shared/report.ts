@@ -30,16 +30,17 @@ export type ReportedFinding = z.infer<typeof ReportedFindingSchema>;
 /** The body of `POST /v1/reviews`: one action run's outcome. */
 export const ReviewReportSchema = z
   .object({
-    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).max(200),
+    repository: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
+      .max(200),
     pullRequest: z.number().int().positive(),
     headSha: z.string().regex(/^[a-f0-9]{40,64}$/),
     baseSha: z.string().regex(/^[a-f0-9]{40,64}$/),
     status: z.enum(REVIEW_STATUSES),
     conclusion: z.enum(CONCLUSIONS),
     model: z.string().min(1).max(100),
-    tokens: z
-      .object({ input: count, cacheWrite: count, cacheRead: count, output: count })
-      .strict(),
+    tokens: z.object({ input: count, cacheWrite: count, cacheRead: count, output: count }).strict(),
     costUsd: z.number().min(0).max(10_000),
     durationMs: count,
     coverage: z

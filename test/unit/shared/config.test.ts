@@ -32,7 +32,9 @@ describe('parseConfigYaml', () => {
   });
 
   it('names the key and the line of a bad value', () => {
-    const result = parseConfigYaml('model: claude\nrules:\n  - id: r1\n    title: t\n    description: d\n    severity: urgent\n    files: ["**"]\n');
+    const result = parseConfigYaml(
+      'model: claude\nrules:\n  - id: r1\n    title: t\n    description: d\n    severity: urgent\n    files: ["**"]\n',
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.issues).toHaveLength(1);
@@ -95,12 +97,18 @@ describe('mergeConfigs', () => {
       severity: 'low' as const,
       files: ['**'],
     });
-    const merged = mergeConfigs({ rules: [rule('a', 'account')] }, { rules: [rule('a', 'repo'), rule('b', 'repo')] });
+    const merged = mergeConfigs(
+      { rules: [rule('a', 'account')] },
+      { rules: [rule('a', 'repo'), rule('b', 'repo')] },
+    );
     expect(merged.rules?.map((r) => `${r.id}:${r.title}`)).toEqual(['a:account', 'b:repo']);
   });
 
   it('takes plain preferences from the repository', () => {
-    expect(mergeConfigs({ model: 'a', language: 'de' }, { model: 'b' })).toMatchObject({ model: 'b', language: 'de' });
+    expect(mergeConfigs({ model: 'a', language: 'de' }, { model: 'b' })).toMatchObject({
+      model: 'b',
+      language: 'de',
+    });
   });
 
   it('reviews drafts when either side asks for it', () => {

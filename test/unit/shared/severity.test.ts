@@ -13,7 +13,11 @@ describe('severity', () => {
   });
 
   it('sorts most severe first and counts by severity', () => {
-    const items = [{ severity: 'low' as const }, { severity: 'critical' as const }, { severity: 'low' as const }];
+    const items = [
+      { severity: 'low' as const },
+      { severity: 'critical' as const },
+      { severity: 'low' as const },
+    ];
     expect([...items].sort(bySeverity).map((i) => i.severity)).toEqual(['critical', 'low', 'low']);
     expect(countBySeverity(items)).toEqual({ critical: 1, high: 0, medium: 0, low: 2 });
   });

@@ -3,7 +3,8 @@ import { stripCodeBlocks, truncate } from '../../../shared/text.js';
 
 describe('stripCodeBlocks', () => {
   it('removes fenced code and suggestion blocks, keeping the prose', () => {
-    const text = 'Use a constant.\n```suggestion\nconst SECRET_CANARY = 1;\n```\nAlso:\n~~~ts\nlet x = SECRET_CANARY;\n~~~\nDone.';
+    const text =
+      'Use a constant.\n```suggestion\nconst SECRET_CANARY = 1;\n```\nAlso:\n~~~ts\nlet x = SECRET_CANARY;\n~~~\nDone.';
     const out = stripCodeBlocks(text);
     expect(out).not.toContain('SECRET_CANARY');
     expect(out).toContain('Use a constant.');

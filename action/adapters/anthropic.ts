@@ -1,0 +1,174 @@
+// BaseAnthropic is the SDK's resource-less client: the same retries, timeouts, error classes and
+// ANTHROPIC_BASE_URL handling as `Anthropic`, without bundling every API resource (~330 KB), which keeps
+// dist/index.js under its size limit. It posts to the documented /v1/messages endpoint.
+import { BaseAnthropic } from '@anthropic-ai/sdk/client';
+import { APIError } from '@anthropic-ai/sdk/error';
+import type {
+  Message,
+  MessageCreateParamsNonStreaming,
+  ToolUseBlock,
+} from '@anthropic-ai/sdk/resources/messages';
+import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
+import { FINDINGS_TOOL } from '../core/prompt.js';
+import type { ModelPort, ModelRequest, ModelResult, TokenUsage } from '../types.js';
+
+/** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
+export const MODEL_MAX_RETRIES = 3;
+/** Per attempt; a full review answer (8k output tokens at ~60 tokens/s) fits well inside. */
+export const MODEL_TIMEOUT_MS = 300_000;
+
+type Fetch = typeof fetch;
+
+/**
+ * A 429 without retry-after is a spend or quota cap, not a transient limit: retrying it only burns time.
+ * The SDK retries every 429, so this tells it not to (its documented `x-should-retry` header).
+ */
+export function spendCapAwareFetch(inner: Fetch = fetch): Fetch {
+  return async (input, init) => {
+    const res = await inner(input, init);
+    if (res.status !== 429 || res.headers.has('retry-after') || res.headers.has('retry-after-ms')) return res;
+    const headers = new Headers(res.headers);
+    headers.set('x-should-retry', 'false');
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  };
+}
+
+export interface AnthropicPortOptions {
+  apiKey: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
+/** ModelPort over the Messages API; the client is built here, never at import. */
+export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
+  const client = new BaseAnthropic({
+    apiKey: opts.apiKey,
+    maxRetries: opts.maxRetries ?? MODEL_MAX_RETRIES,
+    timeout: opts.timeoutMs ?? MODEL_TIMEOUT_MS,
+    fetch: spendCapAwareFetch(),
+    // The SDK's debug log prints request bodies (code); diffray logs metadata itself.
+    logLevel: 'off',
+  });
+  const send = (body: MessageCreateParamsNonStreaming) => client.post<Message>('/v1/messages', { body });
+  return { review: (request) => reviewWith(send, request) };
+}
+
+type Send = (body: MessageCreateParamsNonStreaming) => Promise<Message>;
+
+const CORRECTION =
+  'The report_findings input did not match its schema. Call report_findings again with input that matches ' +
+  'the schema exactly: {"findings": [...]} (an empty list when there is nothing to report).';
+
+/** One forced tool call; malformed tool input is asked for once more, then reported as a failure. */
+export async function reviewWith(send: Send, request: ModelRequest): Promise<ModelResult> {
+  const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
+  const params: MessageCreateParamsNonStreaming = {
+    model: request.model,
+    max_tokens: request.maxOutputTokens,
+    system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
+    tools: [
+      FINDINGS_TOOL as MessageCreateParamsNonStreaming['tools'] extends (infer T)[] | undefined ? T : never,
+    ],
+    tool_choice: { type: 'tool', name: FINDINGS_TOOL.name },
+    messages: [{ role: 'user', content: request.user }],
+  };
+  try {
+    const first = await send(params);
+    addUsage(usage, first);
+    const parsed = parseToolInput(first);
+    if (parsed.ok) return { ok: true, findings: parsed.findings, usage };
+
+    const toolUse = first.content.find((b): b is ToolUseBlock => b.type === 'tool_use');
+    const retry: MessageCreateParamsNonStreaming = {
+      ...params,
+      messages: toolUse
+        ? [
+            ...params.messages,
+            { role: 'assistant', content: [toolUse] },
+            {
+              role: 'user',
+              content: [
+                {
+                  type: 'tool_result',
+                  tool_use_id: toolUse.id,
+                  is_error: true,
+                  content: `${parsed.error}. ${CORRECTION}`,
+                },
+              ],
+            },
+          ]
+        : [
+            ...params.messages,
+            { role: 'assistant', content: 'I will call report_findings.' },
+            { role: 'user', content: CORRECTION },
+          ],
+    };
+    const second = await send(retry);
+    addUsage(usage, second);
+    const again = parseToolInput(second);
+    if (again.ok) return { ok: true, findings: again.findings, usage };
+    return {
+      ok: false,
+      error: `the model's findings were malformed twice (${again.error})`,
+      retryable: true,
+      usage,
+    };
+  } catch (error) {
+    return { ok: false, ...describeError(error), usage };
+  }
+}
+
+function addUsage(total: TokenUsage, message: Message): void {
+  const u = message.usage;
+  total.input += u?.input_tokens ?? 0;
+  total.cacheWrite += u?.cache_creation_input_tokens ?? 0;
+  total.cacheRead += u?.cache_read_input_tokens ?? 0;
+  total.output += u?.output_tokens ?? 0;
+}
+
+type Parsed = { ok: true; findings: Finding[] } | { ok: false; error: string };
+
+export function parseToolInput(message: Message): Parsed {
+  const block = message.content?.find(
+    (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === FINDINGS_TOOL.name,
+  );
+  if (!block)
+    return {
+      ok: false,
+      error: `no ${FINDINGS_TOOL.name} call in the answer (stop reason ${message.stop_reason ?? 'unknown'})`,
+    };
+  const result = FindingsToolInputSchema.safeParse(block.input);
+  if (result.success) return { ok: true, findings: result.data.findings };
+  const issue = result.error.issues[0];
+  const where = issue?.path.join('.') || '(root)';
+  const truncated = message.stop_reason === 'max_tokens' ? ' (answer cut at max_tokens)' : '';
+  return { ok: false, error: `invalid tool input at ${where}: ${issue?.code ?? 'invalid'}${truncated}` };
+}
+
+/** Status, error type and request id only: never the prompt, the response body or the key. */
+export function describeError(error: unknown): { error: string; retryable: boolean } {
+  if (error instanceof APIError) {
+    const status = error.status;
+    const parts = [status === undefined ? 'connection error' : `HTTP ${status}`];
+    if (error.type) parts.push(error.type);
+    if (error.requestID) parts.push(`request id ${error.requestID}`);
+    const spendCap = status === 429 && !error.headers?.get('retry-after');
+    const retryable =
+      status === undefined ||
+      status === 408 ||
+      status === 409 ||
+      status >= 500 ||
+      (status === 429 && !spendCap);
+    const hint =
+      status === 401
+        ? ': check anthropic-api-key'
+        : status === 403
+          ? ': the key may not use this model'
+          : spendCap
+            ? ': spend or quota limit reached'
+            : '';
+    return { error: `Anthropic API ${parts.join(', ')}${hint}`, retryable };
+  }
+  const name = error instanceof Error ? error.name : 'unknown error';
+  return { error: `Anthropic request failed (${name})`, retryable: false };
+}

@@ -1,0 +1,320 @@
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import { LIMITS } from '../../shared/index.js';
+import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
+import { parseFindingMarkers, parseSummaryState } from '../core/markers.js';
+import {
+  PermissionError,
+  type CheckRunResult,
+  type ExistingMarkers,
+  type GitHubPort,
+  type Logger,
+  type PlannedComment,
+  type ReviewPostResult,
+} from '../ports.js';
+
+/** Octokit with the throttling (secondary limits, retry-after) and retry (5xx) plugins. */
+const DiffrayOctokit = Octokit.plugin(throttling, retry);
+export type GitHubClient = InstanceType<typeof DiffrayOctokit>;
+
+/** Rate-limit waits honoured per request before giving up, and the longest wait accepted. */
+const MAX_RATE_LIMIT_RETRIES = 2;
+const MAX_RATE_LIMIT_WAIT_S = 300;
+const PER_PAGE = 100;
+const MAX_PAGES = 30;
+
+export function createGitHubClient(opts: { token: string; baseUrl: string; log: Logger }): GitHubClient {
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
+      const retrying = retryCount < MAX_RATE_LIMIT_RETRIES && retryAfter <= MAX_RATE_LIMIT_WAIT_S;
+      opts.log.warning(
+        `GitHub ${kind} rate limit on ${options.method} ${options.url}: ${retrying ? `retrying in ${retryAfter}s` : 'giving up'}`,
+      );
+      return retrying;
+    };
+  return new DiffrayOctokit({
+    auth: opts.token,
+    baseUrl: opts.baseUrl.replace(/\/+$/, ''),
+    userAgent: 'diffray-action',
+    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+    retry: { retries: 2 },
+  });
+}
+
+interface HttpError {
+  status: number;
+  message: string;
+  response?: { data?: unknown };
+}
+
+function httpError(error: unknown): HttpError | undefined {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { status?: unknown }).status === 'number'
+  ) {
+    return error as HttpError;
+  }
+  return undefined;
+}
+
+/** 403 "Resource not accessible by integration" → a PermissionError naming what the workflow must grant. */
+function rethrow(error: unknown, permission: string, operation: string): never {
+  const http = httpError(error);
+  if (http?.status === 403 && /not accessible by integration|permission/i.test(http.message)) {
+    throw new PermissionError(permission, operation);
+  }
+  if (http) throw new Error(`GitHub refused to ${operation}: HTTP ${http.status} ${firstLine(http.message)}`);
+  throw error;
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n')[0] ?? '').slice(0, 300);
+}
+
+interface CommentRow {
+  id: number;
+  body?: string | null;
+  user?: { login?: string; type?: string } | null;
+}
+
+export interface GitHubPortOptions {
+  client: GitHubClient;
+  owner: string;
+  repo: string;
+  log: Logger;
+}
+
+/** GitHubPort over the REST API. Reads are paginated; writes stay at check + review + summary per run. */
+export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions): GitHubPort {
+  const base = { owner, repo };
+  let summaryCommentId: number | undefined;
+  let summaryLoaded = false;
+
+  async function listAll(route: string, params: Record<string, unknown>): Promise<CommentRow[]> {
+    const rows: CommentRow[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const res = await client.request(route, { ...base, ...params, per_page: PER_PAGE, page });
+      const data = res.data as CommentRow[];
+      rows.push(...data);
+      if (data.length < PER_PAGE) break;
+    }
+    return rows;
+  }
+
+  /** Our comments are written by a bot (GITHUB_TOKEN or an app token); marker text by anyone else is ignored. */
+  const isBot = (row: CommentRow) => row.user?.type === 'Bot';
+
+  async function findSummary(pr: number): Promise<CommentRow | undefined> {
+    const comments = await listAll('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      issue_number: pr,
+    });
+    const summary = comments.find((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
+    summaryCommentId = summary?.id;
+    summaryLoaded = true;
+    return summary;
+  }
+
+  async function validRightLines(pr: number, paths: Set<string>): Promise<Map<string, Set<number>>> {
+    const valid = new Map<string, Set<number>>();
+    for (let page = 1; page <= MAX_PAGES && valid.size < paths.size; page++) {
+      const res = await client.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+        ...base,
+        pull_number: pr,
+        per_page: PER_PAGE,
+        page,
+      });
+      const files = res.data as { filename: string; patch?: string }[];
+      for (const f of files)
+        if (paths.has(f.filename)) valid.set(f.filename, rightLinesOfPatch(f.patch ?? ''));
+      if (files.length < PER_PAGE) break;
+    }
+    return valid;
+  }
+
+  async function postReview(
+    pr: number,
+    commitId: string,
+    body: string,
+    comments: PlannedComment[],
+  ): Promise<void> {
+    await client.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+      ...base,
+      pull_number: pr,
+      commit_id: commitId,
+      event: 'COMMENT',
+      body,
+      comments: comments.map((c) => c.comment),
+    });
+  }
+
+  return {
+    async createCheckRun(headSha) {
+      try {
+        const res = await client.request('POST /repos/{owner}/{repo}/check-runs', {
+          ...base,
+          name: CHECK_NAME,
+          head_sha: headSha,
+          status: 'in_progress',
+          started_at: new Date().toISOString(),
+        });
+        return (res.data as { id: number }).id;
+      } catch (error) {
+        rethrow(error, 'checks: write', 'create the diffray check run');
+      }
+    },
+
+    async completeCheckRun(id, result: CheckRunResult) {
+      const batches: CheckRunResult['annotations'][] = [];
+      for (let i = 0; i < result.annotations.length; i += LIMITS.annotationsPerRequest) {
+        batches.push(result.annotations.slice(i, i + LIMITS.annotationsPerRequest));
+      }
+      const output = {
+        title: result.output.title.slice(0, LIMITS.annotationTitleChars),
+        summary: result.output.summary.slice(0, LIMITS.checkOutputChars),
+        ...(result.output.text ? { text: result.output.text.slice(0, LIMITS.checkOutputChars) } : {}),
+      };
+      try {
+        await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+          ...base,
+          check_run_id: id,
+          status: 'completed',
+          conclusion: result.conclusion,
+          completed_at: new Date().toISOString(),
+          output: { ...output, annotations: batches[0] ?? [] },
+        });
+        // Further annotation batches are updates of the same check run, appended by GitHub.
+        for (const batch of batches.slice(1)) {
+          await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
+            ...base,
+            check_run_id: id,
+            output: { title: output.title, summary: output.summary, annotations: batch },
+          });
+        }
+      } catch (error) {
+        rethrow(error, 'checks: write', 'complete the diffray check run');
+      }
+    },
+
+    async listExistingFindingMarkers(pr): Promise<ExistingMarkers> {
+      try {
+        const summary = await findSummary(pr);
+        const reviewComments = await listAll('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', {
+          pull_number: pr,
+        });
+        const fingerprints = new Set<string>();
+        for (const c of reviewComments) {
+          if (!isBot(c)) continue;
+          for (const fp of parseFindingMarkers(c.body ?? '')) fingerprints.add(fp);
+        }
+        const state = summary ? parseSummaryState(summary.body ?? '') : undefined;
+        for (const fp of state?.fingerprints ?? []) fingerprints.add(fp);
+        return state ? { fingerprints, lastHeadSha: state.headSha } : { fingerprints };
+      } catch (error) {
+        rethrow(error, 'pull-requests: read', 'list the PR comments');
+      }
+    },
+
+    async createReview(pr, review): Promise<ReviewPostResult> {
+      const all = review.comments;
+      try {
+        await postReview(pr, review.commitId, review.body, all);
+        return { posted: all.map((c) => c.fingerprint), rejected: [] };
+      } catch (error) {
+        if (httpError(error)?.status !== 422 || all.length === 0)
+          rethrow(error, 'pull-requests: write', 'post the review');
+        log.warning(
+          `GitHub rejected the review (422: ${firstLine(httpError(error)!.message)}); checking each comment`,
+        );
+      }
+      // GitHub does not say which comment it refused: check each against the PR's own diff, then post the rest.
+      const valid = await validRightLines(pr, new Set(all.map((c) => c.comment.path))).catch(() => new Map());
+      const ok: PlannedComment[] = [];
+      const rejected: ReviewPostResult['rejected'] = [];
+      for (const c of all) {
+        const lines = valid.get(c.comment.path);
+        const inDiff =
+          lines !== undefined &&
+          lines.has(c.comment.line) &&
+          (c.comment.start_line === undefined || lines.has(c.comment.start_line));
+        if (inDiff) ok.push(c);
+        else
+          rejected.push({
+            fingerprint: c.fingerprint,
+            reason: 'GitHub rejected the line (not part of the PR diff)',
+          });
+      }
+      if (rejected.length > 0) {
+        try {
+          await postReview(pr, review.commitId, review.body, ok);
+          return { posted: ok.map((c) => c.fingerprint), rejected };
+        } catch (error) {
+          if (httpError(error)?.status !== 422) rethrow(error, 'pull-requests: write', 'post the review');
+        }
+      }
+      // Last resort: the review without inline comments; every finding stays in the summary.
+      try {
+        await postReview(pr, review.commitId, review.body, []);
+      } catch (error) {
+        rethrow(error, 'pull-requests: write', 'post the review');
+      }
+      return {
+        posted: [],
+        rejected: all.map((c) => ({
+          fingerprint: c.fingerprint,
+          reason: 'GitHub rejected the inline comment',
+        })),
+      };
+    },
+
+    async upsertSummaryComment(pr, body) {
+      try {
+        if (!summaryLoaded) await findSummary(pr);
+        if (summaryCommentId !== undefined) {
+          try {
+            await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+              ...base,
+              comment_id: summaryCommentId,
+              body,
+            });
+            return;
+          } catch (error) {
+            // Deleted since we listed it: create a new one below.
+            if (httpError(error)?.status !== 404) throw error;
+          }
+        }
+        const res = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          ...base,
+          issue_number: pr,
+          body,
+        });
+        summaryCommentId = (res.data as { id: number }).id;
+      } catch (error) {
+        rethrow(error, 'pull-requests: write', 'write the summary comment');
+      }
+    },
+  };
+}
+
+/** RIGHT-side line numbers (context and added) of a file's patch as GitHub's files API returns it. */
+export function rightLinesOfPatch(patch: string): Set<number> {
+  const lines = new Set<number>();
+  let next = 0;
+  let remaining = 0;
+  for (const line of patch.split('\n')) {
+    const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (header) {
+      next = Number(header[1]);
+      remaining = header[2] === undefined ? 1 : Number(header[2]);
+      continue;
+    }
+    if (remaining <= 0) continue;
+    if (line.startsWith('+') || line.startsWith(' ')) {
+      lines.add(next++);
+      remaining--;
+    }
+  }
+  return lines;
+}

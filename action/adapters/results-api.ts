@@ -1,0 +1,113 @@
+import {
+  ReviewCreatedSchema,
+  parseConfigYaml,
+  formatConfigIssues,
+  DiffrayConfigSchema,
+  type ReviewReport,
+} from '../../shared/index.js';
+import type { ResultsApiPort } from '../ports.js';
+
+export const RESULTS_API_TIMEOUT_MS = 10_000;
+
+type Fetch = typeof fetch;
+
+/**
+ * The optional diffray results API. Every failure (outage, timeout, 4xx/5xx, bad JSON) becomes a warning:
+ * the GitHub review and check never depend on it. Only status codes reach the warning, never the key.
+ */
+export function createResultsApiPort(opts: {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  fetch?: Fetch;
+}): ResultsApiPort {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const doFetch = opts.fetch ?? fetch;
+  const timeoutMs = opts.timeoutMs ?? RESULTS_API_TIMEOUT_MS;
+
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string }> {
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${opts.apiKey}`,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'error',
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  const failure = (what: string, error: unknown) =>
+    `diffray results API: ${what} failed (${error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : error instanceof Error ? error.name : 'error'}); the review is not affected`;
+
+  return {
+    async fetchConfig(repository) {
+      try {
+        const { status, text } = await call('GET', `/v1/config?repository=${encodeURIComponent(repository)}`);
+        if (status === 404) return {};
+        if (status !== 200)
+          return {
+            warning: `diffray results API: config fetch answered HTTP ${status}; using the repository config only`,
+          };
+        return parseHostedConfig(text);
+      } catch (error) {
+        return { warning: failure('config fetch', error) };
+      }
+    },
+
+    async sendReport(report: ReviewReport) {
+      try {
+        const { status, text } = await call('POST', '/v1/reviews', report);
+        if (status !== 201 && status !== 200)
+          return { warning: `diffray results API: report upload answered HTTP ${status}` };
+        const created = ReviewCreatedSchema.safeParse(JSON.parse(text));
+        if (!created.success)
+          return { warning: 'diffray results API: unexpected answer to the report upload' };
+        return created.data;
+      } catch (error) {
+        return { warning: failure('report upload', error) };
+      }
+    },
+  };
+}
+
+/**
+ * The hosted config arrives as JSON: either the config object itself, `{ config: {...} }`, or
+ * `{ yaml: "..." }`. Each is validated with the same schema as `.diffray.yml`.
+ */
+export function parseHostedConfig(text: string): {
+  config?: ReturnType<typeof DiffrayConfigSchema.parse>;
+  warning?: string;
+} {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return {
+      warning: 'diffray results API: the hosted config is not JSON; using the repository config only',
+    };
+  }
+  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof obj.yaml === 'string') {
+    const parsed = parseConfigYaml(obj.yaml);
+    if (parsed.ok) return { config: parsed.config };
+    return {
+      warning: `diffray results API: invalid hosted config:\n${formatConfigIssues('hosted config', parsed.issues)}`,
+    };
+  }
+  const candidate = 'config' in obj ? obj.config : obj;
+  if (candidate === null || candidate === undefined) return {};
+  const result = DiffrayConfigSchema.safeParse(candidate);
+  if (result.success) return { config: result.data };
+  const issue = result.error.issues[0];
+  return {
+    warning: `diffray results API: invalid hosted config (${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}); using the repository config only`,
+  };
+}

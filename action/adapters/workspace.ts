@@ -1,0 +1,51 @@
+import { open, realpath } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { WorkspacePort } from '../ports.js';
+
+/** Files larger than this are not read for context (the diff itself is still reviewed). */
+export const MAX_CONTEXT_FILE_BYTES = 1_048_576;
+
+/**
+ * Reads files of the checkout for the model's context. actions/checkout leaves the token in `.git/config`
+ * and a PR can add symlinks, so a path is read only when it resolves (symlinks followed) to a regular file
+ * inside the workspace and outside any `.git` directory.
+ */
+export function createWorkspacePort(root: string, opts: { maxBytes?: number } = {}): WorkspacePort {
+  const maxBytes = opts.maxBytes ?? MAX_CONTEXT_FILE_BYTES;
+  let realRoot: Promise<string> | undefined;
+
+  return {
+    async readFile(path) {
+      if (path === '' || isAbsolute(path) || path.includes('\0')) return undefined;
+      realRoot ??= realpath(root);
+      const rootPath = await realRoot;
+      const target = resolve(rootPath, path);
+      if (!isInside(rootPath, target) || hasGitSegment(relative(rootPath, target))) return undefined;
+      let real: string;
+      try {
+        real = await realpath(target);
+      } catch {
+        return undefined;
+      }
+      if (!isInside(rootPath, real) || hasGitSegment(relative(rootPath, real))) return undefined;
+      const handle = await open(real, 'r').catch(() => undefined);
+      if (!handle) return undefined;
+      try {
+        const stat = await handle.stat();
+        if (!stat.isFile() || stat.size > maxBytes) return undefined;
+        return await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+function hasGitSegment(rel: string): boolean {
+  return rel.split(sep).some((segment) => segment.toLowerCase() === '.git');
+}

@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The PR being reviewed, as the event payload describes it. PR text is untrusted data. */
+export interface PullRequestContext {
+  kind: 'pull_request' | 'pull_request_target';
+  /** `owner/name` of the repository the workflow runs in (the base repository). */
+  repository: string;
+  owner: string;
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  htmlUrl: string;
+  draft: boolean;
+  /** The head branch lives in another repository: secrets are absent on `pull_request`. */
+  fork: boolean;
+  base: { sha: string; ref: string; repository: string };
+  head: { sha: string; ref: string; repository: string };
+}
+
+export interface UnsupportedContext {
+  kind: 'unsupported';
+  eventName: string;
+  repository: string;
+  /** Why this event is not reviewed, for the notice. */
+  reason: string;
+}
+
+export type ActionContext = PullRequestContext | UnsupportedContext;
+
+const sha = z.string().regex(/^[0-9a-f]{40,64}$/i, 'a commit sha');
+const repoRef = z
+  .object({ full_name: z.string().min(3) })
+  .nullable()
+  .optional();
+
+const PullRequestPayloadSchema = z.object({
+  pull_request: z.object({
+    number: z.number().int().positive(),
+    title: z.string().nullable().optional(),
+    body: z.string().nullable().optional(),
+    html_url: z.string().optional(),
+    draft: z.boolean().optional(),
+    base: z.object({ sha, ref: z.string(), repo: repoRef }),
+    head: z.object({ sha, ref: z.string(), repo: repoRef }),
+  }),
+  repository: z.object({ full_name: z.string().min(3) }).optional(),
+});
+
+/**
+ * Turns an event name and payload into a typed context. Events other than `pull_request` and
+ * `pull_request_target` are `unsupported` (a notice, not an error). A PR payload that does not parse is an
+ * error: the runner sent something we do not understand.
+ */
+export function parseEventContext(eventName: string, payload: unknown, repositoryEnv: string): ActionContext {
+  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') {
+    return {
+      kind: 'unsupported',
+      eventName,
+      repository: repositoryEnv,
+      reason: `diffray reviews pull requests; the "${eventName || 'unknown'}" event has nothing to review`,
+    };
+  }
+  const parsed = PullRequestPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `The ${eventName} event payload is not a pull request event (${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'})`,
+    );
+  }
+  const pr = parsed.data.pull_request;
+  const repository = parsed.data.repository?.full_name ?? pr.base.repo?.full_name ?? repositoryEnv;
+  const [owner = '', repo = ''] = repository.split('/');
+  const baseRepo = pr.base.repo?.full_name ?? repository;
+  // A deleted fork has no head repo: treat it as a fork, the cautious answer.
+  const headRepo = pr.head.repo?.full_name ?? '';
+  return {
+    kind: eventName,
+    repository,
+    owner,
+    repo,
+    number: pr.number,
+    title: pr.title ?? '',
+    body: pr.body ?? '',
+    htmlUrl: pr.html_url ?? '',
+    draft: pr.draft ?? false,
+    fork: headRepo.toLowerCase() !== baseRepo.toLowerCase(),
+    base: { sha: pr.base.sha.toLowerCase(), ref: pr.base.ref, repository: baseRepo },
+    head: { sha: pr.head.sha.toLowerCase(), ref: pr.head.ref, repository: headRepo },
+  };
+}
+
+/** Reads the runner's event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY). */
+export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
+  const eventName = env.GITHUB_EVENT_NAME ?? '';
+  const repository = env.GITHUB_REPOSITORY ?? '';
+  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') {
+    return parseEventContext(eventName, undefined, repository);
+  }
+  const path = env.GITHUB_EVENT_PATH;
+  if (!path) throw new Error('GITHUB_EVENT_PATH is not set: cannot read the pull request event');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the event payload at GITHUB_EVENT_PATH: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return parseEventContext(eventName, payload, repository);
+}

@@ -1,0 +1,15 @@
+/** The run ends early on purpose (wrong event, draft, fork without key): a notice, exit 0, never green. */
+export class SkipError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SkipError';
+  }
+}
+
+/** `.diffray.yml` (or the hosted config) is invalid: the message names the key and the line. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

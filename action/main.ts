@@ -1,0 +1,179 @@
+import * as core from '@actions/core';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { createAnthropicPort } from './adapters/anthropic.js';
+import { createGitPort, execGitRunner } from './adapters/git.js';
+import { createGitHubClient, createGitHubPort } from './adapters/github.js';
+import { createResultsApiPort } from './adapters/results-api.js';
+import { createWorkspacePort } from './adapters/workspace.js';
+import { readActionContext, type PullRequestContext } from './context.js';
+import { CHECK_NAME, OUTPUTS } from './core/constants.js';
+import { renderJobSummary } from './core/render.js';
+import { toSarif } from './core/sarif.js';
+import { runReview, type ReviewRun } from './engine.js';
+import { SkipError } from './errors.js';
+import { InputError, readInputs, type Inputs } from './inputs.js';
+import type { GitHubPort, Logger } from './ports.js';
+
+export const VERSION = '0.1.0';
+const INFORMATION_URI = 'https://github.com/diffray/diffray';
+
+/** Log lines are metadata only; `debug` shows with ACTIONS_STEP_DEBUG and still never carries code. */
+const actionsLogger: Logger = {
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  debug: (m) => core.debug(m),
+};
+
+/** The action's entry: one catch; a SkipError ends as a notice with exit code 0. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const context = readActionContext(env);
+    if (context.kind === 'unsupported') throw new SkipError(context.reason);
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const github = inputs.githubToken ? githubPort(inputs.githubToken, context, env) : undefined;
+    const anthropicApiKey = await requireModelKey(inputs, context, github);
+
+    const run = await runReview(
+      {
+        git: createGitPort({ run: execGitRunner(workspace), log: actionsLogger }),
+        github,
+        model: createAnthropicPort({ apiKey: anthropicApiKey }),
+        workspace: createWorkspacePort(workspace),
+        resultsApi:
+          inputs.apiKey && inputs.apiUrl
+            ? createResultsApiPort({ baseUrl: inputs.apiUrl, apiKey: inputs.apiKey })
+            : undefined,
+        clock: { now: () => Date.now() },
+        log: actionsLogger,
+      },
+      {
+        repository: context.repository,
+        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        pr: {
+          number: context.number,
+          title: context.title,
+          body: context.body,
+          draft: context.draft,
+          baseSha: context.base.sha,
+          headSha: context.head.sha,
+        },
+        model: inputs.model,
+        failOn: inputs.failOn,
+        maxComments: inputs.maxComments,
+        configFile: inputs.configFile,
+        exclude: inputs.exclude,
+      },
+    );
+    await report(run, inputs, env, workspace);
+  } catch (error) {
+    if (error instanceof SkipError) {
+      core.notice(error.message, { title: 'diffray skipped this run' });
+      core.setOutput(OUTPUTS.findingsCount, '0');
+      core.setOutput(OUTPUTS.conclusion, 'neutral');
+      await writeJobSummary(env, `## diffray review\n\n**Skipped:** ${error.message}\n`);
+      return;
+    }
+    core.setFailed(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function githubPort(token: string, context: PullRequestContext, env: NodeJS.ProcessEnv): GitHubPort {
+  const client = createGitHubClient({
+    token,
+    baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    log: actionsLogger,
+  });
+  return createGitHubPort({ client, owner: context.owner, repo: context.repo, log: actionsLogger });
+}
+
+/**
+ * Fork PRs on `pull_request` get no secrets: skip with the reason on a neutral check (when the token may
+ * write one), never a green check for a review that did not happen. Elsewhere a missing key is an error.
+ */
+async function requireModelKey(
+  inputs: Inputs,
+  context: PullRequestContext,
+  github: GitHubPort | undefined,
+): Promise<string> {
+  if (inputs.anthropicApiKey) return inputs.anthropicApiKey;
+  if (!context.fork) {
+    throw new InputError(
+      'anthropic-api-key is required: add an ANTHROPIC_API_KEY secret and pass it as anthropic-api-key',
+    );
+  }
+  const reason =
+    'This pull request comes from a fork and the workflow has no access to the anthropic-api-key secret, so it was not reviewed.';
+  if (github) {
+    try {
+      const id = await github.createCheckRun(context.head.sha);
+      await github.completeCheckRun(id, {
+        conclusion: 'neutral',
+        output: { title: 'Not reviewed: fork pull request without the Anthropic key', summary: reason },
+        annotations: [],
+      });
+    } catch (error) {
+      core.info(
+        `Could not write the ${CHECK_NAME} check for the skipped fork PR: ${(error as Error).message}`,
+      );
+    }
+  }
+  throw new SkipError(reason);
+}
+
+async function report(
+  run: ReviewRun,
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+  workspace: string,
+): Promise<void> {
+  const { outcome } = run;
+  const count =
+    outcome.posted.length + outcome.overflow.length + outcome.unanchored.length + outcome.alreadyPosted;
+  core.setOutput(OUTPUTS.findingsCount, String(count));
+  core.setOutput(OUTPUTS.conclusion, outcome.conclusion);
+  core.setOutput(OUTPUTS.resultsUrl, run.resultsUrl ?? '');
+  core.info(
+    `Review ${outcome.status}: ${count} findings (${outcome.posted.length} posted inline, ${outcome.alreadyPosted} already on the PR), conclusion ${outcome.conclusion}`,
+  );
+  await writeJobSummary(
+    env,
+    renderJobSummary(outcome, { serverUrl: env.GITHUB_SERVER_URL || 'https://github.com' }),
+  );
+  if (inputs.sarifFile) await writeSarif(run, inputs.sarifFile, workspace, env.RUNNER_TEMP);
+  for (const warning of run.warnings) core.warning(warning);
+  if (run.errors.length > 0) core.setFailed(run.errors.join('\n'));
+}
+
+async function writeJobSummary(env: NodeJS.ProcessEnv, markdown: string): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  try {
+    await core.summary.addRaw(markdown, true).write();
+  } catch (error) {
+    core.warning(`Could not write the job summary: ${(error as Error).message}`);
+  }
+}
+
+/** SARIF goes inside the workspace or RUNNER_TEMP only: an input must not write anywhere on the runner. */
+async function writeSarif(
+  run: ReviewRun,
+  file: string,
+  workspace: string,
+  runnerTemp: string | undefined,
+): Promise<void> {
+  const target = resolve(workspace, file);
+  const allowed = [workspace, runnerTemp].filter((d): d is string => !!d).map((d) => resolve(d));
+  if (!allowed.some((dir) => isWithin(dir, target))) {
+    throw new InputError(`sarif-file must be a path inside the workspace or RUNNER_TEMP; got "${file}"`);
+  }
+  const sarif = toSarif(run.findings, { toolVersion: VERSION, informationUri: INFORMATION_URI });
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, `${JSON.stringify(sarif, null, 2)}\n`);
+  core.info(`SARIF written to ${relative(workspace, target) || target}`);
+}
+
+function isWithin(dir: string, target: string): boolean {
+  const rel = relative(dir, target);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}

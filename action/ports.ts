@@ -1,0 +1,101 @@
+/**
+ * Ports the engine talks through, implemented in action/adapters/ (and by fakes in tests). Each port is the
+ * smallest surface the engine needs; none of them exposes an SDK type.
+ */
+import type { Conclusion, DiffrayConfig, ReviewReport } from '../shared/index.js';
+import type { CheckAnnotation, ModelPort, ReviewComment } from './types.js';
+
+export type { ModelPort };
+
+/** Port: the local git repository (the runner's checkout or the developer's clone). */
+export interface GitPort {
+  /** Resolves a ref (branch, tag, `HEAD~2`, sha) to a full commit sha. */
+  resolveRef(ref: string): Promise<string>;
+  /**
+   * The merge base of `base` and `head`. Fetches the commits from `origin` when they are absent and deepens
+   * a shallow history in bounded steps until the merge base is reachable.
+   */
+  mergeBase(base: string, head: string): Promise<string>;
+  /** `git diff` text between two commits, produced with the core's GIT_DIFF_ARGS. */
+  diff(base: string, head: string): Promise<string>;
+  /** A file's content at a revision; undefined when the path does not exist there (or is too large). */
+  showFile(rev: string, path: string): Promise<string | undefined>;
+}
+
+/** Port: files of the checked-out working tree, confined to the workspace. */
+export interface WorkspacePort {
+  /** The file's text; undefined when it is missing, outside the workspace, under `.git/`, or too large. */
+  readFile(path: string): Promise<string | undefined>;
+}
+
+/** Thrown by the GitHub port when the token lacks a permission; names the permission to add. */
+export class PermissionError extends Error {
+  constructor(
+    readonly permission: string,
+    readonly operation: string,
+  ) {
+    super(
+      `GitHub refused to ${operation}: the token lacks "${permission}" permission (Resource not accessible by integration). ` +
+        `Add "permissions: ${permission}" to the workflow job.`,
+    );
+    this.name = 'PermissionError';
+  }
+}
+
+export interface CheckRunResult {
+  conclusion: Conclusion;
+  output: { title: string; summary: string; text?: string };
+  annotations: CheckAnnotation[];
+}
+
+/** One inline comment to post, with the fingerprint its body carries (to report what GitHub rejected). */
+export interface PlannedComment {
+  fingerprint: string;
+  comment: ReviewComment;
+}
+
+export interface ReviewPostResult {
+  /** Fingerprints of the comments that are on the PR now. */
+  posted: string[];
+  /** Comments GitHub refused (422) even after anchoring; the engine lists them in the summary. */
+  rejected: { fingerprint: string; reason: string }[];
+}
+
+export interface ExistingMarkers {
+  /** Fingerprints of findings an earlier run already posted on this PR. */
+  fingerprints: Set<string>;
+  /** Head sha of the run that last wrote the summary comment, when it recorded one. */
+  lastHeadSha?: string;
+}
+
+/** Port: the PR on GitHub. Content-creating requests are kept to three per run (check, review, summary). */
+export interface GitHubPort {
+  createCheckRun(headSha: string): Promise<number>;
+  /** Completes the check; annotations go in batches of ≤ 50 (the first with the completing update). */
+  completeCheckRun(id: number, result: CheckRunResult): Promise<void>;
+  listExistingFindingMarkers(pr: number): Promise<ExistingMarkers>;
+  /** One review, event COMMENT. A 422 never loses the review: rejected comments are dropped and reported. */
+  createReview(
+    pr: number,
+    review: { commitId: string; body: string; comments: PlannedComment[] },
+  ): Promise<ReviewPostResult>;
+  /** Updates the comment carrying SUMMARY_MARKER in place, or creates it. Never duplicates. */
+  upsertSummaryComment(pr: number, body: string): Promise<void>;
+}
+
+/** Port: the optional diffray results API. Never throws: failures come back as warnings. */
+export interface ResultsApiPort {
+  fetchConfig(repository: string): Promise<{ config?: DiffrayConfig; warning?: string }>;
+  sendReport(report: ReviewReport): Promise<{ id: string; url: string } | { warning: string }>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+/** Metadata-only log: counts and file names at most, never code, prompts or secrets. */
+export interface Logger {
+  info(message: string): void;
+  warning(message: string): void;
+  debug(message: string): void;
+}

@@ -1,0 +1,223 @@
+/**
+ * Runs the bundled action (dist/index.js) the way the runner does: `node` with INPUT_* variables (hyphens
+ * kept), the GITHUB_* environment, an event file, and a real git repository as the workspace whose
+ * `origin` is a local bare repository (so fetching missing commits works like on GitHub).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BUNDLE = join(ROOT, 'dist/index.js');
+export const OWNER = 'acme';
+export const REPO = 'widgets';
+export const PR_NUMBER = 7;
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: cwd, ...GIT_ENV },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+export interface PrRepo {
+  dir: string;
+  workspace: string;
+  baseSha: string;
+  headSha: string;
+  /** The PR's diff as GitHub would show it (merge base → head). */
+  diff: string;
+  cleanup(): void;
+}
+
+function writeFiles(dir: string, files: Record<string, string | null>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(dir, path);
+    if (content === null) rmSync(full, { force: true });
+    else {
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, content);
+    }
+  }
+}
+
+/**
+ * A PR: `base` files on main, `head` changes on a feature branch, then one more commit on main (so the
+ * base sha is not the merge base). The workspace is a clone of the feature branch, `--depth 1` by
+ * default like actions/checkout, so the base must be fetched.
+ */
+export function makePrRepo(opts: {
+  base: Record<string, string>;
+  head: Record<string, string | null>;
+  shallow?: boolean;
+}): PrRepo {
+  const dir = mkdtempSync(join(tmpdir(), 'diffray-e2e-'));
+  const origin = join(dir, 'origin.git');
+  const seed = join(dir, 'seed');
+  mkdirSync(seed);
+  git(dir, 'init', '-q', '--bare', '-b', 'main', origin);
+  git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
+  git(seed, 'init', '-q', '-b', 'main');
+  writeFiles(seed, opts.base);
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'base');
+  git(seed, 'checkout', '-q', '-b', 'feature');
+  writeFiles(seed, opts.head);
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'feature');
+  const headSha = git(seed, 'rev-parse', 'HEAD').trim();
+  git(seed, 'checkout', '-q', 'main');
+  writeFiles(seed, { 'UNRELATED.md': 'a later change on main\n' });
+  git(seed, 'add', '-A');
+  git(seed, 'commit', '-q', '-m', 'main moves on');
+  const baseSha = git(seed, 'rev-parse', 'HEAD').trim();
+  git(seed, 'remote', 'add', 'origin', origin);
+  git(seed, 'push', '-q', 'origin', 'main', 'feature');
+  const mergeBase = git(seed, 'merge-base', baseSha, headSha).trim();
+  const diff = git(seed, 'diff', '--no-color', '--find-renames', mergeBase, headSha);
+
+  const workspace = join(dir, 'workspace');
+  const depth = opts.shallow === false ? [] : ['--depth', '1'];
+  git(dir, 'clone', '-q', ...depth, '--branch', 'feature', `file://${origin}`, workspace);
+  return {
+    dir,
+    workspace,
+    baseSha,
+    headSha,
+    diff,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function pullRequestEvent(
+  repo: PrRepo,
+  overrides: { fork?: boolean; draft?: boolean; title?: string; body?: string } = {},
+) {
+  const full = `${OWNER}/${REPO}`;
+  return {
+    action: 'synchronize',
+    number: PR_NUMBER,
+    pull_request: {
+      number: PR_NUMBER,
+      title: overrides.title ?? 'Add widget parsing',
+      body: overrides.body ?? 'Parses widgets.',
+      html_url: `https://github.com/${full}/pull/${PR_NUMBER}`,
+      draft: overrides.draft ?? false,
+      base: { sha: repo.baseSha, ref: 'main', repo: { full_name: full } },
+      head: {
+        sha: repo.headSha,
+        ref: 'feature',
+        repo: { full_name: overrides.fork ? `forker/${REPO}` : full },
+      },
+    },
+    repository: { full_name: full },
+  };
+}
+
+export interface ActionResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  jobSummary: string;
+}
+
+export interface RunOptions {
+  repo: PrRepo;
+  githubUrl: string;
+  anthropicUrl: string;
+  inputs?: Record<string, string>;
+  event?: unknown;
+  eventName?: string;
+  env?: Record<string, string>;
+}
+
+/** Spawns `node dist/index.js` with the runner's environment and collects outputs and the job summary. */
+export async function runAction(opts: RunOptions): Promise<ActionResult> {
+  const runDir = mkdtempSync(join(opts.repo.dir, 'run-'));
+  const eventPath = join(runDir, 'event.json');
+  const outputPath = join(runDir, 'output.txt');
+  const summaryPath = join(runDir, 'summary.md');
+  const temp = join(runDir, 'tmp');
+  mkdirSync(temp);
+  writeFileSync(eventPath, JSON.stringify(opts.event ?? pullRequestEvent(opts.repo)));
+  writeFileSync(outputPath, '');
+  writeFileSync(summaryPath, '');
+  const inputs = {
+    'anthropic-api-key': 'sk-ant-test-key-000000000000',
+    'github-token': 'ghs_testtoken000000000000000000000000',
+    'api-key': '',
+    'api-url': '',
+    model: 'claude-sonnet-4-5',
+    'fail-on': 'high',
+    'max-comments': '20',
+    'config-file': '.diffray.yml',
+    exclude: '',
+    'sarif-file': '',
+    ...opts.inputs,
+  };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: runDir,
+    ...GIT_ENV,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: opts.eventName ?? 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: `${OWNER}/${REPO}`,
+    GITHUB_WORKSPACE: opts.repo.workspace,
+    GITHUB_API_URL: opts.githubUrl,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_SHA: opts.repo.headSha,
+    GITHUB_RUN_ID: '1',
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    RUNNER_TEMP: temp,
+    ANTHROPIC_BASE_URL: opts.anthropicUrl,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    ...opts.env,
+  };
+  const child = spawn(process.execPath, [BUNDLE], {
+    cwd: opts.repo.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
+    jobSummary: readFileSync(summaryPath, 'utf8'),
+  };
+}
+
+/** GITHUB_OUTPUT uses heredoc blocks: `name<<ghadelimiter_<uuid>\nvalue\nghadelimiter_<uuid>`. */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const re = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm;
+  for (const m of text.matchAll(re)) outputs[m[1]!] = m[3]!;
+  return outputs;
+}
+
+/** Lines of a source file, numbered from 1, for building findings that point at real lines. */
+export function lineOf(text: string, needle: string): number {
+  const index = text.split('\n').findIndex((l) => l.includes(needle));
+  if (index < 0) throw new Error(`fixture has no line containing ${needle}`);
+  return index + 1;
+}

@@ -1,0 +1,336 @@
+/**
+ * A fake GitHub REST API on 127.0.0.1 that behaves like the real one where diffray depends on it: check runs
+ * (≤ 50 annotations per request, else 422), reviews (422 when a comment's line is not in the PR's diff),
+ * review and issue comments (paginated), the PR's files with patches, 403 "Resource not accessible by
+ * integration" for a permission switched off, and secondary rate limits with retry-after on demand.
+ * Every request is recorded for assertions.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+}
+
+export interface Comment {
+  id: number;
+  body: string;
+  user: { login: string; type: 'Bot' | 'User' };
+}
+
+export interface ReviewComment extends Comment {
+  path: string;
+  line: number;
+  start_line?: number | null;
+  side: string;
+  pull_request_review_id: number;
+}
+
+export interface CheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string;
+  output?: { title?: string; summary?: string; text?: string };
+  annotations: unknown[];
+}
+
+export interface FakeGitHubOptions {
+  owner: string;
+  repo: string;
+  pullNumber: number;
+  /** `git diff` text of the PR: GitHub's own view of which RIGHT lines can carry a comment. */
+  diff: string;
+  /** Permissions the token lacks: answered with 403 "Resource not accessible by integration". */
+  denied?: ('checks' | 'pull-requests')[];
+  /** Lines GitHub considers outside its diff although the local diff has them (a diverged view). */
+  rejectLines?: { path: string; line: number }[];
+}
+
+interface PlannedFault {
+  method: string;
+  path: RegExp;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+export interface FakeFile {
+  filename: string;
+  patch: string;
+  /** Valid RIGHT lines, per hunk. */
+  hunks: Set<number>[];
+}
+
+const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
+
+export class FakeGitHub {
+  readonly requests: RecordedRequest[] = [];
+  readonly checkRuns: CheckRun[] = [];
+  readonly reviews: { id: number; event: string; body: string; commit_id: string; comments: number }[] = [];
+  readonly issueComments: Comment[] = [];
+  readonly reviewComments: ReviewComment[] = [];
+  readonly files: FakeFile[];
+  private readonly faults: PlannedFault[] = [];
+  private nextId = 1000;
+  private server = createServer((req, res) => void this.handle(req, res));
+
+  constructor(private readonly opts: FakeGitHubOptions) {
+    this.files = filesOfDiff(opts.diff, opts.rejectLines ?? []);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async start(): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return this;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** The next matching request answers with a secondary rate limit (403 + retry-after, as GitHub does). */
+  secondaryRateLimitOnce(method: string, path: RegExp, retryAfterSeconds = 1): void {
+    this.faults.push({
+      method,
+      path,
+      status: 403,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+      body: {
+        message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+        documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      },
+    });
+  }
+
+  /** Content-creating requests (POST), the ones GitHub's secondary limits count. */
+  writes(): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === 'POST');
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const body: unknown = text ? JSON.parse(text) : undefined;
+    const method = req.method ?? 'GET';
+    this.requests.push({ method, path: url.pathname, query: url.searchParams, body });
+
+    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      res.end(JSON.stringify(data));
+    };
+    const faultIndex = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname));
+    if (faultIndex >= 0) {
+      const [fault] = this.faults.splice(faultIndex, 1);
+      return send(fault!.status, fault!.body, fault!.headers);
+    }
+    try {
+      const result = this.route(method, url, body);
+      if (!result) return send(404, { message: 'Not Found' });
+      send(result[0], result[1]);
+    } catch (error) {
+      send(500, { message: (error as Error).message });
+    }
+  }
+
+  private route(method: string, url: URL, body: unknown): [number, unknown] | undefined {
+    const prefix = `/repos/${this.opts.owner}/${this.opts.repo}`;
+    if (!url.pathname.startsWith(prefix)) return undefined;
+    const path = url.pathname.slice(prefix.length);
+    const b = (body ?? {}) as Record<string, unknown>;
+    const denied = (p: 'checks' | 'pull-requests'): [number, unknown] | undefined =>
+      this.opts.denied?.includes(p)
+        ? [
+            403,
+            {
+              message: 'Resource not accessible by integration',
+              documentation_url: 'https://docs.github.com/rest',
+            },
+          ]
+        : undefined;
+    const page = <T>(items: T[]): [number, unknown] => {
+      const perPage = Number(url.searchParams.get('per_page') ?? 30);
+      const n = Number(url.searchParams.get('page') ?? 1);
+      return [200, items.slice((n - 1) * perPage, n * perPage)];
+    };
+    const pr = this.opts.pullNumber;
+    let m: RegExpExecArray | null;
+
+    if (method === 'POST' && path === '/check-runs') {
+      const no = denied('checks');
+      if (no) return no;
+      const run: CheckRun = {
+        id: this.nextId++,
+        name: String(b.name),
+        head_sha: String(b.head_sha),
+        status: String(b.status ?? 'queued'),
+        annotations: [],
+      };
+      this.checkRuns.push(run);
+      return [201, { ...run, app: { slug: 'github-actions' } }];
+    }
+    if (method === 'PATCH' && (m = /^\/check-runs\/(\d+)$/.exec(path))) {
+      const no = denied('checks');
+      if (no) return no;
+      const run = this.checkRuns.find((r) => r.id === Number(m![1]));
+      if (!run) return [404, { message: 'Not Found' }];
+      const output = b.output as (CheckRun['output'] & { annotations?: unknown[] }) | undefined;
+      if ((output?.annotations?.length ?? 0) > 50) {
+        return [
+          422,
+          { message: 'Validation Failed', errors: ['Only 50 annotations are allowed per request'] },
+        ];
+      }
+      if (b.status) run.status = String(b.status);
+      if (b.conclusion) run.conclusion = String(b.conclusion);
+      if (output) {
+        run.output = { title: output.title, summary: output.summary, text: output.text ?? run.output?.text };
+        run.annotations.push(...(output.annotations ?? []));
+      }
+      return [200, run];
+    }
+    if ((m = /^\/issues\/(\d+)\/comments$/.exec(path)) && Number(m[1]) === pr) {
+      if (method === 'GET') return page(this.issueComments);
+      if (method === 'POST') {
+        const no = denied('pull-requests');
+        if (no) return no;
+        const comment: Comment = { id: this.nextId++, body: String(b.body), user: BOT };
+        this.issueComments.push(comment);
+        return [201, comment];
+      }
+    }
+    if (method === 'PATCH' && (m = /^\/issues\/comments\/(\d+)$/.exec(path))) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      const comment = this.issueComments.find((c) => c.id === Number(m![1]));
+      if (!comment) return [404, { message: 'Not Found' }];
+      comment.body = String(b.body);
+      return [200, comment];
+    }
+    if (method === 'GET' && path === `/pulls/${pr}/comments`) return page(this.reviewComments);
+    if (method === 'GET' && path === `/pulls/${pr}/files`) {
+      return page(this.files.map((f) => ({ filename: f.filename, status: 'modified', patch: f.patch })));
+    }
+    if (method === 'POST' && path === `/pulls/${pr}/reviews`) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      if (!['COMMENT', 'APPROVE', 'REQUEST_CHANGES'].includes(String(b.event))) {
+        return [422, { message: 'Unprocessable Entity', errors: ['event is invalid'] }];
+      }
+      const comments = (b.comments ?? []) as {
+        path: string;
+        line: number;
+        start_line?: number;
+        side?: string;
+        body: string;
+      }[];
+      if (comments.some((c) => !this.commentable(c))) {
+        // Like GitHub: the whole review is refused and the message does not say which comment.
+        return [422, { message: 'Unprocessable Entity', errors: ['Line could not be resolved'] }];
+      }
+      const review = {
+        id: this.nextId++,
+        event: String(b.event),
+        body: String(b.body ?? ''),
+        commit_id: String(b.commit_id),
+        comments: comments.length,
+      };
+      this.reviews.push(review);
+      for (const c of comments) {
+        this.reviewComments.push({
+          id: this.nextId++,
+          body: c.body,
+          path: c.path,
+          line: c.line,
+          start_line: c.start_line ?? null,
+          side: c.side ?? 'RIGHT',
+          user: BOT,
+          pull_request_review_id: review.id,
+        });
+      }
+      return [200, { ...review, user: BOT }];
+    }
+    return undefined;
+  }
+
+  private commentable(c: { path: string; line: number; start_line?: number; side?: string }): boolean {
+    if ((c.side ?? 'RIGHT') !== 'RIGHT') return false;
+    const file = this.files.find((f) => f.filename === c.path);
+    const hunk = file?.hunks.find((h) => h.has(c.line));
+    if (!hunk) return false;
+    return c.start_line === undefined || (c.start_line < c.line && hunk.has(c.start_line));
+  }
+}
+
+/**
+ * Splits `git diff` text into GitHub-style files: the patch from the first hunk on, and the valid RIGHT
+ * lines per hunk. A rejected line makes GitHub's view of its hunk end just before it (a diff that diverged
+ * from the local one), in the patch and in what reviews may comment on alike.
+ */
+export function filesOfDiff(diff: string, rejectLines: { path: string; line: number }[] = []): FakeFile[] {
+  const files: FakeFile[] = [];
+  for (const section of diff.split(/^diff --git /m).slice(1)) {
+    const lines = section.split('\n');
+    const plus = lines.find((l) => l.startsWith('+++ '));
+    const minus = lines.find((l) => l.startsWith('--- '));
+    const name = plus && plus !== '+++ /dev/null' ? plus.slice(6) : minus?.slice(6);
+    if (!name) continue;
+    const first = lines.findIndex((l) => l.startsWith('@@'));
+    const rejected = new Set(rejectLines.filter((r) => r.path === name).map((r) => r.line));
+    const patch: string[] = [];
+    const hunks: Set<number>[] = [];
+    let body: string[] = [];
+    let header: { oldStart: number; newStart: number; tail: string } | undefined;
+    let next = 0;
+    let cut = false;
+    const flush = () => {
+      if (!header) return;
+      const oldCount = body.filter((l) => l.startsWith(' ') || l.startsWith('-')).length;
+      const newCount = body.filter((l) => l.startsWith(' ') || l.startsWith('+')).length;
+      patch.push(
+        `@@ -${header.oldStart},${oldCount} +${header.newStart},${newCount} @@${header.tail}`,
+        ...body,
+      );
+    };
+    for (const line of first < 0 ? [] : lines.slice(first)) {
+      const h = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$/.exec(line);
+      if (h) {
+        flush();
+        header = { oldStart: Number(h[1]), newStart: Number(h[2]), tail: h[3] ?? '' };
+        body = [];
+        next = header.newStart;
+        cut = false;
+        hunks.push(new Set());
+        continue;
+      }
+      if (cut || !header) continue;
+      if (line.startsWith('+') || line.startsWith(' ')) {
+        if (rejected.has(next)) {
+          cut = true;
+          continue;
+        }
+        hunks.at(-1)!.add(next++);
+        body.push(line);
+      } else if (line.startsWith('-') || line.startsWith('\\')) {
+        body.push(line);
+      }
+    }
+    flush();
+    files.push({ filename: name, patch: patch.join('\n'), hunks });
+  }
+  return files;
+}
+
+export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+  return new FakeGitHub(opts).start();
+}

@@ -1,0 +1,102 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEventContext, readActionContext } from '../../../action/context.js';
+
+const BASE = 'a'.repeat(40);
+const HEAD = 'b'.repeat(40);
+
+function prPayload(overrides: { headRepo?: string | null; draft?: boolean; body?: string | null } = {}) {
+  return {
+    pull_request: {
+      number: 12,
+      title: 'Fix parser',
+      body: overrides.body === undefined ? 'Body text' : overrides.body,
+      html_url: 'https://github.com/acme/widgets/pull/12',
+      draft: overrides.draft ?? false,
+      base: { sha: BASE, ref: 'main', repo: { full_name: 'acme/widgets' } },
+      head: {
+        sha: HEAD,
+        ref: 'fix',
+        repo: overrides.headRepo === null ? null : { full_name: overrides.headRepo ?? 'acme/widgets' },
+      },
+    },
+    repository: { full_name: 'acme/widgets' },
+  };
+}
+
+describe('parseEventContext', () => {
+  it('reads a pull_request event into the PR context', () => {
+    expect(parseEventContext('pull_request', prPayload(), 'acme/widgets')).toEqual({
+      kind: 'pull_request',
+      repository: 'acme/widgets',
+      owner: 'acme',
+      repo: 'widgets',
+      number: 12,
+      title: 'Fix parser',
+      body: 'Body text',
+      htmlUrl: 'https://github.com/acme/widgets/pull/12',
+      draft: false,
+      fork: false,
+      base: { sha: BASE, ref: 'main', repository: 'acme/widgets' },
+      head: { sha: HEAD, ref: 'fix', repository: 'acme/widgets' },
+    });
+  });
+
+  it('keeps pull_request_target apart from pull_request', () => {
+    expect(parseEventContext('pull_request_target', prPayload(), 'acme/widgets').kind).toBe(
+      'pull_request_target',
+    );
+  });
+
+  it('marks a PR from another repository as a fork', () => {
+    const ctx = parseEventContext('pull_request', prPayload({ headRepo: 'someone/widgets' }), 'acme/widgets');
+    expect(ctx.kind !== 'unsupported' && ctx.fork).toBe(true);
+  });
+
+  it('treats a PR whose head repository was deleted as a fork', () => {
+    const ctx = parseEventContext('pull_request', prPayload({ headRepo: null }), 'acme/widgets');
+    expect(ctx.kind !== 'unsupported' && ctx.fork).toBe(true);
+  });
+
+  it('reads draft and an empty body', () => {
+    const ctx = parseEventContext('pull_request', prPayload({ draft: true, body: null }), 'acme/widgets');
+    expect(ctx).toMatchObject({ draft: true, body: '' });
+  });
+
+  it.each(['push', 'issue_comment', 'workflow_dispatch', ''])('calls the %s event unsupported', (event) => {
+    expect(parseEventContext(event, {}, 'acme/widgets')).toMatchObject({
+      kind: 'unsupported',
+      eventName: event,
+    });
+  });
+
+  it('rejects a pull_request payload without shas, naming the field', () => {
+    const payload = prPayload();
+    (payload.pull_request.head as { sha?: string }).sha = 'main';
+    expect(() => parseEventContext('pull_request', payload, 'acme/widgets')).toThrow(
+      /pull_request\.head\.sha/,
+    );
+  });
+});
+
+describe('readActionContext', () => {
+  it('reads the event file named by GITHUB_EVENT_PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diffray-ctx-'));
+    const path = join(dir, 'event.json');
+    writeFileSync(path, JSON.stringify(prPayload()));
+    const ctx = readActionContext({
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: path,
+      GITHUB_REPOSITORY: 'acme/widgets',
+    });
+    expect(ctx).toMatchObject({ kind: 'pull_request', number: 12 });
+  });
+
+  it('does not need an event file for unsupported events', () => {
+    expect(readActionContext({ GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'acme/widgets' }).kind).toBe(
+      'unsupported',
+    );
+  });
+});
