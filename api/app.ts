@@ -1,0 +1,169 @@
+/**
+ * `createApp({ db, clock, config })`: the results API with everything injected. Small routers composed
+ * with `app.route()`; the OpenAPI document is generated from the same zod schemas that validate requests.
+ *
+ * Seams for the page (issue 4):
+ * - `resolveSession`: turns a page session cookie into a `Principal`; the JSON API then accepts it where
+ *   there is no `Authorization` header (state-changing requests must be same-origin).
+ * - `web`: a Hono app mounted at `/` after the API routes, for the pages. It gets the page CSP by default
+ *   (`PAGE_CSP`); it may set its own `Content-Security-Policy` header, which is then kept.
+ */
+import { randomUUID } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { secureHeaders } from 'hono/secure-headers';
+import { LIMITS } from '../shared/index.js';
+import type { DiffrayDb } from './db/index.js';
+import { ApiError, errorBody } from './errors.js';
+import { createAuth, refuseKeysInQuery, type Auth } from './principal.js';
+import { accountRouter } from './routes/account.js';
+import { configRouter } from './routes/config.js';
+import { healthRouter } from './routes/health.js';
+import { keysRouter } from './routes/keys.js';
+import { repositoriesRouter } from './routes/repositories.js';
+import { reviewsRouter } from './routes/reviews.js';
+import { webhookRouter } from './routes/webhook.js';
+import type { ApiConfig, AppDeps, AppEnv, LogFn, SessionResolver } from './types.js';
+
+/** The JSON API loads nothing and may not be framed. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** For server-rendered pages: own stylesheet and images, forms to ourselves, no scripts from elsewhere. */
+export const PAGE_CSP =
+  "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface CreateAppOptions {
+  db: DiffrayDb;
+  clock: () => Date;
+  config: ApiConfig;
+  /** Structured log sink; defaults to one JSON line per record on stdout. */
+  log?: LogFn;
+  resolveSession?: SessionResolver;
+  /** Pages, mounted at `/` (see the module comment). Built by the caller from the same deps. */
+  web?: (deps: AppDeps, auth: Auth) => Hono<AppEnv>;
+}
+
+export const stdoutLog: LogFn = (record) => {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+};
+
+function clientAddress(c: Context<AppEnv>, trustProxy: boolean): string {
+  if (trustProxy) {
+    const hops = c.req.header('x-forwarded-for')?.split(',');
+    const last = hops?.at(-1)?.trim();
+    if (last) return last;
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown'; // not served by @hono/node-server (e.g. app.request in tests)
+  }
+}
+
+export function createApp(options: CreateAppOptions) {
+  const log = options.log ?? stdoutLog;
+  const deps: AppDeps = { db: options.db, clock: options.clock, config: options.config, log };
+  const auth = createAuth(deps, options.resolveSession);
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    c.set('clientAddress', clientAddress(c, deps.config.trustProxy));
+    c.header('X-Request-Id', requestId);
+    await next();
+    // Method, path (never the query string), status, time: no body, no header, no credential.
+    log({
+      level: 'info',
+      msg: 'request',
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(c.var.principal ? { accountId: c.var.principal.accountId, actor: c.var.principal.actor } : {}),
+    });
+  });
+  app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false }));
+  app.use('*', async (c, next) => {
+    await next();
+    const isApi = c.req.path.startsWith('/v1/') || c.req.path === '/healthz';
+    if (!c.res.headers.has('Content-Security-Policy'))
+      c.header('Content-Security-Policy', isApi ? API_CSP : PAGE_CSP);
+    if (isApi && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: LIMITS.requestBodyBytes,
+      // The rest of the body is never read: close the connection so no client reuses it mid-body.
+      onError: (c) => {
+        c.header('Connection', 'close');
+        return c.json(
+          errorBody(
+            'payload_too_large',
+            `The body exceeds ${LIMITS.requestBodyBytes} bytes`,
+            c.get('requestId'),
+          ),
+          413,
+        );
+      },
+    }),
+  );
+  app.use('/v1/*', refuseKeysInQuery());
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId');
+    if (error instanceof ApiError) {
+      if (error.status === 401) c.header('WWW-Authenticate', 'Bearer');
+      if (error.details?.retryAfterSeconds !== undefined)
+        c.header('Retry-After', String(error.details.retryAfterSeconds));
+      return c.json(errorBody(error.code, error.message, requestId, error.details?.issues), error.status);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      return c.json(
+        errorBody('bad_request', error.status === 413 ? 'Payload too large' : 'Bad request', requestId),
+        error.status,
+      );
+    }
+    log({
+      level: 'error',
+      msg: 'unhandled error',
+      requestId,
+      error: error.name,
+      detail: error.message,
+      stack: error.stack,
+    });
+    return c.json(errorBody('internal', 'Internal error', requestId), 500);
+  });
+  app.notFound((c) => c.json(errorBody('not_found', 'Not found', c.get('requestId')), 404));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A diffray API key (`dfr_…`) in `Authorization: Bearer`.',
+  });
+  app.route('/', healthRouter());
+  app.route('/', reviewsRouter(deps, auth));
+  app.route('/', configRouter(deps, auth));
+  app.route('/', keysRouter(deps, auth));
+  app.route('/', accountRouter(deps, auth));
+  app.route('/', repositoriesRouter(deps, auth));
+  if (deps.config.webhookSecrets.length > 0) app.route('/', webhookRouter(deps, auth));
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'diffray results API',
+      version: '1',
+      description: 'Findings only (never code). Keys as SHA-256 hashes; results kept 30 days.',
+    },
+    servers: [{ url: deps.config.publicUrl }],
+  });
+  if (options.web) app.route('/', options.web(deps, auth));
+  return app;
+}
+
+export type DiffrayApp = ReturnType<typeof createApp>;

@@ -1,0 +1,100 @@
+import { timingSafeEqual } from 'node:crypto';
+import { sign, verify } from 'hono/jwt';
+import { deriveKey } from './session.js';
+
+/**
+ * The OAuth flow's `state` and PKCE verifier travel in a short-lived signed HttpOnly cookie (bound to the
+ * browser that started the flow, so a callback from another browser fails), and each `state` is accepted
+ * once: the callback records it in a `UsedStates` set until it would have expired anyway.
+ */
+
+export const OAUTH_COOKIE = 'diffray_oauth';
+export const OAUTH_TTL_SECONDS = 10 * 60;
+const AUDIENCE = 'diffray-oauth';
+
+export interface OAuthFlow {
+  state: string;
+  verifier: string;
+  /** Where to go after signing in (a local path). */
+  next: string;
+}
+
+export async function sealFlow(
+  flow: OAuthFlow,
+  opts: { secret: string; issuer: string; now: Date },
+): Promise<string> {
+  const iat = Math.floor(opts.now.getTime() / 1000);
+  return sign(
+    {
+      st: flow.state,
+      cv: flow.verifier,
+      nx: flow.next,
+      iss: opts.issuer,
+      aud: AUDIENCE,
+      iat,
+      exp: iat + OAUTH_TTL_SECONDS,
+    },
+    deriveKey(opts.secret, 'oauth'),
+    'HS256',
+  );
+}
+
+/** Opens the flow cookie: HS256 only, our issuer and audience, not expired. Undefined when invalid. */
+export async function openFlow(
+  token: string | undefined,
+  opts: { secret: string; issuer: string; now: Date },
+): Promise<(OAuthFlow & { exp: number }) | undefined> {
+  if (!token || token.length > 2048) return undefined;
+  try {
+    const p = (await verify(token, deriveKey(opts.secret, 'oauth'), {
+      alg: 'HS256',
+      iss: opts.issuer,
+      aud: AUDIENCE,
+      exp: false,
+      nbf: false,
+      iat: false,
+    })) as Record<string, unknown>;
+    const now = Math.floor(opts.now.getTime() / 1000);
+    if (typeof p.exp !== 'number' || p.exp <= now || p.exp - now > OAUTH_TTL_SECONDS + 60) return undefined;
+    if (typeof p.st !== 'string' || typeof p.cv !== 'string' || typeof p.nx !== 'string') return undefined;
+    return { state: p.st, verifier: p.cv, next: p.nx, exp: p.exp };
+  } catch {
+    return undefined;
+  }
+}
+
+export function sameState(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Remembers consumed `state` values until they expire, so a replayed callback is refused. */
+export class UsedStates {
+  private readonly seen = new Map<string, number>();
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** Marks `state` used; false when it was used before. */
+  consume(state: string, expiresAtSeconds: number, nowSeconds: number): boolean {
+    this.sweep(nowSeconds);
+    if (this.seen.has(state)) return false;
+    if (this.seen.size >= this.maxEntries) {
+      const oldest = this.seen.keys().next().value;
+      if (oldest !== undefined) this.seen.delete(oldest);
+    }
+    this.seen.set(state, expiresAtSeconds);
+    return true;
+  }
+
+  private sweep(nowSeconds: number): void {
+    for (const [state, exp] of this.seen) if (exp <= nowSeconds) this.seen.delete(state);
+  }
+}
+
+/** Only local absolute paths are allowed as a post-sign-in destination (no `//host`, no scheme). */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || next.length > 500) return '/';
+  if (!next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  for (const ch of next) if (ch.charCodeAt(0) < 0x20 || ch === '\\') return '/';
+  return next;
+}

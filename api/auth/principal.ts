@@ -1,0 +1,68 @@
+import type { Orm } from '../db/client.js';
+import { loadSession } from '../db/web.js';
+import { csrfTokenFor, verifySessionToken, type SessionKeyOptions } from './session.js';
+
+/** A signed-in page visitor, resolved from the session cookie and re-checked in the database. */
+export interface SessionPrincipal {
+  kind: 'session';
+  sessionId: string;
+  accountId: string;
+  accountName: string;
+  /** Key sign-ins are admin (only admin keys may sign in); GitHub users have their membership's role. */
+  role: 'admin' | 'member';
+  /** For the audit log: `user:<id>` or `key:<id>`. */
+  actor: string;
+  via: 'github' | 'key';
+  /** GitHub login, or the key's name. */
+  displayName: string;
+  /** The token every state-changing form must carry. */
+  csrf: string;
+}
+
+/**
+ * Resolves a session token to a principal, or undefined. The JWT must verify (HS256, iss, aud, exp), and
+ * then, in the database: the session row exists, matches the token's account, is neither revoked nor
+ * expired; the account is not deleted and its session version equals the token's and the row's; the key
+ * that signed it in is still valid and admin, or the user is still a member.
+ */
+export async function resolveSession(
+  orm: Orm,
+  token: string | undefined,
+  opts: SessionKeyOptions & { now: Date },
+): Promise<SessionPrincipal | undefined> {
+  if (!token) return undefined;
+  const claims = await verifySessionToken(token, opts);
+  if (!claims) return undefined;
+  const row = loadSession(orm, claims.sid);
+  if (!row) return undefined;
+  const now = opts.now.getTime();
+  if (row.accountId !== claims.acc) return undefined;
+  if (row.revokedAt !== null || row.expiresAt.getTime() <= now) return undefined;
+  if (row.accountDeletedAt !== null) return undefined;
+  if (row.sessionVersion !== claims.sv || row.accountSessionVersion !== claims.sv) return undefined;
+
+  const base = {
+    kind: 'session' as const,
+    sessionId: row.id,
+    accountId: row.accountId,
+    accountName: row.accountName,
+    csrf: csrfTokenFor(opts.secret, row.id),
+  };
+  if (row.apiKeyId !== null) {
+    if (row.keyName === null || row.keyRevokedAt !== null) return undefined;
+    if (row.keyExpiresAt !== null && row.keyExpiresAt.getTime() <= now) return undefined;
+    if (!row.keyScopes?.includes('admin')) return undefined;
+    return { ...base, role: 'admin', actor: `key:${row.apiKeyId}`, via: 'key', displayName: row.keyName };
+  }
+  if (row.userId !== null) {
+    if (row.memberRole === null || row.userLogin === null) return undefined;
+    return {
+      ...base,
+      role: row.memberRole,
+      actor: `user:${row.userId}`,
+      via: 'github',
+      displayName: row.userLogin,
+    };
+  }
+  return undefined;
+}

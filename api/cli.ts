@@ -1,0 +1,294 @@
+/**
+ * `diffray-api`: serve | accounts create | keys create/list/revoke | members add | purge.
+ * The only module that calls `serve()`. Output is JSON on stdout; problems go to stderr with exit 1
+ * (2 for usage errors).
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp, stdoutLog } from './app.js';
+import { pageOptions } from './web/routes.js';
+import {
+  addMember,
+  createAccount,
+  getAccount,
+  getKey,
+  insertKey,
+  listKeys,
+  openDatabase,
+  purge,
+  recordAudit,
+  revokeKey,
+  SCOPES,
+  type DiffrayDb,
+  type Scope,
+} from './db/index.js';
+import { EnvError, loadEnv, resolveSessionSecret, type Env } from './env.js';
+import { displayPrefix, generateKey, hashKey } from './keys.js';
+import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
+import { toKeyJson } from './routes/mappers.js';
+import { DAY_MS } from '../shared/index.js';
+
+const USAGE = `usage: diffray-api <command>
+  serve                                   run the API (env PORT, DATABASE_PATH, PUBLIC_URL, SESSION_SECRET, ...)
+  accounts create <name>                  create an account; prints {"accountId","apiKey"} (admin key, shown once)
+  keys create --account <id> [--scopes a,b] [--name <name>] [--expires-in-days <n>]
+                                          default scopes: reviews:write,config:read (what the action needs)
+  keys list --account <id>
+  keys revoke <key-id>
+  members add --account <id> --github-login <login> [--role admin|member]
+  purge [--as-of <ISO date>]              run retention now`;
+
+class UsageError extends Error {}
+
+const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+
+function parseScopes(text: string | undefined): Scope[] {
+  if (text === undefined) return ['reviews:write', 'config:read'];
+  const scopes = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (bad.length > 0 || scopes.length === 0) {
+    throw new UsageError(
+      `--scopes: unknown scope ${bad.join(', ') || '(none)'}; known: ${SCOPES.join(', ')}`,
+    );
+  }
+  return [...new Set(scopes)] as Scope[];
+}
+
+function requireLiveAccount(db: DiffrayDb, id: string | undefined) {
+  if (!id) throw new UsageError('--account <id> is required');
+  const account = getAccount(db.orm, id);
+  if (!account || account.deletedAt) throw new Error(`no such account: ${id}`);
+  return account;
+}
+
+function createKeyFor(
+  db: DiffrayDb,
+  accountId: string,
+  opts: { name: string; scopes: Scope[]; expiresInDays?: number },
+) {
+  const now = new Date();
+  const apiKey = generateKey();
+  const info = insertKey(db.orm, {
+    accountId,
+    hash: hashKey(apiKey),
+    prefix: displayPrefix(apiKey),
+    name: opts.name,
+    scopes: opts.scopes,
+    expiresAt:
+      opts.expiresInDays === undefined ? null : new Date(now.getTime() + opts.expiresInDays * DAY_MS),
+    now,
+  });
+  recordAudit(db.orm, { accountId, actor: 'cli', action: 'key.create', target: info.id, at: now });
+  return { info, apiKey };
+}
+
+async function serveCommand(env: Env): Promise<number> {
+  const { secret, source } = resolveSessionSecret(env);
+  const db = openDatabase(env.databasePath);
+  const log = stdoutLog;
+  const app = createApp({
+    db,
+    clock: () => new Date(),
+    config: { ...env.config, sessionSecret: secret },
+    log,
+    ...pageOptions(),
+  });
+  const runPurge = () => {
+    try {
+      const result = purge(db, purgeCutoffs(new Date()));
+      log({ level: 'info', msg: 'purge', ...result });
+    } catch (error) {
+      log({ level: 'error', msg: 'purge failed', detail: (error as Error).message });
+    }
+  };
+  const server = serve(
+    { fetch: app.fetch, port: env.port, ...(env.host ? { hostname: env.host } : {}) },
+    (info) => {
+      log({
+        level: 'info',
+        msg: 'listening',
+        port: info.port,
+        publicUrl: env.config.publicUrl,
+        sessionSecret: source,
+      });
+      runPurge();
+    },
+  );
+  const timer = setInterval(runPurge, PURGE_INTERVAL_MS);
+  return new Promise((resolve) => {
+    const shutdown = (signal: string) => {
+      log({ level: 'info', msg: 'shutting down', signal });
+      clearInterval(timer);
+      // In-flight requests get 10 s to finish; idle keep-alive sockets are closed now.
+      const http = server as Server;
+      const force = setTimeout(() => http.closeAllConnections(), 10_000);
+      force.unref();
+      http.close(() => {
+        db.close();
+        resolve(0);
+      });
+      http.closeIdleConnections();
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const env = loadEnv();
+  if (command === 'serve') return serveCommand(env);
+
+  const withDb = <T>(fn: (db: DiffrayDb) => T): T => {
+    const db = openDatabase(env.databasePath);
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  if (command === 'accounts' && sub === 'create') {
+    const name = rest.join(' ').trim();
+    if (!name || name.length > 200)
+      throw new UsageError('accounts create <name>: a name of 1 to 200 characters');
+    return withDb((db) => {
+      const account = createAccount(db.orm, name, new Date());
+      const { apiKey } = createKeyFor(db, account.id, {
+        name: 'admin (created by CLI)',
+        scopes: [...SCOPES],
+      });
+      print({ accountId: account.id, apiKey });
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'create') {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        account: { type: 'string' },
+        scopes: { type: 'string' },
+        name: { type: 'string' },
+        'expires-in-days': { type: 'string' },
+      },
+    });
+    const scopes = parseScopes(values.scopes);
+    const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
+    if (days !== undefined && (!Number.isInteger(days) || days < 1))
+      throw new UsageError('--expires-in-days: a positive integer');
+    return withDb((db) => {
+      const account = requireLiveAccount(db, values.account);
+      const { info, apiKey } = createKeyFor(db, account.id, {
+        name: values.name ?? 'created by CLI',
+        scopes,
+        ...(days === undefined ? {} : { expiresInDays: days }),
+      });
+      print({ ...toKeyJson(info), apiKey });
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'list') {
+    const { values } = parseArgs({ args: rest, options: { account: { type: 'string' } } });
+    return withDb((db) => {
+      const account = requireLiveAccount(db, values.account);
+      print({ keys: listKeys(db.orm, account.id).map(toKeyJson) });
+      return 0;
+    });
+  }
+  if (command === 'keys' && sub === 'revoke') {
+    const id = rest[0];
+    if (!id) throw new UsageError('keys revoke <key-id>');
+    return withDb((db) => {
+      const now = new Date();
+      const key = listKeyOwner(db, id);
+      if (!key || !revokeKey(db.orm, id, now)) throw new Error(`no such key: ${id}`);
+      recordAudit(db.orm, { accountId: key, actor: 'cli', action: 'key.revoke', target: id, at: now });
+      print({ id, revoked: true });
+      return 0;
+    });
+  }
+  if (command === 'members' && sub === 'add') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { account: { type: 'string' }, 'github-login': { type: 'string' }, role: { type: 'string' } },
+    });
+    const login = values['github-login'];
+    if (!login || !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(login))
+      throw new UsageError('--github-login <login> is required');
+    const role = values.role ?? 'admin';
+    if (role !== 'admin' && role !== 'member') throw new UsageError('--role: admin or member');
+    return withDb((db) => {
+      const account = requireLiveAccount(db, values.account);
+      const now = new Date();
+      const member = addMember(db.orm, { accountId: account.id, login, role, now });
+      recordAudit(db.orm, {
+        accountId: account.id,
+        actor: 'cli',
+        action: 'member.add',
+        target: member.userId,
+        at: now,
+      });
+      print({ accountId: account.id, ...member });
+      return 0;
+    });
+  }
+  if (command === 'purge') {
+    const { values } = parseArgs({
+      args: sub === undefined ? [] : [sub, ...rest],
+      options: { 'as-of': { type: 'string' } },
+    });
+    const asOf = values['as-of'] === undefined ? new Date() : new Date(values['as-of']);
+    if (Number.isNaN(asOf.getTime())) throw new UsageError('--as-of: an ISO date, e.g. 2025-01-31T00:00:00Z');
+    return withDb((db) => {
+      print({ asOf: asOf.toISOString(), ...purge(db, purgeCutoffs(asOf)) });
+      return 0;
+    });
+  }
+  throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
+}
+
+function listKeyOwner(db: DiffrayDb, keyId: string): string | undefined {
+  return getKey(db.orm, keyId)?.accountId;
+}
+
+/** Runs one command; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`diffray-api: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof EnvError || error instanceof Error) {
+      console.error(`diffray-api: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** Run directly (`tsx api/cli.ts serve`, as `npm run api` does); importing it runs nothing. */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,63 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Orm } from './client.js';
+import { newId } from './ids.js';
+import { findRepository, upsertRepository } from './repositories.js';
+import { configs, repositories } from './schema.js';
+
+export interface StoredConfigs {
+  account: { yaml: string; updatedAt: Date } | undefined;
+  repository: { yaml: string; updatedAt: Date } | undefined;
+}
+
+/** The account default and (when `repository` is given and known) the repository's config text. */
+export function getConfigs(orm: Orm, accountId: string, repository: string | undefined): StoredConfigs {
+  const account = orm
+    .select({ yaml: configs.yaml, updatedAt: configs.updatedAt })
+    .from(configs)
+    .where(and(eq(configs.accountId, accountId), isNull(configs.repositoryId)))
+    .get();
+  let repo: StoredConfigs['repository'];
+  if (repository !== undefined) {
+    const found = findRepository(orm, accountId, repository);
+    if (found) {
+      repo = orm
+        .select({ yaml: configs.yaml, updatedAt: configs.updatedAt })
+        .from(configs)
+        .where(and(eq(configs.accountId, accountId), eq(configs.repositoryId, found.id)))
+        .get();
+    }
+  }
+  return { account, repository: repo };
+}
+
+/** Stores (replacing) the account default or a repository's config; the repository is created if new. */
+export function putConfig(
+  orm: Orm,
+  accountId: string,
+  repository: string | undefined,
+  yaml: string,
+  now: Date,
+) {
+  orm.transaction((tx) => {
+    const repositoryId = repository === undefined ? null : upsertRepository(tx, accountId, repository, now);
+    const where =
+      repositoryId === null
+        ? and(eq(configs.accountId, accountId), isNull(configs.repositoryId))
+        : and(eq(configs.accountId, accountId), eq(configs.repositoryId, repositoryId));
+    const existing = tx.select({ id: configs.id }).from(configs).where(where).get();
+    if (existing) {
+      tx.update(configs).set({ yaml, updatedAt: now }).where(eq(configs.id, existing.id)).run();
+    } else {
+      tx.insert(configs).values({ id: newId(), accountId, repositoryId, yaml, updatedAt: now }).run();
+    }
+  });
+}
+
+export function listConfigs(orm: Orm, accountId: string) {
+  return orm
+    .select({ repository: repositories.fullName, yaml: configs.yaml, updatedAt: configs.updatedAt })
+    .from(configs)
+    .leftJoin(repositories, eq(repositories.id, configs.repositoryId))
+    .where(eq(configs.accountId, accountId))
+    .all();
+}

@@ -1,0 +1,14 @@
+/** The results database: the only place that imports drizzle and better-sqlite3. */
+export * from './accounts.js';
+export * from './audit.js';
+export * from './client.js';
+export * from './configs.js';
+export * from './export.js';
+export * from './ids.js';
+export * from './keys.js';
+export * from './repositories.js';
+export * from './retention.js';
+export * from './reviews.js';
+export * from './webhooks.js';
+export * as tables from './schema.js';
+export { SCOPES, MEMBER_ROLES, type Scope, type MemberRole } from './schema.js';

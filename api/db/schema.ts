@@ -1,0 +1,259 @@
+/**
+ * The one schema module of the results API. Migrations in `drizzle/` are generated from it by drizzle-kit
+ * (`npm run db:generate`) and applied at start by `openDatabase`.
+ *
+ * Every exposed id is random (UUIDv4). Timestamps are integer milliseconds (`Date` in TypeScript).
+ * No table holds source code: findings keep prose that the API has already stripped of fenced code.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
+
+/** A tenant. Deleting one locks it at once (`deletedAt`) and purges its data after `purgeAfter`. */
+export const accounts = sqliteTable('accounts', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  createdAt: ms('created_at').notNull(),
+  deletedAt: ms('deleted_at'),
+  purgeAfter: ms('purge_after'),
+  /** Bumped to end every page session of the account at once (sign-out everywhere, deletion). */
+  sessionVersion: integer('session_version').notNull().default(1),
+});
+
+/** A GitHub user known from sign-in or from a membership grant by login. */
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Null until the user first signs in (a membership can be granted by login before that). */
+    githubId: integer('github_id'),
+    login: text('login').notNull(),
+    /** Lower-cased login: GitHub logins are case-insensitive. */
+    loginKey: text('login_key').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('users_github_id_unique').on(t.githubId),
+    uniqueIndex('users_login_key_unique').on(t.loginKey),
+  ],
+);
+
+export const MEMBER_ROLES = ['admin', 'member'] as const;
+export type MemberRole = (typeof MEMBER_ROLES)[number];
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    role: text('role', { enum: MEMBER_ROLES }).notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('memberships_user_idx').on(t.userId)],
+);
+
+/**
+ * A page session (issue 4). Either a GitHub user's (`userId`) or an admin API key's (`apiKeyId`) sign-in;
+ * valid while not revoked, not expired, its key (if any) still valid, and `sessionVersion` equal to the
+ * account's.
+ */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    userId: text('user_id').references(() => users.id, { onDelete: 'cascade' }),
+    apiKeyId: text('api_key_id').references(() => apiKeys.id, { onDelete: 'cascade' }),
+    sessionVersion: integer('session_version').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [index('sessions_account_idx').on(t.accountId), index('sessions_expires_idx').on(t.expiresAt)],
+);
+
+export const SCOPES = ['reviews:write', 'config:read', 'reviews:read', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** API keys: only the SHA-256 of the key is stored, plus a display prefix. */
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    hash: text('hash').notNull(),
+    prefix: text('prefix').notNull(),
+    name: text('name').notNull(),
+    /** JSON array of `Scope`. */
+    scopes: text('scopes', { mode: 'json' }).$type<Scope[]>().notNull(),
+    createdAt: ms('created_at').notNull(),
+    /** Written at most once a minute per key. */
+    lastUsedAt: ms('last_used_at'),
+    expiresAt: ms('expires_at'),
+    revokedAt: ms('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash_unique').on(t.hash), index('api_keys_account_idx').on(t.accountId)],
+);
+
+export const repositories = sqliteTable(
+  'repositories',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** `owner/name` as first reported. */
+    fullName: text('full_name').notNull(),
+    /** Lower-cased `owner/name`: GitHub names are case-insensitive. */
+    nameKey: text('name_key').notNull(),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('repositories_account_name_unique').on(t.accountId, t.nameKey),
+    index('repositories_name_key_idx').on(t.nameKey),
+  ],
+);
+
+/** Hosted config: the account default (`repositoryId` null) or one repository's. */
+export const configs = sqliteTable(
+  'configs',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id').references(() => repositories.id, { onDelete: 'cascade' }),
+    yaml: text('yaml').notNull(),
+    updatedAt: ms('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('configs_account_default_unique')
+      .on(t.accountId)
+      .where(sql`${t.repositoryId} is null`),
+    uniqueIndex('configs_repository_unique').on(t.repositoryId),
+  ],
+);
+
+/** One action run's outcome. Readable until `expiresAt` (created + 30 days), then purged. */
+export const reviews = sqliteTable(
+  'reviews',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    pullRequest: integer('pull_request').notNull(),
+    headSha: text('head_sha').notNull(),
+    baseSha: text('base_sha').notNull(),
+    status: text('status').notNull(),
+    conclusion: text('conclusion').notNull(),
+    model: text('model').notNull(),
+    tokensInput: integer('tokens_input').notNull(),
+    tokensCacheWrite: integer('tokens_cache_write').notNull(),
+    tokensCacheRead: integer('tokens_cache_read').notNull(),
+    tokensOutput: integer('tokens_output').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    filesReviewed: integer('files_reviewed').notNull(),
+    filesSkipped: integer('files_skipped').notNull(),
+    linesReviewed: integer('lines_reviewed').notNull(),
+    linesChanged: integer('lines_changed').notNull(),
+    critical: integer('critical').notNull(),
+    high: integer('high').notNull(),
+    medium: integer('medium').notNull(),
+    low: integer('low').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    index('reviews_account_created_idx').on(t.accountId, t.createdAt, t.id),
+    index('reviews_repository_created_idx').on(t.repositoryId, t.createdAt, t.id),
+    index('reviews_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * A finding's metadata and prose (fenced code stripped). The integer key is internal and never exposed.
+ * `expiresAt` repeats the review's so the purge deletes findings in bounded batches by index.
+ */
+export const findings = sqliteTable(
+  'findings',
+  {
+    rowId: integer('row_id').primaryKey(),
+    reviewId: text('review_id')
+      .notNull()
+      .references(() => reviews.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+    startLine: integer('start_line'),
+    line: integer('line').notNull(),
+    severity: text('severity').notNull(),
+    category: text('category').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('findings_review_idx').on(t.reviewId), index('findings_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Counts per account, repository and UTC day: no text beyond the repository name. Outlive the 30-day
+ * retention of reviews (trends); deleted with the repository or the account.
+ */
+export const dailyAggregates = sqliteTable(
+  'daily_aggregates',
+  {
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    /** Lower-cased `owner/name`, as `repositories.nameKey`. */
+    repository: text('repository').notNull(),
+    /** `YYYY-MM-DD` (UTC). */
+    day: text('day').notNull(),
+    reviews: integer('reviews').notNull().default(0),
+    critical: integer('critical').notNull().default(0),
+    high: integer('high').notNull().default(0),
+    medium: integer('medium').notNull().default(0),
+    low: integer('low').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
+);
+
+/** Who did what, kept 7 days. `actor` is `key:<id>`, `user:<id>`, `cli` or `github`. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    target: text('target'),
+    at: ms('at').notNull(),
+    clientAddress: text('client_address'),
+  },
+  (t) => [index('audit_account_at_idx').on(t.accountId, t.at), index('audit_at_idx').on(t.at)],
+);
+
+/** GitHub webhook deliveries seen, so a redelivery is a no-op. Kept a few days. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    deliveryId: text('delivery_id').primaryKey(),
+    receivedAt: ms('received_at').notNull(),
+  },
+  (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
+);

@@ -1,0 +1,146 @@
+/**
+ * The only reader of `process.env`. Everything is validated with zod at start; errors name the variable.
+ *
+ * Session secret: `SESSION_SECRET` (≥ 32 bytes) signs page sessions. With `NODE_ENV=production` it is
+ * required and the server refuses to start without it. Elsewhere, so that `npm run api` works in one
+ * command, `serve` generates one on first start and keeps it in `session-secret` (mode 0600) beside the
+ * database file. A weak value given explicitly is always refused.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
+
+export const MIN_SECRET_BYTES = 32;
+export const MIN_WEBHOOK_SECRET_BYTES = 16;
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+const url = z
+  .string()
+  .url()
+  .refine((v) => /^https?:\/\//.test(v), 'must be an http(s) URL')
+  .transform((v) => v.replace(/\/+$/, ''));
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const positiveInt = z.coerce.number().int().positive();
+
+const EnvSchema = z.object({
+  NODE_ENV: optionalText,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
+  HOST: optionalText,
+  DATABASE_PATH: optionalText.transform((v) => v ?? './data/diffray.db'),
+  PUBLIC_URL: optionalText.pipe(url.optional()),
+  SESSION_SECRET: optionalText,
+  GITHUB_WEBHOOK_SECRET: optionalText,
+  GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
+  GITHUB_URL: optionalText.pipe(url.optional()).transform((v) => v ?? 'https://github.com'),
+  GITHUB_CLIENT_ID: optionalText,
+  GITHUB_CLIENT_SECRET: optionalText,
+  TRUST_PROXY: bool,
+  RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
+  FAILED_AUTH_PER_MINUTE: positiveInt.optional(),
+});
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+export interface Env {
+  production: boolean;
+  port: number;
+  host: string | undefined;
+  databasePath: string;
+  /** Everything but the session secret (resolved by `resolveSessionSecret`). */
+  config: Omit<ApiConfig, 'sessionSecret'>;
+  sessionSecret: string | undefined;
+}
+
+/** Why a secret is weak, or undefined when it is acceptable. */
+export function secretWeakness(secret: string, minBytes: number): string | undefined {
+  if (Buffer.byteLength(secret, 'utf8') < minBytes) return `shorter than ${minBytes} bytes`;
+  if (new Set(secret).size < 8) return 'too few distinct characters';
+  return undefined;
+}
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new EnvError(`invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  for (const name of ['GITHUB_WEBHOOK_SECRET', 'GITHUB_WEBHOOK_SECRET_PREVIOUS'] as const) {
+    const value = e[name];
+    const weak = value === undefined ? undefined : secretWeakness(value, MIN_WEBHOOK_SECRET_BYTES);
+    if (weak) throw new EnvError(`${name} is too weak (${weak})`);
+  }
+  if (e.GITHUB_WEBHOOK_SECRET_PREVIOUS && !e.GITHUB_WEBHOOK_SECRET) {
+    throw new EnvError('GITHUB_WEBHOOK_SECRET_PREVIOUS is set without GITHUB_WEBHOOK_SECRET');
+  }
+  if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
+    throw new EnvError('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together');
+  }
+  if (production && e.PUBLIC_URL === undefined)
+    throw new EnvError('PUBLIC_URL is required when NODE_ENV=production');
+  return {
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    databasePath: e.DATABASE_PATH,
+    sessionSecret: e.SESSION_SECRET,
+    config: {
+      publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+      webhookSecrets: [e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
+        (s): s is string => s !== undefined,
+      ),
+      githubUrl: e.GITHUB_URL,
+      githubOAuth:
+        e.GITHUB_CLIENT_ID && e.GITHUB_CLIENT_SECRET
+          ? { clientId: e.GITHUB_CLIENT_ID, clientSecret: e.GITHUB_CLIENT_SECRET }
+          : undefined,
+      trustProxy: e.TRUST_PROXY,
+      rateLimits: {
+        perKeyPerMinute: e.RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMITS.perKeyPerMinute,
+        failedAuthPerMinute: e.FAILED_AUTH_PER_MINUTE ?? DEFAULT_RATE_LIMITS.failedAuthPerMinute,
+      },
+    },
+  };
+}
+
+/**
+ * The session secret `serve` uses: `SESSION_SECRET` when set (refused when weak); in production nothing
+ * else; otherwise the dev secret kept beside the database, generated on first start.
+ */
+export function resolveSessionSecret(env: Env): { secret: string; source: 'env' | 'file' | 'generated' } {
+  if (env.sessionSecret !== undefined) {
+    const weak = secretWeakness(env.sessionSecret, MIN_SECRET_BYTES);
+    if (weak)
+      throw new EnvError(`SESSION_SECRET is too weak (${weak}); generate one with: openssl rand -base64 48`);
+    return { secret: env.sessionSecret, source: 'env' };
+  }
+  if (env.production) {
+    throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
+  }
+  const dir = env.databasePath === ':memory:' ? './data' : dirname(env.databasePath);
+  const file = join(dir, 'session-secret');
+  try {
+    const stored = readFileSync(file, 'utf8').trim();
+    const weak = secretWeakness(stored, MIN_SECRET_BYTES);
+    if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { secret: stored, source: 'file' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return { secret, source: 'generated' };
+}

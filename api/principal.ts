@@ -1,0 +1,145 @@
+/**
+ * Authentication and authorisation for the JSON API, exported for the page (issue 4) to reuse.
+ *
+ * Only `Authorization: Bearer <key>` is read (never a query string, never logged). A key is checked in
+ * this order: format and checksum (no database), SHA-256 lookup, revoked / expired / account locked → 401;
+ * then the route's scope → 403. Without an `Authorization` header, a page session resolver (when one is
+ * installed) may supply the principal instead.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { findKeyByHash, touchKey, type Scope } from './db/index.js';
+import { ApiError, forbidden, tooManyRequests, unauthorized } from './errors.js';
+import { hashKey, isWellFormedKey } from './keys.js';
+import { TokenBuckets } from './rate-limit.js';
+import type { AppDeps, AppEnv, Principal, SessionResolver } from './types.js';
+
+/** `admin` holds every scope. */
+export function hasScope(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.has(scope) || principal.scopes.has('admin');
+}
+
+/** Route middleware: 403 unless the authenticated principal holds `scope` (run after `requireAuth`). */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!hasScope(c.get('principal'), scope)) throw forbidden(scope);
+    await next();
+  };
+}
+
+const BEARER = /^Bearer ([^\s]+)$/i;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface Auth {
+  /** Resolves the caller or throws 401/429. Does not check scopes. */
+  resolvePrincipal(c: Context<AppEnv>): Promise<Principal>;
+  /** Route middleware: sets `c.var.principal`. */
+  requireAuth: MiddlewareHandler<AppEnv>;
+  /** Throws 429 when this client address has failed authentication too often. */
+  checkFailedAuth(c: Context<AppEnv>): void;
+  /** Counts one failed authentication (bad key, bad webhook signature) against the client address. */
+  noteFailedAuth(c: Context<AppEnv>): void;
+}
+
+export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Auth {
+  const { db, clock, config } = deps;
+  const failures = new TokenBuckets(
+    { capacity: config.rateLimits.failedAuthPerMinute, perMinute: config.rateLimits.failedAuthPerMinute },
+    clock,
+  );
+  const perPrincipal = new TokenBuckets(
+    { capacity: config.rateLimits.perKeyPerMinute, perMinute: config.rateLimits.perKeyPerMinute },
+    clock,
+  );
+
+  const checkFailedAuth = (c: Context<AppEnv>) => {
+    const wait = failures.retryAfter(c.get('clientAddress'));
+    if (wait > 0) throw tooManyRequests(wait);
+  };
+  const noteFailedAuth = (c: Context<AppEnv>) => {
+    failures.take(c.get('clientAddress'));
+  };
+  const fail = (c: Context<AppEnv>, message?: string): never => {
+    noteFailedAuth(c);
+    throw unauthorized(message);
+  };
+  const limit = (principal: Principal) => {
+    const wait = perPrincipal.take(principal.keyId ?? principal.sessionId ?? principal.actor);
+    if (wait > 0) throw tooManyRequests(wait);
+  };
+
+  async function resolvePrincipal(c: Context<AppEnv>): Promise<Principal> {
+    const header = c.req.header('authorization');
+    if (header === undefined) {
+      const session = resolveSession ? await resolveSession(c, deps) : undefined;
+      if (!session) throw unauthorized();
+      if (!SAFE_METHODS.has(c.req.method) && !isSameOrigin(c, config.publicUrl)) {
+        throw new ApiError(403, 'cross_site', 'Cross-site request refused');
+      }
+      limit(session);
+      return session;
+    }
+    checkFailedAuth(c);
+    const key = BEARER.exec(header)?.[1];
+    if (key === undefined || !isWellFormedKey(key)) return fail(c);
+    const row = findKeyByHash(db.orm, hashKey(key));
+    const now = clock();
+    if (!row || row.revokedAt || row.accountDeletedAt || (row.expiresAt && row.expiresAt <= now))
+      return fail(c);
+    const principal: Principal = {
+      kind: 'key',
+      accountId: row.accountId,
+      scopes: new Set(row.scopes),
+      actor: `key:${row.id}`,
+      keyId: row.id,
+    };
+    limit(principal);
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= 60_000) touchKey(db.orm, row.id, now);
+    return principal;
+  }
+
+  return {
+    resolvePrincipal,
+    requireAuth: async (c, next) => {
+      c.set('principal', await resolvePrincipal(c));
+      await next();
+    },
+    checkFailedAuth,
+    noteFailedAuth,
+  };
+}
+
+/** A state-changing request with a session cookie must come from our own page. */
+function isSameOrigin(c: Context<AppEnv>, publicUrl: string): boolean {
+  const site = c.req.header('sec-fetch-site');
+  if (site !== undefined) return site === 'same-origin';
+  const origin = c.req.header('origin');
+  return origin !== undefined && origin === new URL(publicUrl).origin;
+}
+
+/** Query parameters that look like credentials: refused (400) so keys never sit in URLs and logs. */
+const CREDENTIAL_PARAMS = new Set([
+  'key',
+  'api_key',
+  'apikey',
+  'api-key',
+  'token',
+  'access_token',
+  'auth',
+  'authorization',
+]);
+
+export function refuseKeysInQuery(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    for (const [name, value] of url.searchParams) {
+      if (CREDENTIAL_PARAMS.has(name.toLowerCase()) || value.includes('dfr_')) {
+        throw new ApiError(
+          400,
+          'credential_in_query',
+          'Send the key in the Authorization header, never in the URL',
+        );
+      }
+    }
+    await next();
+  };
+}

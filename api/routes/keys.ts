@@ -1,0 +1,89 @@
+import { createRoute } from '@hono/zod-openapi';
+import { DAY_MS } from '../../shared/index.js';
+import { insertKey, listKeys, recordAudit, revokeKey } from '../db/index.js';
+import { notFound } from '../errors.js';
+import { displayPrefix, generateKey, hashKey } from '../keys.js';
+import { requireScope, type Auth } from '../principal.js';
+import { CreateKeyBodySchema, CreatedKeySchema, IdParamSchema, KeyListSchema } from '../schemas.js';
+import type { AppDeps } from '../types.js';
+import { toKeyJson } from './mappers.js';
+import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, json, newRouter } from './router.js';
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/keys',
+  summary: 'Create a key (the plaintext is in this answer only)',
+  security: SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: CreateKeyBodySchema } } } },
+  responses: { 201: json(CreatedKeySchema, 'Created'), ...AUTH_ERRORS, ...UNPROCESSABLE },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/keys',
+  summary: 'List the account’s keys (never hashes or plaintext)',
+  security: SECURITY,
+  responses: { 200: json(KeyListSchema, 'The keys'), ...AUTH_ERRORS },
+});
+
+const revoke = createRoute({
+  method: 'delete',
+  path: '/v1/keys/{id}',
+  summary: 'Revoke a key; effective on its next request',
+  security: SECURITY,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: 'Revoked' }, ...AUTH_ERRORS, ...NOT_FOUND },
+});
+
+export function keysRouter(deps: AppDeps, auth: Auth) {
+  const { db, clock } = deps;
+  const app = newRouter();
+  // `/x/*` also matches `/x` itself: one registration, so authentication runs once per request.
+  app.use('/v1/keys/*', auth.requireAuth, requireScope('admin'));
+
+  return app
+    .openapi(create, (c) => {
+      const body = c.req.valid('json');
+      const principal = c.get('principal');
+      const now = clock();
+      const key = generateKey();
+      const info = insertKey(db.orm, {
+        accountId: principal.accountId,
+        hash: hashKey(key),
+        prefix: displayPrefix(key),
+        name: body.name,
+        scopes: [...new Set(body.scopes)],
+        expiresAt:
+          body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS),
+        now,
+      });
+      recordAudit(db.orm, {
+        accountId: principal.accountId,
+        actor: principal.actor,
+        action: 'key.create',
+        target: info.id,
+        clientAddress: c.get('clientAddress'),
+        at: now,
+      });
+      c.header('Cache-Control', 'no-store');
+      return c.json({ ...toKeyJson(info), key }, 201);
+    })
+    .openapi(list, (c) =>
+      c.json({ keys: listKeys(db.orm, c.get('principal').accountId).map(toKeyJson) }, 200),
+    )
+    .openapi(revoke, (c) => {
+      const principal = c.get('principal');
+      const { id } = c.req.valid('param');
+      const now = clock();
+      if (!revokeKey(db.orm, id, now, principal.accountId)) throw notFound();
+      recordAudit(db.orm, {
+        accountId: principal.accountId,
+        actor: principal.actor,
+        action: 'key.revoke',
+        target: id,
+        clientAddress: c.get('clientAddress'),
+        at: now,
+      });
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,136 @@
+import { createRoute } from '@hono/zod-openapi';
+import { LIMITS, stripCodeBlocks, truncate, type ReviewReport } from '../../shared/index.js';
+import { getReview, insertReview, listReviews, type ReviewCursor } from '../db/index.js';
+import { ApiError, notFound } from '../errors.js';
+import type { Auth } from '../principal.js';
+import { requireScope } from '../principal.js';
+import { reviewExpiresAt } from '../retention.js';
+import {
+  IdParamSchema,
+  ReviewCreatedSchema,
+  ReviewListQuerySchema,
+  ReviewListSchema,
+  ReviewReportSchema,
+  ReviewWithFindingsSchema,
+} from '../schemas.js';
+import type { AppDeps } from '../types.js';
+import { reviewUrl, toReviewJson } from './mappers.js';
+import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, err, json, newRouter } from './router.js';
+
+/**
+ * The API's own guarantee that no code is stored, whatever the client sent: fenced code and suggestion
+ * blocks are replaced, titles kept to one line, and every text capped.
+ */
+export function sanitizeReport(report: ReviewReport): ReviewReport {
+  return {
+    ...report,
+    findings: report.findings.map((f) => {
+      const { startLine, ...rest } = f;
+      const title = stripCodeBlocks(f.title).replace(/\s+/g, ' ').trim();
+      return {
+        ...rest,
+        ...(startLine !== undefined && startLine <= f.line ? { startLine } : {}),
+        title: truncate(title || '(untitled)', LIMITS.findingTitleChars),
+        body: truncate(stripCodeBlocks(f.body), LIMITS.findingBodyChars),
+      };
+    }),
+  };
+}
+
+export function encodeCursor(cursor: ReviewCursor): string {
+  return Buffer.from(`${cursor.createdAt}.${cursor.id}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): ReviewCursor {
+  const m = /^(\d{1,15})\.([0-9a-f-]{1,64})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!m) throw new ApiError(400, 'invalid_cursor', 'Invalid cursor');
+  return { createdAt: Number(m[1]), id: m[2]! };
+}
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/reviews',
+  summary: 'Report one action run (findings only, no code)',
+  security: SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: ReviewReportSchema } } } },
+  responses: {
+    201: json(ReviewCreatedSchema, 'Stored'),
+    ...AUTH_ERRORS,
+    413: err('Body over 1 MB'),
+    ...UNPROCESSABLE,
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/reviews',
+  summary: 'List unexpired reviews, newest first',
+  security: SECURITY,
+  request: { query: ReviewListQuerySchema },
+  responses: { 200: json(ReviewListSchema, 'One page'), ...AUTH_ERRORS },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/v1/reviews/{id}',
+  summary: 'One review with its findings',
+  security: SECURITY,
+  request: { params: IdParamSchema },
+  responses: { 200: json(ReviewWithFindingsSchema, 'The review'), ...AUTH_ERRORS, ...NOT_FOUND },
+});
+
+export function reviewsRouter(deps: AppDeps, auth: Auth) {
+  const { db, clock, config } = deps;
+  const app = newRouter();
+  // `/x/*` also matches `/x` itself: one registration, so authentication runs once per request.
+  app.use('/v1/reviews/*', auth.requireAuth);
+
+  return app
+    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, (c) => {
+      const now = clock();
+      const id = insertReview(db.orm, {
+        accountId: c.get('principal').accountId,
+        report: sanitizeReport(c.req.valid('json')),
+        now,
+        expiresAt: reviewExpiresAt(now),
+      });
+      return c.json({ id, url: reviewUrl(config.publicUrl, id) }, 201);
+    })
+    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, (c) => {
+      const query = c.req.valid('query');
+      const { rows, next } = listReviews(db.orm, {
+        accountId: c.get('principal').accountId,
+        repository: query.repository,
+        cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+        limit: query.limit,
+        now: clock(),
+      });
+      return c.json(
+        {
+          reviews: rows.map((r) => toReviewJson(r, config.publicUrl)),
+          nextCursor: next ? encodeCursor(next) : null,
+        },
+        200,
+      );
+    })
+    .openapi({ ...get, middleware: [requireScope('reviews:read')] }, (c) => {
+      const found = getReview(db.orm, {
+        accountId: c.get('principal').accountId,
+        id: c.req.valid('param').id,
+        now: clock(),
+      });
+      if (!found) throw notFound();
+      return c.json(
+        {
+          ...toReviewJson(found.review, config.publicUrl),
+          findings: found.findings.map(({ startLine, ...f }) => ({
+            ...f,
+            ...(startLine === null ? {} : { startLine }),
+            severity: f.severity as 'low',
+            category: f.category as 'style',
+          })),
+        },
+        200,
+      );
+    });
+}

@@ -1,0 +1,208 @@
+/**
+ * Request and response schemas of the JSON API. The same schemas validate requests (strict: unknown
+ * fields are refused) and generate `GET /v1/openapi.json`.
+ */
+import { z } from '@hono/zod-openapi';
+import {
+  CATEGORIES,
+  CONCLUSIONS,
+  DiffrayConfigSchema,
+  REVIEW_STATUSES,
+  ReportedFindingSchema,
+  ReviewCreatedSchema,
+  ReviewReportSchema,
+  SEVERITIES,
+} from '../shared/index.js';
+import { SCOPES } from './db/index.js';
+
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_CONFIG_YAML_CHARS = 65_536;
+
+// Shared schemas are used as they are: they may be built before @hono/zod-openapi adds `.openapi()`.
+export const RepositoryNameSchema = ReviewReportSchema.shape.repository.refine(
+  (name) => name.split('/').every((part) => !/^\.+$/.test(part)),
+  'not a repository name',
+);
+const isoDate = z.string().openapi({ format: 'date-time' });
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string().optional(),
+      issues: z.array(z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+
+export { ReviewReportSchema, ReviewCreatedSchema };
+
+const countsSchema = z.object({
+  critical: z.number().int(),
+  high: z.number().int(),
+  medium: z.number().int(),
+  low: z.number().int(),
+});
+
+export const ReviewSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    repository: z.string(),
+    pullRequest: z.number().int(),
+    headSha: z.string(),
+    baseSha: z.string(),
+    status: z.enum(REVIEW_STATUSES),
+    conclusion: z.enum(CONCLUSIONS),
+    model: z.string(),
+    tokens: z.object({
+      input: z.number(),
+      cacheWrite: z.number(),
+      cacheRead: z.number(),
+      output: z.number(),
+    }),
+    costUsd: z.number(),
+    durationMs: z.number(),
+    coverage: z.object({
+      filesReviewed: z.number(),
+      filesSkipped: z.number(),
+      linesReviewed: z.number(),
+      linesChanged: z.number(),
+    }),
+    counts: countsSchema,
+    createdAt: isoDate,
+    expiresAt: isoDate,
+  })
+  .openapi('Review');
+export type ReviewJson = z.infer<typeof ReviewSchema>;
+
+export const StoredFindingSchema = z
+  .object({
+    path: z.string(),
+    startLine: z.number().int().optional(),
+    line: z.number().int(),
+    severity: z.enum(SEVERITIES),
+    category: z.enum(CATEGORIES),
+    title: z.string(),
+    body: z.string(),
+    fingerprint: z.string(),
+  })
+  .openapi('Finding');
+
+export const ReviewWithFindingsSchema = ReviewSchema.extend({
+  findings: z.array(StoredFindingSchema),
+}).openapi('ReviewWithFindings');
+
+export const ReviewListQuerySchema = z
+  .object({
+    repository: RepositoryNameSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+export const ReviewListSchema = z
+  .object({ reviews: z.array(ReviewSchema), nextCursor: z.string().nullable() })
+  .openapi('ReviewList');
+
+export const IdParamSchema = z.object({ id: z.string().min(1).max(64) });
+
+export const ConfigQuerySchema = z.object({ repository: RepositoryNameSchema.optional() }).strict();
+
+export const ConfigSchema = DiffrayConfigSchema;
+
+export const ConfigResponseSchema = z
+  .object({
+    repository: z.string().nullable(),
+    /** The account default merged with the repository's config (shared `mergeConfigs`). */
+    config: ConfigSchema,
+    yaml: z.object({ account: z.string().nullable(), repository: z.string().nullable() }),
+  })
+  .openapi('ConfigResponse');
+
+export const PutConfigBodySchema = z
+  .object({
+    repository: RepositoryNameSchema.optional(),
+    yaml: z.string().max(MAX_CONFIG_YAML_CHARS),
+  })
+  .strict()
+  .openapi('PutConfig');
+
+export const PutConfigResponseSchema = z
+  .object({ repository: z.string().nullable(), config: ConfigSchema, updatedAt: isoDate })
+  .openapi('ConfigStored');
+
+export const ScopeSchema = z.enum(SCOPES);
+
+export const CreateKeyBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(ScopeSchema).min(1).max(SCOPES.length),
+    expiresInDays: z.number().int().min(1).max(3_650).optional(),
+  })
+  .strict()
+  .openapi('CreateKey');
+
+export const KeySchema = z
+  .object({
+    id: z.string(),
+    prefix: z.string(),
+    name: z.string(),
+    scopes: z.array(ScopeSchema),
+    createdAt: isoDate,
+    lastUsedAt: isoDate.nullable(),
+    expiresAt: isoDate.nullable(),
+    revokedAt: isoDate.nullable(),
+  })
+  .openapi('ApiKey');
+
+export const CreatedKeySchema = KeySchema.extend({
+  key: z.string().openapi({ description: 'The plaintext key: shown once, never again.' }),
+}).openapi('CreatedApiKey');
+
+export const KeyListSchema = z.object({ keys: z.array(KeySchema) }).openapi('ApiKeyList');
+
+export const AccountExportSchema = z
+  .object({
+    exportedAt: isoDate,
+    account: z.object({
+      id: z.string(),
+      name: z.string(),
+      createdAt: isoDate,
+      deletedAt: isoDate.nullable(),
+    }),
+    members: z.array(z.unknown()),
+    keys: z.array(KeySchema),
+    repositories: z.array(z.unknown()),
+    configs: z.array(z.unknown()),
+    reviews: z.array(z.unknown()),
+    dailyAggregates: z.array(z.unknown()),
+    auditLog: z.array(z.unknown()),
+  })
+  .openapi('AccountExport');
+
+export const AccountDeletedSchema = z
+  .object({ accountId: z.string(), deletedAt: isoDate, purgeAfter: isoDate })
+  .openapi('AccountDeleted');
+
+export const RepositoryParamsSchema = z.object({
+  owner: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .max(100),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .max(100),
+});
+
+export const WebhookResultSchema = z
+  .object({ status: z.enum(['processed', 'ignored', 'duplicate']), deletedFrom: z.number().int().optional() })
+  .openapi('WebhookResult');
+
+/** Re-exported for routes that store findings. */
+export { ReportedFindingSchema };

@@ -1,0 +1,209 @@
+import type { SeverityCounts } from '../../../shared/severity.js';
+import { SeverityChart, type ChartDay } from '../chart.js';
+import {
+  ConclusionBadge,
+  Counts,
+  formatCost,
+  formatNumber,
+  GetStarted,
+  sumCounts,
+  Time,
+  type GitHubLinks,
+} from '../components.js';
+import { Layout, type LayoutViewer } from '../layout.js';
+
+/** A review as listed on the overview and repository pages. */
+export interface ReviewListItem extends SeverityCounts {
+  id: string;
+  repository: string;
+  pullRequest: number;
+  status: string;
+  conclusion: string;
+  costUsd: number;
+  createdAt: Date;
+}
+
+export interface TopRepository extends SeverityCounts {
+  fullName: string;
+  reviews: number;
+}
+
+export function repositoryHref(fullName: string): string {
+  return `/repositories/${fullName.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function ReviewsTable(props: {
+  reviews: readonly ReviewListItem[];
+  now: Date;
+  links: GitHubLinks;
+  showRepository: boolean;
+  caption: string;
+  /** Fewer columns: repository and PR in one cell, no cost. */
+  compact?: boolean;
+}) {
+  const compact = props.compact === true;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            {props.showRepository && !compact ? <th scope="col">Repository</th> : null}
+            <th scope="col">Pull request</th>
+            <th scope="col">Result</th>
+            <th scope="col">Findings</th>
+            {compact ? null : (
+              <th scope="col" class="num">
+                Cost
+              </th>
+            )}
+            <th scope="col" class={compact ? 'hide-sm' : undefined}>
+              When
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.reviews.map((r) => (
+            <tr>
+              {props.showRepository && !compact ? (
+                <td>
+                  <a href={repositoryHref(r.repository)}>{r.repository}</a>
+                </td>
+              ) : null}
+              <td class="nowrap">
+                <a href={`/reviews/${encodeURIComponent(r.id)}`}>{`#${r.pullRequest}`}</a>
+                {compact && props.showRepository ? <span class="sub">{r.repository}</span> : null}
+              </td>
+              <td>
+                <ConclusionBadge conclusion={r.conclusion} status={r.status} />
+              </td>
+              <td>
+                <Counts counts={r} />
+              </td>
+              {compact ? null : <td class="num">{formatCost(r.costUsd)}</td>}
+              <td class={compact ? 'nowrap muted hide-sm' : 'nowrap muted'}>
+                <Time at={r.createdAt} now={props.now} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function OverviewPage(props: {
+  viewer: LayoutViewer;
+  now: Date;
+  publicUrl: string;
+  links: GitHubLinks;
+  chart: ChartDay[];
+  top: TopRepository[];
+  latest: ReviewListItem[];
+  totals: { count: number; costUsd: number; failures: number };
+}) {
+  const findings30 = props.chart.reduce((n, d) => n + sumCounts(d), 0);
+  const critical30 = props.chart.reduce((n, d) => n + d.critical, 0);
+  const empty = props.latest.length === 0 && findings30 === 0;
+  return (
+    <Layout title="Overview" viewer={props.viewer} section="overview">
+      <div class="page-head">
+        <div>
+          <h1>Overview</h1>
+          <p>Reviews of the last 30 days for {props.viewer.accountName}.</p>
+        </div>
+      </div>
+      {empty ? (
+        <GetStarted publicUrl={props.publicUrl} isAdmin={props.viewer.isAdmin} />
+      ) : (
+        <>
+          <dl class="stats">
+            <div class="stat">
+              <dt>Reviews</dt>
+              <dd>{formatNumber(props.totals.count)}</dd>
+            </div>
+            <div class="stat">
+              <dt>Findings</dt>
+              <dd>{formatNumber(findings30)}</dd>
+            </div>
+            <div class="stat">
+              <dt>Critical</dt>
+              <dd>{formatNumber(critical30)}</dd>
+            </div>
+            <div class="stat">
+              <dt>Failed checks</dt>
+              <dd>{formatNumber(props.totals.failures)}</dd>
+            </div>
+            <div class="stat">
+              <dt>Model cost</dt>
+              <dd>{formatCost(props.totals.costUsd)}</dd>
+            </div>
+          </dl>
+          <section class="card" aria-labelledby="chart-head">
+            <h2 id="chart-head">
+              Findings by severity <span class="card-sub">last 30 days</span>
+            </h2>
+            <SeverityChart
+              id="overview-chart"
+              title="Findings per day by severity, last 30 days"
+              days={props.chart}
+            />
+          </section>
+          <div class="grid grid-side">
+            <section class="card" aria-labelledby="top-head">
+              <h2 id="top-head">Top repositories</h2>
+              {props.top.length === 0 ? (
+                <p class="muted">No findings in the last 30 days.</p>
+              ) : (
+                <div class="table-wrap">
+                  <table>
+                    <caption class="visually-hidden">
+                      Repositories with the most findings, last 30 days
+                    </caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Repository</th>
+                        <th scope="col" class="num hide-sm">
+                          Reviews
+                        </th>
+                        <th scope="col">Findings</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {props.top.map((r) => (
+                        <tr>
+                          <td>
+                            <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
+                          </td>
+                          <td class="num hide-sm">{formatNumber(r.reviews)}</td>
+                          <td>
+                            <Counts counts={r} />
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </div>
+              )}
+            </section>
+            <section class="card" aria-labelledby="latest-head">
+              <h2 id="latest-head">Latest reviews</h2>
+              {props.latest.length === 0 ? (
+                <p class="muted">No reviews in the last 30 days.</p>
+              ) : (
+                <ReviewsTable
+                  reviews={props.latest.slice(0, 8)}
+                  now={props.now}
+                  links={props.links}
+                  showRepository
+                  compact
+                  caption="Latest reviews"
+                />
+              )}
+            </section>
+          </div>
+        </>
+      )}
+    </Layout>
+  );
+}

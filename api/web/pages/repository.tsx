@@ -1,0 +1,92 @@
+import { SeverityChart, type ChartDay } from '../chart.js';
+import { formatCost, formatNumber, sumCounts, type GitHubLinks } from '../components.js';
+import { Layout, type LayoutViewer } from '../layout.js';
+import { ReviewsTable, type ReviewListItem } from './overview.js';
+
+export function RepositoryPage(props: {
+  viewer: LayoutViewer;
+  now: Date;
+  links: GitHubLinks;
+  fullName: string;
+  reviews: ReviewListItem[];
+  nextCursor: string | undefined;
+  trend: ChartDay[];
+  trendFrom: string;
+  totals: { count: number; costUsd: number; failures: number };
+}) {
+  const { fullName } = props;
+  const trendTotal = props.trend.reduce((n, d) => n + sumCounts(d), 0);
+  return (
+    <Layout title={fullName} viewer={props.viewer} section="overview">
+      <div class="page-head">
+        <div>
+          <p class="breadcrumb">
+            <a href="/">Overview</a> / repository
+          </p>
+          <h1>{fullName}</h1>
+          <p>
+            <a href={props.links.repository(fullName)} rel="noopener noreferrer">
+              Open on GitHub<span aria-hidden="true"> ↗</span>
+            </a>
+          </p>
+        </div>
+        {props.viewer.isAdmin ? (
+          <a class="btn" href={`/settings/config?repository=${encodeURIComponent(fullName)}`}>
+            Edit config
+          </a>
+        ) : null}
+      </div>
+      <dl class="stats">
+        <div class="stat">
+          <dt>Reviews (30 days)</dt>
+          <dd>{formatNumber(props.totals.count)}</dd>
+        </div>
+        <div class="stat">
+          <dt>Failed checks</dt>
+          <dd>{formatNumber(props.totals.failures)}</dd>
+        </div>
+        <div class="stat">
+          <dt>Model cost</dt>
+          <dd>{formatCost(props.totals.costUsd)}</dd>
+        </div>
+        <div class="stat">
+          <dt>Findings in trend</dt>
+          <dd>{formatNumber(trendTotal)}</dd>
+        </div>
+      </dl>
+      <section class="card" aria-labelledby="trend-head">
+        <h2 id="trend-head">
+          Findings per severity <span class="card-sub">{`since ${props.trendFrom}`}</span>
+        </h2>
+        <SeverityChart
+          id="repo-trend"
+          title={`Findings per day by severity for ${fullName}`}
+          days={props.trend}
+        />
+      </section>
+      <section class="card" aria-labelledby="reviews-head">
+        <h2 id="reviews-head">Reviews</h2>
+        {props.reviews.length === 0 ? (
+          <p class="muted">
+            No reviews in the last 30 days. Older reviews are purged; the trend above keeps the counts.
+          </p>
+        ) : (
+          <ReviewsTable
+            reviews={props.reviews}
+            now={props.now}
+            links={props.links}
+            showRepository={false}
+            caption={`Reviews of ${fullName}`}
+          />
+        )}
+        {props.nextCursor ? (
+          <p class="actions">
+            <a class="btn btn-small" href={`?after=${encodeURIComponent(props.nextCursor)}`}>
+              Older reviews
+            </a>
+          </p>
+        ) : null}
+      </section>
+    </Layout>
+  );
+}

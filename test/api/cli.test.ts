@@ -1,0 +1,147 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../api/db/index.js';
+
+const BIN = fileURLToPath(new URL('../../bin/diffray-api.js', import.meta.url));
+let dir: string;
+let dbPath: string;
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const res = spawnSync(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', DATABASE_PATH: dbPath, ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return {
+    code: res.status,
+    stdout: res.stdout,
+    stderr: res.stderr,
+    json: () => JSON.parse(res.stdout) as Record<string, unknown>,
+  };
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'diffray-cli-'));
+  dbPath = join(dir, 'data', 'diffray.db');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('diffray-api CLI', () => {
+  let accountId: string;
+
+  it('accounts create prints {accountId, apiKey} with an admin key', () => {
+    const res = cli(['accounts', 'create', 'Acme', 'Inc']);
+    expect(res.code).toBe(0);
+    const out = res.json();
+    expect(Object.keys(out).sort()).toEqual(['accountId', 'apiKey']);
+    expect(out.apiKey).toMatch(/^dfr_[0-9A-Za-z]{28}$/);
+    accountId = out.accountId as string;
+    const db = openDatabase(dbPath);
+    try {
+      const row = db.sqlite
+        .prepare('SELECT scopes, hash FROM api_keys WHERE account_id = ?')
+        .get(accountId) as { scopes: string; hash: string };
+      expect(JSON.parse(row.scopes)).toContain('admin');
+      expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(row)).not.toContain(out.apiKey as string);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keys create / list / revoke', () => {
+    const created = cli(['keys', 'create', '--account', accountId, '--name', 'ci']);
+    expect(created.code).toBe(0);
+    const key = created.json();
+    expect(key.scopes).toEqual(['reviews:write', 'config:read']);
+    expect(key.apiKey).toMatch(/^dfr_/);
+
+    const custom = cli(['keys', 'create', '--account', accountId, '--scopes', 'reviews:read,admin']);
+    expect(custom.json().scopes).toEqual(['reviews:read', 'admin']);
+
+    const list = cli(['keys', 'list', '--account', accountId]);
+    expect(list.code).toBe(0);
+    expect((list.json().keys as unknown[]).length).toBe(3);
+    expect(list.stdout).not.toContain(key.apiKey as string);
+    expect(list.stdout).not.toMatch(/"hash"/);
+
+    const revoked = cli(['keys', 'revoke', key.id as string]);
+    expect(revoked.code).toBe(0);
+    const after = cli(['keys', 'list', '--account', accountId]).json().keys as {
+      id: string;
+      revokedAt: string | null;
+    }[];
+    expect(after.find((k) => k.id === key.id)?.revokedAt).not.toBeNull();
+    expect(cli(['keys', 'revoke', 'no-such-key']).code).toBe(1);
+  });
+
+  it('members add grants a GitHub login', () => {
+    const res = cli(['members', 'add', '--account', accountId, '--github-login', 'octocat']);
+    expect(res.code).toBe(0);
+    expect(res.json()).toMatchObject({ accountId, login: 'octocat', role: 'admin' });
+  });
+
+  it('purge --as-of runs retention and reports counts', () => {
+    const res = cli(['purge', '--as-of', '2099-01-01T00:00:00Z']);
+    expect(res.code).toBe(0);
+    expect(res.json()).toMatchObject({
+      asOf: '2099-01-01T00:00:00.000Z',
+      reviews: 0,
+      auditEntries: expect.any(Number),
+    });
+    expect(cli(['purge', '--as-of', 'yesterday']).code).toBe(2);
+  });
+
+  it('refuses bad usage with exit 2 and says why', () => {
+    const res = cli(['keys', 'create', '--account', accountId, '--scopes', 'root']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('unknown scope root');
+    expect(cli(['frobnicate']).code).toBe(2);
+    expect(cli(['keys', 'list', '--account', 'nope']).code).toBe(1);
+  });
+});
+
+describe('diffray-api serve', () => {
+  it('refuses a weak SESSION_SECRET and names it', () => {
+    const res = cli(['serve'], { SESSION_SECRET: 'short', PORT: '0' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('SESSION_SECRET');
+  });
+
+  it('refuses to start in production without SESSION_SECRET', () => {
+    const res = cli(['serve'], { NODE_ENV: 'production', PUBLIC_URL: 'https://diffray.example', PORT: '0' });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('SESSION_SECRET is required');
+  });
+
+  it('starts in dev with a generated 0600 session secret, answers /healthz, and shuts down on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_PATH: dbPath, PORT: '0', HOST: '127.0.0.1' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20_000);
+      child.stdout.on('data', () => {
+        const m = /"msg":"listening","port":(\d+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(statSync(join(dir, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    expect(out).toContain('"msg":"shutting down"');
+  });
+});

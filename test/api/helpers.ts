@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest, type Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp, type CreateAppOptions } from '../../api/app.js';
+import {
+  createAccount,
+  insertKey,
+  openDatabase,
+  SCOPES,
+  type DiffrayDb,
+  type Scope,
+} from '../../api/db/index.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import { DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
+import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
+
+export const T0 = new Date('2025-03-01T12:00:00.000Z');
+
+/** A clock the test moves by hand. */
+export function fakeClock(start = T0) {
+  let now = start.getTime();
+  return {
+    clock: () => new Date(now),
+    set: (d: Date) => {
+      now = d.getTime();
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    publicUrl: 'https://diffray.test',
+    sessionSecret: 'x'.repeat(8) + 'abcdefghijklmnopqrstuvwxyz0123456789',
+    webhookSecrets: [],
+    githubUrl: 'https://github.com',
+    githubOAuth: undefined,
+    trustProxy: false,
+    rateLimits: { ...DEFAULT_RATE_LIMITS },
+    ...overrides,
+  };
+}
+
+export interface TestServer {
+  url: string;
+  db: DiffrayDb;
+  dir: string;
+  time: ReturnType<typeof fakeClock>;
+  logs: LogRecord[];
+  close(): Promise<void>;
+  /** JSON request helper: `key` becomes `Authorization: Bearer`. */
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; headers: Headers; json: unknown; text: string }>;
+}
+
+/** The real app over real HTTP on 127.0.0.1, on a fresh SQLite file with the committed migrations. */
+export async function startServer(
+  opts: { config?: Partial<ApiConfig>; app?: Partial<CreateAppOptions> } = {},
+): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
+  const db = openDatabase(join(dir, 'diffray.db'));
+  const time = fakeClock();
+  const logs: LogRecord[] = [];
+  const app = createApp({
+    db,
+    clock: time.clock,
+    config: testConfig(opts.config),
+    log: (r) => logs.push(r),
+    ...opts.app,
+  });
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    dir,
+    time,
+    logs,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async call(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      if (o.key !== undefined) headers.authorization = `Bearer ${o.key}`;
+      let body: string | undefined;
+      if (o.body !== undefined) {
+        body = typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(url + path, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { status: res.status, headers: res.headers, json, text };
+    },
+  };
+}
+
+/** An account with a key holding `scopes` (admin key by default). */
+export function seedAccount(
+  db: DiffrayDb,
+  opts: { name?: string; scopes?: Scope[]; now?: Date; expiresAt?: Date | null } = {},
+) {
+  const now = opts.now ?? T0;
+  const account = createAccount(db.orm, opts.name ?? 'Acme', now);
+  const key = seedKey(db, account.id, opts.scopes ?? [...SCOPES], { now, expiresAt: opts.expiresAt ?? null });
+  return { accountId: account.id, key: key.key, keyId: key.id };
+}
+
+export function seedKey(
+  db: DiffrayDb,
+  accountId: string,
+  scopes: Scope[],
+  opts: { now?: Date; expiresAt?: Date | null } = {},
+) {
+  const key = generateKey();
+  const info = insertKey(db.orm, {
+    accountId,
+    hash: hashKey(key),
+    prefix: displayPrefix(key),
+    name: 'test',
+    scopes,
+    expiresAt: opts.expiresAt ?? null,
+    now: opts.now ?? T0,
+  });
+  return { key, id: info.id };
+}
+
+export function makeFinding(overrides: Partial<ReportedFinding> = {}): ReportedFinding {
+  return {
+    path: 'src/app.ts',
+    line: 10,
+    severity: 'high',
+    category: 'correctness',
+    title: 'Null dereference',
+    body: 'The value may be undefined here.',
+    fingerprint: 'a'.repeat(16),
+    ...overrides,
+  };
+}
+
+export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport {
+  return {
+    repository: 'octo/hello',
+    pullRequest: 7,
+    headSha: 'a'.repeat(40),
+    baseSha: 'b'.repeat(40),
+    status: 'completed',
+    conclusion: 'failure',
+    model: 'claude-sonnet-4-5',
+    tokens: { input: 1200, cacheWrite: 0, cacheRead: 800, output: 300 },
+    costUsd: 0.0123,
+    durationMs: 4200,
+    coverage: { filesReviewed: 3, filesSkipped: 1, linesReviewed: 120, linesChanged: 130 },
+    findings: [makeFinding()],
+    ...overrides,
+  };
+}
+
+/** A raw HTTP request with chosen framing (chunked when `contentLength` is false). */
+export function rawRequest(
+  url: string,
+  opts: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    chunks: Buffer[];
+    contentLength: boolean;
+    /** Defaults to no agent (a fresh connection); pass a keep-alive agent to test connection reuse. */
+    agent?: Agent;
+  },
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const total = opts.chunks.reduce((n, c) => n + c.length, 0);
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: opts.method,
+        path: opts.path,
+        agent: opts.agent ?? false,
+        headers: { ...opts.headers, ...(opts.contentLength ? { 'content-length': String(total) } : {}) },
+      },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(parts).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
+    // The server may answer 413 and close before the whole body is written.
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ECONNRESET') reject(e);
+    });
+    if (!opts.contentLength) req.setHeader('transfer-encoding', 'chunked');
+    for (const chunk of opts.chunks) req.write(chunk);
+    req.end();
+  });
+}

@@ -1,0 +1,297 @@
+// helpers first: it loads the API app, which extends zod for OpenAPI before the shared schemas load.
+import { makeClock, makeFinding, makeReport, testConfig } from './helpers.js';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createAccount, insertKey, openDatabase, type DiffrayDb } from '../../api/db/index.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import { pageOptions } from '../../api/web/routes.js';
+import type { ReviewReport } from '../../shared/report.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+if (!HAS_CHROMIUM) {
+  console.warn(
+    `browser tests skipped: ${CHROMIUM} is not installed (CI installs it with apt-get install chromium)`,
+  );
+}
+
+const XSS_BODY =
+  'Untrusted: <img src=x onerror=alert(1)> and [click me](javascript:alert(document.cookie)) and ![tracker](https://evil.example/pixel.png)';
+
+describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
+  let server: ServerType;
+  let db: DiffrayDb;
+  let dir: string;
+  let base = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let adminKey = '';
+  let xssReviewId = '';
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+  const cspViolations: string[] = [];
+  const clock = makeClock(new Date());
+
+  async function postReview(report: ReviewReport): Promise<string> {
+    const res = await fetch(`${base}/v1/reviews`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(report),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  async function shot(page: Page, name: string) {
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'diffray-browser-'));
+    db = openDatabase(join(dir, 'results.db'));
+    // The server is bound first so PUBLIC_URL can carry its port; the app is attached right after.
+    const late: { app?: ReturnType<typeof createApp> } = {};
+    server = serve({ fetch: (req) => late.app!.fetch(req), hostname: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    base = `http://localhost:${port}`;
+    late.app = createApp({
+      db,
+      clock,
+      config: testConfig({ publicUrl: base }),
+      log: () => {},
+      ...pageOptions(),
+    });
+
+    const account = createAccount(db.orm, 'Acme Corp', clock());
+    adminKey = generateKey();
+    insertKey(db.orm, {
+      accountId: account.id,
+      hash: hashKey(adminKey),
+      prefix: displayPrefix(adminKey),
+      name: 'bootstrap',
+      scopes: ['admin'],
+      expiresAt: null,
+      now: clock(),
+    });
+
+    // Three weeks of reviews across repositories, posted through the API as the action would.
+    const now = clock().getTime();
+    const repos = ['acme/widgets', 'acme/api-gateway', 'acme/docs'];
+    const sev = ['critical', 'high', 'medium', 'low'] as const;
+    const cats = ['security', 'correctness', 'performance', 'maintainability', 'testing', 'style'] as const;
+    for (let d = 20; d >= 1; d -= 1) {
+      if (d % 3 === 0) continue;
+      clock.set(new Date(now - d * 86_400_000));
+      const findings = Array.from({ length: (d * 7) % 6 }, (_, i) =>
+        makeFinding({
+          path: `src/module${i % 3}.ts`,
+          line: 10 + i * 7,
+          severity: sev[(d + i) % 4]!,
+          category: cats[(d + i) % cats.length]!,
+          title: `Finding ${i + 1} of day ${d}`,
+        }),
+      );
+      await postReview(
+        makeReport({
+          repository: repos[Math.floor(d / 3) % 3]!,
+          pullRequest: 100 + d,
+          conclusion: findings.some((f) => f.severity === 'critical' || f.severity === 'high')
+            ? 'failure'
+            : 'success',
+          costUsd: 0.02 + d / 100,
+          findings,
+        }),
+      );
+    }
+    clock.set(new Date(now - 3_600_000));
+    xssReviewId = await postReview(
+      makeReport({
+        repository: 'acme/widgets',
+        pullRequest: 42,
+        conclusion: 'failure',
+        findings: [
+          makeFinding({
+            path: 'src/auth/session.ts',
+            startLine: 40,
+            line: 44,
+            severity: 'critical',
+            category: 'security',
+            title: 'Session token accepted without checking its audience',
+            body: 'The verifier checks the signature but not `aud`, so a token minted for another service is accepted. See https://github.com/acme/widgets/blob/main/SECURITY.md for the policy.',
+          }),
+          makeFinding({
+            path: 'src/auth/session.ts',
+            line: 71,
+            severity: 'medium',
+            category: 'reliability',
+            title: 'Clock skew not tolerated',
+            body: 'A token issued a second in the future is refused.',
+          }),
+          makeFinding({
+            path: 'src/render.ts',
+            line: 12,
+            severity: 'high',
+            category: 'security',
+            title: '<img src=x onerror=alert(1)> in a title',
+            body: XSS_BODY,
+          }),
+          makeFinding({
+            path: 'README.md',
+            line: 3,
+            severity: 'low',
+            category: 'documentation',
+            title: 'Typo in the install section',
+            body: '"recieve" should be "receive".',
+          }),
+        ],
+      }),
+    );
+    clock.set(new Date(now));
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+      // launch() runs every browser in a fresh temporary user-data dir, removed on close.
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.on('page', (p) => watch(p));
+  }, 120_000);
+
+  function watch(page: Page) {
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+    });
+  }
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    db?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with an API key, browses, filters, manages keys and signs out', async () => {
+    const page = await context.newPage();
+
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+    await shot(page, '01-sign-in');
+
+    // Keyboard: the first Tab lands on the skip link.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent?.trim()')).toBe('Skip to content');
+
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${base}/`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' }).isVisible()).resolves.toBe(true);
+    expect(await page.locator('svg.chart-svg rect.sev-fill-critical').count()).toBeGreaterThan(0);
+    await shot(page, '02-overview');
+
+    await page.getByRole('link', { name: 'acme/widgets' }).first().click();
+    await page.waitForURL(/\/repositories\/acme\/widgets$/);
+    await shot(page, '03-repository');
+
+    await page.goto(`${base}/reviews/${xssReviewId}`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Pull request #42');
+    const prLink = page.getByRole('link', { name: /View pull request on GitHub/ });
+    expect(await prLink.getAttribute('href')).toBe('https://github.com/acme/widgets/pull/42');
+    const lineLink = page.getByRole('link', { name: /src\/auth\/session\.ts, lines 40–44/ });
+    expect(await lineLink.getAttribute('href')).toBe(
+      `https://github.com/acme/widgets/blob/${'a'.repeat(40)}/src/auth/session.ts#L40-L44`,
+    );
+    await shot(page, '04-review');
+
+    // Model text is inert: shown as text, no element, no dialog, no request.
+    await expect(page.getByText('<img src=x onerror=alert(1)> in a title').isVisible()).resolves.toBe(true);
+    await expect(page.getByText(XSS_BODY).isVisible()).resolves.toBe(true);
+    expect(await page.locator('main img').count()).toBe(0);
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.locator('a[href*="evil.example"]').count()).toBe(0);
+
+    // Filters work without JavaScript: a GET form.
+    await page.getByRole('checkbox', { name: 'critical' }).check();
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/severity=critical/);
+    expect(await page.locator('article.finding').count()).toBe(1);
+    await expect(page.getByText('1 of 4 shown').isVisible()).resolves.toBe(true);
+    await shot(page, '05-review-filtered');
+
+    // Create a key: the plaintext is shown once; then revoke it.
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`${base}/settings`);
+    await shot(page, '06-settings');
+    await page.getByLabel('Name', { exact: true }).fill('GitHub Action');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.locator('#new-key').textContent())!.trim();
+    expect(secret).toMatch(/^dfr_[0-9A-Za-z]{28}$/);
+    await shot(page, '07-key-created');
+    const ok = await fetch(`${base}/v1/config?repository=acme/widgets`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(ok.status).toBe(200);
+    await page.getByRole('button', { name: 'Revoke key GitHub Action' }).click();
+    await page.waitForURL(/notice=key-revoked/);
+    await expect(page.getByText('The key was revoked.').isVisible()).resolves.toBe(true);
+    await shot(page, '08-key-revoked');
+    const refused = await fetch(`${base}/v1/config?repository=acme/widgets`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(refused.status).toBe(401);
+
+    // Config with an error names the key and the line.
+    await page.goto(`${base}/settings/config?repository=acme/widgets`);
+    await page.getByLabel('YAML').fill('fail-on: high\nmax-comments: 500\n');
+    await page.getByRole('button', { name: 'Save config' }).click();
+    await expect(page.locator('#config-errors').textContent()).resolves.toContain('Line 2: max-comments');
+    await shot(page, '09-config-error');
+
+    // Readable on a phone.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/`);
+    await shot(page, '10-overview-phone');
+    await page.goto(`${base}/reviews/${xssReviewId}`);
+    await shot(page, '11-review-phone');
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Sign out ends the session at once.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in\?m=signed-out/);
+    await expect(page.getByText('You are signed out.').isVisible()).resolves.toBe(true);
+    await shot(page, '12-signed-out');
+    await page.goto(`${base}/settings`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    const foreign = requests.filter((u) => !u.startsWith(base));
+    expect(foreign).toEqual([]);
+    expect(requests.some((u) => /\/x$|javascript:|evil\.example/.test(u))).toBe(false);
+  }, 120_000);
+});

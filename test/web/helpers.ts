@@ -1,0 +1,244 @@
+/**
+ * Builders for the page tests: a fresh SQLite file per app with the committed migrations, an injected
+ * clock, an account with an admin key, reviews, and a signed-in session cookie.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../api/app.js';
+import {
+  addMember,
+  createAccount,
+  insertKey,
+  insertReview,
+  openDatabase,
+  type DiffrayDb,
+  type Scope,
+} from '../../api/db/index.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import type { ApiConfig, LogRecord } from '../../api/types.js';
+import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
+import { pageOptions, type WebOptions } from '../../api/web/routes.js';
+import { DAY_MS } from '../../shared/limits.js';
+import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
+
+export const PUBLIC_URL = 'http://localhost:8787';
+export const SESSION_COOKIE_NAME = '__Host-diffray_session';
+
+export interface TestClock {
+  (): Date;
+  set(d: Date): void;
+  advance(ms: number): void;
+}
+
+export function makeClock(start = new Date('2025-06-15T12:00:00Z')): TestClock {
+  let now = start.getTime();
+  const clock = (() => new Date(now)) as TestClock;
+  clock.set = (d) => {
+    now = d.getTime();
+  };
+  clock.advance = (ms) => {
+    now += ms;
+  };
+  return clock;
+}
+
+export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
+  return {
+    publicUrl: PUBLIC_URL,
+    sessionSecret: randomBytes(48).toString('base64url'),
+    webhookSecrets: [],
+    githubUrl: 'https://github.com',
+    githubOAuth: undefined,
+    trustProxy: false,
+    rateLimits: { ...DEFAULT_RATE_LIMITS, failedAuthPerMinute: 1000 },
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  db: DiffrayDb;
+  clock: TestClock;
+  config: ApiConfig;
+  logs: LogRecord[];
+  dir: string;
+  close(): void;
+}
+
+export function makeTestApp(
+  opts: { config?: Partial<ApiConfig>; clock?: TestClock; web?: WebOptions; dbPath?: string } = {},
+): TestApp {
+  const dir = mkdtempSync(join(tmpdir(), 'diffray-web-'));
+  const db = openDatabase(opts.dbPath ?? join(dir, 'test.db'));
+  const clock = opts.clock ?? makeClock();
+  const config = testConfig(opts.config);
+  const logs: LogRecord[] = [];
+  const app = createApp({ db, clock, config, log: (r) => logs.push(r), ...pageOptions(opts.web) });
+  return {
+    app,
+    db,
+    clock,
+    config,
+    logs,
+    dir,
+    close: () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function seedAccount(
+  t: { db: DiffrayDb; clock: () => Date },
+  name: string,
+  scopes: Scope[] = ['admin'],
+) {
+  const account = createAccount(t.db.orm, name, t.clock());
+  const key = generateKey();
+  const info = insertKey(t.db.orm, {
+    accountId: account.id,
+    hash: hashKey(key),
+    prefix: displayPrefix(key),
+    name: `${name} admin`,
+    scopes,
+    expiresAt: null,
+    now: t.clock(),
+  });
+  return { accountId: account.id, name, key, keyId: info.id };
+}
+
+export function addKey(
+  t: { db: DiffrayDb; clock: () => Date },
+  accountId: string,
+  scopes: Scope[],
+  expiresAt: Date | null = null,
+) {
+  const key = generateKey();
+  const info = insertKey(t.db.orm, {
+    accountId,
+    hash: hashKey(key),
+    prefix: displayPrefix(key),
+    name: 'extra',
+    scopes,
+    expiresAt,
+    now: t.clock(),
+  });
+  return { key, keyId: info.id };
+}
+
+export function grant(
+  t: { db: DiffrayDb; clock: () => Date },
+  accountId: string,
+  login: string,
+  role: 'admin' | 'member' = 'admin',
+) {
+  return addMember(t.db.orm, { accountId, login, role, now: t.clock() });
+}
+
+let fp = 0;
+export function makeFinding(overrides: Partial<ReportedFinding> = {}): ReportedFinding {
+  fp += 1;
+  return {
+    path: 'src/app.ts',
+    line: 10,
+    severity: 'high',
+    category: 'correctness',
+    title: 'Off-by-one in loop bound',
+    body: 'The loop reads one element past the end of the array.',
+    fingerprint: fp.toString(16).padStart(16, '0'),
+    ...overrides,
+  };
+}
+
+export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport {
+  return {
+    repository: 'acme/widgets',
+    pullRequest: 7,
+    headSha: 'a'.repeat(40),
+    baseSha: 'b'.repeat(40),
+    status: 'completed',
+    conclusion: 'failure',
+    model: 'claude-sonnet-4-5',
+    tokens: { input: 12_000, cacheWrite: 3_000, cacheRead: 9_000, output: 1_500 },
+    costUsd: 0.0842,
+    durationMs: 41_000,
+    coverage: { filesReviewed: 5, filesSkipped: 1, linesReviewed: 420, linesChanged: 450 },
+    findings: [
+      makeFinding(),
+      makeFinding({ severity: 'low', category: 'style', path: 'README.md', line: 3, title: 'Typo' }),
+    ],
+    ...overrides,
+  };
+}
+
+export function seedReview(
+  t: { db: DiffrayDb; clock: () => Date },
+  accountId: string,
+  report: ReviewReport = makeReport(),
+) {
+  const now = t.clock();
+  return insertReview(t.db.orm, { accountId, report, now, expiresAt: new Date(now.getTime() + 30 * DAY_MS) });
+}
+
+/** The value of a Set-Cookie for `name` in a response ('' when it clears it, undefined when absent). */
+export function cookieFrom(res: Response, name = SESSION_COOKIE_NAME): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(';');
+    const eq = pair!.indexOf('=');
+    if (pair!.slice(0, eq) === name) return pair!.slice(eq + 1);
+  }
+  return undefined;
+}
+
+export function setCookieLine(res: Response, name = SESSION_COOKIE_NAME): string | undefined {
+  return res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
+}
+
+/** Posts a form as the browser would from our own page (Origin + Sec-Fetch-Site), with optional cookie. */
+export function postForm(
+  t: { app: TestApp['app'] },
+  path: string,
+  fields: Record<string, string | string[]>,
+  opts: { cookie?: string; origin?: string | null; site?: string | null } = {},
+) {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const origin = opts.origin === undefined ? PUBLIC_URL : opts.origin;
+  const site = opts.site === undefined ? 'same-origin' : opts.site;
+  if (origin !== null) headers.origin = origin;
+  if (site !== null) headers['sec-fetch-site'] = site;
+  if (opts.cookie) headers.cookie = `${SESSION_COOKIE_NAME}=${opts.cookie}`;
+  return t.app.request(`${PUBLIC_URL}${path}`, {
+    method: 'POST',
+    headers,
+    body: body.toString(),
+    redirect: 'manual',
+  });
+}
+
+export function get(t: { app: TestApp['app'] }, path: string, cookie?: string) {
+  return t.app.request(`${PUBLIC_URL}${path}`, {
+    headers: cookie ? { cookie: `${SESSION_COOKIE_NAME}=${cookie}` } : {},
+    redirect: 'manual',
+  });
+}
+
+/** Signs in with an API key through the form and returns the session cookie value. */
+export async function signInWithKey(t: { app: TestApp['app'] }, key: string): Promise<string> {
+  const res = await postForm(t, '/sign-in/key', { key });
+  const cookie = cookieFrom(res);
+  if (res.status !== 303 || !cookie)
+    throw new Error(`sign-in failed: ${res.status} ${res.headers.get('location')}`);
+  return cookie;
+}
+
+/** The CSRF token of the signed-in page (read from any form on it). */
+export async function csrfOf(t: { app: TestApp['app'] }, cookie: string): Promise<string> {
+  const html = await (await get(t, '/settings', cookie)).text();
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no csrf token on the page');
+  return m[1]!;
+}
