@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** The PR being reviewed, as the event payload describes it. PR text is untrusted data. */
 export interface PullRequestContext {
@@ -29,23 +29,22 @@ export interface UnsupportedContext {
 
 export type ActionContext = PullRequestContext | UnsupportedContext;
 
-const sha = z.string().regex(/^[0-9a-f]{40,64}$/i, 'a commit sha');
-const repoRef = z
-  .object({ full_name: z.string().min(3) })
-  .nullable()
-  .optional();
+const sha = z.string().check(z.regex(/^[0-9a-f]{40,64}$/i, 'a commit sha'));
 
-const PullRequestPayloadSchema = z.object({
-  pull_request: z.object({
-    number: z.number().int().positive(),
-    title: z.string().nullable().optional(),
-    body: z.string().nullable().optional(),
-    html_url: z.string().optional(),
-    draft: z.boolean().optional(),
-    base: z.object({ sha, ref: z.string(), repo: repoRef }),
-    head: z.object({ sha, ref: z.string(), repo: repoRef }),
+const repoRef = z.optional(z.nullable(z.looseObject({ full_name: z.string().check(z.minLength(3)) })));
+const maybeText = z.optional(z.nullable(z.string()));
+
+const PullRequestPayloadSchema = z.looseObject({
+  pull_request: z.looseObject({
+    number: z.number().check(z.int(), z.positive()),
+    title: maybeText,
+    body: maybeText,
+    html_url: z.optional(z.string()),
+    draft: z.optional(z.boolean()),
+    base: z.looseObject({ sha, ref: z.string(), repo: repoRef }),
+    head: z.looseObject({ sha, ref: z.string(), repo: repoRef }),
   }),
-  repository: z.object({ full_name: z.string().min(3) }).optional(),
+  repository: z.optional(z.looseObject({ full_name: z.string().check(z.minLength(3)) })),
 });
 
 /**

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 
 /** Every input declared in action.yml, read exactly once by {@link readInputs}. */
@@ -47,71 +47,85 @@ const FAIL_ON_ASCENDING = ['none', ...[...FAIL_ON_VALUES.slice(1)].reverse()];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
-const optional = z
-  .string()
-  .transform((s) => s.trim())
-  .transform((s) => (s === '' ? undefined : s));
+const trimmed = () => z.string().check(z.trim());
 
-const apiUrlSchema = z.string().superRefine((value, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL such as https://api.diffray.example' });
-    return;
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must use https (http only for localhost); got ${url.protocol}//${url.host}`,
-    });
-  }
-  if (url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: 'must not carry credentials; pass the key in api-key' });
-  }
-});
+const optional = z.pipe(
+  trimmed(),
+  z.transform((s) => (s === '' ? undefined : s)),
+);
+
+const apiUrlSchema = z.string().check(
+  z.superRefine((value, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: 'must be an absolute URL such as https://api.diffray.example',
+      });
+      return;
+    }
+    const loopback = LOOPBACK_HOSTS.has(url.hostname);
+    if (url.protocol !== 'https:' && !(loopback && url.protocol === 'http:')) {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `must use https (http only for localhost); got ${url.protocol}//${url.host}`,
+      });
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: 'must not carry credentials; pass the key in api-key',
+      });
+    }
+  }),
+);
 
 /** Per-input schemas: each error is prefixed with the input's name by {@link readInputs}. */
 const SCHEMAS = {
   'anthropic-api-key': optional,
   'github-token': optional,
   'api-key': optional,
-  'api-url': optional.pipe(apiUrlSchema.optional()),
-  model: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'must be a Claude model id such as claude-sonnet-4-5'),
-  'fail-on': z
-    .string()
-    .trim()
-    .toLowerCase()
-    .refine((v): v is FailOn => (FAIL_ON_VALUES as readonly string[]).includes(v), {
+  'api-url': z.pipe(optional, z.optional(apiUrlSchema)),
+  model: trimmed().check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$/, 'must be a Claude model id such as claude-sonnet-4-5'),
+  ),
+  'fail-on': z.pipe(
+    trimmed().check(z.toLowerCase()),
+    z.enum(FAIL_ON_VALUES, {
       error: (issue) => `must be one of ${FAIL_ON_ASCENDING.join(', ')}; got ${JSON.stringify(issue.input)}`,
     }),
-  'max-comments': z
-    .string()
-    .trim()
-    .refine((v) => /^\d+$/.test(v) && Number(v) <= 100, {
-      error: (issue) => `must be a whole number from 0 to 100; got ${JSON.stringify(issue.input)}`,
-    })
-    .transform(Number),
-  'config-file': z
-    .string()
-    .trim()
-    .min(1, 'must be a repository-relative path such as .diffray.yml')
-    .refine(
+  ),
+  'max-comments': z.pipe(
+    trimmed().check(
+      z.refine((v) => /^\d+$/.test(v) && Number(v) <= 100, {
+        error: (issue) => `must be a whole number from 0 to 100; got ${JSON.stringify(issue.input)}`,
+      }),
+    ),
+    z.transform(Number),
+  ),
+  'config-file': trimmed().check(
+    z.minLength(1, 'must be a repository-relative path such as .diffray.yml'),
+    z.refine(
       (v) => !v.startsWith('/') && !v.split(/[\\/]/).includes('..'),
       'must be a repository-relative path without ".."',
     ),
-  exclude: z.string().transform((s) =>
-    s
-      .split(/\r?\n/)
-      .map((line) => line.trim())
-      .filter((line) => line !== '' && !line.startsWith('#')),
+  ),
+  exclude: z.pipe(
+    z.string(),
+    z.transform((s) =>
+      s
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    ),
   ),
   'sarif-file': optional,
-} satisfies Record<InputName, z.ZodType>;
+} satisfies Record<InputName, z.ZodMiniType>;
 
 /** Defaults from action.yml, applied when an input is empty (the CLI and tests pass no defaults). */
 const DEFAULTS: Partial<Record<InputName, string>> = {

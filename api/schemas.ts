@@ -3,24 +3,20 @@
  * fields are refused) and generate `GET /v1/openapi.json`.
  */
 import { z } from '@hono/zod-openapi';
-import {
-  CATEGORIES,
-  CONCLUSIONS,
-  DiffrayConfigSchema,
-  REVIEW_STATUSES,
-  ReportedFindingSchema,
-  ReviewCreatedSchema,
-  ReviewReportSchema,
-  SEVERITIES,
-} from '../shared/index.js';
+import * as shared from '../shared/index.js';
+import { CATEGORIES, CONCLUSIONS, REVIEW_STATUSES, SEVERITIES } from '../shared/index.js';
+import { toClassic } from './classic.js';
 import { SCOPES } from './db/index.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_CONFIG_YAML_CHARS = 65_536;
 
-// Shared schemas are used as they are: they may be built before @hono/zod-openapi adds `.openapi()`.
-export const RepositoryNameSchema = ReviewReportSchema.shape.repository.refine(
+export const ReviewReportSchema = toClassic(shared.ReviewReportSchema);
+export const ReviewCreatedSchema = toClassic(shared.ReviewCreatedSchema);
+export const ReportedFindingSchema = toClassic(shared.ReportedFindingSchema);
+
+export const RepositoryNameSchema = toClassic(shared.RepositoryNameSchema).refine(
   (name) => name.split('/').every((part) => !/^\.+$/.test(part)),
   'not a repository name',
 );
@@ -38,8 +34,6 @@ export const ErrorSchema = z
   .openapi('Error');
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
-
-export { ReviewReportSchema, ReviewCreatedSchema };
 
 const countsSchema = z.object({
   critical: z.number().int(),
@@ -113,7 +107,7 @@ export const IdParamSchema = z.object({ id: z.string().min(1).max(64) });
 
 export const ConfigQuerySchema = z.object({ repository: RepositoryNameSchema.optional() }).strict();
 
-export const ConfigSchema = DiffrayConfigSchema;
+export const ConfigSchema = toClassic(shared.DiffrayConfigSchema);
 
 export const ConfigResponseSchema = z
   .object({
@@ -203,6 +197,3 @@ export const RepositoryParamsSchema = z.object({
 export const WebhookResultSchema = z
   .object({ status: z.enum(['processed', 'ignored', 'duplicate']), deletedFrom: z.number().int().optional() })
   .openapi('WebhookResult');
-
-/** Re-exported for routes that store findings. */
-export { ReportedFindingSchema };

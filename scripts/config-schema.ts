@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DiffrayConfigSchema } from '../shared/config.js';
 
 /** The JSON Schema of `.diffray.yml`, published in `schema/` for editor completion. */

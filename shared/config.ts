@@ -1,57 +1,52 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { text } from './finding.js';
 import { FAIL_ON_VALUES, SEVERITIES, severityRank, type FailOn, type Severity } from './severity.js';
 
-const glob = z.string().min(1).max(500);
+const glob = text(1, 500);
+const list = <T extends z.ZodMiniType>(item: T, min: number, max: number) =>
+  z.array(item).check(z.minLength(min), z.maxLength(max));
 
 /** A team rule: sent to the model only with the files its globs (and optional content regex) match. */
-export const RuleSchema = z
-  .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens'),
-    title: z.string().min(1).max(200),
-    description: z.string().min(1).max(4_000),
-    severity: z.enum(SEVERITIES),
-    files: z.array(glob).min(1).max(50),
-    pattern: z.string().max(500).refine(isValidRegex, 'must be a valid regular expression').optional(),
-  })
-  .strict();
+export const RuleSchema = z.strictObject({
+  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens')),
+  title: text(1, 200),
+  description: text(1, 4_000),
+  severity: z.enum(SEVERITIES),
+  files: list(glob, 1, 50),
+  pattern: z.optional(text(0, 500).check(z.refine(isValidRegex, 'must be a valid regular expression'))),
+});
 export type Rule = z.infer<typeof RuleSchema>;
 
 /** Extra guidance for the files under some paths. */
-export const InstructionSchema = z
-  .object({ paths: z.array(glob).min(1).max(50), text: z.string().min(1).max(4_000) })
-  .strict();
+export const InstructionSchema = z.strictObject({ paths: list(glob, 1, 50), text: text(1, 4_000) });
 
 /**
  * `.diffray.yml` (and the account's hosted config, same shape). Keys use the action's input spelling.
  * Every key is optional; unknown keys are errors.
  */
-export const DiffrayConfigSchema = z
-  .object({
-    model: z.string().min(1).max(100).optional(),
-    'fail-on': z.enum(FAIL_ON_VALUES).optional(),
-    'max-comments': z.number().int().min(0).max(100).optional(),
-    'min-severity': z.enum(SEVERITIES).optional(),
-    'review-drafts': z.boolean().optional(),
-    exclude: z.array(glob).max(200).optional(),
-    strictness: z.enum(['relaxed', 'balanced', 'strict']).optional(),
-    language: z.string().min(2).max(35).optional(),
-    guidelines: z.boolean().optional(),
-    instructions: z.array(InstructionSchema).max(50).optional(),
-    rules: z.array(RuleSchema).max(100).optional(),
-    validation: z
-      .object({ enabled: z.boolean().optional(), 'min-severity': z.enum(SEVERITIES).optional() })
-      .strict()
-      .optional(),
-    budget: z
-      .object({
-        'max-cost-usd': z.number().positive().max(1_000).optional(),
-        'max-input-tokens': z.number().int().positive().optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
+export const DiffrayConfigSchema = z.strictObject({
+  model: z.optional(text(1, 100)),
+  'fail-on': z.optional(z.enum(FAIL_ON_VALUES)),
+  'max-comments': z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+  'min-severity': z.optional(z.enum(SEVERITIES)),
+  'review-drafts': z.optional(z.boolean()),
+  exclude: z.optional(list(glob, 0, 200)),
+  strictness: z.optional(z.enum(['relaxed', 'balanced', 'strict'])),
+  language: z.optional(text(2, 35)),
+  guidelines: z.optional(z.boolean()),
+  instructions: z.optional(list(InstructionSchema, 0, 50)),
+  rules: z.optional(list(RuleSchema, 0, 100)),
+  validation: z.optional(
+    z.strictObject({ enabled: z.optional(z.boolean()), 'min-severity': z.optional(z.enum(SEVERITIES)) }),
+  ),
+  budget: z.optional(
+    z.strictObject({
+      'max-cost-usd': z.optional(z.number().check(z.positive(), z.lte(1_000))),
+      'max-input-tokens': z.optional(z.number().check(z.int(), z.positive())),
+    }),
+  ),
+});
 export type DiffrayConfig = z.infer<typeof DiffrayConfigSchema>;
 
 /** A config problem, located: `key` is a dotted path (`rules.0.severity`), `line` 1-based when known. */

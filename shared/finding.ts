@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { LIMITS } from './limits.js';
 import { SEVERITIES } from './severity.js';
 
@@ -14,32 +14,32 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
+/** A bounded string: the shared schemas use zod/mini so the action bundle stays small. */
+export const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+export const positiveInt = () => z.number().check(z.int(), z.positive());
+
 /**
  * One finding as the model reports it through the forced `report_findings` tool call.
  * Lines are new-file (RIGHT side) line numbers; `startLine` (optional) begins a multi-line range.
  * `quote` is the exact text of the code line the finding is about, used to correct off-by-n lines.
  * `suggestion` replaces exactly lines startLine..line (or just `line`) when present.
  */
-export const FindingSchema = z
-  .object({
-    path: z.string().min(1).max(LIMITS.pathChars),
-    line: z.number().int().positive(),
-    startLine: z.number().int().positive().optional(),
-    severity: z.enum(SEVERITIES),
-    category: z.enum(CATEGORIES),
-    title: z.string().min(1).max(LIMITS.findingTitleChars),
-    body: z.string().min(1).max(LIMITS.findingBodyChars),
-    quote: z.string().max(2_000).optional(),
-    suggestion: z.string().max(20_000).optional(),
-    confidence: z.number().min(0).max(1),
-  })
-  .strict();
+export const FindingSchema = z.strictObject({
+  path: text(1, LIMITS.pathChars),
+  line: positiveInt(),
+  startLine: z.optional(positiveInt()),
+  severity: z.enum(SEVERITIES),
+  category: z.enum(CATEGORIES),
+  title: text(1, LIMITS.findingTitleChars),
+  body: text(1, LIMITS.findingBodyChars),
+  quote: z.optional(text(0, 2_000)),
+  suggestion: z.optional(text(0, 20_000)),
+  confidence: z.number().check(z.gte(0), z.lte(1)),
+});
 export type Finding = z.infer<typeof FindingSchema>;
 
 /** The input schema of the model's forced tool call: a list of findings. */
-export const FindingsToolInputSchema = z
-  .object({
-    findings: z.array(FindingSchema).max(200),
-  })
-  .strict();
+export const FindingsToolInputSchema = z.strictObject({
+  findings: z.array(FindingSchema).check(z.maxLength(200)),
+});
 export type FindingsToolInput = z.infer<typeof FindingsToolInputSchema>;

@@ -1,61 +1,59 @@
-import { z } from 'zod';
-import { CATEGORIES } from './finding.js';
+import * as z from 'zod/mini';
+import { CATEGORIES, positiveInt, text } from './finding.js';
 import { LIMITS } from './limits.js';
 import { SEVERITIES } from './severity.js';
 
-const count = z.number().int().min(0);
+const count = () => z.number().check(z.int(), z.gte(0));
 
 export const REVIEW_STATUSES = ['completed', 'partial', 'failed', 'skipped'] as const;
 export const CONCLUSIONS = ['success', 'failure', 'neutral'] as const;
 export type Conclusion = (typeof CONCLUSIONS)[number];
 
+/** `owner/name`, as GitHub spells repository names. */
+export const RepositoryNameSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/), z.maxLength(200));
+
 /**
  * A finding as sent to the results API: metadata and prose only. Never code: the action strips fenced
  * code and suggestions before sending, and the API strips them again.
  */
-export const ReportedFindingSchema = z
-  .object({
-    path: z.string().min(1).max(LIMITS.pathChars),
-    startLine: z.number().int().positive().optional(),
-    line: z.number().int().positive(),
-    severity: z.enum(SEVERITIES),
-    category: z.enum(CATEGORIES),
-    title: z.string().min(1).max(LIMITS.findingTitleChars),
-    body: z.string().max(LIMITS.findingBodyChars),
-    fingerprint: z.string().regex(/^[a-f0-9]{16,64}$/),
-  })
-  .strict();
+export const ReportedFindingSchema = z.strictObject({
+  path: text(1, LIMITS.pathChars),
+  startLine: z.optional(positiveInt()),
+  line: positiveInt(),
+  severity: z.enum(SEVERITIES),
+  category: z.enum(CATEGORIES),
+  title: text(1, LIMITS.findingTitleChars),
+  body: text(0, LIMITS.findingBodyChars),
+  fingerprint: z.string().check(z.regex(/^[a-f0-9]{16,64}$/)),
+});
 export type ReportedFinding = z.infer<typeof ReportedFindingSchema>;
 
+const sha = () => z.string().check(z.regex(/^[a-f0-9]{40,64}$/));
+
 /** The body of `POST /v1/reviews`: one action run's outcome. */
-export const ReviewReportSchema = z
-  .object({
-    repository: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
-      .max(200),
-    pullRequest: z.number().int().positive(),
-    headSha: z.string().regex(/^[a-f0-9]{40,64}$/),
-    baseSha: z.string().regex(/^[a-f0-9]{40,64}$/),
-    status: z.enum(REVIEW_STATUSES),
-    conclusion: z.enum(CONCLUSIONS),
-    model: z.string().min(1).max(100),
-    tokens: z.object({ input: count, cacheWrite: count, cacheRead: count, output: count }).strict(),
-    costUsd: z.number().min(0).max(10_000),
-    durationMs: count,
-    coverage: z
-      .object({
-        filesReviewed: count,
-        filesSkipped: count,
-        linesReviewed: count,
-        linesChanged: count,
-      })
-      .strict(),
-    findings: z.array(ReportedFindingSchema).max(LIMITS.findingsPerReview),
-  })
-  .strict();
+export const ReviewReportSchema = z.strictObject({
+  repository: RepositoryNameSchema,
+  pullRequest: positiveInt(),
+  headSha: sha(),
+  baseSha: sha(),
+  status: z.enum(REVIEW_STATUSES),
+  conclusion: z.enum(CONCLUSIONS),
+  model: text(1, 100),
+  tokens: z.strictObject({ input: count(), cacheWrite: count(), cacheRead: count(), output: count() }),
+  costUsd: z.number().check(z.gte(0), z.lte(10_000)),
+  durationMs: count(),
+  coverage: z.strictObject({
+    filesReviewed: count(),
+    filesSkipped: count(),
+    linesReviewed: count(),
+    linesChanged: count(),
+  }),
+  findings: z.array(ReportedFindingSchema).check(z.maxLength(LIMITS.findingsPerReview)),
+});
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;
 
 /** The answer to `POST /v1/reviews`. */
-export const ReviewCreatedSchema = z.object({ id: z.string(), url: z.string().url() });
+export const ReviewCreatedSchema = z.object({ id: z.string(), url: z.string() });
 export type ReviewCreated = z.infer<typeof ReviewCreatedSchema>;

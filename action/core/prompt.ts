@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { FindingsToolInputSchema, truncate, type DiffrayConfig } from '../../shared/index.js';
 import type { FileSlice, Hunk, ReviewChunk, Rule } from '../types.js';
 import { instructionsForFile, rulesForFile, type Instruction } from './rules.js';

@@ -5,7 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { parseConfigYaml, type ConfigIssue } from '../../shared/config.js';
 import { DAY_MS, LIMITS } from '../../shared/limits.js';
-import { ReviewReportSchema } from '../../shared/report.js';
+import { RepositoryNameSchema } from '../../shared/report.js';
 import {
   addMember,
   exportAccountData,
@@ -94,7 +94,7 @@ export const PAGE_CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-const REPO_NAME = ReviewReportSchema.shape.repository;
+const REPO_NAME = RepositoryNameSchema;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-_]{0,38})$/;
 const MAX_CONFIG_CHARS = 65_536;
 const REVIEWS_PAGE = 25;
