@@ -13,5 +13,8 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['error', 'warn'] }],
     },
   },
-  { files: ['test/**', 'bench/**', 'scripts/**', 'api/cli.ts', 'action/cli.ts'], rules: { 'no-console': 'off' } },
+  {
+    files: ['test/**', 'bench/**', 'scripts/**', 'api/cli.ts', 'action/cli.ts'],
+    rules: { 'no-console': 'off' },
+  },
 );
