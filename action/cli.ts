@@ -2,16 +2,26 @@ import { parseArgs } from 'node:util';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 import { createAnthropicPort } from './adapters/anthropic.js';
 import { createGitPort, execGitRunner } from './adapters/git.js';
+import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
+import { parseDiff } from './core/diff.js';
+import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/eval.js';
 import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
 import type { GitPort, Logger } from './ports.js';
 
 const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL]
+       diffray eval [--prs N] [--head REF] [--format text|json] [--model ID]
 
-Reviews the changes between the merge base of --base (default: origin/HEAD, main or master) and --head
-(default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is posted.
-Needs ANTHROPIC_API_KEY. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors.`;
+review: reviews the changes between the merge base of --base (default: origin/HEAD, main or master) and
+--head (default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is
+posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors.
+
+eval: reviews the last N (default 10) merged pull requests on the first-parent history of --head (each
+merge commit against its first parent), and for each finding checks whether a later commit changed the
+flagged lines: the share that did is a rough precision estimate for this repository. Nothing is posted.
+
+Both need ANTHROPIC_API_KEY.`;
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -35,6 +45,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         format: { type: 'string', default: 'text' },
         model: { type: 'string', default: env.DIFFRAY_MODEL ?? 'claude-sonnet-4-5' },
         'fail-on': { type: 'string', default: 'high' },
+        prs: { type: 'string', default: '10' },
         verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -48,12 +59,13 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
     console.log(USAGE);
     return 0;
   }
-  if (positionals[0] !== 'review' || positionals.length > 1) {
+  const command = positionals[0];
+  if ((command !== 'review' && command !== 'eval') || positionals.length > 1) {
     console.error(USAGE);
     return 2;
   }
   const format = values.format as Format;
-  if (!FORMATS.includes(format)) {
+  if (!FORMATS.includes(format) || (command === 'eval' && format === 'sarif')) {
     console.error(`--format must be one of ${FORMATS.join(', ')}; got "${values.format}"`);
     return 2;
   }
@@ -68,11 +80,22 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return 2;
   }
 
+  const prs = Number(values.prs);
+  if (command === 'eval' && (!Number.isInteger(prs) || prs < 1 || prs > 200)) {
+    console.error(`--prs must be a whole number from 1 to 200; got "${values.prs}"`);
+    return 2;
+  }
+
   const log = stderrLogger(values.verbose);
   try {
     const root = (await execGitRunner(process.cwd())(['rev-parse', '--show-toplevel'])).stdout.trim();
     if (!root) throw new Error('not inside a git repository');
     const git = createGitPort({ run: execGitRunner(root), log });
+    if (command === 'eval') {
+      const report = await evaluate(git, { apiKey, model: values.model, head: values.head, prs, log });
+      console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderEval(report));
+      return 0;
+    }
     const headSha = await git.resolveRef(values.head);
     const baseSha = await resolveBase(git, values.base);
     const run = await runReview(
@@ -82,6 +105,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         workspace: createWorkspacePort(root),
         clock: { now: () => Date.now() },
         log,
+        stripTypes: nodeTypeStripper(),
       },
       {
         repository: 'local/repository',
@@ -101,6 +125,88 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
     console.error(`diffray: ${(error as Error).message}`);
     return 2;
   }
+}
+
+interface EvalReport extends ReturnType<typeof estimatePrecision> {
+  pullRequests: EvalPr[];
+}
+
+/**
+ * `diffray eval`: the engine on each of the last merged PRs (merge commit against its first parent, no
+ * workspace: the checkout is not at that commit), then each finding against the diff from the merge to
+ * the tip: a finding whose lines a later commit changed is counted as a likely true positive.
+ */
+async function evaluate(
+  git: GitPort,
+  opts: { apiKey: string; model: string; head: string; prs: number; log: Logger },
+): Promise<EvalReport> {
+  const tip = await git.resolveRef(opts.head);
+  const merges = await git.recentMerges(tip, opts.prs);
+  if (merges.length === 0) throw new Error(`no merge commits on the first-parent history of ${opts.head}`);
+  const model = createAnthropicPort({ apiKey: opts.apiKey });
+  const results: EvalPr[] = [];
+  for (const merge of merges) {
+    opts.log.info(`eval: ${merge.sha.slice(0, 7)} ${merge.subject}`);
+    try {
+      const run = await runReview(
+        { git, model, clock: { now: () => Date.now() }, log: opts.log, stripTypes: nodeTypeStripper() },
+        {
+          repository: 'local/repository',
+          serverUrl: 'https://github.com',
+          pr: {
+            number: 0,
+            title: merge.subject,
+            body: '',
+            draft: false,
+            baseSha: merge.parent,
+            headSha: merge.sha,
+          },
+          model: opts.model,
+          failOn: 'none',
+          maxComments: 100,
+          configFile: '.diffray.yml',
+          exclude: [],
+        },
+      );
+      const later = merge.sha === tip ? [] : parseDiff(await git.diff(merge.sha, tip));
+      results.push({
+        sha: merge.sha,
+        subject: merge.subject,
+        findings: run.findings.map((f) => {
+          const line = 'anchor' in f ? f.anchor.line : f.line;
+          const startLine = 'anchor' in f ? f.anchor.startLine : f.startLine;
+          const at = { path: f.path, line, ...(startLine !== undefined ? { startLine } : {}) };
+          return {
+            ...at,
+            severity: f.severity,
+            title: f.title,
+            changedLater: flaggedLinesChanged(at, later),
+          };
+        }),
+      });
+    } catch (error) {
+      results.push({ sha: merge.sha, subject: merge.subject, findings: [], error: (error as Error).message });
+    }
+  }
+  return { ...estimatePrecision(results), pullRequests: results };
+}
+
+function renderEval(report: EvalReport): string {
+  const lines: string[] = [];
+  for (const pr of report.pullRequests) {
+    lines.push(`${pr.sha.slice(0, 7)} ${pr.subject}${pr.error ? `  (failed: ${pr.error})` : ''}`);
+    for (const f of pr.findings)
+      lines.push(
+        `  ${f.changedLater ? 'changed later' : 'unchanged    '}  ${f.path}:${f.line} [${f.severity}] ${f.title}`,
+      );
+  }
+  const pct = report.precision === undefined ? 'n/a' : `${Math.round(report.precision * 100)}%`;
+  lines.push(
+    '',
+    `${report.prs} merged PRs, ${report.findings} findings, ${report.changedLater} on lines a later commit changed: ` +
+      `estimated precision ${pct} (rough: a fix counts, a finding nobody acted on does not).`,
+  );
+  return lines.join('\n');
 }
 
 async function resolveBase(git: GitPort, base: string | undefined): Promise<string> {

@@ -5,6 +5,7 @@ import { createAnthropicPort } from './adapters/anthropic.js';
 import { createGitPort, execGitRunner } from './adapters/git.js';
 import { createGitHubClient, createGitHubPort } from './adapters/github.js';
 import { createResultsApiPort } from './adapters/results-api.js';
+import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { readActionContext, type PullRequestContext } from './context.js';
 import { CHECK_NAME, OUTPUTS } from './core/constants.js';
@@ -47,6 +48,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
             : undefined,
         clock: { now: () => Date.now() },
         log: actionsLogger,
+        stripTypes: nodeTypeStripper(),
       },
       {
         repository: context.repository,

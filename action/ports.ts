@@ -3,6 +3,8 @@
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
 import type { Conclusion, DiffrayConfig, ReviewReport } from '../shared/index.js';
+import type { ThreadSignal } from './core/lifecycle.js';
+import type { SummaryState } from './core/markers.js';
 import type { CheckAnnotation, ModelPort, ReviewComment } from './types.js';
 
 export type { ModelPort };
@@ -20,6 +22,25 @@ export interface GitPort {
   diff(base: string, head: string): Promise<string>;
   /** A file's content at a revision; undefined when the path does not exist there (or is too large). */
   showFile(rev: string, path: string): Promise<string | undefined>;
+  /**
+   * True when the commit is in the repository, fetching it from `origin` (bounded depth) when it is not;
+   * false when it cannot be had (a force-push removed it from every branch, say).
+   */
+  ensureCommit(sha: string): Promise<boolean>;
+  /** `git merge-base --is-ancestor`: whether `ancestor` is in the history of `descendant`. */
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+  /**
+   * The last `max` merge commits on the first-parent history of `ref`, newest first, with their first parent
+   * (the branch before the merge) and their subject line. For `diffray eval`.
+   */
+  recentMerges(ref: string, max: number): Promise<MergeCommit[]>;
+}
+
+export interface MergeCommit {
+  sha: string;
+  /** First parent: the default branch just before the merge. */
+  parent: string;
+  subject: string;
 }
 
 /** Port: files of the checked-out working tree, confined to the workspace. */
@@ -66,9 +87,20 @@ export interface ExistingMarkers {
   fingerprints: Set<string>;
   /** Head sha of the run that last wrote the summary comment, when it recorded one. */
   lastHeadSha?: string;
+  /** The whole state the last run stored (range start, lifecycle), when readable. */
+  state?: SummaryState;
 }
 
-/** Port: the PR on GitHub. Content-creating requests are kept to three per run (check, review, summary). */
+/** A review thread started by one of diffray's inline comments. */
+export interface ReviewThread extends ThreadSignal {
+  /** REST id of the thread's first comment (replies are posted to it). */
+  commentId: number;
+}
+
+/**
+ * Port: the PR on GitHub. Content-creating requests are kept to three per run (check, review, summary),
+ * plus at most MAX_FIXED_REPLIES short replies in the threads of findings fixed by the push.
+ */
 export interface GitHubPort {
   createCheckRun(headSha: string): Promise<number>;
   /** Completes the check; annotations go in batches of ≤ 50 (the first with the completing update). */
@@ -81,6 +113,13 @@ export interface GitHubPort {
   ): Promise<ReviewPostResult>;
   /** Updates the comment carrying SUMMARY_MARKER in place, or creates it. Never duplicates. */
   upsertSummaryComment(pr: number, body: string): Promise<void>;
+  /**
+   * Review threads whose first comment is diffray's (carries a finding marker), with whether a person
+   * resolved them and the replies people wrote (GraphQL `reviewThreads`: REST does not expose resolution).
+   */
+  listReviewThreads(pr: number): Promise<ReviewThread[]>;
+  /** Replies in the thread of an inline comment (one content-creating request). */
+  replyToComment(pr: number, commentId: number, body: string): Promise<void>;
 }
 
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */

@@ -11,6 +11,9 @@ import type {
   Rule,
   Severity,
 } from '../shared/index.js';
+import type { CoverageReceipt } from './core/coverage.js';
+import type { ReviewRange } from './core/incremental.js';
+import type { LifecycleCounts } from './core/lifecycle.js';
 
 // ---------------------------------------------------------------- the diff
 
@@ -127,12 +130,33 @@ export type ModelResult =
   /** `retryable` is false for auth, bad request and spend-cap errors. Message carries status + request id only. */
   | { ok: false; error: string; retryable: boolean; usage: TokenUsage };
 
+/** A validation request: `count` findings numbered [0]..[count-1] in `user`. */
+export interface ConfirmRequest extends ModelRequest {
+  count: number;
+}
+
+/** One verdict of the validation pass, by the index of the finding in the request. */
+export interface Verdict {
+  index: number;
+  confirmed: boolean;
+  reason: string;
+}
+
+export type ConfirmResult =
+  | { ok: true; verdicts: Verdict[]; usage: TokenUsage }
+  | { ok: false; error: string; retryable: boolean; usage: TokenUsage };
+
 /**
  * Port: asks the model to review one chunk through a forced tool call. The adapter validates the tool
  * input with FindingsToolInputSchema, retries malformed output once, and never throws for API errors.
  */
 export interface ModelPort {
   review(request: ModelRequest): Promise<ModelResult>;
+  /**
+   * The validation pass: a second, cheaper request that sees the exact code of a batch of findings and
+   * must confirm or reject each through the forced `confirm_findings` tool. Never throws for API errors.
+   */
+  confirm(request: ConfirmRequest): Promise<ConfirmResult>;
 }
 
 // ---------------------------------------------------------------- posting
@@ -192,6 +216,22 @@ export interface ReviewOutcome {
   linesChanged: number;
   linesReviewed: number;
   failOn: FailOn;
+  /** Which commits were reviewed and why (incremental since the last head, or the whole PR). */
+  range?: ReviewRange;
+  /** Findings across pushes; `since` is the last reviewed head (absent on a first review). */
+  lifecycle?: LifecycleCounts & {
+    since?: string;
+    /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
+    replies: { posted: number; capped: number };
+  };
+  /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
+  validation?: { checked: number; dropped: number; model: string; error?: string };
+  /** Files and changed lines reviewed, partially reviewed and skipped, with reasons. */
+  coverage?: CoverageReceipt;
+  /** Models other than `model` that did part of the work, and why. */
+  routing?: { triage?: { model: string; files: number }; fallback?: { model: string; reason: string } };
+  /** Repository guideline files included in the instructions. */
+  guidelines?: string[];
 }
 
 export type { Finding, Rule, Severity, DiffrayConfig };

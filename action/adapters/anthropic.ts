@@ -9,8 +9,16 @@ import type {
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
 import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
-import { FINDINGS_TOOL } from '../core/prompt.js';
-import type { ModelPort, ModelRequest, ModelResult, TokenUsage } from '../types.js';
+import { FINDINGS_TOOL, type ToolDefinition } from '../core/prompt.js';
+import { CONFIRM_TOOL, parseVerdicts } from '../core/validation.js';
+import type {
+  ConfirmRequest,
+  ConfirmResult,
+  ModelPort,
+  ModelRequest,
+  ModelResult,
+  TokenUsage,
+} from '../types.js';
 
 /** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
 export const MODEL_MAX_RETRIES = 3;
@@ -50,7 +58,42 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
     logLevel: 'off',
   });
   const send = (body: MessageCreateParamsNonStreaming) => client.post<Message>('/v1/messages', { body });
-  return { review: (request) => reviewWith(send, request) };
+  return {
+    review: (request) => reviewWith(send, request),
+    confirm: (request) => confirmWith(send, request),
+  };
+}
+
+type Tool = NonNullable<MessageCreateParamsNonStreaming['tools']>[number];
+
+/**
+ * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
+ * the findings when validation fails, so a second attempt would only add cost).
+ */
+export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+  const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
+  try {
+    const message = await send({
+      model: request.model,
+      max_tokens: request.maxOutputTokens,
+      system: [{ type: 'text', text: request.system }],
+      tools: [CONFIRM_TOOL as ToolDefinition as Tool],
+      tool_choice: { type: 'tool', name: CONFIRM_TOOL.name },
+      messages: [{ role: 'user', content: request.user }],
+    });
+    addUsage(usage, message);
+    const block = message.content?.find(
+      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
+    );
+    if (!block)
+      return { ok: false, error: `no ${CONFIRM_TOOL.name} call in the answer`, retryable: true, usage };
+    const parsed = parseVerdicts(block.input, request.count);
+    return parsed.ok
+      ? { ok: true, verdicts: parsed.verdicts, usage }
+      : { ok: false, error: parsed.error, retryable: true, usage };
+  } catch (error) {
+    return { ok: false, ...describeError(error), usage };
+  }
 }
 
 type Send = (body: MessageCreateParamsNonStreaming) => Promise<Message>;

@@ -1,6 +1,6 @@
 import { getExecOutput } from '@actions/exec';
 import { GIT_DIFF_ARGS } from '../core/diff.js';
-import type { GitPort, Logger } from '../ports.js';
+import type { GitPort, Logger, MergeCommit } from '../ports.js';
 
 /** Deepening steps when the merge base is not reachable in a shallow clone; then --unshallow. */
 export const FETCH_DEPTHS = [50, 200, 1000] as const;
@@ -111,6 +111,40 @@ export function createGitPort(opts: { run: GitRunner; log: Logger; remote?: stri
 
     async diff(base, head) {
       return must('diff', [...GIT_DIFF_ARGS, base, head, '--']);
+    },
+
+    async ensureCommit(sha) {
+      if (!SHA.test(sha)) return false;
+      if (await hasCommit(sha)) return true;
+      log.info(`Fetching the last reviewed head ${sha.slice(0, 7)} from ${remote}`);
+      await fetch([`--depth=${FETCH_DEPTHS[0]}`, remote, sha]);
+      return hasCommit(sha);
+    },
+
+    async isAncestor(ancestor, descendant) {
+      for (const sha of [ancestor, descendant]) if (!SHA.test(sha)) return false;
+      return (await run(['merge-base', '--is-ancestor', ancestor, descendant])).exitCode === 0;
+    },
+
+    async recentMerges(ref, max): Promise<MergeCommit[]> {
+      if (ref.startsWith('-')) throw new Error(`not a git revision: ${ref}`);
+      const out = await must('log', [
+        'log',
+        '--first-parent',
+        '--merges',
+        `--max-count=${Math.max(1, Math.floor(max))}`,
+        '--format=%H %P%x09%s',
+        '--end-of-options',
+        ref,
+      ]);
+      return out
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => {
+          const [shas = '', subject = ''] = line.split('\t');
+          const [sha = '', parent = ''] = shas.split(' ');
+          return { sha, parent, subject };
+        });
     },
 
     async showFile(rev, path) {

@@ -12,6 +12,7 @@ import {
   type Logger,
   type PlannedComment,
   type ReviewPostResult,
+  type ReviewThread,
 } from '../ports.js';
 
 /** Octokit with the throttling (secondary limits, retry-after) and retry (5xx) plugins. */
@@ -23,6 +24,41 @@ const MAX_RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_LIMIT_WAIT_S = 300;
 const PER_PAGE = 100;
 const MAX_PAGES = 30;
+
+/** Threads and the first comments of each: enough to see the marker, a resolution and dismiss replies. */
+const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $pr) {
+      reviewThreads(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          isResolved
+          comments(first: 50) { nodes { databaseId body author { __typename login } } }
+        }
+      }
+    }
+  }
+}`;
+
+interface ThreadsPage {
+  repository?: {
+    pullRequest?: {
+      reviewThreads?: {
+        pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
+        nodes?: ({
+          isResolved?: boolean;
+          comments?: {
+            nodes?: ({
+              databaseId?: number | null;
+              body?: string | null;
+              author?: { __typename?: string; login?: string } | null;
+            } | null)[];
+          };
+        } | null)[];
+      };
+    } | null;
+  } | null;
+}
 
 export function createGitHubClient(opts: { token: string; baseUrl: string; log: Logger }): GitHubClient {
   const onLimit =
@@ -211,7 +247,7 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
         }
         const state = summary ? parseSummaryState(summary.body ?? '') : undefined;
         for (const fp of state?.fingerprints ?? []) fingerprints.add(fp);
-        return state ? { fingerprints, lastHeadSha: state.headSha } : { fingerprints };
+        return state ? { fingerprints, lastHeadSha: state.headSha, state } : { fingerprints };
       } catch (error) {
         rethrow(error, 'pull-requests: read', 'list the PR comments');
       }
@@ -267,6 +303,58 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
           reason: 'GitHub rejected the inline comment',
         })),
       };
+    },
+
+    async listReviewThreads(pr): Promise<ReviewThread[]> {
+      const threads: ReviewThread[] = [];
+      let cursor: string | null = null;
+      try {
+        for (let page = 0; page < MAX_PAGES; page++) {
+          const data: ThreadsPage = await client.graphql<ThreadsPage>(REVIEW_THREADS_QUERY, {
+            owner,
+            repo,
+            pr,
+            cursor,
+          });
+          const connection = data.repository?.pullRequest?.reviewThreads;
+          for (const node of connection?.nodes ?? []) {
+            const comments = (node?.comments?.nodes ?? []).filter((c) => c !== null);
+            const first = comments[0];
+            if (!first || first.author?.__typename !== 'Bot' || typeof first.databaseId !== 'number')
+              continue;
+            const fingerprint = parseFindingMarkers(first.body ?? '')[0];
+            if (fingerprint === undefined) continue;
+            threads.push({
+              fingerprint,
+              commentId: first.databaseId,
+              resolved: node?.isResolved === true,
+              // Replies by people only: diffray's own replies ("Fixed in ...") never dismiss anything.
+              replies: comments
+                .slice(1)
+                .filter((c) => c.author?.__typename !== 'Bot')
+                .map((c) => c.body ?? ''),
+            });
+          }
+          if (!connection?.pageInfo?.hasNextPage) break;
+          cursor = connection.pageInfo.endCursor ?? null;
+        }
+        return threads;
+      } catch (error) {
+        rethrow(error, 'pull-requests: read', 'list the review threads');
+      }
+    },
+
+    async replyToComment(pr, commentId, body) {
+      try {
+        await client.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies', {
+          ...base,
+          pull_number: pr,
+          comment_id: commentId,
+          body,
+        });
+      } catch (error) {
+        rethrow(error, 'pull-requests: write', 'reply in a review thread');
+      }
     },
 
     async upsertSummaryComment(pr, body) {

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WorkspacePort } from '../ports.js';
@@ -28,7 +29,9 @@ export function createWorkspacePort(root: string, opts: { maxBytes?: number } = 
         return undefined;
       }
       if (!isInside(rootPath, real) || hasGitSegment(relative(rootPath, real))) return undefined;
-      const handle = await open(real, 'r').catch(() => undefined);
+      // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever (and keep the
+      // process from exiting); with it, the open returns and the stat below refuses the non-file.
+      const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
       if (!handle) return undefined;
       try {
         const stat = await handle.stat();

@@ -17,6 +17,11 @@ export interface ConclusionInput {
   skippedForBudget: number;
   /** Set when the review did not run at all (fork without key, draft...): the reason shown to users. */
   skipped?: string;
+  /**
+   * The coverage line (coverage.ts) when the run reviewed less than all changed lines that were meant to be
+   * reviewed: such a run is never an unqualified success and says what it covered.
+   */
+  coverageGap?: string;
 }
 
 export interface ConclusionDecision {
@@ -42,7 +47,10 @@ export function decideConclusion(input: ConclusionInput): ConclusionDecision {
     input.skippedForBudget > 0
       ? `${plural(input.skippedForBudget, 'file')} not reviewed (over budget)`
       : undefined,
-    input.totalChunks === 0 && input.skippedForBudget === 0 ? 'no reviewable changes' : undefined,
+    input.totalChunks === 0 && input.skippedForBudget === 0 && input.coverageGap === undefined
+      ? 'no reviewable changes'
+      : undefined,
+    input.coverageGap,
   ].filter((r) => r !== undefined);
   const conclusion: Conclusion = blocking > 0 ? 'failure' : status === 'completed' ? 'success' : 'neutral';
   return reasons.length > 0 ? { status, conclusion, reason: reasons.join('; ') } : { status, conclusion };
@@ -51,7 +59,8 @@ export function decideConclusion(input: ConclusionInput): ConclusionDecision {
 function statusOf(input: ConclusionInput): ConclusionDecision['status'] {
   if (input.totalChunks === 0) return 'skipped';
   if (input.failedChunks >= input.totalChunks) return 'failed';
-  if (input.failedChunks > 0 || input.skippedForBudget > 0) return 'partial';
+  if (input.failedChunks > 0 || input.skippedForBudget > 0 || input.coverageGap !== undefined)
+    return 'partial';
   return 'completed';
 }
 

@@ -22,3 +22,11 @@ export const SUMMARY_STATE_VERSION = 1;
 
 /** Fingerprints kept in the summary state: enough for any PR, small enough for the comment limit. */
 export const MAX_STATE_FINGERPRINTS = 500;
+
+/**
+ * Replies in the threads of fixed findings per run. Each reply is a content-creating request on top of the
+ * run's three (check, review, summary), and GitHub's secondary limits count those (80 a minute): a push that
+ * fixes many findings at once must not turn one run into a burst. Ten keeps a run at ≤ 13 writes; fixed
+ * findings beyond the cap are still counted in the summary, which says how many got no reply.
+ */
+export const MAX_FIXED_REPLIES = 10;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import {
   CATEGORIES,
   SEVERITIES,
@@ -12,7 +12,7 @@ import { MAX_STATE_FINGERPRINTS } from './constants.js';
 import { fingerprintFinding } from './fingerprint.js';
 import { shortSha } from './incremental.js';
 
-const FINGERPRINT = z.string().regex(/^[a-f0-9]{16,64}$/);
+const FINGERPRINT = z.string().check(z.regex(/^[a-f0-9]{16,64}$/));
 /** Titles kept in the state are capped: the state rides in the summary comment (65536 chars in all). */
 const STATE_TITLE_CHARS = 80;
 /** A fingerprint covers at most this many lines (the same cap as fingerprint.ts). */
@@ -26,22 +26,22 @@ export const STATE_JSON_CHARS = 30_000;
 /** A finding that was open after an earlier run, as remembered in the summary comment's state. */
 export const OpenFindingSchema = z.object({
   fingerprint: FINGERPRINT,
-  path: z.string().min(1).max(1_024),
-  title: z.string().min(1).max(STATE_TITLE_CHARS),
+  path: z.string().check(z.minLength(1), z.maxLength(1_024)),
+  title: z.string().check(z.minLength(1), z.maxLength(STATE_TITLE_CHARS)),
   severity: z.enum(SEVERITIES),
   category: z.enum(CATEGORIES),
   /** Lines the fingerprinted code spans (startLine..line), so a later run can look for that code again. */
-  span: z.number().int().min(1).max(MAX_SPAN),
+  span: z.int().check(z.minimum(1), z.maximum(MAX_SPAN)),
   /** Head sha of the run that first raised it. */
-  seenAt: z.string().regex(/^[a-f0-9]{7,64}$/),
+  seenAt: z.string().check(z.regex(/^[a-f0-9]{7,64}$/)),
 });
 export type OpenFinding = z.infer<typeof OpenFindingSchema>;
 
 /** What the lifecycle remembers between runs; markers.ts embeds it in the summary state. */
 export const LifecycleStateSchema = z.object({
-  open: z.array(OpenFindingSchema).max(MAX_STATE_FINGERPRINTS),
+  open: z.array(OpenFindingSchema).check(z.maxLength(MAX_STATE_FINGERPRINTS)),
   /** Never raised again on this PR. */
-  dismissed: z.array(FINGERPRINT).max(MAX_STATE_FINGERPRINTS),
+  dismissed: z.array(FINGERPRINT).check(z.maxLength(MAX_STATE_FINGERPRINTS)),
 });
 export type LifecycleState = z.infer<typeof LifecycleStateSchema>;
 

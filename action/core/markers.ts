@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { stripCodeBlocks } from '../../shared/index.js';
 import { MAX_STATE_FINGERPRINTS, SUMMARY_MARKER, SUMMARY_STATE_VERSION } from './constants.js';
+import { LifecycleStateSchema } from './lifecycle.js';
 
 export { SUMMARY_MARKER };
 
@@ -14,10 +15,15 @@ const MARKER_LIKE = /<!--(\s*)diffray:/gi;
 /** What the summary comment remembers between runs, so the next push can be reviewed incrementally. */
 export const SummaryStateSchema = z.object({
   version: z.literal(SUMMARY_STATE_VERSION),
-  headSha: z.string().regex(SHA),
-  baseSha: z.string().regex(SHA),
-  /** Fingerprints of the findings still open after the run. */
-  fingerprints: z.array(z.string().regex(FINGERPRINT)).max(MAX_STATE_FINGERPRINTS),
+  headSha: z.string().check(z.regex(SHA)),
+  baseSha: z.string().check(z.regex(SHA)),
+  /** Fingerprints of the run's findings that the lifecycle does not track (not posted inline). */
+  fingerprints: z.array(z.string().check(z.regex(FINGERPRINT))).check(z.maxLength(MAX_STATE_FINGERPRINTS)),
+  /**
+   * Open and dismissed findings across pushes (lifecycle.ts), compacted with `compactState` so the state
+   * fits the comment. Optional: a state written before it existed still allows an incremental review.
+   */
+  lifecycle: z.optional(LifecycleStateSchema),
 });
 export type SummaryState = z.infer<typeof SummaryStateSchema>;
 

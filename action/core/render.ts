@@ -7,6 +7,10 @@ import type {
   SkippedFile,
   UnanchoredFinding,
 } from '../types.js';
+import { MAX_FIXED_REPLIES } from './constants.js';
+import { coverageLine } from './coverage.js';
+import { rangeLine } from './incremental.js';
+import { lifecycleLine } from './lifecycle.js';
 import {
   findingMarker,
   hasMarkerLike,
@@ -113,10 +117,9 @@ function summaryBody(outcome: ReviewOutcome, ctx: SummaryContext, cap: number): 
   return [
     '## diffray review',
     `**${resultLine(outcome)}**`,
-    scopeLine(ctx),
-    ctx.lifecycle
-      ? `${ctx.lifecycle.new} new · ${ctx.lifecycle.open} still open · ${ctx.lifecycle.fixed} fixed since ${codeSpan(shortSha(ctx.lifecycle.since))}`
-      : undefined,
+    outcome.range ? rangeLine(outcome.range) : scopeLine(ctx),
+    lifecycleText(outcome, ctx),
+    runNotes(outcome),
     severityTable(outcome),
     postingLine(outcome),
     section('Not posted inline', notPostedItems(outcome, ctx), cap),
@@ -133,6 +136,47 @@ function summaryBody(outcome: ReviewOutcome, ctx: SummaryContext, cap: number): 
   ]
     .filter((p) => p !== undefined && p !== '')
     .join('\n\n');
+}
+
+function lifecycleText(outcome: ReviewOutcome, ctx: SummaryContext): string | undefined {
+  const life = outcome.lifecycle;
+  if (life !== undefined) {
+    if (life.since === undefined && life.dismissed === 0) return undefined;
+    const line = `**${lifecycleLine(life, life.since)}**`;
+    const { posted, capped } = life.replies;
+    if (capped === 0) return line;
+    return `${line}\n_Replied in ${plural(posted, 'fixed thread')}; ${capped} more fixed finding${capped === 1 ? '' : 's'} got no reply (at most ${MAX_FIXED_REPLIES} replies per run, to stay within GitHub's write limits)._`;
+  }
+  return ctx.lifecycle
+    ? `${ctx.lifecycle.new} new · ${ctx.lifecycle.open} still open · ${ctx.lifecycle.fixed} fixed since ${codeSpan(shortSha(ctx.lifecycle.since))}`
+    : undefined;
+}
+
+/** Validation, model routing and guidelines: one line each, only when they happened. */
+function runNotes(outcome: ReviewOutcome): string | undefined {
+  const lines: string[] = [];
+  const v = outcome.validation;
+  if (v !== undefined) {
+    lines.push(
+      v.error !== undefined
+        ? `Validation by ${codeSpan(v.model)} failed (${v.error}); ${plural(v.checked, 'finding')} kept unchecked.`
+        : `Validation by ${codeSpan(v.model)}: ${plural(v.checked, 'finding')} re-checked, ${v.dropped} unconfirmed dropped.`,
+    );
+  }
+  const routing = outcome.routing;
+  if (routing?.triage) {
+    lines.push(
+      `${plural(routing.triage.files, 'trivial file')} (docs, renames, formatting) reviewed by ${codeSpan(routing.triage.model)}.`,
+    );
+  }
+  if (routing?.fallback)
+    lines.push(`Fallback model: ${sanitizeTitle(routing.fallback.reason, DEFAULT_RENDER)}.`);
+  if (outcome.guidelines?.length) {
+    lines.push(
+      `Guidelines followed: ${outcome.guidelines.map((g) => codeSpan(g)).join(', ')} (from the base branch).`,
+    );
+  }
+  return lines.length > 0 ? lines.map((l) => `- ${l}`).join('\n') : undefined;
 }
 
 function resultLine(outcome: ReviewOutcome): string {
@@ -196,7 +240,9 @@ function failedItems(outcome: ReviewOutcome, opts: RenderOptions): string[] {
 function coverageSection(outcome: ReviewOutcome, cap: number): string {
   const lines = [
     '### Coverage',
-    `${plural(outcome.reviewedFiles.length, 'file')} reviewed, ${outcome.skipped.length} skipped; ${coverageText(outcome)}.`,
+    outcome.coverage
+      ? `${coverageLine(outcome.coverage)}.`
+      : `${plural(outcome.reviewedFiles.length, 'file')} reviewed, ${outcome.skipped.length} skipped; ${coverageText(outcome)}.`,
     ...skippedGroups(outcome.skipped, cap),
   ];
   return lines.join('\n');
@@ -246,10 +292,15 @@ export function renderCheckOutput(outcome: ReviewOutcome, opts: RenderOptions = 
   const items = findings.map((f) => `- ${findingItem(f, opts)}`);
   const summary = [
     `**${resultLine(outcome)}**`,
+    outcome.range ? rangeLine(outcome.range) : undefined,
+    outcome.lifecycle?.since !== undefined
+      ? lifecycleLine(outcome.lifecycle, outcome.lifecycle.since)
+      : undefined,
+    runNotes(outcome),
     severityTable(outcome),
-    coverageText(outcome),
+    outcome.coverage ? coverageLine(outcome.coverage) : coverageText(outcome),
     usageSection(outcome),
-  ];
+  ].filter((p) => p !== undefined);
   return {
     title: truncate(checkTitle(outcome, findings.length), LIMITS.annotationTitleChars),
     summary: truncate(summary.join('\n\n'), LIMITS.checkOutputChars),

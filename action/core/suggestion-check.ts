@@ -1,6 +1,16 @@
-import { Parser, type Options } from 'acorn';
-import { tsPlugin } from '@sveltejs/acorn-typescript';
 import { parseAllDocuments } from 'yaml';
+
+/**
+ * Parses TypeScript (and so JavaScript), throwing on a syntax error. In the action this is Node's own
+ * `module.stripTypeScriptTypes` (Node ≥ 22.13 and 24, the action's runtime; see adapters/type-stripper.ts),
+ * which keeps the bundle free of a JavaScript or TypeScript parser; tests on Node 20 pass one built on the
+ * `typescript` package. Absent, JavaScript and TypeScript suggestions are checked for indentation only.
+ */
+export type TypeStripper = (code: string) => string;
+
+export interface SuggestionCheckOptions {
+  stripTypes?: TypeStripper;
+}
 
 /** What to check: the suggestion replaces lines `startLine..endLine` (1-based, inclusive) of `fileText`. */
 export interface SuggestionCheckInput {
@@ -15,7 +25,7 @@ export interface SuggestionCheckInput {
 
 /**
  * How the suggestion was vetted. `parsed`: the file parses after applying it. `indentation-only`: no parser
- * for this file type, indentation held. `unparseable-before`: the file did not parse before the change
+ * for this file type (Python, TSX/JSX, or TypeScript without a type stripper, e.g. on Node 20), indentation held. `unparseable-before`: the file did not parse before the change
  * (newer syntax, a template, JSON with comments), so a parse failure after it says nothing about the
  * suggestion; indentation held.
  */
@@ -34,10 +44,14 @@ const MAX_PARSE_CHARS = 1_000_000;
  * Decides whether a model's suggestion may be offered as a one-click ```suggestion block. A committed
  * suggestion that breaks the build or the indentation costs the author more than reading prose, so the
  * suggestion is applied to a scratch copy of the file and must keep the replaced lines' indentation and,
- * for languages we can parse (JSON, YAML, JavaScript, TypeScript, JSX/TSX), still parse. Anything else
- * is shown as prose by the renderer.
+ * for languages we can parse (JSON, YAML, and JavaScript and TypeScript when a type stripper is available),
+ * still parse. Anything else is shown as prose by the renderer. JSX and TSX get the indentation check only:
+ * Node's type stripper does not take them.
  */
-export function checkSuggestion(input: SuggestionCheckInput): SuggestionCheckResult {
+export function checkSuggestion(
+  input: SuggestionCheckInput,
+  opts: SuggestionCheckOptions = {},
+): SuggestionCheckResult {
   const eol = input.fileText.includes('\r\n') ? '\r\n' : '\n';
   const lines = input.fileText.split(/\r?\n/);
   // A file ending in a newline splits into a last empty element, which is not a line.
@@ -63,7 +77,7 @@ export function checkSuggestion(input: SuggestionCheckInput): SuggestionCheckRes
   const indentProblem = indentationProblem(replaced, suggested, lines);
   if (indentProblem !== undefined) return { ok: false, reason: 'indentation-changed', detail: indentProblem };
 
-  const parse = parserFor(input.path);
+  const parse = parserFor(input.path, opts.stripTypes);
   if (parse === undefined || input.fileText.length > MAX_PARSE_CHARS)
     return { ok: true, check: 'indentation-only' };
   const after = [...lines.slice(0, startLine - 1), ...suggested, ...lines.slice(endLine)].join(eol);
@@ -142,34 +156,23 @@ function describe(ws: string): string {
  */
 type Parse = (text: string) => { ok: true; reparse: (text: string) => string | undefined } | { ok: false };
 
-/** A parse function for the path's file type, or undefined when no parser is bundled for it. */
-function parserFor(path: string): Parse | undefined {
+/** A parse function for the path's file type, or undefined when no parser is available for it. */
+function parserFor(path: string, stripTypes: TypeStripper | undefined): Parse | undefined {
   const name = path.toLowerCase();
   const ext = /\.([a-z0-9]+)$/.exec(name)?.[1];
   if (ext === 'json') return single((t) => void JSON.parse(t));
   if (ext === 'yml' || ext === 'yaml') return single(parseYaml);
-  if (ext === 'ts' || ext === 'mts' || ext === 'cts') {
-    return name.endsWith('.d.ts') || name.endsWith('.d.mts') || name.endsWith('.d.cts')
-      ? firstFitting([acornWith('dts', 'module'), acornWith('ts', 'module')])
-      : firstFitting([acornWith('ts', 'module'), acornWith('ts', 'script')]);
-  }
-  if (ext === 'tsx') return firstFitting([acornWith('tsx', 'module')]);
-  if (ext === 'jsx') return firstFitting([acornWith('tsx', 'module'), acornWith('tsx', 'script')]);
-  if (ext === 'js' || ext === 'mjs' || ext === 'cjs') {
-    return firstFitting([acornWith('js', 'module'), acornWith('js', 'script'), acornWith('tsx', 'module')]);
+  if (['ts', 'mts', 'cts', 'js', 'mjs', 'cjs'].includes(ext ?? '') && stripTypes !== undefined) {
+    return single((text) => void stripTypes(text));
   }
   return undefined;
 }
 
 function single(check: (text: string) => void): Parse {
-  return firstFitting([check]);
-}
-
-function firstFitting(candidates: ((text: string) => void)[]): Parse {
-  return (text) => {
-    const fitting = candidates.find((parse) => errorOf(parse, text) === undefined);
-    return fitting === undefined ? { ok: false } : { ok: true, reparse: (after) => errorOf(fitting, after) };
-  };
+  return (text) =>
+    errorOf(check, text) === undefined
+      ? { ok: true, reparse: (after) => errorOf(check, after) }
+      : { ok: false };
 }
 
 function errorOf(parse: (text: string) => void, text: string): string | undefined {
@@ -186,33 +189,4 @@ function parseYaml(text: string): void {
     const first = doc.errors[0];
     if (first !== undefined) throw new Error(first.message);
   }
-}
-
-type Grammar = 'js' | 'ts' | 'tsx' | 'dts';
-const parsers = new Map<Grammar, typeof Parser>();
-
-/** Acorn extended for the grammar, built on first use (nothing runs at import time). */
-function acornParser(grammar: Grammar): typeof Parser {
-  let parser = parsers.get(grammar);
-  if (parser === undefined) {
-    if (grammar === 'js') parser = Parser;
-    else if (grammar === 'ts') parser = Parser.extend(tsPlugin());
-    else if (grammar === 'dts') parser = Parser.extend(tsPlugin({ dts: true }));
-    else parser = Parser.extend(tsPlugin({ jsx: true }));
-    parsers.set(grammar, parser);
-  }
-  return parser;
-}
-
-function acornWith(grammar: Grammar, sourceType: 'module' | 'script'): (text: string) => void {
-  const options: Options = {
-    ecmaVersion: 'latest',
-    sourceType,
-    allowHashBang: true,
-    allowAwaitOutsideFunction: true,
-    allowReturnOutsideFunction: sourceType === 'script',
-    // The TypeScript plugin reads node positions; plain acorn does not need them.
-    locations: grammar !== 'js',
-  };
-  return (text) => void acornParser(grammar).parse(text, options);
 }

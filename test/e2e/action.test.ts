@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../fakes/anthropic.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
 import {
+  buildBundle,
   lineOf,
   makePrRepo,
   OWNER,
@@ -116,7 +117,7 @@ const urls = (github: FakeGitHub, anthropic: FakeAnthropic) => ({
 
 beforeAll(() => {
   // The test runs what users run: the committed-style bundle, rebuilt from the current sources.
-  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+  buildBundle();
 });
 
 describe('the bundled action on a pull_request event', () => {
@@ -125,8 +126,8 @@ describe('the bundled action on a pull_request event', () => {
     const result = await runAction({ repo, ...urls(github, anthropic) });
 
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(anthropic.requests).toHaveLength(1);
-    const request = anthropic.requests[0]!.body;
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+    const request = anthropic.reviewRequests()[0]!.body;
     expect(request.tool_choice).toEqual({ type: 'tool', name: request.tools[0]!.name });
     expect(request.system[0]!.cache_control).toEqual({ type: 'ephemeral' });
 
@@ -190,7 +191,7 @@ describe('the bundled action on a pull_request event', () => {
     const result = await runAction({ repo, ...urls(github, anthropic) });
 
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(anthropic.requests).toHaveLength(3);
+    expect(anthropic.reviewRequests()).toHaveLength(3);
     expect(github.reviews).toHaveLength(1);
     expect(github.reviewComments.map((c) => c.path)).toEqual(['src/app.ts']);
     expect(github.issueComments).toHaveLength(1);
@@ -234,7 +235,7 @@ describe('the bundled action on a pull_request event', () => {
     expect(
       secondRun.some((r) => r.method === 'PATCH' && r.path.endsWith(`/issues/comments/${summaryId}`)),
     ).toBe(true);
-    expect(secondRun.filter((r) => r.method === 'POST').map((r) => r.path)).toEqual([
+    expect(secondRun.filter((r) => r.method === 'POST' && r.path !== '/graphql').map((r) => r.path)).toEqual([
       `/repos/${OWNER}/${REPO}/check-runs`,
     ]);
     expect(second.outputs['findings-count']).toBe('2');
@@ -346,6 +347,6 @@ describe('diffray review (local CLI)', () => {
     };
     expect(out.conclusion).toBe('failure');
     expect(out.findings).toMatchObject([{ path: 'src/a.ts', line: 2, title: 'Division by zero' }]);
-    expect(anthropic.requests).toHaveLength(1);
+    expect(anthropic.reviewRequests()).toHaveLength(1);
   });
 });

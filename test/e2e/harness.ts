@@ -23,6 +23,15 @@ const GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: '1',
 };
 
+/**
+ * Rebuilds dist/ from the current sources, as users run the bundle. DIFFRAY_E2E_SKIP_BUILD=1 reuses the
+ * bundle already built (several e2e files, or repeated runs while developing).
+ */
+export function buildBundle(): void {
+  if (process.env.DIFFRAY_E2E_SKIP_BUILD === '1') return;
+  execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'pipe' });
+}
+
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
@@ -99,6 +108,41 @@ export function makePrRepo(opts: {
     diff,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A new push to the PR: `files` committed on the feature branch (or, with `force`, the feature commit
+ * rewritten with them, as a rebase or amend + force-push does), pushed to origin, and the workspace
+ * re-cloned at depth 1 like actions/checkout on the next run. Updates `repo` in place.
+ */
+export function pushToPr(
+  repo: PrRepo,
+  files: Record<string, string | null>,
+  opts: { force?: boolean; message?: string } = {},
+): void {
+  const seed = join(repo.dir, 'seed');
+  git(seed, 'checkout', '-q', 'feature');
+  writeFiles(seed, files);
+  git(seed, 'add', '-A');
+  if (opts.force) git(seed, 'commit', '-q', '--amend', '-m', opts.message ?? 'feature (rewritten)');
+  else git(seed, 'commit', '-q', '-m', opts.message ?? 'another push');
+  repo.headSha = git(seed, 'rev-parse', 'HEAD').trim();
+  git(seed, 'push', '-q', ...(opts.force ? ['--force'] : []), 'origin', 'feature');
+  git(seed, 'checkout', '-q', 'main');
+  const mergeBase = git(seed, 'merge-base', repo.baseSha, repo.headSha).trim();
+  repo.diff = git(seed, 'diff', '--no-color', '--find-renames', mergeBase, repo.headSha);
+  rmSync(repo.workspace, { recursive: true, force: true });
+  git(
+    repo.dir,
+    'clone',
+    '-q',
+    '--depth',
+    '1',
+    '--branch',
+    'feature',
+    `file://${join(repo.dir, 'origin.git')}`,
+    repo.workspace,
+  );
 }
 
 export function pullRequestEvent(

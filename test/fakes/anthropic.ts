@@ -4,6 +4,11 @@
  * forced tool_use block and usage numbers (cache writes on the first sight of a system prefix, cache reads
  * after), and can answer 429 with retry-after, 529 overloaded, or malformed tool input on demand.
  * Every request is recorded (raw body included) so tests can assert what reached the model.
+ *
+ * For benchmarks it can also behave like the real service in time and caching (`FakeAnthropicOptions`):
+ * a time to first token plus an output rate, and a prompt cache that holds only prefixes above a minimum
+ * length and becomes readable only once the writing request's first token is out (so requests sent at
+ * the same moment with a new prefix all pay the cache write, as they do on the real API).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +26,35 @@ export interface RecordedMessage {
   raw: string;
   body: MessagesRequest;
   headers: IncomingMessage['headers'];
+  /** The usage the fake answered with (successful answers only). */
+  usage?: FakeUsage;
+  /** When the request arrived, its first token was due, and its answer was sent (performance.now() ms). */
+  timing?: { receivedAt: number; firstTokenAt: number; doneAt: number };
+}
+
+export interface FakeUsage {
+  input_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+  output_tokens: number;
+}
+
+export interface FakeAnthropicOptions {
+  /** A fixed delay before every answer (errors included). */
+  latencyMs?: number;
+  /** Time to first token of a successful answer; the answer is sent after this plus the output time. */
+  firstTokenMs?: number;
+  /** Output tokens per second after the first token (unset: output takes no time). */
+  outputTokensPerSecond?: number;
+  /** Token counter for usage; default: characters ÷ 4 of the JSON, as before. */
+  countTokens?: (text: string) => number;
+  /**
+   * The real API's cache behaviour instead of the simple one: the cached prefix is tools + system, a
+   * prefix shorter than `minPrefixTokens` is never cached (it is billed as uncached input), an entry is
+   * readable from its writer's first token on and lives `ttlMs` after its last use. The uncached input is
+   * then the user message's text, not its JSON.
+   */
+  realisticCache?: { minPrefixTokens: number; ttlMs?: number };
 }
 
 export type FakeReply =
@@ -34,15 +68,34 @@ export type FakeReply =
 /** `n` counts requests from 0 (retries included). */
 export type Script = (request: MessagesRequest, n: number) => FakeReply;
 
+/** A validation answer: tool input for confirm_findings, or a fault. */
+export type ConfirmReply = { verdicts: unknown[] } | Exclude<FakeReply, { findings: unknown[] }>;
+/** Scripts `confirm_findings` requests (the validation pass); `count` is the number of findings listed. */
+export type ConfirmScript = (request: MessagesRequest, count: number) => ConfirmReply;
+
+/** By default the validator confirms every finding it is shown. */
+export const confirmAll: ConfirmScript = (_request, count) => ({
+  verdicts: Array.from({ length: count }, (_, index) => ({ index, confirmed: true, reason: 'confirmed' })),
+});
+
 export class FakeAnthropic {
   readonly requests: RecordedMessage[] = [];
   private readonly seenPrefixes = new Set<string>();
+  /** realisticCache: prefix → when it becomes readable and when it expires. */
+  private readonly cacheEntries = new Map<string, { readyAt: number; expiresAt: number }>();
+  private readonly opts: FakeAnthropicOptions;
   private server = createServer((req, res) => void this.handle(req, res));
 
   constructor(
     private script: Script,
-    private readonly latencyMs = 0,
-  ) {}
+    latency: number | FakeAnthropicOptions = 0,
+  ) {
+    this.opts = typeof latency === 'number' ? { latencyMs: latency } : latency;
+  }
+
+  private get latencyMs(): number {
+    return this.opts.latencyMs ?? 0;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
@@ -50,6 +103,23 @@ export class FakeAnthropic {
 
   setScript(script: Script): void {
     this.script = script;
+  }
+
+  private confirmScript: ConfirmScript = confirmAll;
+
+  /** Scripts the validation pass's answers (default: every finding confirmed). */
+  setConfirmScript(script: ConfirmScript): void {
+    this.confirmScript = script;
+  }
+
+  /** Review requests (report_findings), in arrival order. */
+  reviewRequests(): RecordedMessage[] {
+    return this.requests.filter((r) => r.body.tool_choice?.name === 'report_findings');
+  }
+
+  /** Validation requests (confirm_findings), in arrival order. */
+  confirmRequests(): RecordedMessage[] {
+    return this.requests.filter((r) => r.body.tool_choice?.name === 'confirm_findings');
   }
 
   async start(): Promise<this> {
@@ -82,11 +152,16 @@ export class FakeAnthropic {
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages') {
       return send(404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
     }
+    const receivedAt = performance.now();
     const body = JSON.parse(raw) as MessagesRequest;
     const n = this.requests.length;
-    this.requests.push({ raw, body, headers: req.headers });
+    const record: RecordedMessage = { raw, body, headers: req.headers };
+    this.requests.push(record);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const reply = this.script(body, n);
+    const reply: FakeReply | ConfirmReply =
+      body.tool_choice?.name === 'confirm_findings'
+        ? this.confirmScript(body, (userText(body).match(/^\[\d+\] /gm) ?? []).length)
+        : this.script(body, n);
 
     if ('status' in reply) {
       if (reply.status === 429 && !('type' in reply)) {
@@ -104,12 +179,22 @@ export class FakeAnthropic {
       const r = reply as { status: number; type: string; message: string };
       return send(r.status, { type: 'error', error: { type: r.type, message: r.message } });
     }
-    const input = 'findings' in reply ? { findings: reply.findings } : reply.toolInput;
-    const systemText = body.system.map((s) => s.text).join('');
-    const prefixTokens = Math.ceil(systemText.length / 4);
-    const cached = this.seenPrefixes.has(systemText);
-    this.seenPrefixes.add(systemText);
-    const userTokens = Math.ceil(JSON.stringify(body.messages).length / 4);
+    const input =
+      'findings' in reply
+        ? { findings: reply.findings }
+        : 'verdicts' in reply
+          ? { verdicts: reply.verdicts }
+          : reply.toolInput;
+    const usage = this.opts.realisticCache
+      ? this.realisticUsage(body, input, receivedAt, this.opts.realisticCache)
+      : this.simpleUsage(body, input);
+    const firstTokenAt = receivedAt + (this.opts.firstTokenMs ?? 0);
+    const rate = this.opts.outputTokensPerSecond;
+    const doneAt = firstTokenAt + (rate ? (usage.output_tokens / rate) * 1000 : 0);
+    const wait = doneAt - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    record.usage = usage;
+    record.timing = { receivedAt, firstTokenAt, doneAt: performance.now() };
     send(200, {
       id: `msg_fake_${n}`,
       type: 'message',
@@ -118,21 +203,84 @@ export class FakeAnthropic {
       content: [{ type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice.name, input }],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: {
-        input_tokens: userTokens,
-        cache_creation_input_tokens: cached ? 0 : prefixTokens,
-        cache_read_input_tokens: cached ? prefixTokens : 0,
-        output_tokens: Math.ceil(JSON.stringify(input).length / 4),
-      },
+      usage,
     });
   }
+
+  private count(text: string): number {
+    return this.opts.countTokens ? this.opts.countTokens(text) : Math.ceil(text.length / 4);
+  }
+
+  private simpleUsage(body: MessagesRequest, input: unknown): FakeUsage {
+    const systemText = body.system.map((s) => s.text).join('');
+    const prefixTokens = this.count(systemText);
+    const cached = this.seenPrefixes.has(systemText);
+    this.seenPrefixes.add(systemText);
+    return {
+      input_tokens: this.count(JSON.stringify(body.messages)),
+      cache_creation_input_tokens: cached ? 0 : prefixTokens,
+      cache_read_input_tokens: cached ? prefixTokens : 0,
+      output_tokens: this.count(JSON.stringify(input)),
+    };
+  }
+
+  private realisticUsage(
+    body: MessagesRequest,
+    input: unknown,
+    now: number,
+    cache: { minPrefixTokens: number; ttlMs?: number },
+  ): FakeUsage {
+    const prefix = JSON.stringify(body.tools) + body.system.map((s) => s.text).join('');
+    const prefixTokens = this.count(prefix);
+    const messageTokens = body.messages.reduce((n, m) => n + this.count(messageText(m.content)), 0);
+    const output_tokens = this.count(JSON.stringify(input));
+    const cacheable = body.system.some((s) => s.cache_control) && prefixTokens >= cache.minPrefixTokens;
+    if (!cacheable) {
+      return {
+        input_tokens: prefixTokens + messageTokens,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        output_tokens,
+      };
+    }
+    const ttl = cache.ttlMs ?? 300_000;
+    // Caches are per model: the same prefix sent to another model is written again.
+    const key = `${body.model}\n${prefix}`;
+    const entry = this.cacheEntries.get(key);
+    const hit = entry !== undefined && entry.readyAt <= now && entry.expiresAt > now;
+    if (hit) entry.expiresAt = now + ttl;
+    else if (entry === undefined || entry.expiresAt <= now) {
+      this.cacheEntries.set(key, { readyAt: now + (this.opts.firstTokenMs ?? 0), expiresAt: now + ttl });
+    }
+    return {
+      input_tokens: messageTokens,
+      cache_creation_input_tokens: hit ? 0 : prefixTokens,
+      cache_read_input_tokens: hit ? prefixTokens : 0,
+      output_tokens,
+    };
+  }
+}
+
+/** The text of a message's content: a string, or its text and tool blocks' text. */
+function messageText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return JSON.stringify(content);
+  return content
+    .map((block: Record<string, unknown>) =>
+      typeof block.text === 'string'
+        ? block.text
+        : typeof block.content === 'string'
+          ? block.content
+          : JSON.stringify(block.input ?? block.content ?? ''),
+    )
+    .join('\n');
 }
 
 export async function startFakeAnthropic(
   script: Script,
-  opts: { latencyMs?: number } = {},
+  opts: FakeAnthropicOptions = {},
 ): Promise<FakeAnthropic> {
-  return new FakeAnthropic(script, opts.latencyMs).start();
+  return new FakeAnthropic(script, opts).start();
 }
 
 /** The user message text of a request (the chunk's diff, context and PR text). */

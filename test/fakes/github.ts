@@ -3,7 +3,8 @@
  * (≤ 50 annotations per request, else 422), reviews (422 when a comment's line is not in the PR's diff),
  * review and issue comments (paginated), the PR's files with patches, 403 "Resource not accessible by
  * integration" for a permission switched off, and secondary rate limits with retry-after on demand.
- * Every request is recorded for assertions.
+ * Review threads: replies (REST), and GraphQL `reviewThreads { isResolved comments }` (POST /graphql), with
+ * helpers for what people do in a thread (resolve it, reply). Every request is recorded for assertions.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ export interface ReviewComment extends Comment {
   start_line?: number | null;
   side: string;
   pull_request_review_id: number;
+  /** Set on replies: the thread's first comment. */
+  in_reply_to_id?: number;
 }
 
 export interface CheckRun {
@@ -74,7 +77,9 @@ export class FakeGitHub {
   readonly reviews: { id: number; event: string; body: string; commit_id: string; comments: number }[] = [];
   readonly issueComments: Comment[] = [];
   readonly reviewComments: ReviewComment[] = [];
-  readonly files: FakeFile[];
+  files: FakeFile[];
+  /** First-comment ids of the threads a person resolved. */
+  readonly resolvedThreads = new Set<number>();
   private readonly faults: PlannedFault[] = [];
   private nextId = 1000;
   private server = createServer((req, res) => void this.handle(req, res));
@@ -111,9 +116,76 @@ export class FakeGitHub {
     });
   }
 
-  /** Content-creating requests (POST), the ones GitHub's secondary limits count. */
+  /** Content-creating requests (POST), the ones GitHub's secondary limits count; GraphQL queries are reads. */
   writes(): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'POST');
+    return this.requests.filter((r) => r.method === 'POST' && r.path !== '/graphql');
+  }
+
+  /** After a push: GitHub's view of the PR diff changes. */
+  setDiff(diff: string): void {
+    this.files = filesOfDiff(diff, this.opts.rejectLines ?? []);
+  }
+
+  /** A person resolves the thread started by `commentId`. */
+  resolveThread(commentId: number): void {
+    this.resolvedThreads.add(commentId);
+  }
+
+  /** A person replies in the thread started by `commentId`. */
+  replyAsUser(commentId: number, body: string, login = 'octocat'): void {
+    const first = this.reviewComments.find((c) => c.id === commentId);
+    if (!first) throw new Error(`no review comment ${commentId}`);
+    this.reviewComments.push({
+      ...first,
+      id: this.nextId++,
+      body,
+      user: { login, type: 'User' },
+      in_reply_to_id: commentId,
+    });
+  }
+
+  /** Replies in a thread, oldest first. */
+  repliesTo(commentId: number): ReviewComment[] {
+    return this.reviewComments.filter((c) => c.in_reply_to_id === commentId);
+  }
+
+  private graphql(body: Record<string, unknown>): [number, unknown] {
+    const query = String(body.query ?? '');
+    const vars = (body.variables ?? {}) as Record<string, unknown>;
+    if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
+      return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
+    }
+    if (this.opts.denied?.includes('pull-requests'))
+      return [
+        200,
+        { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
+      ];
+    const author = (u: Comment['user']) => ({
+      __typename: u.type === 'Bot' ? 'Bot' : 'User',
+      login: u.login,
+    });
+    const nodes = this.reviewComments
+      .filter((c) => c.in_reply_to_id === undefined)
+      .map((first) => ({
+        isResolved: this.resolvedThreads.has(first.id),
+        comments: {
+          nodes: [first, ...this.repliesTo(first.id)].map((c) => ({
+            databaseId: c.id,
+            body: c.body,
+            author: author(c.user),
+          })),
+        },
+      }));
+    return [
+      200,
+      {
+        data: {
+          repository: {
+            pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } },
+          },
+        },
+      },
+    ];
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -144,6 +216,8 @@ export class FakeGitHub {
   }
 
   private route(method: string, url: URL, body: unknown): [number, unknown] | undefined {
+    if (method === 'POST' && url.pathname === '/graphql')
+      return this.graphql((body ?? {}) as Record<string, unknown>);
     const prefix = `/repos/${this.opts.owner}/${this.opts.repo}`;
     if (!url.pathname.startsWith(prefix)) return undefined;
     const path = url.pathname.slice(prefix.length);
@@ -218,6 +292,21 @@ export class FakeGitHub {
       return [200, comment];
     }
     if (method === 'GET' && path === `/pulls/${pr}/comments`) return page(this.reviewComments);
+    if (method === 'POST' && (m = new RegExp(`^/pulls/${pr}/comments/(\\d+)/replies$`).exec(path))) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      const first = this.reviewComments.find((c) => c.id === Number(m![1]));
+      if (!first || first.in_reply_to_id !== undefined) return [404, { message: 'Not Found' }];
+      const reply: ReviewComment = {
+        ...first,
+        id: this.nextId++,
+        body: String(b.body),
+        user: BOT,
+        in_reply_to_id: first.id,
+      };
+      this.reviewComments.push(reply);
+      return [201, reply];
+    }
     if (method === 'GET' && path === `/pulls/${pr}/files`) {
       return page(this.files.map((f) => ({ filename: f.filename, status: 'modified', patch: f.patch })));
     }

@@ -10,6 +10,19 @@ const complete: ConclusionInput = {
 };
 
 describe('decideConclusion', () => {
+  it('is neutral with the coverage line when the run covered less than every changed line', () => {
+    const gap = 'Reviewed 40 of 80 changed lines in 1 of 2 files; skipped: 1 too large';
+    expect(decideConclusion({ ...complete, coverageGap: gap })).toEqual({
+      status: 'partial',
+      conclusion: 'neutral',
+      reason: gap,
+    });
+    expect(decideConclusion({ ...complete, severities: ['high'], coverageGap: gap })).toMatchObject({
+      conclusion: 'failure',
+      reason: `1 finding at or above high; ${gap}`,
+    });
+  });
+
   it('succeeds when a complete review finds nothing at fail-on', () => {
     expect(decideConclusion({ ...complete, severities: ['medium', 'low'] })).toEqual({
       status: 'completed',

@@ -15,6 +15,28 @@ const FP1 = 'a'.repeat(32);
 const FP2 = 'b'.repeat(32);
 const state: SummaryState = { version: 1, headSha: HEAD_SHA, baseSha: BASE_SHA, fingerprints: [FP1, FP2] };
 
+describe('summary state with the finding lifecycle', () => {
+  it('round-trips the open and dismissed findings, and still reads a state written without them', () => {
+    const lifecycle = {
+      open: [
+        {
+          fingerprint: FP1,
+          path: 'src/a.ts',
+          title: 'Off by one',
+          severity: 'high' as const,
+          category: 'correctness' as const,
+          span: 1,
+          seenAt: HEAD_SHA,
+        },
+      ],
+      dismissed: [FP2],
+    };
+    const body = `${SUMMARY_MARKER}\n${renderSummaryState({ ...state, lifecycle })}\n`;
+    expect(parseSummaryState(body)).toEqual({ ...state, lifecycle });
+    expect(parseSummaryState(`${SUMMARY_MARKER}\n${renderSummaryState(state)}`)).toEqual(state);
+  });
+});
+
 describe('finding markers', () => {
   it('renders a hidden HTML comment', () => {
     expect(findingMarker(FP1)).toBe(`<!-- diffray:finding:${FP1} -->`);

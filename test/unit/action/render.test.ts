@@ -177,6 +177,64 @@ describe('renderSummary', () => {
     expect(incremental).toContain('3 new · 2 still open · 4 fixed since `abc1234`');
   });
 
+  it('shows the range, lifecycle, validation, routing, guidelines and coverage receipt of the run', () => {
+    const text = renderSummary(
+      makeOutcome({
+        range: {
+          mode: 'full',
+          from: 'a'.repeat(40),
+          to: 'b'.repeat(40),
+          reason: 'the last reviewed head ccccccc is no longer in the branch history (force-push or rebase)',
+        },
+        lifecycle: {
+          new: 3,
+          stillOpen: 2,
+          fixed: 14,
+          dismissed: 1,
+          since: 'c'.repeat(40),
+          replies: { posted: 10, capped: 4 },
+        },
+        validation: { checked: 4, dropped: 1, model: 'claude-haiku-4-5' },
+        routing: {
+          triage: { model: 'claude-haiku-4-5', files: 2 },
+          fallback: {
+            model: 'claude-haiku-4-5',
+            reason:
+              'claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review',
+          },
+        },
+        guidelines: ['CLAUDE.md'],
+        coverage: {
+          files: [
+            { path: 'a.ts', status: 'reviewed', changedLines: 10, reviewedLines: 10 },
+            { path: 'b.ts', status: 'skipped', changedLines: 5, reviewedLines: 0, reason: 'over-budget' },
+          ],
+          filesChanged: 2,
+          filesReviewed: 1,
+          filesPartial: 0,
+          filesSkipped: 1,
+          linesChanged: 15,
+          linesReviewed: 10,
+          skippedByReason: { 'over-budget': 1 },
+          complete: false,
+        },
+      }),
+      ctx,
+    );
+    expect(text).toContain(
+      'Reviewed the whole pull request (aaaaaaa..bbbbbbb): the last reviewed head ccccccc is no longer in the branch history (force-push or rebase).',
+    );
+    expect(text).toContain('3 new · 2 still open · 14 fixed since ccccccc · 1 dismissed');
+    expect(text).toContain(
+      'Replied in 10 fixed threads; 4 more fixed findings got no reply (at most 10 replies per run',
+    );
+    expect(text).toContain('Validation by `claude-haiku-4-5`: 4 findings re-checked, 1 unconfirmed dropped.');
+    expect(text).toContain('2 trivial files (docs, renames, formatting) reviewed by `claude-haiku-4-5`.');
+    expect(text).toContain('Fallback model: claude-sonnet-4-5 was overloaded');
+    expect(text).toContain('Guidelines followed: `CLAUDE.md`');
+    expect(text).toContain('Reviewed 10 of 15 changed lines in 1 of 2 files; skipped: 1 over budget.');
+  });
+
   it('shrinks long lists to fit one comment, keeping the markers', () => {
     const many = Array.from({ length: 3000 }, (_, i) =>
       makeUnanchored({

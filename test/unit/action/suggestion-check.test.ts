@@ -4,6 +4,9 @@ import {
   suggestionLines,
   type SuggestionCheckInput,
 } from '../../../action/core/suggestion-check.js';
+import { typescriptStripper } from './ts-stripper.js';
+
+const withTs = { stripTypes: typescriptStripper };
 
 const TS_FILE = [
   'import { Injectable } from "./di.js";',
@@ -21,14 +24,17 @@ const TS_FILE = [
 ].join('\n');
 
 function check(overrides: Partial<SuggestionCheckInput>): ReturnType<typeof checkSuggestion> {
-  return checkSuggestion({
-    path: 'src/store.ts',
-    fileText: TS_FILE,
-    startLine: 8,
-    endLine: 8,
-    suggestion: '',
-    ...overrides,
-  });
+  return checkSuggestion(
+    {
+      path: 'src/store.ts',
+      fileText: TS_FILE,
+      startLine: 8,
+      endLine: 8,
+      suggestion: '',
+      ...overrides,
+    },
+    withTs,
+  );
 }
 
 describe('checkSuggestion', () => {
@@ -143,22 +149,6 @@ describe('checkSuggestion', () => {
       'module.exports = {;',
     ],
     [
-      'JSX in a .js file',
-      'src/App.js',
-      'export const App = () => (\n  <div className="a">hi</div>\n);\n',
-      2,
-      '  <div className="b">hi</div>',
-      '  <div className="b">hi</span>',
-    ],
-    [
-      'TSX',
-      'src/App.tsx',
-      'export const Id = <T,>(p: { v: T }) => <b>{String(p.v)}</b>;\n',
-      1,
-      'export const Id = <T,>(p: { v: T }) => <i>{String(p.v)}</i>;',
-      'export const Id = <T,>(p: { v: T }) => <i>{String(p.v)}</b>;',
-    ],
-    [
       'a declaration file',
       'types/env.d.ts',
       'declare function env(name: string): string;\nexport {};\n',
@@ -169,12 +159,14 @@ describe('checkSuggestion', () => {
   ])(
     'checks %s: a valid edit is one-click, a broken one is not',
     (_name, path, fileText, line, good, bad) => {
-      expect(checkSuggestion({ path, fileText, startLine: line, endLine: line, suggestion: good })).toEqual({
+      expect(
+        checkSuggestion({ path, fileText, startLine: line, endLine: line, suggestion: good }, withTs),
+      ).toEqual({
         ok: true,
         check: 'parsed',
       });
       expect(
-        checkSuggestion({ path, fileText, startLine: line, endLine: line, suggestion: bad }),
+        checkSuggestion({ path, fileText, startLine: line, endLine: line, suggestion: bad }, withTs),
       ).toMatchObject({
         ok: false,
         reason: 'does-not-parse',
@@ -213,7 +205,10 @@ describe('checkSuggestion', () => {
   it('keeps CRLF files parseable and compares lines without their carriage returns', () => {
     const fileText = 'const a = 1;\r\nconst b = 2;\r\n';
     expect(
-      checkSuggestion({ path: 'a.ts', fileText, startLine: 2, endLine: 2, suggestion: 'const b = 3;' }),
+      checkSuggestion(
+        { path: 'a.ts', fileText, startLine: 2, endLine: 2, suggestion: 'const b = 3;' },
+        withTs,
+      ),
     ).toEqual({
       ok: true,
       check: 'parsed',
@@ -224,6 +219,41 @@ describe('checkSuggestion', () => {
       ok: false,
       reason: 'no-change',
     });
+  });
+});
+
+describe('checkSuggestion without a full parser', () => {
+  it('checks TypeScript for indentation only when no type stripper is available (Node 20)', () => {
+    const input = { path: 'src/store.ts', fileText: TS_FILE, startLine: 8, endLine: 8 };
+    expect(checkSuggestion({ ...input, suggestion: '    return this.items.get(id;' })).toEqual({
+      ok: true,
+      check: 'indentation-only',
+    });
+    expect(checkSuggestion({ ...input, suggestion: '    return this.items.get(id;' }, withTs)).toMatchObject({
+      ok: false,
+      reason: 'does-not-parse',
+    });
+  });
+
+  it.each([
+    ['TSX', 'src/App.tsx', 'export const Id = <T,>(p: { v: T }) => <b>{String(p.v)}</b>;\n'],
+    ['JSX', 'src/App.jsx', 'export const App = () => <div className="a">hi</div>;\n'],
+  ])('checks %s for indentation only, stripper or not', (_name, path, fileText) => {
+    const bad = fileText.replace('</', '</x').trimEnd();
+    expect(checkSuggestion({ path, fileText, startLine: 1, endLine: 1, suggestion: bad }, withTs)).toEqual({
+      ok: true,
+      check: 'indentation-only',
+    });
+  });
+
+  it('does not block on a .js file with JSX, which the type stripper cannot read before the change either', () => {
+    const fileText = 'export const App = () => (\n  <div className="a">hi</div>\n);\n';
+    expect(
+      checkSuggestion(
+        { path: 'src/App.js', fileText, startLine: 2, endLine: 2, suggestion: '  <p>hi</p>' },
+        withTs,
+      ),
+    ).toEqual({ ok: true, check: 'unparseable-before' });
   });
 });
 

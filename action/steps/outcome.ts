@@ -1,0 +1,82 @@
+import { decideConclusion } from '../core/conclusion.js';
+import { coverageLine, type CoverageReceipt } from '../core/coverage.js';
+import type { ReviewRange } from '../core/incremental.js';
+import { lifecycleCounts, type LifecycleResult } from '../core/lifecycle.js';
+import type { AnchoredFinding, ReviewOutcome, SecretHit, SkippedFile, TokenUsage } from '../types.js';
+import type { Posted } from './publish.js';
+import type { ChunkResults } from './review.js';
+import type { Effective } from './run-context.js';
+
+export interface OutcomeInput {
+  effective: Effective;
+  posted: Posted;
+  /** Every finding of the run that was not suppressed (for the verdict). */
+  current: { fingerprint: string; severity: AnchoredFinding['severity'] }[];
+  hits: SecretHit[];
+  results: ChunkResults;
+  skipped: SkippedFile[];
+  overBudget: number;
+  coverage: CoverageReceipt;
+  range: ReviewRange;
+  lifecycle: LifecycleResult<AnchoredFinding>;
+  since: string | undefined;
+  replies: { posted: number; capped: number };
+  validation: ReviewOutcome['validation'];
+  extra: { usage: TokenUsage; costUsd: number };
+  guidelines: string[];
+  durationMs: number;
+}
+
+/**
+ * Everything the run learned, and its verdict. Findings still open from earlier pushes count towards
+ * fail-on (the check of the new head must not turn green while they stand), and a run that covered less
+ * than every changed line it meant to review is neutral with the coverage line as the reason.
+ */
+export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
+  const { results, posted, coverage } = input;
+  const raisedNow = new Set(input.current.map((f) => f.fingerprint));
+  const carried = input.lifecycle.stillOpen.filter((f) => !raisedNow.has(f.fingerprint));
+  const decision = decideConclusion({
+    severities: [...input.current, ...carried].map((f) => f.severity),
+    failOn: input.effective.failOn,
+    totalChunks: results.chunks.length,
+    failedChunks: results.failedChunks.length,
+    skippedForBudget: input.overBudget,
+    ...(coverage.complete ? {} : { coverageGap: coverageLine(coverage) }),
+  });
+  const usage = { ...results.usage };
+  for (const key of ['input', 'cacheWrite', 'cacheRead', 'output'] as const)
+    usage[key] += input.extra.usage[key];
+  const reviewedFiles = [...new Set(results.reviewedChunks.flatMap((c) => c.slices.map((s) => s.file.path)))];
+  const routing = results.routing;
+  return {
+    status: decision.status,
+    conclusion: decision.conclusion,
+    ...(decision.reason ? { conclusionReason: decision.reason } : {}),
+    model: routing.fallback ? routing.fallback.model : input.effective.model,
+    posted: posted.posted,
+    overflow: posted.overflow,
+    unanchored: posted.unanchored,
+    alreadyPosted: posted.alreadyPosted,
+    secrets: input.hits,
+    reviewedFiles,
+    skipped: input.skipped,
+    failedChunks: results.failedChunks,
+    usage,
+    costUsd: results.costUsd + input.extra.costUsd,
+    durationMs: input.durationMs,
+    linesChanged: coverage.linesChanged,
+    linesReviewed: coverage.linesReviewed,
+    failOn: input.effective.failOn,
+    range: input.range,
+    lifecycle: {
+      ...lifecycleCounts(input.lifecycle),
+      ...(input.since !== undefined ? { since: input.since } : {}),
+      replies: input.replies,
+    },
+    ...(input.validation ? { validation: input.validation } : {}),
+    coverage,
+    ...(routing.triage || routing.fallback ? { routing } : {}),
+    ...(input.guidelines.length > 0 ? { guidelines: input.guidelines } : {}),
+  };
+}

@@ -1,0 +1,176 @@
+import { SUMMARY_STATE_VERSION } from '../core/constants.js';
+import {
+  compactState,
+  fixedReply,
+  STATE_JSON_CHARS,
+  type LifecycleState,
+  type OpenFinding,
+} from '../core/lifecycle.js';
+import { MAX_FIXED_REPLIES, MAX_STATE_FINGERPRINTS } from '../core/constants.js';
+import { planPosting, toReviewComment } from '../core/posting.js';
+import { buildAnnotations, renderCheckOutput, renderInlineComment, renderSummary } from '../core/render.js';
+import { toReviewReport } from '../core/report.js';
+import type { ReviewThread } from '../ports.js';
+import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
+import { deliver, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
+
+export interface Posted {
+  posted: AnchoredFinding[];
+  overflow: AnchoredFinding[];
+  /** Unanchored findings plus anything GitHub refused. */
+  unanchored: UnanchoredFinding[];
+  alreadyPosted: number;
+}
+
+/** Plans and posts the one review of the run (new findings only); returns what actually landed. */
+export async function postReview(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  input: {
+    anchored: AnchoredFinding[];
+    unanchored: UnanchoredFinding[];
+    known: Set<string>;
+    maxComments: number;
+  },
+  notes: Notes,
+): Promise<Posted> {
+  const unanchored = [...input.unanchored];
+  const plan = planPosting(input.anchored, { maxComments: input.maxComments, alreadyPosted: input.known });
+  let posted = plan.posted;
+  if (deps.github && posted.length > 0) {
+    const render = { serverUrl: settings.serverUrl };
+    const comments = posted.map((f) => ({
+      fingerprint: f.fingerprint,
+      comment: toReviewComment(f, renderInlineComment(f, render)),
+    }));
+    const body = `diffray found ${posted.length} new issue${posted.length === 1 ? '' : 's'} in this push; the summary comment lists everything.`;
+    const result = await deliver(notes, () =>
+      deps.github!.createReview(settings.pr.number, { commitId: settings.pr.headSha, body, comments }),
+    );
+    if (!result) {
+      unanchored.push(...posted.map((f) => ({ ...f, reason: 'the review could not be posted' })));
+      posted = [];
+    } else if (result.rejected.length > 0) {
+      const reasons = new Map(result.rejected.map((r) => [r.fingerprint, r.reason]));
+      unanchored.push(
+        ...posted
+          .filter((f) => reasons.has(f.fingerprint))
+          .map((f) => ({ ...f, reason: reasons.get(f.fingerprint)! })),
+      );
+      posted = posted.filter((f) => !reasons.has(f.fingerprint));
+      deps.log.warning(`GitHub rejected ${reasons.size} inline comment(s); they are listed in the summary`);
+    }
+    deps.log.info(`Review posted with ${posted.length} inline comments`);
+  }
+  return { posted, overflow: plan.overflow, unanchored, alreadyPosted: plan.alreadyPosted };
+}
+
+/** A short reply in the thread of each fixed finding, at most MAX_FIXED_REPLIES per run. */
+export async function replyToFixed(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  fixed: OpenFinding[],
+  threads: ReviewThread[] | undefined,
+  notes: Notes,
+): Promise<{ posted: number; capped: number }> {
+  if (!deps.github || fixed.length === 0 || threads === undefined) return { posted: 0, capped: 0 };
+  const byFingerprint = new Map(threads.filter((t) => !t.resolved).map((t) => [t.fingerprint, t]));
+  const targets = fixed.flatMap((f) => byFingerprint.get(f.fingerprint) ?? []);
+  let posted = 0;
+  for (const thread of targets.slice(0, MAX_FIXED_REPLIES)) {
+    const ok = await deliver(notes, async () => {
+      await deps.github!.replyToComment(
+        settings.pr.number,
+        thread.commentId,
+        fixedReply(settings.pr.headSha),
+      );
+      return true;
+    });
+    if (ok) posted += 1;
+  }
+  const capped = Math.max(0, targets.length - MAX_FIXED_REPLIES);
+  if (posted > 0)
+    deps.log.info(`Replied in ${posted} fixed finding thread(s)${capped ? `, ${capped} over the cap` : ''}`);
+  return { posted, capped };
+}
+
+export async function sendReport(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  mergeBase: string,
+  outcome: ReviewOutcome,
+  notes: Notes,
+): Promise<string | undefined> {
+  if (!deps.resultsApi || settings.pr.number <= 0) return undefined;
+  const report = toReviewReport(outcome, {
+    repository: settings.repository,
+    pullRequest: settings.pr.number,
+    headSha: settings.pr.headSha,
+    baseSha: mergeBase,
+  });
+  const sent = await deps.resultsApi.sendReport(report);
+  if ('warning' in sent) {
+    notes.warnings.push(sent.warning);
+    return undefined;
+  }
+  return sent.url;
+}
+
+/** The summary comment (updated in place, carrying the state for the next run) and the completed check. */
+export async function publish(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  outcome: ReviewOutcome,
+  ctx: {
+    checkId: number | undefined;
+    mergeBase: string;
+    resultsUrl: string | undefined;
+    lifecycle: LifecycleState;
+    /** Every anchored finding of the run (already posted ones too): this run's check gets all of them. */
+    anchored: AnchoredFinding[];
+    notes: Notes;
+  },
+): Promise<void> {
+  const github = deps.github;
+  if (!github) return;
+  const render = { serverUrl: settings.serverUrl };
+  const tracked = new Set(ctx.lifecycle.open.map((f) => f.fingerprint));
+  const untracked = [
+    ...new Set(
+      [...outcome.posted, ...outcome.overflow, ...outcome.unanchored]
+        .map((f) => f.fingerprint)
+        .filter((fp) => !tracked.has(fp)),
+    ),
+  ].slice(0, MAX_STATE_FINGERPRINTS);
+  const lifecycle = compactState(ctx.lifecycle, {
+    maxChars: STATE_JSON_CHARS - JSON.stringify(untracked).length,
+    maxEntries: MAX_STATE_FINGERPRINTS,
+  });
+  const range = outcome.range;
+  const summary = renderSummary(outcome, {
+    ...render,
+    repository: settings.repository,
+    prNumber: settings.pr.number,
+    headSha: settings.pr.headSha,
+    ...(ctx.resultsUrl ? { resultsUrl: ctx.resultsUrl } : {}),
+    ...(range?.mode === 'incremental' ? { reviewedRange: { from: range.from, to: range.to } } : {}),
+    state: {
+      version: SUMMARY_STATE_VERSION,
+      headSha: settings.pr.headSha,
+      baseSha: ctx.mergeBase,
+      fingerprints: untracked,
+      lifecycle,
+    },
+  });
+  await deliver(ctx.notes, () => github.upsertSummaryComment(settings.pr.number, summary));
+  if (ctx.checkId !== undefined) {
+    const checkId = ctx.checkId;
+    await deliver(ctx.notes, () =>
+      github.completeCheckRun(checkId, {
+        conclusion: outcome.conclusion,
+        output: renderCheckOutput(outcome, render),
+        annotations: buildAnnotations(ctx.anchored),
+      }),
+    );
+  }
+}

@@ -1,0 +1,220 @@
+import type { Finding } from '../../shared/index.js';
+import { buildChunks } from '../core/chunk.js';
+import { contextRanges } from '../core/context.js';
+import { estimateCostUsd } from '../core/cost.js';
+import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/priority.js';
+import { buildUserPrompt } from '../core/prompt.js';
+import { createModelRouter } from '../core/routing.js';
+import { redactSecrets } from '../core/secrets.js';
+import { estimateTokens } from '../core/tokens.js';
+import { classifyTrivial, MODEL_ROUTES } from '../core/triage.js';
+import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../types.js';
+import type { HeadReader } from './head-files.js';
+import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
+
+/**
+ * Input tokens of one request's variable part. Big enough that a typical PR (a few files, ~1.5k changed
+ * lines with context) is one request, so the cached system prefix is paid for once; small enough that four
+ * requests in flight stay inside common per-minute input limits, the model's attention per file stays
+ * high, and each answer (bounded by MAX_OUTPUT_TOKENS) returns in well under a minute.
+ */
+export const REQUEST_BUDGET_TOKENS = 60_000;
+/** Requests in flight at once: wall time near one request's latency for most PRs, gentle on rate limits. */
+export const MODEL_CONCURRENCY = 4;
+export const MAX_OUTPUT_TOKENS = 8_192;
+
+type Item = { file: DiffFile; context?: Map<number, string> };
+
+export interface ReviewJob {
+  chunk: ReviewChunk;
+  /** `trivial` chunks (docs, renames, formatting) go to the cheap triage model. */
+  route: 'main' | 'trivial';
+}
+
+export interface ReviewPlan {
+  jobs: ReviewJob[];
+  /** Files not sent: too large for a request, or over the per-PR budget (riskiest files went first). */
+  skipped: SkippedFile[];
+  /** The cheap model trivial files go to, and how many there are (0 when routing is off). */
+  triage: { model: string; files: number };
+}
+
+/**
+ * Reads context, fits the files into the per-PR budget riskiest first, and packs them into requests: the
+ * trivial ones into their own chunks for the cheap model, the rest for the configured model.
+ */
+export async function planReview(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  effective: Effective,
+  input: { files: DiffFile[]; systemTokens: number; readHead: HeadReader },
+): Promise<ReviewPlan> {
+  const items = await readContexts(input.files, input.readHead);
+  const contextTokens = new Map(
+    items.map((i) => [i.file, i.context ? estimateTokens([...i.context.values()].join('\n')) : 0]),
+  );
+  const budget = effective.config.budget;
+  let admitted = items;
+  const skipped: SkippedFile[] = [];
+  if (budget?.['max-input-tokens'] !== undefined || budget?.['max-cost-usd'] !== undefined) {
+    const ranked = prioritizeFiles(
+      items.map((i) => i.file),
+      {
+        rules: effective.config.rules ?? [],
+        estimate: (f) => estimateDiffTokens(f) + (contextTokens.get(f) ?? 0),
+      },
+    );
+    const fitted = applyBudget(ranked, {
+      model: effective.model,
+      fixedTokens: input.systemTokens,
+      ...(budget['max-input-tokens'] !== undefined ? { maxInputTokens: budget['max-input-tokens'] } : {}),
+      ...(budget['max-cost-usd'] !== undefined ? { maxCostUsd: budget['max-cost-usd'] } : {}),
+    });
+    const kept = new Set(fitted.reviewed);
+    admitted = items.filter((i) => kept.has(i.file));
+    skipped.push(...fitted.skipped);
+    if (fitted.skipped.length > 0)
+      deps.log.info(`Budget: ${fitted.reviewed.length} files fit, ${fitted.skipped.length} over budget`);
+  }
+
+  const triageModel = MODEL_ROUTES.triage;
+  const routing = triageModel !== effective.model;
+  const trivial = routing ? admitted.filter((i) => classifyTrivial(i.file).trivial) : [];
+  const main = admitted.filter((i) => !trivial.includes(i));
+  const budgetTokens = settings.budgetTokens ?? REQUEST_BUDGET_TOKENS;
+  const packedMain = buildChunks(main, { budgetTokens });
+  const packedTrivial = buildChunks(trivial, { budgetTokens });
+  skipped.push(...packedMain.skipped, ...packedTrivial.skipped);
+  return {
+    jobs: [
+      ...packedMain.chunks.map((chunk): ReviewJob => ({ chunk, route: 'main' })),
+      ...packedTrivial.chunks.map((chunk): ReviewJob => ({
+        chunk: { ...chunk, id: `t${chunk.id}` },
+        route: 'trivial',
+      })),
+    ],
+    skipped,
+    triage: { model: triageModel, files: trivial.length },
+  };
+}
+
+/**
+ * Surrounding lines for each file, keyed by new-file line number, from the head version of the file.
+ * Every context line is redacted: secrets in unchanged lines must not reach the model either.
+ */
+async function readContexts(files: DiffFile[], readHead: HeadReader): Promise<Item[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      const ranges = contextRanges(file);
+      if (ranges.length === 0) return { file };
+      const text = await readHead(file.path);
+      if (text === undefined) return { file };
+      const lines = text.split('\n');
+      const context = new Map<number, string>();
+      for (const { start, end } of ranges) {
+        for (let n = Math.max(1, start); n <= Math.min(end, lines.length); n++) {
+          context.set(n, redactSecrets(lines[n - 1]!));
+        }
+      }
+      return { file, context };
+    }),
+  );
+}
+
+export interface ChunkResults {
+  findings: Finding[];
+  usage: TokenUsage;
+  costUsd: number;
+  chunks: ReviewChunk[];
+  reviewedChunks: ReviewChunk[];
+  failedChunks: ReviewOutcome['failedChunks'];
+  routing: NonNullable<ReviewOutcome['routing']>;
+}
+
+/** Sends the planned requests with bounded concurrency, routing trivial chunks and overload fallbacks. */
+export async function runReviewJobs(
+  deps: EngineDeps,
+  settings: ReviewSettings,
+  effective: Effective,
+  plan: ReviewPlan,
+  system: string,
+): Promise<ChunkResults> {
+  const { config } = effective;
+  const guidance = { rules: config.rules ?? [], instructions: config.instructions ?? [] };
+  const pr = { title: redactSecrets(settings.pr.title), body: redactSecrets(settings.pr.body) };
+  const router = createModelRouter(effective.model);
+  const results: ChunkResults = {
+    findings: [],
+    usage: { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 },
+    costUsd: 0,
+    chunks: plan.jobs.map((j) => j.chunk),
+    reviewedChunks: [],
+    failedChunks: [],
+    routing: plan.triage.files > 0 ? { triage: plan.triage } : {},
+  };
+  let fatal: string | undefined;
+  const send = async (model: string, user: string) => {
+    const result = await deps.model.review({ model, system, user, maxOutputTokens: MAX_OUTPUT_TOKENS });
+    addUsage(results.usage, result.usage);
+    results.costUsd += estimateCostUsd(model, result.usage);
+    return result;
+  };
+
+  deps.log.info(`Reviewing in ${plan.jobs.length} request${plan.jobs.length === 1 ? '' : 's'}`);
+  await runPool(plan.jobs, settings.concurrency ?? MODEL_CONCURRENCY, async ({ chunk, route }) => {
+    const files = [...new Set(chunk.slices.map((s) => s.file.path))];
+    if (fatal !== undefined) {
+      results.failedChunks.push({ id: chunk.id, files, error: `not sent: ${fatal}` });
+      return;
+    }
+    const user = buildUserPrompt(chunk, pr, guidance);
+    const model = route === 'trivial' ? plan.triage.model : router.primary();
+    let result = await send(model, user);
+    let used = model;
+    if (!result.ok && route === 'main') {
+      const fallback = router.onFailure(model, result.error);
+      if (fallback !== undefined) {
+        deps.log.warning(`Request ${chunk.id}: ${model} overloaded; sending it to ${fallback}`);
+        result = await send(fallback, user);
+        used = fallback;
+      }
+    }
+    if (result.ok) {
+      router.onSuccess(used);
+      results.findings.push(...result.findings);
+      results.reviewedChunks.push(chunk);
+      deps.log.info(
+        `Request ${chunk.id} (${used}): ${files.length} files, ${result.findings.length} findings`,
+      );
+    } else {
+      results.failedChunks.push({ id: chunk.id, files, error: result.error });
+      deps.log.warning(`Request ${chunk.id} failed: ${result.error}`);
+      // Auth, bad-request and spend-cap errors would fail every other request the same way.
+      if (!result.retryable) fatal = result.error;
+    }
+  });
+  const fallback = router.fallbackUsed();
+  if (fallback) results.routing.fallback = fallback;
+  return results;
+}
+
+async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
+
+export function addUsage(total: TokenUsage, usage: TokenUsage): void {
+  total.input += usage.input;
+  total.cacheWrite += usage.cacheWrite;
+  total.cacheRead += usage.cacheRead;
+  total.output += usage.output;
+}
+
+export function failedSkips(results: ChunkResults): SkippedFile[] {
+  return results.failedChunks.flatMap((c) =>
+    c.files.map((path): SkippedFile => ({ path, reason: 'request-failed', detail: c.error })),
+  );
+}

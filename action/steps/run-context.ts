@@ -1,0 +1,64 @@
+/**
+ * What every step of a run receives: the ports, the run's settings, the effective config and the notes
+ * (warnings and failed deliveries) collected on the way. Types only, plus the delivery helper.
+ */
+import type { DiffrayConfig, FailOn } from '../../shared/index.js';
+import type { Clock, GitHubPort, GitPort, Logger, ResultsApiPort, WorkspacePort } from '../ports.js';
+import type { TypeStripper } from '../core/suggestion-check.js';
+import type { ModelPort } from '../types.js';
+
+export interface EngineDeps {
+  git: GitPort;
+  /** Absent in the local CLI: nothing is posted. */
+  github?: GitHubPort;
+  model: ModelPort;
+  /** Absent when no checkout is usable: context lines then come from git. */
+  workspace?: WorkspacePort;
+  resultsApi?: ResultsApiPort;
+  clock: Clock;
+  log: Logger;
+  /** Type stripper for TypeScript suggestion checks (Node's, when the runtime has it). */
+  stripTypes?: TypeStripper;
+}
+
+export interface ReviewSettings {
+  /** `owner/name`. */
+  repository: string;
+  /** The PR's GitHub server (links in model text may point only there). */
+  serverUrl: string;
+  pr: { number: number; title: string; body: string; draft: boolean; baseSha: string; headSha: string };
+  model: string;
+  failOn: FailOn;
+  maxComments: number;
+  configFile: string;
+  /** Globs from the `exclude` input, added to the config's and the defaults. */
+  exclude: string[];
+  budgetTokens?: number;
+  concurrency?: number;
+}
+
+/** Config values after the hosted config, `.diffray.yml` and the inputs are combined. */
+export interface Effective {
+  config: DiffrayConfig;
+  model: string;
+  failOn: FailOn;
+  maxComments: number;
+}
+
+export interface Notes {
+  warnings: string[];
+  errors: string[];
+}
+
+/** Runs one GitHub delivery; a failure is recorded (and named) instead of stopping the other deliveries. */
+export async function deliver<T>(
+  notes: { errors: string[] },
+  fn: () => Promise<T> | undefined,
+): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (error) {
+    notes.errors.push(error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import { parseDiff } from '../core/diff.js';
+import { decideReviewRange, selectIncrementalFiles, type ReviewRange } from '../core/incremental.js';
+import type { SummaryState } from '../core/markers.js';
+import type { DiffFile } from '../types.js';
+import type { EngineDeps } from './run-context.js';
+
+export interface ReviewScope {
+  range: ReviewRange;
+  /** PR files to review in this run (all of them on a full review). */
+  review: DiffFile[];
+  /** PR files an earlier run reviewed that this push did not touch. */
+  unchanged: string[];
+}
+
+/**
+ * What this run reviews: on a push after a reviewed head still in the branch history, only the PR files
+ * the push touched (with their whole PR diff); otherwise (first review, re-run, force-push or rebase,
+ * unreachable last head) the whole PR, and the range says why.
+ */
+export async function chooseScope(
+  deps: EngineDeps,
+  opts: { mergeBase: string; headSha: string; prFiles: DiffFile[]; previous: SummaryState | undefined },
+): Promise<ReviewScope> {
+  const lastHead = opts.previous?.headSha;
+  const lastHeadExists =
+    lastHead !== undefined && lastHead !== opts.headSha ? await deps.git.ensureCommit(lastHead) : false;
+  const isAncestor =
+    lastHead !== undefined && lastHeadExists ? await deps.git.isAncestor(lastHead, opts.headSha) : false;
+  const range = decideReviewRange({
+    ...(lastHead !== undefined ? { lastHead } : {}),
+    newHead: opts.headSha,
+    base: opts.mergeBase,
+    lastHeadExists,
+    isAncestor,
+  });
+  deps.log.info(`Review range: ${range.mode} (${range.reason})`);
+  if (range.mode === 'full') return { range, review: opts.prFiles, unchanged: [] };
+  const pushed = parseDiff(await deps.git.diff(range.from, range.to));
+  const touched = pushed.flatMap((f) => (f.oldPath !== undefined ? [f.path, f.oldPath] : [f.path]));
+  const { review, unchanged } = selectIncrementalFiles(opts.prFiles, touched);
+  deps.log.info(
+    `Incremental: ${review.length} files changed since the last review, ${unchanged.length} unchanged`,
+  );
+  return { range, review, unchanged };
+}

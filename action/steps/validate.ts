@@ -1,0 +1,85 @@
+import type { Severity } from '../../shared/index.js';
+import { estimateCostUsd } from '../core/cost.js';
+import { MODEL_ROUTES } from '../core/triage.js';
+import {
+  buildValidationPrompt,
+  confirmedIndexes,
+  needsValidation,
+  VALIDATION_BATCH,
+  VALIDATION_MAX_OUTPUT_TOKENS,
+  VALIDATION_SYSTEM,
+} from '../core/validation.js';
+import type { Finding, ReviewOutcome, TokenUsage } from '../types.js';
+import type { HeadReader } from './head-files.js';
+import { addUsage } from './review.js';
+import type { Effective, EngineDeps } from './run-context.js';
+
+export const DEFAULT_VALIDATION_MIN_SEVERITY: Severity = 'high';
+
+export interface ValidationResult<T> {
+  kept: T[];
+  stats?: NonNullable<ReviewOutcome['validation']>;
+  usage: TokenUsage;
+  costUsd: number;
+}
+
+/**
+ * The validation pass: findings at or above `validation.min-severity` (default high) that are new to the PR
+ * are re-checked by the cheap model against the exact code, in batched requests (one for a typical run);
+ * unconfirmed ones are dropped and counted. Findings already on the PR were confirmed when first raised,
+ * and `skip` ones (deterministic secret findings) need no model's opinion. A failed validation request keeps
+ * its findings: a broken validator must not silently delete real problems.
+ */
+export async function validateFindings<T extends Finding & { fingerprint: string }>(
+  deps: EngineDeps,
+  effective: Effective,
+  input: { findings: T[]; skip: (f: T) => boolean; readHead: HeadReader },
+): Promise<ValidationResult<T>> {
+  const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
+  const settings = effective.config.validation;
+  if (settings?.enabled === false) return { kept: input.findings, usage, costUsd: 0 };
+  const min = settings?.['min-severity'] ?? DEFAULT_VALIDATION_MIN_SEVERITY;
+  const candidates = input.findings.filter((f) => !input.skip(f) && needsValidation(f, min));
+  if (candidates.length === 0) return { kept: input.findings, usage, costUsd: 0 };
+
+  const model = MODEL_ROUTES.triage;
+  const dropped = new Set<T>();
+  const errors: string[] = [];
+  let costUsd = 0;
+  for (let i = 0; i < candidates.length; i += VALIDATION_BATCH) {
+    const batch = candidates.slice(i, i + VALIDATION_BATCH);
+    const items = await Promise.all(
+      batch.map(async (finding) => ({ finding, fileText: await input.readHead(finding.path) })),
+    );
+    const result = await deps.model.confirm({
+      model,
+      system: VALIDATION_SYSTEM,
+      user: buildValidationPrompt(items),
+      maxOutputTokens: VALIDATION_MAX_OUTPUT_TOKENS,
+      count: batch.length,
+    });
+    addUsage(usage, result.usage);
+    costUsd += estimateCostUsd(model, result.usage);
+    if (!result.ok) {
+      errors.push(result.error);
+      deps.log.warning(`Validation request failed (${result.error}); its findings are kept`);
+      continue;
+    }
+    const confirmed = confirmedIndexes(result.verdicts, batch.length);
+    batch.forEach((f, index) => {
+      if (!confirmed.has(index)) dropped.add(f);
+    });
+  }
+  deps.log.info(`Validation: ${candidates.length} findings re-checked, ${dropped.size} unconfirmed dropped`);
+  return {
+    kept: input.findings.filter((f) => !dropped.has(f)),
+    stats: {
+      checked: candidates.length,
+      dropped: dropped.size,
+      model,
+      ...(errors.length > 0 ? { error: errors[0]! } : {}),
+    },
+    usage,
+    costUsd,
+  };
+}

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
+import { buildBundle, git, ROOT } from './harness.js';
+
+const execFileAsync = promisify(execFile);
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+beforeAll(() => buildBundle());
+
+/**
+ * A repository with two merged PRs (merge commits on main) and a later commit that rewrites the line the
+ * first PR's finding flagged, while the second PR's flagged line is left alone.
+ */
+function fixtureRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'diffray-eval-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (path: string, text: string) => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  const commit = (message: string) => {
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', message);
+  };
+  git(dir, 'init', '-q', '-b', 'main');
+  write('src/a.ts', 'export const a = 1;\n');
+  write('src/b.ts', 'export const b = 2;\n');
+  commit('initial');
+
+  git(dir, 'checkout', '-q', '-b', 'pr-1');
+  write('src/a.ts', 'export const a = 1;\nexport const ratio = a / 0;\n');
+  commit('divide a');
+  git(dir, 'checkout', '-q', 'main');
+  git(dir, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #1 from pr-1', 'pr-1');
+
+  git(dir, 'checkout', '-q', '-b', 'pr-2');
+  write('src/b.ts', 'export const b = 2;\nexport const twice = b * 2;\n');
+  commit('double b');
+  git(dir, 'checkout', '-q', 'main');
+  git(dir, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #2 from pr-2', 'pr-2');
+
+  write('src/a.ts', 'export const a = 1;\nexport const ratio = a / 2;\n');
+  write('README.md', '# fixture\n');
+  commit('fix the division');
+  return dir;
+}
+
+describe('diffray eval (local CLI)', () => {
+  let anthropic: FakeAnthropic;
+
+  it('reviews the last merged PRs and estimates precision from later changes to the flagged lines', async () => {
+    const dir = fixtureRepo();
+    anthropic = await startFakeAnthropic((req) => {
+      const text = userText(req);
+      const findings = [];
+      if (text.includes('## src/a.ts'))
+        findings.push(
+          modelFinding({ path: 'src/a.ts', line: 2, severity: 'high', title: 'Division by zero' }),
+        );
+      if (text.includes('## src/b.ts'))
+        findings.push(modelFinding({ path: 'src/b.ts', line: 2, severity: 'low', title: 'Magic number' }));
+      return { findings };
+    });
+    cleanups.push(() => anthropic.close());
+
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      [`${ROOT}/bin/diffray.js`, 'eval', '--prs', '2', '--format', 'json'],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: dir,
+          ANTHROPIC_API_KEY: 'sk-ant-local',
+          ANTHROPIC_BASE_URL: anthropic.url,
+        },
+      },
+    );
+    const report = JSON.parse(stdout) as {
+      prs: number;
+      findings: number;
+      changedLater: number;
+      precision: number;
+      pullRequests: { subject: string; findings: { path: string; line: number; changedLater: boolean }[] }[];
+    };
+    expect(report).toMatchObject({ prs: 2, findings: 2, changedLater: 1, precision: 0.5 });
+    expect(report.pullRequests.map((p) => p.subject)).toEqual([
+      'Merge pull request #2 from pr-2',
+      'Merge pull request #1 from pr-1',
+    ]);
+    expect(report.pullRequests[0]!.findings).toEqual([
+      expect.objectContaining({ path: 'src/b.ts', line: 2, changedLater: false }),
+    ]);
+    expect(report.pullRequests[1]!.findings).toEqual([
+      expect.objectContaining({ path: 'src/a.ts', line: 2, changedLater: true }),
+    ]);
+    // Each PR was reviewed on its own diff: one review request per merge, never both files at once.
+    const reviews = anthropic.reviewRequests().map((r) => userText(r.body));
+    expect(reviews).toHaveLength(2);
+    expect(reviews.every((t) => !(t.includes('## src/a.ts') && t.includes('## src/b.ts')))).toBe(true);
+  });
+});

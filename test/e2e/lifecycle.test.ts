@@ -1,0 +1,286 @@
+/**
+ * Issue 5 end to end: the bundled action across pushes (incremental range, finding lifecycle, dismissals),
+ * the validation pass, the per-PR budget with its coverage receipt, and the overload fallback, all against
+ * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildSystemPrompt } from '../../action/core/prompt.js';
+import { parseDiff } from '../../action/core/diff.js';
+import { estimateDiffTokens } from '../../action/core/priority.js';
+import { estimateTokens } from '../../action/core/tokens.js';
+import {
+  modelFinding,
+  startFakeAnthropic,
+  userText,
+  type FakeAnthropic,
+  type Script,
+} from '../fakes/anthropic.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
+import {
+  buildBundle,
+  lineOf,
+  makePrRepo,
+  OWNER,
+  PR_NUMBER,
+  pushToPr,
+  REPO,
+  runAction,
+  type PrRepo,
+} from './harness.js';
+
+const APP_BASE = ['export function count(items: string[]): number {', '  return items.length;', '}', ''].join(
+  '\n',
+);
+const APP_HEAD = [
+  'export function count(items: string[]): number {',
+  '  const total = items.length + 1;',
+  '  return total;',
+  '}',
+  '',
+].join('\n');
+const UTIL_HEAD = [
+  'export function clamp(n: number, lo: number, hi: number): number {',
+  '  return Math.min(lo, Math.max(hi, n));',
+  '}',
+  '',
+].join('\n');
+const UTIL_FIXED = [
+  'export function clamp(n: number, lo: number, hi: number): number {',
+  '  return Math.min(hi, Math.max(lo, n));',
+  '}',
+  '',
+].join('\n');
+
+const OFF_BY_ONE = modelFinding({
+  path: 'src/app.ts',
+  line: lineOf(APP_HEAD, 'items.length + 1'),
+  severity: 'high',
+  title: 'Off-by-one in count',
+  body: 'count() adds 1 to the length.',
+  quote: '  const total = items.length + 1;',
+});
+const CLAMP_SWAPPED = modelFinding({
+  path: 'src/util.ts',
+  line: lineOf(UTIL_HEAD, 'Math.min(lo'),
+  severity: 'medium',
+  title: 'clamp arguments swapped',
+  body: 'min and max are applied the wrong way round.',
+  quote: '  return Math.min(lo, Math.max(hi, n));',
+});
+
+/** Findings for the files present in the request (the model sees only what it is sent). */
+function findingsFor(...findings: Record<string, unknown>[]): Script {
+  return (request) => ({
+    findings: findings.filter((f) => userText(request).includes(`## ${String(f.path)}`)),
+  });
+}
+
+const open: { close(): Promise<void> }[] = [];
+const repos: PrRepo[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+  for (const r of repos.splice(0)) r.cleanup();
+});
+
+beforeAll(() => buildBundle());
+
+async function setup(opts: {
+  base?: Record<string, string>;
+  head?: Record<string, string | null>;
+  script?: Script;
+}): Promise<{ repo: PrRepo; github: FakeGitHub; anthropic: FakeAnthropic }> {
+  const repo = makePrRepo({
+    base: opts.base ?? { 'src/app.ts': APP_BASE },
+    head: opts.head ?? { 'src/app.ts': APP_HEAD, 'src/util.ts': UTIL_HEAD },
+  });
+  repos.push(repo);
+  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
+  const anthropic = await startFakeAnthropic(opts.script ?? findingsFor(OFF_BY_ONE, CLAMP_SWAPPED));
+  open.push(github, anthropic);
+  return { repo, github, anthropic };
+}
+
+const run = async (repo: PrRepo, github: FakeGitHub, anthropic: FakeAnthropic) => {
+  const result = await runAction({ repo, githubUrl: github.url, anthropicUrl: anthropic.url });
+  expect(result.code, result.stdout + result.stderr).toBe(0);
+  return result;
+};
+
+const summaryOf = (github: FakeGitHub) => github.issueComments[0]!.body;
+const threadOf = (github: FakeGitHub, path: string) =>
+  github.reviewComments.find((c) => c.path === path && c.in_reply_to_id === undefined)!;
+
+describe('a PR across pushes', () => {
+  it('reviews only the file a second push changed, replies in the fixed thread, and re-posts nothing', async () => {
+    const { repo, github, anthropic } = await setup({});
+    await run(repo, github, anthropic);
+    expect(github.reviewComments).toHaveLength(2);
+    const firstHead = repo.headSha;
+    const clampThread = threadOf(github, 'src/util.ts');
+
+    pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { message: 'fix clamp' });
+    github.setDiff(repo.diff);
+    anthropic.setScript(() => ({ findings: [] }));
+    const requestsBefore = anthropic.reviewRequests().length;
+    const githubBefore = github.requests.length;
+    const second = await run(repo, github, anthropic);
+
+    const sent = anthropic.reviewRequests().slice(requestsBefore);
+    expect(sent).toHaveLength(1);
+    expect(userText(sent[0]!.body)).toContain('## src/util.ts');
+    expect(userText(sent[0]!.body)).not.toContain('src/app.ts');
+
+    expect(github.repliesTo(clampThread.id)).toHaveLength(1);
+    expect(github.repliesTo(clampThread.id)[0]!.body).toContain(`Fixed in ${repo.headSha.slice(0, 7)}`);
+    expect(github.repliesTo(threadOf(github, 'src/app.ts').id)).toHaveLength(0);
+
+    const summary = summaryOf(github);
+    expect(summary).toContain(`0 new · 1 still open · 1 fixed since ${firstHead.slice(0, 7)}`);
+    expect(summary).toContain(`Reviewed changes pushed since ${firstHead.slice(0, 7)}`);
+    expect(summary).toContain('1 file unchanged since the last review');
+
+    expect(github.reviews).toHaveLength(1);
+    expect(github.reviewComments.filter((c) => c.in_reply_to_id === undefined)).toHaveLength(2);
+    const writes = github.requests
+      .slice(githubBefore)
+      .filter((r) => r.method === 'POST' && r.path !== '/graphql');
+    expect(writes.map((r) => r.path)).toEqual([
+      `/repos/${OWNER}/${REPO}/check-runs`,
+      `/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/comments/${clampThread.id}/replies`,
+    ]);
+    // The high finding in the untouched file is still open: the new head's check does not turn green.
+    expect(second.outputs.conclusion).toBe('failure');
+  });
+
+  it('reviews the whole PR after a force-push and says why', async () => {
+    const { repo, github, anthropic } = await setup({});
+    await run(repo, github, anthropic);
+    const firstHead = repo.headSha;
+
+    pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { force: true });
+    github.setDiff(repo.diff);
+    anthropic.setScript(findingsFor(OFF_BY_ONE));
+    const before = anthropic.reviewRequests().length;
+    await run(repo, github, anthropic);
+
+    const sent = anthropic.reviewRequests().slice(before);
+    expect(sent.map((r) => userText(r.body)).join('\n')).toContain('## src/app.ts');
+    expect(sent.map((r) => userText(r.body)).join('\n')).toContain('## src/util.ts');
+    expect(summaryOf(github)).toMatch(
+      new RegExp(
+        `Reviewed the whole pull request \\(\\w+\\.\\.${repo.headSha.slice(0, 7)}\\): the last reviewed head ${firstHead.slice(0, 7)} (is no longer in the branch history \\(force-push or rebase\\)|could not be fetched)`,
+      ),
+    );
+    expect(github.reviews).toHaveLength(1);
+  });
+
+  it('never raises a finding again once its thread is resolved or a reply dismisses it', async () => {
+    const { repo, github, anthropic } = await setup({});
+    await run(repo, github, anthropic);
+    github.resolveThread(threadOf(github, 'src/app.ts').id);
+    github.replyAsUser(threadOf(github, 'src/util.ts').id, '@diffray dismiss we clamp elsewhere');
+
+    // Both files change above the flagged lines; the model raises both findings again, one line lower.
+    pushToPr(repo, {
+      'src/app.ts': `// counts\n${APP_HEAD}`,
+      'src/util.ts': `// clamps\n${UTIL_HEAD}`,
+    });
+    github.setDiff(repo.diff);
+    anthropic.setScript(
+      findingsFor(
+        { ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 1 },
+        { ...CLAMP_SWAPPED, line: (CLAMP_SWAPPED.line as number) + 1 },
+      ),
+    );
+    const second = await run(repo, github, anthropic);
+
+    expect(anthropic.reviewRequests().at(-1)!.body).toBeDefined();
+    expect(github.reviews).toHaveLength(1);
+    const summary = summaryOf(github);
+    expect(summary).toContain('0 new · 0 still open · 0 fixed since');
+    expect(summary).toContain('2 dismissed');
+    expect(summary).not.toContain('Off-by-one in count');
+    expect(summary).not.toContain('clamp arguments swapped');
+    expect(second.outputs.conclusion).toBe('success');
+  });
+});
+
+describe('truer findings', () => {
+  it('drops a high finding the validation pass does not confirm and counts it in the summary', async () => {
+    const { repo, github, anthropic } = await setup({});
+    anthropic.setConfirmScript(() => ({
+      verdicts: [{ index: 0, confirmed: false, reason: 'length + 1 is intended here' }],
+    }));
+    const result = await run(repo, github, anthropic);
+
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+    const checks = anthropic.confirmRequests();
+    expect(checks).toHaveLength(1);
+    expect(checks[0]!.body.model).toBe('claude-haiku-4-5');
+    const shown = userText(checks[0]!.body);
+    expect(shown).toContain('Off-by-one in count');
+    expect(shown).toContain('>   const total = items.length + 1;');
+    // Only findings at or above high are re-checked.
+    expect(shown).not.toContain('clamp arguments swapped');
+
+    expect(github.reviewComments.map((c) => c.path)).toEqual(['src/util.ts']);
+    expect(summaryOf(github)).toContain('1 finding re-checked, 1 unconfirmed dropped');
+    expect(result.outputs.conclusion).toBe('success');
+  });
+});
+
+describe('budget, coverage and routing', () => {
+  it('reviews the riskiest file within the budget, lists the rest, and concludes neutral with the coverage line', async () => {
+    const body = (name: string) =>
+      Array.from({ length: 40 }, (_, i) => `export const ${name}${i} = compute(${i}, "${name}");`).join(
+        '\n',
+      ) + '\n';
+    const head = { 'src/auth/session.ts': body('session'), 'src/misc/format.ts': body('format') };
+    // A budget with room for the instructions and one of the two (equally large) files.
+    const probe = makePrRepo({ base: { 'README.md': '# x\n' }, head });
+    const files = parseDiff(probe.diff).filter((f) => f.path.startsWith('src/'));
+    probe.cleanup();
+    const system = estimateTokens(buildSystemPrompt({}));
+    const perFile = Math.max(...files.map(estimateDiffTokens));
+    const budget = system + perFile + Math.floor(perFile / 2);
+    const { repo, github, anthropic } = await setup({
+      base: { 'README.md': '# x\n', '.diffray.yml': `budget:\n  max-input-tokens: ${budget}\n` },
+      head,
+      script: () => ({ findings: [] }),
+    });
+    const result = await run(repo, github, anthropic);
+
+    const sent = anthropic
+      .reviewRequests()
+      .map((r) => userText(r.body))
+      .join('\n');
+    expect(sent).toContain('## src/auth/session.ts');
+    expect(sent).not.toContain('src/misc/format.ts');
+    const summary = summaryOf(github);
+    expect(summary).toMatch(/over-budget\*\* \(1\): `src\/misc\/format\.ts/);
+    expect(summary).toContain('Reviewed 40 of 80 changed lines in 1 of 2 files; skipped: 1 over budget');
+    const check = github.checkRuns[0]!;
+    expect(check.conclusion).toBe('neutral');
+    expect(check.output?.summary).toContain('Reviewed 40 of 80 changed lines in 1 of 2 files');
+    expect(result.outputs.conclusion).toBe('neutral');
+  });
+
+  it('finishes the review with the fallback model when the configured one stays overloaded, and says so', async () => {
+    const findings = findingsFor(OFF_BY_ONE, CLAMP_SWAPPED);
+    const { repo, github, anthropic } = await setup({
+      script: (req, n) => (req.model === 'claude-sonnet-4-5' ? { status: 529 } : findings(req, n)),
+    });
+    const result = await run(repo, github, anthropic);
+
+    const models = anthropic.reviewRequests().map((r) => r.body.model);
+    expect(models.filter((m) => m === 'claude-sonnet-4-5').length).toBeGreaterThan(1);
+    expect(models.at(-1)).toBe('claude-haiku-4-5');
+    expect(github.reviewComments).toHaveLength(2);
+    const summary = summaryOf(github);
+    expect(summary).toContain(
+      'claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review',
+    );
+    expect(summary).toContain('`claude-haiku-4-5`');
+    expect(result.outputs.conclusion).toBe('failure');
+  }, 60_000);
+});
