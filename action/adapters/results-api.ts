@@ -45,7 +45,7 @@ export function createResultsApiPort(opts: {
   }
 
   const failure = (what: string, error: unknown) =>
-    `diffray results API: ${what} failed (${error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : error instanceof Error ? error.name : 'error'}); the review is not affected`;
+    `diffray results API: ${what} failed (${describeError(error, timeoutMs)}); the review is not affected`;
 
   return {
     async fetchConfig(repository) {
@@ -67,7 +67,7 @@ export function createResultsApiPort(opts: {
         const { status, text } = await call('POST', '/v1/reviews', report);
         if (status !== 201 && status !== 200)
           return { warning: `diffray results API: report upload answered HTTP ${status}` };
-        const created = ReviewCreatedSchema.safeParse(JSON.parse(text));
+        const created = ReviewCreatedSchema.safeParse(parseJson(text));
         if (!created.success)
           return { warning: 'diffray results API: unexpected answer to the report upload' };
         return created.data;
@@ -76,6 +76,28 @@ export function createResultsApiPort(opts: {
       }
     },
   };
+}
+
+/**
+ * What went wrong, for the warning: the timeout, or the error class plus the system error code fetch hides
+ * in `cause` (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...), which tells an operator what to fix. Never the
+ * message, which could echo a URL or header.
+ */
+function describeError(error: unknown, timeoutMs: number): string {
+  if (!(error instanceof Error)) return 'error';
+  if (error.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)
+    ? `${error.name} ${code}`
+    : error.name;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

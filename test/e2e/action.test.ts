@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   modelFinding,
   startFakeAnthropic,
@@ -10,7 +10,7 @@ import {
 } from '../fakes/anthropic.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
 import {
-  buildBundle,
+  BUNDLE_NODE,
   lineOf,
   makePrRepo,
   OWNER,
@@ -113,11 +113,6 @@ const execFileAsync = promisify(execFile);
 const urls = (github: FakeGitHub, anthropic: FakeAnthropic) => ({
   githubUrl: github.url,
   anthropicUrl: anthropic.url,
-});
-
-beforeAll(() => {
-  // The test runs what users run: the committed-style bundle, rebuilt from the current sources.
-  buildBundle();
 });
 
 describe('the bundled action on a pull_request event', () => {
@@ -327,7 +322,7 @@ describe('diffray review (local CLI)', () => {
     }));
     open.push(anthropic);
     const result = await execFileAsync(
-      process.execPath,
+      BUNDLE_NODE,
       [`${ROOT}/bin/diffray.js`, 'review', '--base', 'origin/main', '--format', 'json'],
       {
         cwd: repo.workspace,

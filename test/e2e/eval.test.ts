@@ -3,16 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
-import { buildBundle, git, ROOT } from './harness.js';
+import { BUNDLE_NODE, git, ROOT } from './harness.js';
 
 const execFileAsync = promisify(execFile);
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-beforeAll(() => buildBundle());
 
 /**
  * A repository with two merged PRs (merge commits on main) and a later commit that rewrites the line the
@@ -71,7 +70,7 @@ describe('diffray eval (local CLI)', () => {
     cleanups.push(() => anthropic.close());
 
     const { stdout } = await execFileAsync(
-      process.execPath,
+      BUNDLE_NODE,
       [`${ROOT}/bin/diffray.js`, 'eval', '--prs', '2', '--format', 'json'],
       {
         cwd: dir,

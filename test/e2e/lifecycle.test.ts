@@ -3,7 +3,7 @@
  * the validation pass, the per-PR budget with its coverage receipt, and the overload fallback, all against
  * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../action/core/prompt.js';
 import { parseDiff } from '../../action/core/diff.js';
 import { estimateDiffTokens } from '../../action/core/priority.js';
@@ -16,17 +16,7 @@ import {
   type Script,
 } from '../fakes/anthropic.js';
 import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
-import {
-  buildBundle,
-  lineOf,
-  makePrRepo,
-  OWNER,
-  PR_NUMBER,
-  pushToPr,
-  REPO,
-  runAction,
-  type PrRepo,
-} from './harness.js';
+import { lineOf, makePrRepo, OWNER, PR_NUMBER, pushToPr, REPO, runAction, type PrRepo } from './harness.js';
 
 const APP_BASE = ['export function count(items: string[]): number {', '  return items.length;', '}', ''].join(
   '\n',
@@ -81,8 +71,6 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
   for (const r of repos.splice(0)) r.cleanup();
 });
-
-beforeAll(() => buildBundle());
 
 async function setup(opts: {
   base?: Record<string, string>;

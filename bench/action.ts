@@ -1,0 +1,389 @@
+/**
+ * Action benchmark: the bundled action (dist/index.js), spawned as the runner spawns it, on synthetic PRs
+ * in real git repositories, against the fake GitHub and the fake Anthropic over HTTP on 127.0.0.1 with
+ * the real service's latency model. Prints figures; asserts nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDiff } from '../action/core/diff.js';
+import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/prompt.js';
+import { estimateTokens } from '../action/core/tokens.js';
+import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
+import {
+  startFakeAnthropic,
+  type FakeAnthropic,
+  type RecordedMessage,
+  userText,
+} from '../test/fakes/anthropic.js';
+import { filesOfDiff, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
+import { OWNER, PR_NUMBER, REPO } from '../test/e2e/harness.js';
+import { prepareBundle } from './lib/bundle.js';
+import { benchScript } from './lib/model.js';
+import { makespan, median, unionLength } from './lib/stats.js';
+import { runBundle } from './lib/run-action.js';
+import { makeSyntheticPr, type SyntheticPr } from './lib/synthetic.js';
+
+/** The latency model of the fake model: time to first token, then output tokens at a fixed rate. */
+export interface Latency {
+  firstTokenMs: number;
+  outputTokensPerSecond: number;
+}
+
+export const DEFAULT_LATENCY: Latency = { firstTokenMs: 1_800, outputTokensPerSecond: 63 };
+const ZERO_LATENCY: Latency = { firstTokenMs: 0, outputTokensPerSecond: Infinity };
+/** Sonnet's minimum cacheable prefix: below it, cache_control silently does nothing. */
+const MIN_CACHE_PREFIX_TOKENS = 1_024;
+/** Weights of input tokens by their price relative to uncached input. */
+export const CACHE_WEIGHTS = { uncached: 1, cacheWrite: 1.25, cacheRead: 0.1 };
+
+export interface ActionBenchOptions {
+  sizes: number[];
+  latency: Latency;
+  /** Build a fresh bundle from the working tree (into a temp dir) instead of using dist/index.js. */
+  build: boolean;
+  incremental: boolean;
+  /** The 1000-file run with a zero-latency model (local overhead). */
+  overhead: boolean;
+  coldStartRuns: number;
+  log: (line: string) => void;
+}
+
+export interface RunFigures {
+  files: number;
+  exitCode: number | null;
+  conclusion: string | undefined;
+  findings: number;
+  calls: number;
+  /** Calls per tool (report_findings = review, confirm_findings = validation), in order of first use. */
+  callsByTool: Record<string, number>;
+  input: { uncached: number; cacheWrite: number; cacheRead: number };
+  output: number;
+  diffTokens: number;
+  weightedInput: number;
+  weightedInputPerDiffToken: number;
+  callTarget: number;
+  /** Added and deleted lines of the files the PR does not delete. */
+  linesChanged: number;
+  /** Changed lines (+/- rows) found in the requests' rendered diffs. */
+  linesSent: number;
+  filesSent: number;
+  wallMs: number;
+  floorMs: number;
+  wallOverFloor: number;
+  /** 1.15 × floor + 1 s. */
+  wallTargetMs: number;
+  modelBusyMs: number;
+  localOverheadMs: number;
+  github: { requests: number; posts: number; mutations: number; inlineComments: number };
+  /** stderr tail when the run failed. */
+  error?: string;
+}
+
+export interface IncrementalFigures {
+  first: RunFigures;
+  second: RunFigures;
+  secondInputShare: number;
+  prefixReadShareCalls2n: number;
+  prefixReadShareRun1Calls2n: number | null;
+  commentsRepostedSecondRun: number;
+  commentsPostedSecondRun: number;
+  secondRunMode: 'incremental' | 'full' | 'unknown';
+  summaryRangeLine: string | undefined;
+}
+
+export interface ActionResults {
+  latency: Latency;
+  concurrency: number;
+  requestBudgetTokens: number;
+  bundle: { bytes: number; build: string; checkedInBytes: number | undefined };
+  coldStart: { runs: number; nodeMedianMs: number; actionMedianMs: number; overMs: number };
+  sizes: RunFigures[];
+  overhead1000?: RunFigures;
+  incremental?: IncrementalFigures;
+}
+
+function totalInput(r: RunFigures): number {
+  return r.input.uncached + r.input.cacheWrite + r.input.cacheRead;
+}
+
+/** Rows of changed lines (`  12 + code`, `     - code`) in the rendered diffs the model received. */
+function changedRowsSent(requests: RecordedMessage[]): { lines: number; files: number } {
+  let lines = 0;
+  const files = new Set<string>();
+  for (const r of requests) {
+    const text = userText(r.body);
+    for (const row of text.split('\n')) {
+      if (/^ *\d* [-+](?: |$)/.test(row)) lines++;
+      const heading = /^## (.+) \([a-z]+/.exec(row);
+      if (heading) files.add(heading[1]!);
+    }
+  }
+  return { lines, files: files.size };
+}
+
+function startModel(latency: Latency): Promise<FakeAnthropic> {
+  return startFakeAnthropic(benchScript(), {
+    firstTokenMs: latency.firstTokenMs,
+    ...(Number.isFinite(latency.outputTokensPerSecond)
+      ? { outputTokensPerSecond: latency.outputTokensPerSecond }
+      : {}),
+    countTokens: estimateTokens,
+    realisticCache: { minPrefixTokens: MIN_CACHE_PREFIX_TOKENS },
+  });
+}
+
+async function measureRun(
+  bundle: string,
+  pr: SyntheticPr,
+  github: FakeGitHub,
+  anthropic: FakeAnthropic,
+  latency: Latency,
+): Promise<RunFigures> {
+  const reqStart = anthropic.requests.length;
+  const ghStart = github.requests.length;
+  const commentsStart = github.reviewComments.length;
+  const started = performance.now();
+  const result = await runBundle({ bundle, repo: pr, githubUrl: github.url, anthropicUrl: anthropic.url });
+  const wallMs = performance.now() - started;
+
+  const requests = anthropic.requests.slice(reqStart);
+  const ok = requests.filter((r) => r.usage && r.timing);
+  const sum = (f: (u: NonNullable<RecordedMessage['usage']>) => number) =>
+    ok.reduce((n, r) => n + f(r.usage!), 0);
+  const input = {
+    uncached: sum((u) => u.input_tokens),
+    cacheWrite: sum((u) => u.cache_creation_input_tokens),
+    cacheRead: sum((u) => u.cache_read_input_tokens),
+  };
+  const output = sum((u) => u.output_tokens);
+  const diffTokens = estimateTokens(pr.diff);
+  const weightedInput =
+    input.uncached * CACHE_WEIGHTS.uncached +
+    input.cacheWrite * CACHE_WEIGHTS.cacheWrite +
+    input.cacheRead * CACHE_WEIGHTS.cacheRead;
+  const service = ok.map(
+    (r) =>
+      latency.firstTokenMs +
+      (Number.isFinite(latency.outputTokensPerSecond)
+        ? (r.usage!.output_tokens / latency.outputTokensPerSecond) * 1000
+        : 0),
+  );
+  // Passes run one after another (validation needs the review's findings); within a pass, requests share
+  // MODEL_CONCURRENCY lanes. The floor is the sum over passes of each pass's best makespan.
+  const byTool = new Map<string, number[]>();
+  ok.forEach((r, i) => {
+    const tool = r.body.tool_choice?.name ?? 'unknown';
+    byTool.set(tool, [...(byTool.get(tool) ?? []), service[i]!]);
+  });
+  const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, MODEL_CONCURRENCY), 0);
+  const callsByTool: Record<string, number> = {};
+  for (const r of requests) {
+    const tool = r.body.tool_choice?.name ?? 'unknown';
+    callsByTool[tool] = (callsByTool[tool] ?? 0) + 1;
+  }
+  const modelBusyMs = unionLength(ok.map((r) => [r.timing!.receivedAt, r.timing!.doneAt]));
+  const gh = github.requests.slice(ghStart);
+  const sent = changedRowsSent(requests);
+  // Lines of deleted files are not reviewed (nothing can be commented on them): they are not counted.
+  const linesChanged = parseDiff(pr.diff)
+    .filter((f) => f.status !== 'deleted')
+    .reduce((n, f) => n + f.additions + f.deletions, 0);
+  return {
+    files: pr.files,
+    exitCode: result.code,
+    conclusion: result.outputs.conclusion,
+    findings: Number(result.outputs['findings-count'] ?? NaN),
+    calls: requests.length,
+    callsByTool,
+    input,
+    output,
+    diffTokens,
+    weightedInput,
+    weightedInputPerDiffToken: weightedInput / diffTokens,
+    callTarget: Math.ceil(diffTokens / REQUEST_BUDGET_TOKENS) + 1,
+    linesChanged,
+    linesSent: sent.lines,
+    filesSent: sent.files,
+    wallMs,
+    floorMs,
+    wallOverFloor: floorMs > 0 ? wallMs / floorMs : NaN,
+    wallTargetMs: 1.15 * floorMs + 1000,
+    modelBusyMs,
+    localOverheadMs: wallMs - modelBusyMs,
+    github: {
+      requests: gh.length,
+      posts: gh.filter((r) => r.method === 'POST').length,
+      mutations: gh.filter((r) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method)).length,
+      inlineComments: github.reviewComments.length - commentsStart,
+    },
+    ...(result.code === 0 && !/::error/.test(result.stdout)
+      ? {}
+      : {
+          error: (result.stdout + result.stderr)
+            .split('\n')
+            .filter((l) => /error|fail/i.test(l))
+            .slice(-5)
+            .join(' | '),
+        }),
+  };
+}
+
+async function withPr<T>(
+  files: number,
+  latency: Latency,
+  fn: (pr: SyntheticPr, github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
+): Promise<T> {
+  const pr = makeSyntheticPr(files);
+  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: pr.diff });
+  const anthropic = await startModel(latency);
+  try {
+    return await fn(pr, github, anthropic);
+  } finally {
+    await Promise.all([github.close(), anthropic.close()]);
+    pr.cleanup();
+  }
+}
+
+const MARKER = /<!-- diffray:finding:([a-f0-9]{16,64}) -->/;
+
+/** Issue 5: a 50-file PR, then a push changing one file, reviewed through the summary comment's state. */
+async function incrementalScenario(bundle: string, latency: Latency): Promise<IncrementalFigures> {
+  return withPr(50, latency, async (pr, github, anthropic) => {
+    const first = await measureRun(bundle, pr, github, anthropic, latency);
+    const firstRequests = anthropic.requests.length;
+    const postedBefore = new Set(
+      github.reviewComments.map((c) => MARKER.exec(c.body)?.[1]).filter((f): f is string => !!f),
+    );
+    const commentsBefore = github.reviewComments.length;
+    pr.push();
+    // GitHub's view of the PR follows the new head.
+    github.files.splice(0, github.files.length, ...filesOfDiff(pr.diff));
+    const second = await measureRun(bundle, pr, github, anthropic, latency);
+
+    const newComments = github.reviewComments.slice(commentsBefore);
+    const reposted = newComments.filter((c) => {
+      const fp = MARKER.exec(c.body)?.[1];
+      return fp !== undefined && postedBefore.has(fp);
+    }).length;
+    const prefixTokens = (r: RecordedMessage) =>
+      estimateTokens(JSON.stringify(r.body.tools) + r.body.system.map((s) => s.text).join(''));
+    const readShare = (records: RecordedMessage[]) => {
+      const ok = records.filter((r) => r.usage);
+      const total = ok.reduce((n, r) => n + prefixTokens(r), 0);
+      return total > 0 ? ok.reduce((n, r) => n + r.usage!.cache_read_input_tokens, 0) / total : NaN;
+    };
+    const all = anthropic.requests.filter((r) => r.body.tool_choice?.name === 'report_findings');
+    const firstReviewCalls = anthropic.requests
+      .slice(0, firstRequests)
+      .filter((r) => r.body.tool_choice?.name === 'report_findings').length;
+    const summary = github.issueComments.find((c) => c.body.includes('diffray:state'))?.body ?? '';
+    const rangeLine = /Reviewed (?:changes|the whole pull request)[^\n]*/.exec(summary)?.[0];
+    const mode = rangeLine
+      ? rangeLine.startsWith('Reviewed changes')
+        ? 'incremental'
+        : 'full'
+      : second.filesSent < first.filesSent / 2
+        ? 'incremental'
+        : second.filesSent > 0
+          ? 'full'
+          : 'unknown';
+    return {
+      first,
+      second,
+      secondInputShare: totalInput(second) / totalInput(first),
+      prefixReadShareCalls2n: readShare(all.slice(1)),
+      prefixReadShareRun1Calls2n: firstReviewCalls > 1 ? readShare(all.slice(1, firstReviewCalls)) : null,
+      commentsRepostedSecondRun: reposted,
+      commentsPostedSecondRun: newComments.length,
+      secondRunMode: mode,
+      summaryRangeLine: rangeLine,
+    };
+  });
+}
+
+/** Median wall time of `node dist/index.js` with no inputs (it skips at once) and of `node -e ''`. */
+function coldStart(bundle: string, runs: number): ActionResults['coldStart'] {
+  const cwd = mkdtempSync(join(tmpdir(), 'diffray-cold-'));
+  const env = { PATH: process.env.PATH ?? '', HOME: cwd };
+  const time = (args: string[]) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore', timeout: 30_000 });
+    if (r.error) throw r.error;
+    return performance.now() - t;
+  };
+  time(['-e', '']); // warm the page cache
+  time([bundle]);
+  const node: number[] = [];
+  const action: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    node.push(time(['-e', '']));
+    action.push(time([bundle]));
+  }
+  rmSync(cwd, { recursive: true, force: true });
+  const nodeMedianMs = median(node);
+  const actionMedianMs = median(action);
+  return { runs, nodeMedianMs, actionMedianMs, overMs: actionMedianMs - nodeMedianMs };
+}
+
+export async function runActionBench(opts: ActionBenchOptions): Promise<ActionResults> {
+  const bundle = prepareBundle(opts.build);
+  try {
+    return await benchWith(bundle.path, opts, {
+      bytes: bundle.bytes,
+      build: bundle.note,
+      checkedInBytes: bundle.checkedInBytes,
+    });
+  } finally {
+    bundle.cleanup();
+  }
+}
+
+async function benchWith(
+  bundlePath: string,
+  opts: ActionBenchOptions,
+  bundle: ActionResults['bundle'],
+): Promise<ActionResults> {
+  const { log, latency } = opts;
+  log(`  bundle: ${(bundle.bytes / 1024).toFixed(1)} KB (${bundle.build})`);
+  const cold = coldStart(bundlePath, opts.coldStartRuns);
+  log(
+    `  cold start: node dist/index.js ${cold.actionMedianMs.toFixed(0)} ms vs node -e '' ${cold.nodeMedianMs.toFixed(0)} ms`,
+  );
+  const prefix = estimateTokens(JSON.stringify(FINDINGS_TOOL) + buildSystemPrompt({}));
+  log(
+    `  stable prefix (tools + system prompt): ~${prefix} tokens (cacheable from ${MIN_CACHE_PREFIX_TOKENS})`,
+  );
+
+  const results: ActionResults = {
+    latency,
+    concurrency: MODEL_CONCURRENCY,
+    requestBudgetTokens: REQUEST_BUDGET_TOKENS,
+    bundle,
+    coldStart: cold,
+    sizes: [],
+  };
+  for (const files of opts.sizes) {
+    log(`  ${files} files: generating the repository and running the action...`);
+    const figures = await withPr(files, latency, (pr, github, anthropic) =>
+      measureRun(bundlePath, pr, github, anthropic, latency),
+    );
+    results.sizes.push(figures);
+    log(
+      `  ${files} files: ${figures.calls} calls, wall ${(figures.wallMs / 1000).toFixed(2)} s, floor ${(figures.floorMs / 1000).toFixed(2)} s` +
+        (figures.error ? `, exit ${figures.exitCode}: ${figures.error}` : ''),
+    );
+  }
+  if (opts.overhead) {
+    log('  1000 files with a zero-latency model (local overhead)...');
+    results.overhead1000 = await withPr(1000, ZERO_LATENCY, (pr, github, anthropic) =>
+      measureRun(bundlePath, pr, github, anthropic, ZERO_LATENCY),
+    );
+  }
+  if (opts.incremental) {
+    log('  incremental: 50-file PR, then a push changing 1 file...');
+    results.incremental = await incrementalScenario(bundlePath, latency);
+  }
+  return results;
+}

@@ -1,0 +1,292 @@
+/**
+ * API benchmark, in one run: the real app (bench/api-server.ts, its own process, a SQLite file in a temp
+ * dir) beside a bare node:http handler doing the same JSON parse, both loaded by autocannon over
+ * 127.0.0.1; then the retention purge timed at several table sizes, seeded with raw SQL through the db
+ * module and purged with cutoffs from an injected clock. Prints figures; asserts nothing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
+import { openDatabase, purge, type DiffrayDb } from '../api/db/index.js';
+import { purgeCutoffs } from '../api/retention.js';
+import { DAY_MS } from '../shared/index.js';
+import { ROOT } from '../test/e2e/harness.js';
+import { makeFinding, makeReport } from './lib/report.js';
+
+export interface ApiBenchOptions {
+  purgeRows: number[];
+  durationSeconds: number;
+  connections: number;
+  log: (line: string) => void;
+}
+
+export interface HttpFigures {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  total: number;
+}
+
+export interface PurgeFigures {
+  findings: number;
+  reviews: number;
+  rowsDeleted: number;
+  rowsKept: number;
+  seedMs: number;
+  purgeMs: number;
+  usPerRow: number;
+}
+
+export interface ApiResults {
+  connections: number;
+  durationSeconds: number;
+  http: HttpFigures[];
+  purge: PurgeFigures[];
+}
+
+interface Server {
+  child: ChildProcess;
+  info: { port: number; key?: string; reviewId?: string; cookie?: string | null; signInStatus?: number };
+  url: string;
+}
+
+async function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-server.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the bench server did not start within 30 s')), 30_000);
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+    child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
+  });
+  lines.close();
+  child.stdout!.resume();
+  const info = JSON.parse(first) as Server['info'];
+  return { child, info, url: `http://127.0.0.1:${info.port}` };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+async function load(
+  name: string,
+  opts: { url: string; method?: string; headers?: Record<string, string>; body?: string },
+  bench: ApiBenchOptions,
+): Promise<HttpFigures> {
+  const base = { ...opts, connections: bench.connections, timeout: 10 };
+  await autocannon({ ...base, duration: 1 }); // warm-up: JIT, page cache, SQLite cache
+  const r = await autocannon({ ...base, duration: bench.durationSeconds });
+  const figures = {
+    name,
+    requestsPerSecond: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+    total: r.requests.total,
+  };
+  bench.log(
+    `  ${name}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99} ms` +
+      (figures.non2xx || figures.errors ? ` (non-2xx ${figures.non2xx}, errors ${figures.errors})` : ''),
+  );
+  return figures;
+}
+
+async function httpBench(opts: ApiBenchOptions, dir: string): Promise<HttpFigures[]> {
+  const body = JSON.stringify(makeReport());
+  const json = { 'content-type': 'application/json' };
+  const out: HttpFigures[] = [];
+
+  const bare = await startServer(['bare']);
+  try {
+    out.push(
+      await load(
+        'bare POST (node:http + JSON.parse)',
+        { url: `${bare.url}/`, method: 'POST', headers: json, body },
+        opts,
+      ),
+    );
+    out.push(await load('bare GET (node:http + same JSON)', { url: `${bare.url}/` }, opts));
+  } finally {
+    await stopServer(bare);
+  }
+
+  const app = await startServer(['app', join(dir, 'api.db')]);
+  try {
+    const auth = { authorization: `Bearer ${app.info.key}` };
+    const check = await fetch(`${app.url}/v1/reviews`, {
+      method: 'POST',
+      headers: { ...json, ...auth },
+      body,
+    });
+    if (check.status !== 201)
+      opts.log(`  POST /v1/reviews answered ${check.status}: ${(await check.text()).slice(0, 200)}`);
+    out.push(
+      await load(
+        'POST /v1/reviews (50 findings)',
+        { url: `${app.url}/v1/reviews`, method: 'POST', headers: { ...json, ...auth }, body },
+        opts,
+      ),
+    );
+    out.push(
+      await load(
+        'GET /v1/reviews/:id (50 findings)',
+        { url: `${app.url}/v1/reviews/${app.info.reviewId}`, headers: auth },
+        opts,
+      ),
+    );
+    if (app.info.cookie) {
+      const page = await fetch(`${app.url}/reviews/${app.info.reviewId}`, {
+        headers: { cookie: app.info.cookie },
+      });
+      if (page.status !== 200) opts.log(`  GET /reviews/:id answered ${page.status}`);
+      out.push(
+        await load(
+          'GET /reviews/:id (web page)',
+          { url: `${app.url}/reviews/${app.info.reviewId}`, headers: { cookie: app.info.cookie } },
+          opts,
+        ),
+      );
+    } else {
+      opts.log(
+        `  web page not measured: the sign-in form answered ${app.info.signInStatus} without a session cookie`,
+      );
+    }
+  } finally {
+    await stopServer(app);
+  }
+  return out;
+}
+
+const FINDINGS_PER_REVIEW = 50;
+
+/**
+ * Seeds `rows` expired findings (in reviews of 50) plus 10 % live ones, with raw SQL in one transaction:
+ * the purge must delete the first and keep the second.
+ */
+function seed(db: DiffrayDb, rows: number, now: number): { findings: number; reviews: number; kept: number } {
+  const s = db.sqlite;
+  const account = 'acc-bench';
+  const repo = 'repo-bench';
+  const insertReview = s.prepare(
+    `INSERT INTO reviews (id, account_id, repository_id, pull_request, head_sha, base_sha, status, conclusion, model,
+       tokens_input, tokens_cache_write, tokens_cache_read, tokens_output, cost_usd, duration_ms, files_reviewed,
+       files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at, expires_at)
+     VALUES (?, ?, ?, 7, ?, ?, 'completed', 'failure', 'claude-sonnet-4-5', 41200, 2900, 8700, 6100, 0.2178, 38400,
+       48, 2, 2140, 2190, 1, 8, 17, 24, ?, ?)`,
+  );
+  const insertFinding = s.prepare(
+    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  let findings = 0;
+  let reviews = 0;
+  let kept = 0;
+  s.transaction(() => {
+    s.prepare('INSERT INTO accounts (id, name, created_at, session_version) VALUES (?, ?, ?, 1)').run(
+      account,
+      'bench',
+      now - 90 * DAY_MS,
+    );
+    s.prepare(
+      'INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(repo, account, 'acme/widgets', 'acme/widgets', now - 90 * DAY_MS);
+    const live = Math.ceil(rows / 10);
+    for (let i = 0, r = 0; i < rows + live; r++) {
+      const expired = i < rows;
+      const createdAt = expired ? now - 40 * DAY_MS + r : now - DAY_MS + r;
+      const expiresAt = createdAt + 30 * DAY_MS;
+      const id = `rev-${r.toString(16).padStart(12, '0')}`;
+      insertReview.run(id, account, repo, 'a'.repeat(40), 'b'.repeat(40), createdAt, expiresAt);
+      if (expired) reviews++;
+      const n = Math.min(FINDINGS_PER_REVIEW, (expired ? rows : rows + live) - i);
+      for (let k = 0; k < n; k++, i++) {
+        const f = makeFinding(i % 997);
+        insertFinding.run(
+          id,
+          f.path,
+          f.startLine ?? null,
+          f.line,
+          f.severity,
+          f.category,
+          f.title,
+          f.body,
+          i.toString(16).padStart(16, '0'),
+          expiresAt,
+        );
+        if (expired) findings++;
+        else kept++;
+      }
+    }
+  })();
+  return { findings, reviews, kept };
+}
+
+function purgeBench(opts: ApiBenchOptions, dir: string): PurgeFigures[] {
+  const out: PurgeFigures[] = [];
+  // The injected clock: the purge runs "now" as this instant, whatever the wall clock says.
+  const now = Date.parse('2026-01-31T00:00:00Z');
+  for (const rows of opts.purgeRows) {
+    const path = join(dir, `purge-${rows}.db`);
+    const db = openDatabase(path);
+    try {
+      const t0 = performance.now();
+      const seeded = seed(db, rows, now);
+      db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      const seedMs = performance.now() - t0;
+      const t1 = performance.now();
+      const result = purge(db, purgeCutoffs(new Date(now)));
+      const purgeMs = performance.now() - t1;
+      const rowsDeleted = result.findings + result.reviews;
+      const remaining = (db.sqlite.prepare('SELECT count(*) AS n FROM findings').get() as { n: number }).n;
+      if (result.findings !== seeded.findings || remaining !== seeded.kept) {
+        opts.log(
+          `  purge at ${rows}: deleted ${result.findings} findings of ${seeded.findings}, ${remaining} left of ${seeded.kept} live`,
+        );
+      }
+      const figures = {
+        findings: result.findings,
+        reviews: result.reviews,
+        rowsDeleted,
+        rowsKept: remaining,
+        seedMs,
+        purgeMs,
+        usPerRow: (purgeMs * 1000) / rowsDeleted,
+      };
+      out.push(figures);
+      opts.log(
+        `  purge ${rows.toLocaleString('en-US')} rows: ${(purgeMs / 1000).toFixed(2)} s, ${figures.usPerRow.toFixed(2)} µs/row`,
+      );
+    } finally {
+      db.close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+    }
+  }
+  return out;
+}
+
+export async function runApiBench(opts: ApiBenchOptions): Promise<ApiResults> {
+  const dir = mkdtempSync(join(tmpdir(), 'diffray-bench-api-'));
+  try {
+    const http = await httpBench(opts, dir);
+    const purged = purgeBench(opts, dir);
+    return { connections: opts.connections, durationSeconds: opts.durationSeconds, http, purge: purged };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

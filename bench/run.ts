@@ -1,0 +1,296 @@
+/**
+ * `npm run bench [-- --only action|api] [--sizes 5,50] [--latency 1800,63] [--no-build] [--quick]`
+ * Runs the benchmarks, prints the figures against their targets and writes JSON to bench/results/.
+ * Figures, not tests: nothing here fails on a slow machine; misses are printed as MISS.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ROOT } from '../test/e2e/harness.js';
+import { DEFAULT_LATENCY, runActionBench, type ActionResults, type RunFigures } from './action.js';
+import { runApiBench, type ApiResults } from './api.js';
+import { int, kb, ms, pct, ratio, sec, table, verdict } from './lib/stats.js';
+
+const USAGE = `usage: npm run bench -- [--only action|api] [--sizes 5,50,300,1000] [--latency <first-token-ms>,<tokens/s>]
+                     [--no-build] [--no-incremental] [--no-overhead] [--purge-rows 10000,100000,1000000]
+                     [--duration <seconds per autocannon run>] [--quick]`;
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    sizes: { type: 'string' },
+    latency: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    'no-incremental': { type: 'boolean', default: false },
+    'no-overhead': { type: 'boolean', default: false },
+    'purge-rows': { type: 'string' },
+    duration: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+if (values.only !== undefined && values.only !== 'action' && values.only !== 'api') {
+  console.error(`--only: action or api\n${USAGE}`);
+  process.exit(2);
+}
+const numbers = (text: string | undefined, name: string, fallback: number[]): number[] => {
+  if (text === undefined) return fallback;
+  const list = text.split(',').map((s) => Number(s.trim()));
+  if (list.length === 0 || list.some((n) => !Number.isFinite(n) || n <= 0)) {
+    console.error(`${name}: a comma-separated list of positive numbers\n${USAGE}`);
+    process.exit(2);
+  }
+  return list;
+};
+const quick = values.quick;
+const sizes = numbers(values.sizes, '--sizes', quick ? [5, 50] : [5, 50, 300, 1000]).map(Math.round);
+if (sizes.some((n) => n > 5000)) {
+  console.error('--sizes: at most 5000 files per PR');
+  process.exit(2);
+}
+const [firstTokenMs, outputTokensPerSecond] = numbers(values.latency, '--latency', [
+  DEFAULT_LATENCY.firstTokenMs,
+  DEFAULT_LATENCY.outputTokensPerSecond,
+]);
+const purgeRows = numbers(
+  values['purge-rows'],
+  '--purge-rows',
+  quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000],
+).map(Math.round);
+if (purgeRows.some((n) => n > 5_000_000)) {
+  console.error('--purge-rows: at most 5,000,000');
+  process.exit(2);
+}
+const [duration] = numbers(values.duration, '--duration', [quick ? 3 : 10]);
+
+const log = (line: string) => console.log(line);
+const results: {
+  startedAt: string;
+  machine: { node: string; cpus: number; cpu: string | undefined; platform: string };
+  /** 1-minute load average when each part started and when the run ended (other work on the machine). */
+  load: Record<string, number>;
+  action?: ActionResults;
+  api?: ApiResults;
+} = {
+  startedAt: new Date().toISOString(),
+  machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, platform: process.platform },
+  load: {},
+};
+
+/** Calls per pass: review + validation (+ anything else, by tool name). */
+function passes(r: RunFigures): string {
+  const review = r.callsByTool.report_findings ?? 0;
+  const validation = r.callsByTool.confirm_findings ?? 0;
+  const other = r.calls - review - validation;
+  return `${review}+${validation}${other > 0 ? `+${other}?` : ''}`;
+}
+
+function printAction(a: ActionResults): void {
+  const l = a.latency;
+  console.log(
+    `\n== Action (fake model: ${l.firstTokenMs} ms to first token, ${l.outputTokensPerSecond} output tokens/s; ` +
+      `concurrency ${a.concurrency}; request budget ${int(a.requestBudgetTokens)} tokens)`,
+  );
+  const row = (r: RunFigures, label = String(r.files)) => [
+    label,
+    `${r.calls} (${passes(r)}) / ${r.callTarget} ${verdict(r.calls <= r.callTarget)}`,
+    int(r.input.uncached),
+    int(r.input.cacheWrite),
+    int(r.input.cacheRead),
+    int(r.output),
+    int(r.diffTokens),
+    ratio(r.weightedInputPerDiffToken),
+    `${int(r.linesSent)}/${int(r.linesChanged)}`,
+    sec(r.wallMs),
+    sec(r.floorMs),
+    `${ratio(r.wallOverFloor)} ${verdict(r.wallMs <= r.wallTargetMs)}`,
+    `${r.github.posts} (${r.github.mutations}) ${verdict(r.github.posts <= 3)}`,
+    String(r.github.inlineComments),
+    r.exitCode === 0 && !r.error ? `${r.conclusion}` : `exit ${r.exitCode}`,
+  ];
+  const header = [
+    'files',
+    'calls (rev+val) / target',
+    'in uncached',
+    'cache write',
+    'cache read',
+    'output',
+    'diff tok',
+    'wIn÷diff',
+    'lines sent',
+    'wall',
+    'floor',
+    'wall÷floor',
+    'GH POST (mut.)',
+    'inline',
+    'result',
+  ];
+  console.log(table([header, ...a.sizes.map((r) => row(r))]));
+  for (const r of a.sizes) if (r.error) console.log(`  ${r.files} files: ${r.error}`);
+  console.log(
+    '  calls target: ceil(diff tokens ÷ budget) + 1; wIn = uncached + 1.25 × write + 0.1 × read (target ≤ 1.6× at 50 and 300 files);',
+  );
+  console.log(
+    '  floor: per pass (review, then validation), the LPT makespan over the concurrency lanes of first-token latency + output ÷ rate, summed',
+  );
+  console.log(
+    '  wall target: ≤ 1.15 × floor + 1 s; GH POST = content-creating requests (target ≤ 3), mut. = POST+PATCH',
+  );
+  for (const r of a.sizes.filter((s) => s.files === 50 || s.files === 300)) {
+    console.log(
+      `  ${r.files} files: cache-weighted input ${ratio(r.weightedInputPerDiffToken)} the diff ${verdict(r.weightedInputPerDiffToken <= 1.6)}` +
+        ` (every changed line sent: ${r.linesSent >= r.linesChanged ? 'yes' : `no, ${r.linesSent}/${r.linesChanged}`})`,
+    );
+  }
+  const small = a.sizes.find((s) => s.files === 5);
+  if (small) console.log(`  5 files → ${small.calls} model call(s) ${verdict(small.calls === 1)} (target 1)`);
+  console.log(
+    `  bundle dist/index.js: ${kb(a.bundle.bytes)} ${verdict(a.bundle.bytes <= 600 * 1024)} (target ≤ 600 KB; ${a.bundle.build})`,
+  );
+  console.log(
+    `  cold start (median of ${a.coldStart.runs}): node dist/index.js ${ms(a.coldStart.actionMedianMs)}, node -e '' ${ms(a.coldStart.nodeMedianMs)}, over baseline ${ms(a.coldStart.overMs)}`,
+  );
+  if (a.overhead1000) {
+    const o = a.overhead1000;
+    console.log(
+      `  local overhead, 1000 files, zero-latency model: wall ${sec(o.wallMs)} − model ${sec(o.modelBusyMs)} = ${sec(o.localOverheadMs)} ${verdict(o.localOverheadMs <= 1500)} (target ≤ 1.5 s; ${o.calls} calls, exit ${o.exitCode})`,
+    );
+  }
+  if (a.incremental) {
+    const inc = a.incremental;
+    console.log('\n== Incremental review (issue 5): 50-file PR, then a push changing 1 file');
+    console.log(
+      table([
+        [
+          'run',
+          'calls',
+          'files sent',
+          'input (all)',
+          'uncached',
+          'cache write',
+          'cache read',
+          'wall',
+          'inline posted',
+        ],
+        ...[inc.first, inc.second].map((r, i) => [
+          i === 0 ? 'first' : 'after push',
+          String(r.calls),
+          String(r.filesSent),
+          int(r.input.uncached + r.input.cacheWrite + r.input.cacheRead),
+          int(r.input.uncached),
+          int(r.input.cacheWrite),
+          int(r.input.cacheRead),
+          sec(r.wallMs),
+          String(r.github.inlineComments),
+        ]),
+      ]),
+    );
+    console.log(
+      `  second run's input tokens ÷ first's: ${pct(inc.secondInputShare)} ${verdict(inc.secondInputShare <= 0.1)} (target ≤ 10 %); second run was ${inc.secondRunMode}` +
+        (inc.summaryRangeLine ? ` ("${inc.summaryRangeLine}")` : ' (the summary names no range)'),
+    );
+    console.log(
+      `  stable prefix read from cache on calls 2..n: ${pct(inc.prefixReadShareCalls2n)} ${verdict(inc.prefixReadShareCalls2n >= 0.9)} (target ≥ 90 %)` +
+        (inc.prefixReadShareRun1Calls2n === null
+          ? '; the first run was a single call'
+          : `; within the first run alone: ${pct(inc.prefixReadShareRun1Calls2n)}`),
+    );
+    console.log(
+      `  comments re-posted by the second run: ${inc.commentsRepostedSecondRun} ${verdict(inc.commentsRepostedSecondRun === 0)} (target 0; ${inc.commentsPostedSecondRun} new inline comments)`,
+    );
+  }
+}
+
+function printApi(a: ApiResults): void {
+  console.log(
+    `\n== API (autocannon: ${a.connections} connections, ${a.durationSeconds} s per run; server in its own process; SQLite file)`,
+  );
+  console.log(
+    table([
+      ['endpoint', 'req/s', 'p50', 'p99', 'non-2xx', 'errors'],
+      ...a.http.map((h) => [
+        h.name,
+        int(h.requestsPerSecond),
+        ms(h.p50),
+        ms(h.p99),
+        String(h.non2xx),
+        String(h.errors),
+      ]),
+    ]),
+  );
+  const ingest = a.http.find((h) => h.name.startsWith('POST /v1/reviews'));
+  const bare = a.http.find((h) => h.name.startsWith('bare POST'));
+  if (ingest && bare) {
+    const r = ingest.requestsPerSecond / bare.requestsPerSecond;
+    console.log(
+      `  ingest ÷ bare req/s: ${ratio(r)} ${verdict(r >= 0.35)} (target ≥ 0.35); ingest p99 ${ms(ingest.p99)} ${verdict(ingest.p99 <= 25)} (target ≤ 25 ms)`,
+    );
+  }
+  console.log('\n  purge (secure_delete on, batches of 5,000, WAL checkpoint included):');
+  console.log(
+    table([
+      ['rows deleted', 'seed', 'purge', 'µs/row', 'vs smallest'],
+      ...a.purge.map((p) => [
+        int(p.rowsDeleted),
+        sec(p.seedMs),
+        sec(p.purgeMs),
+        p.usPerRow.toFixed(2),
+        ratio(p.usPerRow / a.purge[0]!.usPerRow),
+      ]),
+    ]),
+  );
+  for (let i = 1; i < a.purge.length; i++) {
+    const [p, q] = [a.purge[i - 1]!, a.purge[i]!];
+    const marginal = ((q.purgeMs - p.purgeMs) * 1000) / (q.rowsDeleted - p.rowsDeleted);
+    console.log(
+      `  marginal cost ${int(p.rowsDeleted)} → ${int(q.rowsDeleted)} rows: ${marginal.toFixed(2)} µs/row`,
+    );
+  }
+  const worst = Math.max(...a.purge.map((p) => p.usPerRow));
+  const spread = worst / Math.min(...a.purge.map((p) => p.usPerRow));
+  console.log(
+    `  purge: worst ${worst.toFixed(2)} µs/row ${verdict(worst <= 2)} (target ≤ 2); per-row cost spread ${ratio(spread)} across sizes ${verdict(spread <= 1.5)} (linear: ≤ 1.5×)`,
+  );
+}
+
+const started = performance.now();
+if (values.only !== 'api') {
+  results.load.action = loadavg()[0]!;
+  console.log('Action benchmark');
+  results.action = await runActionBench({
+    sizes,
+    latency: { firstTokenMs: firstTokenMs!, outputTokensPerSecond: outputTokensPerSecond! },
+    build: !values['no-build'],
+    incremental: !values['no-incremental'],
+    overhead: !values['no-overhead'] && !quick,
+    coldStartRuns: 10,
+    log,
+  });
+}
+if (values.only !== 'action') {
+  results.load.api = loadavg()[0]!;
+  console.log('\nAPI benchmark');
+  results.api = await runApiBench({ purgeRows, durationSeconds: duration!, connections: 10, log });
+}
+results.load.end = loadavg()[0]!;
+console.log(
+  `\nMachine: ${results.machine.cpus} × ${results.machine.cpu}, Node ${results.machine.node}; 1-min load average ` +
+    Object.entries(results.load)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ') +
+    ' (anything above 0 is other work sharing the cores)',
+);
+if (results.action) printAction(results.action);
+if (results.api) printApi(results.api);
+
+const dir = join(ROOT, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nTotal ${sec(performance.now() - started)}; JSON written to ${file}`);

@@ -1,0 +1,203 @@
+/**
+ * The canary test across both halves (issue 3, section 7). A fixture PR's changed code holds a unique
+ * string; the bundled action runs against fake GitHub and fake Anthropic with the REAL results API running
+ * (SQLite file, request log captured through the injected sink). The fake model quotes that code in its
+ * findings: in a fenced block of the body (``` and ~~~ fences), in `quote`, and in `suggestion`; one
+ * finding is posted inline, one goes to the summary because of `max-comments`, one cannot be anchored,
+ * so every path into the report is exercised.
+ *
+ * The promise tested is the contract's: "no source code stored (fenced code and suggestion code never reach
+ * the API)". After the run the canary is absent from what the API received, from the database file, its
+ * `-wal` and `-shm` (read while the server runs and again after it closed), from the action's stdout and
+ * stderr (with step debug on), and from the API's request log. The plaintext API keys are absent from all
+ * of them too (the action's log carries the key only in the `::add-mask::` command the runner consumes).
+ *
+ * Positive control: a second unique marker sits in the finding's PROSE (outside any code block). Prose is
+ * forwarded by design, so that marker MUST be found in the request body and in the database files; this
+ * proves the scans can see text the API stored, so the canary's absence means something.
+ *
+ * Not covered (outside the promise): code the model writes in plain prose or in an inline `code span` is
+ * forwarded as prose, the same way the positive-control marker is. The canary does reach GitHub (the review
+ * comment shows the code) and the model, which is where code is allowed to go.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
+import { filesContaining, startApi, type RunningApi } from './api-harness.js';
+import {
+  lineOf,
+  makePrRepo,
+  OWNER,
+  PR_NUMBER,
+  REPO,
+  runAction,
+  type ActionResult,
+  type PrRepo,
+} from './harness.js';
+
+const CANARY = `CANARY_${randomBytes(8).toString('hex')}`;
+const PROSE = `PROSEMARK_${randomBytes(8).toString('hex')}`;
+
+const CONFIG_BASE = ['export const region = "eu-west-1";', ''].join('\n');
+const CONFIG_HEAD = [
+  'export const region = "eu-west-1";',
+  `export const label = "${CANARY}";`,
+  `export const fallback = label.replace("${CANARY}", "");`,
+  '',
+].join('\n');
+const LABEL_LINE = `export const label = "${CANARY}";`;
+const FALLBACK_LINE = `export const fallback = label.replace("${CANARY}", "");`;
+
+/** Posted inline: canary in a ``` block of the body, in quote and in suggestion. */
+const POSTED = modelFinding({
+  path: 'src/config.ts',
+  line: lineOf(CONFIG_HEAD, LABEL_LINE),
+  severity: 'high',
+  category: 'maintainability',
+  title: 'Hard-coded label',
+  body: [
+    `${PROSE}: the label is hard-coded here:`,
+    '',
+    '```ts',
+    LABEL_LINE,
+    '```',
+    '',
+    'Read it from the environment instead.',
+  ].join('\n'),
+  quote: LABEL_LINE,
+  suggestion: `export const label = process.env.LABEL ?? "${CANARY}";`,
+});
+
+/** Over max-comments (1): lands in the summary's overflow; canary in a ~~~ block, quote and suggestion. */
+const OVERFLOW = modelFinding({
+  path: 'src/config.ts',
+  line: lineOf(CONFIG_HEAD, FALLBACK_LINE),
+  severity: 'low',
+  category: 'style',
+  title: 'Redundant replace',
+  body: ['Replacing the label inside itself is a no-op:', '', '~~~', FALLBACK_LINE, '~~~'].join('\n'),
+  quote: FALLBACK_LINE,
+  suggestion: 'export const fallback = "";',
+});
+
+/** Cannot be anchored (a line outside the diff, a quote not in the file): canary in a ```` block. */
+const UNANCHORED = modelFinding({
+  path: 'src/config.ts',
+  line: 40,
+  severity: 'medium',
+  category: 'correctness',
+  title: 'Label used before definition',
+  body: ['Somewhere below, this runs too early:', '', '````js', `use("${CANARY}")`, '````'].join('\n'),
+  quote: `use("${CANARY}")`,
+  suggestion: `use(label) // ${CANARY}`,
+});
+
+let repo: PrRepo;
+let github: FakeGitHub;
+let anthropic: FakeAnthropic;
+let api: RunningApi;
+let result: ActionResult;
+/** The API's data directory, read while the server was still running (WAL not yet checkpointed). */
+let filesWhileRunning: Map<string, Buffer>;
+/** The same after the server stopped and SQLite closed the database. */
+let filesAfterClose: Map<string, Buffer>;
+
+beforeAll(async () => {
+  repo = makePrRepo({ base: { 'src/config.ts': CONFIG_BASE }, head: { 'src/config.ts': CONFIG_HEAD } });
+  github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
+  anthropic = await startFakeAnthropic((req) => ({
+    findings: userText(req).includes('src/config.ts') ? [POSTED, OVERFLOW, UNANCHORED] : [],
+  }));
+  api = await startApi();
+  result = await runAction({
+    repo,
+    githubUrl: github.url,
+    anthropicUrl: anthropic.url,
+    inputs: { 'api-key': api.actionKey, 'api-url': api.url, 'max-comments': '1' },
+    env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' },
+  });
+  filesWhileRunning = api.storageFiles();
+  await api.closeDb();
+  filesAfterClose = api.storageFiles();
+}, 120_000);
+
+afterAll(async () => {
+  await api?.cleanup();
+  await github?.close();
+  await anthropic?.close();
+  repo?.cleanup();
+});
+
+describe('the canary: code from the PR never reaches the results API', () => {
+  it('the run reported a review with all three findings (so the absence below is meaningful)', () => {
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const posts = api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/reviews');
+    expect(posts).toHaveLength(1);
+    const report = JSON.parse(posts[0]!.body) as { findings: { title: string; body: string }[] };
+    expect(report.findings.map((f) => f.title).sort()).toEqual(
+      ['Hard-coded label', 'Label used before definition', 'Redundant replace'].sort(),
+    );
+    expect(result.outputs['results-url']).toMatch(/\/reviews\//);
+  });
+
+  it('the canary did travel where code may go: to the model and into the GitHub review', () => {
+    expect(anthropic.allSentText()).toContain(CANARY);
+    expect(github.reviewComments).toHaveLength(1);
+    const inline = github.reviewComments[0]!.body;
+    expect(inline).toContain('```suggestion');
+    expect(inline).toContain(CANARY);
+  });
+
+  it('positive control: finding prose is forwarded and stored, and the scans find it', () => {
+    const post = api.requests.find((r) => r.method === 'POST' && r.path === '/v1/reviews')!;
+    expect(post.body).toContain(PROSE);
+    expect(post.body).toContain('[code omitted]');
+    expect(filesContaining(filesWhileRunning, PROSE).length).toBeGreaterThan(0);
+    expect(filesContaining(filesAfterClose, PROSE)).toContain('diffray.db');
+  });
+
+  it('is absent from every request the API received (URL, headers, body)', () => {
+    expect(api.requests.length).toBeGreaterThan(0);
+    for (const r of api.requests) {
+      expect(`${r.url}\n${r.authorization ?? ''}\n${r.body}`).not.toContain(CANARY);
+    }
+  });
+
+  it('is absent from the database file, its -wal and -shm, while running and after close', () => {
+    expect([...filesWhileRunning.keys()]).toEqual(
+      expect.arrayContaining(['diffray.db', 'diffray.db-wal', 'diffray.db-shm']),
+    );
+    expect(filesWhileRunning.get('diffray.db-wal')!.length).toBeGreaterThan(0);
+    expect(filesContaining(filesWhileRunning, CANARY)).toEqual([]);
+    expect(filesContaining(filesAfterClose, CANARY)).toEqual([]);
+  });
+
+  it('is absent from the action log (stdout and stderr, step debug on) and the API request log', () => {
+    expect(result.stdout.length).toBeGreaterThan(0);
+    expect(result.stdout + result.stderr).not.toContain(CANARY);
+    expect(api.logs.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(api.logs)).not.toContain(CANARY);
+  });
+});
+
+describe('the canary: the plaintext API keys are stored and logged nowhere', () => {
+  it('neither the action key nor the admin key is in the database files', () => {
+    for (const key of [api.actionKey, api.adminKey]) {
+      expect(filesContaining(filesWhileRunning, key)).toEqual([]);
+      expect(filesContaining(filesAfterClose, key)).toEqual([]);
+    }
+  });
+
+  it('neither key is in the API request log', () => {
+    const logs = JSON.stringify(api.logs);
+    expect(logs).not.toContain(api.actionKey);
+    expect(logs).not.toContain(api.adminKey);
+  });
+
+  it('the action log carries the action key only in the ::add-mask:: command (the runner consumes it)', () => {
+    const lines = (result.stdout + result.stderr).split('\n').filter((l) => l.includes(api.actionKey));
+    expect(lines).toEqual([`::add-mask::${api.actionKey}`]);
+    expect(result.stdout + result.stderr).not.toContain(api.adminKey);
+  });
+});

@@ -1,0 +1,301 @@
+/**
+ * The bundled action reporting to a REAL diffray-api (createApp + SQLite file + node-server on 127.0.0.1),
+ * with fake GitHub and fake Anthropic: hosted config fetched and merged (the repository file tightens,
+ * never loosens), the review sent to POST /v1/reviews after GitHub has it, `results-url` pointing at the
+ * review's page, outages as warnings that change nothing on GitHub, and the key masked.
+ *
+ * Not covered here: the API hanging past the action's 10 s timeout (it would cost 10-20 s per run); the
+ * adapter's timeout is covered with a short timeout in test/unit/action/adapters/results-api.test.ts.
+ */
+import { afterAll, describe, it } from 'vitest';
+import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
+import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
+import { startApi, type RunningApi } from './api-harness.js';
+import {
+  lineOf,
+  makePrRepo,
+  OWNER,
+  PR_NUMBER,
+  REPO,
+  runAction,
+  type ActionResult,
+  type PrRepo,
+} from './harness.js';
+
+const REPOSITORY = `${OWNER}/${REPO}`;
+
+const APP_BASE = ['export function total(items: number[]): number {', '  return 0;', '}', ''].join('\n');
+const APP_HEAD = [
+  'export function total(items: number[]): number {',
+  '  let sum = 0;',
+  '  for (let i = 0; i <= items.length; i++) sum += items[i]!;',
+  '  return sum;',
+  '}',
+  '',
+].join('\n');
+
+/** A medium finding: under the harness's default `fail-on: high`, it only fails the check if config says so. */
+const MEDIUM = modelFinding({
+  path: 'src/app.ts',
+  line: lineOf(APP_HEAD, 'i <= items.length'),
+  severity: 'medium',
+  category: 'correctness',
+  title: 'Loop reads one past the end',
+  body: 'The loop condition uses <= so the last iteration reads an undefined element.',
+  quote: '  for (let i = 0; i <= items.length; i++) sum += items[i]!;',
+});
+
+interface Setup {
+  repo: PrRepo;
+  github: FakeGitHub;
+  anthropic: FakeAnthropic;
+  api: RunningApi;
+}
+
+/**
+ * Each test owns its repository and servers, so the tests run concurrently (an action run mostly waits on
+ * the GitHub client's pacing of content-creating requests, not on the CPU).
+ */
+type OnFinished = (fn: () => Promise<void>) => void;
+
+async function setup(
+  onFinished: OnFinished,
+  opts: { repoConfig?: string; accountConfig?: string } = {},
+): Promise<Setup> {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  onFinished(async () => {
+    for (const c of cleanups.reverse()) await c();
+  });
+  const repo = makePrRepo({
+    base: {
+      'src/app.ts': APP_BASE,
+      ...(opts.repoConfig === undefined ? {} : { '.diffray.yml': opts.repoConfig }),
+    },
+    head: { 'src/app.ts': APP_HEAD },
+  });
+  cleanups.push(() => repo.cleanup());
+  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
+  cleanups.push(() => github.close());
+  const anthropic = await startFakeAnthropic((req) => ({
+    findings: userText(req).includes('src/app.ts') ? [MEDIUM] : [],
+  }));
+  cleanups.push(() => anthropic.close());
+  const api = await startApi();
+  cleanups.push(() => api.cleanup());
+  if (opts.accountConfig !== undefined) await api.putConfig(opts.accountConfig);
+  return { repo, github, anthropic, api };
+}
+
+function run(s: Setup, extra: { inputs?: Record<string, string>; env?: Record<string, string> } = {}) {
+  return runAction({
+    repo: s.repo,
+    githubUrl: s.github.url,
+    anthropicUrl: s.anthropic.url,
+    inputs: { 'api-key': s.api.actionKey, 'api-url': s.api.url, ...extra.inputs },
+    ...(extra.env ? { env: extra.env } : {}),
+  });
+}
+
+const logsOf = (r: ActionResult) => r.stdout + r.stderr;
+const warnings = (r: ActionResult) => r.stdout.split('\n').filter((l) => l.startsWith('::warning'));
+const apiCalls = (api: RunningApi) =>
+  api.logs.map((l) => `${String(l.method)} ${String(l.path)} ${String(l.status)}`);
+
+/** The GitHub side of a run, to compare runs with and without the results API. */
+function githubSide(s: Setup, r: ActionResult) {
+  return {
+    code: r.code,
+    conclusion: r.outputs.conclusion,
+    findings: r.outputs['findings-count'],
+    reviews: s.github.reviews.map((rv) => ({ event: rv.event, comments: rv.comments })),
+    comments: s.github.reviewComments.map((c) => `${c.path}:${c.line}`),
+    summaries: s.github.issueComments.length,
+    checks: s.github.checkRuns.map((c) => `${c.status}/${String(c.conclusion)}/${c.annotations.length}`),
+  };
+}
+
+/** One run of the same PR with no `api-key`, shared by the tests that compare against it. */
+const atEnd: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const fn of atEnd.splice(0)) await fn();
+});
+let baseline: Promise<{ result: ActionResult; side: ReturnType<typeof githubSide> }> | undefined;
+function withoutApi() {
+  baseline ??= (async () => {
+    const s = await setup((fn) => atEnd.push(fn));
+    const result = await runAction({ repo: s.repo, githubUrl: s.github.url, anthropicUrl: s.anthropic.url });
+    return { result, side: githubSide(s, result) };
+  })();
+  return baseline;
+}
+
+describe.concurrent('hosted config from the results API', () => {
+  it('is fetched with the action key and applied: account fail-on medium fails the check on a medium finding', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, { accountConfig: 'fail-on: medium\n' });
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(apiCalls(s.api)).toContain('GET /v1/config 200');
+    const configCall = s.api.logs.find((l) => l.path === '/v1/config' && l.method === 'GET');
+    expect(configCall?.accountId).toBe(s.api.accountId);
+    expect(s.github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(result.outputs.conclusion).toBe('failure');
+    expect(warnings(result)).toEqual([]);
+  });
+
+  it('without the results API the same PR passes (the input fail-on is high)', async ({ expect }) => {
+    const { result, side } = await withoutApi();
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(side).toMatchObject({ conclusion: 'success', findings: '1', checks: ['completed/success/1'] });
+  });
+
+  it('the repository file cannot loosen the account config (fail-on and min-severity stay at the floor)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, {
+      accountConfig: 'fail-on: medium\nmin-severity: low\n',
+      repoConfig: 'fail-on: critical\nmin-severity: critical\n',
+    });
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(result.outputs['findings-count']).toBe('1');
+    expect(s.github.reviewComments).toHaveLength(1);
+    expect(s.github.checkRuns[0]!.conclusion).toBe('failure');
+  });
+
+  it('the repository file can tighten the account config', async ({ expect, onTestFinished }) => {
+    const s = await setup(onTestFinished, {
+      accountConfig: 'fail-on: critical\n',
+      repoConfig: 'fail-on: medium\n',
+    });
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(s.github.checkRuns[0]!.conclusion).toBe('failure');
+  });
+});
+
+describe.concurrent('the review reported to POST /v1/reviews', () => {
+  it('after the GitHub review is posted; results-url is the review page; readable with findings', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished);
+    let githubReviewsAtUpload: number | undefined;
+    s.api.onRequest = (r) => {
+      if (r.method === 'POST' && r.path === '/v1/reviews') githubReviewsAtUpload = s.github.reviews.length;
+    };
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(githubReviewsAtUpload).toBe(1);
+    expect(apiCalls(s.api).filter((c) => c.startsWith('POST /v1/reviews'))).toEqual(['POST /v1/reviews 201']);
+
+    const url = result.outputs['results-url']!;
+    expect(url).toMatch(new RegExp(`^${s.api.url}/reviews/[^/]+$`));
+    const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    // The summary comment on the PR links to it.
+    expect(s.github.issueComments[0]!.body).toContain(`[Full results](${url})`);
+
+    const review = await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`);
+    expect(review.status).toBe(200);
+    expect(review.json).toMatchObject({
+      id,
+      url,
+      repository: REPOSITORY,
+      pullRequest: PR_NUMBER,
+      headSha: s.repo.headSha,
+      conclusion: 'success',
+      findings: [
+        {
+          path: 'src/app.ts',
+          line: MEDIUM.line,
+          severity: 'medium',
+          category: 'correctness',
+          title: 'Loop reads one past the end',
+          body: MEDIUM.body,
+        },
+      ],
+    });
+    // The action's key may write reviews but not read them back.
+    expect((await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`, s.api.actionKey)).status).toBe(403);
+  });
+});
+
+describe.concurrent('an API outage is a warning; GitHub is unaffected', () => {
+  it('the server is down (connection refused)', async ({ expect, onTestFinished }) => {
+    const expected = (await withoutApi()).side;
+    const s = await setup(onTestFinished);
+    await s.api.stop();
+    const result = await run(s);
+
+    expect(githubSide(s, result), logsOf(result)).toEqual(expected);
+    expect(result.outputs['results-url']).toBe('');
+    expect(warnings(result).join('\n')).toMatch(/diffray results API: config fetch failed/);
+    expect(warnings(result).join('\n')).toMatch(/diffray results API: report upload failed/);
+  });
+
+  it('the server answers 503 to everything', async ({ expect, onTestFinished }) => {
+    const expected = (await withoutApi()).side;
+    const s = await setup(onTestFinished);
+    s.api.mode = 'unavailable';
+    const result = await run(s);
+
+    expect(githubSide(s, result), logsOf(result)).toEqual(expected);
+    expect(result.outputs['results-url']).toBe('');
+    expect(warnings(result).join('\n')).toMatch(/config fetch answered HTTP 503/);
+    expect(warnings(result).join('\n')).toMatch(/report upload answered HTTP 503/);
+    expect(s.api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v1/config',
+      'POST /v1/reviews',
+    ]);
+  });
+
+  it('only the upload fails: the hosted config still applies and the check still completes', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, { accountConfig: 'fail-on: medium\n' });
+    s.api.mode = { unavailable: (method, path) => method === 'POST' && path === '/v1/reviews' };
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(s.github.reviews).toHaveLength(1);
+    expect(s.github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(result.outputs['results-url']).toBe('');
+    expect(warnings(result)).toHaveLength(1);
+    expect(warnings(result)[0]).toMatch(/report upload answered HTTP 503/);
+  });
+});
+
+describe.concurrent('the API key', () => {
+  it('is masked: it appears in the logs only in the ::add-mask:: command, also with step debug on', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, { accountConfig: 'fail-on: medium\n' });
+    const before = s.api.requests.length;
+    const result = await run(s, { env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' } });
+    const fromAction = s.api.requests.slice(before);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    const lines = logsOf(result).split('\n');
+    const withKey = lines.filter((l) => l.includes(s.api.actionKey));
+    // The runner consumes `::add-mask::` lines and replaces the value with *** in everything printed after.
+    expect(withKey).toEqual([`::add-mask::${s.api.actionKey}`]);
+    expect(logsOf(result)).not.toContain(s.api.adminKey);
+    // It travelled only in the Authorization header, never in a URL or the API's log.
+    expect(fromAction.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/config', 'POST /v1/reviews']);
+    for (const r of fromAction) {
+      expect(r.authorization).toBe(`Bearer ${s.api.actionKey}`);
+      expect(r.url).not.toContain(s.api.actionKey);
+    }
+    expect(JSON.stringify(s.api.logs)).not.toContain(s.api.actionKey);
+  });
+});
