@@ -39,6 +39,16 @@ export class GitHubLinks {
   }
 }
 
+/** One figure in a stats row (`<dl class="stats">`). */
+export function Stat(props: { label: string; value: string }) {
+  return (
+    <div class="stat">
+      <dt>{props.label}</dt>
+      <dd>{props.value}</dd>
+    </div>
+  );
+}
+
 export function SeverityBadge(props: { severity: string }) {
   const s = (SEVERITIES as readonly string[]).includes(props.severity) ? props.severity : 'low';
   return <span class={`badge sev-${s}`}>{props.severity}</span>;
@@ -86,8 +96,11 @@ export function formatDuration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
+/** Built once: constructing an `Intl.NumberFormat` costs far more than formatting with one. */
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US');
+
 export function formatNumber(n: number): string {
-  return new Intl.NumberFormat('en-US').format(n);
+  return NUMBER_FORMAT.format(n);
 }
 
 export function formatUtc(d: Date): string {

@@ -6,6 +6,7 @@ import {
   formatCost,
   formatNumber,
   GetStarted,
+  Stat,
   sumCounts,
   Time,
   type GitHubLinks,
@@ -118,26 +119,11 @@ export function OverviewPage(props: {
       ) : (
         <>
           <dl class="stats">
-            <div class="stat">
-              <dt>Reviews</dt>
-              <dd>{formatNumber(props.totals.count)}</dd>
-            </div>
-            <div class="stat">
-              <dt>Findings</dt>
-              <dd>{formatNumber(findings30)}</dd>
-            </div>
-            <div class="stat">
-              <dt>Critical</dt>
-              <dd>{formatNumber(critical30)}</dd>
-            </div>
-            <div class="stat">
-              <dt>Failed checks</dt>
-              <dd>{formatNumber(props.totals.failures)}</dd>
-            </div>
-            <div class="stat">
-              <dt>Model cost</dt>
-              <dd>{formatCost(props.totals.costUsd)}</dd>
-            </div>
+            <Stat label="Reviews" value={formatNumber(props.totals.count)} />
+            <Stat label="Findings" value={formatNumber(findings30)} />
+            <Stat label="Critical" value={formatNumber(critical30)} />
+            <Stat label="Failed checks" value={formatNumber(props.totals.failures)} />
+            <Stat label="Model cost" value={formatCost(props.totals.costUsd)} />
           </dl>
           <section class="card" aria-labelledby="chart-head">
             <h2 id="chart-head">

@@ -1,5 +1,5 @@
 import { SeverityChart, type ChartDay } from '../chart.js';
-import { formatCost, formatNumber, sumCounts, type GitHubLinks } from '../components.js';
+import { formatCost, formatNumber, Stat, sumCounts, type GitHubLinks } from '../components.js';
 import { Layout, type LayoutViewer } from '../layout.js';
 import { ReviewsTable, type ReviewListItem } from './overview.js';
 
@@ -37,22 +37,10 @@ export function RepositoryPage(props: {
         ) : null}
       </div>
       <dl class="stats">
-        <div class="stat">
-          <dt>Reviews (30 days)</dt>
-          <dd>{formatNumber(props.totals.count)}</dd>
-        </div>
-        <div class="stat">
-          <dt>Failed checks</dt>
-          <dd>{formatNumber(props.totals.failures)}</dd>
-        </div>
-        <div class="stat">
-          <dt>Model cost</dt>
-          <dd>{formatCost(props.totals.costUsd)}</dd>
-        </div>
-        <div class="stat">
-          <dt>Findings in trend</dt>
-          <dd>{formatNumber(trendTotal)}</dd>
-        </div>
+        <Stat label="Reviews (30 days)" value={formatNumber(props.totals.count)} />
+        <Stat label="Failed checks" value={formatNumber(props.totals.failures)} />
+        <Stat label="Model cost" value={formatCost(props.totals.costUsd)} />
+        <Stat label="Findings in trend" value={formatNumber(trendTotal)} />
       </dl>
       <section class="card" aria-labelledby="trend-head">
         <h2 id="trend-head">
