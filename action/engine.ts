@@ -7,6 +7,7 @@ import { scanAndRedact, secretFinding } from './core/secrets.js';
 import { selectFiles } from './core/select.js';
 import { estimateTokens } from './core/tokens.js';
 import { ConfigError, SkipError } from './errors.js';
+import type { ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './types.js';
 import { loadEffectiveConfig, loadGuidelines, reportConfigError } from './steps/config.js';
 import { createHeadReader } from './steps/head-files.js';
@@ -44,6 +45,11 @@ export interface ReviewRun {
 export async function runReview(deps: EngineDeps, settings: ReviewSettings): Promise<ReviewRun> {
   const started = deps.clock.now();
   const notes: Notes = { warnings: [], errors: [] };
+  // What is on the PR already: read while git fetches (both are waits on the network).
+  const github = deps.github;
+  const existing = github
+    ? deliver(notes, () => github.listExistingFindingMarkers(settings.pr.number))
+    : Promise.resolve(undefined);
   const mergeBase = await deps.git.mergeBase(settings.pr.baseSha, settings.pr.headSha);
   const effective = await loadEffectiveConfig(deps, settings, notes).catch(async (error: unknown) => {
     if (error instanceof ConfigError) await reportConfigError(deps, settings, error, notes);
@@ -56,7 +62,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   }
   const checkId = await deliver(notes, () => deps.github?.createCheckRun(settings.pr.headSha));
   try {
-    return await review(deps, settings, { mergeBase, effective, checkId, notes, started });
+    return await review(deps, settings, { mergeBase, effective, checkId, notes, started, existing });
   } catch (error) {
     if (checkId !== undefined) {
       const message = error instanceof Error ? error.message : String(error);
@@ -78,6 +84,7 @@ interface RunState {
   checkId: number | undefined;
   notes: Notes;
   started: number;
+  existing: Promise<ExistingMarkers | undefined>;
 }
 
 async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState): Promise<ReviewRun> {
@@ -87,11 +94,11 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const pr = settings.pr;
 
   // What is on the PR already, and what this push changed.
-  const existing = github
-    ? await deliver(notes, () => github.listExistingFindingMarkers(pr.number))
-    : undefined;
+  const [existing, diffText] = await Promise.all([run.existing, deps.git.diff(mergeBase, pr.headSha)]);
   const previous = existing?.state;
-  const prFiles = parseDiff(await deps.git.diff(mergeBase, pr.headSha));
+  const prFiles = parseDiff(diffText);
+  const guidelinesLoading = loadGuidelines(deps, pr.baseSha, config);
+  guidelinesLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   deps.log.info(`Diff: ${prFiles.length} files changed`);
   const scope = await chooseScope(deps, { mergeBase, headSha: pr.headSha, prFiles, previous });
 
@@ -109,7 +116,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
 
   // The model passes: review (budgeted, routed), then validation of new severe findings.
   const readHead = createHeadReader(deps, pr.headSha, prFiles);
-  const guidelines = await loadGuidelines(deps, pr.baseSha, config);
+  const guidelines = await guidelinesLoading;
   const system = buildSystemPrompt({
     ...(config.language ? { language: config.language } : {}),
     ...(config.strictness ? { strictness: config.strictness } : {}),

@@ -123,6 +123,12 @@ export interface ModelRequest {
   /** The chunk's content (diff, context, PR metadata marked untrusted). */
   user: string;
   maxOutputTokens: number;
+  /**
+   * Called once when the answer starts (its first streamed event), or not at all if it never does. Given,
+   * the request is streamed: the run holds its other requests until then, because a prompt-cache entry
+   * becomes readable only once its writer's answer has begun.
+   */
+  onFirstToken?: () => void;
 }
 
 export type ModelResult =

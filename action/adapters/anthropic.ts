@@ -3,9 +3,12 @@
 // dist/index.js under its size limit. It posts to the documented /v1/messages endpoint.
 import { BaseAnthropic } from '@anthropic-ai/sdk/client';
 import { APIError } from '@anthropic-ai/sdk/error';
+import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type {
+  ContentBlock,
   Message,
   MessageCreateParamsNonStreaming,
+  RawMessageStreamEvent,
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
 import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
@@ -57,7 +60,14 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
     // The SDK's debug log prints request bodies (code); diffray logs metadata itself.
     logLevel: 'off',
   });
-  const send = (body: MessageCreateParamsNonStreaming) => client.post<Message>('/v1/messages', { body });
+  const send: Send = async (body, onFirstToken) => {
+    if (!onFirstToken) return client.post<Message>('/v1/messages', { body });
+    const stream = (await client.post('/v1/messages', {
+      body: { ...body, stream: true },
+      stream: true,
+    })) as unknown as Stream<RawMessageStreamEvent>;
+    return collectStream(stream, onFirstToken);
+  };
   return {
     review: (request) => reviewWith(send, request),
     confirm: (request) => confirmWith(send, request),
@@ -96,7 +106,74 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
   }
 }
 
-type Send = (body: MessageCreateParamsNonStreaming) => Promise<Message>;
+/** Posts one Messages request; with `onFirstToken`, streamed, and the events are assembled into the Message. */
+export type Send = (body: MessageCreateParamsNonStreaming, onFirstToken?: () => void) => Promise<Message>;
+
+/**
+ * The Message a stream of events describes (message_start, content blocks with their deltas, message_delta
+ * with the stop reason and final usage). Tool input arrives as JSON fragments; input that does not parse is
+ * left as its raw text, which the schema then rejects (and the caller asks again), as for a malformed answer.
+ */
+export async function collectStream(
+  events: AsyncIterable<RawMessageStreamEvent>,
+  onFirstToken: () => void,
+): Promise<Message> {
+  let message: Message | undefined;
+  const json = new Map<number, string>();
+  let started = false;
+  for await (const event of events) {
+    if (!started) {
+      started = true;
+      onFirstToken();
+    }
+    switch (event.type) {
+      case 'message_start':
+        message = { ...event.message, content: [] };
+        break;
+      case 'content_block_start':
+        if (message) message.content[event.index] = { ...event.content_block } as ContentBlock;
+        break;
+      case 'content_block_delta': {
+        const block = message?.content[event.index];
+        if (event.delta.type === 'input_json_delta')
+          json.set(event.index, (json.get(event.index) ?? '') + event.delta.partial_json);
+        else if (event.delta.type === 'text_delta' && block?.type === 'text') block.text += event.delta.text;
+        break;
+      }
+      case 'content_block_stop': {
+        const block = message?.content[event.index];
+        const raw = json.get(event.index);
+        if (block?.type === 'tool_use' && raw !== undefined) block.input = parseJson(raw);
+        break;
+      }
+      case 'message_delta':
+        if (message) {
+          message.stop_reason = event.delta.stop_reason;
+          message.stop_sequence = event.delta.stop_sequence;
+          const usage = event.usage as unknown as Record<string, number | null | undefined>;
+          const merged = message.usage as unknown as Record<string, unknown>;
+          for (const [key, value] of Object.entries(usage))
+            if (typeof value === 'number') merged[key] = value;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  // A connection-level failure: retryable, like a dropped connection before the answer.
+  if (!message) throw new APIError(undefined, undefined, 'the answer stream ended early', undefined);
+  message.content = message.content.filter((b) => b !== undefined);
+  return message;
+}
+
+function parseJson(raw: string): unknown {
+  if (raw.trim() === '') return {};
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
 
 const CORRECTION =
   'The report_findings input did not match its schema. Call report_findings again with input that matches ' +
@@ -116,7 +193,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     messages: [{ role: 'user', content: request.user }],
   };
   try {
-    const first = await send(params);
+    const first = await send(params, request.onFirstToken);
     addUsage(usage, first);
     const parsed = parseToolInput(first);
     if (parsed.ok) return { ok: true, findings: parsed.findings, usage };

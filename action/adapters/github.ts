@@ -1,6 +1,8 @@
 import { Octokit } from '@octokit/core';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+// The light build is what the throttling plugin itself bundles: no second copy of Bottleneck.
+import Bottleneck from 'bottleneck/light.js';
 import { LIMITS } from '../../shared/index.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
 import { parseFindingMarkers, parseSummaryState } from '../core/markers.js';
@@ -22,6 +24,16 @@ export type GitHubClient = InstanceType<typeof DiffrayOctokit>;
 /** Rate-limit waits honoured per request before giving up, and the longest wait accepted. */
 const MAX_RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_LIMIT_WAIT_S = 300;
+/**
+ * Spacing of our mutating requests (and GraphQL queries, which the plugin puts in the same queue). The
+ * plugin's defaults, 1 s between writes and 3 s between notification-triggering writes (reviews, issue
+ * comments), follow GitHub's advice for clients making *large numbers* of mutating requests. A run makes a
+ * handful: create the check, one review, the summary, complete the check (plus at most MAX_FIXED_REPLIES
+ * replies), far below the secondary limit of 80 content-creating requests a minute; at the defaults they
+ * cost ~4-7 s of pure waiting per run. Writes stay serialised (one at a time) and spaced a little; a
+ * secondary-limit or 429 answer is still retried after its retry-after (onSecondaryRateLimit below).
+ */
+export const WRITE_SPACING_MS = 100;
 const PER_PAGE = 100;
 const MAX_PAGES = 30;
 
@@ -74,7 +86,13 @@ export function createGitHubClient(opts: { token: string; baseUrl: string; log: 
     auth: opts.token,
     baseUrl: opts.baseUrl.replace(/\/+$/, ''),
     userAgent: 'diffray-action',
-    throttle: { onRateLimit: onLimit('primary'), onSecondaryRateLimit: onLimit('secondary') },
+    throttle: {
+      onRateLimit: onLimit('primary'),
+      onSecondaryRateLimit: onLimit('secondary'),
+      // Our own groups, per client: the plugin's defaults are module-wide singletons.
+      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: WRITE_SPACING_MS }),
+      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: WRITE_SPACING_MS }),
+    },
     retry: { retries: 2 },
   });
 }

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WorkspacePort } from '../ports.js';
 
@@ -13,32 +12,39 @@ export const MAX_CONTEXT_FILE_BYTES = 1_048_576;
  */
 export function createWorkspacePort(root: string, opts: { maxBytes?: number } = {}): WorkspacePort {
   const maxBytes = opts.maxBytes ?? MAX_CONTEXT_FILE_BYTES;
-  let realRoot: Promise<string> | undefined;
+  let realRoot: string | undefined;
 
+  // Synchronous on purpose: the action reads hundreds of small files for context in one go, and each
+  // asynchronous step (realpath, open, stat, read, close) would be a round trip through libuv's 4-thread
+  // pool; at 1000 files that was ~0.7 s of waiting against ~50 ms of doing it inline.
   return {
     async readFile(path) {
       if (path === '' || isAbsolute(path) || path.includes('\0')) return undefined;
-      realRoot ??= realpath(root);
-      const rootPath = await realRoot;
+      realRoot ??= realpathSync.native(root);
+      const rootPath = realRoot;
       const target = resolve(rootPath, path);
       if (!isInside(rootPath, target) || hasGitSegment(relative(rootPath, target))) return undefined;
       let real: string;
       try {
-        real = await realpath(target);
+        real = realpathSync.native(target);
       } catch {
         return undefined;
       }
       if (!isInside(rootPath, real) || hasGitSegment(relative(rootPath, real))) return undefined;
       // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever (and keep the
       // process from exiting); with it, the open returns and the stat below refuses the non-file.
-      const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => undefined);
-      if (!handle) return undefined;
+      let fd: number;
       try {
-        const stat = await handle.stat();
+        fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+      } catch {
+        return undefined;
+      }
+      try {
+        const stat = fstatSync(fd);
         if (!stat.isFile() || stat.size > maxBytes) return undefined;
-        return await handle.readFile('utf8');
+        return readFileSync(fd, 'utf8');
       } finally {
-        await handle.close();
+        closeSync(fd);
       }
     },
   };

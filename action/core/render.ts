@@ -327,16 +327,26 @@ function checkTitle(outcome: ReviewOutcome, findings: number): string {
   return outcome.conclusionReason ? `${count}: ${outcome.conclusionReason}` : count;
 }
 
-/** Check annotations for anchored findings; plain text, since GitHub shows annotations unformatted. */
-export function buildAnnotations(findings: AnchoredFinding[]): CheckAnnotation[] {
-  return [...findings].sort(byPriority).map((f) => ({
-    path: f.path,
-    start_line: f.anchor.startLine ?? f.anchor.line,
-    end_line: f.anchor.line,
-    annotation_level: LEVELS[f.severity],
-    title: truncate(`[${f.severity}] ${redactSecrets(f.title)}`, LIMITS.annotationTitleChars),
-    message: truncate(redactSecrets(f.body), LIMITS.findingBodyChars),
-  }));
+/**
+ * Check annotations for the anchored findings that matter most (severity first), at most `max`: GitHub
+ * takes 50 per request, so the check is completed in one request whatever the number of findings. The
+ * check's text lists every finding, annotated or not. Plain text, since GitHub shows annotations unformatted.
+ */
+export function buildAnnotations(
+  findings: AnchoredFinding[],
+  max: number = LIMITS.annotationsPerRequest,
+): CheckAnnotation[] {
+  return [...findings]
+    .sort(byPriority)
+    .slice(0, Math.max(0, max))
+    .map((f) => ({
+      path: f.path,
+      start_line: f.anchor.startLine ?? f.anchor.line,
+      end_line: f.anchor.line,
+      annotation_level: LEVELS[f.severity],
+      title: truncate(`[${f.severity}] ${redactSecrets(f.title)}`, LIMITS.annotationTitleChars),
+      message: truncate(redactSecrets(f.body), LIMITS.findingBodyChars),
+    }));
 }
 
 /** Splits a list for APIs that take a bounded number per request (check annotations: 50). */

@@ -63,11 +63,13 @@ export async function loadGuidelines(
   config: DiffrayConfig,
 ): Promise<{ text?: string; files: string[] }> {
   if (config.guidelines === false) return { files: [] };
-  const found: { path: string; text: string }[] = [];
-  for (const path of GUIDELINE_FILES) {
-    const text = await deps.git.showFile(baseSha, path).catch(() => undefined);
-    if (text !== undefined && text.trim() !== '') found.push({ path, text });
-  }
+  const texts = await Promise.all(
+    GUIDELINE_FILES.map((path) => deps.git.showFile(baseSha, path).catch(() => undefined)),
+  );
+  const found = GUIDELINE_FILES.flatMap((path, i) => {
+    const text = texts[i];
+    return text !== undefined && text.trim() !== '' ? [{ path, text }] : [];
+  });
   const text = assembleGuidelines(found);
   if (found.length > 0)
     deps.log.info(`Guidelines: ${found.map((f) => f.path).join(', ')} from the base commit`);

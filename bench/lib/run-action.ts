@@ -28,6 +28,10 @@ export async function runBundle(opts: {
   githubUrl: string;
   anthropicUrl: string;
   inputs?: Record<string, string>;
+  /** Extra node flags (e.g. `--cpu-prof`) for profiling a run. */
+  nodeArgs?: string[];
+  /** Each stdout line as it arrives, with the time since spawn (for profiling). */
+  onLine?: (ms: number, line: string) => void;
 }): Promise<ActionResult> {
   const runDir = mkdtempSync(join(opts.repo.dir, 'run-'));
   const eventPath = join(runDir, 'event.json');
@@ -70,14 +74,20 @@ export async function runBundle(opts: {
     ANTHROPIC_BASE_URL: opts.anthropicUrl,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
-  const child = spawn(process.execPath, [opts.bundle], {
+  const spawned = performance.now();
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.bundle], {
     cwd: opts.repo.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stdout.on('data', (d: Buffer) => {
+    const text = d.toString('utf8');
+    stdout += text;
+    if (opts.onLine)
+      for (const line of text.split('\n')) if (line) opts.onLine(performance.now() - spawned, line);
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   // Bounded: a run that hangs is killed after 15 minutes.
   const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);

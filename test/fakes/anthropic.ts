@@ -20,6 +20,8 @@ export interface MessagesRequest {
   tools: { name: string; input_schema: unknown }[];
   tool_choice: { type: string; name: string };
   messages: { role: string; content: unknown }[];
+  /** Server-sent events: message_start at the first token, the tool input, then message_stop. */
+  stream?: boolean;
 }
 
 export interface RecordedMessage {
@@ -191,8 +193,54 @@ export class FakeAnthropic {
     const firstTokenAt = receivedAt + (this.opts.firstTokenMs ?? 0);
     const rate = this.opts.outputTokensPerSecond;
     const doneAt = firstTokenAt + (rate ? (usage.output_tokens / rate) * 1000 : 0);
-    const wait = doneAt - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const until = async (at: number) => {
+      const wait = at - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    };
+    if (body.stream === true) {
+      await until(firstTokenAt);
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        'request-id': `req_fake_${n}`,
+      });
+      const event = (type: string, data: Record<string, unknown>) =>
+        res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+      const { output_tokens, ...inputUsage } = usage;
+      event('message_start', {
+        message: {
+          id: `msg_fake_${n}`,
+          type: 'message',
+          role: 'assistant',
+          model: body.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { ...inputUsage, output_tokens: 1 },
+        },
+      });
+      event('content_block_start', {
+        index: 0,
+        content_block: { type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice.name, input: {} },
+      });
+      // The input in two fragments, as the real API splits it.
+      const json = JSON.stringify(input);
+      const half = Math.floor(json.length / 2);
+      for (const part of [json.slice(0, half), json.slice(half)])
+        event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } });
+      await until(doneAt);
+      record.usage = usage;
+      record.timing = { receivedAt, firstTokenAt, doneAt: performance.now() };
+      event('content_block_stop', { index: 0 });
+      event('message_delta', {
+        delta: { stop_reason: 'tool_use', stop_sequence: null },
+        usage: { output_tokens },
+      });
+      event('message_stop', {});
+      res.end();
+      return;
+    }
+    await until(doneAt);
     record.usage = usage;
     record.timing = { receivedAt, firstTokenAt, doneAt: performance.now() };
     send(200, {

@@ -309,6 +309,16 @@ describe('buildAnnotations', () => {
     });
   });
 
+  it('keeps the 50 most severe findings, so the check completes in one request', () => {
+    const findings = Array.from({ length: 120 }, (_, i) =>
+      makeAnchored({ severity: i % 3 === 0 ? 'high' : 'low', line: i + 1 }),
+    );
+    const annotations = buildAnnotations(findings);
+    expect(annotations).toHaveLength(LIMITS.annotationsPerRequest);
+    expect(annotations.filter((a) => a.annotation_level === 'failure')).toHaveLength(40);
+    expect(buildAnnotations(findings, 5)).toHaveLength(5);
+  });
+
   it('caps the title at 255 characters and redacts secrets', () => {
     const [a] = buildAnnotations([
       makeAnchored({ title: 't'.repeat(200), body: 'key AKIAIOSFODNN7EXAMPL3 leaked' }),
