@@ -95,24 +95,28 @@ export function createApp(options: CreateAppOptions) {
       c.header('Content-Security-Policy', isApi ? API_CSP : PAGE_CSP);
     if (isApi && !c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: LIMITS.requestBodyBytes,
-      // The rest of the body is never read: close the connection so no client reuses it mid-body.
-      onError: (c) => {
-        c.header('Connection', 'close');
-        return c.json(
-          errorBody(
-            'payload_too_large',
-            `The body exceeds ${LIMITS.requestBodyBytes} bytes`,
-            c.get('requestId'),
-          ),
-          413,
-        );
-      },
-    }),
-  );
+  const tooLarge = (c: Context<AppEnv>) => {
+    // The rest of the body is never read: close the connection so no client reuses it mid-body.
+    c.header('Connection', 'close');
+    return c.json(
+      errorBody('payload_too_large', `The body exceeds ${LIMITS.requestBodyBytes} bytes`, c.get('requestId')),
+      413,
+    );
+  };
+  const streamedBodyLimit = bodyLimit({ maxSize: LIMITS.requestBodyBytes, onError: tooLarge });
+  app.use('*', async (c, next) => {
+    // Hono's bodyLimit first reads `c.req.raw.body`, which turns @hono/node-server's lightweight request
+    // into a full WHATWG Request on every request (GETs included) and loses its fast body read. The same
+    // rule without that: no body on GET/HEAD; a declared length (not chunked) is checked as declared —
+    // Node's parser never delivers more than Content-Length; a chunked body is counted as it streams.
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      return parseInt(length || '0', 10) > LIMITS.requestBodyBytes ? tooLarge(c) : next();
+    }
+    return streamedBodyLimit(c, next);
+  });
   app.use('/v1/*', refuseKeysInQuery());
 
   app.onError((error, c) => {

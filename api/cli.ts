@@ -90,7 +90,7 @@ function createKeyFor(
 
 async function serveCommand(env: Env): Promise<number> {
   const { secret, source } = resolveSessionSecret(env);
-  const db = openDatabase(env.databasePath);
+  const db = openDatabase(env.databasePath, { backgroundCheckpoints: true });
   const log = stdoutLog;
   const app = createApp({
     db,

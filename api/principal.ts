@@ -130,6 +130,7 @@ const CREDENTIAL_PARAMS = new Set([
 
 export function refuseKeysInQuery(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (!c.req.url.includes('?')) return next(); // no query string: nothing to parse
     const url = new URL(c.req.url);
     for (const [name, value] of url.searchParams) {
       if (CREDENTIAL_PARAMS.has(name.toLowerCase()) || value.includes('dfr_')) {

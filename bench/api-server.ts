@@ -44,7 +44,8 @@ if (mode === 'bare') {
   });
   server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
 } else if (mode === 'app' && dbPath) {
-  const db = openDatabase(dbPath);
+  // As `diffray-api serve` opens it.
+  const db = openDatabase(dbPath, { backgroundCheckpoints: true });
   // One JSON line per request, as in production, written to /dev/null instead of the terminal.
   const sink = createWriteStream('/dev/null');
   const log = (record: LogRecord) =>

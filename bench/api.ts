@@ -191,8 +191,8 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
        48, 2, 2140, 2190, 1, 8, 17, 24, ?, ?)`,
   );
   const insertFinding = s.prepare(
-    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let findings = 0;
   let reviews = 0;
@@ -227,7 +227,6 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
           f.title,
           f.body,
           i.toString(16).padStart(16, '0'),
-          expiresAt,
         );
         if (expired) findings++;
         else kept++;

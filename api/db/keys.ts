@@ -1,5 +1,5 @@
-import { and, desc, eq, isNull, lt, or } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { perDatabase, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, sessions, type Scope } from './schema.js';
 
@@ -62,9 +62,8 @@ export function insertKey(orm: Orm, key: NewKey): KeyInfo {
   };
 }
 
-/** The key with this hash and its account's lock state, or undefined. */
-export function findKeyByHash(orm: Orm, hash: string) {
-  return orm
+const findByHash = perDatabase((orm) =>
+  orm
     .select({
       ...keyInfoColumns,
       accountId: apiKeys.accountId,
@@ -72,8 +71,13 @@ export function findKeyByHash(orm: Orm, hash: string) {
     })
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
-    .where(eq(apiKeys.hash, hash))
-    .get();
+    .where(eq(apiKeys.hash, sql.placeholder('hash')))
+    .prepare(),
+);
+
+/** The key with this hash and its account's lock state, or undefined (a statement compiled once). */
+export function findKeyByHash(orm: Orm, hash: string) {
+  return findByHash(orm).get({ hash });
 }
 
 export function listKeys(orm: Orm, accountId: string): KeyInfo[] {

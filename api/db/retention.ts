@@ -41,20 +41,30 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
-  result.findings += deleteInBatches(
-    db,
-    s.prepare(
-      'DELETE FROM findings WHERE row_id IN (SELECT row_id FROM findings WHERE expires_at <= ? LIMIT ?)',
-    ),
-    [expired],
-    batch,
-  );
-  result.reviews += deleteInBatches(
-    db,
-    s.prepare('DELETE FROM reviews WHERE id IN (SELECT id FROM reviews WHERE expires_at <= ? LIMIT ?)'),
-    [expired],
-    batch,
-  );
+  // Expired reviews, oldest first by `reviews_expires_idx`, each with its findings (a range on
+  // `findings_review_idx`); one transaction per batch of about `batch` findings (a review has at most
+  // LIMITS.findingsPerReview, so a batch never exceeds batch + that).
+  const dueReviews = s
+    .prepare<[number, number], string>('SELECT id FROM reviews WHERE expires_at <= ? LIMIT ?')
+    .pluck();
+  const deleteFindingsOf = s.prepare<[string]>('DELETE FROM findings WHERE review_id = ?');
+  const deleteReview = s.prepare<[string]>('DELETE FROM reviews WHERE id = ?');
+  const reviewsPerBatch = Math.max(1, Math.ceil(batch / 10));
+  const expiredBatch = s.transaction((): boolean => {
+    const ids = dueReviews.all(expired, reviewsPerBatch) as string[];
+    let rows = 0;
+    let reviews = 0;
+    for (const id of ids) {
+      rows += deleteFindingsOf.run(id).changes;
+      reviews += deleteReview.run(id).changes;
+      if (rows >= batch) break;
+    }
+    // Counted once the batch's statements have all run (a throw rolls the batch back and counts nothing).
+    result.findings += rows;
+    result.reviews += reviews;
+    return ids.length > 0;
+  });
+  while (expiredBatch.immediate());
 
   const due = s
     .prepare('SELECT id FROM accounts WHERE purge_after IS NOT NULL AND purge_after <= ?')

@@ -1,14 +1,120 @@
 import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
-import { countBySeverity, type ReviewReport } from '../../shared/index.js';
-import type { Orm } from './client.js';
+import { countBySeverity, type ReviewReport, type SeverityCounts } from '../../shared/index.js';
+import { perDatabase, type Orm } from './client.js';
 import { newId } from './ids.js';
-import { findRepository, repositoryKey, upsertRepository } from './repositories.js';
+import { findRepository, repositoryKey } from './repositories.js';
 import { dailyAggregates, findings, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
+
+/**
+ * The ingest statements, compiled once per database: the hot path of `POST /v1/reviews` builds no SQL.
+ * Raw statements (column names as in `schema.ts`; timestamps as integer milliseconds, as drizzle's
+ * `timestamp_ms` stores them), one row per finding, all run in one transaction.
+ */
+const ingestStatements = perDatabase((_orm, sqlite) => {
+  const findRepository = sqlite
+    .prepare<[string, string], { id: string }>(
+      'SELECT id FROM repositories WHERE account_id = ? AND name_key = ?',
+    )
+    .pluck();
+  const insertRepository = sqlite.prepare<[string, string, string, string, number]>(
+    'INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const insertReview = sqlite.prepare(
+    `INSERT INTO reviews (id, account_id, repository_id, pull_request, head_sha, base_sha, status, conclusion,
+       model, tokens_input, tokens_cache_write, tokens_cache_read, tokens_output, cost_usd, duration_ms,
+       files_reviewed, files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at,
+       expires_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertFinding = sqlite.prepare(
+    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const addToAggregates = sqlite.prepare(
+    `INSERT INTO daily_aggregates (account_id, repository, day, reviews, critical, high, medium, low)
+     VALUES (?, ?, ?, 1, ?, ?, ?, ?)
+     ON CONFLICT (account_id, repository, day) DO UPDATE SET
+       reviews = reviews + 1,
+       critical = critical + excluded.critical,
+       high = high + excluded.high,
+       medium = medium + excluded.medium,
+       low = low + excluded.low`,
+  );
+  return sqlite.transaction(
+    (input: {
+      id: string;
+      accountId: string;
+      report: ReviewReport;
+      now: Date;
+      expiresAt: Date;
+      counts: SeverityCounts;
+    }) => {
+      const { id, accountId, report, now, expiresAt, counts } = input;
+      const at = now.getTime();
+      const expires = expiresAt.getTime();
+      const nameKey = repositoryKey(report.repository);
+      let repositoryId = findRepository.get(accountId, nameKey) as string | undefined;
+      if (repositoryId === undefined) {
+        repositoryId = newId();
+        insertRepository.run(repositoryId, accountId, report.repository, nameKey, at);
+      }
+      insertReview.run(
+        id,
+        accountId,
+        repositoryId,
+        report.pullRequest,
+        report.headSha,
+        report.baseSha,
+        report.status,
+        report.conclusion,
+        report.model,
+        report.tokens.input,
+        report.tokens.cacheWrite,
+        report.tokens.cacheRead,
+        report.tokens.output,
+        report.costUsd,
+        report.durationMs,
+        report.coverage.filesReviewed,
+        report.coverage.filesSkipped,
+        report.coverage.linesReviewed,
+        report.coverage.linesChanged,
+        counts.critical,
+        counts.high,
+        counts.medium,
+        counts.low,
+        at,
+        expires,
+      );
+      for (const f of report.findings) {
+        insertFinding.run(
+          id,
+          f.path,
+          f.startLine ?? null,
+          f.line,
+          f.severity,
+          f.category,
+          f.title,
+          f.body,
+          f.fingerprint,
+        );
+      }
+      addToAggregates.run(
+        accountId,
+        nameKey,
+        utcDay(now),
+        counts.critical,
+        counts.high,
+        counts.medium,
+        counts.low,
+      );
+    },
+  );
+});
 
 /**
  * Stores one review with its findings (already stripped of code and capped by the caller), creating the
@@ -18,75 +124,8 @@ export function insertReview(
   orm: Orm,
   input: { accountId: string; report: ReviewReport; now: Date; expiresAt: Date },
 ): string {
-  const { accountId, report, now, expiresAt } = input;
-  const counts = countBySeverity(report.findings);
   const id = newId();
-  orm.transaction((tx) => {
-    const repositoryId = upsertRepository(tx, accountId, report.repository, now);
-    tx.insert(reviews)
-      .values({
-        id,
-        accountId,
-        repositoryId,
-        pullRequest: report.pullRequest,
-        headSha: report.headSha,
-        baseSha: report.baseSha,
-        status: report.status,
-        conclusion: report.conclusion,
-        model: report.model,
-        tokensInput: report.tokens.input,
-        tokensCacheWrite: report.tokens.cacheWrite,
-        tokensCacheRead: report.tokens.cacheRead,
-        tokensOutput: report.tokens.output,
-        costUsd: report.costUsd,
-        durationMs: report.durationMs,
-        filesReviewed: report.coverage.filesReviewed,
-        filesSkipped: report.coverage.filesSkipped,
-        linesReviewed: report.coverage.linesReviewed,
-        linesChanged: report.coverage.linesChanged,
-        ...counts,
-        createdAt: now,
-        expiresAt,
-      })
-      .run();
-    if (report.findings.length > 0) {
-      tx.insert(findings)
-        .values(
-          report.findings.map((f) => ({
-            reviewId: id,
-            path: f.path,
-            startLine: f.startLine ?? null,
-            line: f.line,
-            severity: f.severity,
-            category: f.category,
-            title: f.title,
-            body: f.body,
-            fingerprint: f.fingerprint,
-            expiresAt,
-          })),
-        )
-        .run();
-    }
-    tx.insert(dailyAggregates)
-      .values({
-        accountId,
-        repository: repositoryKey(report.repository),
-        day: utcDay(now),
-        reviews: 1,
-        ...counts,
-      })
-      .onConflictDoUpdate({
-        target: [dailyAggregates.accountId, dailyAggregates.repository, dailyAggregates.day],
-        set: {
-          reviews: sql`${dailyAggregates.reviews} + 1`,
-          critical: sql`${dailyAggregates.critical} + excluded.critical`,
-          high: sql`${dailyAggregates.high} + excluded.high`,
-          medium: sql`${dailyAggregates.medium} + excluded.medium`,
-          low: sql`${dailyAggregates.low} + excluded.low`,
-        },
-      })
-      .run();
-  });
+  ingestStatements(orm).immediate({ ...input, id, counts: countBySeverity(input.report.findings) });
   return id;
 }
 
@@ -172,23 +211,21 @@ export function listReviews(
   };
 }
 
-/** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
-export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
-  const review = orm
+const readStatements = perDatabase((orm) => ({
+  review: orm
     .select(reviewColumns)
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(
-      and(eq(reviews.id, input.id), eq(reviews.accountId, input.accountId), gt(reviews.expiresAt, input.now)),
+      and(
+        eq(reviews.id, sql.placeholder('id')),
+        eq(reviews.accountId, sql.placeholder('accountId')),
+        // A raw placeholder is not encoded: the value is the stored integer milliseconds.
+        gt(reviews.expiresAt, sql.placeholder('nowMs')),
+      ),
     )
-    .get();
-  if (!review) return undefined;
-  const rows = listFindings(orm, review.id);
-  return { review, findings: rows };
-}
-
-export function listFindings(orm: Orm, reviewId: string) {
-  return orm
+    .prepare(),
+  findings: orm
     .select({
       path: findings.path,
       startLine: findings.startLine,
@@ -200,9 +237,25 @@ export function listFindings(orm: Orm, reviewId: string) {
       fingerprint: findings.fingerprint,
     })
     .from(findings)
-    .where(eq(findings.reviewId, reviewId))
+    .where(eq(findings.reviewId, sql.placeholder('reviewId')))
     .orderBy(asc(findings.path), asc(findings.line), asc(findings.rowId))
-    .all();
+    .prepare(),
+}));
+
+/** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
+export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
+  const review = readStatements(orm).review.get({
+    id: input.id,
+    accountId: input.accountId,
+    nowMs: input.now.getTime(),
+  });
+  if (!review) return undefined;
+  const rows = listFindings(orm, review.id);
+  return { review, findings: rows };
+}
+
+export function listFindings(orm: Orm, reviewId: string) {
+  return readStatements(orm).findings.all({ reviewId });
 }
 
 /** Daily counts per repository (for trends); they outlive the reviews. */

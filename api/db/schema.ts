@@ -186,7 +186,8 @@ export const reviews = sqliteTable(
 
 /**
  * A finding's metadata and prose (fenced code stripped). The integer key is internal and never exposed.
- * `expiresAt` repeats the review's so the purge deletes findings in bounded batches by index.
+ * Expiry is the review's: the purge deletes a due review's findings through `findings_review_idx` (the
+ * index reads and cascades use anyway), so findings carry no expiry column or index of their own.
  */
 export const findings = sqliteTable(
   'findings',
@@ -203,9 +204,8 @@ export const findings = sqliteTable(
     title: text('title').notNull(),
     body: text('body').notNull(),
     fingerprint: text('fingerprint').notNull(),
-    expiresAt: ms('expires_at').notNull(),
   },
-  (t) => [index('findings_review_idx').on(t.reviewId), index('findings_expires_idx').on(t.expiresAt)],
+  (t) => [index('findings_review_idx').on(t.reviewId)],
 );
 
 /**

@@ -3,7 +3,7 @@
  * and repository summaries. Everything is scoped to an account id passed in by the caller.
  */
 import { and, asc, desc, eq, gt, gte, isNull, sql } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import { perDatabase, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { repositoryKey } from './repositories.js';
 import {
@@ -46,8 +46,8 @@ export function createSession(
  * Everything needed to accept a session on a request, in one query: the session row, its account and
  * (when present) the key or the user's membership that signed it in.
  */
-export function loadSession(orm: Orm, sessionId: string) {
-  return orm
+const loadSessionStatement = perDatabase((orm) =>
+  orm
     .select({
       id: sessions.id,
       accountId: sessions.accountId,
@@ -74,8 +74,13 @@ export function loadSession(orm: Orm, sessionId: string) {
       memberships,
       and(eq(memberships.userId, sessions.userId), eq(memberships.accountId, sessions.accountId)),
     )
-    .where(eq(sessions.id, sessionId))
-    .get();
+    .where(eq(sessions.id, sql.placeholder('sessionId')))
+    .prepare(),
+);
+
+/** The session with its account, key, user and membership (a statement compiled once per database). */
+export function loadSession(orm: Orm, sessionId: string) {
+  return loadSessionStatement(orm).get({ sessionId });
 }
 
 export type LoadedSession = NonNullable<ReturnType<typeof loadSession>>;

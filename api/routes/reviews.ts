@@ -17,6 +17,11 @@ import type { AppDeps } from '../types.js';
 import { reviewUrl, toReviewJson } from './mappers.js';
 import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, err, json, newRouter } from './router.js';
 
+/** `stripCodeBlocks` only changes text holding a ``` or ~~~ run: skip its line split for plain prose. */
+function stripFences(text: string): string {
+  return text.includes('```') || text.includes('~~~') ? stripCodeBlocks(text) : text;
+}
+
 /**
  * The API's own guarantee that no code is stored, whatever the client sent: fenced code and suggestion
  * blocks are replaced, titles kept to one line, and every text capped.
@@ -26,12 +31,12 @@ export function sanitizeReport(report: ReviewReport): ReviewReport {
     ...report,
     findings: report.findings.map((f) => {
       const { startLine, ...rest } = f;
-      const title = stripCodeBlocks(f.title).replace(/\s+/g, ' ').trim();
+      const title = stripFences(f.title).replace(/\s+/g, ' ').trim();
       return {
         ...rest,
         ...(startLine !== undefined && startLine <= f.line ? { startLine } : {}),
         title: truncate(title || '(untitled)', LIMITS.findingTitleChars),
-        body: truncate(stripCodeBlocks(f.body), LIMITS.findingBodyChars),
+        body: truncate(stripFences(f.body), LIMITS.findingBodyChars),
       };
     }),
   };

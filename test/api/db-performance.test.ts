@@ -1,0 +1,57 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createAccount, getReview, insertReview, openDatabase } from '../../api/db/index.js';
+import { reviewExpiresAt } from '../../api/retention.js';
+import { makeFinding, makeReport, T0 } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'diffray-db-perf-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const report = (n: number) =>
+  makeReport({ findings: Array.from({ length: n }, (_, i) => makeFinding({ line: i + 1 })) });
+
+describe('database hot paths', () => {
+  it('keeps statements per database: two open databases never see each other’s rows', () => {
+    const a = openDatabase(join(dir, 'a.db'));
+    const b = openDatabase(join(dir, 'b.db'));
+    try {
+      const accountA = createAccount(a.orm, 'a', T0).id;
+      const accountB = createAccount(b.orm, 'b', T0).id;
+      const input = (accountId: string) => ({
+        accountId,
+        report: report(3),
+        now: T0,
+        expiresAt: reviewExpiresAt(T0),
+      });
+      const idA = insertReview(a.orm, input(accountA));
+      const idB = insertReview(b.orm, input(accountB));
+      expect(getReview(a.orm, { accountId: accountA, id: idA, now: T0 })?.findings).toHaveLength(3);
+      expect(getReview(b.orm, { accountId: accountB, id: idB, now: T0 })?.findings).toHaveLength(3);
+      expect(getReview(a.orm, { accountId: accountA, id: idB, now: T0 })).toBeUndefined();
+      expect(getReview(b.orm, { accountId: accountA, id: idA, now: T0 })).toBeUndefined();
+      // Expiry still applies through the prepared statement.
+      expect(getReview(a.orm, { accountId: accountA, id: idA, now: reviewExpiresAt(T0) })).toBeUndefined();
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('checkpoints in the background when asked to, and close() leaves no WAL behind', async () => {
+    const path = join(dir, 'bg.db');
+    const db = openDatabase(path, { backgroundCheckpoints: true });
+    const before = statSync(path).size;
+    const accountId = createAccount(db.orm, 'bg', T0).id;
+    for (let i = 0; i < 20; i += 1)
+      insertReview(db.orm, { accountId, report: report(50), now: T0, expiresAt: reviewExpiresAt(T0) });
+    // The serving connection no longer checkpoints at 1,000 pages: the worker copies the WAL back.
+    const deadline = Date.now() + 5_000;
+    while (statSync(path).size <= before + 200_000 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(statSync(path).size).toBeGreaterThan(before + 200_000);
+    db.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+  });
+});
