@@ -18,11 +18,10 @@ import {
   userText,
 } from '../test/fakes/anthropic.js';
 import { filesOfDiff, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
-import { OWNER, PR_NUMBER, REPO } from '../test/e2e/harness.js';
+import { OWNER, PR_NUMBER, REPO, runAction } from '../test/e2e/harness.js';
 import { prepareBundle } from './lib/bundle.js';
 import { benchScript } from './lib/model.js';
 import { makespan, median, unionLength } from './lib/stats.js';
-import { runBundle } from './lib/run-action.js';
 import { makeSyntheticPr, type SyntheticPr } from './lib/synthetic.js';
 
 /** The latency model of the fake model: time to first token, then output tokens at a fixed rate. */
@@ -145,7 +144,7 @@ async function measureRun(
   const ghStart = github.requests.length;
   const commentsStart = github.reviewComments.length;
   const started = performance.now();
-  const result = await runBundle({ bundle, repo: pr, githubUrl: github.url, anthropicUrl: anthropic.url });
+  const result = await runAction({ bundle, repo: pr, githubUrl: github.url, anthropicUrl: anthropic.url });
   const wallMs = performance.now() - started;
 
   const requests = anthropic.requests.slice(reqStart);

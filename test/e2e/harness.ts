@@ -183,6 +183,12 @@ export interface RunOptions {
   event?: unknown;
   eventName?: string;
   env?: Record<string, string>;
+  /** Another bundle than dist/index.js (the bench builds its own). */
+  bundle?: string;
+  /** Extra node flags (e.g. `--cpu-prof`) for profiling a run. */
+  nodeArgs?: string[];
+  /** Each stdout line as it arrives, with the time since spawn (for profiling). */
+  onLine?: (ms: number, line: string) => void;
 }
 
 /** Spawns `node dist/index.js` with the runner's environment and collects outputs and the job summary. */
@@ -229,16 +235,25 @@ export async function runAction(opts: RunOptions): Promise<ActionResult> {
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     ...opts.env,
   };
-  const child = spawn(BUNDLE_NODE, [BUNDLE], {
+  const spawned = performance.now();
+  const child = spawn(BUNDLE_NODE, [...(opts.nodeArgs ?? []), opts.bundle ?? BUNDLE], {
     cwd: opts.repo.workspace,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+  child.stdout.on('data', (d: Buffer) => {
+    const text = d.toString('utf8');
+    stdout += text;
+    if (opts.onLine)
+      for (const line of text.split('\n')) if (line) opts.onLine(performance.now() - spawned, line);
+  });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  // Bounded: a run that hangs is killed after 15 minutes.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15 * 60_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
   return {
     code,
     stdout,
