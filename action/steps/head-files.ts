@@ -1,6 +1,10 @@
 import type { DiffFile } from '../types.js';
 import type { EngineDeps } from './run-context.js';
 
+/**
+ * Resolves to the file's text at the PR head, or undefined when the file does not exist there. Rejects when
+ * git cannot read it: an unreadable file is not a deleted one (that would mark its findings fixed).
+ */
 export type HeadReader = (path: string) => Promise<string | undefined>;
 
 /**
@@ -17,7 +21,7 @@ export function createHeadReader(deps: EngineDeps, headSha: string, diffFiles: D
       const fromWorkspace = await deps.workspace?.readFile(path).catch(() => undefined);
       if (fromWorkspace !== undefined && matchesDiff(file, fromWorkspace.split('\n'))) return fromWorkspace;
     }
-    return deps.git.showFile(headSha, path).catch(() => undefined);
+    return deps.git.showFile(headSha, path);
   };
   return (path) => {
     let text = cache.get(path);

@@ -107,7 +107,8 @@ async function readContexts(files: DiffFile[], readHead: HeadReader): Promise<It
     files.map(async (file) => {
       const ranges = contextRanges(file);
       if (ranges.length === 0) return { file };
-      const text = await readHead(file.path);
+      // Context is a help, not a requirement: an unreadable file is reviewed from its diff alone.
+      const text = await readHead(file.path).catch(() => undefined);
       if (text === undefined) return { file };
       const lines = text.split('\n');
       const context = new Map<number, string>();

@@ -16,7 +16,7 @@ export async function vetSuggestions(
   const out = await Promise.all(
     anchored.map(async (f) => {
       if (!f.suggestionApplies || f.suggestion === undefined) return f;
-      const fileText = await readHead(f.path);
+      const fileText = await readHead(f.path).catch(() => undefined);
       if (fileText === undefined) return { ...f, suggestionApplies: false };
       const result = checkSuggestion(
         {

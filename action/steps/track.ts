@@ -23,7 +23,11 @@ export async function trackLifecycle(input: {
   for (const open of previous?.open ?? []) {
     if (current.has(open.fingerprint) || !input.reviewedPaths.has(open.path) || texts.has(open.path))
       continue;
-    texts.set(open.path, await input.readHead(open.path));
+    try {
+      texts.set(open.path, await input.readHead(open.path));
+    } catch {
+      // Unreadable is unknown, not gone: leaving the path out keeps its findings open.
+    }
   }
   return classifyFindings({
     previous,

@@ -39,7 +39,11 @@ export async function validateFindings<T extends Finding & { fingerprint: string
   const settings = effective.config.validation;
   if (settings?.enabled === false) return { kept: input.findings, usage, costUsd: 0 };
   const min = settings?.['min-severity'] ?? DEFAULT_VALIDATION_MIN_SEVERITY;
-  const candidates = input.findings.filter((f) => !input.skip(f) && needsValidation(f, min));
+  const wanted = input.findings.filter((f) => !input.skip(f) && needsValidation(f, min));
+  // The validator must see the code: a finding whose file cannot be read is kept unchecked, not dropped.
+  const texts = await Promise.all(wanted.map((f) => input.readHead(f.path).catch(() => undefined)));
+  const fileTexts = new Map(wanted.map((f, i) => [f, texts[i]]));
+  const candidates = wanted.filter((f) => fileTexts.get(f) !== undefined);
   if (candidates.length === 0) return { kept: input.findings, usage, costUsd: 0 };
 
   const model = MODEL_ROUTES.triage;
@@ -48,9 +52,7 @@ export async function validateFindings<T extends Finding & { fingerprint: string
   let costUsd = 0;
   for (let i = 0; i < candidates.length; i += VALIDATION_BATCH) {
     const batch = candidates.slice(i, i + VALIDATION_BATCH);
-    const items = await Promise.all(
-      batch.map(async (finding) => ({ finding, fileText: await input.readHead(finding.path) })),
-    );
+    const items = batch.map((finding) => ({ finding, fileText: fileTexts.get(finding) }));
     const result = await deps.model.confirm({
       model,
       system: VALIDATION_SYSTEM,

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResultsApiPort, RESULTS_API_TIMEOUT_MS } from '../../../../action/adapters/results-api.js';
 import { validateInputs } from '../../../../action/inputs.js';
-import type { ReviewReport } from '../../../../shared/index.js';
+import { makeReport } from '../../../api/helpers.js';
 
 const KEY = 'dfr_TestKey0123456789abcdefghijABCDEFGHIJ_ck';
 
@@ -53,34 +53,6 @@ const json =
     res.writeHead(status, { 'content-type': 'application/json', ...headers });
     res.end(typeof data === 'string' ? data : JSON.stringify(data));
   };
-
-function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport {
-  return {
-    repository: 'acme/widgets',
-    pullRequest: 7,
-    headSha: 'a'.repeat(40),
-    baseSha: 'b'.repeat(40),
-    status: 'completed',
-    conclusion: 'failure',
-    model: 'claude-sonnet-4-5',
-    tokens: { input: 100, cacheWrite: 0, cacheRead: 0, output: 20 },
-    costUsd: 0.01,
-    durationMs: 1000,
-    coverage: { filesReviewed: 1, filesSkipped: 0, linesReviewed: 10, linesChanged: 10 },
-    findings: [
-      {
-        path: 'src/app.ts',
-        line: 3,
-        severity: 'high',
-        category: 'correctness',
-        title: 'Off by one',
-        body: 'Counts one too many.',
-        fingerprint: 'f'.repeat(16),
-      },
-    ],
-    ...overrides,
-  };
-}
 
 /** Every answer the port gives must be a value; a warning must never carry the key. */
 function expectWarning(result: unknown): string {
