@@ -64,7 +64,15 @@ export async function loadGuidelines(
 ): Promise<{ text?: string; files: string[] }> {
   if (config.guidelines === false) return { files: [] };
   const texts = await Promise.all(
-    GUIDELINE_FILES.map((path) => deps.git.showFile(baseSha, path).catch(() => undefined)),
+    GUIDELINE_FILES.map((path) =>
+      // A missing file is undefined; a failed read is said, not silently reviewed without the guidance.
+      deps.git.showFile(baseSha, path).catch((error: unknown) => {
+        deps.log.warning(
+          `Could not read ${path} at the base commit (${(error as Error).name}); reviewing without it`,
+        );
+        return undefined;
+      }),
+    ),
   );
   const found = GUIDELINE_FILES.flatMap((path, i) => {
     const text = texts[i];

@@ -1,6 +1,7 @@
 /** A realistic review report as the action sends it: 50 findings of prose (no code), fingerprinted. */
 import { createHash } from 'node:crypto';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
+import { makeReport as baseReport } from '../../test/api/helpers.js';
 
 const SEVERITIES = ['critical', 'high', 'medium', 'medium', 'low', 'low'] as const;
 const CATEGORIES = ['correctness', 'security', 'performance', 'maintainability'] as const;
@@ -22,19 +23,7 @@ export function makeFinding(i: number): ReportedFinding {
   };
 }
 
+/** A report with `findings` findings, on the API tests' base report. */
 export function makeReport(findings = 50): ReviewReport {
-  return {
-    repository: 'acme/widgets',
-    pullRequest: 7,
-    headSha: 'a'.repeat(40),
-    baseSha: 'b'.repeat(40),
-    status: 'completed',
-    conclusion: 'failure',
-    model: 'claude-sonnet-4-5',
-    tokens: { input: 41_200, cacheWrite: 2_900, cacheRead: 8_700, output: 6_100 },
-    costUsd: 0.2178,
-    durationMs: 38_400,
-    coverage: { filesReviewed: 48, filesSkipped: 2, linesReviewed: 2_140, linesChanged: 2_190 },
-    findings: Array.from({ length: findings }, (_, i) => makeFinding(i)),
-  };
+  return baseReport({ findings: Array.from({ length: findings }, (_, i) => makeFinding(i)) });
 }
