@@ -1,5 +1,6 @@
 import type { SeverityCounts } from '../../shared/severity.js';
 import { SEVERITIES } from '../../shared/severity.js';
+import { Table } from './components.js';
 
 /** One bar of the chart: a UTC day (`YYYY-MM-DD`) and its findings by severity. */
 export interface ChartDay extends SeverityCounts {
@@ -141,33 +142,30 @@ export function SeverityChart(props: { days: readonly ChartDay[] } & ChartOption
       </figcaption>
       <details class="chart-data">
         <summary>Show the numbers</summary>
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
+        <Table
+          caption={title}
+          head={
+            <>
+              <th scope="col">Day</th>
+              {SEVERITIES.map((s) => (
+                <th scope="col" class="num">
+                  {s}
+                </th>
+              ))}
+            </>
+          }
+        >
+          {days
+            .filter((d) => total(d) > 0)
+            .map((d) => (
               <tr>
-                <th scope="col">Day</th>
+                <th scope="row">{d.day}</th>
                 {SEVERITIES.map((s) => (
-                  <th scope="col" class="num">
-                    {s}
-                  </th>
+                  <td class="num">{d[s]}</td>
                 ))}
               </tr>
-            </thead>
-            <tbody>
-              {days
-                .filter((d) => total(d) > 0)
-                .map((d) => (
-                  <tr>
-                    <th scope="row">{d.day}</th>
-                    {SEVERITIES.map((s) => (
-                      <td class="num">{d[s]}</td>
-                    ))}
-                  </tr>
-                ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+        </Table>
       </details>
     </figure>
   );

@@ -139,6 +139,30 @@ export function Notice(props: { kind: 'ok' | 'error' | 'warn'; children?: Child;
   );
 }
 
+/** A table that scrolls sideways on small screens, captioned for screen readers; `head` is the header row. */
+export function Table(props: { caption: string; head: Child; children?: Child }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>{props.head}</tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A one-paragraph notice, or nothing when there is no text. */
+export function NoticeText(props: { kind: 'ok' | 'error' | 'warn'; text: string | undefined }) {
+  return props.text ? (
+    <Notice kind={props.kind}>
+      <p>{props.text}</p>
+    </Notice>
+  ) : null;
+}
+
 const URL_OR_CODE = /(`[^`\n]{1,300}`)|(https?:\/\/[^\s<>"'`)\]]+)/g;
 
 /**

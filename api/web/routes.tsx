@@ -66,7 +66,7 @@ import { csrfTokenMatches, SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } fr
 import { daysBetween, fillDays } from './chart.js';
 import { GitHubLinks } from './components.js';
 import type { LayoutViewer } from './layout.js';
-import { OverviewPage, type ReviewListItem } from './pages/overview.js';
+import { OverviewPage } from './pages/overview.js';
 import { RepositoryPage } from './pages/repository.js';
 import { parseFilters, ReviewPage } from './pages/review.js';
 import {
@@ -76,6 +76,7 @@ import {
   MemberSettingsPage,
   SETTINGS_NOTICES,
   SettingsPage,
+  type SettingsFormError,
   type SettingsNotice,
 } from './pages/settings.js';
 import { SIGN_IN_MESSAGES, SignInPage, type SignInMessage } from './pages/sign-in.js';
@@ -262,6 +263,23 @@ export function createWebRoutes(
     return c.text('Not found', 404);
   });
 
+  /** An error page, with the top bar when the visitor is signed in. */
+  const errorPage = (c: WebContext, status: 403 | 404, title: string, text: string) => {
+    const viewer = c.get('viewer');
+    return page(
+      c,
+      <ErrorPage viewer={viewer ? viewerOf(viewer) : undefined} status={status} title={title} text={text} />,
+      status,
+    );
+  };
+  const notFoundPage = (c: WebContext) =>
+    errorPage(
+      c,
+      404,
+      'Not found',
+      'There is nothing here, or it belongs to another account, or it expired (results are kept 30 days).',
+    );
+
   // Cross-site form posts are refused before anything else: the request must say it comes from our origin
   // (Origin equal to PUBLIC_URL's, or Sec-Fetch-Site same-origin when Origin is absent).
   const sameOriginOnly: MiddlewareHandler<WebEnv> = async (c, next) => {
@@ -271,17 +289,8 @@ export function createWebRoutes(
       const ok =
         (site === undefined || site === 'same-origin') &&
         (origin !== undefined ? origin === publicOrigin : site === 'same-origin');
-      if (!ok) {
-        return page(
-          c,
-          <ErrorPage
-            status={403}
-            title="Request refused"
-            text="This form was not sent from diffray's own page."
-          />,
-          403,
-        );
-      }
+      // Runs before the session is read, so the page has no top bar.
+      if (!ok) return errorPage(c, 403, 'Request refused', "This form was not sent from diffray's own page.");
     }
     await next();
   };
@@ -319,15 +328,11 @@ export function createWebRoutes(
       const viewer = c.get('viewer')!;
       const body = await c.req.parseBody({ all: true });
       if (!csrfTokenMatches(config.sessionSecret, viewer.sessionId, body._csrf)) {
-        return page(
+        return errorPage(
           c,
-          <ErrorPage
-            viewer={viewerOf(viewer)}
-            status={403}
-            title="Request refused"
-            text="The form's security token did not match. Reload the page and try again."
-          />,
           403,
+          'Request refused',
+          "The form's security token did not match. Reload the page and try again.",
         );
       }
     }
@@ -339,31 +344,10 @@ export function createWebRoutes(
     if (viewer.role !== 'admin') {
       if (c.req.method === 'GET' && c.req.path === '/settings')
         return page(c, <MemberSettingsPage viewer={viewerOf(viewer)} />);
-      return page(
-        c,
-        <ErrorPage
-          viewer={viewerOf(viewer)}
-          status={403}
-          title="Admins only"
-          text="Only admins of this account can do this."
-        />,
-        403,
-      );
+      return errorPage(c, 403, 'Admins only', 'Only admins of this account can do this.');
     }
     await next();
   };
-
-  const notFoundPage = (c: WebContext) =>
-    page(
-      c,
-      <ErrorPage
-        viewer={c.get('viewer') ? viewerOf(c.get('viewer')!) : undefined}
-        status={404}
-        title="Not found"
-        text="There is nothing here, or it belongs to another account, or it expired (results are kept 30 days)."
-      />,
-      404,
-    );
 
   onPages(sameOriginOnly, loadViewer);
   web.use('/sign-in/*', formLimit);
@@ -475,32 +459,6 @@ export function createWebRoutes(
 
   // ---- Overview, repository, review ----
 
-  const toListItem = (r: {
-    id: string;
-    repository: string;
-    pullRequest: number;
-    status: string;
-    conclusion: string;
-    costUsd: number;
-    createdAt: Date;
-    critical: number;
-    high: number;
-    medium: number;
-    low: number;
-  }): ReviewListItem => ({
-    id: r.id,
-    repository: r.repository,
-    pullRequest: r.pullRequest,
-    status: r.status,
-    conclusion: r.conclusion,
-    costUsd: r.costUsd,
-    createdAt: r.createdAt,
-    critical: r.critical,
-    high: r.high,
-    medium: r.medium,
-    low: r.low,
-  });
-
   web.get('/', (c) => {
     const viewer = c.get('viewer')!;
     const now = clock();
@@ -516,7 +474,7 @@ export function createWebRoutes(
         links={links}
         chart={fillDays(daysBetween(from, now), rows)}
         top={topRepositories(orm, { accountId: viewer.accountId, sinceDay, limit: 6 })}
-        latest={listReviews(orm, { accountId: viewer.accountId, limit: 8, now }).rows.map(toListItem)}
+        latest={listReviews(orm, { accountId: viewer.accountId, limit: 8, now }).rows}
         totals={reviewTotals(orm, { accountId: viewer.accountId, now })}
       />,
     );
@@ -555,7 +513,7 @@ export function createWebRoutes(
         now={now}
         links={links}
         fullName={repo.fullName}
-        reviews={list.rows.map(toListItem)}
+        reviews={list.rows}
         nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
         trend={fillDays(daysBetween(from, now), rows)}
         trendFrom={utcDay(from)}
@@ -592,7 +550,7 @@ export function createWebRoutes(
     extra: {
       notice?: SettingsNotice | undefined;
       createdKey?: { name: string; plaintext: string };
-      formError?: { section: 'keys' | 'members' | 'delete'; message: string };
+      formError?: SettingsFormError;
     } = {},
     status: 200 | 400 | 422 = 200,
   ) => {
@@ -624,6 +582,10 @@ export function createWebRoutes(
     );
   };
 
+  /** The settings page again, with `message` above the form of `section` that was refused. */
+  const refuseForm = (c: WebContext, section: SettingsFormError['section'], message: string) =>
+    settingsPage(c, { formError: { section, message } }, 422);
+
   web.get('/settings', (c) =>
     settingsPage(c, { notice: pickNotice<SettingsNotice>(c.req.query('notice'), SETTINGS_NOTICES) }),
   );
@@ -637,21 +599,13 @@ export function createWebRoutes(
     const expiresDays =
       body.expires === 'never' || body.expires === undefined ? undefined : Number(body.expires);
     if (name.length === 0 || name.length > 100) {
-      return settingsPage(
-        c,
-        { formError: { section: 'keys', message: 'Give the key a name (up to 100 characters).' } },
-        422,
-      );
+      return refuseForm(c, 'keys', 'Give the key a name (up to 100 characters).');
     }
     if (scopes.length === 0 || rawScopes.length !== scopes.length) {
-      return settingsPage(c, { formError: { section: 'keys', message: 'Choose at least one scope.' } }, 422);
+      return refuseForm(c, 'keys', 'Choose at least one scope.');
     }
     if (expiresDays !== undefined && ![30, 90, 365].includes(expiresDays)) {
-      return settingsPage(
-        c,
-        { formError: { section: 'keys', message: 'Choose an expiry from the list.' } },
-        422,
-      );
+      return refuseForm(c, 'keys', 'Choose an expiry from the list.');
     }
     const now = clock();
     const plaintext = generateKey();
@@ -800,11 +754,7 @@ export function createWebRoutes(
       ? (body.role as MemberRole)
       : undefined;
     if (!LOGIN.test(login) || !role) {
-      return settingsPage(
-        c,
-        { formError: { section: 'members', message: 'Enter a valid GitHub login and a role.' } },
-        422,
-      );
+      return refuseForm(c, 'members', 'Enter a valid GitHub login and a role.');
     }
     const added = addMember(orm, { accountId: viewer.accountId, login, role, now: clock() });
     audit(c, viewer.accountId, viewer.actor, 'member.add', `user:${added.userId}`);
@@ -827,15 +777,10 @@ export function createWebRoutes(
     const viewer = c.get('viewer')!;
     const body = await c.req.parseBody({ all: true });
     if (typeof body.confirm !== 'string' || body.confirm.trim() !== viewer.accountName) {
-      return settingsPage(
+      return refuseForm(
         c,
-        {
-          formError: {
-            section: 'delete',
-            message: 'The name you typed does not match the account name. Nothing was deleted.',
-          },
-        },
-        422,
+        'delete',
+        'The name you typed does not match the account name. Nothing was deleted.',
       );
     }
     const now = clock();

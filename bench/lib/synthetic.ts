@@ -5,10 +5,9 @@
  * `origin` bare repository and a depth-1 checkout of the feature branch, as actions/checkout leaves it.
  * Everything is seeded: the same size gives the same repository.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { git, type PrRepo } from '../../test/e2e/harness.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makePrRepo, pushToPr, type PrRepo } from '../../test/e2e/harness.js';
 
 /** A small deterministic PRNG (mulberry32). */
 export function rng(seed: number): () => number {
@@ -166,23 +165,9 @@ function editLines(r: () => number, base: string[], fileId: number, round: numbe
 }
 
 export interface SyntheticPr extends PrRepo {
-  /** The clone the feature commits are made in (pushed to origin). */
-  seed: string;
-  origin: string;
   files: number;
   /** Makes one more commit on the feature branch (changing `paths`), pushes it and checks it out anew. */
-  push(paths?: string[]): { headSha: string; workspace: string; diff: string };
-}
-
-function write(dir: string, files: Record<string, string | null>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(dir, path);
-    if (content === null) rmSync(full, { force: true });
-    else {
-      mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, content);
-    }
-  }
+  push(paths?: string[]): void;
 }
 
 /**
@@ -191,14 +176,6 @@ function write(dir: string, files: Record<string, string | null>): void {
  */
 export function makeSyntheticPr(files: number, seedValue = 42): SyntheticPr {
   const r = rng(seedValue * 7919 + files);
-  const dir = mkdtempSync(join(tmpdir(), `diffray-bench-${files}-`));
-  const origin = join(dir, 'origin.git');
-  const seed = join(dir, 'seed');
-  mkdirSync(seed);
-  git(dir, 'init', '-q', '--bare', '-b', 'main', origin);
-  git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
-  git(seed, 'init', '-q', '-b', 'main');
-
   const path = (i: number) => `src/mod${Math.floor(i / 25)}/${pick(rng(i), NOUNS)}-${i}.ts`;
   const baseFiles: Record<string, string> = {};
   const baseLines = new Map<string, string[]>();
@@ -217,66 +194,27 @@ export function makeSyntheticPr(files: number, seedValue = 42): SyntheticPr {
   }
   baseFiles['package.json'] = '{ "name": "synthetic", "private": true }\n';
   baseFiles['README.md'] = '# synthetic\n';
-  write(seed, baseFiles);
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'base');
-
-  git(seed, 'checkout', '-q', '-b', 'feature');
   for (let i = 0; i < files; i++) {
     const p = path(i);
     if (kinds[i] === 'added') headFiles[p] = moduleLines(r, i, 3 + Math.floor(r() * 5)).join('\n');
     else if (kinds[i] === 'deleted') headFiles[p] = null;
     else headFiles[p] = editLines(r, baseLines.get(p)!, i, 1).join('\n');
   }
-  write(seed, headFiles);
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'feature');
-  let headSha = git(seed, 'rev-parse', 'HEAD').trim();
 
-  git(seed, 'checkout', '-q', 'main');
-  write(seed, { 'UNRELATED.md': 'a later change on main\n' });
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'main moves on');
-  const baseSha = git(seed, 'rev-parse', 'HEAD').trim();
-  git(seed, 'remote', 'add', 'origin', `file://${origin}`);
-  git(seed, 'push', '-q', 'origin', 'main', 'feature');
-  const mergeBase = git(seed, 'merge-base', baseSha, headSha).trim();
-  const prDiff = (head: string) => git(seed, 'diff', '--no-color', '--find-renames', mergeBase, head);
-
-  let checkouts = 0;
-  const checkout = () => {
-    const workspace = join(dir, `workspace${checkouts++ || ''}`);
-    git(dir, 'clone', '-q', '--depth', '1', '--branch', 'feature', `file://${origin}`, workspace);
-    return workspace;
-  };
-  const pr: SyntheticPr = {
-    dir,
-    seed,
-    origin,
-    files,
-    workspace: checkout(),
-    baseSha,
-    headSha,
-    diff: prDiff(headSha),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
-    push(paths) {
-      git(seed, 'checkout', '-q', 'feature');
-      const targets = paths ?? [path(kinds.indexOf('modified'))];
-      const changed: Record<string, string> = {};
-      for (const p of targets) {
-        const current = git(seed, 'show', `HEAD:${p}`).split('\n');
-        changed[p] = editLines(rng(files + 99), current, 9_000, 2).join('\n');
-      }
-      write(seed, changed);
-      git(seed, 'add', '-A');
-      git(seed, 'commit', '-q', '-m', 'follow-up push');
-      headSha = git(seed, 'rev-parse', 'HEAD').trim();
-      git(seed, 'push', '-q', 'origin', 'feature');
-      pr.headSha = headSha;
-      pr.workspace = checkout();
-      pr.diff = prDiff(headSha);
-      return { headSha, workspace: pr.workspace, diff: pr.diff };
+  const pr: SyntheticPr = Object.assign(
+    makePrRepo({ base: baseFiles, head: headFiles, tmpPrefix: `diffray-bench-${files}-` }),
+    {
+      files,
+      push(paths?: string[]) {
+        const targets = paths ?? [path(kinds.indexOf('modified'))];
+        const changed: Record<string, string> = {};
+        for (const p of targets) {
+          const current = readFileSync(join(pr.workspace, p), 'utf8').split('\n');
+          changed[p] = editLines(rng(files + 99), current, 9_000, 2).join('\n');
+        }
+        pushToPr(pr, changed, { message: 'follow-up push' });
+      },
     },
-  };
+  );
   return pr;
 }

@@ -1,124 +1,16 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  modelFinding,
-  startFakeAnthropic,
-  userText,
-  type FakeAnthropic,
-  type Script,
-} from '../fakes/anthropic.js';
-import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
-import {
-  BUNDLE_NODE,
-  lineOf,
-  makePrRepo,
-  OWNER,
-  PR_NUMBER,
-  pullRequestEvent,
-  REPO,
-  ROOT,
-  runAction,
-  type PrRepo,
-} from './harness.js';
-
-const APP_BASE = [
-  'export function parse(input: string): string[] {',
-  '  return input.split(",");',
-  '}',
-  '',
-  'export function count(items: string[]): number {',
-  '  return items.length;',
-  '}',
-  '',
-].join('\n');
-
-const APP_HEAD = [
-  'export function parse(input: string): string[] {',
-  '  const parts = input.split(",");',
-  '  return parts.map((p) => p.trim());',
-  '}',
-  '',
-  'export function count(items: string[]): number {',
-  '  const total = items.length + 1;',
-  '  return total;',
-  '}',
-  '',
-].join('\n');
-
-const UTIL_HEAD = [
-  'export function clamp(n: number, lo: number, hi: number): number {',
-  '  return Math.min(lo, Math.max(hi, n));',
-  '}',
-  '',
-].join('\n');
-
-const OFF_BY_ONE = modelFinding({
-  path: 'src/app.ts',
-  line: lineOf(APP_HEAD, 'items.length + 1'),
-  severity: 'high',
-  category: 'correctness',
-  title: 'Off-by-one in count',
-  body: 'count() adds 1 to the length, so every caller sees one item too many.',
-  quote: '  const total = items.length + 1;',
-});
-const CLAMP_SWAPPED = modelFinding({
-  path: 'src/util.ts',
-  line: lineOf(UTIL_HEAD, 'Math.min(lo'),
-  severity: 'medium',
-  title: 'clamp arguments swapped',
-  body: 'min and max are applied the wrong way round.',
-  quote: '  return Math.min(lo, Math.max(hi, n));',
-});
-
-/** The fake model answers with the scripted findings for the files present in the request. */
-function findingsFor(...findings: Record<string, unknown>[]): Script {
-  return (request) => ({ findings: findings.filter((f) => userText(request).includes(String(f.path))) });
-}
-
-const open: { close(): Promise<void> }[] = [];
-const repos: PrRepo[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-async function setup(opts: {
-  head?: Record<string, string | null>;
-  base?: Record<string, string>;
-  script?: Script;
-  denied?: ('checks' | 'pull-requests')[];
-  rejectLines?: { path: string; line: number }[];
-}): Promise<{ repo: PrRepo; github: FakeGitHub; anthropic: FakeAnthropic }> {
-  const repo = makePrRepo({
-    base: opts.base ?? { 'src/app.ts': APP_BASE, 'README.md': '# widgets\n' },
-    head: opts.head ?? { 'src/app.ts': APP_HEAD, 'src/util.ts': UTIL_HEAD },
-  });
-  repos.push(repo);
-  const github = await startFakeGitHub({
-    owner: OWNER,
-    repo: REPO,
-    pullNumber: PR_NUMBER,
-    diff: repo.diff,
-    ...(opts.denied ? { denied: opts.denied } : {}),
-    ...(opts.rejectLines ? { rejectLines: opts.rejectLines } : {}),
-  });
-  const anthropic = await startFakeAnthropic(opts.script ?? findingsFor(OFF_BY_ONE, CLAMP_SWAPPED));
-  open.push(github, anthropic);
-  return { repo, github, anthropic };
-}
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { findingsFor, modelFinding, startFakeAnthropic, userText } from '../fakes/anthropic.js';
+import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+import { BUNDLE_NODE, makePrRepo, OWNER, pullRequestEvent, REPO, ROOT } from './harness.js';
 
 const execFileAsync = promisify(execFile);
 
-const urls = (github: FakeGitHub, anthropic: FakeAnthropic) => ({
-  githubUrl: github.url,
-  anthropicUrl: anthropic.url,
-});
-
 describe('the bundled action on a pull_request event', () => {
   it('reviews a small PR from a depth-1 checkout in one model call and posts review, summary and check', async () => {
-    const { repo, github, anthropic } = await setup({});
-    const result = await runAction({ repo, ...urls(github, anthropic) });
+    const { repo, github, anthropic, run } = await startTwoFindingPr();
+    const result = await run();
 
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(anthropic.reviewRequests()).toHaveLength(1);
@@ -155,15 +47,13 @@ describe('the bundled action on a pull_request event', () => {
         (_, n) => `export const value_${i}_${n} = compute(${n}, "${'x'.repeat(40)}");`,
       ).join('\n') + '\n';
     const head = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`src/gen/mod${i}.ts`, big(i)]));
-    const { repo, github, anthropic } = await setup({
+    const { github, anthropic, run } = await startTwoFindingPr({
       head,
-      script: (req) => ({
-        findings: userText(req).includes('src/gen/mod3.ts')
-          ? [modelFinding({ path: 'src/gen/mod3.ts', line: 10, severity: 'low', title: 'Magic number' })]
-          : [],
-      }),
+      script: findingsFor(
+        modelFinding({ path: 'src/gen/mod3.ts', line: 10, severity: 'low', title: 'Magic number' }),
+      ),
     });
-    const result = await runAction({ repo, ...urls(github, anthropic) });
+    const result = await run();
 
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(anthropic.requests.length).toBeGreaterThan(1);
@@ -177,13 +67,13 @@ describe('the bundled action on a pull_request event', () => {
   it('recovers from a 429 with retry-after, a 529, a GitHub secondary rate limit and one rejected comment', async () => {
     const rejected = { path: 'src/util.ts', line: CLAMP_SWAPPED.line as number };
     const findings = findingsFor(OFF_BY_ONE, CLAMP_SWAPPED);
-    const { repo, github, anthropic } = await setup({
-      rejectLines: [rejected],
+    const { github, anthropic, run } = await startTwoFindingPr({
+      github: { rejectLines: [rejected] },
       script: (req, n) =>
         n === 0 ? { status: 429, retryAfter: 1 } : n === 1 ? { status: 529 } : findings(req, n),
     });
     github.secondaryRateLimitOnce('POST', /\/issues\/\d+\/comments$/, 1);
-    const result = await runAction({ repo, ...urls(github, anthropic) });
+    const result = await run();
 
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(anthropic.reviewRequests()).toHaveLength(3);
@@ -196,10 +86,8 @@ describe('the bundled action on a pull_request event', () => {
   });
 
   it('skips a fork PR without the Anthropic key: a notice, exit 0, a neutral check, no model call', async () => {
-    const { repo, github, anthropic } = await setup({});
-    const result = await runAction({
-      repo,
-      ...urls(github, anthropic),
+    const { repo, github, anthropic, run } = await startTwoFindingPr();
+    const result = await run({
       inputs: { 'anthropic-api-key': '' },
       event: pullRequestEvent(repo, { fork: true }),
     });
@@ -215,13 +103,13 @@ describe('the bundled action on a pull_request event', () => {
   });
 
   it('posts nothing new on a second run on the same head and updates the summary in place', async () => {
-    const { repo, github, anthropic } = await setup({});
-    const first = await runAction({ repo, ...urls(github, anthropic) });
+    const { github, run } = await startTwoFindingPr();
+    const first = await run();
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const summaryId = github.issueComments[0]!.id;
     const requestsBefore = github.requests.length;
 
-    const second = await runAction({ repo, ...urls(github, anthropic) });
+    const second = await run();
     expect(second.code, second.stdout + second.stderr).toBe(0);
     expect(github.reviews).toHaveLength(1);
     expect(github.reviewComments).toHaveLength(2);
@@ -248,24 +136,18 @@ describe('the bundled action on a pull_request event', () => {
         '',
       ].join('\n'),
     };
-    const { repo, github, anthropic } = await setup({
+    const { github, anthropic, run } = await startTwoFindingPr({
       head,
-      script: (req) => ({
-        findings: userText(req).includes('src/config.ts')
-          ? [
-              modelFinding({
-                path: 'src/config.ts',
-                line: 2,
-                title: 'Label constant',
-                body: `The label ${canary} is unused.`,
-              }),
-            ]
-          : [],
-      }),
+      script: findingsFor(
+        modelFinding({
+          path: 'src/config.ts',
+          line: 2,
+          title: 'Label constant',
+          body: `The label ${canary} is unused.`,
+        }),
+      ),
     });
-    const result = await runAction({
-      repo,
-      ...urls(github, anthropic),
+    const result = await run({
       env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' },
     });
 
@@ -282,8 +164,8 @@ describe('the bundled action on a pull_request event', () => {
   });
 
   it('names the missing checks permission, fails the step, and still posts the review and summary', async () => {
-    const { repo, github, anthropic } = await setup({ denied: ['checks'] });
-    const result = await runAction({ repo, ...urls(github, anthropic) });
+    const { github, run } = await startTwoFindingPr({ github: { denied: ['checks'] } });
+    const result = await run();
 
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).toContain('checks: write');
@@ -292,10 +174,8 @@ describe('the bundled action on a pull_request event', () => {
   });
 
   it('ends a non-PR event with a notice and exit 0', async () => {
-    const { repo, github, anthropic } = await setup({});
-    const result = await runAction({
-      repo,
-      ...urls(github, anthropic),
+    const { github, anthropic, run } = await startTwoFindingPr();
+    const result = await run({
       eventName: 'push',
       event: { ref: 'refs/heads/main' },
     });
@@ -314,13 +194,11 @@ describe('diffray review (local CLI)', () => {
       head: { 'src/a.ts': 'export const a = 1;\nexport const b = a / 0;\n' },
       shallow: false,
     });
-    repos.push(repo);
-    const anthropic = await startFakeAnthropic((req) => ({
-      findings: userText(req).includes('src/a.ts')
-        ? [modelFinding({ path: 'src/a.ts', line: 2, severity: 'high', title: 'Division by zero' })]
-        : [],
-    }));
-    open.push(anthropic);
+    onTestFinished(() => repo.cleanup());
+    const anthropic = await startFakeAnthropic(
+      findingsFor(modelFinding({ path: 'src/a.ts', line: 2, severity: 'high', title: 'Division by zero' })),
+    );
+    onTestFinished(() => anthropic.close());
     const result = await execFileAsync(
       BUNDLE_NODE,
       [`${ROOT}/bin/diffray.js`, 'review', '--base', 'origin/main', '--format', 'json'],

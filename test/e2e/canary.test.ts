@@ -22,19 +22,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
-import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
+import { findingsFor, modelFinding } from '../fakes/anthropic.js';
 import { filesContaining, startApi, type RunningApi } from './api-harness.js';
-import {
-  lineOf,
-  makePrRepo,
-  OWNER,
-  PR_NUMBER,
-  REPO,
-  runAction,
-  type ActionResult,
-  type PrRepo,
-} from './harness.js';
+import { lineOf, startPr, type ActionResult, type PrUnderTest } from './harness.js';
 
 const CANARY = `CANARY_${randomBytes(8).toString('hex')}`;
 const PROSE = `PROSEMARK_${randomBytes(8).toString('hex')}`;
@@ -93,9 +83,7 @@ const UNANCHORED = modelFinding({
   suggestion: `use(label) // ${CANARY}`,
 });
 
-let repo: PrRepo;
-let github: FakeGitHub;
-let anthropic: FakeAnthropic;
+let pr: PrUnderTest;
 let api: RunningApi;
 let result: ActionResult;
 /** The API's data directory, read while the server was still running (WAL not yet checkpointed). */
@@ -104,16 +92,13 @@ let filesWhileRunning: Map<string, Buffer>;
 let filesAfterClose: Map<string, Buffer>;
 
 beforeAll(async () => {
-  repo = makePrRepo({ base: { 'src/config.ts': CONFIG_BASE }, head: { 'src/config.ts': CONFIG_HEAD } });
-  github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
-  anthropic = await startFakeAnthropic((req) => ({
-    findings: userText(req).includes('src/config.ts') ? [POSTED, OVERFLOW, UNANCHORED] : [],
-  }));
+  pr = await startPr({
+    base: { 'src/config.ts': CONFIG_BASE },
+    head: { 'src/config.ts': CONFIG_HEAD },
+    script: findingsFor(POSTED, OVERFLOW, UNANCHORED),
+  });
   api = await startApi();
-  result = await runAction({
-    repo,
-    githubUrl: github.url,
-    anthropicUrl: anthropic.url,
+  result = await pr.run({
     inputs: { 'api-key': api.actionKey, 'api-url': api.url, 'max-comments': '1' },
     env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' },
   });
@@ -124,9 +109,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.cleanup();
-  await github?.close();
-  await anthropic?.close();
-  repo?.cleanup();
+  await pr?.close();
 });
 
 describe('the canary: code from the PR never reaches the results API', () => {
@@ -142,9 +125,9 @@ describe('the canary: code from the PR never reaches the results API', () => {
   });
 
   it('the canary did travel where code may go: to the model and into the GitHub review', () => {
-    expect(anthropic.allSentText()).toContain(CANARY);
-    expect(github.reviewComments).toHaveLength(1);
-    const inline = github.reviewComments[0]!.body;
+    expect(pr.anthropic.allSentText()).toContain(CANARY);
+    expect(pr.github.reviewComments).toHaveLength(1);
+    const inline = pr.github.reviewComments[0]!.body;
     expect(inline).toContain('```suggestion');
     expect(inline).toContain(CANARY);
   });

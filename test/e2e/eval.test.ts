@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
-import { BUNDLE_NODE, git, ROOT } from './harness.js';
+import { commitAll, git, writeFiles } from '../support/git.js';
+import { BUNDLE_NODE, ROOT } from './harness.js';
 
 const execFileAsync = promisify(execFile);
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -20,34 +21,27 @@ afterEach(async () => {
 function fixtureRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-eval-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const write = (path: string, text: string) => {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  };
-  const commit = (message: string) => {
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', message);
-  };
   git(dir, 'init', '-q', '-b', 'main');
-  write('src/a.ts', 'export const a = 1;\n');
-  write('src/b.ts', 'export const b = 2;\n');
-  commit('initial');
+  writeFiles(dir, { 'src/a.ts': 'export const a = 1;\n', 'src/b.ts': 'export const b = 2;\n' });
+  commitAll(dir, 'initial');
 
   git(dir, 'checkout', '-q', '-b', 'pr-1');
-  write('src/a.ts', 'export const a = 1;\nexport const ratio = a / 0;\n');
-  commit('divide a');
+  writeFiles(dir, { 'src/a.ts': 'export const a = 1;\nexport const ratio = a / 0;\n' });
+  commitAll(dir, 'divide a');
   git(dir, 'checkout', '-q', 'main');
   git(dir, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #1 from pr-1', 'pr-1');
 
   git(dir, 'checkout', '-q', '-b', 'pr-2');
-  write('src/b.ts', 'export const b = 2;\nexport const twice = b * 2;\n');
-  commit('double b');
+  writeFiles(dir, { 'src/b.ts': 'export const b = 2;\nexport const twice = b * 2;\n' });
+  commitAll(dir, 'double b');
   git(dir, 'checkout', '-q', 'main');
   git(dir, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #2 from pr-2', 'pr-2');
 
-  write('src/a.ts', 'export const a = 1;\nexport const ratio = a / 2;\n');
-  write('README.md', '# fixture\n');
-  commit('fix the division');
+  writeFiles(dir, {
+    'src/a.ts': 'export const a = 1;\nexport const ratio = a / 2;\n',
+    'README.md': '# fixture\n',
+  });
+  commitAll(dir, 'fix the division');
   return dir;
 }
 

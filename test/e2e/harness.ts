@@ -3,11 +3,15 @@
  * kept), the GITHUB_* environment, an event file, and a real git repository as the workspace whose
  * `origin` is a local bare repository (so fetching missing commits works like on GitHub).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFakeAnthropic, type FakeAnthropic, type Script } from '../fakes/anthropic.js';
+import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github.js';
+import { RUNNER_INPUTS } from '../support/action-inputs.js';
+import { cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../support/git.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/index.js');
@@ -15,31 +19,18 @@ export const OWNER = 'acme';
 export const REPO = 'widgets';
 export const PR_NUMBER = 7;
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
-
 /**
  * The Node that runs the bundle: the test's own by default; CI sets DIFFRAY_E2E_NODE to a Node 24 binary
  * too, since action.yml runs on node24 and the bundle must work on both.
  */
 export const BUNDLE_NODE = process.env.DIFFRAY_E2E_NODE || process.execPath;
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: cwd, ...GIT_ENV },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
-
 export interface PrRepo {
   dir: string;
+  /** The bare repository standing in for GitHub's. */
+  origin: string;
+  /** The repository the PR's commits are made in before they are pushed to `origin`. */
+  seed: string;
   workspace: string;
   baseSha: string;
   headSha: string;
@@ -48,15 +39,10 @@ export interface PrRepo {
   cleanup(): void;
 }
 
-function writeFiles(dir: string, files: Record<string, string | null>): void {
-  for (const [path, content] of Object.entries(files)) {
-    const full = join(dir, path);
-    if (content === null) rmSync(full, { force: true });
-    else {
-      mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, content);
-    }
-  }
+/** The diff GitHub shows for a PR: from the merge base, not from the base branch's tip. */
+function prDiff(seed: string, baseSha: string, headSha: string): string {
+  const mergeBase = git(seed, 'merge-base', baseSha, headSha).trim();
+  return git(seed, 'diff', '--no-color', '--find-renames', mergeBase, headSha);
 }
 
 /**
@@ -68,41 +54,32 @@ export function makePrRepo(opts: {
   base: Record<string, string>;
   head: Record<string, string | null>;
   shallow?: boolean;
+  /** Names the temporary directory, for finding it while a run is inspected. */
+  tmpPrefix?: string;
 }): PrRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'diffray-e2e-'));
-  const origin = join(dir, 'origin.git');
-  const seed = join(dir, 'seed');
-  mkdirSync(seed);
-  git(dir, 'init', '-q', '--bare', '-b', 'main', origin);
-  git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
-  git(seed, 'init', '-q', '-b', 'main');
+  const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix ?? 'diffray-e2e-'));
+  const { origin, seed } = initOrigin(dir);
   writeFiles(seed, opts.base);
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'base');
+  commitAll(seed, 'base');
   git(seed, 'checkout', '-q', '-b', 'feature');
   writeFiles(seed, opts.head);
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'feature');
-  const headSha = git(seed, 'rev-parse', 'HEAD').trim();
+  const headSha = commitAll(seed, 'feature');
   git(seed, 'checkout', '-q', 'main');
   writeFiles(seed, { 'UNRELATED.md': 'a later change on main\n' });
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'main moves on');
-  const baseSha = git(seed, 'rev-parse', 'HEAD').trim();
+  const baseSha = commitAll(seed, 'main moves on');
   git(seed, 'remote', 'add', 'origin', origin);
   git(seed, 'push', '-q', 'origin', 'main', 'feature');
-  const mergeBase = git(seed, 'merge-base', baseSha, headSha).trim();
-  const diff = git(seed, 'diff', '--no-color', '--find-renames', mergeBase, headSha);
 
   const workspace = join(dir, 'workspace');
-  const depth = opts.shallow === false ? [] : ['--depth', '1'];
-  git(dir, 'clone', '-q', ...depth, '--branch', 'feature', `file://${origin}`, workspace);
+  cloneBranch(origin, workspace, 'feature', opts.shallow);
   return {
     dir,
+    origin,
+    seed,
     workspace,
     baseSha,
     headSha,
-    diff,
+    diff: prDiff(seed, baseSha, headSha),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -117,29 +94,17 @@ export function pushToPr(
   files: Record<string, string | null>,
   opts: { force?: boolean; message?: string } = {},
 ): void {
-  const seed = join(repo.dir, 'seed');
+  const { seed } = repo;
   git(seed, 'checkout', '-q', 'feature');
   writeFiles(seed, files);
-  git(seed, 'add', '-A');
-  if (opts.force) git(seed, 'commit', '-q', '--amend', '-m', opts.message ?? 'feature (rewritten)');
-  else git(seed, 'commit', '-q', '-m', opts.message ?? 'another push');
-  repo.headSha = git(seed, 'rev-parse', 'HEAD').trim();
+  repo.headSha = opts.force
+    ? commitAll(seed, opts.message ?? 'feature (rewritten)', '--amend')
+    : commitAll(seed, opts.message ?? 'another push');
   git(seed, 'push', '-q', ...(opts.force ? ['--force'] : []), 'origin', 'feature');
   git(seed, 'checkout', '-q', 'main');
-  const mergeBase = git(seed, 'merge-base', repo.baseSha, repo.headSha).trim();
-  repo.diff = git(seed, 'diff', '--no-color', '--find-renames', mergeBase, repo.headSha);
+  repo.diff = prDiff(seed, repo.baseSha, repo.headSha);
   rmSync(repo.workspace, { recursive: true, force: true });
-  git(
-    repo.dir,
-    'clone',
-    '-q',
-    '--depth',
-    '1',
-    '--branch',
-    'feature',
-    `file://${join(repo.dir, 'origin.git')}`,
-    repo.workspace,
-  );
+  cloneBranch(repo.origin, repo.workspace, 'feature');
 }
 
 export function pullRequestEvent(
@@ -202,23 +167,9 @@ export async function runAction(opts: RunOptions): Promise<ActionResult> {
   writeFileSync(eventPath, JSON.stringify(opts.event ?? pullRequestEvent(opts.repo)));
   writeFileSync(outputPath, '');
   writeFileSync(summaryPath, '');
-  const inputs = {
-    'anthropic-api-key': 'sk-ant-test-key-000000000000',
-    'github-token': 'ghs_testtoken000000000000000000000000',
-    'api-key': '',
-    'api-url': '',
-    model: 'claude-sonnet-4-5',
-    'fail-on': 'high',
-    'max-comments': '20',
-    'config-file': '.diffray.yml',
-    exclude: '',
-    'sarif-file': '',
-    ...opts.inputs,
-  };
+  const inputs = { ...RUNNER_INPUTS, ...opts.inputs };
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: runDir,
-    ...GIT_ENV,
+    ...gitEnv(runDir),
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: opts.eventName ?? 'pull_request',
     GITHUB_EVENT_PATH: eventPath,
@@ -260,6 +211,47 @@ export async function runAction(opts: RunOptions): Promise<ActionResult> {
     stderr,
     outputs: parseOutputs(readFileSync(outputPath, 'utf8')),
     jobSummary: readFileSync(summaryPath, 'utf8'),
+  };
+}
+
+/** A PR with a fake GitHub that shows its diff and a fake Anthropic that answers with a script. */
+export interface PrUnderTest {
+  repo: PrRepo;
+  github: FakeGitHub;
+  anthropic: FakeAnthropic;
+  /** Runs the bundled action on the PR against the two fakes. */
+  run(opts?: Omit<RunOptions, 'repo' | 'githubUrl' | 'anthropicUrl'>): Promise<ActionResult>;
+  /** Stops the fakes and deletes the repositories. */
+  close(): Promise<void>;
+}
+
+export interface StartPrOptions {
+  base: Record<string, string>;
+  head: Record<string, string | null>;
+  script: Script;
+  github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines'>;
+}
+
+export async function startPr(opts: StartPrOptions): Promise<PrUnderTest> {
+  const repo = makePrRepo({ base: opts.base, head: opts.head });
+  const github = await startFakeGitHub({
+    owner: OWNER,
+    repo: REPO,
+    pullNumber: PR_NUMBER,
+    diff: repo.diff,
+    ...opts.github,
+  });
+  const anthropic = await startFakeAnthropic(opts.script);
+  return {
+    repo,
+    github,
+    anthropic,
+    run: (runOpts = {}) =>
+      runAction({ ...runOpts, repo, githubUrl: github.url, anthropicUrl: anthropic.url }),
+    close: async () => {
+      await Promise.all([github.close(), anthropic.close()]);
+      repo.cleanup();
+    },
   };
 }
 

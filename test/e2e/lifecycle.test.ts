@@ -3,37 +3,16 @@
  * the validation pass, the per-PR budget with its coverage receipt, and the overload fallback, all against
  * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../action/core/prompt.js';
 import { parseDiff } from '../../action/core/diff.js';
 import { estimateDiffTokens } from '../../action/core/priority.js';
 import { estimateTokens } from '../../action/core/tokens.js';
-import {
-  modelFinding,
-  startFakeAnthropic,
-  userText,
-  type FakeAnthropic,
-  type Script,
-} from '../fakes/anthropic.js';
-import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
-import { lineOf, makePrRepo, OWNER, PR_NUMBER, pushToPr, REPO, runAction, type PrRepo } from './harness.js';
+import { findingsFor, userText } from '../fakes/anthropic.js';
+import type { FakeGitHub } from '../fakes/github.js';
+import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr, UTIL_HEAD } from './fixtures.js';
+import { makePrRepo, OWNER, PR_NUMBER, pushToPr, REPO, type StartPrOptions } from './harness.js';
 
-const APP_BASE = ['export function count(items: string[]): number {', '  return items.length;', '}', ''].join(
-  '\n',
-);
-const APP_HEAD = [
-  'export function count(items: string[]): number {',
-  '  const total = items.length + 1;',
-  '  return total;',
-  '}',
-  '',
-].join('\n');
-const UTIL_HEAD = [
-  'export function clamp(n: number, lo: number, hi: number): number {',
-  '  return Math.min(lo, Math.max(hi, n));',
-  '}',
-  '',
-].join('\n');
 const UTIL_FIXED = [
   'export function clamp(n: number, lo: number, hi: number): number {',
   '  return Math.min(hi, Math.max(lo, n));',
@@ -41,58 +20,16 @@ const UTIL_FIXED = [
   '',
 ].join('\n');
 
-const OFF_BY_ONE = modelFinding({
-  path: 'src/app.ts',
-  line: lineOf(APP_HEAD, 'items.length + 1'),
-  severity: 'high',
-  title: 'Off-by-one in count',
-  body: 'count() adds 1 to the length.',
-  quote: '  const total = items.length + 1;',
-});
-const CLAMP_SWAPPED = modelFinding({
-  path: 'src/util.ts',
-  line: lineOf(UTIL_HEAD, 'Math.min(lo'),
-  severity: 'medium',
-  title: 'clamp arguments swapped',
-  body: 'min and max are applied the wrong way round.',
-  quote: '  return Math.min(lo, Math.max(hi, n));',
-});
-
-/** Findings for the files present in the request (the model sees only what it is sent). */
-function findingsFor(...findings: Record<string, unknown>[]): Script {
-  return (request) => ({
-    findings: findings.filter((f) => userText(request).includes(`## ${String(f.path)}`)),
-  });
+/** The shared PR, where every run of the action is expected to succeed (a failure shows its log). */
+async function setup(opts: Partial<StartPrOptions> = {}) {
+  const pr = await startTwoFindingPr(opts);
+  const run = async () => {
+    const result = await pr.run();
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    return result;
+  };
+  return { ...pr, run };
 }
-
-const open: { close(): Promise<void> }[] = [];
-const repos: PrRepo[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  for (const r of repos.splice(0)) r.cleanup();
-});
-
-async function setup(opts: {
-  base?: Record<string, string>;
-  head?: Record<string, string | null>;
-  script?: Script;
-}): Promise<{ repo: PrRepo; github: FakeGitHub; anthropic: FakeAnthropic }> {
-  const repo = makePrRepo({
-    base: opts.base ?? { 'src/app.ts': APP_BASE },
-    head: opts.head ?? { 'src/app.ts': APP_HEAD, 'src/util.ts': UTIL_HEAD },
-  });
-  repos.push(repo);
-  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
-  const anthropic = await startFakeAnthropic(opts.script ?? findingsFor(OFF_BY_ONE, CLAMP_SWAPPED));
-  open.push(github, anthropic);
-  return { repo, github, anthropic };
-}
-
-const run = async (repo: PrRepo, github: FakeGitHub, anthropic: FakeAnthropic) => {
-  const result = await runAction({ repo, githubUrl: github.url, anthropicUrl: anthropic.url });
-  expect(result.code, result.stdout + result.stderr).toBe(0);
-  return result;
-};
 
 const summaryOf = (github: FakeGitHub) => github.issueComments[0]!.body;
 const threadOf = (github: FakeGitHub, path: string) =>
@@ -100,8 +37,8 @@ const threadOf = (github: FakeGitHub, path: string) =>
 
 describe('a PR across pushes', () => {
   it('reviews only the file a second push changed, replies in the fixed thread, and re-posts nothing', async () => {
-    const { repo, github, anthropic } = await setup({});
-    await run(repo, github, anthropic);
+    const { repo, github, anthropic, run } = await setup();
+    await run();
     expect(github.reviewComments).toHaveLength(2);
     const firstHead = repo.headSha;
     const clampThread = threadOf(github, 'src/util.ts');
@@ -111,7 +48,7 @@ describe('a PR across pushes', () => {
     anthropic.setScript(() => ({ findings: [] }));
     const requestsBefore = anthropic.reviewRequests().length;
     const githubBefore = github.requests.length;
-    const second = await run(repo, github, anthropic);
+    const second = await run();
 
     const sent = anthropic.reviewRequests().slice(requestsBefore);
     expect(sent).toHaveLength(1);
@@ -141,15 +78,15 @@ describe('a PR across pushes', () => {
   });
 
   it('reviews the whole PR after a force-push and says why', async () => {
-    const { repo, github, anthropic } = await setup({});
-    await run(repo, github, anthropic);
+    const { repo, github, anthropic, run } = await setup();
+    await run();
     const firstHead = repo.headSha;
 
     pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { force: true });
     github.setDiff(repo.diff);
     anthropic.setScript(findingsFor(OFF_BY_ONE));
     const before = anthropic.reviewRequests().length;
-    await run(repo, github, anthropic);
+    await run();
 
     const sent = anthropic.reviewRequests().slice(before);
     expect(sent.map((r) => userText(r.body)).join('\n')).toContain('## src/app.ts');
@@ -163,8 +100,8 @@ describe('a PR across pushes', () => {
   });
 
   it('never raises a finding again once its thread is resolved or a reply dismisses it', async () => {
-    const { repo, github, anthropic } = await setup({});
-    await run(repo, github, anthropic);
+    const { repo, github, anthropic, run } = await setup();
+    await run();
     github.resolveThread(threadOf(github, 'src/app.ts').id);
     github.replyAsUser(threadOf(github, 'src/util.ts').id, '@diffray dismiss we clamp elsewhere');
 
@@ -180,7 +117,7 @@ describe('a PR across pushes', () => {
         { ...CLAMP_SWAPPED, line: (CLAMP_SWAPPED.line as number) + 1 },
       ),
     );
-    const second = await run(repo, github, anthropic);
+    const second = await run();
 
     expect(anthropic.reviewRequests().at(-1)!.body).toBeDefined();
     expect(github.reviews).toHaveLength(1);
@@ -195,11 +132,11 @@ describe('a PR across pushes', () => {
 
 describe('truer findings', () => {
   it('drops a high finding the validation pass does not confirm and counts it in the summary', async () => {
-    const { repo, github, anthropic } = await setup({});
+    const { github, anthropic, run } = await setup();
     anthropic.setConfirmScript(() => ({
       verdicts: [{ index: 0, confirmed: false, reason: 'length + 1 is intended here' }],
     }));
-    const result = await run(repo, github, anthropic);
+    const result = await run();
 
     expect(anthropic.reviewRequests()).toHaveLength(1);
     const checks = anthropic.confirmRequests();
@@ -231,12 +168,12 @@ describe('budget, coverage and routing', () => {
     const system = estimateTokens(buildSystemPrompt({}));
     const perFile = Math.max(...files.map(estimateDiffTokens));
     const budget = system + perFile + Math.floor(perFile / 2);
-    const { repo, github, anthropic } = await setup({
+    const { github, anthropic, run } = await setup({
       base: { 'README.md': '# x\n', '.diffray.yml': `budget:\n  max-input-tokens: ${budget}\n` },
       head,
       script: () => ({ findings: [] }),
     });
-    const result = await run(repo, github, anthropic);
+    const result = await run();
 
     const sent = anthropic
       .reviewRequests()
@@ -255,10 +192,10 @@ describe('budget, coverage and routing', () => {
 
   it('finishes the review with the fallback model when the configured one stays overloaded, and says so', async () => {
     const findings = findingsFor(OFF_BY_ONE, CLAMP_SWAPPED);
-    const { repo, github, anthropic } = await setup({
+    const { github, anthropic, run } = await setup({
       script: (req, n) => (req.model === 'claude-sonnet-4-5' ? { status: 529 } : findings(req, n)),
     });
-    const result = await run(repo, github, anthropic);
+    const result = await run();
 
     const models = anthropic.reviewRequests().map((r) => r.body.model);
     expect(models.filter((m) => m === 'claude-sonnet-4-5').length).toBeGreaterThan(1);

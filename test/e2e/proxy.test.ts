@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeAnthropic } from '../fakes/anthropic.js';
-import { startFakeGitHub } from '../fakes/github.js';
-import { BUNDLE_NODE, makePrRepo, OWNER, PR_NUMBER, REPO, runAction, type PrRepo } from './harness.js';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { closeNow, listenOnLoopback } from '../fakes/server.js';
+import { BUNDLE_NODE, startPr } from './harness.js';
 
 /**
  * A forward proxy that records each request it relays: CONNECT tunnels (how fetch's proxy agent reaches
@@ -35,51 +33,25 @@ async function startForwardProxy(): Promise<{ url: string; relayed: string[]; cl
     upstream.on('error', () => socket.destroy());
     socket.on('error', () => upstream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    relayed,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: await listenOnLoopback(server), relayed, close: () => closeNow(server) };
 }
 
 const nodeMajor = Number(/^v(\d+)/.exec(execFileSync(BUNDLE_NODE, ['--version'], { encoding: 'utf8' }))?.[1]);
-
-const open: { close(): Promise<void> }[] = [];
-const repos: PrRepo[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-  for (const r of repos.splice(0)) r.cleanup();
-});
 
 // The README tells self-hosted runners behind a proxy to set NODE_USE_ENV_PROXY=1 beside HTTP(S)_PROXY.
 // Node 24 (the action's runtime) has it; CI runs this file again on Node 24.
 describe.skipIf(nodeMajor < 24)('the bundled action behind a proxy (Node 24, NODE_USE_ENV_PROXY=1)', () => {
   it('sends its GitHub and Anthropic requests through the proxy and still completes the review', async () => {
-    const repo = makePrRepo({
+    const { github, anthropic, run, close } = await startPr({
       base: { 'src/app.ts': 'export const a = 1;\n' },
       head: { 'src/app.ts': 'export const a = 2;\n' },
+      script: () => ({ findings: [] }),
     });
-    repos.push(repo);
-    const github = await startFakeGitHub({
-      owner: OWNER,
-      repo: REPO,
-      pullNumber: PR_NUMBER,
-      diff: repo.diff,
-    });
-    const anthropic = await startFakeAnthropic(() => ({ findings: [] }));
+    onTestFinished(close);
     const proxy = await startForwardProxy();
-    open.push(github, anthropic, proxy);
+    onTestFinished(proxy.close);
 
-    const result = await runAction({
-      repo,
-      githubUrl: github.url,
-      anthropicUrl: anthropic.url,
+    const result = await run({
       env: { NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url },
     });
 

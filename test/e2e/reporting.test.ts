@@ -8,19 +8,9 @@
  * adapter's timeout is covered with a short timeout in test/unit/action/adapters/results-api.test.ts.
  */
 import { afterAll, describe, it } from 'vitest';
-import { modelFinding, startFakeAnthropic, userText, type FakeAnthropic } from '../fakes/anthropic.js';
-import { startFakeGitHub, type FakeGitHub } from '../fakes/github.js';
+import { findingsFor, modelFinding } from '../fakes/anthropic.js';
 import { startApi, type RunningApi } from './api-harness.js';
-import {
-  lineOf,
-  makePrRepo,
-  OWNER,
-  PR_NUMBER,
-  REPO,
-  runAction,
-  type ActionResult,
-  type PrRepo,
-} from './harness.js';
+import { lineOf, OWNER, PR_NUMBER, REPO, startPr, type ActionResult, type PrUnderTest } from './harness.js';
 
 const REPOSITORY = `${OWNER}/${REPO}`;
 
@@ -45,10 +35,7 @@ const MEDIUM = modelFinding({
   quote: '  for (let i = 0; i <= items.length; i++) sum += items[i]!;',
 });
 
-interface Setup {
-  repo: PrRepo;
-  github: FakeGitHub;
-  anthropic: FakeAnthropic;
+interface Setup extends PrUnderTest {
   api: RunningApi;
 }
 
@@ -66,34 +53,24 @@ async function setup(
   onFinished(async () => {
     for (const c of cleanups.reverse()) await c();
   });
-  const repo = makePrRepo({
+  const pr = await startPr({
     base: {
       'src/app.ts': APP_BASE,
       ...(opts.repoConfig === undefined ? {} : { '.diffray.yml': opts.repoConfig }),
     },
     head: { 'src/app.ts': APP_HEAD },
+    script: findingsFor(MEDIUM),
   });
-  cleanups.push(() => repo.cleanup());
-  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: repo.diff });
-  cleanups.push(() => github.close());
-  const anthropic = await startFakeAnthropic((req) => ({
-    findings: userText(req).includes('src/app.ts') ? [MEDIUM] : [],
-  }));
-  cleanups.push(() => anthropic.close());
+  cleanups.push(pr.close);
   const api = await startApi();
   cleanups.push(() => api.cleanup());
   if (opts.accountConfig !== undefined) await api.putConfig(opts.accountConfig);
-  return { repo, github, anthropic, api };
+  return { ...pr, api };
 }
 
-function run(s: Setup, extra: { inputs?: Record<string, string>; env?: Record<string, string> } = {}) {
-  return runAction({
-    repo: s.repo,
-    githubUrl: s.github.url,
-    anthropicUrl: s.anthropic.url,
-    inputs: { 'api-key': s.api.actionKey, 'api-url': s.api.url, ...extra.inputs },
-    ...(extra.env ? { env: extra.env } : {}),
-  });
+/** A run that reports to the results API. */
+function run(s: Setup, extra: { env?: Record<string, string> } = {}) {
+  return s.run({ inputs: { 'api-key': s.api.actionKey, 'api-url': s.api.url }, ...extra });
 }
 
 const logsOf = (r: ActionResult) => r.stdout + r.stderr;
@@ -123,7 +100,7 @@ let baseline: Promise<{ result: ActionResult; side: ReturnType<typeof githubSide
 function withoutApi() {
   baseline ??= (async () => {
     const s = await setup((fn) => atEnd.push(fn));
-    const result = await runAction({ repo: s.repo, githubUrl: s.github.url, anthropicUrl: s.anthropic.url });
+    const result = await s.run();
     return { result, side: githubSide(s, result) };
   })();
   return baseline;

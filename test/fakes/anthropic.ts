@@ -10,8 +10,8 @@
  * length and becomes readable only once the writing request's first token is out (so requests sent at
  * the same moment with a new prefix all pay the cache write, as they do on the real API).
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, readBody } from './server.js';
 
 export interface MessagesRequest {
   model: string;
@@ -80,27 +80,23 @@ export const confirmAll: ConfirmScript = (_request, count) => ({
   verdicts: Array.from({ length: count }, (_, index) => ({ index, confirmed: true, reason: 'confirmed' })),
 });
 
-export class FakeAnthropic {
+export class FakeAnthropic extends FakeServer {
   readonly requests: RecordedMessage[] = [];
   private readonly seenPrefixes = new Set<string>();
   /** realisticCache: prefix → when it becomes readable and when it expires. */
   private readonly cacheEntries = new Map<string, { readyAt: number; expiresAt: number }>();
   private readonly opts: FakeAnthropicOptions;
-  private server = createServer((req, res) => void this.handle(req, res));
 
   constructor(
     private script: Script,
     latency: number | FakeAnthropicOptions = 0,
   ) {
+    super();
     this.opts = typeof latency === 'number' ? { latencyMs: latency } : latency;
   }
 
   private get latencyMs(): number {
     return this.opts.latencyMs ?? 0;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
   setScript(script: Script): void {
@@ -124,25 +120,13 @@ export class FakeAnthropic {
     return this.requests.filter((r) => r.body.tool_choice?.name === 'confirm_findings');
   }
 
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
   /** Everything the action sent to the model, as one string (for "never reached the model" checks). */
   allSentText(): string {
     return this.requests.map((r) => r.raw).join('\n');
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
     const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, {
         'content-type': 'application/json',
@@ -350,4 +334,11 @@ export function modelFinding(overrides: Record<string, unknown> = {}): Record<st
     confidence: 0.8,
     ...overrides,
   };
+}
+
+/** Answers with the findings whose file is in the request, as a model sees only the files it is sent. */
+export function findingsFor(...findings: Record<string, unknown>[]): Script {
+  return (request) => ({
+    findings: findings.filter((f) => userText(request).includes(`## ${String(f.path)}`)),
+  });
 }

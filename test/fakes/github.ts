@@ -6,8 +6,8 @@
  * Review threads: replies (REST), and GraphQL `reviewThreads { isResolved comments }` (POST /graphql), with
  * helpers for what people do in a thread (resolve it, reply). Every request is recorded for assertions.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FakeServer, readBody } from './server.js';
 
 export interface RecordedRequest {
   method: string;
@@ -71,7 +71,7 @@ export interface FakeFile {
 
 const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 
-export class FakeGitHub {
+export class FakeGitHub extends FakeServer {
   readonly requests: RecordedRequest[] = [];
   readonly checkRuns: CheckRun[] = [];
   readonly reviews: { id: number; event: string; body: string; commit_id: string; comments: number }[] = [];
@@ -82,24 +82,10 @@ export class FakeGitHub {
   readonly resolvedThreads = new Set<number>();
   private readonly faults: PlannedFault[] = [];
   private nextId = 1000;
-  private server = createServer((req, res) => void this.handle(req, res));
 
   constructor(private readonly opts: FakeGitHubOptions) {
+    super();
     this.files = filesOfDiff(opts.diff, opts.rejectLines ?? []);
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return this;
-  }
-
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /** The next matching request answers with a secondary rate limit (403 + retry-after, as GitHub does). */
@@ -188,11 +174,9 @@ export class FakeGitHub {
     ];
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = await readBody(req);
     const body: unknown = text ? JSON.parse(text) : undefined;
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname, query: url.searchParams, body });

@@ -21,6 +21,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bumpSessionVersion, createSession } from '../../api/db/web.js';
 import { deriveKey, SESSION_AUDIENCE, signSession } from '../../api/auth/session.js';
 import { getKey, lockAccount } from '../../api/db/index.js';
+import type { ReportedFinding } from '../../shared/report.js';
 
 let t: TestApp;
 beforeEach(() => {
@@ -44,6 +45,18 @@ async function userSession(accountId: string, login: string, role: 'admin' | 'me
     { sid: s.id, acc: accountId, sv: s.sessionVersion },
     { secret: t.config.sessionSecret, issuer: ISSUER, now },
   );
+}
+
+/** The acme account's admin, signed in with its key, and the form token of that session. */
+async function signedInAdmin() {
+  const a = seedAccount(t, 'acme');
+  const cookie = await signInWithKey(t, a.key);
+  return { a, cookie, csrf: await csrfOf(t, cookie) };
+}
+
+/** A review of acme/widgets#7 holding exactly `findings`; returns its id. */
+function seedFindings(accountId: string, ...findings: Partial<ReportedFinding>[]) {
+  return seedReview(t, accountId, makeReport({ findings: findings.map((f) => makeFinding(f)) }));
 }
 
 function expectSignInRedirect(res: Response) {
@@ -210,35 +223,18 @@ describe('pages of a signed-in admin', () => {
 
   it('shows a review with findings grouped by file, GitHub links and filters without JavaScript', async () => {
     const a = seedAccount(t, 'acme');
-    const id = seedReview(
-      t,
+    const id = seedFindings(
       a.accountId,
-      makeReport({
-        findings: [
-          makeFinding({
-            path: 'src/a.ts',
-            startLine: 4,
-            line: 6,
-            severity: 'critical',
-            category: 'security',
-            title: 'SQL injection',
-          }),
-          makeFinding({
-            path: 'src/a.ts',
-            line: 20,
-            severity: 'low',
-            category: 'style',
-            title: 'Naming nit',
-          }),
-          makeFinding({
-            path: 'docs/x.md',
-            line: 2,
-            severity: 'medium',
-            category: 'documentation',
-            title: 'Stale doc',
-          }),
-        ],
-      }),
+      {
+        path: 'src/a.ts',
+        startLine: 4,
+        line: 6,
+        severity: 'critical',
+        category: 'security',
+        title: 'SQL injection',
+      },
+      { path: 'src/a.ts', line: 20, severity: 'low', category: 'style', title: 'Naming nit' },
+      { path: 'docs/x.md', line: 2, severity: 'medium', category: 'documentation', title: 'Stale doc' },
     );
     const cookie = await signInWithKey(t, a.key);
     const html = await (await get(t, `/reviews/${id}`, cookie)).text();
@@ -272,18 +268,10 @@ describe('pages of a signed-in admin', () => {
 
   it('escapes model text and links only to the GitHub host', async () => {
     const a = seedAccount(t, 'acme');
-    const id = seedReview(
-      t,
-      a.accountId,
-      makeReport({
-        findings: [
-          makeFinding({
-            title: '<script>alert(1)</script>',
-            body: '<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![pic](https://evil.example/p.png) see https://github.com/acme/widgets/issues/1 and https://evil.example/x',
-          }),
-        ],
-      }),
-    );
+    const id = seedFindings(a.accountId, {
+      title: '<script>alert(1)</script>',
+      body: '<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![pic](https://evil.example/p.png) see https://github.com/acme/widgets/issues/1 and https://evil.example/x',
+    });
     const html = await (await get(t, `/reviews/${id}`, await signInWithKey(t, a.key))).text();
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>alert');
@@ -427,9 +415,7 @@ describe('session tokens', () => {
 
 describe('ending sessions', () => {
   it('sign-out (POST) ends the session at once', async () => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { cookie, csrf } = await signedInAdmin();
     const res = await postForm(t, '/sign-out', { _csrf: csrf }, { cookie });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/sign-in?m=signed-out');
@@ -516,9 +502,7 @@ describe('cross-site forms', () => {
     ['Origin null', { origin: 'null', site: null }],
     ['neither Origin nor fetch metadata', { origin: null, site: null }],
   ] as const)('refuses a form post with %s', async (_name, headers) => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { a, cookie, csrf } = await signedInAdmin();
     const res = await postForm(
       t,
       '/settings/keys',
@@ -569,9 +553,7 @@ describe('cross-site forms', () => {
 
 describe('settings', () => {
   it('creates a key, shows the plaintext once, and revokes it', async () => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { a, cookie, csrf } = await signedInAdmin();
     const res = await postForm(
       t,
       '/settings/keys',
@@ -603,9 +585,7 @@ describe('settings', () => {
   });
 
   it('refuses a key without a name or scopes', async () => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { cookie, csrf } = await signedInAdmin();
     expect(
       (await postForm(t, '/settings/keys', { _csrf: csrf, name: '', scopes: 'admin' }, { cookie })).status,
     ).toBe(422);
@@ -616,9 +596,7 @@ describe('settings', () => {
   });
 
   it('validates config YAML with errors naming key and line, and saves valid config', async () => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { a, cookie, csrf } = await signedInAdmin();
     const bad = await postForm(
       t,
       '/settings/config',
@@ -654,9 +632,7 @@ describe('settings', () => {
   });
 
   it('grants membership by GitHub login', async () => {
-    const a = seedAccount(t, 'acme');
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
+    const { cookie, csrf } = await signedInAdmin();
     expect(
       (
         await postForm(
@@ -693,25 +669,15 @@ describe('settings', () => {
   });
 
   it('disconnects a repository after typing its name', async () => {
-    const a = seedAccount(t, 'acme');
+    const { a, cookie, csrf } = await signedInAdmin();
     const id = seedReview(t, a.accountId);
-    const cookie = await signInWithKey(t, a.key);
-    const csrf = await csrfOf(t, cookie);
-    expect((await get(t, '/settings/repositories/acme/widgets/disconnect', cookie)).status).toBe(200);
-    const wrong = await postForm(
-      t,
-      '/settings/repositories/acme/widgets/disconnect',
-      { _csrf: csrf, confirm: 'acme/other' },
-      { cookie },
-    );
+    const page = '/settings/repositories/acme/widgets/disconnect';
+    const disconnect = (confirm: string) => postForm(t, page, { _csrf: csrf, confirm }, { cookie });
+    expect((await get(t, page, cookie)).status).toBe(200);
+    const wrong = await disconnect('acme/other');
     expect(wrong.status).toBe(422);
     expect((await get(t, `/reviews/${id}`, cookie)).status).toBe(200);
-    const res = await postForm(
-      t,
-      '/settings/repositories/acme/widgets/disconnect',
-      { _csrf: csrf, confirm: 'acme/widgets' },
-      { cookie },
-    );
+    const res = await disconnect('acme/widgets');
     expect(res.status).toBe(303);
     expect((await get(t, `/reviews/${id}`, cookie)).status).toBe(404);
     expect((await get(t, '/repositories/acme/widgets', cookie)).status).toBe(404);

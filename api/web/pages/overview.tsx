@@ -8,6 +8,7 @@ import {
   GetStarted,
   Stat,
   sumCounts,
+  Table,
   Time,
   type GitHubLinks,
 } from '../components.js';
@@ -44,52 +45,49 @@ export function ReviewsTable(props: {
 }) {
   const compact = props.compact === true;
   return (
-    <div class="table-wrap">
-      <table>
-        <caption class="visually-hidden">{props.caption}</caption>
-        <thead>
-          <tr>
-            {props.showRepository && !compact ? <th scope="col">Repository</th> : null}
-            <th scope="col">Pull request</th>
-            <th scope="col">Result</th>
-            <th scope="col">Findings</th>
-            {compact ? null : (
-              <th scope="col" class="num">
-                Cost
-              </th>
-            )}
-            <th scope="col" class={compact ? 'hide-sm' : undefined}>
-              When
+    <Table
+      caption={props.caption}
+      head={
+        <>
+          {props.showRepository && !compact ? <th scope="col">Repository</th> : null}
+          <th scope="col">Pull request</th>
+          <th scope="col">Result</th>
+          <th scope="col">Findings</th>
+          {compact ? null : (
+            <th scope="col" class="num">
+              Cost
             </th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.reviews.map((r) => (
-            <tr>
-              {props.showRepository && !compact ? (
-                <td>
-                  <a href={repositoryHref(r.repository)}>{r.repository}</a>
-                </td>
-              ) : null}
-              <td class="nowrap">
-                <a href={`/reviews/${encodeURIComponent(r.id)}`}>{`#${r.pullRequest}`}</a>
-                {compact && props.showRepository ? <span class="sub">{r.repository}</span> : null}
-              </td>
-              <td>
-                <ConclusionBadge conclusion={r.conclusion} status={r.status} />
-              </td>
-              <td>
-                <Counts counts={r} />
-              </td>
-              {compact ? null : <td class="num">{formatCost(r.costUsd)}</td>}
-              <td class={compact ? 'nowrap muted hide-sm' : 'nowrap muted'}>
-                <Time at={r.createdAt} now={props.now} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          )}
+          <th scope="col" class={compact ? 'hide-sm' : undefined}>
+            When
+          </th>
+        </>
+      }
+    >
+      {props.reviews.map((r) => (
+        <tr>
+          {props.showRepository && !compact ? (
+            <td>
+              <a href={repositoryHref(r.repository)}>{r.repository}</a>
+            </td>
+          ) : null}
+          <td class="nowrap">
+            <a href={`/reviews/${encodeURIComponent(r.id)}`}>{`#${r.pullRequest}`}</a>
+            {compact && props.showRepository ? <span class="sub">{r.repository}</span> : null}
+          </td>
+          <td>
+            <ConclusionBadge conclusion={r.conclusion} status={r.status} />
+          </td>
+          <td>
+            <Counts counts={r} />
+          </td>
+          {compact ? null : <td class="num">{formatCost(r.costUsd)}</td>}
+          <td class={compact ? 'nowrap muted hide-sm' : 'nowrap muted'}>
+            <Time at={r.createdAt} now={props.now} />
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -141,35 +139,30 @@ export function OverviewPage(props: {
               {props.top.length === 0 ? (
                 <p class="muted">No findings in the last 30 days.</p>
               ) : (
-                <div class="table-wrap">
-                  <table>
-                    <caption class="visually-hidden">
-                      Repositories with the most findings, last 30 days
-                    </caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Repository</th>
-                        <th scope="col" class="num hide-sm">
-                          Reviews
-                        </th>
-                        <th scope="col">Findings</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {props.top.map((r) => (
-                        <tr>
-                          <td>
-                            <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
-                          </td>
-                          <td class="num hide-sm">{formatNumber(r.reviews)}</td>
-                          <td>
-                            <Counts counts={r} />
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <Table
+                  caption="Repositories with the most findings, last 30 days"
+                  head={
+                    <>
+                      <th scope="col">Repository</th>
+                      <th scope="col" class="num hide-sm">
+                        Reviews
+                      </th>
+                      <th scope="col">Findings</th>
+                    </>
+                  }
+                >
+                  {props.top.map((r) => (
+                    <tr>
+                      <td>
+                        <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
+                      </td>
+                      <td class="num hide-sm">{formatNumber(r.reviews)}</td>
+                      <td>
+                        <Counts counts={r} />
+                      </td>
+                    </tr>
+                  ))}
+                </Table>
               )}
             </section>
             <section class="card" aria-labelledby="latest-head">

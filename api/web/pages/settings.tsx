@@ -1,5 +1,6 @@
+import type { Child } from 'hono/jsx';
 import type { ConfigIssue } from '../../../shared/config.js';
-import { formatUtc, Notice, Time } from '../components.js';
+import { formatUtc, Notice, NoticeText, Table, Time } from '../components.js';
 import { CsrfField, Layout, type LayoutViewer } from '../layout.js';
 import { repositoryHref } from './overview.js';
 
@@ -45,11 +46,72 @@ export const SETTINGS_NOTICES = {
 } as const;
 export type SettingsNotice = keyof typeof SETTINGS_NOTICES;
 
+/** Why a settings form was refused, shown above that form. */
+export interface SettingsFormError {
+  section: 'keys' | 'members' | 'delete';
+  message: string;
+}
+
 function keyStatus(k: KeyView, now: Date): { label: string; cls: string } {
   if (k.revokedAt) return { label: 'revoked', cls: 'concl-failure' };
   if (k.expiresAt && k.expiresAt.getTime() <= now.getTime())
     return { label: 'expired', cls: 'concl-neutral' };
   return { label: 'active', cls: 'concl-success' };
+}
+
+/** A card of the settings page; the section menu links to its `id`, its heading names it. */
+function Section(props: { id: string; title: string; children: Child }) {
+  return (
+    <section class="card" id={props.id} aria-labelledby={`${props.id}-head`}>
+      <h2 id={`${props.id}-head`}>{props.title}</h2>
+      {props.children}
+    </section>
+  );
+}
+
+/** The last header cell of a table whose rows end in buttons: named for screen readers only. */
+function ActionsHeader() {
+  return (
+    <th scope="col">
+      <span class="visually-hidden">Actions</span>
+    </th>
+  );
+}
+
+/** A row's one-button form (revoke, remove); `label` names the row for screen readers. */
+function RowButton(props: { action: string; csrf: string; label: string; text: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <CsrfField token={props.csrf} />
+      <button type="submit" class="btn btn-danger btn-small" aria-label={props.label}>
+        {props.text}
+      </button>
+    </form>
+  );
+}
+
+/** A settings form's submit button beside the way back to the config section. */
+function SubmitOrCancel(props: { kind: 'primary' | 'danger'; text: string }) {
+  return (
+    <div class="actions">
+      <button type="submit" class={`btn btn-${props.kind}`}>
+        {props.text}
+      </button>
+      <a class="btn" href="/settings#config">
+        Cancel
+      </a>
+    </div>
+  );
+}
+
+/** The name a visitor must type before a form deletes anything; `children` is the label. */
+function ConfirmField(props: { id: string; children: Child }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.children}</label>
+      <input id={props.id} name="confirm" type="text" required autocomplete="off" spellcheck={false} />
+    </div>
+  );
 }
 
 export function SettingsPage(props: {
@@ -61,15 +123,15 @@ export function SettingsPage(props: {
   hasAccountConfig: boolean;
   notice?: SettingsNotice | undefined;
   createdKey?: { name: string; plaintext: string } | undefined;
-  formError?: { section: 'keys' | 'members' | 'delete'; message: string } | undefined;
+  formError?: SettingsFormError | undefined;
 }) {
   const { viewer, now } = props;
-  const err = (section: 'keys' | 'members' | 'delete') =>
-    props.formError?.section === section ? (
-      <Notice kind="error">
-        <p>{props.formError.message}</p>
-      </Notice>
-    ) : null;
+  const err = (section: SettingsFormError['section']) => (
+    <NoticeText
+      kind="error"
+      text={props.formError?.section === section ? props.formError.message : undefined}
+    />
+  );
   return (
     <Layout title="Settings" viewer={viewer} section="settings">
       <div class="page-head">
@@ -94,14 +156,9 @@ export function SettingsPage(props: {
           </li>
         </ul>
       </nav>
-      {props.notice ? (
-        <Notice kind="ok">
-          <p>{SETTINGS_NOTICES[props.notice]}</p>
-        </Notice>
-      ) : null}
+      <NoticeText kind="ok" text={props.notice && SETTINGS_NOTICES[props.notice]} />
 
-      <section class="card" id="keys" aria-labelledby="keys-head">
-        <h2 id="keys-head">API keys</h2>
+      <Section id="keys" title="API keys">
         {props.createdKey ? (
           <Notice kind="ok" title={`Key “${props.createdKey.name}” created`}>
             <p>Copy it now: it is shown only once and cannot be recovered.</p>
@@ -114,70 +171,57 @@ export function SettingsPage(props: {
         {props.keys.length === 0 ? (
           <p class="muted">No keys yet.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <caption class="visually-hidden">API keys</caption>
-              <thead>
+          <Table
+            caption="API keys"
+            head={
+              <>
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                <ActionsHeader />
+              </>
+            }
+          >
+            {props.keys.map((k) => {
+              const status = keyStatus(k, now);
+              return (
                 <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Scopes</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
+                  <td>{k.name}</td>
+                  <td class="mono nowrap">{`${k.prefix}…`}</td>
+                  <td>
+                    <span class="scopes">
+                      {k.scopes.map((s) => (
+                        <span class="badge badge-plain cat">{s}</span>
+                      ))}
+                    </span>
+                  </td>
+                  <td class="nowrap muted">
+                    {k.lastUsedAt ? <Time at={k.lastUsedAt} now={now} /> : 'never'}
+                  </td>
+                  <td>
+                    <span
+                      class={`badge ${status.cls}`}
+                      title={k.expiresAt ? `expires ${formatUtc(k.expiresAt)}` : undefined}
+                    >
+                      {status.label}
+                    </span>
+                  </td>
+                  <td class="num">
+                    {status.label === 'revoked' ? null : (
+                      <RowButton
+                        action={`/settings/keys/${encodeURIComponent(k.id)}/revoke`}
+                        csrf={viewer.csrf}
+                        label={`Revoke key ${k.name}`}
+                        text="Revoke"
+                      />
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {props.keys.map((k) => {
-                  const status = keyStatus(k, now);
-                  return (
-                    <tr>
-                      <td>{k.name}</td>
-                      <td class="mono nowrap">{`${k.prefix}…`}</td>
-                      <td>
-                        <span class="scopes">
-                          {k.scopes.map((s) => (
-                            <span class="badge badge-plain cat">{s}</span>
-                          ))}
-                        </span>
-                      </td>
-                      <td class="nowrap muted">
-                        {k.lastUsedAt ? <Time at={k.lastUsedAt} now={now} /> : 'never'}
-                      </td>
-                      <td>
-                        <span
-                          class={`badge ${status.cls}`}
-                          title={k.expiresAt ? `expires ${formatUtc(k.expiresAt)}` : undefined}
-                        >
-                          {status.label}
-                        </span>
-                      </td>
-                      <td class="num">
-                        {status.label === 'revoked' ? null : (
-                          <form
-                            method="post"
-                            action={`/settings/keys/${encodeURIComponent(k.id)}/revoke`}
-                            class="inline"
-                          >
-                            <CsrfField token={viewer.csrf} />
-                            <button
-                              type="submit"
-                              class="btn btn-danger btn-small"
-                              aria-label={`Revoke key ${k.name}`}
-                            >
-                              Revoke
-                            </button>
-                          </form>
-                        )}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+              );
+            })}
+          </Table>
         )}
         <h3>Create a key</h3>
         <form method="post" action="/settings/keys">
@@ -224,65 +268,59 @@ export function SettingsPage(props: {
             Create key
           </button>
         </form>
-      </section>
+      </Section>
 
-      <section class="card" id="config" aria-labelledby="config-head">
-        <h2 id="config-head">Config</h2>
+      <Section id="config" title="Config">
         <p class="muted">
           Hosted config uses the same keys as <code>.diffray.yml</code>. A repository's own file can tighten
           it, never loosen it.
         </p>
-        <div class="table-wrap">
-          <table>
-            <caption class="visually-hidden">Repositories and their config</caption>
-            <thead>
-              <tr>
-                <th scope="col">Scope</th>
-                <th scope="col">Config</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <td>
-                  <strong>Account default</strong>
-                </td>
-                <td class="muted">{props.hasAccountConfig ? 'set' : 'not set'}</td>
-                <td class="num">
-                  <a class="btn btn-small" href="/settings/config">
-                    Edit
-                  </a>
-                </td>
-              </tr>
-              {props.repositories.map((r) => (
-                <tr>
-                  <td>
-                    <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
-                  </td>
-                  <td class="muted">{r.hasConfig ? 'set' : 'account default'}</td>
-                  <td class="num nowrap">
-                    <a
-                      class="btn btn-small"
-                      href={`/settings/config?repository=${encodeURIComponent(r.fullName)}`}
-                      aria-label={`Edit config of ${r.fullName}`}
-                    >
-                      Edit
-                    </a>{' '}
-                    <a
-                      class="btn btn-small btn-danger"
-                      href={`${repositoryHref(r.fullName).replace('/repositories/', '/settings/repositories/')}/disconnect`}
-                      aria-label={`Disconnect ${r.fullName}`}
-                    >
-                      Disconnect
-                    </a>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          caption="Repositories and their config"
+          head={
+            <>
+              <th scope="col">Scope</th>
+              <th scope="col">Config</th>
+              <ActionsHeader />
+            </>
+          }
+        >
+          <tr>
+            <td>
+              <strong>Account default</strong>
+            </td>
+            <td class="muted">{props.hasAccountConfig ? 'set' : 'not set'}</td>
+            <td class="num">
+              <a class="btn btn-small" href="/settings/config">
+                Edit
+              </a>
+            </td>
+          </tr>
+          {props.repositories.map((r) => (
+            <tr>
+              <td>
+                <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
+              </td>
+              <td class="muted">{r.hasConfig ? 'set' : 'account default'}</td>
+              <td class="num nowrap">
+                <a
+                  class="btn btn-small"
+                  href={`/settings/config?repository=${encodeURIComponent(r.fullName)}`}
+                  aria-label={`Edit config of ${r.fullName}`}
+                >
+                  Edit
+                </a>{' '}
+                <a
+                  class="btn btn-small btn-danger"
+                  href={`${repositoryHref(r.fullName).replace('/repositories/', '/settings/repositories/')}/disconnect`}
+                  aria-label={`Disconnect ${r.fullName}`}
+                >
+                  Disconnect
+                </a>
+              </td>
+            </tr>
+          ))}
+        </Table>
         <form method="get" action="/settings/config" class="form-row actions">
           <div class="field">
             <label for="config-repo">Configure another repository</label>
@@ -300,55 +338,41 @@ export function SettingsPage(props: {
             Open editor
           </button>
         </form>
-      </section>
+      </Section>
 
-      <section class="card" id="members" aria-labelledby="members-head">
-        <h2 id="members-head">Members</h2>
+      <Section id="members" title="Members">
         <p class="muted">People who sign in with GitHub. Admins manage keys, config, members and data.</p>
         {err('members')}
         {props.members.length === 0 ? (
           <p class="muted">No members yet: grant access by GitHub login below.</p>
         ) : (
-          <div class="table-wrap">
-            <table>
-              <caption class="visually-hidden">Members</caption>
-              <thead>
-                <tr>
-                  <th scope="col">GitHub login</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Signed in</th>
-                  <th scope="col">
-                    <span class="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {props.members.map((m) => (
-                  <tr>
-                    <td>{`@${m.login}`}</td>
-                    <td>{m.role}</td>
-                    <td class="muted">{m.signedIn ? 'yes' : 'not yet'}</td>
-                    <td class="num">
-                      <form
-                        method="post"
-                        action={`/settings/members/${encodeURIComponent(m.userId)}/remove`}
-                        class="inline"
-                      >
-                        <CsrfField token={viewer.csrf} />
-                        <button
-                          type="submit"
-                          class="btn btn-danger btn-small"
-                          aria-label={`Remove @${m.login}`}
-                        >
-                          Remove
-                        </button>
-                      </form>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            caption="Members"
+            head={
+              <>
+                <th scope="col">GitHub login</th>
+                <th scope="col">Role</th>
+                <th scope="col">Signed in</th>
+                <ActionsHeader />
+              </>
+            }
+          >
+            {props.members.map((m) => (
+              <tr>
+                <td>{`@${m.login}`}</td>
+                <td>{m.role}</td>
+                <td class="muted">{m.signedIn ? 'yes' : 'not yet'}</td>
+                <td class="num">
+                  <RowButton
+                    action={`/settings/members/${encodeURIComponent(m.userId)}/remove`}
+                    csrf={viewer.csrf}
+                    label={`Remove @${m.login}`}
+                    text="Remove"
+                  />
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
         <form method="post" action="/settings/members" class="form-row actions">
           <CsrfField token={viewer.csrf} />
@@ -376,10 +400,9 @@ export function SettingsPage(props: {
             Grant access
           </button>
         </form>
-      </section>
+      </Section>
 
-      <section class="card" id="data" aria-labelledby="data-head">
-        <h2 id="data-head">Your data</h2>
+      <Section id="data" title="Your data">
         <p>
           Download everything this account holds (reviews, findings, config, keys without their secrets,
           members, audit log) as JSON.
@@ -387,7 +410,7 @@ export function SettingsPage(props: {
         <a class="btn" href="/settings/export" download="">
           Export data (JSON)
         </a>
-      </section>
+      </Section>
 
       <section class="card danger-zone" aria-labelledby="delete-head">
         <h2 id="delete-head">Delete account</h2>
@@ -398,19 +421,9 @@ export function SettingsPage(props: {
         {err('delete')}
         <form method="post" action="/settings/account/delete">
           <CsrfField token={viewer.csrf} />
-          <div class="field">
-            <label for="confirm-name">
-              Type the account name <strong>{viewer.accountName}</strong> to confirm
-            </label>
-            <input
-              id="confirm-name"
-              name="confirm"
-              type="text"
-              required
-              autocomplete="off"
-              spellcheck={false}
-            />
-          </div>
+          <ConfirmField id="confirm-name">
+            Type the account name <strong>{viewer.accountName}</strong> to confirm
+          </ConfirmField>
           <button type="submit" class="btn btn-danger">
             Delete this account
           </button>
@@ -465,11 +478,7 @@ export function ConfigPage(props: {
           </p>
         </div>
       </div>
-      {props.saved ? (
-        <Notice kind="ok">
-          <p>Config saved.</p>
-        </Notice>
-      ) : null}
+      <NoticeText kind="ok" text={props.saved ? 'Config saved.' : undefined} />
       {hasIssues ? (
         <div class="notice notice-error" role="alert" id="config-errors">
           <h2>The config was not saved</h2>
@@ -504,14 +513,7 @@ export function ConfigPage(props: {
             <code>rules:</code>. Leave empty for no hosted config.
           </p>
         </div>
-        <div class="actions">
-          <button type="submit" class="btn btn-primary">
-            Save config
-          </button>
-          <a class="btn" href="/settings#config">
-            Cancel
-          </a>
-        </div>
+        <SubmitOrCancel kind="primary" text="Save config" />
       </form>
     </Layout>
   );
@@ -535,34 +537,13 @@ export function DisconnectPage(props: {
           The repository's reviews, findings, trend counts and config are deleted now. Future reports from its
           workflow will add it again; remove the workflow or revoke its key to stop them.
         </p>
-        {props.error ? (
-          <Notice kind="error">
-            <p>{props.error}</p>
-          </Notice>
-        ) : null}
+        <NoticeText kind="error" text={props.error} />
         <form method="post" action={action}>
           <CsrfField token={props.viewer.csrf} />
-          <div class="field">
-            <label for="confirm-repo">
-              Type <strong>{props.fullName}</strong> to confirm
-            </label>
-            <input
-              id="confirm-repo"
-              name="confirm"
-              type="text"
-              required
-              autocomplete="off"
-              spellcheck={false}
-            />
-          </div>
-          <div class="actions">
-            <button type="submit" class="btn btn-danger">
-              Disconnect repository
-            </button>
-            <a class="btn" href="/settings#config">
-              Cancel
-            </a>
-          </div>
+          <ConfirmField id="confirm-repo">
+            Type <strong>{props.fullName}</strong> to confirm
+          </ConfirmField>
+          <SubmitOrCancel kind="danger" text="Disconnect repository" />
         </form>
       </section>
     </Layout>

@@ -1,4 +1,4 @@
-import { Notice } from '../components.js';
+import { NoticeText } from '../components.js';
 import { Layout } from '../layout.js';
 
 function GitHubIcon() {
@@ -41,11 +41,7 @@ export function SignInPage(props: {
         <div class="card">
           <h1>Sign in to diffray</h1>
           <p class="auth-lead">Review history, trends and settings for your repositories.</p>
-          {msg ? (
-            <Notice kind={msg.kind}>
-              <p>{msg.text}</p>
-            </Notice>
-          ) : null}
+          {msg ? <NoticeText kind={msg.kind} text={msg.text} /> : null}
           {props.oauthEnabled ? (
             <>
               <a class="btn btn-github btn-block" href={githubHref}>

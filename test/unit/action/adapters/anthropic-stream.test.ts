@@ -25,24 +25,30 @@ const start = {
   },
 };
 
+/** A tool_use block as the API streams it: its start, the input JSON in `fragments`, its stop. */
+function toolCall(...fragments: string[]): unknown[] {
+  return [
+    {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'tool_use', id: 't', name: 'x', input: {} },
+    },
+    ...fragments.map((partial_json) => ({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json },
+    })),
+    { type: 'content_block_stop', index: 0 },
+  ];
+}
+
 describe('collectStream', () => {
   it('assembles the tool call from JSON fragments, calls onFirstToken once, and keeps the final usage', async () => {
     let calls = 0;
     const message = await collectStream(
       events([
         start,
-        {
-          type: 'content_block_start',
-          index: 0,
-          content_block: { type: 'tool_use', id: 't', name: 'x', input: {} },
-        },
-        {
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'input_json_delta', partial_json: '{"findings":' },
-        },
-        { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '[]}' } },
-        { type: 'content_block_stop', index: 0 },
+        ...toolCall('{"findings":', '[]}'),
         {
           type: 'message_delta',
           delta: { stop_reason: 'tool_use', stop_sequence: null },
@@ -63,23 +69,7 @@ describe('collectStream', () => {
   });
 
   it('leaves unparseable tool input as text (the schema then rejects it) and fails on an empty stream', async () => {
-    const message = await collectStream(
-      events([
-        start,
-        {
-          type: 'content_block_start',
-          index: 0,
-          content_block: { type: 'tool_use', id: 't', name: 'x', input: {} },
-        },
-        {
-          type: 'content_block_delta',
-          index: 0,
-          delta: { type: 'input_json_delta', partial_json: '{"findi' },
-        },
-        { type: 'content_block_stop', index: 0 },
-      ]),
-      () => undefined,
-    );
+    const message = await collectStream(events([start, ...toolCall('{"findi')]), () => undefined);
     expect((message.content[0] as { input: unknown }).input).toBe('{"findi');
     await expect(collectStream(events([]), () => undefined)).rejects.toThrow(/ended early/);
   });

@@ -4,7 +4,7 @@
  * git command, so the tests can count fetches and see their depths.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,28 +15,12 @@ import {
   type GitRunner,
 } from '../../../../action/adapters/git.js';
 import type { GitPort } from '../../../../action/ports.js';
-
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Test',
-  GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test',
-  GIT_COMMITTER_EMAIL: 'test@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-};
+import { cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../../../support/git.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: cwd, ...GIT_ENV },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-}
 
 /** `count` commits on top of the current branch in one `git fast-import` (thousands in well under a second). */
 function addCommits(repo: string, branch: string, count: number, file: string): void {
@@ -60,7 +44,7 @@ function addCommits(repo: string, branch: string, count: number, file: string): 
   execFileSync('git', ['fast-import', '--quiet'], {
     cwd: repo,
     input: `${lines.join('\n')}\n`,
-    env: { PATH: process.env.PATH, HOME: repo, ...GIT_ENV },
+    env: gitEnv(repo),
   });
   git(repo, 'reset', '-q', '--hard', branch);
 }
@@ -84,36 +68,21 @@ const OLD_HISTORY = 300;
 function makeRepo(opts: { mainCommits: number; shallow?: boolean }): Fixture {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-git-'));
   dirs.push(dir);
-  const origin = join(dir, 'origin.git');
-  const seed = join(dir, 'seed');
-  mkdirSync(seed);
-  git(dir, 'init', '-q', '--bare', '-b', 'main', origin);
-  git(origin, 'config', 'uploadpack.allowAnySHA1InWant', 'true');
-  git(seed, 'init', '-q', '-b', 'main');
+  const { origin, seed } = initOrigin(dir);
   // Old history below the merge base, longer than the first fetch depth: a bounded fetch stays shallow.
-  writeFileSync(join(seed, 'OLD.md'), 'old\n');
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'root');
+  writeFiles(seed, { 'OLD.md': 'old\n' });
+  commitAll(seed, 'root');
   addCommits(seed, 'main', OLD_HISTORY, 'OLD.md');
-  writeFileSync(join(seed, '.diffray.yml'), 'fail-on: medium\n');
-  mkdirSync(join(seed, 'src'));
-  writeFileSync(join(seed, 'src/app.ts'), 'export const a = 1;\n');
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'M');
-  const mergeBase = git(seed, 'rev-parse', 'HEAD').trim();
+  writeFiles(seed, { '.diffray.yml': 'fail-on: medium\n', 'src/app.ts': 'export const a = 1;\n' });
+  const mergeBase = commitAll(seed, 'M');
 
   git(seed, 'checkout', '-q', '-b', 'side');
-  writeFileSync(join(seed, 'SIDE.md'), 'side\n');
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'side');
-  const otherSha = git(seed, 'rev-parse', 'HEAD').trim();
+  writeFiles(seed, { 'SIDE.md': 'side\n' });
+  const otherSha = commitAll(seed, 'side');
 
   git(seed, 'checkout', '-q', '-b', 'feature', mergeBase);
-  writeFileSync(join(seed, '.diffray.yml'), 'fail-on: none\n');
-  writeFileSync(join(seed, 'src/app.ts'), 'export const a = 2;\n');
-  git(seed, 'add', '-A');
-  git(seed, 'commit', '-q', '-m', 'feature');
-  const headSha = git(seed, 'rev-parse', 'HEAD').trim();
+  writeFiles(seed, { '.diffray.yml': 'fail-on: none\n', 'src/app.ts': 'export const a = 2;\n' });
+  const headSha = commitAll(seed, 'feature');
 
   git(seed, 'checkout', '-q', 'main');
   addCommits(seed, 'main', opts.mainCommits, 'MAIN.md');
@@ -122,8 +91,7 @@ function makeRepo(opts: { mainCommits: number; shallow?: boolean }): Fixture {
   git(seed, 'push', '-q', 'origin', 'main', 'feature', 'side');
 
   const workspace = join(dir, 'workspace');
-  const depth = opts.shallow === false ? [] : ['--depth', '1'];
-  git(dir, 'clone', '-q', ...depth, '--branch', 'feature', `file://${origin}`, workspace);
+  cloneBranch(origin, workspace, 'feature', opts.shallow);
   return { workspace, baseSha, headSha, mergeBase, otherSha };
 }
 

@@ -6,11 +6,12 @@
  * through `validateInputs` so the rule stays pinned next to the adapter it protects.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createResultsApiPort, RESULTS_API_TIMEOUT_MS } from '../../../../action/adapters/results-api.js';
 import { validateInputs } from '../../../../action/inputs.js';
 import { makeReport } from '../../../api/helpers.js';
+import { closeNow, listenOnLoopback, readBody } from '../../../fakes/server.js';
+import { RUNNER_INPUTS } from '../../../support/action-inputs.js';
 
 const KEY = 'dfr_TestKey0123456789abcdefghijABCDEFGHIJ_ck';
 
@@ -25,26 +26,19 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
+  for (const s of servers.splice(0)) await closeNow(s);
 });
 
 async function startServer(handler: Handler): Promise<{ url: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      handler(req, res, body);
-    });
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    handler(req, res, body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = await listenOnLoopback(server);
   servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+  return { url, seen, server };
 }
 
 const json =
@@ -197,8 +191,7 @@ describe('sendReport', () => {
   it('turns a refused connection into a warning', async () => {
     const api = await startServer(json(201, {}));
     const url = api.url;
-    api.server.closeAllConnections();
-    await new Promise<void>((resolve) => api.server.close(() => resolve()));
+    await closeNow(api.server);
     servers.splice(servers.indexOf(api.server), 1);
 
     const port = createResultsApiPort({ baseUrl: url, apiKey: KEY, timeoutMs: 2_000 });
@@ -225,19 +218,7 @@ describe('sendReport', () => {
 });
 
 describe('api-url: https except for localhost (enforced where the URL enters: the inputs)', () => {
-  const inputs = (apiUrl: string) =>
-    validateInputs({
-      'anthropic-api-key': 'sk-ant-x',
-      'github-token': 'ghs_x',
-      'api-key': KEY,
-      'api-url': apiUrl,
-      model: 'claude-sonnet-4-5',
-      'fail-on': 'high',
-      'max-comments': '20',
-      'config-file': '.diffray.yml',
-      exclude: '',
-      'sarif-file': '',
-    });
+  const inputs = (apiUrl: string) => validateInputs({ ...RUNNER_INPUTS, 'api-key': KEY, 'api-url': apiUrl });
 
   it.each([
     'https://api.diffray.example',
