@@ -177,7 +177,8 @@ const FINDINGS_PER_REVIEW = 50;
 
 /**
  * Seeds `rows` expired findings (in reviews of 50) plus 10 % live ones, with raw SQL in one transaction:
- * the purge must delete the first and keep the second.
+ * the purge must delete the first and keep the second. Stored as the ingest stores them (api/db/reviews.ts):
+ * each review's findings on consecutive row ids, recorded on the review.
  */
 function seed(db: DiffrayDb, rows: number, now: number): { findings: number; reviews: number; kept: number } {
   const s = db.sqlite;
@@ -186,13 +187,14 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
   const insertReview = s.prepare(
     `INSERT INTO reviews (id, account_id, repository_id, pull_request, head_sha, base_sha, status, conclusion, model,
        tokens_input, tokens_cache_write, tokens_cache_read, tokens_output, cost_usd, duration_ms, files_reviewed,
-       files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at, expires_at)
+       files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at, expires_at,
+       findings_first, findings_last)
      VALUES (?, ?, ?, 7, ?, ?, 'completed', 'failure', 'claude-sonnet-4-5', 41200, 2900, 8700, 6100, 0.2178, 38400,
-       48, 2, 2140, 2190, 1, 8, 17, 24, ?, ?)`,
+       48, 2, 2140, 2190, 1, 8, 17, 24, ?, ?, ?, ?)`,
   );
   const insertFinding = s.prepare(
-    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO findings (row_id, review_id, path, start_line, line, severity, category, title, body, fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let findings = 0;
   let reviews = 0;
@@ -212,12 +214,14 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
       const createdAt = expired ? now - 40 * DAY_MS + r : now - DAY_MS + r;
       const expiresAt = createdAt + 30 * DAY_MS;
       const id = `rev-${r.toString(16).padStart(12, '0')}`;
-      insertReview.run(id, account, repo, 'a'.repeat(40), 'b'.repeat(40), createdAt, expiresAt);
-      if (expired) reviews++;
       const n = Math.min(FINDINGS_PER_REVIEW, (expired ? rows : rows + live) - i);
+      // Row ids from 1, in order: the ingest's `max(row_id) + 1` on this fresh table.
+      insertReview.run(id, account, repo, 'a'.repeat(40), 'b'.repeat(40), createdAt, expiresAt, i + 1, i + n);
+      if (expired) reviews++;
       for (let k = 0; k < n; k++, i++) {
         const f = makeFinding(i % 997);
         insertFinding.run(
+          i + 1,
           id,
           f.path,
           f.startLine ?? null,

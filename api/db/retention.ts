@@ -22,6 +22,52 @@ function deleteInBatches(db: DiffrayDb, stmt: Statement, params: unknown[], batc
   }
 }
 
+/** A review to delete and where its findings are (`[id, findings_first, findings_last]`). */
+type ReviewRange = [id: string, first: number | null, last: number | null];
+
+/** Reviews read per SELECT while filling a batch. */
+const REVIEWS_PER_READ = 64;
+
+/**
+ * Deletes the reviews `select` returns (given `params` and a row limit) with their findings, one transaction
+ * per batch of about `batch` rows (findings + reviews; a review has at most LIMITS.findingsPerReview
+ * findings, so a batch never exceeds batch + that), until `select` returns nothing. Each review's findings
+ * are one range on the findings table's key, deleted before the review (so they are counted; the trigger
+ * `reviews_delete_findings` then finds nothing). Adds to `counts` only once a batch has committed.
+ */
+function deleteReviewsInBatches(
+  db: DiffrayDb,
+  select: Statement<unknown[], ReviewRange>,
+  params: unknown[],
+  batch: number,
+  counts: { findings: number; reviews: number },
+): void {
+  const s = db.sqlite;
+  const deleteFindings = s.prepare<[number, number, string]>(
+    'DELETE FROM findings WHERE row_id BETWEEN ? AND ? AND review_id = ?',
+  );
+  const deleteReview = s.prepare<[string]>('DELETE FROM reviews WHERE id = ?');
+  const once = s.transaction((): { findings: number; reviews: number; more: boolean } => {
+    let findings = 0;
+    let reviews = 0;
+    for (;;) {
+      const due = select.all(...params, REVIEWS_PER_READ);
+      for (const [id, first, last] of due) {
+        if (first !== null && last !== null) findings += deleteFindings.run(first, last, id).changes;
+        reviews += deleteReview.run(id).changes;
+        if (findings + reviews >= batch) return { findings, reviews, more: true };
+      }
+      if (due.length < REVIEWS_PER_READ) return { findings, reviews, more: false };
+    }
+  });
+  for (;;) {
+    const done = once.immediate();
+    counts.findings += done.findings;
+    counts.reviews += done.reviews;
+    if (!done.more) return;
+  }
+}
+
 /**
  * Applies retention: expired findings and reviews, accounts past their grace period (all their data),
  * old audit entries, webhook deliveries and sessions; bounded batches, each its own transaction. Daily
@@ -41,49 +87,35 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
-  // Expired reviews, oldest first by `reviews_expires_idx`, each with its findings (a range on
-  // `findings_review_idx`); one transaction per batch of about `batch` findings (a review has at most
-  // LIMITS.findingsPerReview, so a batch never exceeds batch + that).
-  const dueReviews = s
-    .prepare<[number, number], string>('SELECT id FROM reviews WHERE expires_at <= ? LIMIT ?')
-    .pluck();
-  const deleteFindingsOf = s.prepare<[string]>('DELETE FROM findings WHERE review_id = ?');
-  const deleteReview = s.prepare<[string]>('DELETE FROM reviews WHERE id = ?');
-  const reviewsPerBatch = Math.max(1, Math.ceil(batch / 10));
-  const expiredBatch = s.transaction((): boolean => {
-    const ids = dueReviews.all(expired, reviewsPerBatch) as string[];
-    let rows = 0;
-    let reviews = 0;
-    for (const id of ids) {
-      rows += deleteFindingsOf.run(id).changes;
-      reviews += deleteReview.run(id).changes;
-      if (rows >= batch) break;
-    }
-    // Counted once the batch's statements have all run (a throw rolls the batch back and counts nothing).
-    result.findings += rows;
-    result.reviews += reviews;
-    return ids.length > 0;
-  });
-  while (expiredBatch.immediate());
+  // Expired reviews, oldest first by `reviews_expires_idx`, each with its findings: their ranges were
+  // allocated in ingest order, so the purge walks the findings table from its start, freeing whole pages.
+  deleteReviewsInBatches(
+    db,
+    s
+      .prepare<[number, number], ReviewRange>(
+        'SELECT id, findings_first, findings_last FROM reviews WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
+      )
+      .raw(),
+    [expired],
+    batch,
+    result,
+  );
 
   const due = s
     .prepare('SELECT id FROM accounts WHERE purge_after IS NOT NULL AND purge_after <= ?')
     .all(cutoffs.accountsPurgeBy.getTime()) as { id: string }[];
-  const accountFindings = s.prepare(
-    `DELETE FROM findings WHERE row_id IN (
-       SELECT f.row_id FROM findings f JOIN reviews r ON r.id = f.review_id WHERE r.account_id = ? LIMIT ?)`,
-  );
-  const accountReviews = s.prepare(
-    'DELETE FROM reviews WHERE id IN (SELECT id FROM reviews WHERE account_id = ? LIMIT ?)',
-  );
+  const accountReviews = s
+    .prepare<[string, number], ReviewRange>(
+      'SELECT id, findings_first, findings_last FROM reviews WHERE account_id = ? LIMIT ?',
+    )
+    .raw();
   const memberUsers = s.prepare('SELECT user_id FROM memberships WHERE account_id = ?');
   const deleteAccount = s.prepare('DELETE FROM accounts WHERE id = ?');
   const deleteOrphanUser = s.prepare(
     'DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)',
   );
   for (const { id } of due) {
-    result.findings += deleteInBatches(db, accountFindings, [id], batch);
-    result.reviews += deleteInBatches(db, accountReviews, [id], batch);
+    deleteReviewsInBatches(db, accountReviews, [id], batch, result);
     s.transaction(() => {
       const userIds = (memberUsers.all(id) as { user_id: string }[]).map((r) => r.user_id);
       // Cascades: keys, sessions, repositories, configs, aggregates, audit entries, memberships.

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { countBySeverity, type ReviewReport, type SeverityCounts } from '../../shared/index.js';
 import { perDatabase, type Orm } from './client.js';
 import { newId } from './ids.js';
@@ -13,7 +13,9 @@ export function utcDay(date: Date): string {
 /**
  * The ingest statements, compiled once per database: the hot path of `POST /v1/reviews` builds no SQL.
  * Raw statements (column names as in `schema.ts`; timestamps as integer milliseconds, as drizzle's
- * `timestamp_ms` stores them), one row per finding, all run in one transaction.
+ * `timestamp_ms` stores them), one row per finding, all run in one transaction. The findings get consecutive
+ * row ids above every existing one, recorded on the review (`schema.ts`, `findings`): the transaction holds
+ * the write lock from its start (`immediate`), so no other writer can take ids in between.
  */
 const ingestStatements = perDatabase((_orm, sqlite) => {
   const findRepository = sqlite
@@ -28,12 +30,16 @@ const ingestStatements = perDatabase((_orm, sqlite) => {
     `INSERT INTO reviews (id, account_id, repository_id, pull_request, head_sha, base_sha, status, conclusion,
        model, tokens_input, tokens_cache_write, tokens_cache_read, tokens_output, cost_usd, duration_ms,
        files_reviewed, files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at,
-       expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       expires_at, findings_first, findings_last)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const nextFindingRow = sqlite
+    .prepare<[], number>('SELECT coalesce(max(row_id), 0) + 1 FROM findings')
+    .pluck();
   const insertFinding = sqlite.prepare(
-    `INSERT INTO findings (review_id, path, start_line, line, severity, category, title, body, fingerprint)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO findings (row_id, review_id, path, start_line, line, severity, category, title, body,
+       fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const addToAggregates = sqlite.prepare(
     `INSERT INTO daily_aggregates (account_id, repository, day, reviews, critical, high, medium, low)
@@ -63,6 +69,8 @@ const ingestStatements = perDatabase((_orm, sqlite) => {
         repositoryId = newId();
         insertRepository.run(repositoryId, accountId, report.repository, nameKey, at);
       }
+      const count = report.findings.length;
+      const first = count > 0 ? (nextFindingRow.get() as number) : null;
       insertReview.run(
         id,
         accountId,
@@ -89,9 +97,13 @@ const ingestStatements = perDatabase((_orm, sqlite) => {
         counts.low,
         at,
         expires,
+        first,
+        first === null ? null : first + count - 1,
       );
-      for (const f of report.findings) {
+      for (let k = 0; k < count; k += 1) {
+        const f = report.findings[k]!;
         insertFinding.run(
+          first! + k,
           id,
           f.path,
           f.startLine ?? null,
@@ -213,7 +225,7 @@ export function listReviews(
 
 const readStatements = perDatabase((orm) => ({
   review: orm
-    .select(reviewColumns)
+    .select({ ...reviewColumns, findingsFirst: reviews.findingsFirst, findingsLast: reviews.findingsLast })
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(
@@ -237,25 +249,45 @@ const readStatements = perDatabase((orm) => ({
       fingerprint: findings.fingerprint,
     })
     .from(findings)
-    .where(eq(findings.reviewId, sql.placeholder('reviewId')))
+    // The review's row-id range (a range on the table's key), guarded by the review id.
+    .where(
+      and(
+        between(findings.rowId, sql.placeholder('first'), sql.placeholder('last')),
+        eq(findings.reviewId, sql.placeholder('reviewId')),
+      ),
+    )
     .orderBy(asc(findings.path), asc(findings.line), asc(findings.rowId))
     .prepare(),
 }));
 
 /** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
 export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
-  const review = readStatements(orm).review.get({
+  const found = readStatements(orm).review.get({
     id: input.id,
     accountId: input.accountId,
     nowMs: input.now.getTime(),
   });
-  if (!review) return undefined;
-  const rows = listFindings(orm, review.id);
+  if (!found) return undefined;
+  const { findingsFirst, findingsLast, ...review } = found;
+  const rows = listFindings(orm, { id: review.id, findingsFirst, findingsLast });
   return { review, findings: rows };
 }
 
-export function listFindings(orm: Orm, reviewId: string) {
-  return readStatements(orm).findings.all({ reviewId });
+/** Where a review's findings are: its id and its `findings.row_id` range (null bounds: none). */
+export interface FindingsOf {
+  id: string;
+  findingsFirst: number | null;
+  findingsLast: number | null;
+}
+
+/** A review's findings, by path, line and order of report. */
+export function listFindings(orm: Orm, review: FindingsOf) {
+  if (review.findingsFirst === null || review.findingsLast === null) return [];
+  return readStatements(orm).findings.all({
+    first: review.findingsFirst,
+    last: review.findingsLast,
+    reviewId: review.id,
+  });
 }
 
 /** Daily counts per repository (for trends); they outlive the reviews. */

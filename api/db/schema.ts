@@ -143,7 +143,10 @@ export const configs = sqliteTable(
   ],
 );
 
-/** One action run's outcome. Readable until `expiresAt` (created + 30 days), then purged. */
+/**
+ * One action run's outcome. Readable until `expiresAt` (created + 30 days), then purged. `findingsFirst` ..
+ * `findingsLast` is the `findings.row_id` range its findings occupy (see `findings`); both null when it has none.
+ */
 export const reviews = sqliteTable(
   'reviews',
   {
@@ -176,6 +179,9 @@ export const reviews = sqliteTable(
     low: integer('low').notNull(),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
+    /** Internal (never exposed): the first and last `findings.row_id` of its findings, inclusive. */
+    findingsFirst: integer('findings_first'),
+    findingsLast: integer('findings_last'),
   },
   (t) => [
     index('reviews_account_created_idx').on(t.accountId, t.createdAt, t.id),
@@ -186,27 +192,34 @@ export const reviews = sqliteTable(
 
 /**
  * A finding's metadata and prose (fenced code stripped). The integer key is internal and never exposed.
- * Expiry is the review's: the purge deletes a due review's findings through `findings_review_idx` (the
- * index reads and cascades use anyway), so findings carry no expiry column or index of their own.
+ *
+ * Stored by review, in the table's own key order: the ingest gives a review's findings consecutive `row_id`s
+ * above every existing one (in the review's write transaction) and records the range on the review
+ * (`reviews.findingsFirst` .. `findingsLast`). Reads and deletes are ranges on the rowid b-tree itself, so
+ * findings have no index on `review_id` and no foreign key (an FK's cascade and its parent-side check would
+ * each need that index, which costs an entry per finding at ingest and a scattered index delete per finding
+ * at purge, as review ids are random). Since ranges are allocated in ingest order, expired reviews' findings
+ * sit at the start of the table and the purge frees whole pages in order.
+ *
+ * `reviewId` stays as a guard: every read and delete also requires it to match, so a wrong range could never
+ * show or delete another review's findings. Deleting a review by any path (the purge, a repository
+ * disconnect or an account purge cascading to it) deletes its findings through the trigger
+ * `reviews_delete_findings`, which drizzle-kit does not model: it is created by the hand-edited migration
+ * `drizzle/0002_findings_by_row_range.sql`. SQLite drops a table's triggers with it, so a future migration
+ * that rebuilds `reviews` must create it again (test/api/retention.test.ts checks it exists).
  */
-export const findings = sqliteTable(
-  'findings',
-  {
-    rowId: integer('row_id').primaryKey(),
-    reviewId: text('review_id')
-      .notNull()
-      .references(() => reviews.id, { onDelete: 'cascade' }),
-    path: text('path').notNull(),
-    startLine: integer('start_line'),
-    line: integer('line').notNull(),
-    severity: text('severity').notNull(),
-    category: text('category').notNull(),
-    title: text('title').notNull(),
-    body: text('body').notNull(),
-    fingerprint: text('fingerprint').notNull(),
-  },
-  (t) => [index('findings_review_idx').on(t.reviewId)],
-);
+export const findings = sqliteTable('findings', {
+  rowId: integer('row_id').primaryKey(),
+  reviewId: text('review_id').notNull(),
+  path: text('path').notNull(),
+  startLine: integer('start_line'),
+  line: integer('line').notNull(),
+  severity: text('severity').notNull(),
+  category: text('category').notNull(),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  fingerprint: text('fingerprint').notNull(),
+});
 
 /**
  * Counts per account, repository and UTC day: no text beyond the repository name. Outlive the 30-day
