@@ -5,14 +5,15 @@
 import { z } from '@hono/zod-openapi';
 import * as shared from '../shared/index.js';
 import { CATEGORIES, CONCLUSIONS, REVIEW_STATUSES, SEVERITIES } from '../shared/index.js';
-import { toClassic } from './classic.js';
+import { forRequests, toClassic } from './classic.js';
 import { SCOPES } from './db/index.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_CONFIG_YAML_CHARS = 65_536;
 
-export const ReviewReportSchema = toClassic(shared.ReviewReportSchema);
+/** The ingest body (`POST /v1/reviews`), the hot path: compiled (see `forRequests`). */
+export const ReviewReportSchema = forRequests(toClassic(shared.ReviewReportSchema));
 export const ReviewCreatedSchema = toClassic(shared.ReviewCreatedSchema);
 export const ReportedFindingSchema = toClassic(shared.ReportedFindingSchema);
 

@@ -1,5 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { LIMITS, stripCodeBlocks, truncate, type ReviewReport } from '../../shared/index.js';
+import {
+  LIMITS,
+  stripCodeBlocks,
+  truncate,
+  type ReportedFinding,
+  type ReviewReport,
+} from '../../shared/index.js';
 import { getReview, insertReview, listReviews, type ReviewCursor } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import type { Auth } from '../principal.js';
@@ -22,24 +28,37 @@ function stripFences(text: string): string {
   return text.includes('```') || text.includes('~~~') ? stripCodeBlocks(text) : text;
 }
 
+/** Whitespace a title would lose to `replace(/\s+/g, ' ').trim()`: anything but single inner spaces. */
+const IRREGULAR_SPACE = /[^\S ]| {2}|^ | $/;
+
+/** A title on one line (whitespace runs collapsed); the regex replace runs only when it changes something. */
+function oneLine(text: string): string {
+  return IRREGULAR_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
+}
+
 /**
  * The API's own guarantee that no code is stored, whatever the client sent: fenced code and suggestion
- * blocks are replaced, titles kept to one line, and every text capped.
+ * blocks are replaced, titles kept to one line, and every text capped. The findings are validated (strict:
+ * no other fields), so each is rebuilt field by field rather than by object spread.
  */
 export function sanitizeReport(report: ReviewReport): ReviewReport {
-  return {
-    ...report,
-    findings: report.findings.map((f) => {
-      const { startLine, ...rest } = f;
-      const title = stripFences(f.title).replace(/\s+/g, ' ').trim();
-      return {
-        ...rest,
-        ...(startLine !== undefined && startLine <= f.line ? { startLine } : {}),
-        title: truncate(title || '(untitled)', LIMITS.findingTitleChars),
-        body: truncate(stripFences(f.body), LIMITS.findingBodyChars),
-      };
-    }),
-  };
+  const findings: ReportedFinding[] = new Array<ReportedFinding>(report.findings.length);
+  for (let i = 0; i < report.findings.length; i++) {
+    const f = report.findings[i]!;
+    const title = oneLine(stripFences(f.title));
+    const finding: ReportedFinding = {
+      path: f.path,
+      line: f.line,
+      severity: f.severity,
+      category: f.category,
+      title: truncate(title || '(untitled)', LIMITS.findingTitleChars),
+      body: truncate(stripFences(f.body), LIMITS.findingBodyChars),
+      fingerprint: f.fingerprint,
+    };
+    if (f.startLine !== undefined && f.startLine <= f.line) finding.startLine = f.startLine;
+    findings[i] = finding;
+  }
+  return { ...report, findings };
 }
 
 export function encodeCursor(cursor: ReviewCursor): string {
@@ -91,11 +110,16 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
   app.use('/v1/reviews/*', auth.requireAuth);
 
   return app
-    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, (c) => {
+    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
+      const report = sanitizeReport(c.req.valid('json'));
+      // Nearly always undefined; during the checkpointer's last pass before a WAL restart, a short wait
+      // that leaves the event loop free (see `DiffrayDb.writable`).
+      const gate = db.writable();
+      if (gate) await gate;
       const now = clock();
       const id = insertReview(db.orm, {
         accountId: c.get('principal').accountId,
-        report: sanitizeReport(c.req.valid('json')),
+        report,
         now,
         expiresAt: reviewExpiresAt(now),
       });

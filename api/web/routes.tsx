@@ -85,16 +85,6 @@ import { FAVICON_SVG, STYLESHEET, stylesheetPath } from './styles.js';
 type WebEnv = { Variables: AppEnv['Variables'] & { viewer: SessionPrincipal | undefined } };
 type WebContext = Context<WebEnv>;
 
-/** The pages' Content-Security-Policy: no script at all, styles and images from us only. */
-export const PAGE_CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
-
 const REPO_NAME = RepositoryNameSchema;
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-_]{0,38})$/;
 const MAX_CONFIG_CHARS = 65_536;
@@ -236,18 +226,6 @@ export function createWebRoutes(
   const onPages = (...mw: MiddlewareHandler<WebEnv>[]) => {
     for (const path of PAGE_PATHS) web.use(path, ...mw);
   };
-
-  // Headers of every page: a strict CSP (no script), no framing, no sniffing, no caching of private pages.
-  onPages(async (c, next) => {
-    await next();
-    c.header('Content-Security-Policy', PAGE_CSP);
-    c.header('X-Frame-Options', 'DENY');
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'same-origin');
-    c.header('Cross-Origin-Opener-Policy', 'same-origin');
-    c.header('Cross-Origin-Resource-Policy', 'same-origin');
-    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
-  });
 
   // Static assets: the stylesheet (content-hashed name, cached a year) and the favicon.
   web.get('/static/:file', (c) => {
