@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner } from './adapters/git.js';
+import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { parseDiff } from './core/diff.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/eval.js';
 import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
@@ -90,7 +89,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
   try {
     const root = (await execGitRunner(process.cwd())(['rev-parse', '--show-toplevel'])).stdout.trim();
     if (!root) throw new Error('not inside a git repository');
-    const git = createGitPort({ run: execGitRunner(root), log });
+    const git = createGitPort({ run: execGitRunner(root), stream: execGitStreamer(root), log });
     if (command === 'eval') {
       const report = await evaluate(git, { apiKey, model: values.model, head: values.head, prs, log });
       console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderEval(report));
@@ -168,7 +167,7 @@ async function evaluate(
           exclude: [],
         },
       );
-      const later = merge.sha === tip ? [] : parseDiff(await git.diff(merge.sha, tip));
+      const later = merge.sha === tip ? [] : await git.diffFiles(merge.sha, tip);
       results.push({
         sha: merge.sha,
         subject: merge.subject,

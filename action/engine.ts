@@ -1,7 +1,6 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/anchor.js';
 import { buildCoverage } from './core/coverage.js';
-import { parseDiff } from './core/diff.js';
 import { buildSystemPrompt } from './core/prompt.js';
 import { scanAndRedact, secretFinding } from './core/secrets.js';
 import { selectFiles } from './core/select.js';
@@ -10,7 +9,7 @@ import { ConfigError, SkipError } from './errors.js';
 import type { ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './types.js';
 import { loadEffectiveConfig, loadGuidelines, reportConfigError } from './steps/config.js';
-import { createHeadReader } from './steps/head-files.js';
+import { createHeadReader, readsHead } from './steps/head-files.js';
 import { assembleOutcome } from './steps/outcome.js';
 import { postReview, publish, replyToFixed, sendReport } from './steps/publish.js';
 import { failedSkips, planReview, runReviewJobs } from './steps/review.js';
@@ -45,29 +44,50 @@ export interface ReviewRun {
 export async function runReview(deps: EngineDeps, settings: ReviewSettings): Promise<ReviewRun> {
   const started = deps.clock.now();
   const notes: Notes = { warnings: [], errors: [] };
-  // What is on the PR already: read while git fetches (both are waits on the network).
+  const pr = settings.pr;
+  // git first (its first command is spawned at once), then what is on the PR already, read while git
+  // fetches: both are waits on the network.
+  const mergeBasing = deps.git.mergeBase(pr.baseSha, pr.headSha);
   const github = deps.github;
   const existing = github
-    ? deliver(notes, () => github.listExistingFindingMarkers(settings.pr.number))
+    ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
     : Promise.resolve(undefined);
-  const mergeBase = await deps.git.mergeBase(settings.pr.baseSha, settings.pr.headSha);
+  const mergeBase = await mergeBasing;
+  // The diff needs only the two commits: git computes it while the config is read and the check created,
+  // and each file is scanned for secrets as soon as it is parsed, while git writes the rest.
+  const scans: SecretScan[] = [];
+  const diff = deps.git.diffFiles(mergeBase, pr.headSha, (files) =>
+    scans.push({ input: files, ...scanAndRedact(files) }),
+  );
+  diff.catch(() => undefined); // awaited in review(); not an unhandled rejection if the config fails first
   const effective = await loadEffectiveConfig(deps, settings, notes).catch(async (error: unknown) => {
     if (error instanceof ConfigError) await reportConfigError(deps, settings, error, notes);
     throw error;
   });
-  if (settings.pr.draft && !effective.config['review-drafts']) {
+  if (pr.draft && !effective.config['review-drafts']) {
     throw new SkipError(
       'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
     );
   }
-  const checkId = await deliver(notes, () => deps.github?.createCheckRun(settings.pr.headSha));
+  // Created now, needed only at the end (or to report a failure): the review does not wait for it.
+  const checkId = deliver(notes, () => deps.github?.createCheckRun(pr.headSha));
   try {
-    return await review(deps, settings, { mergeBase, effective, checkId, notes, started, existing });
+    return await review(deps, settings, {
+      mergeBase,
+      diff,
+      scans,
+      effective,
+      checkId,
+      notes,
+      started,
+      existing,
+    });
   } catch (error) {
-    if (checkId !== undefined) {
+    const id = await checkId;
+    if (id !== undefined) {
       const message = error instanceof Error ? error.message : String(error);
       await deliver(notes, () =>
-        deps.github?.completeCheckRun(checkId, {
+        deps.github?.completeCheckRun(id, {
           conclusion: 'neutral',
           output: { title: 'Review did not complete', summary: `diffray stopped: ${message}` },
           annotations: [],
@@ -78,10 +98,17 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   }
 }
 
+/** `scanAndRedact` of a batch of the diff's files (`input`), made while the diff streamed in. */
+type SecretScan = { input: DiffFile[] } & ReturnType<typeof scanAndRedact>;
+
 interface RunState {
   mergeBase: string;
+  /** The files of `git diff` merge base → head, started before the config was read. */
+  diff: Promise<DiffFile[]>;
+  /** The diff's files scanned for secrets, batch by batch as they were parsed. */
+  scans: SecretScan[];
   effective: Effective;
-  checkId: number | undefined;
+  checkId: Promise<number | undefined>;
   notes: Notes;
   started: number;
   existing: Promise<ExistingMarkers | undefined>;
@@ -92,30 +119,37 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const { config } = effective;
   const { github } = deps;
   const pr = settings.pr;
-
-  // What is on the PR already, and what this push changed.
-  const [existing, diffText] = await Promise.all([run.existing, deps.git.diff(mergeBase, pr.headSha)]);
-  const previous = existing?.state;
-  const prFiles = parseDiff(diffText);
   const guidelinesLoading = loadGuidelines(deps, pr.baseSha, config);
   guidelinesLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+
+  // What is on the PR already, and what this push changed.
+  const [existing, prFiles] = await Promise.all([run.existing, run.diff]);
+  const previous = existing?.state;
   deps.log.info(`Diff: ${prFiles.length} files changed`);
   const scope = await chooseScope(deps, { mergeBase, headSha: pr.headSha, prFiles, previous });
 
-  // Secrets are scanned in every file (a secret in an excluded file is still a leak), before selection.
-  const { files: redacted, hits } = scanAndRedact(prFiles);
-  if (hits.length > 0) deps.log.info(`Secrets redacted before review: ${hits.length} (reported as findings)`);
+  // Selection looks at paths and file kinds only, and git starts reading the selected files' head
+  // versions (for context) at once, while the rest is prepared.
   const inScope = new Set(scope.review.map((f) => f.path));
-  const selection = selectFiles(
-    redacted.filter((f) => inScope.has(f.path)),
+  const selected = selectFiles(
+    prFiles.filter((f) => inScope.has(f.path)),
     { exclude: [...(config.exclude ?? []), ...settings.exclude] },
   );
+  const readHead = createHeadReader(deps, pr.headSha, prFiles, {
+    prefetch: selected.selected.filter(readsHead).map((f) => f.path),
+  });
+
+  // Every file was scanned for secrets as the diff came in (a secret in an excluded file is still a
+  // leak); only the redacted files go further.
+  const { files: redacted, hits } = scannedDiff(prFiles, run.scans);
+  if (hits.length > 0) deps.log.info(`Secrets redacted before review: ${hits.length} (reported as findings)`);
+  const redactedOf = new Map(prFiles.map((f, i) => [f, redacted[i]!]));
+  const selection = { ...selected, selected: selected.selected.map((f) => redactedOf.get(f)!) };
   deps.log.info(
     `Selected ${selection.selected.length} files for review, skipped ${selection.skipped.length}`,
   );
 
   // The model passes: review (budgeted, routed), then validation of new severe findings.
-  const readHead = createHeadReader(deps, pr.headSha, prFiles);
   const guidelines = await guidelinesLoading;
   const system = buildSystemPrompt({
     ...(config.language ? { language: config.language } : {}),
@@ -203,7 +237,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   });
   const resultsUrl = await sendReport(deps, settings, mergeBase, outcome, notes);
   await publish(deps, settings, outcome, {
-    checkId: run.checkId,
+    checkId: await run.checkId,
     mergeBase,
     resultsUrl,
     lifecycle: lifecycle.next,
@@ -217,6 +251,16 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     ...(resultsUrl ? { resultsUrl } : {}),
     ...notes,
   };
+}
+
+/**
+ * The scans made while the diff streamed in, when they cover exactly its files in order; otherwise (a
+ * port that does not report batches) the diff scanned now.
+ */
+function scannedDiff(files: DiffFile[], scans: SecretScan[]): ReturnType<typeof scanAndRedact> {
+  const input = scans.flatMap((s) => s.input);
+  if (input.length !== files.length || input.some((f, i) => f !== files[i])) return scanAndRedact(files);
+  return { files: scans.flatMap((s) => s.files), hits: scans.flatMap((s) => s.hits) };
 }
 
 function filterBySeverity(findings: Finding[], config: DiffrayConfig): Finding[] {

@@ -1,4 +1,9 @@
 // The bundle's entry (dist/index.js): the only module with a top-level effect.
-import { main } from './main.js';
+import { startMergeBase } from './early-git.js';
 
-await main();
+// git starts fetching the PR's commits first; the rest of the action (bundled behind this dynamic import,
+// so not evaluated yet) loads while it works.
+const early = startMergeBase(process.env);
+await early?.ready;
+const { main } = await import('./main.js');
+await main(process.env, early);

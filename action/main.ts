@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner } from './adapters/git.js';
+import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
 import { createGitHubClient, createGitHubPort } from './adapters/github.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
@@ -14,6 +14,7 @@ import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
 import { SkipError } from './errors.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
+import type { EarlyGit } from './early-git.js';
 import type { GitHubPort, Logger } from './ports.js';
 
 export const VERSION = '0.1.0';
@@ -26,10 +27,14 @@ const actionsLogger: Logger = {
   debug: (m) => core.debug(m),
 };
 
-/** The action's entry: one catch; a SkipError ends as a notice with exit code 0. */
-export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+/**
+ * The action's entry: one catch; a SkipError ends as a notice with exit code 0. `early` is the merge base
+ * the entry started before loading the rest (see early-git.ts); its log lines wait for the secrets' masks.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGit): Promise<void> {
   try {
     const inputs = readInputs();
+    early?.log.attach(actionsLogger);
     const context = readActionContext(env);
     if (context.kind === 'unsupported') throw new SkipError(context.reason);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
@@ -38,7 +43,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
     const run = await runReview(
       {
-        git: createGitPort({ run: execGitRunner(workspace), log: actionsLogger }),
+        git:
+          early?.workspace === workspace
+            ? early.git
+            : createGitPort({
+                run: execGitRunner(workspace),
+                stream: execGitStreamer(workspace),
+                log: actionsLogger,
+              }),
         github,
         model: createAnthropicPort({ apiKey: anthropicApiKey }),
         workspace: createWorkspacePort(workspace),

@@ -5,7 +5,7 @@
 import type { Conclusion, DiffrayConfig, ReviewReport } from '../shared/index.js';
 import type { ThreadSignal } from './core/lifecycle.js';
 import type { SummaryState } from './core/markers.js';
-import type { CheckAnnotation, ModelPort, ReviewComment } from './types.js';
+import type { CheckAnnotation, DiffFile, ModelPort, ReviewComment } from './types.js';
 
 export type { ModelPort };
 
@@ -20,8 +20,18 @@ export interface GitPort {
   mergeBase(base: string, head: string): Promise<string>;
   /** `git diff` text between two commits, produced with the core's GIT_DIFF_ARGS. */
   diff(base: string, head: string): Promise<string>;
+  /**
+   * The same diff, parsed (the core's parseDiff), as files and hunks. `onFiles`, when given, sees the files
+   * in batches as they are parsed, in order, while git is still writing the rest.
+   */
+  diffFiles(base: string, head: string, onFiles?: (files: DiffFile[]) => void): Promise<DiffFile[]>;
   /** A file's content at a revision; undefined when the path does not exist there (or is too large). */
   showFile(rev: string, path: string): Promise<string | undefined>;
+  /**
+   * `showFile` for many paths at once, started now (one git process, not one or more per file): one promise
+   * per path, in order, each settled as soon as its file is read.
+   */
+  showFiles(rev: string, paths: readonly string[]): Promise<string | undefined>[];
   /**
    * True when the commit is in the repository, fetching it from `origin` (bounded depth) when it is not;
    * false when it cannot be had (a force-push removed it from every branch, say).

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDiff } from '../action/core/diff.js';
 import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/prompt.js';
@@ -19,6 +19,7 @@ import {
 } from '../test/fakes/anthropic.js';
 import { filesOfDiff, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
 import { OWNER, PR_NUMBER, REPO, runAction } from '../test/e2e/harness.js';
+import { cloneBranch } from '../test/support/git.js';
 import { prepareBundle } from './lib/bundle.js';
 import { benchScript } from './lib/model.js';
 import { makespan, median, unionLength } from './lib/stats.js';
@@ -45,6 +46,10 @@ export interface ActionBenchOptions {
   incremental: boolean;
   /** The 1000-file run with a zero-latency model (local overhead). */
   overhead: boolean;
+  /** How many times to run it (each on a fresh depth-1 checkout of the same PR); the median is reported. */
+  overheadRuns: number;
+  /** Only the overhead runs: no cold start, no sizes, no incremental scenario. */
+  overheadOnly: boolean;
   coldStartRuns: number;
   log: (line: string) => void;
 }
@@ -75,6 +80,10 @@ export interface RunFigures {
   wallTargetMs: number;
   modelBusyMs: number;
   localOverheadMs: number;
+  /** Spawn to the first model request received: process start, git, reading, prompt building. */
+  beforeFirstRequestMs: number;
+  /** Last model answer to exit: validation, anchoring, GitHub deliveries, outputs, process exit. */
+  afterLastAnswerMs: number;
   github: { requests: number; posts: number; mutations: number; inlineComments: number };
   /** stderr tail when the run failed. */
   error?: string;
@@ -99,7 +108,9 @@ export interface ActionResults {
   bundle: { bytes: number; build: string; checkedInBytes: number | undefined };
   coldStart: { runs: number; nodeMedianMs: number; actionMedianMs: number; overMs: number };
   sizes: RunFigures[];
+  /** The median run (by local overhead) of `overhead1000Runs`. */
   overhead1000?: RunFigures;
+  overhead1000Runs?: RunFigures[];
   incremental?: IncrementalFigures;
 }
 
@@ -107,14 +118,20 @@ function totalInput(r: RunFigures): number {
   return r.input.uncached + r.input.cacheWrite + r.input.cacheRead;
 }
 
-/** Rows of changed lines (`  12 + code`, `     - code`) in the rendered diffs the model received. */
+/**
+ * Rows of changed lines (`12+code`, `-code`, see action/core/listing.ts) in the code listings the model
+ * received, inside the `<untrusted_diff>` wrapper only (a PR description may hold lines starting with `-`).
+ */
 function changedRowsSent(requests: RecordedMessage[]): { lines: number; files: number } {
   let lines = 0;
   const files = new Set<string>();
   for (const r of requests) {
     const text = userText(r.body);
+    let inListing = false;
     for (const row of text.split('\n')) {
-      if (/^ *\d* [-+](?: |$)/.test(row)) lines++;
+      if (row === '<untrusted_diff>' || row === '</untrusted_diff>') inListing = row === '<untrusted_diff>';
+      if (!inListing) continue;
+      if (/^(?:\d+\+|-)/.test(row)) lines++;
       const heading = /^## (.+) \([a-z]+/.exec(row);
       if (heading) files.add(heading[1]!);
     }
@@ -183,6 +200,8 @@ async function measureRun(
     callsByTool[tool] = (callsByTool[tool] ?? 0) + 1;
   }
   const modelBusyMs = unionLength(ok.map((r) => [r.timing!.receivedAt, r.timing!.doneAt]));
+  const firstReceived = Math.min(...requests.map((r) => r.timing?.receivedAt ?? Infinity));
+  const lastDone = Math.max(...requests.map((r) => r.timing?.doneAt ?? -Infinity));
   const gh = github.requests.slice(ghStart);
   const sent = changedRowsSent(requests);
   // Lines of deleted files are not reviewed (nothing can be commented on them): they are not counted.
@@ -211,6 +230,8 @@ async function measureRun(
     wallTargetMs: 1.15 * floorMs + 1000,
     modelBusyMs,
     localOverheadMs: wallMs - modelBusyMs,
+    beforeFirstRequestMs: Number.isFinite(firstReceived) ? firstReceived - started : NaN,
+    afterLastAnswerMs: Number.isFinite(lastDone) ? started + wallMs - lastDone : NaN,
     github: {
       requests: gh.length,
       posts: gh.filter((r) => r.method === 'POST').length,
@@ -235,13 +256,25 @@ async function withPr<T>(
   fn: (pr: SyntheticPr, github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
 ): Promise<T> {
   const pr = makeSyntheticPr(files);
+  try {
+    return await withFakes(pr, latency, (github, anthropic) => fn(pr, github, anthropic));
+  } finally {
+    pr.cleanup();
+  }
+}
+
+/** A fresh fake GitHub (no comments, no check runs yet) and fake model for one PR. */
+async function withFakes<T>(
+  pr: SyntheticPr,
+  latency: Latency,
+  fn: (github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
+): Promise<T> {
   const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: pr.diff });
   const anthropic = await startModel(latency);
   try {
-    return await fn(pr, github, anthropic);
+    return await fn(github, anthropic);
   } finally {
     await Promise.all([github.close(), anthropic.close()]);
-    pr.cleanup();
   }
 }
 
@@ -346,7 +379,9 @@ async function benchWith(
 ): Promise<ActionResults> {
   const { log, latency } = opts;
   log(`  bundle: ${(bundle.bytes / 1024).toFixed(1)} KB (${bundle.build})`);
-  const cold = coldStart(bundlePath, opts.coldStartRuns);
+  const cold = opts.overheadOnly
+    ? { runs: 0, nodeMedianMs: NaN, actionMedianMs: NaN, overMs: NaN }
+    : coldStart(bundlePath, opts.coldStartRuns);
   log(
     `  cold start: node dist/index.js ${cold.actionMedianMs.toFixed(0)} ms vs node -e '' ${cold.nodeMedianMs.toFixed(0)} ms`,
   );
@@ -363,7 +398,7 @@ async function benchWith(
     coldStart: cold,
     sizes: [],
   };
-  for (const files of opts.sizes) {
+  for (const files of opts.overheadOnly ? [] : opts.sizes) {
     log(`  ${files} files: generating the repository and running the action...`);
     const figures = await withPr(files, latency, (pr, github, anthropic) =>
       measureRun(bundlePath, pr, github, anthropic, latency),
@@ -374,13 +409,35 @@ async function benchWith(
         (figures.error ? `, exit ${figures.exitCode}: ${figures.error}` : ''),
     );
   }
-  if (opts.overhead) {
-    log('  1000 files with a zero-latency model (local overhead)...');
-    results.overhead1000 = await withPr(1000, ZERO_LATENCY, (pr, github, anthropic) =>
-      measureRun(bundlePath, pr, github, anthropic, ZERO_LATENCY),
-    );
+  if (opts.overhead || opts.overheadOnly) {
+    const runs = Math.max(1, opts.overheadRuns);
+    log(`  1000 files with a zero-latency model (local overhead), ${runs} run(s)...`);
+    const all: RunFigures[] = [];
+    const pr = makeSyntheticPr(1000);
+    try {
+      for (let i = 0; i < runs; i++) {
+        // Each run is a first review, as on the runner: a fresh depth-1 checkout (the last run fetched into
+        // its own) and a PR with nothing on it yet.
+        if (i > 0) {
+          rmSync(pr.workspace, { recursive: true, force: true });
+          cloneBranch(pr.origin, pr.workspace, 'feature');
+        }
+        const run = await withFakes(pr, ZERO_LATENCY, (github, anthropic) =>
+          measureRun(bundlePath, pr, github, anthropic, ZERO_LATENCY),
+        );
+        log(
+          `    run ${i + 1}: overhead ${(run.localOverheadMs / 1000).toFixed(2)} s (before the first request ${(run.beforeFirstRequestMs / 1000).toFixed(2)} s, after the last answer ${(run.afterLastAnswerMs / 1000).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)})`,
+        );
+        all.push(run);
+      }
+    } finally {
+      pr.cleanup();
+    }
+    const sorted = [...all].sort((a, b) => a.localOverheadMs - b.localOverheadMs);
+    results.overhead1000 = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    results.overhead1000Runs = all;
   }
-  if (opts.incremental) {
+  if (opts.incremental && !opts.overheadOnly) {
     log('  incremental: 50-file PR, then a push changing 1 file...');
     results.incremental = await incrementalScenario(bundlePath, latency);
   }

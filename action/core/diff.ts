@@ -72,6 +72,57 @@ export function parseDiff(text: string): DiffFile[] {
   return files;
 }
 
+const FILE_HEADER = '\ndiff --git ';
+
+/**
+ * Parses `git diff` output while it arrives, so the parsing overlaps git's own work: each time the text
+ * holds a new file header, the files before it are parsed. A line starting with `diff --git ` is always a
+ * file header (inside a hunk every line starts with ` `, `+`, `-` or `\`), so cutting there parses exactly
+ * as {@link parseDiff} parses the whole text. Text is kept as pieces and joined once per cut, never rescanned.
+ * `onFiles` sees each batch of files as soon as it is parsed, in order (the batches make up the result).
+ */
+export class DiffStreamParser {
+  private parts: string[] = [];
+  private length = 0;
+  /** The end of the pending text, to find a header split across two pushes. */
+  private tail = '';
+  private readonly files: DiffFile[] = [];
+
+  constructor(private readonly onFiles?: (files: DiffFile[]) => void) {}
+
+  push(text: string): void {
+    if (text === '') return;
+    const probe = this.tail + text;
+    const hit = probe.lastIndexOf(FILE_HEADER);
+    this.parts.push(text);
+    this.length += text.length;
+    this.tail = probe.slice(-(FILE_HEADER.length - 1));
+    if (hit < 0) return;
+    const cut = this.length - probe.length + hit;
+    const pending = this.parts.join('');
+    this.add(parseDiff(pending.slice(0, cut)));
+    const rest = pending.slice(cut + 1);
+    this.parts = [rest];
+    this.length = rest.length;
+    this.tail = rest.slice(-(FILE_HEADER.length - 1));
+  }
+
+  /** The files of the whole output, once it has all been pushed. */
+  end(): DiffFile[] {
+    this.add(parseDiff(this.parts.join('')));
+    this.parts = [];
+    this.length = 0;
+    this.tail = '';
+    return this.files;
+  }
+
+  private add(files: DiffFile[]): void {
+    if (files.length === 0) return;
+    for (const file of files) this.files.push(file);
+    this.onFiles?.(files);
+  }
+}
+
 function readHeader(lines: string[], start: number): { header: FileHeader; next: number } {
   const header: FileHeader = {
     gitLine: stripCr(lines[start]!).slice('diff --git '.length),

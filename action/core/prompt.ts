@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
 import { FindingsToolInputSchema, truncate, type DiffrayConfig } from '../../shared/index.js';
-import type { FileSlice, Hunk, ReviewChunk, Rule } from '../types.js';
+import type { DiffFile, ReviewChunk, Rule } from '../types.js';
+import { renderListing } from './listing.js';
 import { instructionsForFile, rulesForFile, type Instruction } from './rules.js';
 import { redactSecrets } from './secrets.js';
-import { neutralizeUntrustedTags, revealInvisible, sanitizeUntrusted, wrapUntrusted } from './untrusted.js';
+import { tokenWeight } from './tokens.js';
+import { sanitizeUntrusted, wrapUntrusted } from './untrusted.js';
 
 export type Strictness = NonNullable<DiffrayConfig['strictness']>;
 
@@ -22,13 +24,13 @@ export interface ToolDefinition {
 /** Field guidance the model reads at the moment it fills the tool input, where it helps most. */
 const FIELD_DESCRIPTIONS: Record<string, string> = {
   path: 'File path exactly as in the "## " heading of the listing.',
-  line: 'New-file line number from the listing gutter: the line the finding is about (last line of a range).',
+  line: 'New-file line number at the start of the row: the line the finding is about (last line of a range).',
   startLine: 'First line of a multi-line range, same hunk, smaller than line. Omit for a single line.',
   severity: 'critical | high | medium | low, per the rubric in the instructions.',
   category: 'The kind of problem.',
   title: 'One short sentence naming the problem.',
   body: 'Why it is a problem and how to fix it, in a few sentences of Markdown.',
-  quote: 'The exact text of the code at `line`, copied from the listing without the gutter.',
+  quote: 'The exact text of the code at `line`, copied from the listing without the line number and mark.',
   suggestion:
     'Replacement code for lines startLine..line (or just line), complete and indented as the file is.',
   confidence: "0..1: how sure you are that this is a real problem worth the author's time.",
@@ -90,14 +92,15 @@ A large pull request is split across several requests; you see only the files (o
 so do not report that something is missing when it may be in a part you cannot see.
 
 Each file starts with a heading line: "## <path> (<status>)", possibly with "from <old path>" for renames \
-and "part i/n" when the file was split. Lines after the heading may list the team rules and instructions \
-that apply to that file by id. Then comes the code, one line per row, with a gutter:
-- "  42 + code": line 42 of the new file, added by this pull request.
-- "  43   code": line 43 of the new file, unchanged, shown by the diff around the change.
-- "     - code": a line deleted by this pull request. It has no new-file number.
-- "  40 : code": an unchanged line read from the file for context, outside the diff.
-- "@@ <text>": the start of a hunk (a contiguous changed region); the text, when present, names the \
-enclosing function or block.
+and "part i/n" when the file was split. A line after the heading may list the team rules and instructions \
+that apply to that file by id. Then comes the code, one row per line: a new-file line number, a mark, \
+then the code as in the file:
+- "42+code": line 42 of the new file, added by this pull request.
+- "43 code": line 43 of the new file, unchanged, shown by the diff around the change.
+- "-code": a line deleted by this pull request. It has no new-file number.
+- "40:code": an unchanged line read from the file for context, outside the diff.
+- "@@" or "@@ <name>": the start of a hunk (a contiguous changed region); the name is the enclosing \
+function or block when its line is not shown above.
 Invisible or bidirectional control characters in code are shown as <U+XXXX>; they are really in the file \
 and can themselves be a finding (for example a bidi override that makes code read differently than it runs). \
 Values shown as [REDACTED:<kind>] were secrets removed before you saw the code; they are already reported, \
@@ -142,21 +145,21 @@ documentation, style.
 
 # Line numbers and quotes
 - "path" is the path from the file heading, exactly.
-- "line" is a new-file line number taken from the gutter of a "+" or unchanged line inside a hunk \
-(after an "@@" row). Never use a number you computed yourself, never a deleted line, never a ":" \
+- "line" is the new-file line number at the start of a "+" or unchanged row inside a hunk (after an \
+"@@" row). Never use a number you computed yourself, never a deleted line, never a ":" \
 context line: those cannot carry a comment. For a deleted line, use the nearest new-file line in the \
 same hunk.
 - For a finding about several lines, set "startLine" to the first and "line" to the last; both in the \
 same hunk, startLine smaller than line. Keep ranges short.
 - "quote" is the exact text of the code at "line", copied character for character from the listing \
-after the gutter (without the "+" mark), including its indentation. It is used to place the comment \
+after the line number and mark, including its indentation. It is used to place the comment \
 when a line number is off, so never paraphrase it.
 
 # Suggestions
 Add "suggestion" only when you can write the exact fix. It replaces lines startLine..line (or only \
 line) in full: include every line of that range as it should read after the fix, with the file's \
-indentation, and nothing outside the range. It must be code only, with no diff markers, gutter, line \
-numbers or Markdown fences. If the fix spans other lines or files, describe it in the body instead.
+indentation, and nothing outside the range. It must be code only, with no line numbers, diff marks or \
+Markdown fences. If the fix spans other lines or files, describe it in the body instead.
 
 # Confidence
 "confidence" is your probability, from 0 to 1, that the finding is a real problem the author will want \
@@ -208,38 +211,101 @@ export function buildSystemPrompt(opts: {
   return sections.join('\n\n');
 }
 
+/** The team rules and path instructions of the config, as the user prompt sends them. */
+export interface Guidance {
+  rules: Rule[];
+  instructions: Instruction[];
+}
+
 /**
  * The variable part of a request: the PR text wrapped as untrusted data, the team rules and
  * instructions that match the chunk's files (each once, referenced by id from the files they apply
- * to), and the code with new-file line numbers. Compact by design, about the size of the diff itself.
- * Secrets are redacted once more over the whole text, context lines from the checkout included.
+ * to), and the code with new-file line numbers (listing.ts). Compact by design, about the size of the
+ * diff itself. Secrets are redacted once more over the whole text, context lines from the checkout
+ * included.
  */
 export function buildUserPrompt(
   chunk: ReviewChunk,
   pr: { title: string; body: string },
-  guidance: { rules: Rule[]; instructions: Instruction[] },
+  guidance: Guidance,
 ): string {
-  const matched = chunk.slices.map((slice) => ({
-    slice,
-    rules: rulesForFile(guidance.rules, slice.file),
-    instructions: instructionsForFile(guidance.instructions, slice.file.path),
-  }));
-  const instructionId = (i: Instruction) => `i${guidance.instructions.indexOf(i) + 1}`;
-  const code = matched.map((m) =>
-    renderSlice(m.slice, [...m.rules.map((r) => r.id), ...m.instructions.map(instructionId)]),
-  );
-  const files = chunk.slices.length === 1 ? '1 file' : `${chunk.slices.length} files`;
+  const matched = chunk.slices.map((slice) => ({ slice, ...guidanceFor(slice.file, guidance) }));
   const sections = [
-    `Review this part of a pull request (${chunk.id}, ${files}) and report findings with the report_findings tool.`,
-    wrapUntrusted(
-      'pr_description',
-      `Title: ${pr.title}\n\n${truncate(pr.body.trim(), PR_BODY_MAX_CHARS)}`.trim(),
-    ),
+    intro(chunk.id, chunk.slices.length),
+    describePr(pr),
     renderRules(unique(matched.flatMap((m) => m.rules))),
-    renderInstructions(unique(matched.flatMap((m) => m.instructions)), instructionId),
-    ['<untrusted_diff>', displayText(code.join('\n')), '</untrusted_diff>'].join('\n'),
+    renderInstructions(unique(matched.flatMap((m) => m.instructions)), (i) => instructionId(guidance, i)),
+    diffSection(matched.map((m) => renderListing(m.slice, m.ids))),
   ];
   return redactSecrets(sections.filter((s) => s !== '').join('\n\n'));
+}
+
+/** What packing needs to size a request before it is built (see buildChunks). */
+export interface PromptSizing {
+  /**
+   * Estimated tokens (unrounded) of a request's text besides its listings and guidance sections: the
+   * intro, the PR description and the diff wrapper. Every request pays it once.
+   */
+  frameTokens: number;
+  /** The ids of the rules and instructions a file's heading lists. */
+  applies(file: DiffFile): string[];
+  /** Estimated tokens (unrounded) of the rule and instruction sections sent for these ids; 0 for none. */
+  guidanceTokens(ids: ReadonlySet<string>): number;
+}
+
+/**
+ * Sizes the parts of buildUserPrompt from the same renderers, so that a chunk packed to the budget
+ * renders to at most the budget (the intro is sized for the longest chunk id and file count).
+ */
+export function promptSizing(pr: { title: string; body: string }, guidance: Guidance): PromptSizing {
+  const frame = [intro('tc99999', 99_999), describePr(pr), diffSection([])].join('\n\n');
+  return {
+    frameTokens: tokenWeight(frame),
+    applies: (file) => guidanceFor(file, guidance).ids,
+    guidanceTokens: (ids) => {
+      if (ids.size === 0) return 0;
+      const rules = guidance.rules.filter((r) => ids.has(r.id));
+      const instructions = guidance.instructions.filter((i) => ids.has(instructionId(guidance, i)));
+      const sections = [
+        renderRules(rules),
+        renderInstructions(instructions, (i) => instructionId(guidance, i)),
+      ];
+      return sections.reduce((n, s) => (s === '' ? n : n + tokenWeight(`${s}\n\n`)), 0);
+    },
+  };
+}
+
+function guidanceFor(
+  file: DiffFile,
+  guidance: Guidance,
+): { rules: Rule[]; instructions: Instruction[]; ids: string[] } {
+  const rules = rulesForFile(guidance.rules, file);
+  const instructions = instructionsForFile(guidance.instructions, file.path);
+  return {
+    rules,
+    instructions,
+    ids: [...rules.map((r) => r.id), ...instructions.map((i) => instructionId(guidance, i))],
+  };
+}
+
+function instructionId(guidance: Guidance, instruction: Instruction): string {
+  return `i${guidance.instructions.indexOf(instruction) + 1}`;
+}
+
+function intro(id: string, files: number): string {
+  const count = files === 1 ? '1 file' : `${files} files`;
+  return `Review this part of a pull request (${id}, ${count}) and report findings with the report_findings tool.`;
+}
+
+function describePr(pr: { title: string; body: string }): string {
+  return wrapUntrusted(
+    'pr_description',
+    `Title: ${pr.title}\n\n${truncate(pr.body.trim(), PR_BODY_MAX_CHARS)}`.trim(),
+  );
+}
+
+function diffSection(listings: string[]): string {
+  return ['<untrusted_diff>', ...listings, '</untrusted_diff>'].join('\n');
 }
 
 function unique<T>(items: T[]): T[] {
@@ -256,65 +322,4 @@ function renderInstructions(used: Instruction[], id: (i: Instruction) => string)
   if (used.length === 0) return '';
   const lines = used.map((instruction) => `[${id(instruction)}] ${instruction.text.trim()}`);
   return `<team_instructions>\nGuidance for the files that list it.\n${lines.join('\n')}\n</team_instructions>`;
-}
-
-/** A file's heading (path, status, part), the ids of the rules and instructions that apply, then its code. */
-function renderSlice(slice: FileSlice, applies: string[]): string {
-  const { file } = slice;
-  const facts = [
-    file.status,
-    file.oldPath && `from ${escapeLineBreaks(file.oldPath)}`,
-    slice.part && `part ${slice.part.index}/${slice.part.of}`,
-  ];
-  const out = [`## ${escapeLineBreaks(file.path)} (${facts.filter(Boolean).join(', ')})`];
-  if (applies.length > 0) out.push(`applies: ${applies.join(', ')}`);
-  out.push(...renderCode(slice));
-  return out.join('\n');
-}
-
-/** Hunks in order, with the checkout's context lines interleaved by line number. */
-function renderCode(slice: FileSlice): string[] {
-  const context = [...(slice.context ?? [])].sort((a, b) => a[0] - b[0]);
-  const width = String(
-    Math.max(0, ...slice.hunks.map((h) => h.newStart + h.newLines), ...context.map(([n]) => n)),
-  ).length;
-  const row = (gutter: string, mark: string, text: string) => {
-    const shown = text.endsWith('\r') ? text.slice(0, -1) : text;
-    return shown === '' ? `${gutter} ${mark}`.trimEnd() : `${gutter} ${mark} ${shown}`;
-  };
-  const out: string[] = [];
-  let next = 0;
-  const contextBefore = (limit: number) => {
-    for (; next < context.length && context[next]![0] < limit; next++) {
-      const [n, text] = context[next]!;
-      out.push(row(String(n).padStart(width), ':', text));
-    }
-  };
-  for (const hunk of slice.hunks) {
-    contextBefore(firstNewLine(hunk));
-    out.push(hunk.header.trim() === '' ? '@@' : `@@ ${hunk.header.trim()}`);
-    for (const line of hunk.lines) {
-      const gutter = line.newLine === undefined ? ' '.repeat(width) : String(line.newLine).padStart(width);
-      out.push(row(gutter, line.kind === 'add' ? '+' : line.kind === 'del' ? '-' : ' ', line.text));
-    }
-  }
-  contextBefore(Infinity);
-  return out;
-}
-
-function firstNewLine(hunk: Hunk): number {
-  return hunk.newLines === 0 ? hunk.newStart + 1 : hunk.newStart;
-}
-
-/**
- * Code is shown as it is, except that nothing stays invisible or closes the untrusted wrapper. Applied
- * once to the whole listing: one pass over megabytes beats a hundred thousand small ones.
- */
-function displayText(text: string): string {
-  return neutralizeUntrustedTags(revealInvisible(text));
-}
-
-/** A path may contain a newline or tab (git allows it): escape them so a path stays on its heading line. */
-function escapeLineBreaks(path: string): string {
-  return path.replace(/[\t\n\r]/g, (c) => JSON.stringify(c).slice(1, -1));
 }

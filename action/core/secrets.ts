@@ -80,10 +80,21 @@ const DETECTORS: Detector[] = [
   },
 ];
 
-/** Cheap first pass: a line without any of these cannot match a detector. */
+/**
+ * Cheap first pass: a line without any of these cannot match a detector, and cannot open a private key
+ * block either (KEY_BEGIN contains `PRIVATE KEY`). Same alternatives, global, for whole texts.
+ */
 const MAYBE_SECRET = /sk-|gh[pousr]_|github_pat_|AKIA|ASIA|xox|PRIVATE KEY|pass|pwd|secret|token|key|cred/i;
+const MAYBE_SECRET_ANYWHERE = new RegExp(MAYBE_SECRET.source, 'gi');
+/**
+ * Second cheap pass, on lines with a hint: every detector but the private key's matches at least 15
+ * characters in a row of [A-Za-z0-9_-/+=.~] (`xoxb-` + 10 is the shortest), or a quote then 20 characters
+ * that are neither spaces nor quotes (the quoted credential). Code mentioning a `token` rarely has either.
+ */
+const SECRET_SHAPED = /[\w\-/+=.~]{15}|["'\x60][^\s"'\x60]{20}/;
 const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const NO_KINDS: readonly string[] = Object.freeze([]);
 
 /** Carried from line to line, because a PEM private key spans many lines. */
 interface ScanState {
@@ -112,19 +123,54 @@ export function scanAndRedact(files: DiffFile[]): { files: DiffFile[]; hits: Sec
 }
 
 function scanHunk(path: string, hunk: Hunk, hits: SecretHit[]): Hunk {
+  // One search over the hunk's text finds the lines that may hold a secret (most have no hint at all).
+  const texts = hunk.lines.map((line) => line.text);
+  const joined = texts.join('\n');
+  if (!mayHoldSecret(joined)) return hunk;
   const state: ScanState = { inKey: false, keyReported: false };
-  let changed = false;
-  const lines = hunk.lines.map((line): DiffLine => {
+  let lines: DiffLine[] | undefined;
+  const scan = (i: number) => {
+    const line = hunk.lines[i]!;
     const { text, kinds } = redactLine(line.text, state);
-    if (kinds.length === 0) return line;
-    changed = true;
+    if (kinds.length === 0) return;
+    lines ??= [...hunk.lines];
+    lines[i] = { ...line, text };
     if (line.kind === 'add') recordHits(path, line.newLine!, kinds, state, hits);
-    return { ...line, text };
-  });
-  return changed ? { ...hunk, lines } : hunk;
+  };
+  if (KEY_BEGIN.test(joined)) {
+    // A private key block carries state from line to line: every line is scanned, in order.
+    for (let i = 0; i < texts.length; i++) scan(i);
+  } else {
+    // Otherwise lines stand alone: only those the search hits are scanned.
+    for (const i of linesWithHint(texts, joined)) scan(i);
+  }
+  return lines ? { ...hunk, lines } : hunk;
 }
 
-function recordHits(path: string, line: number, kinds: string[], state: ScanState, hits: SecretHit[]): void {
+/** Indexes of the lines (`joined` is `texts` joined by LF) where MAYBE_SECRET matches, ascending. */
+function linesWithHint(texts: string[], joined: string): number[] {
+  const found: number[] = [];
+  let line = 0;
+  let lineStart = 0;
+  MAYBE_SECRET_ANYWHERE.lastIndex = 0;
+  for (let m = MAYBE_SECRET_ANYWHERE.exec(joined); m !== null; m = MAYBE_SECRET_ANYWHERE.exec(joined)) {
+    while (m.index >= lineStart + texts[line]!.length + 1) lineStart += texts[line++]!.length + 1;
+    found.push(line);
+    // The rest of this line needs no second look.
+    const next = lineStart + texts[line]!.length + 1;
+    if (next >= joined.length) break;
+    MAYBE_SECRET_ANYWHERE.lastIndex = next;
+  }
+  return found;
+}
+
+function recordHits(
+  path: string,
+  line: number,
+  kinds: readonly string[],
+  state: ScanState,
+  hits: SecretHit[],
+): void {
   for (const kind of new Set(kinds)) {
     if (kind === 'private-key') {
       if (state.keyReported) continue;
@@ -139,14 +185,51 @@ function recordHits(path: string, line: number, kinds: string[], state: ScanStat
  * and context lines before they are sent. Idempotent.
  */
 export function redactSecrets(text: string): string {
+  // Prompts and context are mostly lines no detector can match: one search over the whole text finds the
+  // few that may, instead of every detector's hint on every line.
+  if (!mayHoldSecret(text)) return text;
   const state: ScanState = { inKey: false, keyReported: false };
-  return text
-    .split('\n')
-    .map((line) => redactLine(line, state).text)
-    .join('\n');
+  // A private key block carries state from line to line: then every line goes through redactLine.
+  if (KEY_BEGIN.test(text)) {
+    return text
+      .split('\n')
+      .map((line) => redactLine(line, state).text)
+      .join('\n');
+  }
+  // Otherwise each line stands alone, and only those holding a hint can change.
+  let out = '';
+  let copied = 0;
+  MAYBE_SECRET_ANYWHERE.lastIndex = 0;
+  for (let m = MAYBE_SECRET_ANYWHERE.exec(text); m !== null; m = MAYBE_SECRET_ANYWHERE.exec(text)) {
+    const start = text.lastIndexOf('\n', m.index) + 1;
+    const newline = text.indexOf('\n', m.index);
+    const end = newline < 0 ? text.length : newline;
+    const line = text.slice(start, end);
+    const redacted = redactLine(line, state).text;
+    if (redacted !== line) {
+      out += text.slice(copied, start) + redacted;
+      copied = end;
+    }
+    if (newline < 0) break;
+    MAYBE_SECRET_ANYWHERE.lastIndex = end + 1;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }
 
-function redactLine(line: string, state: ScanState): { text: string; kinds: string[] } {
+function mayHoldSecret(text: string): boolean {
+  MAYBE_SECRET_ANYWHERE.lastIndex = 0;
+  return MAYBE_SECRET_ANYWHERE.test(text);
+}
+
+function redactLine(line: string, state: ScanState): { text: string; kinds: readonly string[] } {
+  // No key block open or opening, and no hint or nothing shaped like a secret: nothing to redact (most
+  // lines of code end here).
+  if (
+    !state.inKey &&
+    !(MAYBE_SECRET.test(line) && (SECRET_SHAPED.test(line) || line.includes('PRIVATE KEY')))
+  ) {
+    return { text: line, kinds: NO_KINDS };
+  }
   const kinds: string[] = [];
   let text = redactKeyBlock(line, state, kinds);
   if (!MAYBE_SECRET.test(text)) return { text, kinds };

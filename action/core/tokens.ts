@@ -10,6 +10,15 @@ const NON_ASCII = /[\u0080-\uffff]/g;
  * where a low guess would overflow a request.
  */
 export function estimateTokens(text: string): number {
+  return Math.ceil(tokenWeight(text));
+}
+
+/**
+ * The same estimate before rounding up. It is additive (the weight of a concatenation is the sum of the
+ * parts' weights), so pieces of a prompt can be sized one by one and their sum rounded once: the result
+ * equals estimateTokens of the assembled text instead of overshooting it by up to a token per piece.
+ */
+export function tokenWeight(text: string): number {
   const other = text.match(NON_ASCII)?.length ?? 0;
-  return Math.ceil((text.length - other) / ASCII_CHARS_PER_TOKEN + other * NON_ASCII_TOKENS_PER_UNIT);
+  return (text.length - other) / ASCII_CHARS_PER_TOKEN + other * NON_ASCII_TOKENS_PER_UNIT;
 }

@@ -2,13 +2,29 @@ import { severityRank, truncate, type Severity } from '../../shared/index.js';
 import type { Finding, Verdict } from '../types.js';
 import type { ToolDefinition } from './prompt.js';
 import { redactSecrets } from './secrets.js';
+import { tokenWeight } from './tokens.js';
 import { neutralizeUntrustedTags, revealInvisible } from './untrusted.js';
 
-/** Findings per validation request: one request covers a typical run; a flood is split, never sent one by one. */
-export const VALIDATION_BATCH = 25;
 /** Lines of code shown around each finding (the model checks the claim against exactly this). */
 export const VALIDATION_RADIUS = 12;
-export const VALIDATION_MAX_OUTPUT_TOKENS = 2_048;
+/**
+ * Output allowed per verdict: an index, a boolean and one short sentence come to about 40 tokens; twice
+ * that leaves room for a longer reason without truncating the answer (a truncated answer keeps the whole
+ * batch unchecked). A limit, not a cost: only what the model writes is paid for.
+ */
+export const VERDICT_OUTPUT_TOKENS = 80;
+const VERDICTS_BASE_OUTPUT_TOKENS = 256;
+/** The most a validation answer may be: it bounds a batch's findings, as the input budget bounds its text. */
+export const VALIDATION_MAX_OUTPUT_TOKENS = 8_192;
+/** Findings per validation request at most, so that their verdicts fit VALIDATION_MAX_OUTPUT_TOKENS. */
+export const MAX_VERDICTS_PER_REQUEST = Math.floor(
+  (VALIDATION_MAX_OUTPUT_TOKENS - VERDICTS_BASE_OUTPUT_TOKENS) / VERDICT_OUTPUT_TOKENS,
+);
+
+/** Output tokens to allow for a batch of `count` verdicts. */
+export function validationOutputTokens(count: number): number {
+  return Math.min(VALIDATION_MAX_OUTPUT_TOKENS, VERDICTS_BASE_OUTPUT_TOKENS + count * VERDICT_OUTPUT_TOKENS);
+}
 
 /** The forced tool through which the validation pass answers: one verdict per finding, by index. */
 export const CONFIRM_TOOL: ToolDefinition = {
@@ -65,17 +81,49 @@ export interface ValidationItem {
  * model is told the code is missing (it should then not confirm).
  */
 export function buildValidationPrompt(items: ValidationItem[]): string {
-  const blocks = items.map(({ finding: f, fileText }, index) => {
-    const start = f.startLine ?? f.line;
-    const head = `[${index}] ${f.severity} ${f.category} at ${f.path}:${start === f.line ? f.line : `${start}-${f.line}`}`;
-    const claim = `Title: ${truncate(f.title, 200)}\n${truncate(f.body, 1_500)}`;
-    return [head, claim, 'Code:', codeAround(fileText, start, f.line)].join('\n');
-  });
-  const listing = neutralizeUntrustedTags(revealInvisible(blocks.join('\n\n')));
+  const listing = items.map((item, index) => renderItem(item, index)).join('\n\n');
   return redactSecrets(
     `Check these ${items.length} finding${items.length === 1 ? '' : 's'} and call confirm_findings.\n\n` +
       `<untrusted_findings>\n${listing}\n</untrusted_findings>`,
   );
+}
+
+/**
+ * Splits the findings into as few validation requests as their size allows: in order, each request
+ * taking findings while its text stays within `budgetTokens` and its verdicts within
+ * MAX_VERDICTS_PER_REQUEST. One request whenever everything fits: each one is a model call, and they run
+ * after the review, on the critical path (the old cap of 25 findings split a 1000-file PR's 33 into two
+ * requests sent one after the other). A finding too big for a request still gets one of its own.
+ */
+export function batchValidation<I extends ValidationItem>(items: I[], budgetTokens: number): I[][] {
+  // The request's fixed text, sized for the longest count line.
+  const frame = tokenWeight(buildValidationPrompt([]).replace('0 findings', '99999 findings'));
+  const batches: I[][] = [];
+  let batch: I[] = [];
+  let used = frame;
+  const cost = (item: ValidationItem, index: number) => tokenWeight(`${renderItem(item, index)}\n\n`);
+  for (const item of items) {
+    let tokens = cost(item, batch.length);
+    if (batch.length > 0 && (used + tokens > budgetTokens || batch.length >= MAX_VERDICTS_PER_REQUEST)) {
+      batches.push(batch);
+      batch = [];
+      used = frame;
+      tokens = cost(item, 0);
+    }
+    batch.push(item);
+    used += tokens;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** One finding as the validator reads it; shown as data, with invisible characters and wrapper lookalikes defused. */
+function renderItem({ finding: f, fileText }: ValidationItem, index: number): string {
+  const start = f.startLine ?? f.line;
+  const head = `[${index}] ${f.severity} ${f.category} at ${f.path}:${start === f.line ? f.line : `${start}-${f.line}`}`;
+  const claim = `Title: ${truncate(f.title, 200)}\n${truncate(f.body, 1_500)}`;
+  const block = [head, claim, 'Code:', codeAround(fileText, start, f.line)].join('\n');
+  return neutralizeUntrustedTags(revealInvisible(block));
 }
 
 function codeAround(fileText: string | undefined, start: number, end: number): string {

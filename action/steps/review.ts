@@ -1,9 +1,9 @@
 import type { Finding } from '../../shared/index.js';
 import { buildChunks } from '../core/chunk.js';
-import { contextRanges, signatureLines } from '../core/context.js';
+import { planContext, wantsContext } from '../core/context.js';
 import { estimateCostUsd } from '../core/cost.js';
 import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/priority.js';
-import { buildUserPrompt } from '../core/prompt.js';
+import { buildUserPrompt, promptSizing, type Guidance } from '../core/prompt.js';
 import { createModelRouter } from '../core/routing.js';
 import { redactSecrets } from '../core/secrets.js';
 import { estimateTokens } from '../core/tokens.js';
@@ -13,7 +13,10 @@ import type { HeadReader } from './head-files.js';
 import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
 
 /**
- * Input tokens of one request's variable part. Big enough that a typical PR (a few files, ~1.5k changed
+ * Input tokens of one request's variable part: its whole user message (PR text, guidance, listings), as
+ * estimated by packing. The stable prefix (tools + system prompt, guidelines included) is not counted: it
+ * is the same in every request and read from the prompt cache after the first, and cache reads do not
+ * count against per-minute input limits either. Big enough that a typical PR (a few files, ~1.5k changed
  * lines with context) is one request, so the cached system prefix is paid for once; small enough that four
  * requests in flight stay inside common per-minute input limits, the model's attention per file stays
  * high, and each answer (bounded by MAX_OUTPUT_TOKENS) returns in well under a minute.
@@ -24,6 +27,17 @@ export const MODEL_CONCURRENCY = 4;
 export const MAX_OUTPUT_TOKENS = 8_192;
 
 type Item = { file: DiffFile; context?: Map<number, string> };
+
+/** What the user prompt is built from besides the chunk: the PR text (redacted) and the team guidance. */
+function promptInputs(settings: ReviewSettings, effective: Effective) {
+  return {
+    pr: { title: redactSecrets(settings.pr.title), body: redactSecrets(settings.pr.body) },
+    guidance: {
+      rules: effective.config.rules ?? [],
+      instructions: effective.config.instructions ?? [],
+    } satisfies Guidance,
+  };
+}
 
 export interface ReviewJob {
   chunk: ReviewChunk;
@@ -81,9 +95,19 @@ export async function planReview(
   const routing = triageModel !== effective.model;
   const trivial = routing ? admitted.filter((i) => classifyTrivial(i.file).trivial) : [];
   const main = admitted.filter((i) => !trivial.includes(i));
-  const budgetTokens = settings.budgetTokens ?? REQUEST_BUDGET_TOKENS;
-  const packedMain = buildChunks(main, { budgetTokens });
-  const packedTrivial = buildChunks(trivial, { budgetTokens });
+  const { pr, guidance } = promptInputs(settings, effective);
+  const sizing = promptSizing(pr, guidance);
+  const pack = (chosen: Item[]) =>
+    buildChunks(
+      chosen.map((i) => ({ ...i, applies: sizing.applies(i.file) })),
+      {
+        budgetTokens: settings.budgetTokens ?? REQUEST_BUDGET_TOKENS,
+        frameTokens: sizing.frameTokens,
+        guidanceTokens: sizing.guidanceTokens,
+      },
+    );
+  const packedMain = pack(main);
+  const packedTrivial = pack(trivial);
   skipped.push(...packedMain.skipped, ...packedTrivial.skipped);
   return {
     jobs: [
@@ -105,27 +129,23 @@ export async function planReview(
 async function readContexts(files: DiffFile[], readHead: HeadReader): Promise<Item[]> {
   return Promise.all(
     files.map(async (file) => {
-      const ranges = contextRanges(file);
-      if (ranges.length === 0) return { file };
+      if (!wantsContext(file)) return { file };
       // Context is a help, not a requirement: an unreadable file is reviewed from its diff alone.
       const text = await readHead(file.path).catch(() => undefined);
       if (text === undefined) return { file };
       const lines = text.split('\n');
+      const plan = planContext(file, lines);
       const context = new Map<number, string>();
-      for (const n of signatureLines(file, lines)) {
-        context.set(n, redactSecrets(truncateLine(lines[n - 1]!)));
+      for (const n of plan.enclosing) context.set(n, redactSecrets(truncateLine(lines[n - 1]!)));
+      for (const { start, end } of plan.ranges) {
+        for (let n = start; n <= end; n++) context.set(n, redactSecrets(lines[n - 1]!));
       }
-      for (const { start, end } of ranges) {
-        for (let n = Math.max(1, start); n <= Math.min(end, lines.length); n++) {
-          context.set(n, redactSecrets(lines[n - 1]!));
-        }
-      }
-      return { file, context };
+      return context.size > 0 ? { file, context } : { file };
     }),
   );
 }
 
-/** A signature line is there to name the function: a minified or generated one-liner is cut short. */
+/** An enclosing line is there to name the block: a minified or generated one-liner is cut short. */
 const MAX_SIGNATURE_CHARS = 240;
 
 function truncateLine(line: string): string {
@@ -150,9 +170,7 @@ export async function runReviewJobs(
   plan: ReviewPlan,
   system: string,
 ): Promise<ChunkResults> {
-  const { config } = effective;
-  const guidance = { rules: config.rules ?? [], instructions: config.instructions ?? [] };
-  const pr = { title: redactSecrets(settings.pr.title), body: redactSecrets(settings.pr.body) };
+  const { pr, guidance } = promptInputs(settings, effective);
   const router = createModelRouter(effective.model);
   const results: ChunkResults = {
     findings: [],
@@ -238,7 +256,7 @@ export async function runReviewJobs(
  * `concurrency` workers over `items` in order; with a `gate`, the first worker takes the first item at once
  * and the others start when the gate opens.
  */
-async function runPool<T>(
+export async function runPool<T>(
   items: T[],
   concurrency: number,
   gate: Promise<void> | undefined,

@@ -1,4 +1,3 @@
-import { parseDiff } from '../core/diff.js';
 import { decideReviewRange, selectIncrementalFiles, type ReviewRange } from '../core/incremental.js';
 import type { SummaryState } from '../core/markers.js';
 import type { DiffFile } from '../types.js';
@@ -35,7 +34,7 @@ export async function chooseScope(
   });
   deps.log.info(`Review range: ${range.mode} (${range.reason})`);
   if (range.mode === 'full') return { range, review: opts.prFiles, unchanged: [] };
-  const pushed = parseDiff(await deps.git.diff(range.from, range.to));
+  const pushed = await deps.git.diffFiles(range.from, range.to);
   const touched = pushed.flatMap((f) => (f.oldPath !== undefined ? [f.path, f.oldPath] : [f.path]));
   const { review, unchanged } = selectIncrementalFiles(opts.prFiles, touched);
   deps.log.info(

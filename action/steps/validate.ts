@@ -2,16 +2,16 @@ import type { Severity } from '../../shared/index.js';
 import { estimateCostUsd } from '../core/cost.js';
 import { MODEL_ROUTES } from '../core/triage.js';
 import {
+  batchValidation,
   buildValidationPrompt,
   confirmedIndexes,
   needsValidation,
-  VALIDATION_BATCH,
-  VALIDATION_MAX_OUTPUT_TOKENS,
   VALIDATION_SYSTEM,
+  validationOutputTokens,
 } from '../core/validation.js';
 import type { Finding, ReviewOutcome, TokenUsage } from '../types.js';
 import type { HeadReader } from './head-files.js';
-import { addUsage } from './review.js';
+import { addUsage, MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS, runPool } from './review.js';
 import type { Effective, EngineDeps } from './run-context.js';
 
 export const DEFAULT_VALIDATION_MIN_SEVERITY: Severity = 'high';
@@ -25,10 +25,10 @@ export interface ValidationResult<T> {
 
 /**
  * The validation pass: findings at or above `validation.min-severity` (default high) that are new to the PR
- * are re-checked by the cheap model against the exact code, in batched requests (one for a typical run);
- * unconfirmed ones are dropped and counted. Findings already on the PR were confirmed when first raised,
- * and `skip` ones (deterministic secret findings) need no model's opinion. A failed validation request keeps
- * its findings: a broken validator must not silently delete real problems.
+ * are re-checked by the cheap model against the exact code, in as few requests as the request budget allows
+ * (one unless their text exceeds it); unconfirmed ones are dropped and counted. Findings already on the PR
+ * were confirmed when first raised, and `skip` ones (deterministic secret findings) need no model's opinion.
+ * A failed validation request keeps its findings: a broken validator must not silently delete real problems.
  */
 export async function validateFindings<T extends Finding & { fingerprint: string }>(
   deps: EngineDeps,
@@ -50,14 +50,15 @@ export async function validateFindings<T extends Finding & { fingerprint: string
   const dropped = new Set<T>();
   const errors: string[] = [];
   let costUsd = 0;
-  for (let i = 0; i < candidates.length; i += VALIDATION_BATCH) {
-    const batch = candidates.slice(i, i + VALIDATION_BATCH);
-    const items = batch.map((finding) => ({ finding, fileText: fileTexts.get(finding) }));
+  const items = candidates.map((finding) => ({ finding, fileText: fileTexts.get(finding) }));
+  const batches = batchValidation(items, REQUEST_BUDGET_TOKENS);
+  // Usually one request; a flood of findings is split, and its batches share the review's lanes.
+  await runPool(batches, MODEL_CONCURRENCY, undefined, async (batch) => {
     const result = await deps.model.confirm({
       model,
       system: VALIDATION_SYSTEM,
-      user: buildValidationPrompt(items),
-      maxOutputTokens: VALIDATION_MAX_OUTPUT_TOKENS,
+      user: buildValidationPrompt(batch),
+      maxOutputTokens: validationOutputTokens(batch.length),
       count: batch.length,
     });
     addUsage(usage, result.usage);
@@ -65,13 +66,13 @@ export async function validateFindings<T extends Finding & { fingerprint: string
     if (!result.ok) {
       errors.push(result.error);
       deps.log.warning(`Validation request failed (${result.error}); its findings are kept`);
-      continue;
+      return;
     }
     const confirmed = confirmedIndexes(result.verdicts, batch.length);
-    batch.forEach((f, index) => {
-      if (!confirmed.has(index)) dropped.add(f);
+    batch.forEach((item, index) => {
+      if (!confirmed.has(index)) dropped.add(item.finding);
     });
-  }
+  });
   deps.log.info(`Validation: ${candidates.length} findings re-checked, ${dropped.size} unconfirmed dropped`);
   return {
     kept: input.findings.filter((f) => !dropped.has(f)),

@@ -21,7 +21,7 @@ interface AddedLine {
   text: string;
 }
 
-/** Added lines per file, from the rendered diff of a request (`  12 + code`). */
+/** Added lines per file, from the rendered listing of a request (`12+code`, see action/core/listing.ts). */
 export function addedLines(text: string): Map<string, AddedLine[]> {
   const files = new Map<string, AddedLine[]>();
   let current: AddedLine[] | undefined;
@@ -33,7 +33,7 @@ export function addedLines(text: string): Map<string, AddedLine[]> {
       files.set(path, current);
       continue;
     }
-    const m = /^ *(\d+) \+ (.*)$/.exec(row);
+    const m = /^(\d+)\+(.*)$/.exec(row);
     if (m && current) current.push({ path: '', line: Number(m[1]), text: m[2]! });
   }
   for (const [path, lines] of files) for (const l of lines) l.path = path;

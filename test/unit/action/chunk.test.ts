@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildChunks, type ChunkItem } from '../../../action/core/chunk.js';
+import { renderListing } from '../../../action/core/listing.js';
+import { estimateTokens, tokenWeight } from '../../../action/core/tokens.js';
 import type { DiffFile, DiffLine, ReviewChunk } from '../../../action/types.js';
 import { addedFile, makeFile, makeHunk } from './input-fixtures.js';
 
@@ -55,6 +57,44 @@ describe('buildChunks', () => {
     expect(chunks.every((c) => c.estimatedTokens <= budget)).toBe(true);
     expect(chunks.flatMap(paths).sort()).toEqual(items.map((i) => i.file.path).sort());
     expect(chunks.map((c) => c.id)).toEqual(chunks.map((_, i) => `c${i + 1}`));
+  });
+
+  it('sizes a request as its listings render, rounding once', () => {
+    const items = ['a.ts', 'b.ts', 'c.ts'].map((p, i) => ({ file: addedFile(p, code(3 + i)) }));
+    const [chunk] = buildChunks(items, { budgetTokens: HUGE }).chunks;
+    const text = chunk!.slices.map((s) => `\n${renderListing(s, [])}`).join('');
+    expect(chunk!.estimatedTokens).toBe(estimateTokens(text));
+    expect(chunk!.estimatedTokens).toBeLessThan(items.reduce((n, item) => n + sizeOf(item), 0));
+  });
+
+  it('counts the request frame once and each rule once per request, only where a file applies it', () => {
+    const items = [
+      { file: addedFile('a.ts', code(20)), applies: ['r1'] },
+      { file: addedFile('b.ts', code(20)), applies: ['r1', 'r2'] },
+      { file: addedFile('c.ts', code(20)) },
+    ];
+    const opts = { frameTokens: 100, guidanceTokens: (ids: ReadonlySet<string>) => 30 * ids.size };
+    const [whole] = buildChunks(items, { budgetTokens: HUGE, ...opts }).chunks;
+    const listings = whole!.slices.map((s, i) => `\n${renderListing(s, items[i]!.applies ?? [])}`);
+    expect(whole!.estimatedTokens).toBe(Math.ceil(100 + 2 * 30 + tokenWeight(listings.join(''))));
+
+    // Room for the frame, one rule and two files: b.ts brings two rules, so it goes alone.
+    const [a, b, c] = items.map(sizeOf);
+    expect(b).toBeGreaterThan(a!);
+    const budget = Math.ceil(100 + 30 + a! + c!) + 1;
+    const split = buildChunks(items, { budgetTokens: budget, ...opts }).chunks;
+    expect(split.map(paths)).toEqual([['b.ts'], ['a.ts', 'c.ts']]);
+    expect(split.every((chunk) => chunk.estimatedTokens <= budget)).toBe(true);
+  });
+
+  it('fills every request but the last to within one file of the budget', () => {
+    const items = Array.from({ length: 500 }, (_, i) => ({
+      file: addedFile(`src/m${i}/f.ts`, code(5 + ((i * 13) % 40))),
+    }));
+    const budget = 20_000;
+    const largest = Math.max(...items.map(sizeOf));
+    const { chunks } = buildChunks(items, { budgetTokens: budget });
+    for (const chunk of chunks.slice(0, -1)) expect(budget - chunk.estimatedTokens).toBeLessThan(largest);
   });
 
   it('is deterministic', () => {

@@ -226,3 +226,83 @@ describe('secretFinding', () => {
     expect(JSON.stringify(secretFinding(hits[0]!))).not.toContain(AWS_ACCESS.slice(4));
   });
 });
+
+describe('scanning only the lines that may hold a secret', () => {
+  /** Code that mentions tokens and keys without holding any, between lines that do. */
+  const CODE = [
+    'export function validateToken(token: Token, keys: string[]): boolean {',
+    '  const passwordPolicy = loadPasswordPolicy(settings.credentials);',
+    '  return keys.includes(token.key) && order.createdAt.toISOString().length > 0;',
+    '  const message = `token ${token.id} expired`; // see docs/tokens.md',
+    '',
+    '\tconst sk = "sk-"; // a prefix, not a key',
+    'const windowsLine = "crlf";\r',
+  ];
+  const SECRET_LINES = DETECTED.map(([, line]) => line);
+  /** Secret lines in among the code: first, last, adjacent, and a line that is nothing but a secret. */
+  const MIXED = [
+    SECRET_LINES[0]!,
+    ...CODE.flatMap((line, i) => [line, SECRET_LINES[(i * 3 + 1) % SECRET_LINES.length]!]),
+    SECRET_LINES[5]!,
+    SECRET_LINES[6]!,
+    GITHUB('ghp'),
+    ...CODE,
+    SECRET_LINES.at(-1)!,
+  ];
+
+  it('redacts a whole text exactly as it redacts each of its lines', () => {
+    for (const lines of [MIXED, CODE, [...MIXED, ''], ['', ...MIXED], [CODE[0]!, SECRET_LINES[2]!]]) {
+      expect(redactSecrets(lines.join('\n'))).toBe(lines.map((l) => redactSecrets(l)).join('\n'));
+    }
+  });
+
+  it('returns a text without any secret as the same string', () => {
+    const text = CODE.join('\n');
+    expect(redactSecrets(text)).toBe(text);
+  });
+
+  it('redacts and reports the same in a hunk as line by line', () => {
+    const spec = MIXED.map((line, i) => `${['+', ' ', '-'][i % 3]}${line}`);
+    const [file] = scanAndRedact([makeFile('src/mixed.ts', [makeHunk(1, spec)])]).files;
+    expect(file!.hunks[0]!.lines.map((l) => l.text)).toEqual(MIXED.map((l) => redactSecrets(l)));
+    const { hits } = scanAndRedact([makeFile('src/mixed.ts', [makeHunk(1, spec)])]);
+    const added = makeHunk(1, spec).lines.filter((l) => l.kind === 'add');
+    const expected = added.flatMap((l) =>
+      DETECTED.filter(([, line]) => line === l.text).map(([kind]) => ({
+        path: 'src/mixed.ts',
+        line: l.newLine!,
+        kind,
+      })),
+    );
+    expect(hits).toEqual(expect.arrayContaining(expected));
+    expect(hits.every((h) => added.some((l) => l.newLine === h.line))).toBe(true);
+  });
+
+  it('still finds a key block in a hunk whose other lines mention no secret', () => {
+    const file = makeFile('config/app.ts', [
+      makeHunk(1, [
+        '+const a = 1;',
+        `+const pem = \`${PEM_BEGIN}`,
+        `+${randomToken(64, 8)}`,
+        `+${PEM_END}\`;`,
+      ]),
+    ]);
+    const { files, hits } = scanAndRedact([file]);
+    expect(hits).toEqual([{ path: 'config/app.ts', line: 2, kind: 'private-key' }]);
+    expect(files[0]!.hunks[0]!.lines.map((l) => l.text)).toEqual([
+      'const a = 1;',
+      'const pem = `[REDACTED:private-key]',
+      '[REDACTED:private-key]',
+      '[REDACTED:private-key]`;',
+    ]);
+  });
+
+  it('returns a hunk that needs nothing redacted as the same object', () => {
+    const hunk = makeHunk(
+      1,
+      CODE.map((l) => `+${l}`),
+    );
+    const file = makeFile('src/code.ts', [hunk]);
+    expect(scanAndRedact([file]).files[0]).toBe(file);
+  });
+});

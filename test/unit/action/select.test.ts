@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EXCLUDES, globMatcher, selectFiles, toPicomatchGlob } from '../../../action/core/select.js';
+import {
+  DEFAULT_EXCLUDES,
+  defaultExcludeMatcher,
+  globMatcher,
+  nameGlobSource,
+  selectFiles,
+  toPicomatchGlob,
+} from '../../../action/core/select.js';
 import type { DiffFile } from '../../../action/types.js';
 import { addedFile, makeFile } from './input-fixtures.js';
 
@@ -127,5 +134,47 @@ describe('globMatcher (gitignore-like globs)', () => {
     expect(toPicomatchGlob('vendor/')).toBe('**/vendor/**');
     expect(toPicomatchGlob('/a/b')).toBe('a/b');
     expect(toPicomatchGlob('*.js')).toBe('**/*.js');
+  });
+});
+
+describe('defaultExcludeMatcher (the default excludes tried all at once)', () => {
+  /** What picomatch says, glob by glob in order: the definition the fast matcher must keep. */
+  const compiled = DEFAULT_EXCLUDES.map((d) => ({ d, matches: globMatcher([d.glob], { nocase: true }) }));
+  const reference = (path: string) => compiled.find((c) => c.matches(path) !== undefined)?.d;
+
+  /** Names each default glob matches (every alternative, `*` as nothing, a word, a dotted name), in any case. */
+  const examples = DEFAULT_EXCLUDES.flatMap(({ glob }) => {
+    const body = glob.replace(/\/$/, '');
+    const braces = /\{([^}]*)\}/.exec(body);
+    const alternatives = braces ? braces[1]!.split(',').map((a) => body.replace(braces[0], a)) : [body];
+    return alternatives.flatMap((name) =>
+      ['', 'x', '.hidden', 'a.b'].flatMap((star) => {
+        const file = name.split('*').join(star);
+        return glob.endsWith('/') ? [file, `${file}/a.ts`, `x/${file}/b/c.ts`] : [file];
+      }),
+    );
+  });
+  const paths = [
+    ...examples.flatMap((e) => [e, `src/${e}`, `a/b/${e}`, e.toUpperCase(), `src/${e}x`, `x${e}`]),
+    ...['src/a.ts', 'dist/index.js', 'src/vendor.ts', 'lib/lockfile.ts', 'src/map.ts', 'a.min', 'min.js'],
+    ...['vendorx/a.ts', 'a/node_modules', 'snap', '.snap', 'a/__snapshots__', 'x.png/y.ts', 'README.md'],
+  ];
+
+  it('translates every default glob', () => {
+    expect(DEFAULT_EXCLUDES.filter((d) => nameGlobSource(d.glob) === undefined)).toEqual([]);
+  });
+
+  it(`agrees with picomatch on ${paths.length} paths`, () => {
+    const matcher = defaultExcludeMatcher();
+    const disagreements = paths.filter((p) => matcher(p)?.glob !== reference(p)?.glob);
+    expect(disagreements).toEqual([]);
+    expect(paths.filter((p) => reference(p) !== undefined).length).toBeGreaterThan(paths.length / 3);
+  });
+
+  it('leaves globs it cannot translate to picomatch', () => {
+    for (const glob of ['src/*.ts', 'a?.ts', '[ab].ts', '**/x', '!x', '{a,{b,c}}', 'x}', '{a}', '']) {
+      expect(nameGlobSource(glob)).toBeUndefined();
+    }
+    expect(nameGlobSource('*.{a.b,c}')).toBe('[^/]*\\.(?:a\\.b|c)');
   });
 });

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { estimateTokens } from '../../../action/core/tokens.js';
 import {
+  batchValidation,
   buildValidationPrompt,
   confirmedIndexes,
   CONFIRM_TOOL,
+  MAX_VERDICTS_PER_REQUEST,
   needsValidation,
   parseVerdicts,
+  VALIDATION_MAX_OUTPUT_TOKENS,
+  validationOutputTokens,
 } from '../../../action/core/validation.js';
 import { makeFinding } from './builders.js';
 
@@ -77,6 +82,56 @@ describe('validation pass', () => {
 
   it('drops findings left without a verdict', () => {
     expect([...confirmedIndexes([{ index: 1, confirmed: true, reason: '' }], 3)]).toEqual([1]);
+  });
+
+  describe('batching', () => {
+    const items = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        finding: makeFinding({ line: 10 + (i % 20), title: `Finding ${i}`, body: 'Why. '.repeat(60) }),
+        fileText: FILE,
+      }));
+
+    it('checks every finding of a typical run in one request', () => {
+      const batches = batchValidation(items(60), 60_000);
+      expect(batches).toHaveLength(1);
+      expect(batches[0]).toHaveLength(60);
+    });
+
+    it('splits only when the text exceeds the budget, in order, each request within it', () => {
+      const all = items(60);
+      const budget = 5_000;
+      const batches = batchValidation(all, budget);
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.flat()).toEqual(all);
+      for (const batch of batches) {
+        expect(estimateTokens(buildValidationPrompt(batch))).toBeLessThanOrEqual(budget);
+      }
+      // Each request but the last was full: the next finding would not have fit.
+      for (let i = 0; i < batches.length - 1; i++) {
+        const more = [...batches[i]!, batches[i + 1]![0]!];
+        expect(estimateTokens(buildValidationPrompt(more))).toBeGreaterThan(budget);
+      }
+    });
+
+    it('caps a request at the verdicts its answer has room for', () => {
+      const batches = batchValidation(
+        Array.from({ length: 250 }, () => ({ finding: makeFinding({ body: 'x' }), fileText: '' })),
+        10_000_000,
+      );
+      expect(batches.map((b) => b.length)).toEqual([
+        MAX_VERDICTS_PER_REQUEST,
+        MAX_VERDICTS_PER_REQUEST,
+        250 - 2 * MAX_VERDICTS_PER_REQUEST,
+      ]);
+      expect(validationOutputTokens(MAX_VERDICTS_PER_REQUEST)).toBeLessThanOrEqual(
+        VALIDATION_MAX_OUTPUT_TOKENS,
+      );
+      expect(validationOutputTokens(1)).toBeLessThan(validationOutputTokens(40));
+    });
+
+    it('gives a finding too big for any request a request of its own', () => {
+      expect(batchValidation(items(3), 10).map((b) => b.length)).toEqual([1, 1, 1]);
+    });
   });
 
   it('declares a forced tool whose schema requires a verdict list', () => {
