@@ -150,8 +150,11 @@ function closesBracket(text: string): boolean {
   return /^\s*[)\]}]/.test(text);
 }
 
+/** Length of the leading run of spaces and tabs. */
 function indentOf(text: string): number {
-  return /^[ \t]*/.exec(text)![0].length;
+  let n = 0;
+  while (n < text.length && (text.charCodeAt(n) === 32 || text.charCodeAt(n) === 9)) n++;
+  return n;
 }
 
 /** Sorts and merges overlapping or adjacent ranges. */

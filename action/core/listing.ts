@@ -21,7 +21,22 @@ import { neutralizeUntrustedTags, revealInvisible } from './untrusted.js';
  * still separates the number from the code, and the code keeps its own indentation after it.
  */
 export function renderListing(slice: FileSlice, applies: readonly string[]): string {
-  return displayText([...headingRows(slice, applies), ...codeRows(slice)].join('\n'));
+  const cached = rendered.get(slice);
+  if (cached && sameIds(cached.applies, applies)) return cached.text;
+  const text = displayText([...headingRows(slice, applies), ...codeRows(slice)].join('\n'));
+  rendered.set(slice, { applies: [...applies], text });
+  return text;
+}
+
+/**
+ * The last listing rendered for each slice: packing sizes a slice by rendering it, and the request that
+ * carries it renders the same slice again (the largest cost between the diff and the first request on a
+ * 1000-file PR). Slices are not changed once built, so the text can be reused for the same ids.
+ */
+const rendered = new WeakMap<FileSlice, { applies: readonly string[]; text: string }>();
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 /**

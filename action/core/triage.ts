@@ -59,21 +59,38 @@ export function classifyTrivial(file: DiffFile): Triage {
   if (file.status === 'mode-changed') return { trivial: true, why: 'rename-only' };
   if (file.binary || file.submodule || file.hunks.length === 0) return { trivial: false };
   if (DOC_FILE.test(file.path)) return { trivial: true, why: 'docs-only' };
+  // Each hunk's deleted and added lines, split once for every comparison below.
+  const sides = file.hunks.map(changedSides);
   if (INDENT_SENSITIVE.test(file.path)) {
     // Indentation is syntax here: only trailing whitespace can change without changing meaning.
-    const same = file.hunks.every((h) => sameModulo(h, (lines) => lines.map((l) => l.trimEnd()).join('\n')));
+    const same = sides.every((s) => sameModulo(s, (lines) => lines.map((l) => l.trimEnd()).join('\n')));
     return same ? { trivial: true, why: 'whitespace-only' } : { trivial: false };
   }
-  if (file.hunks.every((h) => sameModulo(h, stripWhitespace)))
-    return { trivial: true, why: 'whitespace-only' };
-  if (file.hunks.every((h) => sameModulo(h, formatterNormal))) return { trivial: true, why: 'formatting' };
+  // Most changes differ in a character no formatter touches, found without building normalized texts.
+  if (!sides.every((s) => sameFormatterInvariant(s.deleted, s.added))) return { trivial: false };
+  if (sides.every((s) => sameModulo(s, stripWhitespace))) return { trivial: true, why: 'whitespace-only' };
+  if (sides.every((s) => sameModulo(s, formatterNormal))) return { trivial: true, why: 'formatting' };
   return { trivial: false };
 }
 
-/** Whether the hunk's deleted and added text are the same after `normal` (compared as one run each). */
-function sameModulo(hunk: Hunk, normal: (lines: string[]) => string): boolean {
-  const deleted = hunk.lines.filter((l) => l.kind === 'del').map((l) => l.text);
-  const added = hunk.lines.filter((l) => l.kind === 'add').map((l) => l.text);
+interface Sides {
+  deleted: string[];
+  added: string[];
+}
+
+/** The texts of a hunk's deleted and added lines, in order. */
+function changedSides(hunk: Hunk): Sides {
+  const deleted: string[] = [];
+  const added: string[] = [];
+  for (const line of hunk.lines) {
+    if (line.kind === 'del') deleted.push(line.text);
+    else if (line.kind === 'add') added.push(line.text);
+  }
+  return { deleted, added };
+}
+
+/** Whether a hunk's deleted and added text are the same after `normal` (compared as one run each). */
+function sameModulo({ deleted, added }: Sides, normal: (lines: string[]) => string): boolean {
   if (deleted.length === 0 && added.length === 0) return true;
   return normal(deleted) === normal(added);
 }
@@ -94,4 +111,45 @@ function formatterNormal(lines: string[]): string {
     .replace(/\s+/g, '')
     .replace(/'/g, '"')
     .replace(/,(?=[)\]}>]|$)/g, '');
+}
+
+/**
+ * Whether two runs of lines agree on the characters that neither stripWhitespace nor formatterNormal
+ * change: whitespace, commas and semicolons left out, `'` read as `"`. A necessary condition for either
+ * comparison to find them the same, so a `false` settles both, with no strings built, usually within the
+ * first few characters.
+ */
+export function sameFormatterInvariant(a: readonly string[], b: readonly string[]): boolean {
+  const x = invariantChars(a);
+  const y = invariantChars(b);
+  for (;;) {
+    const c = x();
+    if (c !== y()) return false;
+    if (c === -1) return true;
+  }
+}
+
+/** Next character code of the lines (joined with nothing) that a formatter keeps, or -1 at the end. */
+function invariantChars(lines: readonly string[]): () => number {
+  let line = 0;
+  let i = 0;
+  return () => {
+    for (; line < lines.length; line++, i = 0) {
+      const text = lines[line]!;
+      while (i < text.length) {
+        const c = text.charCodeAt(i++);
+        if (c === 0x2c || c === 0x3b || isSpace(c)) continue;
+        return c === 0x27 ? 0x22 : c;
+      }
+    }
+    return -1;
+  };
+}
+
+const SPACE = /\s/;
+
+/** Whether the UTF-16 code unit is one that `\s` matches. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return SPACE.test(String.fromCharCode(c));
 }

@@ -64,13 +64,14 @@ export async function planReview(
   input: { files: DiffFile[]; systemTokens: number; readHead: HeadReader },
 ): Promise<ReviewPlan> {
   const items = await readContexts(input.files, input.readHead);
-  const contextTokens = new Map(
-    items.map((i) => [i.file, i.context ? estimateTokens([...i.context.values()].join('\n')) : 0]),
-  );
   const budget = effective.config.budget;
   let admitted = items;
   const skipped: SkippedFile[] = [];
   if (budget?.['max-input-tokens'] !== undefined || budget?.['max-cost-usd'] !== undefined) {
+    // Only a budget needs the size of each file's context.
+    const contextTokens = new Map(
+      items.map((i) => [i.file, i.context ? estimateTokens([...i.context.values()].join('\n')) : 0]),
+    );
     const ranked = prioritizeFiles(
       items.map((i) => i.file),
       {
@@ -94,7 +95,8 @@ export async function planReview(
   const triageModel = MODEL_ROUTES.triage;
   const routing = triageModel !== effective.model;
   const trivial = routing ? admitted.filter((i) => classifyTrivial(i.file).trivial) : [];
-  const main = admitted.filter((i) => !trivial.includes(i));
+  const trivialSet = new Set(trivial);
+  const main = admitted.filter((i) => !trivialSet.has(i));
   const { pr, guidance } = promptInputs(settings, effective);
   const sizing = promptSizing(pr, guidance);
   const pack = (chosen: Item[]) =>

@@ -4,6 +4,7 @@ import {
   classifyTrivial,
   fallbackModel,
   isOverloadedError,
+  sameFormatterInvariant,
 } from '../../../action/core/triage.js';
 import { makeDiffFile } from './builders.js';
 
@@ -56,6 +57,45 @@ describe('classifyTrivial', () => {
     ['a binary file', makeDiffFile('img.png', [], { binary: true })],
   ])('does not call %s trivial', (_name, file) => {
     expect(classifyTrivial(file)).toEqual({ trivial: false });
+  });
+});
+
+describe('sameFormatterInvariant', () => {
+  it.each([
+    [['f(a, b);'], ['f(', '  a,', '  b', ')'], true],
+    [["x = 'a'"], ['x = "a";'], true],
+    [['\u00a0a\tb\u3000'], ['ab'], true],
+    [[], ['  ', ';'], true],
+    [['f(a, b)'], ['f(ab)'], true],
+    [['a + b'], ['a - b'], false],
+    [['x = `a`'], ['x = "a"'], false],
+    [['ab'], ['abc'], false],
+    [['abc'], ['ab'], false],
+  ])('compares %j and %j: %s', (a, b, expected) => {
+    expect(sameFormatterInvariant(a, b)).toBe(expected);
+  });
+
+  it('agrees with the same comparison made on normalized strings', () => {
+    const alphabet = ['a', 'b', ' ', '\t', '\u00a0', '\u2028', ',', ';', "'", '"', '(', ')', '\r'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const lines = () =>
+      Array.from({ length: Math.floor(random() * 3) }, () =>
+        Array.from(
+          { length: Math.floor(random() * 4) },
+          () => alphabet[Math.floor(random() * alphabet.length)],
+        ).join(''),
+      );
+    const reduced = (l: string[]) =>
+      l
+        .join('')
+        .replace(/[\s,;]/g, '')
+        .replace(/'/g, '"');
+    for (let i = 0; i < 3000; i++) {
+      const a = lines();
+      const b = random() < 0.5 ? lines() : a.map((l) => l.replace(/ /g, '').replace(/"/g, "'"));
+      expect(sameFormatterInvariant(a, b)).toBe(reduced(a) === reduced(b));
+    }
   });
 });
 
