@@ -22,6 +22,7 @@ import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/routes.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
+import { makeFinding as apiFinding, makeReport as apiReport } from '../api/helpers.js';
 
 export const PUBLIC_URL = 'http://localhost:8787';
 export const SESSION_COOKIE_NAME = '__Host-diffray_session';
@@ -138,29 +139,21 @@ export function grant(
 }
 
 let fp = 0;
+/** The API tests' finding, with a fingerprint of its own each time (pages group and count by it). */
 export function makeFinding(overrides: Partial<ReportedFinding> = {}): ReportedFinding {
   fp += 1;
-  return {
-    path: 'src/app.ts',
-    line: 10,
-    severity: 'high',
-    category: 'correctness',
+  return apiFinding({
     title: 'Off-by-one in loop bound',
     body: 'The loop reads one element past the end of the array.',
     fingerprint: fp.toString(16).padStart(16, '0'),
     ...overrides,
-  };
+  });
 }
 
+/** The API tests' report with the figures and two findings (high and low) the page tests look for. */
 export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport {
-  return {
+  return apiReport({
     repository: 'acme/widgets',
-    pullRequest: 7,
-    headSha: 'a'.repeat(40),
-    baseSha: 'b'.repeat(40),
-    status: 'completed',
-    conclusion: 'failure',
-    model: 'claude-sonnet-4-5',
     tokens: { input: 12_000, cacheWrite: 3_000, cacheRead: 9_000, output: 1_500 },
     costUsd: 0.0842,
     durationMs: 41_000,
@@ -170,7 +163,7 @@ export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport 
       makeFinding({ severity: 'low', category: 'style', path: 'README.md', line: 3, title: 'Typo' }),
     ],
     ...overrides,
-  };
+  });
 }
 
 export function seedReview(
