@@ -178,6 +178,15 @@ export function adminCount(orm: Orm, accountId: string): number {
   );
 }
 
+/** Reviews and findings by severity, summed over the aggregate rows of a group. */
+const aggregateSums = {
+  reviews: sql<number>`sum(${dailyAggregates.reviews})`,
+  critical: sql<number>`sum(${dailyAggregates.critical})`,
+  high: sql<number>`sum(${dailyAggregates.high})`,
+  medium: sql<number>`sum(${dailyAggregates.medium})`,
+  low: sql<number>`sum(${dailyAggregates.low})`,
+};
+
 /** Per-day findings by severity since `sinceDay` (inclusive), summed over repositories or for one. */
 export function dailyTotals(orm: Orm, input: { accountId: string; sinceDay: string; repository?: string }) {
   const conditions = [
@@ -189,11 +198,7 @@ export function dailyTotals(orm: Orm, input: { accountId: string; sinceDay: stri
   return orm
     .select({
       day: dailyAggregates.day,
-      reviews: sql<number>`sum(${dailyAggregates.reviews})`,
-      critical: sql<number>`sum(${dailyAggregates.critical})`,
-      high: sql<number>`sum(${dailyAggregates.high})`,
-      medium: sql<number>`sum(${dailyAggregates.medium})`,
-      low: sql<number>`sum(${dailyAggregates.low})`,
+      ...aggregateSums,
     })
     .from(dailyAggregates)
     .where(and(...conditions))
@@ -223,11 +228,7 @@ export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: 
   return orm
     .select({
       fullName: repositories.fullName,
-      reviews: sql<number>`sum(${dailyAggregates.reviews})`,
-      critical: sql<number>`sum(${dailyAggregates.critical})`,
-      high: sql<number>`sum(${dailyAggregates.high})`,
-      medium: sql<number>`sum(${dailyAggregates.medium})`,
-      low: sql<number>`sum(${dailyAggregates.low})`,
+      ...aggregateSums,
     })
     .from(dailyAggregates)
     .innerJoin(
