@@ -278,6 +278,33 @@ describe('scanning only the lines that may hold a secret', () => {
     expect(hits.every((h) => added.some((l) => l.newLine === h.line))).toBe(true);
   });
 
+  // The cheap pre-checks skip lines with no hint or nothing secret-shaped: the shortest value each detector
+  // accepts, with the fewest key-like characters around it, must still get through them.
+  it.each([
+    ['anthropic-key', join('sk-', 'ant-', randomToken(20, 31))],
+    ['openai-key', join('sk-', randomToken(32, 37))],
+    ['github-token', GITHUB('ghs')],
+    ['github-token', join('github', '_pat_', randomToken(22, 41))],
+    ['aws-access-key', AWS_ACCESS],
+    ['slack-token', join('xo', 'xb-', randomToken(10, 43))],
+  ])('redacts the shortest %s a detector accepts, alone on a quiet line', (kind, secret) => {
+    const hunk = makeHunk(1, ['+const a = 1;', `+f(${secret})`, '+const b = 2;']);
+    const { files, hits } = scanAndRedact([makeFile('src/min.ts', [hunk])]);
+    expect(files[0]!.hunks[0]!.lines[1]!.text).not.toContain(secret);
+    expect(hits).toEqual([{ path: 'src/min.ts', line: 2, kind }]);
+  });
+
+  it('redacts the shortest quoted and unquoted high-entropy assignments, symbols included', () => {
+    const quoted = join('Xk9!mQ2@vL7#pR4', '$wT8%');
+    const bare = randomToken(20, 47);
+    const hunk = makeHunk(1, [`+const pwd = '${quoted}';`, `+API_KEY=${bare}`]);
+    const { files, hits } = scanAndRedact([makeFile('src/env.ts', [hunk])]);
+    const texts = files[0]!.hunks[0]!.lines.map((l) => l.text);
+    expect(texts[0]).not.toContain(quoted);
+    expect(texts[1]).not.toContain(bare);
+    expect(hits.map((h) => h.kind)).toEqual(['high-entropy-secret', 'high-entropy-secret']);
+  });
+
   it('still finds a key block in a hunk whose other lines mention no secret', () => {
     const file = makeFile('config/app.ts', [
       makeHunk(1, [
