@@ -25,15 +25,17 @@ export type GitHubClient = InstanceType<typeof DiffrayOctokit>;
 const MAX_RATE_LIMIT_RETRIES = 2;
 const MAX_RATE_LIMIT_WAIT_S = 300;
 /**
- * Spacing of our mutating requests (and GraphQL queries, which the plugin puts in the same queue). The
- * plugin's defaults, 1 s between writes and 3 s between notification-triggering writes (reviews, issue
- * comments), follow GitHub's advice for clients making *large numbers* of mutating requests. A run makes a
- * handful: create the check, one review, the summary, complete the check (plus at most MAX_FIXED_REPLIES
- * replies), far below the secondary limit of 80 content-creating requests a minute; at the defaults they
- * cost ~4-7 s of pure waiting per run. Writes stay serialised (one at a time) and spaced a little; a
- * secondary-limit or 429 answer is still retried after its retry-after (onSecondaryRateLimit below).
+ * The plugin's write queues. Its defaults, 1 s between the starts of writes and 3 s between
+ * notification-triggering ones (reviews, issue comments), follow GitHub's advice for clients making *large
+ * numbers* of mutating requests, and are module-wide singletons. A run makes a handful, one after another
+ * (each awaited): create the check, one review, at most MAX_FIXED_REPLIES replies, the summary, complete the
+ * check; far below the secondary limit of 80 content-creating requests a minute, and at the defaults ~4-7 s
+ * of pure waiting per run. So these queues impose no spacing: sequential writes are what GitHub asks of a
+ * client at our volume, and a secondary-limit or 429 answer is still retried after its `retry-after`
+ * (onSecondaryRateLimit below). A start-to-start spacing shorter than GitHub's own write latency (hundreds of
+ * milliseconds) would never wait on github.com anyway; it only ever delayed fast test servers.
  */
-export const WRITE_SPACING_MS = 100;
+const WRITE_QUEUE = { maxConcurrent: 1, minTime: 0 } as const;
 const PER_PAGE = 100;
 const MAX_PAGES = 30;
 
@@ -90,8 +92,8 @@ export function createGitHubClient(opts: { token: string; baseUrl: string; log: 
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),
       // Our own groups, per client: the plugin's defaults are module-wide singletons.
-      write: new Bottleneck.Group({ maxConcurrent: 1, minTime: WRITE_SPACING_MS }),
-      notifications: new Bottleneck.Group({ maxConcurrent: 1, minTime: WRITE_SPACING_MS }),
+      write: new Bottleneck.Group(WRITE_QUEUE),
+      notifications: new Bottleneck.Group(WRITE_QUEUE),
     },
     retry: { retries: 2 },
   });
