@@ -16,6 +16,7 @@ import {
   getAccount,
   getKey,
   insertKey,
+  listAllKeys,
   listKeys,
   openDatabase,
   purge,
@@ -36,7 +37,7 @@ const USAGE = `usage: diffray-api <command>
   accounts create <name>                  create an account; prints {"accountId","apiKey"} (admin key, shown once)
   keys create --account <id> [--scopes a,b] [--name <name>] [--expires-in-days <n>]
                                           default scopes: reviews:write,config:read (what the action needs)
-  keys list --account <id>
+  keys list [--account <id>]              every account's keys (with their account), or one account's
   keys revoke <key-id>
   members add --account <id> --github-login <login> [--role admin|member]
   purge [--as-of <ISO date>]              run retention now`;
@@ -200,6 +201,11 @@ async function run(argv: string[]): Promise<number> {
   if (command === 'keys' && sub === 'list') {
     const { values } = parseArgs({ args: rest, options: { account: { type: 'string' } } });
     return withDb((db) => {
+      if (values.account === undefined) {
+        const keys = listAllKeys(db.orm).map((k) => ({ accountId: k.accountId, ...toKeyJson(k) }));
+        print({ keys });
+        return 0;
+      }
       const account = requireLiveAccount(db, values.account);
       print({ keys: listKeys(db.orm, account.id).map(toKeyJson) });
       return 0;

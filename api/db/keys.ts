@@ -89,6 +89,18 @@ export function listKeys(orm: Orm, accountId: string): KeyInfo[] {
     .all();
 }
 
+/**
+ * Every account's keys with their account, newest first: the operator's view (`diffray-api keys list` on
+ * the server). Nothing reachable over HTTP calls it; requests only ever see their own account's keys.
+ */
+export function listAllKeys(orm: Orm): (KeyInfo & { accountId: string })[] {
+  return orm
+    .select({ ...keyInfoColumns, accountId: apiKeys.accountId })
+    .from(apiKeys)
+    .orderBy(desc(apiKeys.createdAt))
+    .all();
+}
+
 /** All keys of the account (any account when `accountId` is undefined, as the CLI does). */
 export function getKey(orm: Orm, id: string, accountId?: string) {
   const where =

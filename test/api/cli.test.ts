@@ -79,6 +79,24 @@ describe('diffray-api CLI', () => {
     expect(cli(['keys', 'revoke', 'no-such-key']).code).toBe(1);
   });
 
+  it("keys list without --account lists every account's keys with their account, never a secret", () => {
+    const other = cli(['accounts', 'create', 'Other']).json();
+    const all = cli(['keys', 'list']);
+    expect(all.code).toBe(0);
+    const keys = all.json().keys as { accountId: string; id: string; prefix: string }[];
+    expect(new Set(keys.map((k) => k.accountId))).toEqual(new Set([accountId, other.accountId]));
+    expect(
+      keys
+        .filter((k) => k.accountId === accountId)
+        .map((k) => k.id)
+        .sort(),
+    ).toEqual(
+      (cli(['keys', 'list', '--account', accountId]).json().keys as { id: string }[]).map((k) => k.id).sort(),
+    );
+    expect(all.stdout).not.toContain(other.apiKey as string);
+    expect(all.stdout).not.toMatch(/"hash"/);
+  });
+
   it('members add grants a GitHub login', () => {
     const res = cli(['members', 'add', '--account', accountId, '--github-login', 'octocat']);
     expect(res.code).toBe(0);
