@@ -19,6 +19,9 @@ const FORBIDDEN = /node_modules\/(better-sqlite3|bindings|drizzle-orm|drizzle-ki
  *   itself), so the locales index is replaced by an empty module.
  * - @actions/core imports @actions/http-client (and through it undici) for OIDC tokens only; those
  *   packages are marked side-effect free so the unused code is dropped (~420 KB).
+ * - @anthropic-ai/sdk imports standardwebhooks (with its SHA-256 and base64 code) for
+ *   `client.beta.webhooks.unwrap`, which the action never calls (it receives no webhooks): it gets a
+ *   stand-in whose constructor throws, so a call could never pass silently (~12 KB).
  */
 const trimPlugin = {
   name: 'diffray-trim',
@@ -30,6 +33,15 @@ const trimPlugin = {
     );
     build.onLoad({ filter: /.*/, namespace: 'diffray-empty' }, () => ({
       contents: 'export {};',
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^standardwebhooks$/ }, (args) =>
+      args.importer.includes('/node_modules/@anthropic-ai/sdk/')
+        ? { path: 'standardwebhooks', namespace: 'diffray-unbundled' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'diffray-unbundled' }, (args) => ({
+      contents: `export class Webhook { constructor() { throw new Error('${args.path} is not bundled into the diffray action'); } }`,
       loader: 'js',
     }));
     build.onResolve({ filter: /.*/ }, async (args) => {

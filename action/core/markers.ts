@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { stripCodeBlocks } from '../../shared/index.js';
 import { MAX_STATE_FINGERPRINTS, SUMMARY_MARKER, SUMMARY_STATE_VERSION } from './constants.js';
 import { LifecycleStateSchema } from './lifecycle.js';

@@ -1,5 +1,5 @@
-import * as z from 'zod/mini';
-import { FindingsToolInputSchema, truncate, type DiffrayConfig } from '../../shared/index.js';
+import { truncate, type DiffrayConfig } from '../../shared/index.js';
+import FINDINGS_TOOL_INPUT_SCHEMA from '../../schema/findings-tool.schema.json' with { type: 'json' };
 import type { DiffFile, ReviewChunk, Rule } from '../types.js';
 import { renderListing } from './listing.js';
 import { instructionsForFile, rulesForFile, type Instruction } from './rules.js';
@@ -21,47 +21,18 @@ export interface ToolDefinition {
   };
 }
 
-/** Field guidance the model reads at the moment it fills the tool input, where it helps most. */
-const FIELD_DESCRIPTIONS: Record<string, string> = {
-  path: 'File path exactly as in the "## " heading of the listing.',
-  line: 'New-file line number at the start of the row: the line the finding is about (last line of a range).',
-  startLine: 'First line of a multi-line range, same hunk, smaller than line. Omit for a single line.',
-  severity: 'critical | high | medium | low, per the rubric in the instructions.',
-  category: 'The kind of problem.',
-  title: 'One short sentence naming the problem.',
-  body: 'Why it is a problem and how to fix it, in a few sentences of Markdown.',
-  quote: 'The exact text of the code at `line`, copied from the listing without the line number and mark.',
-  suggestion:
-    'Replacement code for lines startLine..line (or just line), complete and indented as the file is.',
-  confidence: "0..1: how sure you are that this is a real problem worth the author's time.",
-};
-
-/** The forced tool call through which the model returns findings; its schema is the shared zod schema. */
+/**
+ * The forced tool call through which the model returns findings. Its input schema is generated from the
+ * shared zod schema into schema/findings-tool.schema.json (`npm run schema`, scripts/schemas.ts), so the bundle carries the JSON, not zod's
+ * JSON Schema generator.
+ */
 export const FINDINGS_TOOL: ToolDefinition = {
   name: 'report_findings',
   description:
     'Report the problems found in the code under review. Call exactly once, with every finding; ' +
     'call with an empty list when there is nothing worth reporting.',
-  input_schema: toolInputSchema(),
+  input_schema: FINDINGS_TOOL_INPUT_SCHEMA as ToolDefinition['input_schema'],
 };
-
-/**
- * JSON Schema of FindingsToolInputSchema as the Messages API wants it: an object at the top, no
- * `$schema` key, no `maximum: MAX_SAFE_INTEGER` noise, and a description on each finding field.
- */
-function toolInputSchema(): ToolDefinition['input_schema'] {
-  const schema = z.toJSONSchema(FindingsToolInputSchema) as ToolDefinition['input_schema'];
-  delete schema.$schema;
-  const findings = schema.properties.findings as {
-    items: { properties: Record<string, Record<string, unknown>> };
-  };
-  for (const [name, field] of Object.entries(findings.items.properties)) {
-    if (field.maximum === Number.MAX_SAFE_INTEGER) delete field.maximum;
-    const description = FIELD_DESCRIPTIONS[name];
-    if (description) field.description = description;
-  }
-  return schema;
-}
 
 const STRICTNESS: Record<Strictness, string> = {
   relaxed:

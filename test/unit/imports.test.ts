@@ -119,6 +119,15 @@ describe('dependency rules', () => {
     });
   }
 
+  it("the action bundle's code imports zod as a namespace (`import * as z`), never its `z` object", () => {
+    // The named `z` export is one object holding every zod function, so the bundler must keep all of them
+    // (JSON Schema generation included): ~135 KB of the action bundle, against the namespace import.
+    const offenders = FILES.filter((f) => /^(action|shared)\//.test(f)).filter((file) =>
+      /^\s*import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*['"]zod/m.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('nothing of ours runs at import time except the bundle entries', () => {
     const entries = new Set(['action/index.ts', 'api/cli.ts']);
     const offenders = FILES.filter((f) => !entries.has(f) && f.startsWith('action/')).filter((file) =>
