@@ -1,7 +1,7 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import * as z from 'zod/mini';
 import { text } from './finding.js';
-import { FAIL_ON_VALUES, SEVERITIES, severityRank, type FailOn, type Severity } from './severity.js';
+import { FAIL_ON_VALUES, SEVERITIES } from './severity.js';
 
 const glob = text(1, 500);
 const list = <T extends z.ZodMiniType>(item: T, min: number, max: number) =>
@@ -23,7 +23,7 @@ export const InstructionSchema = z.strictObject({ paths: list(glob, 1, 50), text
 
 /**
  * `.diffray.yml` (and the account's hosted config, same shape). Keys use the action's input spelling.
- * Every key is optional; unknown keys are errors.
+ * Every key is optional; unknown keys are errors. A new key needs its row in `MERGE_POLICY`.
  */
 export const DiffrayConfigSchema = z.strictObject({
   model: z.optional(text(1, 100)),
@@ -126,55 +126,4 @@ function findNode(root: unknown, path: string[], wantKey: boolean): YamlNode | u
 /** Formats issues as one line each: `.diffray.yml:12: rules.0.severity: Invalid option ...`. */
 export function formatConfigIssues(file: string, issues: ConfigIssue[]): string {
   return issues.map((i) => `${file}:${i.line ?? '?'}: ${i.key}: ${i.message}`).join('\n');
-}
-
-function stricterFailOn(a: FailOn | undefined, b: FailOn | undefined): FailOn | undefined {
-  if (a === undefined || a === 'none') return b ?? a;
-  if (b === undefined || b === 'none') return a;
-  return severityRank(a) <= severityRank(b) ? b : a;
-}
-
-function lowerSeverity(a: Severity | undefined, b: Severity | undefined): Severity | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return severityRank(a) >= severityRank(b) ? a : b;
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-/**
- * Merges the account's hosted config with the repository's `.diffray.yml`. The repository can tighten
- * what the account sets, never loosen it: the stricter `fail-on` and `min-severity`, the lower budget,
- * drafts reviewed if either says so; rules, instructions and
- * excludes from both apply. Plain preferences (model, language, strictness, max-comments, validation) take the
- * repository's value when it sets one.
- */
-export function mergeConfigs(account: DiffrayConfig, repo: DiffrayConfig): DiffrayConfig {
-  const merged: DiffrayConfig = { ...account, ...repo };
-  const failOn = stricterFailOn(account['fail-on'], repo['fail-on']);
-  if (failOn !== undefined) merged['fail-on'] = failOn;
-  const minSeverity = lowerSeverity(account['min-severity'], repo['min-severity']);
-  if (minSeverity !== undefined) merged['min-severity'] = minSeverity;
-  if (account['review-drafts'] || repo['review-drafts']) merged['review-drafts'] = true;
-  const exclude = [...(account.exclude ?? []), ...(repo.exclude ?? [])];
-  if (exclude.length > 0) merged.exclude = [...new Set(exclude)];
-  const instructions = [...(account.instructions ?? []), ...(repo.instructions ?? [])];
-  if (instructions.length > 0) merged.instructions = instructions;
-  const ruleIds = new Set((account.rules ?? []).map((r) => r.id));
-  const rules = [...(account.rules ?? []), ...(repo.rules ?? []).filter((r) => !ruleIds.has(r.id))];
-  if (rules.length > 0) merged.rules = rules;
-  if (account.validation || repo.validation)
-    merged.validation = { ...account.validation, ...repo.validation };
-  if (account.budget || repo.budget) {
-    merged.budget = {};
-    const cost = minDefined(account.budget?.['max-cost-usd'], repo.budget?.['max-cost-usd']);
-    const tokens = minDefined(account.budget?.['max-input-tokens'], repo.budget?.['max-input-tokens']);
-    if (cost !== undefined) merged.budget['max-cost-usd'] = cost;
-    if (tokens !== undefined) merged.budget['max-input-tokens'] = tokens;
-  }
-  return merged;
 }

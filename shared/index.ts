@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './config-merge.js';
 export * from './finding.js';
 export * from './limits.js';
 export * from './report.js';

@@ -140,14 +140,19 @@ function firstNewLine(hunk: Hunk): number {
 }
 
 /**
- * Code is shown as it is, except that nothing stays invisible or closes the untrusted wrapper. Both
- * rewrite single lines, so a listing rendered alone reads (and costs) the same as inside a request.
+ * Code and paths are shown as they are, except that nothing stays invisible or closes the untrusted
+ * wrapper: applied to the whole listing, headings included, since a path is as untrusted as the code (git
+ * allows any character in it but NUL). Both rewrite single lines, so a listing rendered alone reads (and
+ * costs) the same as inside a request.
  */
 function displayText(text: string): string {
   return neutralizeUntrustedTags(revealInvisible(text));
 }
 
-/** A path may contain a newline or tab (git allows it): escape them so a path stays on its heading line. */
+/**
+ * A path may contain a newline or tab: escaped, so that it stays on its heading line and cannot start a
+ * forged row (the other invisible and line-breaking characters are revealed by displayText).
+ */
 function escapeLineBreaks(path: string): string {
   return path.replace(/[\t\n\r]/g, (c) => JSON.stringify(c).slice(1, -1));
 }

@@ -34,15 +34,23 @@ export function sanitizeUntrusted(text: string): string {
 }
 
 /**
- * For code under review: invisible characters are shown as `<U+202E>` instead of removed, because in
- * code they are the finding (Trojan Source bidi tricks, homoglyph identifiers with zero-width joiners),
- * while making them visible still keeps them from hiding text from the model.
+ * Unicode line and paragraph separators: visible, but git does not end a line at them while a reader (or
+ * a tokenizer) may, so one left raw in a code line or a path could seem to start a forged listing row.
+ */
+const LINE_SEPARATOR = /[\u2028\u2029]/gu;
+
+/**
+ * For code and paths under review: invisible characters (and line separators) are shown as `<U+202E>`
+ * instead of removed, because there they are the finding (Trojan Source bidi tricks, homoglyph identifiers
+ * with zero-width joiners, a file name that displays reversed), while making them visible still keeps them
+ * from hiding text from the model.
  */
 export function revealInvisible(text: string): string {
-  return text.replace(
-    INVISIBLE,
-    (ch) => `<U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`,
-  );
+  return text.replace(INVISIBLE, codePoint).replace(LINE_SEPARATOR, codePoint);
+}
+
+function codePoint(ch: string): string {
+  return `<U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`;
 }
 
 /** Defuses text that could close (or fake) the `<untrusted_...>` wrapper it is placed in. */

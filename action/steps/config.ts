@@ -1,4 +1,10 @@
-import { formatConfigIssues, mergeConfigs, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
+import {
+  formatConfigIssues,
+  heldKeysNotice,
+  mergeConfigs,
+  parseConfigYaml,
+  type DiffrayConfig,
+} from '../../shared/index.js';
 import { assembleGuidelines, GUIDELINE_FILES } from '../core/guidelines.js';
 import { ConfigError } from '../errors.js';
 import { deliver, type Effective, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
@@ -25,7 +31,12 @@ export async function loadEffectiveConfig(
     const hosted = await deps.resultsApi.fetchConfig(settings.repository);
     if (hosted.warning) notes.warnings.push(hosted.warning);
     // The account's config is the floor; the repository file can tighten it, not loosen it.
-    if (hosted.config) config = mergeConfigs(hosted.config, config);
+    if (hosted.config) {
+      const merged = mergeConfigs(hosted.config, config);
+      config = merged.config;
+      const notice = heldKeysNotice(merged.held, settings.configFile);
+      if (notice) notes.warnings.push(notice);
+    }
   }
   return {
     config,

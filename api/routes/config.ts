@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { mergeConfigs, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
+import { overlayConfig, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
 import { getConfigs, putConfig, recordAudit } from '../db/index.js';
 import { ApiError } from '../errors.js';
 import { requireScope, type Auth } from '../principal.js';
@@ -52,7 +52,7 @@ export function configRouter(deps: AppDeps, auth: Auth) {
     .openapi({ ...get, middleware: [requireScope('config:read')] }, (c) => {
       const { repository } = c.req.valid('query');
       const stored = getConfigs(db.orm, c.get('principal').accountId, repository);
-      const config = mergeConfigs(
+      const config = overlayConfig(
         parseStored(stored.account?.yaml, 'account'),
         parseStored(stored.repository?.yaml, 'repository'),
       );

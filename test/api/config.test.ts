@@ -23,23 +23,34 @@ describe('hosted config', () => {
     });
   });
 
-  it('merges the account default with the repository config (the repository may only tighten)', async () => {
+  it("lays the account's per-repository config over its default, key by key", async () => {
     const put = await s.call('PUT', '/v1/config', {
       key: acct.key,
-      body: { yaml: 'fail-on: high\nexclude:\n  - "*.lock"\n' },
+      body: {
+        yaml: 'fail-on: high\nexclude:\n  - "*.lock"\nbudget:\n  max-cost-usd: 1\n  max-input-tokens: 90000\n',
+      },
     });
     expect(put.status).toBe(200);
     expect(put.json).toMatchObject({ repository: null, config: { 'fail-on': 'high' } });
     await s.call('PUT', '/v1/config', {
       key: acct.key,
-      body: { repository: 'octo/hello', yaml: 'fail-on: medium\nexclude: ["dist/**"]\nmodel: claude-x\n' },
+      body: {
+        repository: 'octo/hello',
+        yaml: 'fail-on: none\nexclude: ["dist/**"]\nmodel: claude-x\nbudget:\n  max-cost-usd: 5\n',
+      },
     });
     const res = await s.call('GET', '/v1/config?repository=Octo/Hello', { key: actionKey });
     expect(res.json).toMatchObject({
-      config: { 'fail-on': 'medium', exclude: ['*.lock', 'dist/**'], model: 'claude-x' },
+      // Both layers are the admin's: the more specific one wins, looser or not; nested keys one by one.
+      config: {
+        'fail-on': 'none',
+        exclude: ['dist/**'],
+        model: 'claude-x',
+        budget: { 'max-cost-usd': 5, 'max-input-tokens': 90000 },
+      },
       yaml: {
         account: expect.stringContaining('fail-on: high'),
-        repository: expect.stringContaining('fail-on: medium'),
+        repository: expect.stringContaining('fail-on: none'),
       },
     });
     const other = await s.call('GET', '/v1/config?repository=octo/other', { key: actionKey });

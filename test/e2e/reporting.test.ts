@@ -144,6 +144,7 @@ describe.concurrent('hosted config from the results API', () => {
     expect(result.outputs['findings-count']).toBe('1');
     expect(s.github.reviewComments).toHaveLength(1);
     expect(s.github.checkRuns[0]!.conclusion).toBe('failure');
+    expect(warnings(result).join('\n')).toMatch(/hosted config holds fail-on, min-severity: \.diffray\.yml/);
   });
 
   it('the repository file can tighten the account config', async ({ expect, onTestFinished }) => {

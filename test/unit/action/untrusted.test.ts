@@ -95,6 +95,13 @@ describe('revealInvisible', () => {
     expect(revealInvisible(`a${String.fromCodePoint(cp)}b`)).toBe(`a<${hex(cp)}>b`);
   });
 
+  it.each([
+    ['line separator', 0x2028],
+    ['paragraph separator', 0x2029],
+  ])('shows a %s as a code point (a reader may break the line there, git does not)', (_name, cp) => {
+    expect(revealInvisible(`a${String.fromCodePoint(cp)}b`)).toBe(`a<${hex(cp)}>b`);
+  });
+
   it('keeps tabs and ordinary text', () => {
     expect(revealInvisible('\tconst é = "<!-- x -->";')).toBe('\tconst é = "<!-- x -->";');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatConfigIssues, mergeConfigs, parseConfigYaml } from '../../../shared/config.js';
+import { formatConfigIssues, parseConfigYaml } from '../../../shared/config.js';
 
 describe('parseConfigYaml', () => {
   it('accepts an empty file as an empty config', () => {
@@ -70,48 +70,5 @@ describe('parseConfigYaml', () => {
     expect(formatConfigIssues('.diffray.yml', [{ key: 'fail-on', line: 3, message: 'bad' }])).toBe(
       '.diffray.yml:3: fail-on: bad',
     );
-  });
-});
-
-describe('mergeConfigs', () => {
-  it('lets the repository tighten fail-on but never loosen it', () => {
-    expect(mergeConfigs({ 'fail-on': 'high' }, { 'fail-on': 'medium' })['fail-on']).toBe('medium');
-    expect(mergeConfigs({ 'fail-on': 'medium' }, { 'fail-on': 'critical' })['fail-on']).toBe('medium');
-    expect(mergeConfigs({ 'fail-on': 'high' }, { 'fail-on': 'none' })['fail-on']).toBe('high');
-  });
-
-  it('keeps the lower min-severity and the lower budget', () => {
-    const merged = mergeConfigs(
-      { 'min-severity': 'low', budget: { 'max-cost-usd': 2 } },
-      { 'min-severity': 'high', budget: { 'max-cost-usd': 1, 'max-input-tokens': 100_000 } },
-    );
-    expect(merged['min-severity']).toBe('low');
-    expect(merged.budget).toEqual({ 'max-cost-usd': 1, 'max-input-tokens': 100_000 });
-  });
-
-  it('applies rules from both, the account rule winning on an id clash', () => {
-    const rule = (id: string, title: string) => ({
-      id,
-      title,
-      description: 'd',
-      severity: 'low' as const,
-      files: ['**'],
-    });
-    const merged = mergeConfigs(
-      { rules: [rule('a', 'account')] },
-      { rules: [rule('a', 'repo'), rule('b', 'repo')] },
-    );
-    expect(merged.rules?.map((r) => `${r.id}:${r.title}`)).toEqual(['a:account', 'b:repo']);
-  });
-
-  it('takes plain preferences from the repository', () => {
-    expect(mergeConfigs({ model: 'a', language: 'de' }, { model: 'b' })).toMatchObject({
-      model: 'b',
-      language: 'de',
-    });
-  });
-
-  it('reviews drafts when either side asks for it', () => {
-    expect(mergeConfigs({ 'review-drafts': true }, { 'review-drafts': false })['review-drafts']).toBe(true);
   });
 });
