@@ -6,9 +6,9 @@ import { scanAndRedact, secretFinding } from './core/secrets.js';
 import { selectFiles } from './core/select.js';
 import { estimateTokens } from './core/tokens.js';
 import { ConfigError, SkipError } from './errors.js';
-import type { ExistingMarkers } from './ports.js';
+import type { CheckRunResult, ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './types.js';
-import { loadEffectiveConfig, loadGuidelines, reportConfigError } from './steps/config.js';
+import { loadEffectiveConfig, loadGuidelines, noteBaseFileChanges } from './steps/config.js';
 import { createHeadReader, readsHead } from './steps/head-files.js';
 import { assembleOutcome } from './steps/outcome.js';
 import { postReview, publish, replyToFixed, sendReport } from './steps/publish.js';
@@ -45,33 +45,30 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   const started = deps.clock.now();
   const notes: Notes = { warnings: [], errors: [] };
   const pr = settings.pr;
-  // git first (its first command is spawned at once), then what is on the PR already, read while git
-  // fetches: both are waits on the network.
+  // git first (its first command is spawned at once), then the check and what is on the PR already,
+  // requested while git fetches: all are waits on the network. From here on, every way the run ends
+  // completes the check.
   const mergeBasing = deps.git.mergeBase(pr.baseSha, pr.headSha);
   const github = deps.github;
+  const checkId = deliver(notes, () => github?.createCheckRun(pr.headSha));
   const existing = github
     ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
     : Promise.resolve(undefined);
-  const mergeBase = await mergeBasing;
-  // The diff needs only the two commits: git computes it while the config is read and the check created,
-  // and each file is scanned for secrets as soon as it is parsed, while git writes the rest.
-  const scans: SecretScan[] = [];
-  const diff = deps.git.diffFiles(mergeBase, pr.headSha, (files) =>
-    scans.push({ input: files, ...scanAndRedact(files) }),
-  );
-  diff.catch(() => undefined); // awaited in review(); not an unhandled rejection if the config fails first
-  const effective = await loadEffectiveConfig(deps, settings, notes).catch(async (error: unknown) => {
-    if (error instanceof ConfigError) await reportConfigError(deps, settings, error, notes);
-    throw error;
-  });
-  if (pr.draft && !effective.config['review-drafts']) {
-    throw new SkipError(
-      'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
-    );
-  }
-  // Created now, needed only at the end (or to report a failure): the review does not wait for it.
-  const checkId = deliver(notes, () => deps.github?.createCheckRun(pr.headSha));
   try {
+    const mergeBase = await mergeBasing;
+    // The diff needs only the two commits: git computes it while the config is read, and each file is
+    // scanned for secrets as soon as it is parsed, while git writes the rest.
+    const scans: SecretScan[] = [];
+    const diff = deps.git.diffFiles(mergeBase, pr.headSha, (files) =>
+      scans.push({ input: files, ...scanAndRedact(files) }),
+    );
+    diff.catch(() => undefined); // awaited in review(); not an unhandled rejection if the config fails first
+    const effective = await loadEffectiveConfig(deps, settings, notes);
+    if (pr.draft && !effective.config['review-drafts']) {
+      throw new SkipError(
+        'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
+      );
+    }
     return await review(deps, settings, {
       mergeBase,
       diff,
@@ -84,18 +81,29 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     });
   } catch (error) {
     const id = await checkId;
-    if (id !== undefined) {
-      const message = error instanceof Error ? error.message : String(error);
-      await deliver(notes, () =>
-        deps.github?.completeCheckRun(id, {
-          conclusion: 'neutral',
-          output: { title: 'Review did not complete', summary: `diffray stopped: ${message}` },
-          annotations: [],
-        }),
-      );
-    }
+    if (id !== undefined)
+      await deliver(notes, () => github?.completeCheckRun(id, stoppedCheck(error, settings)));
+    for (const failed of notes.errors) deps.log.warning(failed);
     throw error;
   }
+}
+
+/**
+ * The check of a run that stopped before its verdict. A broken config fails it: every PR goes unreviewed
+ * until the maintainers fix the file, so it must not pass as quietly as a neutral check does. A skip (a
+ * draft) and any other error are neutral, with the reason.
+ */
+function stoppedCheck(error: unknown, settings: ReviewSettings): CheckRunResult {
+  const output =
+    error instanceof ConfigError
+      ? { title: `Invalid ${settings.configFile}`, summary: '```\n' + error.message + '\n```' }
+      : error instanceof SkipError
+        ? { title: 'Not reviewed', summary: error.message }
+        : {
+            title: 'Review did not complete',
+            summary: `diffray stopped: ${error instanceof Error ? error.message : String(error)}`,
+          };
+  return { conclusion: error instanceof ConfigError ? 'failure' : 'neutral', output, annotations: [] };
 }
 
 /** `scanAndRedact` of a batch of the diff's files (`input`), made while the diff streamed in. */
@@ -126,6 +134,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const [existing, prFiles] = await Promise.all([run.existing, run.diff]);
   const previous = existing?.state;
   deps.log.info(`Diff: ${prFiles.length} files changed`);
+  await noteBaseFileChanges(deps, settings, prFiles, config, notes);
   const scope = await chooseScope(deps, { mergeBase, headSha: pr.headSha, prFiles, previous });
 
   // Selection looks at paths and file kinds only, and git starts reading the selected files' head

@@ -155,9 +155,15 @@ async function report(
     env,
     renderJobSummary(outcome, { serverUrl: env.GITHUB_SERVER_URL || 'https://github.com' }),
   );
-  if (inputs.sarifFile) await writeSarif(run, inputs.sarifFile, workspace, env.RUNNER_TEMP);
+  const errors = [...run.errors];
+  // A refused or unwritable SARIF path fails the step too, but must not hide what the run reported.
+  if (inputs.sarifFile) {
+    await writeSarif(run, inputs.sarifFile, workspace, env.RUNNER_TEMP).catch((error: unknown) => {
+      errors.push(error instanceof Error ? error.message : String(error));
+    });
+  }
   for (const warning of run.warnings) core.warning(warning);
-  if (run.errors.length > 0) core.setFailed(run.errors.join('\n'));
+  if (errors.length > 0) core.setFailed(errors.join('\n'));
 }
 
 async function writeJobSummary(env: NodeJS.ProcessEnv, markdown: string): Promise<void> {

@@ -3,7 +3,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/diff.js';
 import type { GitPort, Logger, MergeCommit } from '../ports.js';
 
-/** Deepening steps when the merge base is not reachable in a shallow clone; then --unshallow. */
+/**
+ * Deepening steps when the merge base is not reachable in a shallow clone. Bounded: past the last one the
+ * run stops and says how to provide the history (a full fetch of a large repository can take minutes).
+ */
 export const FETCH_DEPTHS = [50, 200, 1000] as const;
 /** Files read with `showFile` (config, guidelines, head files) larger than this are treated as absent. */
 const MAX_SHOW_BYTES = 1_048_576;
@@ -103,6 +106,19 @@ export class GitError extends Error {
     const first = result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit code ${result.exitCode}`;
     super(`git ${operation} failed: ${first.trim().slice(0, 300)}`);
     this.name = 'GitError';
+  }
+}
+
+/** The merge base lies deeper than the bounded fetches reach: the message says how to get further. */
+export class HistoryTooDeepError extends Error {
+  constructor(base: string, head: string) {
+    const deepest = FETCH_DEPTHS[FETCH_DEPTHS.length - 1]!;
+    super(
+      `The merge base of the base ${base.slice(0, 7)} and the head ${head.slice(0, 7)} is more than ${deepest} commits ` +
+        `behind one of them, deeper than diffray fetches. Check out the full history (actions/checkout with ` +
+        `fetch-depth: 0), or rebase the branch on its base.`,
+    );
+    this.name = 'HistoryTooDeepError';
   }
 }
 
@@ -303,7 +319,7 @@ export function createGitPort(opts: {
       '--no-recurse-submodules',
       ...args,
     ]);
-    // A failed deepening step is not fatal: the next step (or --unshallow) may still succeed.
+    // A failed deepening step is not fatal: the next, deeper one may still succeed.
     if (result.exitCode !== 0) log.debug(new GitError('fetch', result).message);
   }
 
@@ -335,10 +351,6 @@ export function createGitPort(opts: {
         const mb = await tryMergeBase(base, head);
         if (mb) return mb;
       }
-      log.info(`Fetching the full history from ${remote} to find the merge base`);
-      await fetch((await isShallow()) ? ['--unshallow', remote, base, head] : [remote, base, head]);
-      const mb = await tryMergeBase(base, head);
-      if (mb) return mb;
       for (const [name, sha] of [
         ['base', base],
         ['head', head],
@@ -348,6 +360,7 @@ export function createGitPort(opts: {
             `The ${name} commit ${sha} is not in the checkout and could not be fetched from ${remote}`,
           );
       }
+      if (await isShallow()) throw new HistoryTooDeepError(base, head);
       throw new Error(`The base ${base} and head ${head} have no common ancestor`);
     },
 

@@ -7,7 +7,8 @@ import {
 } from '../../shared/index.js';
 import { assembleGuidelines, GUIDELINE_FILES } from '../core/guidelines.js';
 import { ConfigError } from '../errors.js';
-import { deliver, type Effective, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
+import type { DiffFile } from '../types.js';
+import type { Effective, EngineDeps, Notes, ReviewSettings } from './run-context.js';
 
 /** The config from the base commit (a PR must not rewrite the rules it is reviewed by), over the account's. */
 export async function loadEffectiveConfig(
@@ -21,7 +22,7 @@ export async function loadEffectiveConfig(
     const parsed = parseConfigYaml(text);
     if (!parsed.ok) {
       throw new ConfigError(
-        `Invalid ${settings.configFile}:\n${formatConfigIssues(settings.configFile, parsed.issues)}`,
+        `Invalid ${settings.configFile} (read from the base branch: fix it there):\n${formatConfigIssues(settings.configFile, parsed.issues)}`,
       );
     }
     config = parsed.config;
@@ -46,22 +47,33 @@ export async function loadEffectiveConfig(
   };
 }
 
-/** A broken config fails the check with the located problems, so the author sees them on the PR. */
-export async function reportConfigError(
+/**
+ * Says when the PR changes a file this review reads from the base commit (config, guidelines): an author
+ * who edits them sees why the review did not follow the edit. The PR's own config is also parsed, so a
+ * broken one is reported before it is merged and makes every review fail.
+ */
+export async function noteBaseFileChanges(
   deps: EngineDeps,
   settings: ReviewSettings,
-  error: ConfigError,
+  changed: DiffFile[],
+  config: DiffrayConfig,
   notes: Notes,
 ): Promise<void> {
-  const id = await deliver(notes, () => deps.github?.createCheckRun(settings.pr.headSha));
-  if (id === undefined) return;
-  await deliver(notes, () =>
-    deps.github?.completeCheckRun(id, {
-      conclusion: 'failure',
-      output: { title: `Invalid ${settings.configFile}`, summary: '```\n' + error.message + '\n```' },
-      annotations: [],
-    }),
+  const configFile = settings.configFile.replace(/^\.\//, '');
+  const read = [configFile, ...(config.guidelines === false ? [] : GUIDELINE_FILES)];
+  const touched = read.filter((path) => changed.some((f) => f.path === path || f.oldPath === path));
+  if (touched.length === 0) return;
+  deps.log.info(
+    `This PR changes ${touched.join(', ')}: this review uses the base commit's version; the change applies once merged`,
   );
+  if (!touched.includes(configFile)) return;
+  const text = await deps.git.showFile(settings.pr.headSha, configFile);
+  const parsed = text === undefined ? undefined : parseConfigYaml(text);
+  if (parsed && !parsed.ok) {
+    notes.warnings.push(
+      `This PR's ${configFile} is invalid, and once merged every review fails until it is fixed:\n${formatConfigIssues(configFile, parsed.issues)}`,
+    );
+  }
 }
 
 /**

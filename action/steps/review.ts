@@ -239,7 +239,9 @@ export async function runReviewJobs(
       }
     }
     if (result.ok) {
-      router.onSuccess(used);
+      // Trivial chunks bypass the router: their cheap model is often the fallback model too, so reporting
+      // their success would claim an overload fallback that never happened.
+      if (route === 'main') router.onSuccess(used);
       results.findings.push(...result.findings);
       results.reviewedChunks.push(chunk);
       deps.log.info(

@@ -1,11 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { findingsFor, modelFinding, startFakeAnthropic, userText } from '../fakes/anthropic.js';
+import { describe, expect, it } from 'vitest';
+import { findingsFor, modelFinding, userText } from '../fakes/anthropic.js';
 import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
-import { BUNDLE_NODE, makePrRepo, OWNER, pullRequestEvent, REPO, ROOT } from './harness.js';
-
-const execFileAsync = promisify(execFile);
+import { OWNER, pullRequestEvent, REPO } from './harness.js';
 
 describe('the bundled action on a pull_request event', () => {
   it('reviews a small PR from a depth-1 checkout in one model call and posts review, summary and check', async () => {
@@ -184,42 +180,5 @@ describe('the bundled action on a pull_request event', () => {
     expect(result.stdout).toMatch(/::notice.*push/);
     expect(github.requests).toHaveLength(0);
     expect(anthropic.requests).toHaveLength(0);
-  });
-});
-
-describe('diffray review (local CLI)', () => {
-  it('reviews the range between a base ref and HEAD with the same engine and prints JSON findings', async () => {
-    const repo = makePrRepo({
-      base: { 'src/a.ts': 'export const a = 1;\n' },
-      head: { 'src/a.ts': 'export const a = 1;\nexport const b = a / 0;\n' },
-      shallow: false,
-    });
-    onTestFinished(() => repo.cleanup());
-    const anthropic = await startFakeAnthropic(
-      findingsFor(modelFinding({ path: 'src/a.ts', line: 2, severity: 'high', title: 'Division by zero' })),
-    );
-    onTestFinished(() => anthropic.close());
-    const result = await execFileAsync(
-      BUNDLE_NODE,
-      [`${ROOT}/bin/diffray.js`, 'review', '--base', 'origin/main', '--format', 'json'],
-      {
-        cwd: repo.workspace,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: repo.dir,
-          ANTHROPIC_API_KEY: 'sk-ant-local',
-          ANTHROPIC_BASE_URL: anthropic.url,
-        },
-      },
-    ).catch((e: { code: number; stdout: string; stderr: string }) => e);
-
-    expect('code' in result ? result.code : 0).toBe(1); // a high finding reaches the default --fail-on high
-    const out = JSON.parse(result.stdout) as {
-      conclusion: string;
-      findings: { path: string; line: number; title: string }[];
-    };
-    expect(out.conclusion).toBe('failure');
-    expect(out.findings).toMatchObject([{ path: 'src/a.ts', line: 2, title: 'Division by zero' }]);
-    expect(anthropic.reviewRequests()).toHaveLength(1);
   });
 });

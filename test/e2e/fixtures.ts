@@ -6,7 +6,7 @@ import { onTestFinished } from 'vitest';
 import { findingsFor, modelFinding } from '../fakes/anthropic.js';
 import { lineOf, startPr, type PrUnderTest, type StartPrOptions } from './harness.js';
 
-const APP_BASE = [
+export const APP_BASE = [
   'export function parse(input: string): string[] {',
   '  return input.split(",");',
   '}',

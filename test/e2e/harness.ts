@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeAnthropic, type FakeAnthropic, type Script } from '../fakes/anthropic.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github.js';
 import { RUNNER_INPUTS } from '../support/action-inputs.js';
-import { cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../support/git.js';
+import { addCommits, cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../support/git.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BUNDLE = join(ROOT, 'dist/index.js');
@@ -105,6 +105,13 @@ export function pushToPr(
   repo.diff = prDiff(seed, repo.baseSha, repo.headSha);
   rmSync(repo.workspace, { recursive: true, force: true });
   cloneBranch(repo.origin, repo.workspace, 'feature');
+}
+
+/** The base branch moves on by `count` commits (pushed), leaving the merge base that far below the base. */
+export function advanceBase(repo: PrRepo, count: number): void {
+  addCommits(repo.seed, 'main', count, 'MAIN.md');
+  git(repo.seed, 'push', '-q', 'origin', 'main');
+  repo.baseSha = git(repo.seed, 'rev-parse', 'main').trim();
 }
 
 export function pullRequestEvent(

@@ -61,3 +61,30 @@ export function cloneBranch(origin: string, workspace: string, branch: string, s
   const depth = shallow ? ['--depth', '1'] : [];
   git(dirname(workspace), 'clone', '-q', ...depth, '--branch', branch, `file://${origin}`, workspace);
 }
+
+/** `count` commits on `branch`, checked out in `repo`, in one `git fast-import` (thousands in well under a second). */
+export function addCommits(repo: string, branch: string, count: number, file: string): void {
+  const parent = git(repo, 'rev-parse', branch).trim();
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const content = `${file} ${i}\n`;
+    const message = `commit ${i} on ${branch}\n`;
+    lines.push(
+      `commit refs/heads/${branch}`,
+      `committer Test <test@example.com> ${1_700_000_000 + i} +0000`,
+      `data ${Buffer.byteLength(message)}`,
+      message.trimEnd(),
+      ...(i === 0 ? [`from ${parent}`] : []),
+      `M 100644 inline ${file}`,
+      `data ${Buffer.byteLength(content)}`,
+      content.trimEnd(),
+      '',
+    );
+  }
+  execFileSync('git', ['fast-import', '--quiet'], {
+    cwd: repo,
+    input: `${lines.join('\n')}\n`,
+    env: gitEnv(repo),
+  });
+  git(repo, 'reset', '-q', '--hard', branch);
+}

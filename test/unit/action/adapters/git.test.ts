@@ -3,7 +3,6 @@
  * actions/checkout leaves it. The runner is the production one (`execGitRunner`) wrapped to record every
  * git command, so the tests can count fetches and see their depths.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,42 +11,16 @@ import {
   createGitPort,
   execGitRunner,
   FETCH_DEPTHS,
+  HistoryTooDeepError,
   type GitRunner,
 } from '../../../../action/adapters/git.js';
 import type { GitPort } from '../../../../action/ports.js';
-import { cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../../../support/git.js';
+import { addCommits, cloneBranch, commitAll, git, initOrigin, writeFiles } from '../../../support/git.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-/** `count` commits on top of the current branch in one `git fast-import` (thousands in well under a second). */
-function addCommits(repo: string, branch: string, count: number, file: string): void {
-  const parent = git(repo, 'rev-parse', branch).trim();
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const content = `${file} ${i}\n`;
-    const message = `commit ${i} on ${branch}\n`;
-    lines.push(
-      `commit refs/heads/${branch}`,
-      `committer Test <test@example.com> ${1_700_000_000 + i} +0000`,
-      `data ${Buffer.byteLength(message)}`,
-      message.trimEnd(),
-      ...(i === 0 ? [`from ${parent}`] : []),
-      `M 100644 inline ${file}`,
-      `data ${Buffer.byteLength(content)}`,
-      content.trimEnd(),
-      '',
-    );
-  }
-  execFileSync('git', ['fast-import', '--quiet'], {
-    cwd: repo,
-    input: `${lines.join('\n')}\n`,
-    env: gitEnv(repo),
-  });
-  git(repo, 'reset', '-q', '--hard', branch);
-}
 
 interface Fixture {
   workspace: string;
@@ -169,14 +142,21 @@ describe('createGitPort on a depth-1 checkout', () => {
     expect(await port.isAncestor(repo.mergeBase, repo.baseSha)).toBe(true);
   });
 
-  it('falls back to --unshallow only after every bounded depth failed', async () => {
+  it('stops after the deepest bounded fetch, saying how to provide the history, and never unshallows', async () => {
     const deepest = FETCH_DEPTHS[FETCH_DEPTHS.length - 1]!;
     const repo = makeRepo({ mainCommits: deepest + 5 });
     const { port, fetches } = recordingPort(repo.workspace);
 
-    expect(await port.mergeBase(repo.baseSha, repo.headSha)).toBe(repo.mergeBase);
+    const error = await port.mergeBase(repo.baseSha, repo.headSha).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HistoryTooDeepError);
+    expect((error as Error).message).toBe(
+      `The merge base of the base ${repo.baseSha.slice(0, 7)} and the head ${repo.headSha.slice(0, 7)} is ` +
+        `more than ${deepest} commits behind one of them, deeper than diffray fetches. Check out the full ` +
+        'history (actions/checkout with fetch-depth: 0), or rebase the branch on its base.',
+    );
     const steps = fetches().map((f) => f.find((a) => a.startsWith('--depth=') || a === '--unshallow'));
-    expect(steps).toEqual([...FETCH_DEPTHS.map((d) => `--depth=${d}`), '--unshallow']);
+    expect(steps).toEqual(FETCH_DEPTHS.map((d) => `--depth=${d}`));
+    expect(isShallow(repo.workspace)).toBe('true');
   }, 30_000);
 
   it('fetches nothing when the commits are already present', async () => {
@@ -222,8 +202,8 @@ describe('createGitPort on a depth-1 checkout', () => {
     await expect(port.mergeBase(gone, repo.headSha)).rejects.toThrow(
       `The base commit ${gone} is not in the checkout and could not be fetched from origin`,
     );
-    // Bounded: one fetch per depth plus one full fetch, then it gives up.
-    expect(fetches()).toHaveLength(FETCH_DEPTHS.length + 1);
+    // Bounded: one fetch per depth, then it gives up.
+    expect(fetches()).toHaveLength(FETCH_DEPTHS.length);
   });
 
   it('refuses anything but a commit sha as a merge-base argument (no option injection)', async () => {

@@ -1,0 +1,112 @@
+/**
+ * The local CLI (`bin/diffray.js review`) on a real repository against the fake Anthropic, in the formats
+ * the README documents, and without a key.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { SarifLog } from '../../action/core/sarif.js';
+import { findingsFor, modelFinding, startFakeAnthropic } from '../fakes/anthropic.js';
+import { BUNDLE_NODE, makePrRepo, ROOT } from './harness.js';
+
+const execFileAsync = promisify(execFile);
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A repository whose feature branch divides by zero, and a fake model that says so. */
+async function startLocalRepo() {
+  const repo = makePrRepo({
+    base: { 'src/a.ts': 'export const a = 1;\n' },
+    head: { 'src/a.ts': 'export const a = 1;\nexport const b = a / 0;\n' },
+    shallow: false,
+  });
+  onTestFinished(() => repo.cleanup());
+  const anthropic = await startFakeAnthropic(
+    findingsFor(
+      modelFinding({
+        path: 'src/a.ts',
+        line: 2,
+        severity: 'high',
+        title: 'Division by zero',
+        body: 'b is always Infinity.',
+      }),
+    ),
+  );
+  onTestFinished(() => anthropic.close());
+  /** `diffray <args>` in the repository, with `env` on top of a bare PATH and HOME. */
+  const cli = async (args: string[], env: Record<string, string>): Promise<CliResult> =>
+    execFileAsync(BUNDLE_NODE, [`${ROOT}/bin/diffray.js`, ...args], {
+      cwd: repo.workspace,
+      env: { PATH: process.env.PATH ?? '', HOME: repo.dir, ANTHROPIC_BASE_URL: anthropic.url, ...env },
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: CliResult) => e,
+    );
+  return { anthropic, cli };
+}
+
+const REVIEW = ['review', '--base', 'origin/main', '--head', 'HEAD'];
+const KEY = { ANTHROPIC_API_KEY: 'sk-ant-local' };
+
+// Each run starts tsx on the TypeScript sources: seconds on a busy machine.
+describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
+  it('prints each finding and a verdict line with --format text, exiting 1 at --fail-on', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const result = await cli([...REVIEW, '--format', 'text'], KEY);
+
+    expect(result.code, result.stderr).toBe(1);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['src/a.ts:2  [high] Division by zero', '    b is always Infinity.']);
+    expect(lines.at(-1)).toMatch(
+      /^1 finding · 1 files reviewed, 0 skipped · failure \(1 finding at or above high\) · ~\$\d/,
+    );
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('prints SARIF 2.1.0 on stdout with --format sarif', async () => {
+    const { cli } = await startLocalRepo();
+    const result = await cli([...REVIEW, '--format', 'sarif'], KEY);
+
+    expect(result.code, result.stderr).toBe(1);
+    const sarif = JSON.parse(result.stdout) as SarifLog;
+    expect(sarif.version).toBe('2.1.0');
+    expect(sarif.runs[0]!.tool.driver.name).toBe('diffray');
+    expect(sarif.runs[0]!.results).toMatchObject([
+      {
+        ruleId: 'correctness',
+        level: 'error',
+        locations: [
+          { physicalLocation: { artifactLocation: { uri: 'src/a.ts' }, region: { startLine: 2 } } },
+        ],
+      },
+    ]);
+  });
+
+  it('reviews the range between a base ref and HEAD with the same engine and prints JSON findings', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const result = await cli(['review', '--base', 'origin/main', '--format', 'json'], KEY);
+
+    expect(result.code, result.stderr).toBe(1); // a high finding reaches the default --fail-on high
+    const out = JSON.parse(result.stdout) as {
+      conclusion: string;
+      findings: { path: string; line: number; title: string }[];
+    };
+    expect(out.conclusion).toBe('failure');
+    expect(out.findings).toMatchObject([{ path: 'src/a.ts', line: 2, title: 'Division by zero' }]);
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('refuses to run without ANTHROPIC_API_KEY: a clear error, exit 2, nothing sent', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const result = await cli([...REVIEW, '--format', 'text'], {});
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe('ANTHROPIC_API_KEY is not set');
+    expect(result.stdout).toBe('');
+    expect(anthropic.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * How the bundled action handles a model that fails, against the fake Anthropic. The PR changes one code
+ * file and one doc, so it is two requests: `c1` (src/app.ts, the configured model, sent first and alone)
+ * and `tc1` (docs/guide.md, the cheap triage model). That shows both what a failure does to its own request
+ * and whether the other one is still sent.
+ *
+ * A 429 with retry-after and a 529 recovering through the SDK's retries: test/e2e/action.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { findingsFor, type FakeReply, type MessagesRequest } from '../fakes/anthropic.js';
+import type { FakeGitHub } from '../fakes/github.js';
+import { APP_HEAD, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+
+const CONFIGURED_MODEL = 'claude-sonnet-4-5';
+
+/** Answers the code request with `answer`, the doc request with no findings. */
+function startCodeAndDocPr(answer: (request: MessagesRequest) => FakeReply) {
+  return startTwoFindingPr({
+    base: { 'src/app.ts': '', 'docs/guide.md': '# Guide\n' },
+    head: { 'src/app.ts': APP_HEAD, 'docs/guide.md': '# Guide\n\nParsing trims each part.\n' },
+    script: (request) => (request.model === CONFIGURED_MODEL ? answer(request) : { findings: [] }),
+  });
+}
+
+function summaryOf(github: FakeGitHub): string {
+  expect(github.issueComments).toHaveLength(1);
+  return github.issueComments[0]!.body;
+}
+
+/** Tool input the shared Finding schema rejects: no line, an unknown severity. */
+const MALFORMED: FakeReply = { toolInput: { findings: [{ path: 'src/app.ts', severity: 'urgent' }] } };
+
+/** The retry carries the rejected call and the schema error back as an error tool result. */
+const isCorrection = (request: MessagesRequest) => request.messages.length > 1;
+
+describe('a model that answers with malformed findings', () => {
+  it('is asked once more, then the request is reported as failed, never as no findings', async () => {
+    const { github, anthropic, run } = await startCodeAndDocPr(() => MALFORMED);
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const code = anthropic.reviewRequests().filter((r) => r.body.model === CONFIGURED_MODEL);
+    expect(code).toHaveLength(2);
+    expect(JSON.stringify(code[1]!.body.messages.at(-1))).toMatch(/"is_error":true.*invalid tool input/);
+    // A malformed answer is not fatal: the other request is still sent.
+    expect(anthropic.reviewRequests()).toHaveLength(3);
+
+    const summary = summaryOf(github);
+    expect(summary).toContain('### Failed requests (1)');
+    expect(summary).toContain("- `c1` (1 file): the model's findings were malformed twice");
+    expect(summary).toMatch(
+      /\*\*request-failed\*\* \(1\): `src\/app\.ts \(the model's findings were malformed twice/,
+    );
+    expect(summary).not.toContain('Fallback model');
+    expect(result.jobSummary).toContain('**request-failed** (1): `src/app.ts');
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(github.checkRuns[0]!.output?.title).toContain('1 of 2 review requests failed');
+    expect(result.outputs).toMatchObject({ conclusion: 'neutral', 'findings-count': '0' });
+  });
+
+  it('uses the findings of a valid second answer', async () => {
+    const valid = findingsFor(OFF_BY_ONE);
+    const { github, anthropic, run } = await startCodeAndDocPr((request) =>
+      isCorrection(request) ? valid(request, 0) : MALFORMED,
+    );
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(anthropic.reviewRequests().filter((r) => r.body.model === CONFIGURED_MODEL)).toHaveLength(2);
+    expect(github.reviewComments.map((c) => `${c.path}:${c.line}`)).toEqual([
+      `src/app.ts:${OFF_BY_ONE.line}`,
+    ]);
+    const summary = summaryOf(github);
+    expect(summary).not.toContain('Failed requests');
+    expect(summary).not.toContain('Fallback model');
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(result.outputs).toMatchObject({ conclusion: 'failure', 'findings-count': '1' });
+  });
+});
+
+describe('errors the model API answers with', () => {
+  it.each([
+    {
+      what: 'a spend-cap 429 (no retry-after)',
+      reply: { status: 429 } as FakeReply,
+      error: /Anthropic API HTTP 429, rate_limit_error, request id \S+: spend or quota limit reached/,
+    },
+    {
+      what: 'a 401',
+      reply: { status: 401, type: 'authentication_error', message: 'invalid x-api-key' },
+      error: /Anthropic API HTTP 401, authentication_error, request id \S+: check anthropic-api-key/,
+    },
+    {
+      what: 'a 400',
+      reply: { status: 400, type: 'invalid_request_error', message: 'bad request' },
+      error: /Anthropic API HTTP 400, invalid_request_error, request id \S+/,
+    },
+  ])('are not retried after $what, and no later request is sent', async ({ reply, error }) => {
+    const { github, anthropic, run } = await startCodeAndDocPr(() => reply);
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(anthropic.requests).toHaveLength(1);
+    const summary = summaryOf(github);
+    expect(summary).toContain('### Failed requests (2)');
+    const failed = summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
+    expect(failed).toHaveLength(2);
+    expect(failed[0]).toMatch(/^- `c1` \(1 file\): /);
+    expect(failed[0]).toMatch(error);
+    expect(failed[1]).toMatch(/^- `tc1` \(1 file\): not sent: /);
+    expect(failed[1]).toMatch(error);
+    expect(summary).not.toContain('sk-ant-');
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(github.checkRuns[0]!.output?.title).toContain('2 of 2 review requests failed');
+    expect(result.outputs).toMatchObject({ conclusion: 'neutral', 'findings-count': '0' });
+  });
+});
