@@ -34,7 +34,9 @@ const EnvSchema = z.object({
   NODE_ENV: optionalText,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   HOST: optionalText,
-  DATABASE_PATH: optionalText.transform((v) => v ?? './data/diffray.db'),
+  DATABASE_PATH: optionalText
+    .transform((v) => v ?? './data/diffray.db')
+    .refine((v) => v !== ':memory:', 'must be a file (reviews are written from a second connection)'),
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
   GITHUB_WEBHOOK_SECRET: optionalText,
@@ -128,7 +130,7 @@ export function resolveSessionSecret(env: Env): { secret: string; source: 'env' 
   if (env.production) {
     throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
   }
-  const dir = env.databasePath === ':memory:' ? './data' : dirname(env.databasePath);
+  const dir = dirname(env.databasePath);
   const file = join(dir, 'session-secret');
   try {
     const stored = readFileSync(file, 'utf8').trim();

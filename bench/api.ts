@@ -31,6 +31,10 @@ export interface HttpFigures {
   non2xx: number;
   errors: number;
   total: number;
+  /** CPU time of the server process (all its threads) per request served in the measured run. */
+  cpuUsPerRequest: number;
+  /** Of which its main thread's (the event loop's). */
+  mainUsPerRequest: number;
 }
 
 export interface PurgeFigures {
@@ -50,30 +54,46 @@ export interface ApiResults {
   purge: PurgeFigures[];
 }
 
+interface CpuSample {
+  cpuUs: number;
+  mainUs: number;
+}
+
 interface Server {
   child: ChildProcess;
   info: { port: number; key?: string; reviewId?: string; cookie?: string | null; signInStatus?: number };
   url: string;
+  /** The server's CPU and event-loop busy time so far (see bench/api-server.ts). */
+  cpu(): Promise<CpuSample>;
 }
 
 async function startServer(args: string[]): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-server.ts', ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the bench server did not start within 30 s')), 30_000);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      resolve(line);
+  const nextLine = () =>
+    new Promise<string>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the bench server exited with ${code}`));
+      const timer = setTimeout(
+        () => reject(new Error('the bench server did not answer within 30 s')),
+        30_000,
+      );
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        child.off('exit', exited);
+        resolve(line);
+      });
+      child.once('exit', exited);
     });
-    child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
-  });
-  lines.close();
-  child.stdout!.resume();
-  const info = JSON.parse(first) as Server['info'];
-  return { child, info, url: `http://127.0.0.1:${info.port}` };
+  const info = JSON.parse(await nextLine()) as Server['info'];
+  const cpu = async () => {
+    const answer = nextLine();
+    child.stdin!.write('cpu\n');
+    return JSON.parse(await answer) as CpuSample;
+  };
+  return { child, info, url: `http://127.0.0.1:${info.port}`, cpu };
 }
 
 async function stopServer(server: Server): Promise<void> {
@@ -85,12 +105,17 @@ async function stopServer(server: Server): Promise<void> {
 
 async function load(
   name: string,
-  opts: { url: string; method?: string; headers?: Record<string, string>; body?: string },
+  server: Server,
+  opts: { path: string; method?: string; headers?: Record<string, string>; body?: string },
   bench: ApiBenchOptions,
 ): Promise<HttpFigures> {
-  const base = { ...opts, connections: bench.connections, timeout: 10 };
+  const { path, ...rest } = opts;
+  const base = { ...rest, url: server.url + path, connections: bench.connections, timeout: 10 };
   await autocannon({ ...base, duration: 1 }); // warm-up: JIT, page cache, SQLite cache
+  const before = await server.cpu();
   const r = await autocannon({ ...base, duration: bench.durationSeconds });
+  const after = await server.cpu();
+  const served = Math.max(1, r.requests.total);
   const figures = {
     name,
     requestsPerSecond: r.requests.average,
@@ -99,9 +124,12 @@ async function load(
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     total: r.requests.total,
+    cpuUsPerRequest: (after.cpuUs - before.cpuUs) / served,
+    mainUsPerRequest: (after.mainUs - before.mainUs) / served,
   };
   bench.log(
-    `  ${name}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99} ms` +
+    `  ${name}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99} ms, ` +
+      `CPU ${Math.round(figures.cpuUsPerRequest)} µs/req (main thread ${Math.round(figures.mainUsPerRequest)})` +
       (figures.non2xx || figures.errors ? ` (non-2xx ${figures.non2xx}, errors ${figures.errors})` : ''),
   );
   return figures;
@@ -117,11 +145,12 @@ async function httpBench(opts: ApiBenchOptions, dir: string): Promise<HttpFigure
     out.push(
       await load(
         'bare POST (node:http + JSON.parse)',
-        { url: `${bare.url}/`, method: 'POST', headers: json, body },
+        bare,
+        { path: '/', method: 'POST', headers: json, body },
         opts,
       ),
     );
-    out.push(await load('bare GET (node:http + same JSON)', { url: `${bare.url}/` }, opts));
+    out.push(await load('bare GET (node:http + same JSON)', bare, { path: '/' }, opts));
   } finally {
     await stopServer(bare);
   }
@@ -139,14 +168,16 @@ async function httpBench(opts: ApiBenchOptions, dir: string): Promise<HttpFigure
     out.push(
       await load(
         'POST /v1/reviews (50 findings)',
-        { url: `${app.url}/v1/reviews`, method: 'POST', headers: { ...json, ...auth }, body },
+        app,
+        { path: '/v1/reviews', method: 'POST', headers: { ...json, ...auth }, body },
         opts,
       ),
     );
     out.push(
       await load(
         'GET /v1/reviews/:id (50 findings)',
-        { url: `${app.url}/v1/reviews/${app.info.reviewId}`, headers: auth },
+        app,
+        { path: `/v1/reviews/${app.info.reviewId}`, headers: auth },
         opts,
       ),
     );
@@ -158,7 +189,8 @@ async function httpBench(opts: ApiBenchOptions, dir: string): Promise<HttpFigure
       out.push(
         await load(
           'GET /reviews/:id (web page)',
-          { url: `${app.url}/reviews/${app.info.reviewId}`, headers: { cookie: app.info.cookie } },
+          app,
+          { path: `/reviews/${app.info.reviewId}`, headers: { cookie: app.info.cookie } },
           opts,
         ),
       );

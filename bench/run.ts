@@ -226,12 +226,14 @@ function printApi(a: ApiResults): void {
   );
   console.log(
     table([
-      ['endpoint', 'req/s', 'p50', 'p99', 'non-2xx', 'errors'],
+      ['endpoint', 'req/s', 'p50', 'p99', 'CPU µs/req', 'main µs/req', 'non-2xx', 'errors'],
       ...a.http.map((h) => [
         h.name,
         int(h.requestsPerSecond),
         ms(h.p50),
         ms(h.p99),
+        int(h.cpuUsPerRequest),
+        int(h.mainUsPerRequest),
         String(h.non2xx),
         String(h.errors),
       ]),

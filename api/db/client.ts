@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { RunResult } from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from './schema.js';
+import { CONNECTION_PRAGMAS, newSignals, SIGNAL, startDbWorker, stopDbWorker } from './threads.js';
+import { createWriter, type IngestRow } from './writer.js';
 
 /** The drizzle handle or a transaction on it: every query function takes either. */
 export type Orm = BaseSQLiteDatabase<'sync', RunResult, typeof schema>;
@@ -18,63 +18,58 @@ export interface DiffrayDb {
   orm: Orm;
   sqlite: Database.Database;
   path: string;
-  close(): void;
   /**
-   * For hot write paths (ingest), awaited just before the write transaction: undefined at once nearly
-   * always; a promise while the background checkpointer holds writes for its last pass before a WAL restart
-   * (one pass: two fsyncs, so milliseconds on a good disk; see `CHECKPOINTER_SOURCE`), so that wait never
-   * blocks the event loop. Other writes need not wait.
+   * Writes one review on the writer thread (`writer.ts`; use `insertReview`, which builds the row). Resolves
+   * once it is committed, so the next read on `sqlite` sees it; rejects with a `WriteError` for this review
+   * alone. Every other write runs on `sqlite`: they are rare, and the busy timeout covers the contention.
    */
-  writable(): Promise<void> | undefined;
+  ingest(row: IngestRow): Promise<void>;
+  /** Lets the writer finish the reviews sent to it, then closes every connection (the serving one last). */
+  close(): void;
 }
 
 /** The committed migrations (`drizzle/` at the repository root). */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle/', import.meta.url));
 
-/** WAL pages past which the serving connection checkpoints itself: a safety net above `RESTART_FRAMES`. */
+/** WAL pages past which a connection checkpoints in its own commit: a safety net above `RESTART_FRAMES`. */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 131_072;
 /** How often the background checkpointer copies the WAL back (PASSIVE: never blocks a writer). */
 const CHECKPOINT_INTERVAL_MS = 200;
 /**
  * WAL frames (pages) past which the checkpointer arranges a restart of the WAL (see below): 256 MiB. Each
- * restart under a steady stream of ingests holds them for one short pass (two fsyncs), so this trades WAL
- * size on disk for how often that happens: at ~66 KiB of WAL per 50-finding review, once per ~4,000.
+ * restart under a steady stream of ingests holds the writer for one short pass (two fsyncs), so this trades
+ * WAL size on disk for how often that happens: at ~66 KiB of WAL per 50-finding review, once per ~4,000.
  */
 const RESTART_FRAMES = 65_536;
-/** How long the checkpointer lets a write transaction already under way finish before its last pass. */
-const RESTART_GRACE_MS = 2;
-/** The longest a write waits at the gate, whatever happens to the checkpointer. */
-const MAX_GATE_WAIT_MS = 1_000;
-
-/** Slots of the shared Int32Array between the serving thread and the checkpointer. */
-const DONE = 0; // set by the worker once its connection is closed
-const GATE = 1; // 1 while hot writers should wait (`DiffrayDb.writable`)
-const IDLE = 2; // never written: the worker sleeps on it for the grace period
+/**
+ * How long the checkpointer waits for the writer's transaction under way to commit before its last pass;
+ * longer (the writer waiting on a lock held by the serving connection), it gives up until the next tick.
+ */
+const WRITER_WAIT_MS = 50;
 
 /**
  * The background checkpointer: a worker thread with its own connection that runs a PASSIVE checkpoint
- * every `CHECKPOINT_INTERVAL_MS`. The checkpoint (copy WAL → database file and the fsyncs of
- * `synchronous = NORMAL`) then no longer runs inside a request's commit on the event loop, which was the
- * whole ingest p99 tail. Plain CommonJS, evaluated as a string, so it runs the same under tsx, vitest and
- * the bundle. `close` is synchronous: the worker closes its connection, then signals through `DONE`.
+ * every `CHECKPOINT_INTERVAL_MS`, so the checkpoint (copy WAL → database file and the fsyncs of
+ * `synchronous = NORMAL`) never runs inside a commit: neither on the event loop nor in the writer.
+ *
+ * A thread of its own rather than a task of the writer's: a pass takes milliseconds to tens of them (the
+ * copy and two fsyncs), during which every queued review would wait, which is the tail this worker was made
+ * to remove; on its own thread the pass overlaps the writer's commits (WAL lets a checkpoint run beside a
+ * writer). And only `serve` runs it, while every database that ingests has a writer.
  *
  * Restarting the WAL. SQLite writes the WAL from its start again only when a writer begins with every
  * frame already copied back. Between bursts that happens by itself; under a steady stream of commits a
- * PASSIVE pass never catches up (commits land while it fsyncs), so the WAL grew until the serving
- * connection's fallback checkpoint ran on the event loop (copy and two fsyncs: 100–300 ms, every ~80 MB of
- * WAL, which was the ingest p99). So past `RESTART_FRAMES` the checkpointer catches up with passes that
- * block nobody, then closes `GATE` (hot writers, see `DiffrayDb.writable`, wait at it without blocking the
- * event loop), lets a transaction under way finish, runs one short pass and opens the gate: the next commit
- * restarts the WAL. A write that does not wait at the gate only makes that attempt miss; a later tick
- * tries again.
+ * PASSIVE pass never catches up (commits land while it fsyncs), so the WAL would grow until a fallback
+ * checkpoint ran in a commit (copy and two fsyncs: 100–300 ms every ~80 MB of WAL). So past
+ * `RESTART_FRAMES` the checkpointer catches up with passes that block nobody, then closes `GATE`, waits for
+ * the writer's transaction under way (the writer marks `WRITING` before it looks at the gate, so one of the
+ * two always sees the other), runs one short pass and opens the gate: the writer's next commit restarts the
+ * WAL. A write on the serving connection does not wait at the gate; it only makes that attempt miss, and a
+ * later tick tries again.
  */
 const CHECKPOINTER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
-db.pragma('busy_timeout = 5000');
-const shared = new Int32Array(workerData.shared);
-const { DONE, GATE, IDLE, intervalMs, restartFrames, graceMs } = workerData;
+const { parentPort } = require('node:worker_threads');
+const { GATE, WRITING, intervalMs, restartFrames, writerWaitMs } = workerData;
 const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
 let closing = false;
 let timer;
@@ -91,13 +86,12 @@ const tick = () => {
   }
   // Nothing written during the last pass (idle) or the WAL restarted meanwhile: no need to hold anyone.
   if (appended <= 0 || pass.log < restartFrames) return;
-  Atomics.store(shared, GATE, 1);
+  Atomics.store(signals, GATE, 1);
   try {
-    Atomics.wait(shared, IDLE, 0, graceMs);
-    passive();
+    if (Atomics.wait(signals, WRITING, 1, writerWaitMs) !== 'timed-out') passive();
   } finally {
-    Atomics.store(shared, GATE, 0);
-    parentPort.postMessage('open');
+    Atomics.store(signals, GATE, 0);
+    Atomics.notify(signals, GATE);
   }
 };
 const loop = () => {
@@ -109,89 +103,57 @@ parentPort.on('message', () => {
   closing = true;
   clearTimeout(timer);
   try {
-    db.close();
+    closeConnection();
   } finally {
-    Atomics.store(shared, DONE, 1);
-    Atomics.notify(shared, DONE);
     parentPort.close();
   }
 });
 `;
 
-interface Checkpointer {
-  stop(): void;
-  writable(): Promise<void> | undefined;
-}
-
-function startCheckpointer(path: string, restartFrames: number): Checkpointer {
-  const shared = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
-  const worker = new Worker(CHECKPOINTER_SOURCE, {
-    eval: true,
-    workerData: {
-      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      path,
-      shared: shared.buffer,
-      DONE,
-      GATE,
-      IDLE,
+/** Starts the checkpointer; returns its `stop`. */
+function startCheckpointer(path: string, signals: Int32Array, restartFrames: number): () => void {
+  const worker = startDbWorker(CHECKPOINTER_SOURCE, {
+    path,
+    signals,
+    done: SIGNAL.CHECKPOINTER_DONE,
+    data: {
+      GATE: SIGNAL.GATE,
+      WRITING: SIGNAL.WRITING,
       intervalMs: CHECKPOINT_INTERVAL_MS,
       restartFrames,
-      graceMs: RESTART_GRACE_MS,
+      writerWaitMs: WRITER_WAIT_MS,
     },
   });
-  worker.unref();
   let alive = true;
-  // Writers waiting at the gate: resolved by the worker's 'open', or after `MAX_GATE_WAIT_MS` whatever
-  // happens (the timer also keeps the event loop alive while they wait; the worker is unref'd).
-  let waiting: Promise<void> | undefined;
-  let open = () => {};
-  worker.on('message', (message) => {
-    if (message === 'open') open();
-  });
   const gone = () => {
     alive = false;
-    Atomics.store(shared, GATE, 0);
-    open(); // never leave writers waiting on a checkpointer that is gone
+    // Never leave the writer waiting on a checkpointer that is gone.
+    Atomics.store(signals, SIGNAL.GATE, 0);
+    Atomics.notify(signals, SIGNAL.GATE);
   };
   worker.once('error', gone);
   worker.once('exit', gone);
-  return {
-    writable: () => {
-      if (Atomics.load(shared, GATE) === 0) return undefined;
-      waiting ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => open(), MAX_GATE_WAIT_MS);
-        open = () => {
-          clearTimeout(timer);
-          waiting = undefined;
-          open = () => {};
-          resolve();
-        };
-      });
-      return waiting;
-    },
-    stop: () => {
-      if (!alive) return;
-      worker.postMessage('close');
-      // Wait (bounded) for the worker's connection to close, so ours is the last and removes the WAL.
-      Atomics.wait(shared, DONE, 0, 5_000);
-      void worker.terminate();
-    },
+  return () => {
+    if (alive) stopDbWorker(worker, worker, signals, SIGNAL.CHECKPOINTER_DONE);
   };
 }
 
 /**
  * Opens (creating when missing) the SQLite file and applies the committed migrations.
- * WAL for concurrent readers, foreign keys for cascades, a busy timeout for the CLI running beside
- * `serve`, and `secure_delete` so deleted rows are overwritten, not left in free pages.
+ * WAL for concurrent readers (and the writer thread beside the serving connection), foreign keys for
+ * cascades, a busy timeout for the writer, the checkpointer and the CLI running beside `serve`, and
+ * `secure_delete` so deleted rows are overwritten, not left in free pages (`CONNECTION_PRAGMAS`).
  *
  * `synchronous = NORMAL` (safe in WAL mode): the database cannot be corrupted by a crash or power loss,
  * but the last transactions committed before a power loss (not a process crash) may be rolled back,
  * since the WAL is fsynced at checkpoints rather than at every commit.
  *
+ * A file, never `:memory:`: reviews are written by a second connection, on the writer thread.
+ *
  * `backgroundCheckpoints` (the server): checkpoints run in a worker thread instead of in the commit that
  * crosses `wal_autocheckpoint`, and that worker also keeps the WAL from growing without bound under
- * sustained writes (hot write paths await `writable()`; see `CHECKPOINTER_SOURCE`); the serving connection
- * keeps a high auto-checkpoint as a safety net in case the worker is gone.
+ * sustained ingest (see `CHECKPOINTER_SOURCE`); the serving and writer connections keep a high
+ * auto-checkpoint as a safety net in case the worker is gone.
  */
 export function openDatabase(
   path: string,
@@ -202,29 +164,30 @@ export function openDatabase(
     walRestartFrames?: number;
   } = {},
 ): DiffrayDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path === ':memory:' || path === '')
+    throw new Error('the results database must be a file: reviews are written from a second connection');
+  mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('secure_delete = ON');
-  sqlite.pragma('synchronous = NORMAL');
+  const pragmas = opts.backgroundCheckpoints ? [`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`] : [];
+  for (const pragma of [...CONNECTION_PRAGMAS, ...pragmas]) sqlite.pragma(pragma);
   const orm = drizzle(sqlite, { schema });
   migrate(orm, { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_FOLDER });
-  let checkpointer: Checkpointer | undefined;
-  if (opts.backgroundCheckpoints && path !== ':memory:') {
-    sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
-    checkpointer = startCheckpointer(path, opts.walRestartFrames ?? RESTART_FRAMES);
-  }
+  const signals = newSignals();
+  const writer = createWriter(path, signals, pragmas);
+  const stopCheckpointer = opts.backgroundCheckpoints
+    ? startCheckpointer(path, signals, opts.walRestartFrames ?? RESTART_FRAMES)
+    : undefined;
   return {
     orm,
     sqlite,
     path,
+    ingest: writer.ingest,
     close: () => {
-      checkpointer?.stop();
+      writer.close();
+      stopCheckpointer?.();
       sqlite.close();
     },
-    writable: () => checkpointer?.writable(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
-import { countBySeverity, type ReviewReport, type SeverityCounts } from '../../shared/index.js';
-import { perDatabase, type Orm } from './client.js';
+import { countBySeverity, type ReviewReport } from '../../shared/index.js';
+import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { findRepository, repositoryKey } from './repositories.js';
 import { dailyAggregates, findings, repositories, reviews } from './schema.js';
@@ -11,133 +11,29 @@ export function utcDay(date: Date): string {
 }
 
 /**
- * The ingest statements, compiled once per database: the hot path of `POST /v1/reviews` builds no SQL.
- * Raw statements (column names as in `schema.ts`; timestamps as integer milliseconds, as drizzle's
- * `timestamp_ms` stores them), one row per finding, all run in one transaction. The findings get consecutive
- * row ids above every existing one, recorded on the review (`schema.ts`, `findings`): the transaction holds
- * the write lock from its start (`immediate`), so no other writer can take ids in between.
- */
-const ingestStatements = perDatabase((_orm, sqlite) => {
-  const findRepository = sqlite
-    .prepare<[string, string], { id: string }>(
-      'SELECT id FROM repositories WHERE account_id = ? AND name_key = ?',
-    )
-    .pluck();
-  const insertRepository = sqlite.prepare<[string, string, string, string, number]>(
-    'INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES (?, ?, ?, ?, ?)',
-  );
-  const insertReview = sqlite.prepare(
-    `INSERT INTO reviews (id, account_id, repository_id, pull_request, head_sha, base_sha, status, conclusion,
-       model, tokens_input, tokens_cache_write, tokens_cache_read, tokens_output, cost_usd, duration_ms,
-       files_reviewed, files_skipped, lines_reviewed, lines_changed, critical, high, medium, low, created_at,
-       expires_at, findings_first, findings_last)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const nextFindingRow = sqlite
-    .prepare<[], number>('SELECT coalesce(max(row_id), 0) + 1 FROM findings')
-    .pluck();
-  const insertFinding = sqlite.prepare(
-    `INSERT INTO findings (row_id, review_id, path, start_line, line, severity, category, title, body,
-       fingerprint)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const addToAggregates = sqlite.prepare(
-    `INSERT INTO daily_aggregates (account_id, repository, day, reviews, critical, high, medium, low)
-     VALUES (?, ?, ?, 1, ?, ?, ?, ?)
-     ON CONFLICT (account_id, repository, day) DO UPDATE SET
-       reviews = reviews + 1,
-       critical = critical + excluded.critical,
-       high = high + excluded.high,
-       medium = medium + excluded.medium,
-       low = low + excluded.low`,
-  );
-  return sqlite.transaction(
-    (input: {
-      id: string;
-      accountId: string;
-      report: ReviewReport;
-      now: Date;
-      expiresAt: Date;
-      counts: SeverityCounts;
-    }) => {
-      const { id, accountId, report, now, expiresAt, counts } = input;
-      const at = now.getTime();
-      const expires = expiresAt.getTime();
-      const nameKey = repositoryKey(report.repository);
-      let repositoryId = findRepository.get(accountId, nameKey) as string | undefined;
-      if (repositoryId === undefined) {
-        repositoryId = newId();
-        insertRepository.run(repositoryId, accountId, report.repository, nameKey, at);
-      }
-      const count = report.findings.length;
-      const first = count > 0 ? (nextFindingRow.get() as number) : null;
-      insertReview.run(
-        id,
-        accountId,
-        repositoryId,
-        report.pullRequest,
-        report.headSha,
-        report.baseSha,
-        report.status,
-        report.conclusion,
-        report.model,
-        report.tokens.input,
-        report.tokens.cacheWrite,
-        report.tokens.cacheRead,
-        report.tokens.output,
-        report.costUsd,
-        report.durationMs,
-        report.coverage.filesReviewed,
-        report.coverage.filesSkipped,
-        report.coverage.linesReviewed,
-        report.coverage.linesChanged,
-        counts.critical,
-        counts.high,
-        counts.medium,
-        counts.low,
-        at,
-        expires,
-        first,
-        first === null ? null : first + count - 1,
-      );
-      for (let k = 0; k < count; k += 1) {
-        const f = report.findings[k]!;
-        insertFinding.run(
-          first! + k,
-          id,
-          f.path,
-          f.startLine ?? null,
-          f.line,
-          f.severity,
-          f.category,
-          f.title,
-          f.body,
-          f.fingerprint,
-        );
-      }
-      addToAggregates.run(
-        accountId,
-        nameKey,
-        utcDay(now),
-        counts.critical,
-        counts.high,
-        counts.medium,
-        counts.low,
-      );
-    },
-  );
-});
-
-/**
  * Stores one review with its findings (already stripped of code and capped by the caller), creating the
- * repository on first report and adding to the day's aggregates, in one transaction.
+ * repository on first report and adding to the day's aggregates, in one transaction on the writer thread
+ * (`writer.ts`), off the event loop. Every value is decided here (ids, timestamps, keys, counts); resolves
+ * with the review's id once the review is committed.
  */
-export function insertReview(
-  orm: Orm,
+export async function insertReview(
+  db: DiffrayDb,
   input: { accountId: string; report: ReviewReport; now: Date; expiresAt: Date },
-): string {
+): Promise<string> {
+  const { accountId, report, now } = input;
   const id = newId();
-  ingestStatements(orm).immediate({ ...input, id, counts: countBySeverity(input.report.findings) });
+  await db.ingest({
+    id,
+    // Used only when this is the repository's first report; made here so every id comes from `newId`.
+    newRepositoryId: newId(),
+    accountId,
+    nameKey: repositoryKey(report.repository),
+    day: utcDay(now),
+    createdAt: now.getTime(),
+    expiresAt: input.expiresAt.getTime(),
+    counts: countBySeverity(report.findings),
+    report,
+  });
   return id;
 }
 

@@ -112,12 +112,9 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
   return app
     .openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
       const report = sanitizeReport(c.req.valid('json'));
-      // Nearly always undefined; during the checkpointer's last pass before a WAL restart, a short wait
-      // that leaves the event loop free (see `DiffrayDb.writable`).
-      const gate = db.writable();
-      if (gate) await gate;
       const now = clock();
-      const id = insertReview(db.orm, {
+      // Committed on the writer thread; a review it could not write fails this request alone (500).
+      const id = await insertReview(db, {
         accountId: c.get('principal').accountId,
         report,
         now,

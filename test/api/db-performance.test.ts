@@ -13,7 +13,7 @@ const report = (n: number) =>
   makeReport({ findings: Array.from({ length: n }, (_, i) => makeFinding({ line: i + 1 })) });
 
 describe('database hot paths', () => {
-  it('keeps statements per database: two open databases never see each other’s rows', () => {
+  it('keeps statements per database: two open databases never see each other’s rows', async () => {
     const a = openDatabase(join(dir, 'a.db'));
     const b = openDatabase(join(dir, 'b.db'));
     try {
@@ -25,8 +25,8 @@ describe('database hot paths', () => {
         now: T0,
         expiresAt: reviewExpiresAt(T0),
       });
-      const idA = insertReview(a.orm, input(accountA));
-      const idB = insertReview(b.orm, input(accountB));
+      const idA = await insertReview(a, input(accountA));
+      const idB = await insertReview(b, input(accountB));
       expect(getReview(a.orm, { accountId: accountA, id: idA, now: T0 })?.findings).toHaveLength(3);
       expect(getReview(b.orm, { accountId: accountB, id: idB, now: T0 })?.findings).toHaveLength(3);
       expect(getReview(a.orm, { accountId: accountA, id: idB, now: T0 })).toBeUndefined();
@@ -45,7 +45,7 @@ describe('database hot paths', () => {
     const before = statSync(path).size;
     const accountId = createAccount(db.orm, 'bg', T0).id;
     for (let i = 0; i < 20; i += 1)
-      insertReview(db.orm, { accountId, report: report(50), now: T0, expiresAt: reviewExpiresAt(T0) });
+      await insertReview(db, { accountId, report: report(50), now: T0, expiresAt: reviewExpiresAt(T0) });
     // The serving connection no longer checkpoints at 1,000 pages: the worker copies the WAL back.
     const deadline = Date.now() + 5_000;
     while (statSync(path).size <= before + 200_000 && Date.now() < deadline)

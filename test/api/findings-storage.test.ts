@@ -69,7 +69,7 @@ function ingest(
   at = T0,
   repository = 'octo/hello',
 ) {
-  return insertReview(db.orm, {
+  return insertReview(db, {
     accountId,
     report: makeReport({ repository, findings }),
     now: at,
@@ -85,14 +85,14 @@ const rangeOf = (db: DiffrayDb, id: string) =>
   );
 
 describe('findings stored by row range', () => {
-  it('gives each review consecutive row ids above every existing one, and reads keep the report order on ties', () => {
+  it('gives each review consecutive row ids above every existing one, and reads keep the report order on ties', async () => {
     const db = freshDb();
     const accountId = createAccount(db.orm, 'a', T0).id;
     const a = findingsOf('a', 7);
     const b = findingsOf('b', 5);
-    const idA = ingest(db, accountId, a);
-    const idB = ingest(db, accountId, b);
-    const idNone = ingest(db, accountId, []);
+    const idA = await ingest(db, accountId, a);
+    const idB = await ingest(db, accountId, b);
+    const idNone = await ingest(db, accountId, []);
     expect(rangeOf(db, idA)).toEqual({ first: 1, last: 7 });
     expect(rangeOf(db, idB)).toEqual({ first: 8, last: 12 });
     expect(rangeOf(db, idNone)).toEqual({ first: null, last: null });
@@ -115,7 +115,7 @@ describe('findings stored by row range', () => {
     expect(exported).toContain('a #6');
   });
 
-  it('purges exactly the expired reviews and their findings at any batch size, interleaved with live ones', () => {
+  it('purges exactly the expired reviews and their findings at any batch size, interleaved with live ones', async () => {
     const sizes = [0, 1, 3, 50, 12, 0, 7, 49, 2];
     for (const batchRows of [1, 4, 50, 51, 100, 5_000]) {
       const db = freshDb();
@@ -128,9 +128,9 @@ describe('findings stored by row range', () => {
         const findings = findingsOf(`r${r}`, n);
         // Every third review is a day younger: alive at the purge below.
         if (r % 3 === 2) {
-          live.push({ id: ingest(db, accountId, findings, new Date(T0.getTime() + DAY_MS)), findings });
+          live.push({ id: await ingest(db, accountId, findings, new Date(T0.getTime() + DAY_MS)), findings });
         } else {
-          expired.push(ingest(db, accountId, findings));
+          expired.push(await ingest(db, accountId, findings));
           expiredFindings += n;
         }
       }
@@ -163,11 +163,11 @@ describe('findings stored by row range', () => {
     }
   });
 
-  it('never shows nor deletes another review’s findings, even through a wrong range', () => {
+  it('never shows nor deletes another review’s findings, even through a wrong range', async () => {
     const db = freshDb();
     const accountId = createAccount(db.orm, 'a', T0).id;
-    const a = ingest(db, accountId, findingsOf('a', 3));
-    const b = ingest(db, accountId, findingsOf('b', 3), new Date(T0.getTime() + DAY_MS));
+    const a = await ingest(db, accountId, findingsOf('a', 3));
+    const b = await ingest(db, accountId, findingsOf('b', 3), new Date(T0.getTime() + DAY_MS));
     // Corrupt a's range so that it covers b's findings too.
     db.sqlite.prepare('UPDATE reviews SET findings_last = 6 WHERE id = ?').run(a);
     expect(getReview(db.orm, { accountId, id: a, now: T0 })!.findings.map((f) => f.title)).toEqual(
@@ -178,7 +178,7 @@ describe('findings stored by row range', () => {
     expect(getReview(db.orm, { accountId, id: b, now: T0 })!.findings).toHaveLength(3);
   });
 
-  it('deletes a review’s findings whatever deletes the review: the trigger, through cascades too', () => {
+  it('deletes a review’s findings whatever deletes the review: the trigger, through cascades too', async () => {
     const db = freshDb();
     expect(
       count(
@@ -188,9 +188,9 @@ describe('findings stored by row range', () => {
     ).toBe(1);
     expect(count(db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'findings_review_idx'")).toBe(0);
     const accountId = createAccount(db.orm, 'a', T0).id;
-    const plain = ingest(db, accountId, findingsOf('plain', 4));
-    const gone = ingest(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
-    const kept = ingest(db, accountId, findingsOf('kept', 6), T0, 'octo/kept');
+    const plain = await ingest(db, accountId, findingsOf('plain', 4));
+    const gone = await ingest(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
+    const kept = await ingest(db, accountId, findingsOf('kept', 6), T0, 'octo/kept');
     db.sqlite.prepare('DELETE FROM reviews WHERE id = ?').run(plain);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', plain)).toBe(0);
     // Repository disconnect: repositories → reviews (FK cascade) → findings (trigger).
@@ -202,13 +202,13 @@ describe('findings stored by row range', () => {
     expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(0);
   });
 
-  it('purges a deleted account’s live reviews with their findings, in batches, and no other account’s', () => {
+  it('purges a deleted account’s live reviews with their findings, in batches, and no other account’s', async () => {
     const db = freshDb();
     const leaver = createAccount(db.orm, 'leaver', T0).id;
     const stays = createAccount(db.orm, 'stays', T0).id;
     const later = new Date(T0.getTime() + 20 * DAY_MS);
-    for (let r = 0; r < 9; r += 1) ingest(db, leaver, findingsOf(`l${r}`, 40), later);
-    const survivor = ingest(db, stays, findingsOf('s', 10), later);
+    for (let r = 0; r < 9; r += 1) await ingest(db, leaver, findingsOf(`l${r}`, 40), later);
+    const survivor = await ingest(db, stays, findingsOf('s', 10), later);
     db.sqlite
       .prepare('UPDATE accounts SET deleted_at = ?, purge_after = ? WHERE id = ?')
       .run(T0.getTime(), T0.getTime() + 30 * DAY_MS, leaver);
@@ -221,7 +221,7 @@ describe('findings stored by row range', () => {
 });
 
 describe('migration 0002 (findings by row range) on a 0001 database holding data', () => {
-  it('renumbers each review’s findings into one range, keeps their content and order, drops orphans', () => {
+  it('renumbers each review’s findings into one range, keeps their content and order, drops orphans', async () => {
     // The committed migrations up to 0001 only.
     const old = join(dir, 'migrations-0001');
     mkdirSync(join(old, 'meta'), { recursive: true });
@@ -329,7 +329,7 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
     expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
 
     // New reviews go above the renumbered rows, and the purge works on migrated data.
-    const fresh = ingest(db, 'acc', findingsOf('new', 2), new Date(T0.getTime() + DAY_MS), 'octo/x');
+    const fresh = await ingest(db, 'acc', findingsOf('new', 2), new Date(T0.getTime() + DAY_MS), 'octo/x');
     expect(rangeOf(db, fresh)).toEqual({ first: 8, last: 9 });
     const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 10)));
     expect(result).toMatchObject({ reviews: 4, findings: rows.length });

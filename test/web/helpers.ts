@@ -172,7 +172,7 @@ export function seedReview(
   report: ReviewReport = makeReport(),
 ) {
   const now = t.clock();
-  return insertReview(t.db.orm, { accountId, report, now, expiresAt: new Date(now.getTime() + 30 * DAY_MS) });
+  return insertReview(t.db, { accountId, report, now, expiresAt: new Date(now.getTime() + 30 * DAY_MS) });
 }
 
 /** The value of a Set-Cookie for `name` in a response ('' when it clears it, undefined when absent). */

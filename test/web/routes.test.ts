@@ -181,7 +181,7 @@ describe('sign-in with an API key', () => {
 describe('pages of a signed-in admin', () => {
   it('shows the overview with a chart, top repositories and latest reviews', async () => {
     const a = seedAccount(t, 'acme');
-    seedReview(t, a.accountId);
+    await seedReview(t, a.accountId);
     const cookie = await signInWithKey(t, a.key);
     const res = await get(t, '/', cookie);
     expect(res.status).toBe(200);
@@ -206,9 +206,9 @@ describe('pages of a signed-in admin', () => {
 
   it('shows a repository with its reviews and a trend reaching past 30 days', async () => {
     const a = seedAccount(t, 'acme');
-    seedReview(t, a.accountId);
+    await seedReview(t, a.accountId);
     t.clock.advance(60 * 86_400_000);
-    seedReview(
+    await seedReview(
       t,
       a.accountId,
       makeReport({ pullRequest: 8, findings: [makeFinding({ severity: 'critical' })] }),
@@ -223,7 +223,7 @@ describe('pages of a signed-in admin', () => {
 
   it('shows a review with findings grouped by file, GitHub links and filters without JavaScript', async () => {
     const a = seedAccount(t, 'acme');
-    const id = seedFindings(
+    const id = await seedFindings(
       a.accountId,
       {
         path: 'src/a.ts',
@@ -257,7 +257,7 @@ describe('pages of a signed-in admin', () => {
     const ghes = makeTestApp({ config: { githubUrl: 'https://ghe.example.com' } });
     try {
       const a = seedAccount(ghes, 'acme');
-      const id = seedReview(ghes, a.accountId);
+      const id = await seedReview(ghes, a.accountId);
       const html = await (await get(ghes, `/reviews/${id}`, await signInWithKey(ghes, a.key))).text();
       expect(html).toContain('href="https://ghe.example.com/acme/widgets/pull/7"');
       expect(html).not.toContain('https://github.com/');
@@ -268,7 +268,7 @@ describe('pages of a signed-in admin', () => {
 
   it('escapes model text and links only to the GitHub host', async () => {
     const a = seedAccount(t, 'acme');
-    const id = seedFindings(a.accountId, {
+    const id = await seedFindings(a.accountId, {
       title: '<script>alert(1)</script>',
       body: '<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![pic](https://evil.example/p.png) see https://github.com/acme/widgets/issues/1 and https://evil.example/x',
     });
@@ -288,7 +288,7 @@ describe('tenants', () => {
   it("never shows account A's review, repository or key to a user of account B", async () => {
     const a = seedAccount(t, 'acme');
     const b = seedAccount(t, 'bravo');
-    const reviewId = seedReview(t, a.accountId);
+    const reviewId = await seedReview(t, a.accountId);
     const cookieB = await signInWithKey(t, b.key);
     expect((await get(t, `/reviews/${reviewId}`, cookieB)).status).toBe(404);
     expect((await get(t, '/repositories/acme/widgets', cookieB)).status).toBe(404);
@@ -655,7 +655,7 @@ describe('settings', () => {
 
   it('exports the data as a JSON download without key hashes', async () => {
     const a = seedAccount(t, 'acme');
-    seedReview(t, a.accountId);
+    await seedReview(t, a.accountId);
     const cookie = await signInWithKey(t, a.key);
     const res = await get(t, '/settings/export', cookie);
     expect(res.status).toBe(200);
@@ -670,7 +670,7 @@ describe('settings', () => {
 
   it('disconnects a repository after typing its name', async () => {
     const { a, cookie, csrf } = await signedInAdmin();
-    const id = seedReview(t, a.accountId);
+    const id = await seedReview(t, a.accountId);
     const page = '/settings/repositories/acme/widgets/disconnect';
     const disconnect = (confirm: string) => postForm(t, page, { _csrf: csrf, confirm }, { cookie });
     expect((await get(t, page, cookie)).status).toBe(200);
@@ -685,7 +685,7 @@ describe('settings', () => {
 
   it('lets members read but not manage', async () => {
     const a = seedAccount(t, 'acme');
-    const id = seedReview(t, a.accountId);
+    const id = await seedReview(t, a.accountId);
     const cookie = await userSession(a.accountId, 'reader', 'member');
     expect((await get(t, `/reviews/${id}`, cookie)).status).toBe(200);
     const settings = await get(t, '/settings', cookie);
