@@ -103,13 +103,21 @@ export interface ExistingMarkers {
 
 /** A review thread started by one of diffray's inline comments. */
 export interface ReviewThread extends ThreadSignal {
-  /** REST id of the thread's first comment (replies are posted to it). */
-  commentId: number;
+  /** GraphQL node id of the thread (replies are posted to it). */
+  threadId: string;
+}
+
+export interface ThreadRepliesResult {
+  /** Threads the reply landed in. */
+  replied: string[];
+  /** Threads GitHub refused a reply (deleted or locked since they were listed), with its reason. */
+  failed: { threadId: string; reason: string }[];
 }
 
 /**
- * Port: the PR on GitHub. Content-creating requests are kept to three per run (check, review, summary),
- * plus at most MAX_FIXED_REPLIES short replies in the threads of findings fixed by the push.
+ * Port: the PR on GitHub. At most three content-creating requests per run, whatever the number of findings:
+ * the check, the review, and the summary comment when it is first created or the replies in the threads of
+ * findings a push fixed (all in one request; a run that finds the summary to update has nothing to create).
  */
 export interface GitHubPort {
   createCheckRun(headSha: string): Promise<number>;
@@ -128,8 +136,11 @@ export interface GitHubPort {
    * resolved them and the replies people wrote (GraphQL `reviewThreads`: REST does not expose resolution).
    */
   listReviewThreads(pr: number): Promise<ReviewThread[]>;
-  /** Replies in the thread of an inline comment (one content-creating request). */
-  replyToComment(pr: number, commentId: number, body: string): Promise<void>;
+  /**
+   * The same reply in each thread, in one content-creating request (one GraphQL mutation). A thread GitHub
+   * refuses does not stop the others: it comes back in `failed`. Throws when the request itself fails.
+   */
+  replyInThreads(threadIds: string[], body: string): Promise<ThreadRepliesResult>;
 }
 
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */

@@ -17,7 +17,7 @@ import {
   type RecordedMessage,
   userText,
 } from '../test/fakes/anthropic.js';
-import { filesOfDiff, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
+import { filesOfDiff, isContentCreating, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
 import { OWNER, PR_NUMBER, REPO, runAction } from '../test/e2e/harness.js';
 import { cloneBranch } from '../test/support/git.js';
 import { prepareBundle } from './lib/bundle.js';
@@ -84,6 +84,7 @@ export interface RunFigures {
   beforeFirstRequestMs: number;
   /** Last model answer to exit: validation, anchoring, GitHub deliveries, outputs, process exit. */
   afterLastAnswerMs: number;
+  /** `posts`: content-creating requests (REST POSTs, GraphQL mutations); `mutations`: those plus updates. */
   github: { requests: number; posts: number; mutations: number; inlineComments: number };
   /** stderr tail when the run failed. */
   error?: string;
@@ -234,8 +235,9 @@ async function measureRun(
     afterLastAnswerMs: Number.isFinite(lastDone) ? started + wallMs - lastDone : NaN,
     github: {
       requests: gh.length,
-      posts: gh.filter((r) => r.method === 'POST').length,
-      mutations: gh.filter((r) => ['POST', 'PATCH', 'PUT', 'DELETE'].includes(r.method)).length,
+      posts: gh.filter(isContentCreating).length,
+      mutations: gh.filter((r) => isContentCreating(r) || ['PATCH', 'PUT', 'DELETE'].includes(r.method))
+        .length,
       inlineComments: github.reviewComments.length - commentsStart,
     },
     ...(result.code === 0 && !/::error/.test(result.stdout)

@@ -143,7 +143,7 @@ function printAction(a: ActionResults): void {
     '  floor: per pass (review, then validation), the LPT makespan over the concurrency lanes of first-token latency + output ÷ rate, summed',
   );
   console.log(
-    '  wall target: ≤ 1.15 × floor + 1 s; GH POST = content-creating requests (target ≤ 3), mut. = POST+PATCH',
+    '  wall target: ≤ 1.15 × floor + 1 s; GH POST = content-creating requests (REST POSTs, GraphQL mutations; target ≤ 3), mut. = those + PATCHes',
   );
   for (const r of a.sizes.filter((s) => s.files === 50 || s.files === 300)) {
     console.log(

@@ -6,6 +6,7 @@ import Bottleneck from 'bottleneck/light.js';
 import { LIMITS } from '../../shared/index.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
 import { parseFindingMarkers, parseSummaryState } from '../core/markers.js';
+import { batches } from '../core/render.js';
 import {
   PermissionError,
   type CheckRunResult,
@@ -15,6 +16,7 @@ import {
   type PlannedComment,
   type ReviewPostResult,
   type ReviewThread,
+  type ThreadRepliesResult,
 } from '../ports.js';
 
 /** Octokit with the throttling (secondary limits, retry-after) and retry (5xx) plugins. */
@@ -28,9 +30,9 @@ const MAX_RATE_LIMIT_WAIT_S = 300;
  * The plugin's write queues. Its defaults, 1 s between the starts of writes and 3 s between
  * notification-triggering ones (reviews, issue comments), follow GitHub's advice for clients making *large
  * numbers* of mutating requests, and are module-wide singletons. A run makes a handful, one after another
- * (each awaited): create the check, one review, at most MAX_FIXED_REPLIES replies, the summary, complete the
- * check; far below the secondary limit of 80 content-creating requests a minute, and at the defaults ~4-7 s
- * of pure waiting per run. So these queues impose no spacing: sequential writes are what GitHub asks of a
+ * (each awaited): create the check, one review, the replies in fixed threads (one GraphQL mutation), the
+ * summary, complete the check (one update per 50 annotations); far below the secondary limit of 80
+ * content-creating requests a minute, and at the defaults ~4-7 s of pure waiting per run. So these queues impose no spacing: sequential writes are what GitHub asks of a
  * client at our volume, and a secondary-limit or 429 answer is still retried after its `retry-after`
  * (onSecondaryRateLimit below). A start-to-start spacing shorter than GitHub's own write latency (hundreds of
  * milliseconds) would never wait on github.com anyway; it only ever delayed fast test servers.
@@ -46,8 +48,9 @@ const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!,
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
         nodes {
+          id
           isResolved
-          comments(first: 50) { nodes { databaseId body author { __typename login } } }
+          comments(first: 50) { nodes { body author { __typename login } } }
         }
       }
     }
@@ -60,10 +63,10 @@ interface ThreadsPage {
       reviewThreads?: {
         pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
         nodes?: ({
+          id?: string;
           isResolved?: boolean;
           comments?: {
             nodes?: ({
-              databaseId?: number | null;
               body?: string | null;
               author?: { __typename?: string; login?: string } | null;
             } | null)[];
@@ -72,6 +75,26 @@ interface ThreadsPage {
       };
     } | null;
   } | null;
+}
+
+/**
+ * One mutation document with one aliased field per thread (`r0`, `r1`, ...): GitHub runs the fields in
+ * order, and a field it refuses comes back null with an error whose path names its alias, the others
+ * still land. The body is one variable, so no text is ever spliced into the document.
+ */
+function threadRepliesMutation(threadIds: string[]): string {
+  const variables = threadIds.map((_, i) => `$t${i}: ID!`).join(', ');
+  const fields = threadIds.map(
+    (_, i) =>
+      `  r${i}: addPullRequestReviewThreadReply(input: { pullRequestReviewThreadId: $t${i}, body: $body }) { comment { id } }`,
+  );
+  return [`mutation ($body: String!, ${variables}) {`, ...fields, '}'].join('\n');
+}
+
+/** What a GraphQL answer carries; Octokit throws it as a GraphqlResponseError when `errors` is set. */
+interface GraphqlAnswer {
+  data?: Record<string, unknown> | null;
+  errors?: { message?: string; type?: string; path?: unknown[] }[];
 }
 
 export function createGitHubClient(opts: { token: string; baseUrl: string; log: Logger }): GitHubClient {
@@ -143,7 +166,10 @@ export interface GitHubPortOptions {
   log: Logger;
 }
 
-/** GitHubPort over the REST API. Reads are paginated; writes stay at check + review + summary per run. */
+/**
+ * GitHubPort over the REST API, and GraphQL for review threads. Reads are paginated; content-creating writes
+ * stay at three per run (check, review, and the summary or the replies in fixed threads).
+ */
 export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions): GitHubPort {
   const base = { owner, repo };
   let summaryCommentId: number | undefined;
@@ -223,10 +249,7 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
     },
 
     async completeCheckRun(id, result: CheckRunResult) {
-      const batches: CheckRunResult['annotations'][] = [];
-      for (let i = 0; i < result.annotations.length; i += LIMITS.annotationsPerRequest) {
-        batches.push(result.annotations.slice(i, i + LIMITS.annotationsPerRequest));
-      }
+      const [first = [], ...rest] = batches(result.annotations, LIMITS.annotationsPerRequest);
       const output = {
         title: result.output.title.slice(0, LIMITS.annotationTitleChars),
         summary: result.output.summary.slice(0, LIMITS.checkOutputChars),
@@ -239,14 +262,15 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
           status: 'completed',
           conclusion: result.conclusion,
           completed_at: new Date().toISOString(),
-          output: { ...output, annotations: batches[0] ?? [] },
+          output: { ...output, annotations: first },
         });
-        // Further annotation batches are updates of the same check run, appended by GitHub.
-        for (const batch of batches.slice(1)) {
+        // GitHub takes 50 annotations per request and appends those of each further update; the same output
+        // goes with them (title and summary are required), so no update changes what the check shows.
+        for (const batch of rest) {
           await client.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', {
             ...base,
             check_run_id: id,
-            output: { title: output.title, summary: output.summary, annotations: batch },
+            output: { ...output, annotations: batch },
           });
         }
       } catch (error) {
@@ -340,13 +364,12 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
           for (const node of connection?.nodes ?? []) {
             const comments = (node?.comments?.nodes ?? []).filter((c) => c !== null);
             const first = comments[0];
-            if (!first || first.author?.__typename !== 'Bot' || typeof first.databaseId !== 'number')
-              continue;
+            if (!first || first.author?.__typename !== 'Bot' || typeof node?.id !== 'string') continue;
             const fingerprint = parseFindingMarkers(first.body ?? '')[0];
             if (fingerprint === undefined) continue;
             threads.push({
               fingerprint,
-              commentId: first.databaseId,
+              threadId: node.id,
               resolved: node?.isResolved === true,
               // Replies by people only: diffray's own replies ("Fixed in ...") never dismiss anything.
               replies: comments
@@ -364,17 +387,38 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
       }
     },
 
-    async replyToComment(pr, commentId, body) {
+    async replyInThreads(threadIds, body): Promise<ThreadRepliesResult> {
+      if (threadIds.length === 0) return { replied: [], failed: [] };
+      const variables = Object.fromEntries(threadIds.map((id, i) => [`t${i}`, id]));
+      let answer: GraphqlAnswer;
       try {
-        await client.request('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies', {
-          ...base,
-          pull_number: pr,
-          comment_id: commentId,
-          body,
-        });
+        answer = {
+          data: await client.graphql(threadRepliesMutation(threadIds), {
+            ...variables,
+            body,
+            // Not idempotent: a retry after a 5xx (or GitHub's "something went wrong", which the retry plugin
+            // turns into one) would post again every reply that had already landed. Rate limits, answered
+            // before anything runs, are still waited out by the throttling plugin.
+            request: { retries: 0 },
+          }),
+        };
       } catch (error) {
-        rethrow(error, 'pull-requests: write', 'reply in a review thread');
+        answer = error as GraphqlAnswer;
+        const landed = threadIds.some((_, i) => answer.data?.[`r${i}`]);
+        if (!landed && answer.errors?.some((e) => e.type === 'FORBIDDEN'))
+          throw new PermissionError('pull-requests: write', 'reply in review threads');
+        // Nothing ran (not a GraphQL answer, or a document GitHub refused whole): the request failed.
+        if ((error as Error).name !== 'GraphqlResponseError' || !answer.data)
+          rethrow(error, 'pull-requests: write', 'reply in review threads');
       }
+      const { data, errors = [] } = answer;
+      const replied = threadIds.filter((_, i) => data?.[`r${i}`]);
+      const failed = threadIds.flatMap((threadId, i) =>
+        data?.[`r${i}`]
+          ? []
+          : [{ threadId, reason: firstLine(errors.find((e) => e.path?.[0] === `r${i}`)?.message ?? '') }],
+      );
+      return { replied, failed };
     },
 
     async upsertSummaryComment(pr, body) {

@@ -24,9 +24,20 @@ export const SUMMARY_STATE_VERSION = 1;
 export const MAX_STATE_FINGERPRINTS = 500;
 
 /**
- * Replies in the threads of fixed findings per run. Each reply is a content-creating request on top of the
- * run's three (check, review, summary), and GitHub's secondary limits count those (80 a minute): a push that
- * fixes many findings at once must not turn one run into a burst. Ten keeps a run at ≤ 13 writes; fixed
- * findings beyond the cap are still counted in the summary, which says how many got no reply.
+ * Replies in the threads of fixed findings per run. All of them go in one GraphQL mutation (one
+ * content-creating request), but GitHub runs its fields one after another inside a request it ends after
+ * 10 seconds, and a mutation cut short leaves an unknown part of it posted; each reply also notifies the
+ * thread's participants. Ten keeps that request short and a fixing push quiet; fixed findings beyond the cap
+ * are still counted in the summary, which says how many got no reply.
  */
 export const MAX_FIXED_REPLIES = 10;
+
+/**
+ * Check annotations per run, most severe first, sent in batches of LIMITS.annotationsPerRequest (the first
+ * with the completing update, the others as further updates, which GitHub appends). Two hundred is more
+ * annotations than anyone works through on one PR's "Files changed" tab (ten times the default max-comments);
+ * past it they only bury the severe ones, at one more sequential request per 50. Findings over the cap are
+ * still listed in the check's text and the summary comment, and the check's summary says how many were
+ * annotated.
+ */
+export const MAX_ANNOTATIONS = 200;

@@ -7,7 +7,7 @@ import type {
   SkippedFile,
   UnanchoredFinding,
 } from '../types.js';
-import { MAX_FIXED_REPLIES } from './constants.js';
+import { MAX_ANNOTATIONS, MAX_FIXED_REPLIES } from './constants.js';
 import { coverageLine } from './coverage.js';
 import { rangeLine } from './incremental.js';
 import { lifecycleLine } from './lifecycle.js';
@@ -145,7 +145,7 @@ function lifecycleText(outcome: ReviewOutcome, ctx: SummaryContext): string | un
     const line = `**${lifecycleLine(life, life.since)}**`;
     const { posted, capped } = life.replies;
     if (capped === 0) return line;
-    return `${line}\n_Replied in ${plural(posted, 'fixed thread')}; ${capped} more fixed finding${capped === 1 ? '' : 's'} got no reply (at most ${MAX_FIXED_REPLIES} replies per run, to stay within GitHub's write limits)._`;
+    return `${line}\n_Replied in ${plural(posted, 'fixed thread')}; ${capped} more fixed finding${capped === 1 ? '' : 's'} got no reply (at most ${MAX_FIXED_REPLIES} replies per run)._`;
   }
   return ctx.lifecycle
     ? `${ctx.lifecycle.new} new · ${ctx.lifecycle.open} still open · ${ctx.lifecycle.fixed} fixed since ${codeSpan(shortSha(ctx.lifecycle.since))}`
@@ -286,8 +286,15 @@ function section(title: string, items: string[], cap: number, note?: string): st
   return [`### ${title} (${items.length})`, note, ...shown].filter((l) => l !== undefined).join('\n');
 }
 
-/** Check-run output: the verdict as title, counts and coverage as summary, every finding in the text. */
-export function renderCheckOutput(outcome: ReviewOutcome, opts: RenderOptions = DEFAULT_RENDER): CheckOutput {
+/**
+ * Check-run output: the verdict as title, counts and coverage as summary, every finding in the text.
+ * `annotated` (annotations sent of the anchored findings) adds a line when the annotation cap left some out.
+ */
+export function renderCheckOutput(
+  outcome: ReviewOutcome,
+  opts: RenderOptions = DEFAULT_RENDER,
+  annotated?: { count: number; of: number },
+): CheckOutput {
   const findings = allFindings(outcome).sort(byPriority);
   const items = findings.map((f) => `- ${findingItem(f, opts)}`);
   const summary = [
@@ -299,6 +306,9 @@ export function renderCheckOutput(outcome: ReviewOutcome, opts: RenderOptions = 
     runNotes(outcome),
     severityTable(outcome),
     outcome.coverage ? coverageLine(outcome.coverage) : coverageText(outcome),
+    annotated && annotated.count < annotated.of
+      ? `_Annotated the ${annotated.count} most severe of ${annotated.of} findings (at most ${MAX_ANNOTATIONS} per check); all are listed below._`
+      : undefined,
     usageSection(outcome),
   ].filter((p) => p !== undefined);
   return {
@@ -328,13 +338,12 @@ function checkTitle(outcome: ReviewOutcome, findings: number): string {
 }
 
 /**
- * Check annotations for the anchored findings that matter most (severity first), at most `max`: GitHub
- * takes 50 per request, so the check is completed in one request whatever the number of findings. The
- * check's text lists every finding, annotated or not. Plain text, since GitHub shows annotations unformatted.
+ * Check annotations for the anchored findings, most severe first, at most `max` (MAX_ANNOTATIONS): the
+ * GitHub port sends them in batches of 50. Plain text, since GitHub shows annotations unformatted.
  */
 export function buildAnnotations(
   findings: AnchoredFinding[],
-  max: number = LIMITS.annotationsPerRequest,
+  max: number = MAX_ANNOTATIONS,
 ): CheckAnnotation[] {
   return [...findings]
     .sort(byPriority)

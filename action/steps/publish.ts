@@ -65,7 +65,10 @@ export async function postReview(
   return { posted, overflow: plan.overflow, unanchored, alreadyPosted: plan.alreadyPosted };
 }
 
-/** A short reply in the thread of each fixed finding, at most MAX_FIXED_REPLIES per run. */
+/**
+ * A short reply in the thread of each fixed finding, at most MAX_FIXED_REPLIES, all in one request. Threads
+ * GitHub refuses (deleted or locked since they were listed) are a warning: the fix is in the summary anyway.
+ */
 export async function replyToFixed(
   deps: EngineDeps,
   settings: ReviewSettings,
@@ -74,21 +77,20 @@ export async function replyToFixed(
   notes: Notes,
 ): Promise<{ posted: number; capped: number }> {
   if (!deps.github || fixed.length === 0 || threads === undefined) return { posted: 0, capped: 0 };
+  const github = deps.github;
   const byFingerprint = new Map(threads.filter((t) => !t.resolved).map((t) => [t.fingerprint, t]));
   const targets = fixed.flatMap((f) => byFingerprint.get(f.fingerprint) ?? []);
-  let posted = 0;
-  for (const thread of targets.slice(0, MAX_FIXED_REPLIES)) {
-    const ok = await deliver(notes, async () => {
-      await deps.github!.replyToComment(
-        settings.pr.number,
-        thread.commentId,
-        fixedReply(settings.pr.headSha),
-      );
-      return true;
-    });
-    if (ok) posted += 1;
-  }
   const capped = Math.max(0, targets.length - MAX_FIXED_REPLIES);
+  const threadIds = targets.slice(0, MAX_FIXED_REPLIES).map((t) => t.threadId);
+  if (threadIds.length === 0) return { posted: 0, capped };
+  const result = await deliver(notes, () =>
+    github.replyInThreads(threadIds, fixedReply(settings.pr.headSha)),
+  );
+  const posted = result?.replied.length ?? 0;
+  if (result?.failed[0])
+    notes.warnings.push(
+      `GitHub refused the "fixed" reply in ${result.failed.length} of ${threadIds.length} review thread(s): ${result.failed[0].reason}`,
+    );
   if (posted > 0)
     deps.log.info(`Replied in ${posted} fixed finding thread(s)${capped ? `, ${capped} over the cap` : ''}`);
   return { posted, capped };
@@ -165,11 +167,13 @@ export async function publish(
   await deliver(ctx.notes, () => github.upsertSummaryComment(settings.pr.number, summary));
   if (ctx.checkId !== undefined) {
     const checkId = ctx.checkId;
+    const annotations = buildAnnotations(ctx.anchored);
+    const annotated = { count: annotations.length, of: ctx.anchored.length };
     await deliver(ctx.notes, () =>
       github.completeCheckRun(checkId, {
         conclusion: outcome.conclusion,
-        output: renderCheckOutput(outcome, render),
-        annotations: buildAnnotations(ctx.anchored),
+        output: renderCheckOutput(outcome, render, annotated),
+        annotations,
       }),
     );
   }

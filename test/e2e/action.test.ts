@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { findingsFor, modelFinding, userText } from '../fakes/anthropic.js';
+import { isContentCreating } from '../fakes/github.js';
 import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
-import { OWNER, pullRequestEvent, REPO } from './harness.js';
+import { OWNER, PR_NUMBER, pullRequestEvent, REPO } from './harness.js';
 
 describe('the bundled action on a pull_request event', () => {
   it('reviews a small PR from a depth-1 checkout in one model call and posts review, summary and check', async () => {
@@ -60,6 +61,46 @@ describe('the bundled action on a pull_request event', () => {
     expect(result.outputs.conclusion).toBe('success');
   });
 
+  it('annotates every one of 60 findings in batches of at most 50, the first completing the check', async () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `export const limit${i} = ${i * 7};`);
+    const findings = lines.map((text, i) =>
+      modelFinding({
+        path: 'src/limits.ts',
+        line: i + 1,
+        severity: i % 2 === 0 ? 'medium' : 'low',
+        title: `Magic number ${i}`,
+        quote: text,
+      }),
+    );
+    const { github, run } = await startTwoFindingPr({
+      head: { 'src/limits.ts': `${lines.join('\n')}\n` },
+      script: findingsFor(...findings),
+    });
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const check = github.checkRuns[0]!;
+    expect(check).toMatchObject({ status: 'completed', conclusion: 'success' });
+    expect(check.annotations).toHaveLength(60);
+    const annotated = (check.annotations as { start_line: number }[]).map((a) => a.start_line);
+    expect(new Set(annotated)).toEqual(new Set(findings.map((f) => f.line)));
+
+    const updates = github.requests.filter((r) => r.method === 'PATCH' && r.path.includes('/check-runs/'));
+    const sent = updates.map((r) => r.body as { status?: string; output: { annotations: unknown[] } });
+    expect(sent.map((b) => b.output.annotations.length)).toEqual([50, 10]);
+    expect(sent[0]!.status).toBe('completed');
+    const { annotations: _first, ...output } = sent[0]!.output;
+    expect(sent[1]!.output).toMatchObject(output);
+    expect(check.output).toMatchObject(output);
+    // Inline comments stay at max-comments (20); the updates add no content-creating request.
+    expect(github.reviewComments).toHaveLength(20);
+    expect(github.writes().map((r) => r.path)).toEqual([
+      `/repos/${OWNER}/${REPO}/check-runs`,
+      `/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/reviews`,
+      `/repos/${OWNER}/${REPO}/issues/${PR_NUMBER}/comments`,
+    ]);
+  });
+
   it('recovers from a 429 with retry-after, a 529, a GitHub secondary rate limit and one rejected comment', async () => {
     const rejected = { path: 'src/util.ts', line: CLAMP_SWAPPED.line as number };
     const findings = findingsFor(OFF_BY_ONE, CLAMP_SWAPPED);
@@ -114,7 +155,7 @@ describe('the bundled action on a pull_request event', () => {
     expect(
       secondRun.some((r) => r.method === 'PATCH' && r.path.endsWith(`/issues/comments/${summaryId}`)),
     ).toBe(true);
-    expect(secondRun.filter((r) => r.method === 'POST' && r.path !== '/graphql').map((r) => r.path)).toEqual([
+    expect(secondRun.filter(isContentCreating).map((r) => r.path)).toEqual([
       `/repos/${OWNER}/${REPO}/check-runs`,
     ]);
     expect(second.outputs['findings-count']).toBe('2');

@@ -8,10 +8,19 @@ import { buildSystemPrompt } from '../../action/core/prompt.js';
 import { parseDiff } from '../../action/core/diff.js';
 import { estimateDiffTokens } from '../../action/core/priority.js';
 import { estimateTokens } from '../../action/core/tokens.js';
-import { findingsFor, userText } from '../fakes/anthropic.js';
-import type { FakeGitHub } from '../fakes/github.js';
+import { findingsFor, modelFinding, userText } from '../fakes/anthropic.js';
+import { isContentCreating, threadNodeId, type FakeGitHub } from '../fakes/github.js';
 import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr, UTIL_HEAD } from './fixtures.js';
 import { makePrRepo, OWNER, PR_NUMBER, pushToPr, REPO, type StartPrOptions } from './harness.js';
+
+const EXTRA = 'export const retries = Number(process.env.RETRIES);\n';
+const EXTRA_FINDING = modelFinding({
+  path: 'src/extra.ts',
+  line: 1,
+  severity: 'medium',
+  title: 'NaN when RETRIES is unset',
+  quote: 'export const retries = Number(process.env.RETRIES);',
+});
 
 const UTIL_FIXED = [
   'export function clamp(n: number, lo: number, hi: number): number {',
@@ -66,15 +75,68 @@ describe('a PR across pushes', () => {
 
     expect(github.reviews).toHaveLength(1);
     expect(github.reviewComments.filter((c) => c.in_reply_to_id === undefined)).toHaveLength(2);
-    const writes = github.requests
-      .slice(githubBefore)
-      .filter((r) => r.method === 'POST' && r.path !== '/graphql');
-    expect(writes.map((r) => r.path)).toEqual([
-      `/repos/${OWNER}/${REPO}/check-runs`,
-      `/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/comments/${clampThread.id}/replies`,
-    ]);
+    const writes = github.requests.slice(githubBefore).filter(isContentCreating);
+    expect(writes.map((r) => r.path)).toEqual([`/repos/${OWNER}/${REPO}/check-runs`, '/graphql']);
     // The high finding in the untouched file is still open: the new head's check does not turn green.
     expect(second.outputs.conclusion).toBe('failure');
+  });
+
+  it('replies in every fixed thread with one mutation: a fixing push makes at most 3 content-creating requests', async () => {
+    const { repo, github, anthropic, run } = await setup();
+    await run();
+    const threads = [threadOf(github, 'src/app.ts'), threadOf(github, 'src/util.ts')];
+    const githubBefore = github.requests.length;
+
+    // Both findings fixed, and a new one raised in the same push: check, review and replies, no more.
+    pushToPr(repo, {
+      'src/app.ts': APP_HEAD.replace('items.length + 1', 'items.length'),
+      'src/util.ts': UTIL_FIXED,
+      'src/extra.ts': EXTRA,
+    });
+    github.setDiff(repo.diff);
+    anthropic.setScript(findingsFor(EXTRA_FINDING));
+    await run();
+
+    for (const thread of threads) {
+      expect(github.repliesTo(thread.id).map((c) => c.body)).toEqual([
+        expect.stringContaining(`Fixed in ${repo.headSha.slice(0, 7)}`),
+      ]);
+    }
+    const writes = github.requests.slice(githubBefore).filter(isContentCreating);
+    expect(writes.map((r) => r.path)).toEqual([
+      `/repos/${OWNER}/${REPO}/check-runs`,
+      `/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}/reviews`,
+      '/graphql',
+    ]);
+    const mutation = writes[2]!.body as { query: string; variables: Record<string, string> };
+    expect(mutation.query.match(/addPullRequestReviewThreadReply/g)).toHaveLength(2);
+    expect(Object.values(mutation.variables)).toEqual(
+      expect.arrayContaining(threads.map((t) => threadNodeId(t.id))),
+    );
+    expect(summaryOf(github)).toContain('1 new · 0 still open · 2 fixed since');
+  });
+
+  it('still replies in the other threads when one was deleted in the meantime, with a warning and no failure', async () => {
+    const { repo, github, anthropic, run } = await setup();
+    await run();
+    const [app, util] = [threadOf(github, 'src/app.ts'), threadOf(github, 'src/util.ts')];
+
+    pushToPr(repo, {
+      'src/app.ts': APP_HEAD.replace('items.length + 1', 'items.length'),
+      'src/util.ts': UTIL_FIXED,
+    });
+    github.setDiff(repo.diff);
+    github.deleteThreadBeforeNextMutation(app.id);
+    anthropic.setScript(() => ({ findings: [] }));
+    const second = await run();
+
+    expect(github.repliesTo(util.id)).toHaveLength(1);
+    expect(github.reviewComments.some((c) => c.id === app.id)).toBe(false);
+    expect(second.stdout).toMatch(
+      /::warning::GitHub refused the "fixed" reply in 1 of 2 review thread\(s\): Could not resolve/,
+    );
+    expect(second.outputs.conclusion).toBe('success');
+    expect(summaryOf(github)).toContain('0 new · 0 still open · 2 fixed since');
   });
 
   it('reviews the whole PR after a force-push and says why', async () => {

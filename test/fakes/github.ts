@@ -3,8 +3,10 @@
  * (≤ 50 annotations per request, else 422), reviews (422 when a comment's line is not in the PR's diff),
  * review and issue comments (paginated), the PR's files with patches, 403 "Resource not accessible by
  * integration" for a permission switched off, and secondary rate limits with retry-after on demand.
- * Review threads: replies (REST), and GraphQL `reviewThreads { isResolved comments }` (POST /graphql), with
- * helpers for what people do in a thread (resolve it, reply). Every request is recorded for assertions.
+ * Review threads over GraphQL (POST /graphql): the `reviewThreads { id isResolved comments }` query, and
+ * mutation documents of aliased `addPullRequestReviewThreadReply` fields, run in order, a refused field
+ * null with an error naming its alias while the others land; with helpers for what people do in a thread
+ * (resolve it, reply, delete it). Every request is recorded for assertions.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeServer, readBody } from './server.js';
@@ -71,6 +73,42 @@ export interface FakeFile {
 
 const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
 
+/** GraphQL node id of the thread started by review comment `commentId` (opaque on GitHub too). */
+export const threadNodeId = (commentId: number) => `PRRT_fake${commentId}`;
+
+/**
+ * Whether a GraphQL document is a mutation: its (first) operation starts with the `mutation` keyword after
+ * comments and whitespace; a bare `{ ... }` or `query` is a read. The action sends one operation per document.
+ */
+export function isGraphqlMutation(document: string): boolean {
+  return /^mutation\b/.test(document.replace(/#[^\n]*/g, '').trimStart());
+}
+
+/**
+ * Content-creating requests, the ones GitHub's secondary limits count (80 a minute): REST POSTs and GraphQL
+ * mutations. A GraphQL query is a read although it is sent as a POST; PATCHes update what exists.
+ */
+export function isContentCreating(r: RecordedRequest): boolean {
+  if (r.method !== 'POST') return false;
+  if (r.path !== '/graphql') return true;
+  return isGraphqlMutation(String((r.body as { query?: unknown } | undefined)?.query ?? ''));
+}
+
+interface GraphqlError {
+  type?: string;
+  message: string;
+  path?: string[];
+}
+
+const REPLY_FIELD =
+  /(\w+)\s*:\s*addPullRequestReviewThreadReply\s*\(\s*input\s*:\s*\{([^}]*)\}\s*\)\s*\{[^{}]*\{[^{}]*\}[^{}]*\}/g;
+const REPLY_INPUT_FIELDS = new Set([
+  'pullRequestReviewThreadId',
+  'body',
+  'pullRequestReviewId',
+  'clientMutationId',
+]);
+
 export class FakeGitHub extends FakeServer {
   readonly requests: RecordedRequest[] = [];
   readonly checkRuns: CheckRun[] = [];
@@ -80,6 +118,8 @@ export class FakeGitHub extends FakeServer {
   files: FakeFile[];
   /** First-comment ids of the threads a person resolved. */
   readonly resolvedThreads = new Set<number>();
+  /** First-comment ids of threads deleted just before the next mutation arrives. */
+  private readonly deleteBeforeMutation = new Set<number>();
   private readonly faults: PlannedFault[] = [];
   private nextId = 1000;
 
@@ -102,9 +142,9 @@ export class FakeGitHub extends FakeServer {
     });
   }
 
-  /** Content-creating requests (POST), the ones GitHub's secondary limits count; GraphQL queries are reads. */
+  /** Content-creating requests (see {@link isContentCreating}). */
   writes(): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'POST' && r.path !== '/graphql');
+    return this.requests.filter(isContentCreating);
   }
 
   /** After a push: GitHub's view of the PR diff changes. */
@@ -130,6 +170,11 @@ export class FakeGitHub extends FakeServer {
     });
   }
 
+  /** A person deletes the thread started by `commentId` while a run is between listing and replying. */
+  deleteThreadBeforeNextMutation(commentId: number): void {
+    this.deleteBeforeMutation.add(commentId);
+  }
+
   /** Replies in a thread, oldest first. */
   repliesTo(commentId: number): ReviewComment[] {
     return this.reviewComments.filter((c) => c.in_reply_to_id === commentId);
@@ -138,6 +183,7 @@ export class FakeGitHub extends FakeServer {
   private graphql(body: Record<string, unknown>): [number, unknown] {
     const query = String(body.query ?? '');
     const vars = (body.variables ?? {}) as Record<string, unknown>;
+    if (isGraphqlMutation(query)) return this.mutation(query, vars);
     if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
       return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
     }
@@ -153,10 +199,10 @@ export class FakeGitHub extends FakeServer {
     const nodes = this.reviewComments
       .filter((c) => c.in_reply_to_id === undefined)
       .map((first) => ({
+        id: threadNodeId(first.id),
         isResolved: this.resolvedThreads.has(first.id),
         comments: {
           nodes: [first, ...this.repliesTo(first.id)].map((c) => ({
-            databaseId: c.id,
             body: c.body,
             author: author(c.user),
           })),
@@ -172,6 +218,96 @@ export class FakeGitHub extends FakeServer {
         },
       },
     ];
+  }
+
+  /**
+   * A document of aliased `addPullRequestReviewThreadReply` fields, as GitHub runs it: a document it cannot
+   * run (another field, an unknown or missing input, an unset variable) is refused whole (`data: null`);
+   * otherwise each field runs in order, and one that fails (no such thread, blank body, no permission) is null
+   * in `data` with an error whose path is its alias, while the others land.
+   */
+  private mutation(query: string, vars: Record<string, unknown>): [number, unknown] {
+    const refuse = (message: string): [number, unknown] => [200, { data: null, errors: [{ message }] }];
+    const fields = [...query.matchAll(REPLY_FIELD)];
+    const body = query.slice(query.indexOf('{') + 1, query.lastIndexOf('}'));
+    if (fields.length === 0 || body.replace(REPLY_FIELD, '').trim() !== '')
+      return refuse(
+        "Field doesn't exist on type 'Mutation' (the fake supports addPullRequestReviewThreadReply)",
+      );
+    const value = (expr: string): unknown => {
+      const v = expr.trim();
+      if (v.startsWith('$')) return vars[v.slice(1)];
+      if (v.startsWith('"')) return JSON.parse(v) as unknown;
+      return undefined;
+    };
+    const planned: { alias: string; threadId: unknown; body: unknown }[] = [];
+    for (const [, alias, inputText] of fields) {
+      const input = new Map<string, unknown>();
+      for (const part of inputText!.split(',').filter((p) => p.trim() !== '')) {
+        const [key = '', ...rest] = part.split(':');
+        const name = key.trim();
+        if (!REPLY_INPUT_FIELDS.has(name))
+          return refuse(
+            `InputObject 'AddPullRequestReviewThreadReplyInput' doesn't accept argument '${name}'`,
+          );
+        const v = value(rest.join(':'));
+        if (v === undefined) return refuse(`Variable for argument '${name}' was not provided`);
+        input.set(name, v);
+      }
+      if (!input.has('pullRequestReviewThreadId') || !input.has('body'))
+        return refuse(
+          "Argument 'input' on Field 'addPullRequestReviewThreadReply' is missing required fields: pullRequestReviewThreadId, body",
+        );
+      planned.push({
+        alias: alias!,
+        threadId: input.get('pullRequestReviewThreadId'),
+        body: input.get('body'),
+      });
+    }
+    for (const id of this.deleteBeforeMutation) {
+      const gone = new Set([id, ...this.repliesTo(id).map((c) => c.id)]);
+      this.reviewComments.splice(
+        0,
+        this.reviewComments.length,
+        ...this.reviewComments.filter((c) => !gone.has(c.id)),
+      );
+    }
+    this.deleteBeforeMutation.clear();
+
+    const data: Record<string, unknown> = {};
+    const errors: GraphqlError[] = [];
+    for (const { alias, threadId, body: text } of planned) {
+      data[alias] = null;
+      if (this.opts.denied?.includes('pull-requests')) {
+        errors.push({ type: 'FORBIDDEN', message: 'Resource not accessible by integration', path: [alias] });
+        continue;
+      }
+      const first = this.reviewComments.find(
+        (c) => c.in_reply_to_id === undefined && threadNodeId(c.id) === threadId,
+      );
+      if (!first) {
+        errors.push({
+          type: 'NOT_FOUND',
+          message: `Could not resolve to a node with the global id of '${String(threadId)}'`,
+          path: [alias],
+        });
+        continue;
+      }
+      if (typeof text !== 'string' || text.trim() === '') {
+        errors.push({ type: 'UNPROCESSABLE', message: "Body can't be blank", path: [alias] });
+        continue;
+      }
+      const reply: ReviewComment = {
+        ...first,
+        id: this.nextId++,
+        body: text,
+        user: BOT,
+        in_reply_to_id: first.id,
+      };
+      this.reviewComments.push(reply);
+      data[alias] = { comment: { id: `PRRC_fake${reply.id}` } };
+    }
+    return [200, errors.length > 0 ? { data, errors } : { data }];
   }
 
   protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -249,6 +385,10 @@ export class FakeGitHub extends FakeServer {
           { message: 'Validation Failed', errors: ['Only 50 annotations are allowed per request'] },
         ];
       }
+      // An output replaces the shown one and must carry both; its annotations are appended to earlier ones.
+      if (output && (!output.title || !output.summary)) {
+        return [422, { message: 'Invalid request.\n\n"title" and "summary" are required in "output".' }];
+      }
       if (b.status) run.status = String(b.status);
       if (b.conclusion) run.conclusion = String(b.conclusion);
       if (output) {
@@ -276,21 +416,6 @@ export class FakeGitHub extends FakeServer {
       return [200, comment];
     }
     if (method === 'GET' && path === `/pulls/${pr}/comments`) return page(this.reviewComments);
-    if (method === 'POST' && (m = new RegExp(`^/pulls/${pr}/comments/(\\d+)/replies$`).exec(path))) {
-      const no = denied('pull-requests');
-      if (no) return no;
-      const first = this.reviewComments.find((c) => c.id === Number(m![1]));
-      if (!first || first.in_reply_to_id !== undefined) return [404, { message: 'Not Found' }];
-      const reply: ReviewComment = {
-        ...first,
-        id: this.nextId++,
-        body: String(b.body),
-        user: BOT,
-        in_reply_to_id: first.id,
-      };
-      this.reviewComments.push(reply);
-      return [201, reply];
-    }
     if (method === 'GET' && path === `/pulls/${pr}/files`) {
       return page(this.files.map((f) => ({ filename: f.filename, status: 'modified', patch: f.patch })));
     }

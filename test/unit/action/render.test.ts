@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../shared/index.js';
+import { MAX_ANNOTATIONS } from '../../../action/core/constants.js';
 import {
   parseFindingMarkers,
   parseSummaryState,
@@ -283,6 +284,14 @@ describe('renderCheckOutput', () => {
     expect(renderCheckOutput(makeOutcome())).toMatchObject({ title: 'No findings', text: 'No findings.' });
   });
 
+  it('says how many findings were annotated only when the cap left some out', () => {
+    const outcome = makeOutcome({ posted: [makeAnchored()] });
+    expect(renderCheckOutput(outcome, undefined, { count: 200, of: 260 }).summary).toContain(
+      `Annotated the 200 most severe of 260 findings (at most ${MAX_ANNOTATIONS} per check)`,
+    );
+    expect(renderCheckOutput(outcome, undefined, { count: 60, of: 60 }).summary).not.toContain('Annotated');
+  });
+
   it('keeps summary and text within the check output limit', () => {
     const many = Array.from({ length: 2000 }, () => makeAnchored({ title: 'y'.repeat(200) }));
     const out = renderCheckOutput(makeOutcome({ posted: many }));
@@ -309,13 +318,19 @@ describe('buildAnnotations', () => {
     });
   });
 
-  it('keeps the 50 most severe findings, so the check completes in one request', () => {
-    const findings = Array.from({ length: 120 }, (_, i) =>
-      makeAnchored({ severity: i % 3 === 0 ? 'high' : 'low', line: i + 1 }),
+  it('annotates every finding, beyond one request of 50', () => {
+    const findings = Array.from({ length: 120 }, (_, i) => makeAnchored({ line: i + 1 }));
+    expect(buildAnnotations(findings).map((a) => a.end_line)).toEqual(findings.map((f) => f.line));
+  });
+
+  it('keeps the MAX_ANNOTATIONS most severe when there are more', () => {
+    const findings = Array.from({ length: MAX_ANNOTATIONS + 50 }, (_, i) =>
+      makeAnchored({ severity: i % 5 === 0 ? 'high' : 'low', line: i + 1 }),
     );
     const annotations = buildAnnotations(findings);
-    expect(annotations).toHaveLength(LIMITS.annotationsPerRequest);
-    expect(annotations.filter((a) => a.annotation_level === 'failure')).toHaveLength(40);
+    expect(annotations).toHaveLength(MAX_ANNOTATIONS);
+    expect(annotations.filter((a) => a.annotation_level === 'failure')).toHaveLength(50);
+    expect(annotations.at(-1)!.annotation_level).toBe('notice');
     expect(buildAnnotations(findings, 5)).toHaveLength(5);
   });
 
