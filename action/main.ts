@@ -99,7 +99,20 @@ function githubPort(token: string, context: PullRequestContext, env: NodeJS.Proc
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
     log: actionsLogger,
   });
-  return createGitHubPort({ client, owner: context.owner, repo: context.repo, log: actionsLogger });
+  const runId = env.GITHUB_RUN_ID ?? '';
+  const run = /^\d+$/.test(runId)
+    ? {
+        id: runId,
+        url: `${env.GITHUB_SERVER_URL || 'https://github.com'}/${context.repository}/actions/runs/${runId}`,
+      }
+    : undefined;
+  return createGitHubPort({
+    client,
+    owner: context.owner,
+    repo: context.repo,
+    log: actionsLogger,
+    ...(run ? { run } : {}),
+  });
 }
 
 /**

@@ -164,13 +164,15 @@ export interface GitHubPortOptions {
   owner: string;
   repo: string;
   log: Logger;
+  /** The workflow run doing the review: the check's "Details" link leads to its log. */
+  run?: { id: string; url: string };
 }
 
 /**
  * GitHubPort over the REST API, and GraphQL for review threads. Reads are paginated; content-creating writes
  * stay at three per run (check, review, and the summary or the replies in fixed threads).
  */
-export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions): GitHubPort {
+export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOptions): GitHubPort {
   const base = { owner, repo };
   let summaryCommentId: number | undefined;
   let summaryLoaded = false;
@@ -241,6 +243,7 @@ export function createGitHubPort({ client, owner, repo, log }: GitHubPortOptions
           head_sha: headSha,
           status: 'in_progress',
           started_at: new Date().toISOString(),
+          ...(run ? { details_url: run.url, external_id: run.id } : {}),
         });
         return (res.data as { id: number }).id;
       } catch (error) {

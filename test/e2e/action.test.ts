@@ -29,6 +29,9 @@ describe('the bundled action on a pull_request event', () => {
       head_sha: repo.headSha,
       status: 'completed',
       conclusion: 'failure',
+      // "Details" on the check leads to this workflow run's log (GITHUB_RUN_ID 1 in the harness).
+      details_url: `https://github.com/${OWNER}/${REPO}/actions/runs/1`,
+      external_id: '1',
     });
     expect(github.checkRuns[0]!.annotations).toHaveLength(2);
 

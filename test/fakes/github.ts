@@ -40,6 +40,8 @@ export interface CheckRun {
   head_sha: string;
   status: string;
   conclusion?: string;
+  details_url?: string;
+  external_id?: string;
   output?: { title?: string; summary?: string; text?: string };
   annotations: unknown[];
 }
@@ -368,6 +370,8 @@ export class FakeGitHub extends FakeServer {
         name: String(b.name),
         head_sha: String(b.head_sha),
         status: String(b.status ?? 'queued'),
+        ...(b.details_url === undefined ? {} : { details_url: String(b.details_url) }),
+        ...(b.external_id === undefined ? {} : { external_id: String(b.external_id) }),
         annotations: [],
       };
       this.checkRuns.push(run);
