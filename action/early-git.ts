@@ -4,7 +4,13 @@
  * before the rest of the bundle is even evaluated, so git fetches while the action loads.
  */
 import { readFileSync } from 'node:fs';
-import { createGitPort, execGitRunner, execGitStreamer, type GitRunner } from './adapters/git.js';
+import {
+  createGitPort,
+  execGitRunner,
+  execGitStreamer,
+  fetchAuthEnv,
+  type GitRunner,
+} from './adapters/git.js';
 import type { GitPort, Logger } from './ports.js';
 
 const SHA = /^[0-9a-f]{40,64}$/;
@@ -59,7 +65,13 @@ export function startMergeBase(env: NodeJS.ProcessEnv): EarlyGit | undefined {
   const log = new DeferredLogger();
   let fetching = () => {};
   const fetchStarted = new Promise<void>((resolve) => (fetching = resolve));
-  const runner = execGitRunner(workspace);
+  // The one input read before readInputs (action-yml.test.ts allows exactly this): the fetch starting
+  // here needs the token on a private repository checked out without persisted credentials.
+  const token = env['INPUT_GITHUB-TOKEN']?.trim();
+  const runner = execGitRunner(
+    workspace,
+    token ? fetchAuthEnv(env.GITHUB_SERVER_URL || 'https://github.com', token, env) : {},
+  );
   const run: GitRunner = (args) => {
     const result = runner(args);
     if (args.includes('fetch')) fetching();

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
+import { createGitPort, execGitRunner, execGitStreamer, fetchAuthEnv } from './adapters/git.js';
 import { createGitHubClient, createGitHubPort } from './adapters/github.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
@@ -47,7 +47,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
           early?.workspace === workspace
             ? early.git
             : createGitPort({
-                run: execGitRunner(workspace),
+                run: execGitRunner(
+                  workspace,
+                  inputs.githubToken
+                    ? fetchAuthEnv(env.GITHUB_SERVER_URL || 'https://github.com', inputs.githubToken, env)
+                    : {},
+                ),
                 stream: execGitStreamer(workspace),
                 log: actionsLogger,
               }),

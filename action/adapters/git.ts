@@ -31,8 +31,35 @@ export type GitStreamer = (
   onStdout: (chunk: Buffer) => void,
 ) => Promise<{ exitCode: number; stderr: string }>;
 
-function gitEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
+}
+
+/**
+ * Git config, in the environment of the git processes, that authenticates their fetches from the GitHub
+ * server with the action's token. `actions/checkout` with `persist-credentials: false` (as the README's
+ * workflow has it) leaves no credentials in the checkout, and a private repository's base commit cannot be
+ * fetched without them. The header is scoped to the server's URL, so the token goes to no other host; an
+ * empty value first resets a header the checkout may have persisted (git would send both). The
+ * environment, not the command line: arguments are visible to every user of the machine (`ps`), a
+ * process's environment only to its own user, who already has the token in ours. Entries the caller's
+ * environment already has (`GIT_CONFIG_COUNT`) are kept.
+ */
+export function fetchAuthEnv(
+  serverUrl: string,
+  token: string,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
+  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
+  const credentials = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
+  return {
+    GIT_CONFIG_COUNT: String(n + 2),
+    [`GIT_CONFIG_KEY_${n}`]: key,
+    [`GIT_CONFIG_VALUE_${n}`]: '',
+    [`GIT_CONFIG_KEY_${n + 1}`]: key,
+    [`GIT_CONFIG_VALUE_${n + 1}`]: `AUTHORIZATION: basic ${credentials}`,
+  };
 }
 
 /**
@@ -42,12 +69,12 @@ function gitEnv(): NodeJS.ProcessEnv {
 function spawnGit(
   cwd: string,
   args: string[],
-  opts: { input?: string; onStdout?: (chunk: Buffer) => void },
+  opts: { input?: string; onStdout?: (chunk: Buffer) => void; env?: Record<string, string> },
 ): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, {
       cwd,
-      env: gitEnv(),
+      env: gitEnv(opts.env ?? {}),
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -86,9 +113,10 @@ function spawnGit(
   });
 }
 
-export function execGitRunner(cwd: string): GitRunner {
+/** `env`: added to git's environment (`fetchAuthEnv`). */
+export function execGitRunner(cwd: string, env: Record<string, string> = {}): GitRunner {
   return async (args) => {
-    const result = await spawnGit(cwd, args, {});
+    const result = await spawnGit(cwd, args, { env });
     return { exitCode: result.exitCode, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
   };
 }

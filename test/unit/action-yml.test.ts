@@ -25,11 +25,15 @@ describe('action.yml', () => {
   });
 
   it('has inputs read only through readInputs (no stray getInput calls elsewhere)', () => {
-    const stray = actionSources().filter(
-      (file) =>
-        !file.endsWith(join('action', 'inputs.ts')) &&
-        /\bgetInput\s*\(|\bINPUT_[A-Z]/.test(readFileSync(file, 'utf8')),
-    );
+    // early-git.ts reads github-token alone, for the fetch it starts before the rest of the bundle loads.
+    const stray = actionSources().filter((file) => {
+      const text = readFileSync(file, 'utf8');
+      if (file.endsWith(join('action', 'inputs.ts'))) return false;
+      const reads = text.match(/\bgetInput\s*\(|\bINPUT_[A-Z][A-Z_-]*/g) ?? [];
+      return file.endsWith(join('action', 'early-git.ts'))
+        ? reads.some((r) => r !== 'INPUT_GITHUB-TOKEN')
+        : reads.length > 0;
+    });
     expect(stray).toEqual([]);
   });
 

@@ -11,6 +11,7 @@ import {
   createGitPort,
   execGitRunner,
   FETCH_DEPTHS,
+  fetchAuthEnv,
   HistoryTooDeepError,
   type GitRunner,
 } from '../../../../action/adapters/git.js';
@@ -241,5 +242,29 @@ describe('showFile', () => {
     expect(await port.showFile(repo.baseSha, 'src')).toBeUndefined();
     expect(await port.showFile(sha, 'big.txt')).toBeUndefined();
     expect(await port.showFile(sha, 'src/app.ts')).toBe('export const a = 2;\n');
+  });
+});
+
+describe('fetchAuthEnv', () => {
+  const header = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_abc').toString('base64')}`;
+
+  it('resets any persisted header for the server, then sets the token, scoped to that server only', () => {
+    expect(fetchAuthEnv('https://github.com/', 'ghs_abc', {})).toEqual({
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'http.https://github.com/.extraheader',
+      GIT_CONFIG_VALUE_0: '',
+      GIT_CONFIG_KEY_1: 'http.https://github.com/.extraheader',
+      GIT_CONFIG_VALUE_1: header,
+    });
+  });
+
+  it('keeps the config entries the environment already passes to git', () => {
+    const env = fetchAuthEnv('https://ghe.example.com', 'ghs_abc', { GIT_CONFIG_COUNT: '2' });
+    expect(env).toMatchObject({
+      GIT_CONFIG_COUNT: '4',
+      GIT_CONFIG_KEY_2: 'http.https://ghe.example.com/.extraheader',
+      GIT_CONFIG_VALUE_3: header,
+    });
+    expect(Object.keys(env)).not.toContain('GIT_CONFIG_KEY_0');
   });
 });
