@@ -171,6 +171,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     readHead,
   });
   const results = await runReviewJobs(deps, settings, effective, plan, system);
+  // The check stays neutral (the PR is not at fault), but the step fails once everything is posted: a key,
+  // model or plan problem would otherwise pass every run unnoticed behind a grey check.
+  if (results.fatal !== undefined) notes.errors.push(`The review could not run: ${results.fatal}`);
   const secrets = hits.map(secretFinding);
   const anchoredAll = anchorFindings([...secrets, ...filterBySeverity(results.findings, config)], redacted);
   const known = new Set([

@@ -162,6 +162,11 @@ export interface ChunkResults {
   reviewedChunks: ReviewChunk[];
   failedChunks: ReviewOutcome['failedChunks'];
   routing: NonNullable<ReviewOutcome['routing']>;
+  /**
+   * The error that stopped the requests (auth, permission, bad request, spend cap): no retry or later run
+   * gets past it until someone changes the key, the model or the plan.
+   */
+  fatal?: string;
 }
 
 /** Sends the planned requests with bounded concurrency, routing trivial chunks and overload fallbacks. */
@@ -218,7 +223,7 @@ export async function runReviewJobs(
   });
   const fallback = router.fallbackUsed();
   if (fallback) results.routing.fallback = fallback;
-  return results;
+  return fatal === undefined ? results : { ...results, fatal };
 
   async function reviewJob(chunk: ReviewChunk, route: ReviewJob['route'], onFirstToken?: () => void) {
     const files = [...new Set(chunk.slices.map((s) => s.file.path))];

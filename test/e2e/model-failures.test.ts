@@ -95,23 +95,29 @@ describe('errors the model API answers with', () => {
       reply: { status: 400, type: 'invalid_request_error', message: 'bad request' },
       error: /Anthropic API HTTP 400, invalid_request_error, request id \S+/,
     },
-  ])('are not retried after $what, and no later request is sent', async ({ reply, error }) => {
-    const { github, anthropic, run } = await startCodeAndDocPr(() => reply);
-    const result = await run();
+  ])(
+    'are not retried after $what, no later request is sent, and the step fails',
+    async ({ reply, error }) => {
+      const { github, anthropic, run } = await startCodeAndDocPr(() => reply);
+      const result = await run();
 
-    expect(result.code, result.stdout + result.stderr).toBe(0);
-    expect(anthropic.requests).toHaveLength(1);
-    const summary = summaryOf(github);
-    expect(summary).toContain('### Failed requests (2)');
-    const failed = summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
-    expect(failed).toHaveLength(2);
-    expect(failed[0]).toMatch(/^- `c1` \(1 file\): /);
-    expect(failed[0]).toMatch(error);
-    expect(failed[1]).toMatch(/^- `tc1` \(1 file\): not sent: /);
-    expect(failed[1]).toMatch(error);
-    expect(summary).not.toContain('sk-ant-');
-    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
-    expect(github.checkRuns[0]!.output?.title).toContain('2 of 2 review requests failed');
-    expect(result.outputs).toMatchObject({ conclusion: 'neutral', 'findings-count': '0' });
-  });
+      // Everything is posted first; then the step fails, naming the cause, so a bad key is not a grey check
+      // nobody looks at.
+      expect(result.code, result.stdout + result.stderr).toBe(1);
+      expect(result.stdout).toMatch(new RegExp(`::error::The review could not run: ${error.source}`));
+      expect(anthropic.requests).toHaveLength(1);
+      const summary = summaryOf(github);
+      expect(summary).toContain('### Failed requests (2)');
+      const failed = summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
+      expect(failed).toHaveLength(2);
+      expect(failed[0]).toMatch(/^- `c1` \(1 file\): /);
+      expect(failed[0]).toMatch(error);
+      expect(failed[1]).toMatch(/^- `tc1` \(1 file\): not sent: /);
+      expect(failed[1]).toMatch(error);
+      expect(summary).not.toContain('sk-ant-');
+      expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+      expect(github.checkRuns[0]!.output?.title).toContain('2 of 2 review requests failed');
+      expect(result.outputs).toMatchObject({ conclusion: 'neutral', 'findings-count': '0' });
+    },
+  );
 });
