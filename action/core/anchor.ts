@@ -1,5 +1,6 @@
 import type { AnchoredFinding, DiffFile, Finding, UnanchoredFinding } from '../types.js';
 import { fingerprintFinding, normalizeCode } from './fingerprint.js';
+import { displayPath } from './listing.js';
 import { byPriority } from './posting.js';
 
 interface RightLine {
@@ -35,18 +36,25 @@ export interface AnchorResult {
  */
 export function anchorFindings(findings: Finding[], files: DiffFile[]): AnchorResult {
   const byPath = new Map(files.map((file) => [file.path, file]));
+  // The model copies paths from the listing's headings, where invisible characters are shown escaped: a
+  // file named to deceive (bidi, tag characters) is exactly one whose finding must still land on it.
+  for (const file of files) {
+    const shown = displayPath(file.path);
+    if (!byPath.has(shown)) byPath.set(shown, file);
+  }
   const indexes = new Map<string, FileIndex>();
   const anchored: AnchoredFinding[] = [];
   const unanchored: UnanchoredFinding[] = [];
 
   for (const finding of findings) {
-    const path = normalizeFindingPath(finding.path);
-    const file = path === undefined ? undefined : byPath.get(path);
-    if (path === undefined || file === undefined) {
-      const reason = path === undefined ? 'path is outside the repository' : 'file is not in the diff';
+    const given = normalizeFindingPath(finding.path);
+    const file = given === undefined ? undefined : byPath.get(given);
+    if (given === undefined || file === undefined) {
+      const reason = given === undefined ? 'path is outside the repository' : 'file is not in the diff';
       unanchored.push({ ...finding, fingerprint: fingerprintFinding(finding, undefined), reason });
       continue;
     }
+    const path = file.path;
     const index = indexes.get(path) ?? indexFile(file);
     indexes.set(path, index);
     const placed = place(finding, index);

@@ -42,6 +42,22 @@ describe('anchorFindings: paths', () => {
     );
   });
 
+  it('anchors on a file whose name hides characters, given its path as the listing shows it', () => {
+    const deceptive = makeDiffFile('src/admin\u202Egpj.ts', [{ newStart: 1, lines: ['+run();'] }], {
+      status: 'added',
+    });
+    const shown = 'src/admin<U+202E>gpj.ts';
+    const { anchored, unanchored } = anchorFindings([makeFinding({ path: shown, line: 1 })], [deceptive]);
+    expect(unanchored).toEqual([]);
+    expect(anchored[0]).toMatchObject({ path: 'src/admin\u202Egpj.ts', anchor: { line: 1 } });
+    // The real path works too, and both name one file: one finding, one fingerprint.
+    const both = anchorFindings(
+      [makeFinding({ path: shown, line: 1 }), makeFinding({ path: 'src/admin\u202Egpj.ts', line: 1 })],
+      [deceptive],
+    );
+    expect(both.anchored).toHaveLength(1);
+  });
+
   it('cannot anchor on a deleted file (no RIGHT-side lines)', () => {
     expect(anchorOne({ path: 'old.ts', line: 1 }).unanchored[0]!.reason).toBe('line 1 is not in the diff');
   });
