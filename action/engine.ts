@@ -83,6 +83,9 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     const id = await checkId;
     if (id !== undefined)
       await deliver(notes, () => github?.completeCheckRun(id, stoppedCheck(error, settings)));
+    // What the run noted before it stopped (the account's held config keys, a broken config in this PR...)
+    // still reaches the log.
+    for (const warning of notes.warnings) deps.log.warning(warning);
     for (const failed of notes.errors) deps.log.warning(failed);
     throw error;
   }

@@ -131,10 +131,22 @@ export interface ModelRequest {
   onFirstToken?: () => void;
 }
 
-export type ModelResult =
-  | { ok: true; findings: Finding[]; usage: TokenUsage }
-  /** `retryable` is false for auth, bad request and spend-cap errors. Message carries status + request id only. */
-  | { ok: false; error: string; retryable: boolean; usage: TokenUsage };
+/**
+ * A request the model refused. `retryable` is false for auth, permission, bad-request and spend-cap errors;
+ * `blocks` says what else the error rules out: every request (`account`: the key is rejected or its spend
+ * cap reached) or every request to this model (`model`: the key may not use it, or it does not exist);
+ * absent, only this request failed (a bad or too large request says nothing about the others). The message
+ * carries status and request id only.
+ */
+export interface ModelFailure {
+  ok: false;
+  error: string;
+  retryable: boolean;
+  blocks?: 'account' | 'model';
+  usage: TokenUsage;
+}
+
+export type ModelResult = { ok: true; findings: Finding[]; usage: TokenUsage } | ModelFailure;
 
 /** A validation request: `count` findings numbered [0]..[count-1] in `user`. */
 export interface ConfirmRequest extends ModelRequest {
@@ -148,9 +160,7 @@ export interface Verdict {
   reason: string;
 }
 
-export type ConfirmResult =
-  | { ok: true; verdicts: Verdict[]; usage: TokenUsage }
-  | { ok: false; error: string; retryable: boolean; usage: TokenUsage };
+export type ConfirmResult = { ok: true; verdicts: Verdict[]; usage: TokenUsage } | ModelFailure;
 
 /**
  * Port: asks the model to review one chunk through a forced tool call. The adapter validates the tool

@@ -17,6 +17,7 @@ import { CONFIRM_TOOL, parseVerdicts } from '../core/validation.js';
 import type {
   ConfirmRequest,
   ConfirmResult,
+  ModelFailure,
   ModelPort,
   ModelRequest,
   ModelResult,
@@ -266,7 +267,7 @@ export function parseToolInput(message: Message): Parsed {
 }
 
 /** Status, error type and request id only: never the prompt, the response body or the key. */
-export function describeError(error: unknown): { error: string; retryable: boolean } {
+export function describeError(error: unknown): Pick<ModelFailure, 'error' | 'retryable' | 'blocks'> {
   if (error instanceof APIError) {
     const status = error.status;
     const parts = [status === undefined ? 'connection error' : `HTTP ${status}`];
@@ -287,7 +288,9 @@ export function describeError(error: unknown): { error: string; retryable: boole
           : spendCap
             ? ': spend or quota limit reached'
             : '';
-    return { error: `Anthropic API ${parts.join(', ')}${hint}`, retryable };
+    const blocks =
+      status === 401 || spendCap ? 'account' : status === 403 || status === 404 ? 'model' : undefined;
+    return { error: `Anthropic API ${parts.join(', ')}${hint}`, retryable, ...(blocks ? { blocks } : {}) };
   }
   const name = error instanceof Error ? error.name : 'unknown error';
   return { error: `Anthropic request failed (${name})`, retryable: false };

@@ -97,6 +97,17 @@ interface GraphqlAnswer {
   errors?: { message?: string; type?: string; path?: unknown[] }[];
 }
 
+/**
+ * What a failed GraphQL request still says ran: a GraphqlResponseError carries `data` and `errors` itself; an
+ * HTTP error answer (GitHub's "something went wrong" comes as a 500) carries them in its body.
+ */
+function graphqlAnswerOf(error: unknown): GraphqlAnswer {
+  const e = error as GraphqlAnswer & { response?: { data?: unknown } };
+  if (e.data !== undefined || e.errors !== undefined) return e;
+  const body = e.response?.data;
+  return typeof body === 'object' && body !== null ? (body as GraphqlAnswer) : {};
+}
+
 export function createGitHubClient(opts: { token: string; baseUrl: string; log: Logger }): GitHubClient {
   const onLimit =
     (kind: string) =>
@@ -406,13 +417,13 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           }),
         };
       } catch (error) {
-        answer = error as GraphqlAnswer;
+        answer = graphqlAnswerOf(error);
         const landed = threadIds.some((_, i) => answer.data?.[`r${i}`]);
         if (!landed && answer.errors?.some((e) => e.type === 'FORBIDDEN'))
           throw new PermissionError('pull-requests: write', 'reply in review threads');
-        // Nothing ran (not a GraphQL answer, or a document GitHub refused whole): the request failed.
-        if ((error as Error).name !== 'GraphqlResponseError' || !answer.data)
-          rethrow(error, 'pull-requests: write', 'reply in review threads');
+        // Nothing ran (no GraphQL answer, or a document GitHub refused whole): the request failed. When some
+        // replies ran (even in a 500), they count, and the rest are reported as not posted.
+        if (!answer.data) rethrow(error, 'pull-requests: write', 'reply in review threads');
       }
       const { data, errors = [] } = answer;
       const replied = threadIds.filter((_, i) => data?.[`r${i}`]);

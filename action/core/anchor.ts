@@ -1,6 +1,6 @@
 import type { AnchoredFinding, DiffFile, Finding, UnanchoredFinding } from '../types.js';
 import { fingerprintFinding, normalizeCode } from './fingerprint.js';
-import { displayPath } from './listing.js';
+import { displayLine, displayPath } from './listing.js';
 import { byPriority } from './posting.js';
 
 interface RightLine {
@@ -118,12 +118,20 @@ function quoteLines(quote: string): string[] {
   return lines;
 }
 
+/**
+ * Whether a code line is the quoted one: as git has it, or as the listing showed it (invisible characters
+ * escaped), since the model copies what it read: a Trojan Source line is quoted with its `<U+202E>`.
+ */
+function matchesQuote(text: string, quote: string): boolean {
+  return normalizeCode(text) === quote || normalizeCode(displayLine(text)) === quote;
+}
+
 /** Runs of consecutive RIGHT-side lines of one hunk whose normalized text equals the quote's lines. */
 function findBlocks(index: FileIndex, quote: string[]): { start: number; end: number }[] {
   const blocks: { start: number; end: number }[] = [];
   for (const lines of index.hunks) {
     for (let i = 0; i + quote.length <= lines.length; i += 1) {
-      if (quote.every((q, j) => normalizeCode(lines[i + j]!.text) === q)) {
+      if (quote.every((q, j) => matchesQuote(lines[i + j]!.text, q))) {
         blocks.push({ start: lines[i]!.line, end: lines[i + quote.length - 1]!.line });
       }
     }

@@ -149,15 +149,20 @@ function displayText(text: string): string {
   return neutralizeUntrustedTags(revealInvisible(text));
 }
 
-/**
- * A path may contain a newline or tab: escaped, so that it stays on its heading line and cannot start a
- * forged row (the other invisible and line-breaking characters are revealed by displayText).
- */
 /** A path as the listing's heading shows it (and so as the model copies it into a finding). */
 export function displayPath(path: string): string {
   return displayText(escapeLineBreaks(path));
 }
 
+/** A code line as the listing shows it (and so as the model quotes it). */
+export function displayLine(text: string): string {
+  return displayText(text);
+}
+
+/**
+ * A path may contain a newline or tab: escaped, so that it stays on its heading line and cannot start a
+ * forged row (the other invisible and line-breaking characters are revealed by displayText).
+ */
 function escapeLineBreaks(path: string): string {
   return path.replace(/[\t\n\r]/g, (c) => JSON.stringify(c).slice(1, -1));
 }

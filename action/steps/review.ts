@@ -163,8 +163,8 @@ export interface ChunkResults {
   failedChunks: ReviewOutcome['failedChunks'];
   routing: NonNullable<ReviewOutcome['routing']>;
   /**
-   * The error that stopped the requests (auth, permission, bad request, spend cap): no retry or later run
-   * gets past it until someone changes the key, the model or the plan.
+   * The first error that stopped requests beyond its own (a rejected key, a spend cap, a model the key may
+   * not use): no retry or later run gets past it until someone changes the key, the model or the plan.
    */
   fatal?: string;
 }
@@ -188,6 +188,9 @@ export async function runReviewJobs(
     failedChunks: [],
     routing: plan.triage.files > 0 ? { triage: plan.triage } : {},
   };
+  // What stopped requests beyond its own: every request (`account`), or those to one model.
+  let accountBlocked: string | undefined;
+  const modelBlocked = new Map<string, string>();
   let fatal: string | undefined;
   // The first request goes alone, streamed; the others wait for its first token, when the cache entry of
   // the shared prefix (tools + system prompt) it writes becomes readable. Sent together, every one of them
@@ -227,12 +230,13 @@ export async function runReviewJobs(
 
   async function reviewJob(chunk: ReviewChunk, route: ReviewJob['route'], onFirstToken?: () => void) {
     const files = [...new Set(chunk.slices.map((s) => s.file.path))];
-    if (fatal !== undefined) {
-      results.failedChunks.push({ id: chunk.id, files, error: `not sent: ${fatal}` });
+    const model = route === 'trivial' ? plan.triage.model : router.primary();
+    const blocked = accountBlocked ?? modelBlocked.get(model);
+    if (blocked !== undefined) {
+      results.failedChunks.push({ id: chunk.id, files, error: `not sent: ${blocked}` });
       return;
     }
     const user = buildUserPrompt(chunk, pr, guidance);
-    const model = route === 'trivial' ? plan.triage.model : router.primary();
     let result = await send(model, user, onFirstToken);
     let used = model;
     if (!result.ok && route === 'main') {
@@ -255,8 +259,11 @@ export async function runReviewJobs(
     } else {
       results.failedChunks.push({ id: chunk.id, files, error: result.error });
       deps.log.warning(`Request ${chunk.id} failed: ${result.error}`);
-      // Auth, bad-request and spend-cap errors would fail every other request the same way.
-      if (!result.retryable) fatal = result.error;
+      // A rejected key or a spent cap would fail every other request the same way, a refused model every
+      // other request to it; a bad or too large request fails alone.
+      if (result.blocks === 'account') accountBlocked = result.error;
+      if (result.blocks === 'model') modelBlocked.set(used, result.error);
+      if (result.blocks !== undefined) fatal ??= result.error;
     }
   }
 }

@@ -33,8 +33,12 @@ export function newSignals(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
 }
 
-/** How long `close()` waits for a worker to close its connection (and, for the writer, to drain). */
-const STOP_WAIT_MS = 5_000;
+/**
+ * How long `close()` waits for a worker to close its connection (and, for the writer, to drain): past the
+ * connections' 5 s busy timeout plus a batch, so a writer waiting for a lock is not cut off after a commit
+ * it could not yet report (its review would be answered 500 though stored, and stored twice on a retry).
+ */
+const STOP_WAIT_MS = 10_000;
 
 /**
  * Runs before each worker's own source: its connection (`db`), the signals (`signals`), and

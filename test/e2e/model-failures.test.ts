@@ -90,11 +90,6 @@ describe('errors the model API answers with', () => {
       reply: { status: 401, type: 'authentication_error', message: 'invalid x-api-key' },
       error: /Anthropic API HTTP 401, authentication_error, request id \S+: check anthropic-api-key/,
     },
-    {
-      what: 'a 400',
-      reply: { status: 400, type: 'invalid_request_error', message: 'bad request' },
-      error: /Anthropic API HTTP 400, invalid_request_error, request id \S+/,
-    },
   ])(
     'are not retried after $what, no later request is sent, and the step fails',
     async ({ reply, error }) => {
@@ -120,4 +115,41 @@ describe('errors the model API answers with', () => {
       expect(result.outputs).toMatchObject({ conclusion: 'neutral', 'findings-count': '0' });
     },
   );
+  it("stop only the refused model after a 403: the other model's request is still sent, the step fails", async () => {
+    const { github, anthropic, run } = await startCodeAndDocPr(() => ({
+      status: 403,
+      type: 'permission_error',
+      message: 'not allowed',
+    }));
+    const result = await run();
+
+    expect(anthropic.requests).toHaveLength(2);
+    const failed = summaryOf(github)
+      .split('\n')
+      .filter((l) => /^- `t?c1` /.test(l));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(
+      /^- `c1` \(1 file\): Anthropic API HTTP 403, permission_error, .*may not use this model/,
+    );
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::The review could not run: Anthropic API HTTP 403/);
+  });
+
+  it('fail only their own request after a 400 (a bad or too large request): the rest is reviewed, the step passes', async () => {
+    const { github, anthropic, run } = await startCodeAndDocPr(() => ({
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'prompt is too long',
+    }));
+    const result = await run();
+
+    expect(anthropic.requests).toHaveLength(2);
+    const summary = summaryOf(github);
+    expect(summary).toContain('### Failed requests (1)');
+    expect(summary).toMatch(/- `c1` \(1 file\): Anthropic API HTTP 400, invalid_request_error/);
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/::error::/);
+  });
 });

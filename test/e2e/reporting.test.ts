@@ -10,7 +10,16 @@
 import { afterAll, describe, it } from 'vitest';
 import { findingsFor, modelFinding } from '../fakes/anthropic.js';
 import { startApi, type RunningApi } from './api-harness.js';
-import { lineOf, OWNER, PR_NUMBER, REPO, startPr, type ActionResult, type PrUnderTest } from './harness.js';
+import {
+  lineOf,
+  OWNER,
+  PR_NUMBER,
+  pullRequestEvent,
+  REPO,
+  startPr,
+  type ActionResult,
+  type PrUnderTest,
+} from './harness.js';
 
 const REPOSITORY = `${OWNER}/${REPO}`;
 
@@ -69,7 +78,7 @@ async function setup(
 }
 
 /** A run that reports to the results API. */
-function run(s: Setup, extra: { env?: Record<string, string> } = {}) {
+function run(s: Setup, extra: { env?: Record<string, string>; event?: object } = {}) {
   return s.run({ inputs: { 'api-key': s.api.actionKey, 'api-url': s.api.url }, ...extra });
 }
 
@@ -145,6 +154,22 @@ describe.concurrent('hosted config from the results API', () => {
     expect(s.github.reviewComments).toHaveLength(1);
     expect(s.github.checkRuns[0]!.conclusion).toBe('failure');
     expect(warnings(result).join('\n')).toMatch(/hosted config holds fail-on, min-severity: \.diffray\.yml/);
+  });
+
+  it('names the held keys even when the run stops early (a draft skipped before any review)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, {
+      accountConfig: 'fail-on: medium\n',
+      repoConfig: 'fail-on: critical\n',
+    });
+    const result = await run(s, { event: pullRequestEvent(s.repo, { draft: true }) });
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(s.anthropic.requests).toHaveLength(0);
+    expect(s.github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(warnings(result).join('\n')).toMatch(/hosted config holds fail-on: \.diffray\.yml/);
   });
 
   it('the repository file can tighten the account config', async ({ expect, onTestFinished }) => {

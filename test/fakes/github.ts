@@ -122,6 +122,7 @@ export class FakeGitHub extends FakeServer {
   readonly resolvedThreads = new Set<number>();
   /** First-comment ids of threads deleted just before the next mutation arrives. */
   private readonly deleteBeforeMutation = new Set<number>();
+  private mutationCut: number | undefined;
   private readonly faults: PlannedFault[] = [];
   private nextId = 1000;
 
@@ -175,6 +176,14 @@ export class FakeGitHub extends FakeServer {
   /** A person deletes the thread started by `commentId` while a run is between listing and replying. */
   deleteThreadBeforeNextMutation(commentId: number): void {
     this.deleteBeforeMutation.add(commentId);
+  }
+
+  /**
+   * The next mutation stops after `fields` of its fields, as GitHub's does when it runs out of time: HTTP
+   * 500 "Something went wrong while executing your query", with the data of the fields that ran.
+   */
+  cutNextMutationAfter(fields: number): void {
+    this.mutationCut = fields;
   }
 
   /** Replies in a thread, oldest first. */
@@ -278,6 +287,19 @@ export class FakeGitHub extends FakeServer {
 
     const data: Record<string, unknown> = {};
     const errors: GraphqlError[] = [];
+    const cut = this.mutationCut;
+    this.mutationCut = undefined;
+    if (cut !== undefined && cut < planned.length) {
+      const ran = this.mutation(
+        `mutation { ${fields
+          .slice(0, cut)
+          .map((f) => f[0])
+          .join(' ')} }`,
+        vars,
+      )[1] as { data?: Record<string, unknown> };
+      const message = 'Something went wrong while executing your query. This may be the result of a timeout.';
+      return [500, { data: ran.data ?? null, errors: [{ message }] }];
+    }
     for (const { alias, threadId, body: text } of planned) {
       data[alias] = null;
       if (this.opts.denied?.includes('pull-requests')) {

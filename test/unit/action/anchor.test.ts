@@ -58,6 +58,19 @@ describe('anchorFindings: paths', () => {
     expect(both.anchored).toHaveLength(1);
   });
 
+  it('matches a quote of a line with hidden characters as the listing showed it', () => {
+    const file = makeDiffFile('src/auth.ts', [
+      { newStart: 1, lines: ['+const ok = true;', '+if (role !== "admin\u202E\u2066") grant();'] },
+    ]);
+    const quote = 'if (role !== "admin<U+202E><U+2066>") grant();';
+    const { anchored, unanchored } = anchorFindings(
+      [makeFinding({ path: 'src/auth.ts', line: 1, quote })],
+      [file],
+    );
+    expect(unanchored).toEqual([]);
+    expect(anchored[0]).toMatchObject({ line: 2, anchor: { line: 2 } });
+  });
+
   it('cannot anchor on a deleted file (no RIGHT-side lines)', () => {
     expect(anchorOne({ path: 'old.ts', line: 1 }).unanchored[0]!.reason).toBe('line 1 is not in the diff');
   });

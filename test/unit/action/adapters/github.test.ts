@@ -146,6 +146,24 @@ describe('replyInThreads', () => {
     ]);
   });
 
+  it('counts the replies that ran when GitHub cuts the mutation short (HTTP 500), once, without a retry', async () => {
+    const { github, port } = await setup();
+    const threads = await postThreads(github, port);
+    github.cutNextMutationAfter(1);
+    const before = github.requests.length;
+
+    const result = await port.replyInThreads(
+      threads.map((t) => t.threadId),
+      'Fixed.',
+    );
+
+    expect(github.requests.length - before).toBe(1);
+    expect(result.replied).toEqual([threads[0]!.threadId]);
+    expect(result.failed.map((f) => f.threadId)).toEqual([threads[1]!.threadId, threads[2]!.threadId]);
+    const replies = github.reviewComments.filter((c) => c.in_reply_to_id !== undefined);
+    expect(replies).toHaveLength(1);
+  });
+
   it('sends nothing for no thread', async () => {
     const { github, port } = await setup();
     expect(await port.replyInThreads([], 'Fixed.')).toEqual({ replied: [], failed: [] });
