@@ -68,10 +68,7 @@ export function startMergeBase(env: NodeJS.ProcessEnv): EarlyGit | undefined {
   // The one input read before readInputs (action-yml.test.ts allows exactly this): the fetch starting
   // here needs the token on a private repository checked out without persisted credentials.
   const token = env['INPUT_GITHUB-TOKEN']?.trim();
-  const runner = execGitRunner(
-    workspace,
-    token ? fetchAuthEnv(env.GITHUB_SERVER_URL || 'https://github.com', token, env) : {},
-  );
+  const runner = execGitRunner(workspace, token ? fetchAuthEnv(token, env) : {});
   const run: GitRunner = (args) => {
     const result = runner(args);
     if (args.includes('fetch')) fetching();

@@ -49,9 +49,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
             : createGitPort({
                 run: execGitRunner(
                   workspace,
-                  inputs.githubToken
-                    ? fetchAuthEnv(env.GITHUB_SERVER_URL || 'https://github.com', inputs.githubToken, env)
-                    : {},
+                  inputs.githubToken ? fetchAuthEnv(inputs.githubToken, env) : {},
                 ),
                 stream: execGitStreamer(workspace),
                 log: actionsLogger,

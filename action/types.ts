@@ -132,16 +132,14 @@ export interface ModelRequest {
 }
 
 /**
- * A request the model refused. `retryable` is false for auth, permission, bad-request and spend-cap errors;
- * `blocks` says what else the error rules out: every request (`account`: the key is rejected or its spend
- * cap reached) or every request to this model (`model`: the key may not use it, or it does not exist);
- * absent, only this request failed (a bad or too large request says nothing about the others). The message
- * carries status and request id only.
+ * A request that failed after the SDK's own retries. `blocks` says what else the error rules out: every
+ * request (`account`: the key is rejected or its spend cap reached) or every request to this model
+ * (`model`: the key may not use it, or it does not exist); absent, only this request failed (a bad or too
+ * large request says nothing about the others). The message carries status and request id only.
  */
 export interface ModelFailure {
   ok: false;
   error: string;
-  retryable: boolean;
   blocks?: 'account' | 'model';
   usage: TokenUsage;
 }

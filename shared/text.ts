@@ -3,6 +3,8 @@
  * must never store code; both the action (before sending) and the API (on receipt) call this.
  */
 export function stripCodeBlocks(text: string): string {
+  // Text without a ``` or ~~~ run has nothing to strip: plain prose (nearly every finding) skips the split.
+  if (!text.includes('```') && !text.includes('~~~')) return text;
   const out: string[] = [];
   let fence: string | undefined;
   for (const line of text.split('\n')) {

@@ -96,12 +96,11 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
     const block = message.content?.find(
       (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
     );
-    if (!block)
-      return { ok: false, error: `no ${CONFIRM_TOOL.name} call in the answer`, retryable: true, usage };
+    if (!block) return { ok: false, error: `no ${CONFIRM_TOOL.name} call in the answer`, usage };
     const parsed = parseVerdicts(block.input, request.count);
     return parsed.ok
       ? { ok: true, verdicts: parsed.verdicts, usage }
-      : { ok: false, error: parsed.error, retryable: true, usage };
+      : { ok: false, error: parsed.error, usage };
   } catch (error) {
     return { ok: false, ...describeError(error), usage };
   }
@@ -161,7 +160,7 @@ export async function collectStream(
         break;
     }
   }
-  // A connection-level failure: retryable, like a dropped connection before the answer.
+  // Reported like a dropped connection (no status): this request fails, the others are unaffected.
   if (!message) throw new APIError(undefined, undefined, 'the answer stream ended early', undefined);
   message.content = message.content.filter((b) => b !== undefined);
   return message;
@@ -231,7 +230,6 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     return {
       ok: false,
       error: `the model's findings were malformed twice (${again.error})`,
-      retryable: true,
       usage,
     };
   } catch (error) {
@@ -267,19 +265,13 @@ export function parseToolInput(message: Message): Parsed {
 }
 
 /** Status, error type and request id only: never the prompt, the response body or the key. */
-export function describeError(error: unknown): Pick<ModelFailure, 'error' | 'retryable' | 'blocks'> {
+export function describeError(error: unknown): Pick<ModelFailure, 'error' | 'blocks'> {
   if (error instanceof APIError) {
     const status = error.status;
     const parts = [status === undefined ? 'connection error' : `HTTP ${status}`];
     if (error.type) parts.push(error.type);
     if (error.requestID) parts.push(`request id ${error.requestID}`);
     const spendCap = status === 429 && !error.headers?.get('retry-after');
-    const retryable =
-      status === undefined ||
-      status === 408 ||
-      status === 409 ||
-      status >= 500 ||
-      (status === 429 && !spendCap);
     const hint =
       status === 401
         ? ': check anthropic-api-key'
@@ -290,8 +282,8 @@ export function describeError(error: unknown): Pick<ModelFailure, 'error' | 'ret
             : '';
     const blocks =
       status === 401 || spendCap ? 'account' : status === 403 || status === 404 ? 'model' : undefined;
-    return { error: `Anthropic API ${parts.join(', ')}${hint}`, retryable, ...(blocks ? { blocks } : {}) };
+    return { error: `Anthropic API ${parts.join(', ')}${hint}`, ...(blocks ? { blocks } : {}) };
   }
   const name = error instanceof Error ? error.name : 'unknown error';
-  return { error: `Anthropic request failed (${name})`, retryable: false };
+  return { error: `Anthropic request failed (${name})` };
 }

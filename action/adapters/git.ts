@@ -37,7 +37,7 @@ function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /**
  * Git config, in the environment of the git processes, that authenticates their fetches from the GitHub
- * server with the action's token. `actions/checkout` with `persist-credentials: false` (as the README's
+ * server (`GITHUB_SERVER_URL`) with the action's token. `actions/checkout` with `persist-credentials: false` (as the README's
  * workflow has it) leaves no credentials in the checkout, and a private repository's base commit cannot be
  * fetched without them. The header is scoped to the server's URL, so the token goes to no other host; an
  * empty value first resets a header the checkout may have persisted (git would send both). The
@@ -45,12 +45,9 @@ function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
  * process's environment only to its own user, who already has the token in ours. Entries the caller's
  * environment already has (`GIT_CONFIG_COUNT`) are kept.
  */
-export function fetchAuthEnv(
-  serverUrl: string,
-  token: string,
-  env: NodeJS.ProcessEnv,
-): Record<string, string> {
+export function fetchAuthEnv(token: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
+  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
   const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
   const credentials = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
   return {

@@ -7,6 +7,12 @@ interface RightLine {
   line: number;
   text: string;
   hunk: number;
+  /**
+   * The line normalized for quote matching, as git has it and as the listing showed it (invisible
+   * characters escaped): the model copies what it read, so a Trojan Source line is quoted with its
+   * `<U+202E>`. Computed once per file, not per quote.
+   */
+  forms: [raw: string, shown: string];
 }
 
 /** RIGHT-side lines of one file, per hunk and by new-file line number. */
@@ -79,7 +85,9 @@ export function normalizeFindingPath(path: string): string | undefined {
 function indexFile(file: DiffFile): FileIndex {
   const hunks = file.hunks.map((hunk, i) =>
     hunk.lines.flatMap((l) =>
-      l.kind !== 'del' && l.newLine !== undefined ? [{ line: l.newLine, text: l.text, hunk: i }] : [],
+      l.kind !== 'del' && l.newLine !== undefined
+        ? [{ line: l.newLine, text: l.text, hunk: i, forms: quoteForms(l.text) }]
+        : [],
     ),
   );
   return { hunks, byLine: new Map(hunks.flat().map((r) => [r.line, r])) };
@@ -118,12 +126,8 @@ function quoteLines(quote: string): string[] {
   return lines;
 }
 
-/**
- * Whether a code line is the quoted one: as git has it, or as the listing showed it (invisible characters
- * escaped), since the model copies what it read: a Trojan Source line is quoted with its `<U+202E>`.
- */
-function matchesQuote(text: string, quote: string): boolean {
-  return normalizeCode(text) === quote || normalizeCode(displayLine(text)) === quote;
+function quoteForms(text: string): RightLine['forms'] {
+  return [normalizeCode(text), normalizeCode(displayLine(text))];
 }
 
 /** Runs of consecutive RIGHT-side lines of one hunk whose normalized text equals the quote's lines. */
@@ -131,7 +135,7 @@ function findBlocks(index: FileIndex, quote: string[]): { start: number; end: nu
   const blocks: { start: number; end: number }[] = [];
   for (const lines of index.hunks) {
     for (let i = 0; i + quote.length <= lines.length; i += 1) {
-      if (quote.every((q, j) => matchesQuote(lines[i + j]!.text, q))) {
+      if (quote.every((q, j) => lines[i + j]!.forms.includes(q))) {
         blocks.push({ start: lines[i]!.line, end: lines[i + quote.length - 1]!.line });
       }
     }

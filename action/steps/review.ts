@@ -191,7 +191,6 @@ export async function runReviewJobs(
   // What stopped requests beyond its own: every request (`account`), or those to one model.
   let accountBlocked: string | undefined;
   const modelBlocked = new Map<string, string>();
-  let fatal: string | undefined;
   // The first request goes alone, streamed; the others wait for its first token, when the cache entry of
   // the shared prefix (tools + system prompt) it writes becomes readable. Sent together, every one of them
   // would pay the cache write (1.25× the prefix) instead of a read (0.1×); the wait costs one time to
@@ -226,6 +225,7 @@ export async function runReviewJobs(
   });
   const fallback = router.fallbackUsed();
   if (fallback) results.routing.fallback = fallback;
+  const fatal = accountBlocked ?? modelBlocked.values().next().value;
   return fatal === undefined ? results : { ...results, fatal };
 
   async function reviewJob(chunk: ReviewChunk, route: ReviewJob['route'], onFirstToken?: () => void) {
@@ -263,7 +263,6 @@ export async function runReviewJobs(
       // other request to it; a bad or too large request fails alone.
       if (result.blocks === 'account') accountBlocked = result.error;
       if (result.blocks === 'model') modelBlocked.set(used, result.error);
-      if (result.blocks !== undefined) fatal ??= result.error;
     }
   }
 }

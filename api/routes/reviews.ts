@@ -23,11 +23,6 @@ import type { AppDeps } from '../types.js';
 import { reviewUrl, toReviewJson } from './mappers.js';
 import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, err, json, newRouter } from './router.js';
 
-/** `stripCodeBlocks` only changes text holding a ``` or ~~~ run: skip its line split for plain prose. */
-function stripFences(text: string): string {
-  return text.includes('```') || text.includes('~~~') ? stripCodeBlocks(text) : text;
-}
-
 /** Whitespace a title would lose to `replace(/\s+/g, ' ').trim()`: anything but single inner spaces. */
 const IRREGULAR_SPACE = /[^\S ]| {2}|^ | $/;
 
@@ -45,14 +40,14 @@ export function sanitizeReport(report: ReviewReport): ReviewReport {
   const findings: ReportedFinding[] = new Array<ReportedFinding>(report.findings.length);
   for (let i = 0; i < report.findings.length; i++) {
     const f = report.findings[i]!;
-    const title = oneLine(stripFences(f.title));
+    const title = oneLine(stripCodeBlocks(f.title));
     const finding: ReportedFinding = {
       path: f.path,
       line: f.line,
       severity: f.severity,
       category: f.category,
       title: truncate(title || '(untitled)', LIMITS.findingTitleChars),
-      body: truncate(stripFences(f.body), LIMITS.findingBodyChars),
+      body: truncate(stripCodeBlocks(f.body), LIMITS.findingBodyChars),
       fingerprint: f.fingerprint,
     };
     if (f.startLine !== undefined && f.startLine <= f.line) finding.startLine = f.startLine;

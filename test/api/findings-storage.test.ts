@@ -44,6 +44,13 @@ const one = <T>(db: DiffrayDb, sql: string, ...params: unknown[]) =>
   db.sqlite.prepare(sql).get(...params) as T;
 const count = (db: DiffrayDb, sql: string, ...params: unknown[]) => one<{ n: number }>(db, sql, ...params).n;
 
+/** The schema of migration 0002: the trigger that deletes a review's findings, no per-finding index. */
+function expectRangeStorage(db: DiffrayDb): void {
+  const objects = (where: string) => count(db, `SELECT count(*) AS n FROM sqlite_master WHERE ${where}`);
+  expect(objects("type = 'trigger' AND name = 'reviews_delete_findings'")).toBe(1);
+  expect(objects("name = 'findings_review_idx'")).toBe(0);
+}
+
 /** `n` findings whose titles say their report order; some share a path and line (the tie-break is report order). */
 const findingsOf = (tag: string, n: number): ReportedFinding[] =>
   Array.from({ length: n }, (_, k) =>
@@ -180,13 +187,7 @@ describe('findings stored by row range', () => {
 
   it('deletes a review’s findings whatever deletes the review: the trigger, through cascades too', async () => {
     const db = freshDb();
-    expect(
-      count(
-        db,
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name = 'reviews_delete_findings'",
-      ),
-    ).toBe(1);
-    expect(count(db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'findings_review_idx'")).toBe(0);
+    expectRangeStorage(db);
     const accountId = createAccount(db.orm, 'a', T0).id;
     const plain = await ingest(db, accountId, findingsOf('plain', 4));
     const gone = await ingest(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
@@ -319,13 +320,7 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
     expect(readFileSync(path, 'latin1')).not.toContain('orphan body');
     expect(readFileSync(path, 'latin1')).toContain('body of 20');
     expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(rows.length);
-    expect(
-      count(
-        db,
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'trigger' AND name = 'reviews_delete_findings'",
-      ),
-    ).toBe(1);
-    expect(count(db, "SELECT count(*) AS n FROM sqlite_master WHERE name = 'findings_review_idx'")).toBe(0);
+    expectRangeStorage(db);
     expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
 
     // New reviews go above the renumbered rows, and the purge works on migrated data.

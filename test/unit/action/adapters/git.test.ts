@@ -249,7 +249,7 @@ describe('fetchAuthEnv', () => {
   const header = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_abc').toString('base64')}`;
 
   it('resets any persisted header for the server, then sets the token, scoped to that server only', () => {
-    expect(fetchAuthEnv('https://github.com/', 'ghs_abc', {})).toEqual({
+    expect(fetchAuthEnv('ghs_abc', { GITHUB_SERVER_URL: 'https://github.com/' })).toEqual({
       GIT_CONFIG_COUNT: '2',
       GIT_CONFIG_KEY_0: 'http.https://github.com/.extraheader',
       GIT_CONFIG_VALUE_0: '',
@@ -258,8 +258,15 @@ describe('fetchAuthEnv', () => {
     });
   });
 
+  it('scopes the header to github.com when the runner names no server', () => {
+    expect(fetchAuthEnv('ghs_abc', {}).GIT_CONFIG_KEY_1).toBe('http.https://github.com/.extraheader');
+  });
+
   it('keeps the config entries the environment already passes to git', () => {
-    const env = fetchAuthEnv('https://ghe.example.com', 'ghs_abc', { GIT_CONFIG_COUNT: '2' });
+    const env = fetchAuthEnv('ghs_abc', {
+      GITHUB_SERVER_URL: 'https://ghe.example.com',
+      GIT_CONFIG_COUNT: '2',
+    });
     expect(env).toMatchObject({
       GIT_CONFIG_COUNT: '4',
       GIT_CONFIG_KEY_2: 'http.https://ghe.example.com/.extraheader',
