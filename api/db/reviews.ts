@@ -2,6 +2,7 @@ import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-
 import { countBySeverity, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { newId } from './ids.js';
+import { findingValues, reviewValues } from './writer.js';
 import { findRepository, repositoryKey } from './repositories.js';
 import { dailyAggregates, findings, repositories, reviews } from './schema.js';
 
@@ -27,12 +28,14 @@ export async function insertReview(
     // Used only when this is the repository's first report; made here so every id comes from `newId`.
     newRepositoryId: newId(),
     accountId,
+    repository: report.repository,
     nameKey: repositoryKey(report.repository),
     day: utcDay(now),
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
     counts: countBySeverity(report.findings),
-    report,
+    review: reviewValues(report),
+    findings: findingValues(report.findings),
   });
   return id;
 }
