@@ -8,6 +8,7 @@ import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { readActionContext, type PullRequestContext } from './context.js';
+import { privilegedCheckoutWarning } from './core/checkout.js';
 import { CHECK_NAME, OUTPUTS } from './core/constants.js';
 import { renderJobSummary } from './core/render.js';
 import { toSarif } from './core/sarif.js';
@@ -15,7 +16,7 @@ import { runReview, type ReviewRun } from './engine.js';
 import { SkipError } from './errors.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import type { EarlyGit } from './early-git.js';
-import type { GitHubPort, Logger } from './ports.js';
+import type { GitHubPort, GitPort, Logger } from './ports.js';
 
 export const VERSION = '0.1.0';
 const INFORMATION_URI = 'https://github.com/diffray/diffray';
@@ -40,20 +41,20 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const github = inputs.githubToken ? githubPort(inputs.githubToken, context, env) : undefined;
     const anthropicApiKey = await requireModelKey(inputs, context, github);
+    const git =
+      early?.workspace === workspace
+        ? early.git
+        : createGitPort({
+            run: execGitRunner(workspace, inputs.githubToken ? fetchAuthEnv(inputs.githubToken, env) : {}),
+            stream: execGitStreamer(workspace),
+            log: actionsLogger,
+          });
+    // Two quick git reads while the early fetch is still under way.
+    if (context.kind === 'pull_request_target') await warnOfPrivilegedCheckout(git, context, env.GITHUB_SHA);
 
     const run = await runReview(
       {
-        git:
-          early?.workspace === workspace
-            ? early.git
-            : createGitPort({
-                run: execGitRunner(
-                  workspace,
-                  inputs.githubToken ? fetchAuthEnv(inputs.githubToken, env) : {},
-                ),
-                stream: execGitStreamer(workspace),
-                log: actionsLogger,
-              }),
+        git,
         github,
         model: createAnthropicPort({ apiKey: anthropicApiKey }),
         workspace: createWorkspacePort(workspace),
@@ -94,6 +95,22 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
     }
     core.setFailed(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** Warns (in the log and the run's annotations) when this privileged job has the PR's code checked out. */
+async function warnOfPrivilegedCheckout(
+  git: GitPort,
+  context: PullRequestContext,
+  eventSha: string | undefined,
+): Promise<void> {
+  const checkedOut = await git.checkedOut().catch(() => undefined);
+  const warning = privilegedCheckoutWarning({
+    event: context.kind,
+    eventSha,
+    prHead: context.head.sha,
+    checkedOut,
+  });
+  if (warning) core.warning(warning, { title: 'Untrusted code checked out in a privileged job' });
 }
 
 function githubPort(token: string, context: PullRequestContext, env: NodeJS.ProcessEnv): GitHubPort {

@@ -3,6 +3,7 @@
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
 import type { Conclusion, DiffrayConfig, ReviewReport } from '../shared/index.js';
+import type { CheckedOutCommit } from './core/checkout.js';
 import type { ThreadSignal } from './core/lifecycle.js';
 import type { SummaryState } from './core/markers.js';
 import type { CheckAnnotation, DiffFile, ModelPort, ReviewComment } from './types.js';
@@ -37,6 +38,8 @@ export interface GitPort {
    * false when it cannot be had (a force-push removed it from every branch, say).
    */
   ensureCommit(sha: string): Promise<boolean>;
+  /** The commit checked out in the working tree (HEAD) and its parents; undefined when there is none. */
+  checkedOut(): Promise<CheckedOutCommit | undefined>;
   /** `git merge-base --is-ancestor`: whether `ancestor` is in the history of `descendant`. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /**

@@ -417,6 +417,17 @@ export function createGitPort(opts: {
       return hasCommit(sha);
     },
 
+    async checkedOut() {
+      const sha = (await run(['rev-parse', '--verify', '--quiet', 'HEAD'])).stdout.trim();
+      if (!SHA.test(sha)) return undefined;
+      // The object itself: a shallow checkout's HEAD has its parents grafted away, but its object names them.
+      const commit = await run(['cat-file', 'commit', sha]);
+      if (commit.exitCode !== 0) return undefined;
+      const end = commit.stdout.indexOf('\n\n');
+      const header = end < 0 ? commit.stdout : commit.stdout.slice(0, end);
+      return { sha, parents: [...header.matchAll(/^parent ([0-9a-f]{40,64})$/gm)].map((m) => m[1]!) };
+    },
+
     async isAncestor(ancestor, descendant) {
       for (const sha of [ancestor, descendant]) if (!SHA.test(sha)) return false;
       return (await run(['merge-base', '--is-ancestor', ancestor, descendant])).exitCode === 0;

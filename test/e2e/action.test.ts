@@ -213,6 +213,23 @@ describe('the bundled action on a pull_request event', () => {
     expect(github.issueComments).toHaveLength(1);
   });
 
+  it("on pull_request_target, reviews and warns when the job has the PR's code checked out", async () => {
+    const { repo, github, run } = await startTwoFindingPr();
+    // The workspace holds the PR's head: a workflow that checked out the head in a privileged job.
+    const risky = await run({ eventName: 'pull_request_target', env: { GITHUB_SHA: repo.baseSha } });
+
+    expect(risky.code, risky.stdout + risky.stderr).toBe(0);
+    expect(risky.stdout).toMatch(
+      /::warning title=Untrusted code checked out in a privileged job::This pull_request_target job checked out the pull request's head commit/,
+    );
+    expect(github.reviews).toHaveLength(1);
+
+    // The event's own commit checked out (the default checkout): no warning.
+    const safe = await run({ eventName: 'pull_request_target', env: { GITHUB_SHA: repo.headSha } });
+    expect(safe.code, safe.stdout + safe.stderr).toBe(0);
+    expect(safe.stdout).not.toContain('Untrusted code checked out');
+  });
+
   it('ends a non-PR event with a notice and exit 0', async () => {
     const { github, anthropic, run } = await startTwoFindingPr();
     const result = await run({

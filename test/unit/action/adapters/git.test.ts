@@ -245,6 +245,37 @@ describe('showFile', () => {
   });
 });
 
+describe('checkedOut', () => {
+  it("names the working tree's commit and the parents its object lists, even in a depth-1 clone", async () => {
+    const repo = makeRepo({ mainCommits: 1 });
+    const origin = join(repo.workspace, '..', 'origin.git');
+    // A merge of the PR head into the base, as GitHub's refs/pull/N/merge, cloned at depth 1.
+    const seed = join(repo.workspace, '..', 'seed');
+    git(seed, 'checkout', '-q', '-b', 'pull-merge', repo.baseSha);
+    git(seed, 'merge', '-q', '--no-edit', repo.headSha);
+    const merge = git(seed, 'rev-parse', 'HEAD').trim();
+    git(seed, 'push', '-q', 'origin', 'pull-merge');
+    const checkout = join(repo.workspace, '..', 'merge-checkout');
+    cloneBranch(origin, checkout, 'pull-merge');
+
+    expect(await recordingPort(checkout).port.checkedOut()).toEqual({
+      sha: merge,
+      parents: [repo.baseSha, repo.headSha],
+    });
+    expect(await recordingPort(repo.workspace).port.checkedOut()).toEqual({
+      sha: repo.headSha,
+      parents: [repo.mergeBase],
+    });
+  });
+
+  it('answers undefined in a repository without commits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diffray-git-'));
+    dirs.push(dir);
+    git(dir, 'init', '-q');
+    expect(await recordingPort(dir).port.checkedOut()).toBeUndefined();
+  });
+});
+
 describe('fetchAuthEnv', () => {
   const header = `AUTHORIZATION: basic ${Buffer.from('x-access-token:ghs_abc').toString('base64')}`;
 
