@@ -5,9 +5,10 @@ import { buildSystemPrompt } from './core/prompt.js';
 import { scanAndRedact, secretFinding } from './core/secrets.js';
 import { selectFiles } from './core/select.js';
 import { estimateTokens } from './core/tokens.js';
-import { ConfigError, SkipError } from './errors.js';
+import { CancelledError, ConfigError, SkipError } from './errors.js';
 import type { CheckRunResult, ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './types.js';
+import { cancellation, type Cancellation } from './steps/cancellation.js';
 import { loadEffectiveConfig, loadGuidelines, noteBaseFileChanges } from './steps/config.js';
 import { createHeadReader, readsHead } from './steps/head-files.js';
 import { assembleOutcome } from './steps/outcome.js';
@@ -54,7 +55,21 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   const existing = github
     ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
     : Promise.resolve(undefined);
+  const cancel = cancellation(settings.signal);
   try {
+    return await cancel.race(reviewFromBase());
+  } catch (error) {
+    const id = await checkId;
+    if (id !== undefined)
+      await deliver(notes, () => github?.completeCheckRun(id, stoppedCheck(error, settings)));
+    // What the run noted before it stopped (the account's held config keys, a broken config in this PR...)
+    // still reaches the log.
+    for (const warning of notes.warnings) deps.log.warning(warning);
+    for (const failed of notes.errors) deps.log.warning(failed);
+    throw error;
+  }
+
+  async function reviewFromBase(): Promise<ReviewRun> {
     const mergeBase = await mergeBasing;
     // The diff needs only the two commits: git computes it while the config is read, and each file is
     // scanned for secrets as soon as it is parsed, while git writes the rest.
@@ -69,7 +84,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
         'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
       );
     }
-    return await review(deps, settings, {
+    return review(deps, settings, {
       mergeBase,
       diff,
       scans,
@@ -78,16 +93,8 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
       notes,
       started,
       existing,
+      cancel,
     });
-  } catch (error) {
-    const id = await checkId;
-    if (id !== undefined)
-      await deliver(notes, () => github?.completeCheckRun(id, stoppedCheck(error, settings)));
-    // What the run noted before it stopped (the account's held config keys, a broken config in this PR...)
-    // still reaches the log.
-    for (const warning of notes.warnings) deps.log.warning(warning);
-    for (const failed of notes.errors) deps.log.warning(failed);
-    throw error;
   }
 }
 
@@ -106,6 +113,13 @@ function stoppedCheck(error: unknown, settings: ReviewSettings): CheckRunResult 
             title: 'Review did not complete',
             summary: `diffray stopped: ${error instanceof Error ? error.message : String(error)}`,
           };
+  if (error instanceof CancelledError) {
+    return {
+      conclusion: 'cancelled',
+      output: { title: 'Cancelled', summary: error.message },
+      annotations: [],
+    };
+  }
   return { conclusion: error instanceof ConfigError ? 'failure' : 'neutral', output, annotations: [] };
 }
 
@@ -123,6 +137,7 @@ interface RunState {
   notes: Notes;
   started: number;
   existing: Promise<ExistingMarkers | undefined>;
+  cancel: Cancellation;
 }
 
 async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState): Promise<ReviewRun> {
@@ -219,7 +234,10 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));
   const listed = anchoredAll.unanchored.filter((f) => kept.has(f) && !dismissed.has(f.fingerprint));
 
-  // GitHub: the review, replies in fixed threads, the report, the summary and the check.
+  // GitHub: the review, replies in fixed threads, the report, the summary and the check. A cancellation
+  // from here on is ignored: these writes take seconds, and stopping among them would leave a review
+  // without its summary, or a verdict overwritten by "cancelled".
+  run.cancel.commit();
   const posted = await postReview(
     deps,
     settings,

@@ -13,3 +13,11 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** The runner cancelled the run (a newer push with `cancel-in-progress`, or by hand) before it posted. */
+export class CancelledError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}

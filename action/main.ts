@@ -13,7 +13,7 @@ import { CHECK_NAME, OUTPUTS } from './core/constants.js';
 import { renderJobSummary } from './core/render.js';
 import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
-import { SkipError } from './errors.js';
+import { CancelledError, SkipError } from './errors.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import type { EarlyGit } from './early-git.js';
 import type { GitHubPort, GitPort, Logger } from './ports.js';
@@ -33,6 +33,7 @@ const actionsLogger: Logger = {
  * the entry started before loading the rest (see early-git.ts); its log lines wait for the secrets' masks.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGit): Promise<void> {
+  const signal = runnerCancellation();
   try {
     const inputs = readInputs();
     early?.log.attach(actionsLogger);
@@ -82,6 +83,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
         maxComments: inputs.maxComments,
         configFile: inputs.configFile,
         exclude: inputs.exclude,
+        signal,
       },
     );
     await report(run, inputs, env, workspace);
@@ -94,7 +96,28 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
       return;
     }
     core.setFailed(error instanceof Error ? error.message : String(error));
+    // The model requests still in flight would keep the process up until the runner kills it.
+    if (error instanceof CancelledError) process.exit();
   }
+}
+
+/**
+ * Aborted when the runner cancels the job: it sends SIGINT (some runners SIGHUP), SIGTERM 7.5 s later and
+ * kills the process 2.5 s after that. The first signal lets the run complete its check as cancelled; the
+ * next one ends the process at once.
+ */
+function runnerCancellation(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(1);
+    controller.abort(
+      new CancelledError(
+        `The run was cancelled (${name}) before the review was posted: a newer push to the PR, or a cancel by hand. No review or summary was posted.`,
+      ),
+    );
+  };
+  for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(name, onSignal);
+  return controller.signal;
 }
 
 /** Warns (in the log and the run's annotations) when this privileged job has the PR's code checked out. */

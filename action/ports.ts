@@ -77,7 +77,8 @@ export class PermissionError extends Error {
 }
 
 export interface CheckRunResult {
-  conclusion: Conclusion;
+  /** A run's verdict, or `cancelled` when the runner cancelled it before it posted. */
+  conclusion: Conclusion | 'cancelled';
   output: { title: string; summary: string; text?: string };
   annotations: CheckAnnotation[];
 }

@@ -35,6 +35,8 @@ export interface ReviewSettings {
   exclude: string[];
   budgetTokens?: number;
   concurrency?: number;
+  /** Aborted when the runner cancels the run: the run stops unless it has started posting. */
+  signal?: AbortSignal;
 }
 
 /** Config values after the hosted config, `.diffray.yml` and the inputs are combined. */

@@ -230,6 +230,29 @@ describe('the bundled action on a pull_request event', () => {
     expect(safe.stdout).not.toContain('Untrusted code checked out');
   });
 
+  it('completes the check as cancelled when the runner cancels the run mid-review, and posts nothing else', async () => {
+    // The model never answers in time: the run is waiting on it when the runner sends SIGINT.
+    const { github, anthropic, run } = await startTwoFindingPr({ anthropic: { firstTokenMs: 600_000 } });
+    const result = await run({
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (anthropic.requests.length === 0) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 10);
+        child.once('exit', () => clearInterval(poll));
+      },
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::The run was cancelled \(SIGINT\) before the review was posted/);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
+    expect(github.checkRuns[0]!.output?.title).toBe('Cancelled');
+    expect(github.reviews).toHaveLength(0);
+    expect(github.issueComments).toHaveLength(0);
+  });
+
   it('ends a non-PR event with a notice and exit 0', async () => {
     const { github, anthropic, run } = await startTwoFindingPr();
     const result = await run({

@@ -3,12 +3,17 @@
  * kept), the GITHUB_* environment, an event file, and a real git repository as the workspace whose
  * `origin` is a local bare repository (so fetching missing commits works like on GitHub).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeAnthropic, type FakeAnthropic, type Script } from '../fakes/anthropic.js';
+import {
+  startFakeAnthropic,
+  type FakeAnthropic,
+  type FakeAnthropicOptions,
+  type Script,
+} from '../fakes/anthropic.js';
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../fakes/github.js';
 import { RUNNER_INPUTS } from '../support/action-inputs.js';
 import { addCommits, cloneBranch, commitAll, git, gitEnv, initOrigin, writeFiles } from '../support/git.js';
@@ -161,6 +166,8 @@ export interface RunOptions {
   nodeArgs?: string[];
   /** Each stdout line as it arrives, with the time since spawn (for profiling). */
   onLine?: (ms: number, line: string) => void;
+  /** The action's process, once spawned (to signal it as the runner does on cancellation). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Spawns `node dist/index.js` with the runner's environment and collects outputs and the job summary. */
@@ -199,6 +206,7 @@ export async function runAction(opts: RunOptions): Promise<ActionResult> {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  opts.onSpawn?.(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -237,6 +245,7 @@ export interface StartPrOptions {
   head: Record<string, string | null>;
   script: Script;
   github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines'>;
+  anthropic?: FakeAnthropicOptions;
 }
 
 export async function startPr(opts: StartPrOptions): Promise<PrUnderTest> {
@@ -248,7 +257,7 @@ export async function startPr(opts: StartPrOptions): Promise<PrUnderTest> {
     diff: repo.diff,
     ...opts.github,
   });
-  const anthropic = await startFakeAnthropic(opts.script);
+  const anthropic = await startFakeAnthropic(opts.script, opts.anthropic);
   return {
     repo,
     github,
