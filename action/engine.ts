@@ -55,6 +55,12 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   const existing = github
     ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
     : Promise.resolve(undefined);
+  const currentHead = github
+    ? github.currentHead(pr.number).catch((error: unknown) => {
+        deps.log.debug(`Could not read the PR's current head: ${(error as Error).message}`);
+        return undefined;
+      })
+    : Promise.resolve(undefined);
   const cancel = cancellation(settings.signal);
   try {
     return await cancel.race(reviewFromBase());
@@ -82,6 +88,16 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     if (pr.draft && !effective.config['review-drafts']) {
       throw new SkipError(
         'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
+      );
+    }
+    // A re-run of an older run (or one that started after a newer push) reviews a head the PR has left:
+    // its review and summary would overwrite the newer run's, so it stops here and leaves that to the
+    // newer run. A push during the review cancels the run instead (the README's concurrency group).
+    const head = await currentHead;
+    if (head !== undefined && head !== pr.headSha) {
+      throw new SkipError(
+        `Outdated run: the pull request's head is now ${head.slice(0, 7)}, and this run is for ` +
+          `${pr.headSha.slice(0, 7)} (a re-run of an older run?). Not reviewed: the run for the newer head reviews it.`,
       );
     }
     return review(deps, settings, {

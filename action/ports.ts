@@ -128,6 +128,8 @@ export interface GitHubPort {
   /** Completes the check; annotations go in batches of ≤ 50 (the first with the completing update). */
   completeCheckRun(id: number, result: CheckRunResult): Promise<void>;
   listExistingFindingMarkers(pr: number): Promise<ExistingMarkers>;
+  /** The PR's head commit as GitHub has it now (it moves on with every push). */
+  currentHead(pr: number): Promise<string>;
   /** One review, event COMMENT. A 422 never loses the review: rejected comments are dropped and reported. */
   createReview(
     pr: number,

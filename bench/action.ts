@@ -17,7 +17,7 @@ import {
   type RecordedMessage,
   userText,
 } from '../test/fakes/anthropic.js';
-import { filesOfDiff, isContentCreating, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
+import { isContentCreating, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
 import { OWNER, PR_NUMBER, REPO, runAction } from '../test/e2e/harness.js';
 import { cloneBranch } from '../test/support/git.js';
 import { prepareBundle } from './lib/bundle.js';
@@ -271,7 +271,13 @@ async function withFakes<T>(
   latency: Latency,
   fn: (github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
 ): Promise<T> {
-  const github = await startFakeGitHub({ owner: OWNER, repo: REPO, pullNumber: PR_NUMBER, diff: pr.diff });
+  const github = await startFakeGitHub({
+    owner: OWNER,
+    repo: REPO,
+    pullNumber: PR_NUMBER,
+    diff: pr.diff,
+    headSha: pr.headSha,
+  });
   const anthropic = await startModel(latency);
   try {
     return await fn(github, anthropic);
@@ -293,7 +299,7 @@ async function incrementalScenario(bundle: string, latency: Latency): Promise<In
     const commentsBefore = github.reviewComments.length;
     pr.push();
     // GitHub's view of the PR follows the new head.
-    github.files.splice(0, github.files.length, ...filesOfDiff(pr.diff));
+    github.setHead(pr.headSha, pr.diff);
     const second = await measureRun(bundle, pr, github, anthropic, latency);
 
     const newComments = github.reviewComments.slice(commentsBefore);

@@ -311,6 +311,18 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
       }
     },
 
+    async currentHead(pr) {
+      try {
+        const res = await client.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+          ...base,
+          pull_number: pr,
+        });
+        return res.data.head.sha;
+      } catch (error) {
+        rethrow(error, 'pull-requests: read', 'read the pull request');
+      }
+    },
+
     async createReview(pr, review): Promise<ReviewPostResult> {
       const all = review.comments;
       try {

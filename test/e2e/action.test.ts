@@ -230,6 +230,22 @@ describe('the bundled action on a pull_request event', () => {
     expect(safe.stdout).not.toContain('Untrusted code checked out');
   });
 
+  it('does not review a head the PR has left (a re-run of an older run): a notice and a neutral check', async () => {
+    const { repo, github, anthropic, run } = await startTwoFindingPr();
+    github.setHead('f'.repeat(40), repo.diff);
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/::notice.*Outdated run: the pull request's head is now fffffff/);
+    expect(anthropic.requests).toHaveLength(0);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(github.checkRuns[0]!.output?.title).toBe('Not reviewed');
+    expect(github.reviews).toHaveLength(0);
+    expect(github.issueComments).toHaveLength(0);
+    expect(result.outputs.conclusion).toBe('neutral');
+  });
+
   it('completes the check as cancelled when the runner cancels the run mid-review, and posts nothing else', async () => {
     // The model never answers in time: the run is waiting on it when the runner sends SIGINT.
     const { github, anthropic, run } = await startTwoFindingPr({ anthropic: { firstTokenMs: 600_000 } });

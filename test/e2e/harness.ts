@@ -255,6 +255,7 @@ export async function startPr(opts: StartPrOptions): Promise<PrUnderTest> {
     repo: REPO,
     pullNumber: PR_NUMBER,
     diff: repo.diff,
+    headSha: repo.headSha,
     ...opts.github,
   });
   const anthropic = await startFakeAnthropic(opts.script, opts.anthropic);

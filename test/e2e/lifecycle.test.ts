@@ -53,7 +53,7 @@ describe('a PR across pushes', () => {
     const clampThread = threadOf(github, 'src/util.ts');
 
     pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { message: 'fix clamp' });
-    github.setDiff(repo.diff);
+    github.setHead(repo.headSha, repo.diff);
     anthropic.setScript(() => ({ findings: [] }));
     const requestsBefore = anthropic.reviewRequests().length;
     const githubBefore = github.requests.length;
@@ -93,7 +93,7 @@ describe('a PR across pushes', () => {
       'src/util.ts': UTIL_FIXED,
       'src/extra.ts': EXTRA,
     });
-    github.setDiff(repo.diff);
+    github.setHead(repo.headSha, repo.diff);
     anthropic.setScript(findingsFor(EXTRA_FINDING));
     await run();
 
@@ -125,7 +125,7 @@ describe('a PR across pushes', () => {
       'src/app.ts': APP_HEAD.replace('items.length + 1', 'items.length'),
       'src/util.ts': UTIL_FIXED,
     });
-    github.setDiff(repo.diff);
+    github.setHead(repo.headSha, repo.diff);
     github.deleteThreadBeforeNextMutation(app.id);
     anthropic.setScript(() => ({ findings: [] }));
     const second = await run();
@@ -145,7 +145,7 @@ describe('a PR across pushes', () => {
     const firstHead = repo.headSha;
 
     pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { force: true });
-    github.setDiff(repo.diff);
+    github.setHead(repo.headSha, repo.diff);
     anthropic.setScript(findingsFor(OFF_BY_ONE));
     const before = anthropic.reviewRequests().length;
     await run();
@@ -172,7 +172,7 @@ describe('a PR across pushes', () => {
       'src/app.ts': `// counts\n${APP_HEAD}`,
       'src/util.ts': `// clamps\n${UTIL_HEAD}`,
     });
-    github.setDiff(repo.diff);
+    github.setHead(repo.headSha, repo.diff);
     anthropic.setScript(
       findingsFor(
         { ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 1 },

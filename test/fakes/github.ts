@@ -52,6 +52,8 @@ export interface FakeGitHubOptions {
   pullNumber: number;
   /** `git diff` text of the PR: GitHub's own view of which RIGHT lines can carry a comment. */
   diff: string;
+  /** The PR's head commit (`GET /pulls/:n`); unknown (404) when unset. */
+  headSha?: string;
   /** Permissions the token lacks: answered with 403 "Resource not accessible by integration". */
   denied?: ('checks' | 'pull-requests')[];
   /** Lines GitHub considers outside its diff although the local diff has them (a diverged view). */
@@ -118,6 +120,7 @@ export class FakeGitHub extends FakeServer {
   readonly issueComments: Comment[] = [];
   readonly reviewComments: ReviewComment[] = [];
   files: FakeFile[];
+  headSha: string | undefined;
   /** First-comment ids of the threads a person resolved. */
   readonly resolvedThreads = new Set<number>();
   /** First-comment ids of threads deleted just before the next mutation arrives. */
@@ -129,6 +132,7 @@ export class FakeGitHub extends FakeServer {
   constructor(private readonly opts: FakeGitHubOptions) {
     super();
     this.files = filesOfDiff(opts.diff, opts.rejectLines ?? []);
+    this.headSha = opts.headSha;
   }
 
   /** The next matching request answers with a secondary rate limit (403 + retry-after, as GitHub does). */
@@ -150,8 +154,9 @@ export class FakeGitHub extends FakeServer {
     return this.requests.filter(isContentCreating);
   }
 
-  /** After a push: GitHub's view of the PR diff changes. */
-  setDiff(diff: string): void {
+  /** After a push: the PR's head, and GitHub's view of its diff, change. */
+  setHead(headSha: string, diff: string): void {
+    this.headSha = headSha;
     this.files = filesOfDiff(diff, this.opts.rejectLines ?? []);
   }
 
@@ -440,6 +445,10 @@ export class FakeGitHub extends FakeServer {
       if (!comment) return [404, { message: 'Not Found' }];
       comment.body = String(b.body);
       return [200, comment];
+    }
+    if (method === 'GET' && path === `/pulls/${pr}`) {
+      if (this.headSha === undefined) return [404, { message: 'Not Found' }];
+      return [200, { number: pr, state: 'open', head: { sha: this.headSha } }];
     }
     if (method === 'GET' && path === `/pulls/${pr}/comments`) return page(this.reviewComments);
     if (method === 'GET' && path === `/pulls/${pr}/files`) {

@@ -178,6 +178,21 @@ describe('replyInThreads', () => {
   });
 });
 
+describe('currentHead', () => {
+  it("reads the PR's head as GitHub has it now, and follows a push", async () => {
+    const { github, port } = await setup();
+    github.setHead('a'.repeat(40), DIFF);
+    expect(await port.currentHead(PR)).toBe('a'.repeat(40));
+    github.setHead('b'.repeat(40), DIFF);
+    expect(await port.currentHead(PR)).toBe('b'.repeat(40));
+  });
+
+  it('rejects when GitHub does not answer it (the engine then goes on as if the head had not moved)', async () => {
+    const { port } = await setup();
+    await expect(port.currentHead(PR)).rejects.toThrow();
+  });
+});
+
 describe('the fake GitHub refuses what GitHub refuses', () => {
   it('51 annotations in one check-run update (422)', async () => {
     const { client, port } = await setup();
