@@ -70,7 +70,7 @@ if (purgeRows.some((n) => n > 5_000_000)) {
   process.exit(2);
 }
 const [duration] = numbers(values.duration, '--duration', [quick ? 3 : 10]);
-const [overheadRuns] = numbers(values['overhead-runs'], '--overhead-runs', [1]).map(Math.round);
+const [overheadRuns] = numbers(values['overhead-runs'], '--overhead-runs', [5]).map(Math.round);
 
 const log = (line: string) => console.log(line);
 const results: {
