@@ -15,6 +15,8 @@ export interface PullRequestContext {
   draft: boolean;
   /** The head branch lives in another repository: secrets are absent on `pull_request`. */
   fork: boolean;
+  /** Login of whoever triggered the event (`sender`); empty when the payload has none. */
+  sender: string;
   base: { sha: string; ref: string; repository: string };
   head: { sha: string; ref: string; repository: string };
 }
@@ -45,6 +47,7 @@ const PullRequestPayloadSchema = z.looseObject({
     head: z.looseObject({ sha, ref: z.string(), repo: repoRef }),
   }),
   repository: z.optional(z.looseObject({ full_name: z.string().check(z.minLength(3)) })),
+  sender: z.optional(z.nullable(z.looseObject({ login: z.optional(z.string()) }))),
 });
 
 /**
@@ -85,9 +88,30 @@ export function parseEventContext(eventName: string, payload: unknown, repositor
     htmlUrl: pr.html_url ?? '',
     draft: pr.draft ?? false,
     fork: headRepo.toLowerCase() !== baseRepo.toLowerCase(),
+    sender: parsed.data.sender?.login ?? '',
     base: { sha: pr.base.sha.toLowerCase(), ref: pr.base.ref, repository: baseRepo },
     head: { sha: pr.head.sha.toLowerCase(), ref: pr.head.ref, repository: headRepo },
   };
+}
+
+/**
+ * Why this run has no secrets, when GitHub withholds them by design: a `pull_request` from a fork, or one
+ * triggered by Dependabot (its runs get Dependabot secrets only). Undefined otherwise: a missing key is
+ * then the workflow's mistake, not GitHub's policy.
+ */
+export function secretlessReason(context: PullRequestContext): string | undefined {
+  if (context.kind !== 'pull_request') return undefined;
+  if (context.fork) {
+    return 'This pull request comes from a fork and the workflow has no access to the anthropic-api-key secret, so it was not reviewed.';
+  }
+  if (context.sender === 'dependabot[bot]') {
+    return (
+      "This run was triggered by Dependabot, whose runs get the repository's Dependabot secrets only, so " +
+      'anthropic-api-key was empty and the pull request was not reviewed. To review Dependabot PRs, add ' +
+      'ANTHROPIC_API_KEY to the Dependabot secrets too.'
+    );
+  }
+  return undefined;
 }
 
 /** Reads the runner's event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY). */

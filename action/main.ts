@@ -7,7 +7,7 @@ import { createGitHubClient, createGitHubPort } from './adapters/github.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { readActionContext, type PullRequestContext } from './context.js';
+import { readActionContext, secretlessReason, type PullRequestContext } from './context.js';
 import { privilegedCheckoutWarning } from './core/checkout.js';
 import { CHECK_NAME, OUTPUTS } from './core/constants.js';
 import { renderJobSummary } from './core/render.js';
@@ -159,8 +159,9 @@ function githubPort(token: string, context: PullRequestContext, env: NodeJS.Proc
 }
 
 /**
- * Fork PRs on `pull_request` get no secrets: skip with the reason on a neutral check (when the token may
- * write one), never a green check for a review that did not happen. Elsewhere a missing key is an error.
+ * Fork PRs (and Dependabot's) on `pull_request` get no secrets: skip with the reason on a neutral check
+ * (when the token may write one), never a green check for a review that did not happen. Elsewhere a
+ * missing key is an error.
  */
 async function requireModelKey(
   inputs: Inputs,
@@ -168,25 +169,27 @@ async function requireModelKey(
   github: GitHubPort | undefined,
 ): Promise<string> {
   if (inputs.anthropicApiKey) return inputs.anthropicApiKey;
-  if (!context.fork) {
+  const reason = secretlessReason(context);
+  if (reason === undefined) {
     throw new InputError(
       'anthropic-api-key is required: add an ANTHROPIC_API_KEY secret and pass it as anthropic-api-key',
     );
   }
-  const reason =
-    'This pull request comes from a fork and the workflow has no access to the anthropic-api-key secret, so it was not reviewed.';
   if (github) {
     try {
       const id = await github.createCheckRun(context.head.sha);
       await github.completeCheckRun(id, {
         conclusion: 'neutral',
-        output: { title: 'Not reviewed: fork pull request without the Anthropic key', summary: reason },
+        output: {
+          title: context.fork
+            ? 'Not reviewed: fork pull request without the Anthropic key'
+            : 'Not reviewed: Dependabot run without the Anthropic key',
+          summary: reason,
+        },
         annotations: [],
       });
     } catch (error) {
-      core.info(
-        `Could not write the ${CHECK_NAME} check for the skipped fork PR: ${(error as Error).message}`,
-      );
+      core.info(`Could not write the ${CHECK_NAME} check for the skipped run: ${(error as Error).message}`);
     }
   }
   throw new SkipError(reason);

@@ -142,6 +142,29 @@ describe('the bundled action on a pull_request event', () => {
     expect(github.reviews).toHaveLength(0);
   });
 
+  it('skips a Dependabot run without the Anthropic key the same way, saying where the key goes', async () => {
+    const { repo, github, anthropic, run } = await startTwoFindingPr();
+    const result = await run({
+      inputs: { 'anthropic-api-key': '' },
+      event: pullRequestEvent(repo, { sender: 'dependabot[bot]' }),
+    });
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/::notice.*Dependabot.*Dependabot secrets/);
+    expect(anthropic.requests).toHaveLength(0);
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(github.checkRuns[0]!.output?.title).toBe('Not reviewed: Dependabot run without the Anthropic key');
+  });
+
+  it('fails the step when a same-repository PR by a person has no Anthropic key (the workflow is wrong)', async () => {
+    const { anthropic, run } = await startTwoFindingPr();
+    const result = await run({ inputs: { 'anthropic-api-key': '' } });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/::error::anthropic-api-key is required/);
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
   it('posts nothing new on a second run on the same head and updates the summary in place', async () => {
     const { github, run } = await startTwoFindingPr();
     const first = await run();

@@ -121,7 +121,7 @@ export function advanceBase(repo: PrRepo, count: number): void {
 
 export function pullRequestEvent(
   repo: PrRepo,
-  overrides: { fork?: boolean; draft?: boolean; title?: string; body?: string } = {},
+  overrides: { fork?: boolean; draft?: boolean; title?: string; body?: string; sender?: string } = {},
 ) {
   const full = `${OWNER}/${REPO}`;
   return {
@@ -141,6 +141,7 @@ export function pullRequestEvent(
       },
     },
     repository: { full_name: full },
+    sender: { login: overrides.sender ?? 'octocat' },
   };
 }
 

@@ -2,7 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEventContext, readActionContext } from '../../../action/context.js';
+import {
+  parseEventContext,
+  readActionContext,
+  secretlessReason,
+  type PullRequestContext,
+} from '../../../action/context.js';
 
 const BASE = 'a'.repeat(40);
 const HEAD = 'b'.repeat(40);
@@ -39,6 +44,7 @@ describe('parseEventContext', () => {
       htmlUrl: 'https://github.com/acme/widgets/pull/12',
       draft: false,
       fork: false,
+      sender: '',
       base: { sha: BASE, ref: 'main', repository: 'acme/widgets' },
       head: { sha: HEAD, ref: 'fix', repository: 'acme/widgets' },
     });
@@ -98,5 +104,31 @@ describe('readActionContext', () => {
     expect(readActionContext({ GITHUB_EVENT_NAME: 'push', GITHUB_REPOSITORY: 'acme/widgets' }).kind).toBe(
       'unsupported',
     );
+  });
+});
+
+describe('secretlessReason', () => {
+  const context = (event: string, payload: object) =>
+    parseEventContext(event, payload, 'acme/widgets') as PullRequestContext;
+  const byDependabot = { ...prPayload(), sender: { login: 'dependabot[bot]' } };
+
+  it('names the fork or Dependabot as why a pull_request run has no secrets', () => {
+    expect(secretlessReason(context('pull_request', prPayload({ headRepo: 'someone/widgets' })))).toMatch(
+      /comes from a fork/,
+    );
+    expect(context('pull_request', byDependabot).sender).toBe('dependabot[bot]');
+    expect(secretlessReason(context('pull_request', byDependabot))).toMatch(
+      /triggered by Dependabot.*add ANTHROPIC_API_KEY to the Dependabot secrets/,
+    );
+  });
+
+  it('has no reason where GitHub gives the secrets: a same-repository PR by a person, any pull_request_target', () => {
+    expect(secretlessReason(context('pull_request', { ...prPayload(), sender: { login: 'octocat' } }))).toBe(
+      undefined,
+    );
+    expect(secretlessReason(context('pull_request_target', byDependabot))).toBeUndefined();
+    expect(
+      secretlessReason(context('pull_request_target', prPayload({ headRepo: 'someone/widgets' }))),
+    ).toBeUndefined();
   });
 });
