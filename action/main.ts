@@ -96,8 +96,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
       return;
     }
     core.setFailed(error instanceof Error ? error.message : String(error));
-    // The model requests still in flight would keep the process up until the runner kills it.
-    if (error instanceof CancelledError) process.exit();
+    // The model requests still in flight would keep the process up until the runner kills it; the log is
+    // flushed first (a pipe is asynchronous on macOS runners).
+    if (error instanceof CancelledError) process.stdout.write('', () => process.exit());
   }
 }
 
