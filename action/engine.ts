@@ -116,27 +116,22 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
 
 /**
  * The check of a run that stopped before its verdict. A broken config fails it: every PR goes unreviewed
- * until the maintainers fix the file, so it must not pass as quietly as a neutral check does. A skip (a
- * draft) and any other error are neutral, with the reason.
+ * until the maintainers fix the file, so it must not pass as quietly as a neutral check does. A run the
+ * runner cancelled is `cancelled`; a skip (a draft, an outdated run) and any other error are neutral, with
+ * the reason.
  */
 function stoppedCheck(error: unknown, settings: ReviewSettings): CheckRunResult {
-  const output =
-    error instanceof ConfigError
-      ? { title: `Invalid ${settings.configFile}`, summary: '```\n' + error.message + '\n```' }
-      : error instanceof SkipError
-        ? { title: 'Not reviewed', summary: error.message }
-        : {
-            title: 'Review did not complete',
-            summary: `diffray stopped: ${error instanceof Error ? error.message : String(error)}`,
-          };
-  if (error instanceof CancelledError) {
-    return {
-      conclusion: 'cancelled',
-      output: { title: 'Cancelled', summary: error.message },
-      annotations: [],
-    };
-  }
-  return { conclusion: error instanceof ConfigError ? 'failure' : 'neutral', output, annotations: [] };
+  const check = (conclusion: CheckRunResult['conclusion'], title: string, summary: string) => ({
+    conclusion,
+    output: { title, summary },
+    annotations: [],
+  });
+  if (error instanceof ConfigError)
+    return check('failure', `Invalid ${settings.configFile}`, '```\n' + error.message + '\n```');
+  if (error instanceof CancelledError) return check('cancelled', 'Cancelled', error.message);
+  if (error instanceof SkipError) return check('neutral', 'Not reviewed', error.message);
+  const message = error instanceof Error ? error.message : String(error);
+  return check('neutral', 'Review did not complete', `diffray stopped: ${message}`);
 }
 
 /** `scanAndRedact` of a batch of the diff's files (`input`), made while the diff streamed in. */
