@@ -27,6 +27,11 @@ export interface UnsupportedContext {
   repository: string;
   /** Why this event is not reviewed, for the notice. */
   reason: string;
+  /**
+   * A commit that still needs a `diffray` check: a merge queue's group, whose pull requests were reviewed
+   * already, waits for every required check on its own commit.
+   */
+  skippedCheckSha?: string;
 }
 
 export type ActionContext = PullRequestContext | UnsupportedContext;
@@ -50,12 +55,25 @@ const PullRequestPayloadSchema = z.looseObject({
   sender: z.optional(z.nullable(z.looseObject({ login: z.optional(z.string()) }))),
 });
 
+const MergeGroupPayloadSchema = z.looseObject({ merge_group: z.looseObject({ head_sha: sha }) });
+
 /**
  * Turns an event name and payload into a typed context. Events other than `pull_request` and
  * `pull_request_target` are `unsupported` (a notice, not an error). A PR payload that does not parse is an
  * error: the runner sent something we do not understand.
  */
 export function parseEventContext(eventName: string, payload: unknown, repositoryEnv: string): ActionContext {
+  if (eventName === 'merge_group') {
+    const group = MergeGroupPayloadSchema.safeParse(payload);
+    return {
+      kind: 'unsupported',
+      eventName,
+      repository: repositoryEnv,
+      reason:
+        "diffray reviews pull requests: the merge queue's group is made of pull requests it reviewed already, so its check is marked skipped",
+      ...(group.success ? { skippedCheckSha: group.data.merge_group.head_sha.toLowerCase() } : {}),
+    };
+  }
   if (eventName !== 'pull_request' && eventName !== 'pull_request_target') {
     return {
       kind: 'unsupported',
@@ -118,11 +136,11 @@ export function secretlessReason(context: PullRequestContext): string | undefine
 export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const repository = env.GITHUB_REPOSITORY ?? '';
-  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') {
+  if (eventName !== 'pull_request' && eventName !== 'pull_request_target' && eventName !== 'merge_group') {
     return parseEventContext(eventName, undefined, repository);
   }
   const path = env.GITHUB_EVENT_PATH;
-  if (!path) throw new Error('GITHUB_EVENT_PATH is not set: cannot read the pull request event');
+  if (!path) throw new Error(`GITHUB_EVENT_PATH is not set: cannot read the ${eventName} event`);
   let payload: unknown;
   try {
     payload = JSON.parse(readFileSync(path, 'utf8'));

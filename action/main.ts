@@ -38,9 +38,18 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
     const inputs = readInputs();
     early?.log.attach(actionsLogger);
     const context = readActionContext(env);
-    if (context.kind === 'unsupported') throw new SkipError(context.reason);
+    if (context.kind === 'unsupported') {
+      if (context.skippedCheckSha && inputs.githubToken) {
+        const github = githubPort(inputs.githubToken, context.repository, env);
+        await completeUnreviewed(github, context.skippedCheckSha, 'skipped', {
+          title: 'Reviewed in the pull requests',
+          summary: context.reason,
+        });
+      }
+      throw new SkipError(context.reason);
+    }
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const github = inputs.githubToken ? githubPort(inputs.githubToken, context, env) : undefined;
+    const github = inputs.githubToken ? githubPort(inputs.githubToken, context.repository, env) : undefined;
     const anthropicApiKey = await requireModelKey(inputs, context, github);
     const git =
       early?.workspace === workspace
@@ -137,7 +146,7 @@ async function warnOfPrivilegedCheckout(
   if (warning) core.warning(warning, { title: 'Untrusted code checked out in a privileged job' });
 }
 
-function githubPort(token: string, context: PullRequestContext, env: NodeJS.ProcessEnv): GitHubPort {
+function githubPort(token: string, repository: string, env: NodeJS.ProcessEnv): GitHubPort {
   const client = createGitHubClient({
     token,
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',
@@ -147,16 +156,29 @@ function githubPort(token: string, context: PullRequestContext, env: NodeJS.Proc
   const run = /^\d+$/.test(runId)
     ? {
         id: runId,
-        url: `${env.GITHUB_SERVER_URL || 'https://github.com'}/${context.repository}/actions/runs/${runId}`,
+        url: `${env.GITHUB_SERVER_URL || 'https://github.com'}/${repository}/actions/runs/${runId}`,
       }
     : undefined;
-  return createGitHubPort({
-    client,
-    owner: context.owner,
-    repo: context.repo,
-    log: actionsLogger,
-    ...(run ? { run } : {}),
-  });
+  const [owner = '', repo = ''] = repository.split('/');
+  return createGitHubPort({ client, owner, repo, log: actionsLogger, ...(run ? { run } : {}) });
+}
+
+/**
+ * The `diffray` check of a commit this run does not review, completed at once with the reason; a token
+ * that may not write checks only costs the check, said in the log.
+ */
+async function completeUnreviewed(
+  github: GitHubPort,
+  sha: string,
+  conclusion: 'neutral' | 'skipped',
+  output: { title: string; summary: string },
+): Promise<void> {
+  try {
+    const id = await github.createCheckRun(sha);
+    await github.completeCheckRun(id, { conclusion, output, annotations: [] });
+  } catch (error) {
+    core.info(`Could not write the ${CHECK_NAME} check: ${(error as Error).message}`);
+  }
 }
 
 /**
@@ -177,21 +199,12 @@ async function requireModelKey(
     );
   }
   if (github) {
-    try {
-      const id = await github.createCheckRun(context.head.sha);
-      await github.completeCheckRun(id, {
-        conclusion: 'neutral',
-        output: {
-          title: context.fork
-            ? 'Not reviewed: fork pull request without the Anthropic key'
-            : 'Not reviewed: Dependabot run without the Anthropic key',
-          summary: reason,
-        },
-        annotations: [],
-      });
-    } catch (error) {
-      core.info(`Could not write the ${CHECK_NAME} check for the skipped run: ${(error as Error).message}`);
-    }
+    await completeUnreviewed(github, context.head.sha, 'neutral', {
+      title: context.fork
+        ? 'Not reviewed: fork pull request without the Anthropic key'
+        : 'Not reviewed: Dependabot run without the Anthropic key',
+      summary: reason,
+    });
   }
   throw new SkipError(reason);
 }

@@ -77,8 +77,11 @@ export class PermissionError extends Error {
 }
 
 export interface CheckRunResult {
-  /** A run's verdict, or `cancelled` when the runner cancelled it before it posted. */
-  conclusion: Conclusion | 'cancelled';
+  /**
+   * A run's verdict; `cancelled` when the runner cancelled it before it posted; `skipped` for a commit
+   * diffray does not review (a merge queue's group).
+   */
+  conclusion: Conclusion | 'cancelled' | 'skipped';
   output: { title: string; summary: string; text?: string };
   annotations: CheckAnnotation[];
 }

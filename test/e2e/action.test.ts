@@ -292,6 +292,28 @@ describe('the bundled action on a pull_request event', () => {
     expect(github.issueComments).toHaveLength(0);
   });
 
+  it("marks a merge queue group's commit skipped, so a required diffray check does not block the queue", async () => {
+    const { github, anthropic, run } = await startTwoFindingPr();
+    const groupHead = 'c'.repeat(40);
+    const result = await run({
+      eventName: 'merge_group',
+      event: {
+        merge_group: { head_sha: groupHead, head_ref: 'gh-readonly-queue/main/pr-7', base_ref: 'main' },
+      },
+    });
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/::notice.*merge queue/);
+    expect(anthropic.requests).toHaveLength(0);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]).toMatchObject({
+      head_sha: groupHead,
+      status: 'completed',
+      conclusion: 'skipped',
+    });
+    expect(github.writes().map((r) => r.path)).toEqual(['/repos/acme/widgets/check-runs']);
+  });
+
   it('ends a non-PR event with a notice and exit 0', async () => {
     const { github, anthropic, run } = await startTwoFindingPr();
     const result = await run({

@@ -78,6 +78,18 @@ describe('parseEventContext', () => {
     });
   });
 
+  it("names a merge queue group's head commit as needing a skipped check, and nothing when it has none", () => {
+    const group = { merge_group: { head_sha: HEAD.toUpperCase(), head_ref: 'gh-readonly-queue/main/pr-12' } };
+    expect(parseEventContext('merge_group', group, 'acme/widgets')).toMatchObject({
+      kind: 'unsupported',
+      eventName: 'merge_group',
+      skippedCheckSha: HEAD,
+    });
+    const broken = parseEventContext('merge_group', { merge_group: {} }, 'acme/widgets');
+    expect(broken.kind).toBe('unsupported');
+    expect(broken).not.toHaveProperty('skippedCheckSha');
+  });
+
   it('rejects a pull_request payload without shas, naming the field', () => {
     const payload = prPayload();
     (payload.pull_request.head as { sha?: string }).sha = 'main';
