@@ -35,6 +35,10 @@ export interface HttpFigures {
   cpuUsPerRequest: number;
   /** Of which its main thread's (the event loop's). */
   mainUsPerRequest: number;
+  /** Of which the busiest other thread's: the SQLite writer under ingest. */
+  otherThreadUsPerRequest: number;
+  /** The load generator's own CPU (autocannon, in this process), on the same cores. */
+  loadGeneratorUsPerRequest: number;
 }
 
 export interface PurgeFigures {
@@ -58,7 +62,18 @@ export interface ApiResults {
 
 interface CpuSample {
   cpuUs: number;
-  mainUs: number;
+  mainTid: string;
+  /** CPU µs so far by thread id (Linux only). */
+  threads: Record<string, number>;
+}
+
+/** Per-thread CPU between two samples: the main thread's, and the busiest other thread's. */
+function threadSplit(before: CpuSample, after: CpuSample): { mainUs: number; otherUs: number } {
+  const used = (tid: string) => (after.threads[tid] ?? NaN) - (before.threads[tid] ?? 0);
+  const others = Object.keys(after.threads)
+    .filter((tid) => tid !== after.mainTid)
+    .map(used);
+  return { mainUs: used(after.mainTid), otherUs: others.length > 0 ? Math.max(...others) : NaN };
 }
 
 interface Server {
@@ -115,9 +130,12 @@ async function load(
   const base = { ...rest, url: server.url + path, connections: bench.connections, timeout: 10 };
   await autocannon({ ...base, duration: 1 }); // warm-up: JIT, page cache, SQLite cache
   const before = await server.cpu();
+  const ownBefore = process.cpuUsage();
   const r = await autocannon({ ...base, duration: bench.durationSeconds });
+  const own = process.cpuUsage(ownBefore);
   const after = await server.cpu();
   const served = Math.max(1, r.requests.total);
+  const split = threadSplit(before, after);
   const figures = {
     name,
     requestsPerSecond: r.requests.average,
@@ -127,11 +145,14 @@ async function load(
     errors: r.errors + r.timeouts,
     total: r.requests.total,
     cpuUsPerRequest: (after.cpuUs - before.cpuUs) / served,
-    mainUsPerRequest: (after.mainUs - before.mainUs) / served,
+    mainUsPerRequest: split.mainUs / served,
+    otherThreadUsPerRequest: split.otherUs / served,
+    loadGeneratorUsPerRequest: (own.user + own.system) / served,
   };
   bench.log(
     `  ${name}: ${Math.round(figures.requestsPerSecond)} req/s, p99 ${figures.p99} ms, ` +
-      `CPU ${Math.round(figures.cpuUsPerRequest)} µs/req (main thread ${Math.round(figures.mainUsPerRequest)})` +
+      `CPU ${Math.round(figures.cpuUsPerRequest)} µs/req (main thread ${Math.round(figures.mainUsPerRequest)}, ` +
+      `busiest other ${Math.round(figures.otherThreadUsPerRequest)}; load generator ${Math.round(figures.loadGeneratorUsPerRequest)})` +
       (figures.non2xx || figures.errors ? ` (non-2xx ${figures.non2xx}, errors ${figures.errors})` : ''),
   );
   return figures;

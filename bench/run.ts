@@ -226,7 +226,18 @@ function printApi(a: ApiResults): void {
   );
   console.log(
     table([
-      ['endpoint', 'req/s', 'p50', 'p99', 'CPU µs/req', 'main µs/req', 'non-2xx', 'errors'],
+      [
+        'endpoint',
+        'req/s',
+        'p50',
+        'p99',
+        'CPU µs/req',
+        'main µs/req',
+        '2nd thread µs/req',
+        'load gen µs/req',
+        'non-2xx',
+        'errors',
+      ],
       ...a.http.map((h) => [
         h.name,
         int(h.requestsPerSecond),
@@ -234,6 +245,8 @@ function printApi(a: ApiResults): void {
         ms(h.p99),
         int(h.cpuUsPerRequest),
         int(h.mainUsPerRequest),
+        int(h.otherThreadUsPerRequest),
+        int(h.loadGeneratorUsPerRequest),
         String(h.non2xx),
         String(h.errors),
       ]),
