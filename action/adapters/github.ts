@@ -156,6 +156,14 @@ function rethrow(error: unknown, permission: string, operation: string): never {
   if (http?.status === 403 && /not accessible by integration|permission/i.test(http.message)) {
     throw new PermissionError(permission, operation);
   }
+  // The Checks API takes GitHub App tokens only; a personal access token is the usual cause.
+  if (http?.status === 403 && /authenticate via a GitHub App/i.test(http.message)) {
+    throw new Error(
+      `GitHub refused to ${operation}: only a GitHub App's token may write check runs, and github-token ` +
+        'holds another kind (a personal access token?). Leave github-token at its default, the ' +
+        "workflow's GITHUB_TOKEN, or pass a GitHub App installation token.",
+    );
+  }
   if (http) throw new Error(`GitHub refused to ${operation}: HTTP ${http.status} ${firstLine(http.message)}`);
   throw error;
 }

@@ -236,6 +236,18 @@ describe('the bundled action on a pull_request event', () => {
     expect(github.issueComments).toHaveLength(1);
   });
 
+  it('says a personal access token cannot write the check, fails the step, and still posts the review', async () => {
+    const { github, run } = await startTwoFindingPr({ github: { personalToken: true } });
+    const result = await run();
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /only a GitHub App's token may write check runs, and github-token holds another kind \(a personal access token\?\)/,
+    );
+    expect(github.reviews).toHaveLength(1);
+    expect(github.issueComments).toHaveLength(1);
+  });
+
   it("on pull_request_target, reviews and warns when the job has the PR's code checked out", async () => {
     const { repo, github, run } = await startTwoFindingPr();
     // The workspace holds the PR's head: a workflow that checked out the head in a privileged job.

@@ -245,7 +245,7 @@ export interface StartPrOptions {
   base: Record<string, string>;
   head: Record<string, string | null>;
   script: Script;
-  github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines'>;
+  github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines' | 'personalToken'>;
   anthropic?: FakeAnthropicOptions;
 }
 

@@ -56,6 +56,8 @@ export interface FakeGitHubOptions {
   headSha?: string;
   /** Permissions the token lacks: answered with 403 "Resource not accessible by integration". */
   denied?: ('checks' | 'pull-requests')[];
+  /** The token is not a GitHub App's (a personal access token): the Checks API answers 403, as GitHub does. */
+  personalToken?: boolean;
   /** Lines GitHub considers outside its diff although the local diff has them (a diverged view). */
   rejectLines?: { path: string; line: number }[];
 }
@@ -372,15 +374,23 @@ export class FakeGitHub extends FakeServer {
     const path = url.pathname.slice(prefix.length);
     const b = (body ?? {}) as Record<string, unknown>;
     const denied = (p: 'checks' | 'pull-requests'): [number, unknown] | undefined =>
-      this.opts.denied?.includes(p)
+      p === 'checks' && this.opts.personalToken
         ? [
             403,
             {
-              message: 'Resource not accessible by integration',
-              documentation_url: 'https://docs.github.com/rest',
+              message: 'You must authenticate via a GitHub App.',
+              documentation_url: 'https://docs.github.com/rest/checks/runs#create-a-check-run',
             },
           ]
-        : undefined;
+        : this.opts.denied?.includes(p)
+          ? [
+              403,
+              {
+                message: 'Resource not accessible by integration',
+                documentation_url: 'https://docs.github.com/rest',
+              },
+            ]
+          : undefined;
     const page = <T>(items: T[]): [number, unknown] => {
       const perPage = Number(url.searchParams.get('per_page') ?? 30);
       const n = Number(url.searchParams.get('page') ?? 1);
