@@ -194,6 +194,8 @@ export interface GitHubPortOptions {
 export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOptions): GitHubPort {
   const base = { owner, repo };
   let summaryCommentId: number | undefined;
+  /** Other summary comments of ours: left by runs that raced to create the first one. */
+  let extraSummaryIds: number[] = [];
   let summaryLoaded = false;
 
   async function listAll(route: string, params: Record<string, unknown>): Promise<CommentRow[]> {
@@ -214,10 +216,43 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
     const comments = await listAll('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       issue_number: pr,
     });
-    const summary = comments.find((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
+    // The oldest is the one every later run updated; any other is a duplicate from a race.
+    const [summary, ...extra] = comments.filter((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
     summaryCommentId = summary?.id;
+    extraSummaryIds = extra.map((c) => c.id);
     summaryLoaded = true;
     return summary;
+  }
+
+  /** Updates the summary comment; false when there is none (or it was deleted since it was listed). */
+  async function updateSummary(body: string): Promise<boolean> {
+    if (summaryCommentId === undefined) return false;
+    try {
+      await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+        ...base,
+        comment_id: summaryCommentId,
+        body,
+      });
+      return true;
+    } catch (error) {
+      if (httpError(error)?.status !== 404) throw error;
+      return false;
+    }
+  }
+
+  /** Deletes duplicate summaries, so the PR shows one (best effort: a failure leaves a stale copy). */
+  async function removeExtraSummaries(): Promise<void> {
+    for (const id of extraSummaryIds.splice(0)) {
+      try {
+        await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+          ...base,
+          comment_id: id,
+        });
+        log.info(`Deleted a duplicate summary comment (${id}) left by runs that overlapped`);
+      } catch (error) {
+        log.debug(`Could not delete the duplicate summary comment ${id}: ${(error as Error).message}`);
+      }
+    }
   }
 
   async function validRightLines(pr: number, paths: Set<string>): Promise<Map<string, Set<number>>> {
@@ -457,29 +492,20 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
 
     async upsertSummaryComment(pr, body) {
       try {
-        if (!summaryLoaded) await findSummary(pr);
-        if (summaryCommentId !== undefined) {
-          try {
-            await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-              ...base,
-              comment_id: summaryCommentId,
-              body,
-            });
-            return;
-          } catch (error) {
-            // Deleted since we listed it: create a new one below.
-            if (httpError(error)?.status !== 404) throw error;
-          }
+        // About to create one: look again, since another run on this PR may have created it meanwhile.
+        if (!summaryLoaded || summaryCommentId === undefined) await findSummary(pr);
+        if (!(await updateSummary(body))) {
+          const res = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            ...base,
+            issue_number: pr,
+            body,
+          });
+          summaryCommentId = (res.data as { id: number }).id;
         }
-        const res = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-          ...base,
-          issue_number: pr,
-          body,
-        });
-        summaryCommentId = (res.data as { id: number }).id;
       } catch (error) {
         rethrow(error, 'pull-requests: write', 'write the summary comment');
       }
+      await removeExtraSummaries();
     },
   };
 }

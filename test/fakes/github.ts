@@ -448,6 +448,14 @@ export class FakeGitHub extends FakeServer {
         return [201, comment];
       }
     }
+    if (method === 'DELETE' && (m = /^\/issues\/comments\/(\d+)$/.exec(path))) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      const at = this.issueComments.findIndex((c) => c.id === Number(m![1]));
+      if (at < 0) return [404, { message: 'Not Found' }];
+      this.issueComments.splice(at, 1);
+      return [204, null];
+    }
     if (method === 'PATCH' && (m = /^\/issues\/comments\/(\d+)$/.exec(path))) {
       const no = denied('pull-requests');
       if (no) return no;

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, createGitHubPort } from '../../../../action/adapters/github.js';
+import { SUMMARY_MARKER } from '../../../../action/core/constants.js';
 import { findingMarker } from '../../../../action/core/markers.js';
 import { PermissionError, type GitHubPort } from '../../../../action/ports.js';
 import type { CheckAnnotation } from '../../../../action/types.js';
@@ -175,6 +176,31 @@ describe('replyInThreads', () => {
     await expect(port.replyInThreads([threadNodeId(1), threadNodeId(2)], 'Fixed.')).rejects.toBeInstanceOf(
       PermissionError,
     );
+  });
+});
+
+describe('upsertSummaryComment', () => {
+  const bot = { login: 'github-actions[bot]', type: 'Bot' as const };
+  const summary = (id: number, text: string) => ({ id, body: `${SUMMARY_MARKER}\n${text}`, user: bot });
+
+  it('updates the oldest summary and deletes the duplicates overlapping runs left', async () => {
+    const { github, port } = await setup();
+    github.issueComments.push(summary(1, 'first'), summary(2, 'raced'), summary(3, 'raced again'));
+    await port.listExistingFindingMarkers(PR);
+    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nnow`);
+
+    expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[1, 'now']]);
+    expect(github.writes()).toHaveLength(0);
+  });
+
+  it('looks again before creating one: a summary another run created meanwhile is updated, not doubled', async () => {
+    const { github, port } = await setup();
+    await port.listExistingFindingMarkers(PR);
+    github.issueComments.push(summary(5, 'created by a concurrent run'));
+    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nthis run`);
+
+    expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[5, 'this run']]);
+    expect(github.writes()).toHaveLength(0);
   });
 });
 
