@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -166,7 +166,10 @@ export function openDatabase(
 ): DiffrayDb {
   if (path === ':memory:' || path === '')
     throw new Error('the results database must be a file: reviews are written from a second connection');
-  mkdirSync(dirname(path), { recursive: true });
+  // Findings describe weaknesses in customers' code: the folder and files are the server user's alone.
+  // SQLite gives the -wal and -shm files the database file's permissions.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, 'wx', 0o600));
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   const pragmas = opts.backgroundCheckpoints ? [`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`] : [];

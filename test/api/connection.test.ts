@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type DiffrayDb } from '../../api/db/index.js';
+import { createAccount, insertReview, openDatabase, type DiffrayDb } from '../../api/db/index.js';
+import { makeReport } from './helpers.js';
 
 let dir: string | undefined;
 let db: DiffrayDb | undefined;
@@ -24,5 +25,26 @@ describe('the serving connection', () => {
     expect(value('secure_delete')).toBe(1);
     // NORMAL: in WAL mode no fsync per commit; a power cut may lose the last commits, never the database.
     expect(value('synchronous')).toBe(1);
+  });
+
+  it("creates its folder and files for the server's user alone, whatever the umask", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'diffray-conn-'));
+    const previous = process.umask(0o022);
+    try {
+      const path = join(dir, 'data', 'diffray.db');
+      db = openDatabase(path);
+      // A write, so the WAL and shared-memory files exist.
+      await insertReview(db, {
+        accountId: createAccount(db.orm, 'acme', new Date()).id,
+        report: makeReport(),
+        now: new Date(),
+        expiresAt: new Date(Date.now() + 1000),
+      });
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      expect(mode(join(dir, 'data'))).toBe(0o700);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file), file).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
   });
 });
