@@ -108,7 +108,29 @@ function graphqlAnswerOf(error: unknown): GraphqlAnswer {
   return typeof body === 'object' && body !== null ? (body as GraphqlAnswer) : {};
 }
 
-export function createGitHubClient(opts: { token: string; baseUrl: string; log: Logger }): GitHubClient {
+/**
+ * How long one GitHub request may take before it is abandoned (and retried, as a 5xx is): GitHub answers
+ * in seconds or fails at its own 10 s limit, and without a bound a connection that hangs during an
+ * incident holds the job until its 6-hour timeout.
+ */
+export const GITHUB_REQUEST_TIMEOUT_MS = 60_000;
+
+/** `fetch` with a time limit on each request, on top of any signal the caller gives. */
+function fetchWithin(ms: number): typeof fetch {
+  return (input, init) => {
+    const limit = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, limit]) : limit;
+    return fetch(input, { ...init, signal });
+  };
+}
+
+export function createGitHubClient(opts: {
+  token: string;
+  baseUrl: string;
+  log: Logger;
+  /** `GITHUB_REQUEST_TIMEOUT_MS` unless given (tests). */
+  timeoutMs?: number;
+}): GitHubClient {
   const onLimit =
     (kind: string) =>
     (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
@@ -130,6 +152,7 @@ export function createGitHubClient(opts: { token: string; baseUrl: string; log: 
       notifications: new Bottleneck.Group(WRITE_QUEUE),
     },
     retry: { retries: 2 },
+    request: { fetch: fetchWithin(opts.timeoutMs ?? GITHUB_REQUEST_TIMEOUT_MS) },
   });
 }
 

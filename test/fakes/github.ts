@@ -65,9 +65,10 @@ export interface FakeGitHubOptions {
 interface PlannedFault {
   method: string;
   path: RegExp;
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
+  /** Undefined: no answer at all (the connection hangs until the client gives up). */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
 }
 
 export interface FakeFile {
@@ -149,6 +150,11 @@ export class FakeGitHub extends FakeServer {
         documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
       },
     });
+  }
+
+  /** The next matching request is never answered, as during a GitHub incident. */
+  hangOnce(method: string, path: RegExp): void {
+    this.faults.push({ method, path });
   }
 
   /** Content-creating requests (see {@link isContentCreating}). */
@@ -355,6 +361,7 @@ export class FakeGitHub extends FakeServer {
     const faultIndex = this.faults.findIndex((f) => f.method === method && f.path.test(url.pathname));
     if (faultIndex >= 0) {
       const [fault] = this.faults.splice(faultIndex, 1);
+      if (fault!.status === undefined) return;
       return send(fault!.status, fault!.body, fault!.headers);
     }
     try {

@@ -30,7 +30,7 @@ afterEach(async () => {
   for (const f of fakes.splice(0)) await f.close();
 });
 
-async function setup(denied: ('checks' | 'pull-requests')[] = []) {
+async function setup(denied: ('checks' | 'pull-requests')[] = [], timeoutMs?: number) {
   const github = await startFakeGitHub({
     owner: 'acme',
     repo: 'widgets',
@@ -39,7 +39,12 @@ async function setup(denied: ('checks' | 'pull-requests')[] = []) {
     denied,
   });
   fakes.push(github);
-  const client = createGitHubClient({ token: 't', baseUrl: github.url, log });
+  const client = createGitHubClient({
+    token: 't',
+    baseUrl: github.url,
+    log,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
   const port = createGitHubPort({ client, owner: 'acme', repo: 'widgets', log });
   return { github, client, port };
 }
@@ -201,6 +206,17 @@ describe('upsertSummaryComment', () => {
 
     expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[5, 'this run']]);
     expect(github.writes()).toHaveLength(0);
+  });
+});
+
+describe('a request GitHub never answers', () => {
+  it('is abandoned after the time limit and retried, instead of holding the job', async () => {
+    const { github, port } = await setup([], 300);
+    github.hangOnce('POST', /\/check-runs$/);
+    const id = await port.createCheckRun('a'.repeat(40));
+
+    expect(github.checkRuns.map((r) => r.id)).toEqual([id]);
+    expect(github.requests.filter((r) => r.method === 'POST')).toHaveLength(2);
   });
 });
 
