@@ -376,6 +376,13 @@ export function createGitPort(opts: {
         const mb = await tryMergeBase(base, head);
         if (mb) return mb;
       }
+      // Forgetting actions/checkout is the usual cause, and git's own answer would not say so.
+      if ((await run(['rev-parse', '--git-dir'])).exitCode !== 0) {
+        throw new Error(
+          'The workspace is not a git repository: add `uses: actions/checkout@v4` before diffray in the job ' +
+            '(the default fetch-depth: 1 is enough)',
+        );
+      }
       for (const [name, sha] of [
         ['base', base],
         ['head', head],

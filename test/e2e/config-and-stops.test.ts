@@ -1,8 +1,10 @@
 /**
  * What governs a run and how a run that does not review ends: the config and guideline files come from
- * the base commit whatever the PR changes in them; an invalid config, a draft and a history deeper than
- * the bounded fetch each end with a completed `diffray` check that says why.
+ * the base commit whatever the PR changes in them; an invalid config, a draft, a history deeper than the
+ * bounded fetch and a job without a checkout each end with a completed `diffray` check that says why.
  */
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FETCH_DEPTHS } from '../../action/adapters/git.js';
 import { userText } from '../fakes/anthropic.js';
@@ -134,4 +136,19 @@ describe('history deeper than the bounded fetch', () => {
     expect(anthropic.requests).toHaveLength(0);
     expect(github.reviews).toHaveLength(0);
   }, 60_000);
+});
+
+describe('no checkout', () => {
+  it('says to add actions/checkout when the workspace is not a git repository', async () => {
+    const { repo, github, anthropic, run } = await prWith({});
+    const empty = mkdtempSync(join(repo.dir, 'no-checkout-'));
+    const result = await run({ env: { GITHUB_WORKSPACE: empty } });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /::error::The workspace is not a git repository: add `uses: actions\/checkout@v4`/,
+    );
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(anthropic.requests).toHaveLength(0);
+  });
 });
