@@ -4,6 +4,7 @@ import { createAnthropicPort } from './adapters/anthropic.js';
 import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
+import { GITHUB_COM } from './core/constants.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/eval.js';
 import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
@@ -108,7 +109,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
       },
       {
         repository: 'local/repository',
-        serverUrl: 'https://github.com',
+        serverUrl: GITHUB_COM,
         pr: { number: 0, title: '', body: '', draft: false, baseSha, headSha },
         model: values.model,
         failOn,
@@ -151,7 +152,7 @@ async function evaluate(
         { git, model, clock: { now: () => Date.now() }, log: opts.log, stripTypes: nodeTypeStripper() },
         {
           repository: 'local/repository',
-          serverUrl: 'https://github.com',
+          serverUrl: GITHUB_COM,
           pr: {
             number: 0,
             title: merge.subject,

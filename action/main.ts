@@ -9,7 +9,7 @@ import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { readActionContext, secretlessReason, type PullRequestContext } from './context.js';
 import { privilegedCheckoutWarning } from './core/checkout.js';
-import { CHECK_NAME, OUTPUTS } from './core/constants.js';
+import { CHECK_NAME, githubServerUrl, OUTPUTS } from './core/constants.js';
 import { renderJobSummary } from './core/render.js';
 import { toSarif } from './core/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
@@ -78,7 +78,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
       },
       {
         repository: context.repository,
-        serverUrl: env.GITHUB_SERVER_URL || 'https://github.com',
+        serverUrl: githubServerUrl(env),
         pr: {
           number: context.number,
           title: context.title,
@@ -156,7 +156,7 @@ function githubPort(token: string, repository: string, env: NodeJS.ProcessEnv): 
   const run = /^\d+$/.test(runId)
     ? {
         id: runId,
-        url: `${env.GITHUB_SERVER_URL || 'https://github.com'}/${repository}/actions/runs/${runId}`,
+        url: `${githubServerUrl(env)}/${repository}/actions/runs/${runId}`,
       }
     : undefined;
   const [owner = '', repo = ''] = repository.split('/');
@@ -224,10 +224,7 @@ async function report(
   core.info(
     `Review ${outcome.status}: ${count} findings (${outcome.posted.length} posted inline, ${outcome.alreadyPosted} already on the PR), conclusion ${outcome.conclusion}`,
   );
-  await writeJobSummary(
-    env,
-    renderJobSummary(outcome, { serverUrl: env.GITHUB_SERVER_URL || 'https://github.com' }),
-  );
+  await writeJobSummary(env, renderJobSummary(outcome, { serverUrl: githubServerUrl(env) }));
   const errors = [...run.errors];
   // A refused or unwritable SARIF path fails the step too, but must not hide what the run reported.
   if (inputs.sarifFile) {

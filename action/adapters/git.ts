@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
+import { githubServerUrl } from '../core/constants.js';
 import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/diff.js';
 import type { GitPort, Logger, MergeCommit } from '../ports.js';
 
@@ -47,7 +48,7 @@ function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
  */
 export function fetchAuthEnv(token: string, env: NodeJS.ProcessEnv): Record<string, string> {
   const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
-  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  const serverUrl = githubServerUrl(env);
   const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
   const credentials = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
   return {

@@ -219,7 +219,6 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
   let summaryCommentId: number | undefined;
   /** Other summary comments of ours: left by runs that raced to create the first one. */
   let extraSummaryIds: number[] = [];
-  let summaryLoaded = false;
 
   async function listAll(route: string, params: Record<string, unknown>): Promise<CommentRow[]> {
     const rows: CommentRow[] = [];
@@ -243,7 +242,6 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
     const [summary, ...extra] = comments.filter((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
     summaryCommentId = summary?.id;
     extraSummaryIds = extra.map((c) => c.id);
-    summaryLoaded = true;
     return summary;
   }
 
@@ -515,8 +513,9 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
 
     async upsertSummaryComment(pr, body) {
       try {
-        // About to create one: look again, since another run on this PR may have created it meanwhile.
-        if (!summaryLoaded || summaryCommentId === undefined) await findSummary(pr);
+        // None known, so about to create one: look (again), since another run on this PR may have created
+        // it meanwhile.
+        if (summaryCommentId === undefined) await findSummary(pr);
         if (!(await updateSummary(body))) {
           const res = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
             ...base,

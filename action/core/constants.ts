@@ -4,6 +4,13 @@
  */
 export const CHECK_NAME = 'diffray';
 
+export const GITHUB_COM = 'https://github.com';
+
+/** The GitHub server of the run (`GITHUB_SERVER_URL`: github.com, or a GitHub Enterprise Server). */
+export function githubServerUrl(env: NodeJS.ProcessEnv): string {
+  return env.GITHUB_SERVER_URL || GITHUB_COM;
+}
+
 /** Action outputs, as declared in action.yml. */
 export const OUTPUTS = {
   findingsCount: 'findings-count',

@@ -7,7 +7,7 @@ import type {
   SkippedFile,
   UnanchoredFinding,
 } from '../types.js';
-import { MAX_ANNOTATIONS, MAX_FIXED_REPLIES } from './constants.js';
+import { GITHUB_COM, MAX_ANNOTATIONS, MAX_FIXED_REPLIES } from './constants.js';
 import { coverageLine } from './coverage.js';
 import { rangeLine } from './incremental.js';
 import { lifecycleLine } from './lifecycle.js';
@@ -47,7 +47,7 @@ export interface CheckOutput {
   text: string;
 }
 
-const DEFAULT_RENDER: RenderOptions = { serverUrl: 'https://github.com' };
+const DEFAULT_RENDER: RenderOptions = { serverUrl: GITHUB_COM };
 const BADGES: Record<Severity, string> = {
   critical: '🔴 Critical',
   high: '🟠 High',

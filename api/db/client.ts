@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -169,7 +169,12 @@ export function openDatabase(
   // Findings describe weaknesses in customers' code: the folder and files are the server user's alone.
   // SQLite gives the -wal and -shm files the database file's permissions.
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  if (!existsSync(path)) closeSync(openSync(path, 'wx', 0o600));
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    // An existing database keeps its mode (the operator's to set).
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   const pragmas = opts.backgroundCheckpoints ? [`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`] : [];

@@ -281,6 +281,17 @@ describe('the bundled action on a pull_request event', () => {
     expect(result.outputs.conclusion).toBe('neutral');
   });
 
+  it("reviews as usual when GitHub cannot say the PR's current head", async () => {
+    const { github, anthropic, run } = await startTwoFindingPr();
+    github.headSha = undefined; // GET /pulls/:n answers 404
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(github.requests.some((r) => r.method === 'GET' && /\/pulls\/\d+$/.test(r.path))).toBe(true);
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+    expect(github.reviews).toHaveLength(1);
+  });
+
   it('completes the check as cancelled when the runner cancels the run mid-review, and posts nothing else', async () => {
     // The model never answers in time: the run is waiting on it when the runner sends SIGINT.
     const { github, anthropic, run } = await startTwoFindingPr({ anthropic: { firstTokenMs: 600_000 } });
