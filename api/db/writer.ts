@@ -80,8 +80,9 @@ export interface IngestRow {
   /** The repository's id when this report is its first. */
   newRepositoryId: string;
   accountId: string;
-  /** `owner/name` as reported, and lower-cased. */
+  /** `owner/name` as reported (a new repository's display name). */
   repository: string;
+  /** `repository` lower-cased (`repositoryKey`): how the repository is found. */
   nameKey: string;
   day: string;
   createdAt: number;
@@ -117,26 +118,37 @@ export interface Writer {
   close(): void;
 }
 
+/** `INSERT INTO table (columns) VALUES (?, ...)`: one placeholder per column, so the two cannot drift apart. */
+function insertInto(table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
 /**
  * The ingest statements (column names as in `schema.ts`), compiled once by the writer. The findings get
  * consecutive row ids above every existing one, recorded on the review (`schema.ts`, `findings`): the writer
  * holds the write lock from the start of its transaction (`immediate`), so no other writer takes ids in
  * between, and reviews of one batch read the ids their predecessors took.
  */
-function placeholders(count: number): string {
-  return Array.from({ length: count }, () => '?').join(', ');
-}
-
 const INGEST_SQL = {
   findRepository: 'SELECT id FROM repositories WHERE account_id = ? AND name_key = ?',
   insertRepository:
     'INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES (?, ?, ?, ?, ?)',
-  insertReview: `INSERT INTO reviews (id, account_id, repository_id, ${REVIEW_COLUMNS.join(', ')}, critical, high,
-       medium, low, created_at, expires_at, findings_first, findings_last)
-     VALUES (${placeholders(REVIEW_COLUMNS.length + 11)})`,
+  insertReview: insertInto('reviews', [
+    'id',
+    'account_id',
+    'repository_id',
+    ...REVIEW_COLUMNS,
+    'critical',
+    'high',
+    'medium',
+    'low',
+    'created_at',
+    'expires_at',
+    'findings_first',
+    'findings_last',
+  ]),
   nextFindingRow: 'SELECT coalesce(max(row_id), 0) + 1 FROM findings',
-  insertFinding: `INSERT INTO findings (row_id, review_id, ${FINDING_COLUMNS.join(', ')})
-     VALUES (${placeholders(FINDING_COLUMNS.length + 2)})`,
+  insertFinding: insertInto('findings', ['row_id', 'review_id', ...FINDING_COLUMNS]),
   addToAggregates: `INSERT INTO daily_aggregates (account_id, repository, day, reviews, critical, high, medium, low)
      VALUES (?, ?, ?, 1, ?, ?, ?, ?)
      ON CONFLICT (account_id, repository, day) DO UPDATE SET
