@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 // The light build is what the throttling plugin itself bundles: no second copy of Bottleneck.
 import Bottleneck from 'bottleneck/light.js';
 import { LIMITS } from '../../shared/index.js';
+import { yieldWithoutTimerClamp } from './bottleneck-yield.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
 import { parseFindingMarkers, parseSummaryState } from '../core/markers.js';
 import { batches } from '../core/render.js';
@@ -131,6 +132,7 @@ export function createGitHubClient(opts: {
   /** `GITHUB_REQUEST_TIMEOUT_MS` unless given (tests). */
   timeoutMs?: number;
 }): GitHubClient {
+  yieldWithoutTimerClamp();
   const onLimit =
     (kind: string) =>
     (retryAfter: number, options: { method: string; url: string }, _o: unknown, retryCount: number) => {
