@@ -112,8 +112,17 @@ export interface ActionResults {
   /** The median run (by local overhead) of `overhead1000Runs`. */
   overhead1000?: RunFigures;
   overhead1000Runs?: RunFigures[];
+  /**
+   * The 5-file PR again with the validation pass off in its base config: the review alone. The pass (issue
+   * 5, on by default for high and critical findings) re-checks the model's high finding there with a
+   * second request, which the "5 files → 1 call" target predates.
+   */
+  smallWithoutValidation?: RunFigures;
   incremental?: IncrementalFigures;
 }
+
+/** The base config of the `smallWithoutValidation` run. */
+const VALIDATION_OFF = 'validation:\n  enabled: false\n';
 
 function totalInput(r: RunFigures): number {
   return r.input.uncached + r.input.cacheWrite + r.input.cacheRead;
@@ -256,8 +265,9 @@ async function withPr<T>(
   files: number,
   latency: Latency,
   fn: (pr: SyntheticPr, github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
+  config?: string,
 ): Promise<T> {
-  const pr = makeSyntheticPr(files);
+  const pr = makeSyntheticPr(files, config === undefined ? {} : { config });
   try {
     return await withFakes(pr, latency, (github, anthropic) => fn(pr, github, anthropic));
   } finally {
@@ -415,6 +425,15 @@ async function benchWith(
     log(
       `  ${files} files: ${figures.calls} calls, wall ${(figures.wallMs / 1000).toFixed(2)} s, floor ${(figures.floorMs / 1000).toFixed(2)} s` +
         (figures.error ? `, exit ${figures.exitCode}: ${figures.error}` : ''),
+    );
+  }
+  if (!opts.overheadOnly && opts.sizes.includes(5)) {
+    log('  5 files, validation pass off: running the action...');
+    results.smallWithoutValidation = await withPr(
+      5,
+      latency,
+      (pr, github, anthropic) => measureRun(bundlePath, pr, github, anthropic, latency),
+      VALIDATION_OFF,
     );
   }
   if (opts.overhead || opts.overheadOnly) {

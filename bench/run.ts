@@ -134,7 +134,8 @@ function printAction(a: ActionResults): void {
     'inline',
     'result',
   ];
-  console.log(table([header, ...a.sizes.map((r) => row(r))]));
+  const off = a.smallWithoutValidation;
+  console.log(table([header, ...a.sizes.map((r) => row(r)), ...(off ? [row(off, '5, no validation')] : [])]));
   for (const r of a.sizes) if (r.error) console.log(`  ${r.files} files: ${r.error}`);
   console.log(
     '  calls target: ceil(diff tokens ÷ budget) + 1; wIn = uncached + 1.25 × write + 0.1 × read (target ≤ 1.6× at 50 and 300 files);',
@@ -152,7 +153,14 @@ function printAction(a: ActionResults): void {
     );
   }
   const small = a.sizes.find((s) => s.files === 5);
-  if (small) console.log(`  5 files → ${small.calls} model call(s) ${verdict(small.calls === 1)} (target 1)`);
+  if (small) {
+    const review = small.callsByTool.report_findings ?? 0;
+    console.log(
+      `  5 files → ${small.calls} model call(s) ${verdict(small.calls === 1)} (target 1): ${review} review + ` +
+        `${small.calls - review} validation of its high/critical findings (issue 5, on by default)` +
+        (off ? `; with the validation pass off: ${off.calls} ${verdict(off.calls === 1)}` : ''),
+    );
+  }
   console.log(
     `  bundle dist/index.js: ${kb(a.bundle.bytes)} ${verdict(a.bundle.bytes <= 600 * 1024)} (target ≤ 600 KB; ${a.bundle.build})`,
   );

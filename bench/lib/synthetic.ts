@@ -172,9 +172,11 @@ export interface SyntheticPr extends PrRepo {
 
 /**
  * A PR changing `files` files: 80 % modified, 15 % added, 5 % deleted, spread over directories of 25.
- * Another `files ÷ 4` files (at least 5) stay untouched, so the repository is not all PR.
+ * Another `files ÷ 4` files (at least 5) stay untouched, so the repository is not all PR. `config` is the
+ * base commit's `.diffray.yml` (none by default); it is not part of the diff.
  */
-export function makeSyntheticPr(files: number, seedValue = 42): SyntheticPr {
+export function makeSyntheticPr(files: number, opts: { seed?: number; config?: string } = {}): SyntheticPr {
+  const seedValue = opts.seed ?? 42;
   const r = rng(seedValue * 7919 + files);
   const path = (i: number) => `src/mod${Math.floor(i / 25)}/${pick(rng(i), NOUNS)}-${i}.ts`;
   const baseFiles: Record<string, string> = {};
@@ -194,6 +196,7 @@ export function makeSyntheticPr(files: number, seedValue = 42): SyntheticPr {
   }
   baseFiles['package.json'] = '{ "name": "synthetic", "private": true }\n';
   baseFiles['README.md'] = '# synthetic\n';
+  if (opts.config !== undefined) baseFiles['.diffray.yml'] = opts.config;
   for (let i = 0; i < files; i++) {
     const p = path(i);
     if (kinds[i] === 'added') headFiles[p] = moduleLines(r, i, 3 + Math.floor(r() * 5)).join('\n');
