@@ -55,12 +55,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   const existing = github
     ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
     : Promise.resolve(undefined);
-  const currentHead = github
-    ? github.currentHead(pr.number).catch((error: unknown) => {
-        deps.log.debug(`Could not read the PR's current head: ${(error as Error).message}`);
-        return undefined;
-      })
-    : Promise.resolve(undefined);
+  const currentHead = readCurrentHead(deps, pr.number);
   const cancel = cancellation(settings.signal);
   try {
     return await cancel.race(reviewFromBase());
@@ -92,7 +87,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     }
     // A re-run of an older run (or one that started after a newer push) reviews a head the PR has left:
     // its review and summary would overwrite the newer run's, so it stops here and leaves that to the
-    // newer run. A push during the review cancels the run instead (the README's concurrency group).
+    // newer run. A push during the review is checked again before posting (see review()).
     const head = await currentHead;
     if (head !== undefined && head !== pr.headSha) {
       throw new SkipError(
@@ -112,6 +107,15 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
       cancel,
     });
   }
+}
+
+/** The PR's head as GitHub has it now; undefined without GitHub or when it cannot say (the run goes on). */
+function readCurrentHead(deps: EngineDeps, prNumber: number): Promise<string | undefined> {
+  if (!deps.github) return Promise.resolve(undefined);
+  return deps.github.currentHead(prNumber).catch((error: unknown) => {
+    deps.log.debug(`Could not read the PR's current head: ${(error as Error).message}`);
+    return undefined;
+  });
 }
 
 /**
@@ -200,6 +204,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     readHead,
   });
   const results = await runReviewJobs(deps, settings, effective, plan, system);
+  // Read again while the findings are validated: a push during the review starts a newer run, which
+  // (without the README's cancel-in-progress) may finish first; this run's summary would then overwrite it.
+  const headAfterReview = readCurrentHead(deps, pr.number);
   // The check stays neutral (the PR is not at fault), but the step fails once everything is posted: a key,
   // model or plan problem would otherwise pass every run unnoticed behind a grey check.
   if (results.fatal !== undefined) notes.errors.push(`The review could not run: ${results.fatal}`);
@@ -244,6 +251,14 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const dismissed = new Set(lifecycle.next.dismissed);
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));
   const listed = anchoredAll.unanchored.filter((f) => kept.has(f) && !dismissed.has(f.fingerprint));
+
+  const headNow = await headAfterReview;
+  if (headNow !== undefined && headNow !== pr.headSha) {
+    throw new SkipError(
+      `Outdated run: the pull request's head moved to ${headNow.slice(0, 7)} while this run reviewed ` +
+        `${pr.headSha.slice(0, 7)}. Nothing posted: the run for the newer head reviews everything since the last posted review.`,
+    );
+  }
 
   // GitHub: the review, replies in fixed threads, the report, the summary and the check. A cancellation
   // from here on is ignored: these writes take seconds, and stopping among them would leave a review

@@ -281,6 +281,32 @@ describe('the bundled action on a pull_request event', () => {
     expect(result.outputs.conclusion).toBe('neutral');
   });
 
+  it('posts nothing when the PR moves on during the review (a newer run may already have posted)', async () => {
+    // A push lands while the model works: the fake GitHub's PR head moves when the review request arrives.
+    let pushed = () => {};
+    const review = findingsFor(OFF_BY_ONE, CLAMP_SWAPPED);
+    const { repo, github, anthropic, run } = await startTwoFindingPr({
+      script: (request, n) => {
+        pushed();
+        return review(request, n);
+      },
+    });
+    pushed = () => github.setHead('e'.repeat(40), repo.diff);
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+    expect(result.stdout).toMatch(
+      /::notice.*Outdated run: the pull request's head moved to eeeeeee while this run reviewed/,
+    );
+    expect(github.reviews).toHaveLength(0);
+    expect(github.issueComments).toHaveLength(0);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(github.checkRuns[0]!.output?.title).toBe('Not reviewed');
+    expect(result.outputs.conclusion).toBe('neutral');
+  });
+
   it("reviews as usual when GitHub cannot say the PR's current head", async () => {
     const { github, anthropic, run } = await startTwoFindingPr();
     github.headSha = undefined; // GET /pulls/:n answers 404
