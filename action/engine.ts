@@ -1,6 +1,7 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/anchor.js';
 import { buildCoverage } from './core/coverage.js';
+import { linesLeftOut, narrowToPush } from './core/incremental.js';
 import { buildSystemPrompt } from './core/prompt.js';
 import { scanAndRedact, secretFinding } from './core/secrets.js';
 import { selectFiles } from './core/select.js';
@@ -186,7 +187,13 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const { files: redacted, hits } = scannedDiff(prFiles, run.scans);
   if (hits.length > 0) deps.log.info(`Secrets redacted before review: ${hits.length} (reported as findings)`);
   const redactedOf = new Map(prFiles.map((f, i) => [f, redacted[i]!]));
-  const selection = { ...selected, selected: selected.selected.map((f) => redactedOf.get(f)!) };
+  // An incremental run sends only the PR hunks the push changed; a file left with none has nothing new.
+  const selection = {
+    ...selected,
+    selected: selected.selected
+      .map((f) => narrowToPush(redactedOf.get(f)!, scope.pushedHunks))
+      .filter((f) => f.hunks.length > 0 || !scope.pushedHunks.has(f.path)),
+  };
   deps.log.info(
     `Selected ${selection.selected.length} files for review, skipped ${selection.skipped.length}`,
   );
@@ -237,6 +244,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     chunks: results.chunks,
     failedChunks: results.failedChunks,
     reviewedEarlier: scope.unchanged,
+    linesReviewedEarlier: linesLeftOut(prFiles, scope.pushedHunks),
   });
   const threads =
     github && known.size > 0 ? await deliver(notes, () => github.listReviewThreads(pr.number)) : undefined;

@@ -43,6 +43,11 @@ export interface CoverageInput {
   failedChunks: { id: string; error?: string }[];
   /** Files an earlier run reviewed that the push did not touch (incremental mode). */
   reviewedEarlier?: string[];
+  /**
+   * Of the files the push touched, the changed lines of the PR hunks it did not change, which this run
+   * did not send (incremental mode): an earlier run reviewed them.
+   */
+  linesReviewedEarlier?: ReadonlyMap<string, number>;
 }
 
 /** Reasons a file is deliberately not reviewed, as opposed to a gap the summary must flag. */
@@ -99,10 +104,12 @@ export function buildCoverage(input: CoverageInput): CoverageReceipt {
     const base = { path: file.path, changedLines };
     if (earlier.has(file.path)) return { ...base, status: 'reviewed-earlier', reviewedLines: changedLines };
     const skip = skipped.get(file.path);
-    const done = Math.min(reviewed.get(file.path) ?? 0, changedLines);
+    // A file skipped on purpose now was skipped by the earlier run too: nothing of it was reviewed then.
+    const before = skip && INTENDED.has(skip.reason) ? 0 : (input.linesReviewedEarlier?.get(file.path) ?? 0);
+    const done = Math.min((reviewed.get(file.path) ?? 0) + before, changedLines);
     const failure = failedLines.get(file.path);
     const sent = reviewed.has(file.path) || failure !== undefined;
-    if (!sent) {
+    if (!sent && before === 0) {
       // A file neither skipped nor sent is a bug upstream; it is still reported, never counted as reviewed.
       const reason = skip?.reason ?? 'request-failed';
       const detail = skip === undefined ? 'not sent to the model' : skip.detail;

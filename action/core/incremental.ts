@@ -1,4 +1,4 @@
-import type { DiffFile } from '../types.js';
+import type { DiffFile, Hunk } from '../types.js';
 
 /** What the git adapter found out about the last reviewed head; the decision itself stays pure. */
 export interface RangeFacts {
@@ -64,28 +64,109 @@ export function rangeLine(range: ReviewRange): string {
 }
 
 export interface IncrementalFiles {
-  /** The PR's own diff of each file touched since the last head, with all its PR hunks. */
+  /** The PR's own diff of each file touched since the last head, whole (see `narrowToPush`). */
   review: DiffFile[];
   /** PR files untouched since the last head: reviewed by an earlier run, their findings carry over. */
   unchanged: string[];
+  /**
+   * For each reviewed file whose push changes could be placed (text hunks on both sides): the indexes of
+   * its PR hunks that hold a line the push changed. A file absent here is reviewed whole.
+   */
+  pushedHunks: Map<string, number[]>;
 }
 
 /**
- * Picks the files an incremental run reviews: those the push touched that are still part of the PR. A
- * push can touch files the PR no longer changes (a revert, or a merge of the base branch), and those
- * have nothing to review. The PR's diff of each file is reviewed, not the push's: comments must sit on
- * lines of the PR diff, and the model sees the whole change it is commenting on.
+ * Picks what an incremental run reviews: the files the push touched that are still part of the PR, and in
+ * each, the PR hunks the push changed. A push can touch files the PR no longer changes (a revert, or a
+ * merge of the base branch), and those have nothing to review. The PR's diff is reviewed, not the push's
+ * (comments must sit on lines of the PR diff, and a PR hunk shows the whole change around a pushed line),
+ * but only its hunks the push changed: the others were reviewed by an earlier run, and showing them again
+ * costs tokens and invites comments on code the author did not touch in this push. Both diffs end at the
+ * new head, so their new-file line numbers agree.
  */
 export function selectIncrementalFiles(
   prFiles: DiffFile[],
-  changedSinceLast: readonly (DiffFile | string)[],
+  pushed: readonly (DiffFile | string)[],
 ): IncrementalFiles {
-  const touched = new Set(changedSinceLast.map((f) => (typeof f === 'string' ? f : f.path)));
+  const touched = new Map<string, DiffFile | undefined>();
+  for (const f of pushed) {
+    if (typeof f === 'string') touched.set(f, undefined);
+    else {
+      touched.set(f.path, f);
+      if (f.oldPath !== undefined && !touched.has(f.oldPath)) touched.set(f.oldPath, undefined);
+    }
+  }
   const review: DiffFile[] = [];
   const unchanged: string[] = [];
+  const pushedHunks = new Map<string, number[]>();
   for (const file of prFiles) {
-    if (touched.has(file.path)) review.push(file);
-    else unchanged.push(file.path);
+    if (!touched.has(file.path)) {
+      unchanged.push(file.path);
+      continue;
+    }
+    review.push(file);
+    const push = touched.get(file.path);
+    if (push === undefined || push.hunks.length === 0 || file.hunks.length === 0) continue;
+    const marks = changedPositions(push);
+    pushedHunks.set(
+      file.path,
+      file.hunks.flatMap((hunk, i) => (marks.some((q) => inSpan(hunk, q)) ? [i] : [])),
+    );
   }
-  return { review, unchanged };
+  return { review, unchanged, pushedHunks };
+}
+
+/**
+ * Where a diff changed its new file, on a doubled axis: line n is 2n, the gap after line n is 2n + 1 (where
+ * deleted lines were).
+ */
+function changedPositions(file: DiffFile): number[] {
+  const marks: number[] = [];
+  for (const hunk of file.hunks) {
+    let last = hunk.newStart - 1;
+    for (const line of hunk.lines) {
+      if (line.newLine !== undefined) last = line.newLine;
+      if (line.kind === 'add') marks.push(2 * last);
+      else if (line.kind === 'del') marks.push(2 * last + 1);
+    }
+  }
+  return marks;
+}
+
+/** Whether position `q` (doubled axis) falls in the hunk's new-file span, the gaps at both ends included. */
+function inSpan(hunk: Hunk, q: number): boolean {
+  const first = 2 * hunk.newStart - 1;
+  // A hunk without new lines (the file emptied) sits in the gap after line newStart.
+  const last = hunk.newLines > 0 ? 2 * (hunk.newStart + hunk.newLines - 1) + 1 : 2 * hunk.newStart + 1;
+  return q >= first && q <= last;
+}
+
+/** `file` with only the PR hunks `pushedHunks` keeps for it (the file itself when it is reviewed whole). */
+export function narrowToPush(file: DiffFile, pushedHunks: ReadonlyMap<string, readonly number[]>): DiffFile {
+  const keep = pushedHunks.get(file.path);
+  if (keep === undefined || keep.length === file.hunks.length) return file;
+  const hunks = keep.map((i) => file.hunks[i]!);
+  let additions = 0;
+  let deletions = 0;
+  for (const hunk of hunks) {
+    for (const line of hunk.lines) {
+      if (line.kind === 'add') additions += 1;
+      else if (line.kind === 'del') deletions += 1;
+    }
+  }
+  return { ...file, hunks, additions, deletions };
+}
+
+/** Changed lines of the PR hunks an incremental run leaves out, per file: an earlier run reviewed them. */
+export function linesLeftOut(
+  prFiles: readonly DiffFile[],
+  pushedHunks: ReadonlyMap<string, readonly number[]>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const file of prFiles) {
+    const narrowed = narrowToPush(file, pushedHunks);
+    if (narrowed === file) continue;
+    out.set(file.path, file.additions + file.deletions - narrowed.additions - narrowed.deletions);
+  }
+  return out;
 }

@@ -9,11 +9,13 @@ export interface ReviewScope {
   review: DiffFile[];
   /** PR files an earlier run reviewed that this push did not touch. */
   unchanged: string[];
+  /** Of the files to review, the PR hunks the push changed (`selectIncrementalFiles`); empty on a full review. */
+  pushedHunks: Map<string, number[]>;
 }
 
 /**
  * What this run reviews: on a push after a reviewed head still in the branch history, only the PR files
- * the push touched (with their whole PR diff); otherwise (first review, re-run, force-push or rebase,
+ * the push touched, in them the PR hunks it changed; otherwise (first review, re-run, force-push or rebase,
  * unreachable last head) the whole PR, and the range says why.
  */
 export async function chooseScope(
@@ -33,12 +35,11 @@ export async function chooseScope(
     isAncestor,
   });
   deps.log.info(`Review range: ${range.mode} (${range.reason})`);
-  if (range.mode === 'full') return { range, review: opts.prFiles, unchanged: [] };
+  if (range.mode === 'full') return { range, review: opts.prFiles, unchanged: [], pushedHunks: new Map() };
   const pushed = await deps.git.diffFiles(range.from, range.to);
-  const touched = pushed.flatMap((f) => (f.oldPath !== undefined ? [f.path, f.oldPath] : [f.path]));
-  const { review, unchanged } = selectIncrementalFiles(opts.prFiles, touched);
+  const { review, unchanged, pushedHunks } = selectIncrementalFiles(opts.prFiles, pushed);
   deps.log.info(
     `Incremental: ${review.length} files changed since the last review, ${unchanged.length} unchanged`,
   );
-  return { range, review, unchanged };
+  return { range, review, unchanged, pushedHunks };
 }

@@ -81,6 +81,34 @@ describe('a PR across pushes', () => {
     expect(second.outputs.conclusion).toBe('failure');
   });
 
+  it('sends, of a file the push touched, only the PR hunks it changed, and still covers every line', async () => {
+    const lines = Array.from({ length: 40 }, (_, i) => `export const v${i + 1} = ${i + 1};`);
+    const edit = (changes: Record<number, string>) =>
+      lines.map((l, i) => changes[i + 1] ?? l).join('\n') + '\n';
+    const PR_EDITS = { 2: "export const v2 = 'start change';", 38: "export const v38 = 'end change';" };
+    const { repo, github, anthropic, run } = await setup({
+      base: { 'src/values.ts': edit({}) },
+      head: { 'src/values.ts': edit(PR_EDITS) },
+      script: () => ({ findings: [] }),
+    });
+    await run();
+    expect(userText(anthropic.reviewRequests()[0]!.body)).toContain('start change');
+
+    pushToPr(repo, { 'src/values.ts': edit({ ...PR_EDITS, 36: "export const v36 = 'pushed';" }) });
+    github.setHead(repo.headSha, repo.diff);
+    const before = anthropic.reviewRequests().length;
+    const second = await run();
+
+    const sent = anthropic.reviewRequests().slice(before);
+    expect(sent).toHaveLength(1);
+    const listing = userText(sent[0]!.body);
+    expect(listing).toContain("'pushed'");
+    expect(listing).toContain("'end change'"); // the same PR hunk as the pushed line
+    expect(listing).not.toContain("'start change'"); // a PR hunk the push left alone
+    expect(summaryOf(github)).toContain('Reviewed 6 of 6 changed lines in 1 of 1 file.');
+    expect(second.outputs.conclusion).toBe('success');
+  });
+
   it('replies in every fixed thread with one mutation: a fixing push makes at most 3 content-creating requests', async () => {
     const { repo, github, anthropic, run } = await setup();
     await run();

@@ -124,6 +124,46 @@ describe('buildCoverage', () => {
     );
   });
 
+  it('counts the PR hunks an incremental run left out of a touched file as reviewed earlier', () => {
+    const a = makeDiffFile('src/a.ts', [
+      { newStart: 1, lines: ['+one', '+two'] },
+      { newStart: 20, lines: ['+three', '-gone'] },
+    ]);
+    const sent = { ...a, hunks: [a.hunks[1]!], additions: 1, deletions: 1 };
+    const receipt = coverage({
+      files: [a],
+      chunks: [chunk('c1', [sent])],
+      linesReviewedEarlier: new Map([['src/a.ts', 2]]),
+    });
+    expect(receipt.files[0]).toMatchObject({ status: 'reviewed', changedLines: 4, reviewedLines: 4 });
+    expect(receipt.complete).toBe(true);
+
+    // Over budget now: what the earlier run covered still counts, the rest is a gap.
+    const over = coverage({
+      files: [a],
+      skipped: [{ path: 'src/a.ts', reason: 'over-budget' }],
+      linesReviewedEarlier: new Map([['src/a.ts', 2]]),
+    });
+    expect(over.files[0]).toMatchObject({ status: 'partial', reviewedLines: 2, reason: 'over-budget' });
+    expect(over.complete).toBe(false);
+  });
+
+  it('counts a touched file whose pushed lines left the PR diff (a revert) as reviewed, with nothing sent', () => {
+    const a = file('src/a.ts', 3);
+    const receipt = coverage({ files: [a], linesReviewedEarlier: new Map([['src/a.ts', 3]]) });
+    expect(receipt.files[0]).toMatchObject({ status: 'reviewed', reviewedLines: 3 });
+  });
+
+  it('never counts earlier lines for a file skipped on purpose (the earlier run skipped it too)', () => {
+    const lock = file('package-lock.json', 4);
+    const receipt = coverage({
+      files: [lock],
+      skipped: [{ path: 'package-lock.json', reason: 'lockfile' }],
+      linesReviewedEarlier: new Map([['package-lock.json', 2]]),
+    });
+    expect(receipt.files[0]).toMatchObject({ status: 'skipped', reviewedLines: 0, reason: 'lockfile' });
+  });
+
   it('counts a pure rename as reviewed with no lines', () => {
     const renamed = makeDiffFile('src/new.ts', [], { status: 'renamed', oldPath: 'src/old.ts' });
     const receipt = coverage({ files: [renamed], chunks: [chunk('c1', [renamed])] });
