@@ -219,17 +219,23 @@ function toDiffFile(header: FileHeader, hunks: Hunk[]): DiffFile {
     binary: header.binary,
     submodule: header.submodule,
     hunks,
-    additions: 0,
-    deletions: 0,
+    ...countChanges(hunks),
   };
   if ((status === 'renamed' || status === 'copied') && oldPath !== undefined) file.oldPath = oldPath;
+  return file;
+}
+
+/** Added and deleted lines of `hunks`: a file's `additions` and `deletions`. */
+export function countChanges(hunks: readonly Hunk[]): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
   for (const hunk of hunks) {
     for (const line of hunk.lines) {
-      if (line.kind === 'add') file.additions++;
-      else if (line.kind === 'del') file.deletions++;
+      if (line.kind === 'add') additions += 1;
+      else if (line.kind === 'del') deletions += 1;
     }
   }
-  return file;
+  return { additions, deletions };
 }
 
 function fileStatus(header: FileHeader, hunks: Hunk[]): FileStatus {

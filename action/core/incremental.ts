@@ -1,4 +1,5 @@
 import type { DiffFile, Hunk } from '../types.js';
+import { countChanges } from './diff.js';
 
 /** What the git adapter found out about the last reviewed head; the decision itself stays pure. */
 export interface RangeFacts {
@@ -84,17 +85,12 @@ export interface IncrementalFiles {
  * costs tokens and invites comments on code the author did not touch in this push. Both diffs end at the
  * new head, so their new-file line numbers agree.
  */
-export function selectIncrementalFiles(
-  prFiles: DiffFile[],
-  pushed: readonly (DiffFile | string)[],
-): IncrementalFiles {
+export function selectIncrementalFiles(prFiles: DiffFile[], pushed: readonly DiffFile[]): IncrementalFiles {
+  // A path the push renamed away from is touched as a whole (no hunk of the push is in its coordinates).
   const touched = new Map<string, DiffFile | undefined>();
   for (const f of pushed) {
-    if (typeof f === 'string') touched.set(f, undefined);
-    else {
-      touched.set(f.path, f);
-      if (f.oldPath !== undefined && !touched.has(f.oldPath)) touched.set(f.oldPath, undefined);
-    }
+    touched.set(f.path, f);
+    if (f.oldPath !== undefined && !touched.has(f.oldPath)) touched.set(f.oldPath, undefined);
   }
   const review: DiffFile[] = [];
   const unchanged: string[] = [];
@@ -146,15 +142,7 @@ export function narrowToPush(file: DiffFile, pushedHunks: ReadonlyMap<string, re
   const keep = pushedHunks.get(file.path);
   if (keep === undefined || keep.length === file.hunks.length) return file;
   const hunks = keep.map((i) => file.hunks[i]!);
-  let additions = 0;
-  let deletions = 0;
-  for (const hunk of hunks) {
-    for (const line of hunk.lines) {
-      if (line.kind === 'add') additions += 1;
-      else if (line.kind === 'del') deletions += 1;
-    }
-  }
-  return { ...file, hunks, additions, deletions };
+  return { ...file, hunks, ...countChanges(hunks) };
 }
 
 /** Changed lines of the PR hunks an incremental run leaves out, per file: an earlier run reviewed them. */

@@ -86,7 +86,11 @@ describe('selectIncrementalFiles', () => {
   });
 
   it('ignores files the push touched that the PR no longer changes (a merge of the base branch)', () => {
-    const result = selectIncrementalFiles(pr, ['src/a.ts', 'README.md']);
+    const pushed = [
+      makeDiffFile('src/a.ts', [{ newStart: 1, lines: ['+a'] }]),
+      makeDiffFile('README.md', [{ newStart: 1, lines: ['+merged from main'] }]),
+    ];
+    const result = selectIncrementalFiles(pr, pushed);
     expect(result.review.map((f) => f.path)).toEqual(['src/a.ts']);
   });
 
