@@ -136,7 +136,11 @@ async function warnOfPrivilegedCheckout(
   context: PullRequestContext,
   eventSha: string | undefined,
 ): Promise<void> {
-  const checkedOut = await git.checkedOut().catch(() => undefined);
+  // Advisory only: a failed read skips the warning, and says so in the debug log.
+  const checkedOut = await git.checkedOut().catch((error: unknown) => {
+    actionsLogger.debug(`Could not read what the workspace has checked out: ${(error as Error).message}`);
+    return undefined;
+  });
   const warning = privilegedCheckoutWarning({
     event: context.kind,
     eventSha,

@@ -27,6 +27,11 @@ function summaryOf(github: FakeGitHub): string {
   return github.issueComments[0]!.body;
 }
 
+/** The summary's "Failed requests" entries of the two chunks these PRs make (`c1`, and `tc1` for the doc). */
+function failedRequestLines(summary: string): string[] {
+  return summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
+}
+
 /** Tool input the shared Finding schema rejects: no line, an unknown severity. */
 const MALFORMED: FakeReply = { toolInput: { findings: [{ path: 'src/app.ts', severity: 'urgent' }] } };
 
@@ -103,7 +108,7 @@ describe('errors the model API answers with', () => {
       expect(anthropic.requests).toHaveLength(1);
       const summary = summaryOf(github);
       expect(summary).toContain('### Failed requests (2)');
-      const failed = summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
+      const failed = failedRequestLines(summary);
       expect(failed).toHaveLength(2);
       expect(failed[0]).toMatch(/^- `c1` \(1 file\): /);
       expect(failed[0]).toMatch(error);
@@ -124,9 +129,7 @@ describe('errors the model API answers with', () => {
     const result = await run();
 
     expect(anthropic.requests).toHaveLength(2);
-    const failed = summaryOf(github)
-      .split('\n')
-      .filter((l) => /^- `t?c1` /.test(l));
+    const failed = failedRequestLines(summaryOf(github));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(
       /^- `c1` \(1 file\): Anthropic API HTTP 403, permission_error, .*may not use this model/,
