@@ -5,8 +5,8 @@ import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM } from './core/constants.js';
-import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/eval.js';
-import { toSarif } from './core/sarif.js';
+import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
+import { toSarif } from './core/output/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
 import type { GitPort, Logger } from './ports.js';
 

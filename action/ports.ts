@@ -2,13 +2,11 @@
  * Ports the engine talks through, implemented in action/adapters/ (and by fakes in tests). Each port is the
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
-import type { Conclusion, DiffrayConfig, ReviewReport } from '../shared/index.js';
-import type { CheckedOutCommit } from './core/checkout.js';
-import type { ThreadSignal } from './core/lifecycle.js';
-import type { SummaryState } from './core/markers.js';
-import type { CheckAnnotation, DiffFile, ModelPort, ReviewComment } from './types.js';
-
-export type { ModelPort };
+import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared/index.js';
+import type { CheckedOutCommit } from './core/input/checkout.js';
+import type { ThreadSignal } from './core/findings/lifecycle.js';
+import type { SummaryState } from './core/output/markers.js';
+import type { CheckAnnotation, DiffFile, ReviewComment, TokenUsage, Verdict } from './core/types.js';
 
 /** Port: the local git repository (the runner's checkout or the developer's clone). */
 export interface GitPort {
@@ -150,6 +148,56 @@ export interface GitHubPort {
    * refuses does not stop the others: it comes back in `failed`. Throws when the request itself fails.
    */
   replyInThreads(threadIds: string[], body: string): Promise<ThreadRepliesResult>;
+}
+
+export interface ModelRequest {
+  model: string;
+  /** Stable, cacheable prefix: instructions and rules shared by every request of the run. */
+  system: string;
+  /** The chunk's content (diff, context, PR metadata marked untrusted). */
+  user: string;
+  maxOutputTokens: number;
+  /**
+   * Called once when the answer starts (its first streamed event), or not at all if it never does. Given,
+   * the request is streamed: the run holds its other requests until then, because a prompt-cache entry
+   * becomes readable only once its writer's answer has begun.
+   */
+  onFirstToken?: () => void;
+}
+
+/**
+ * A request that failed after the SDK's own retries. `blocks` says what else the error rules out: every
+ * request (`account`: the key is rejected or its spend cap reached) or every request to this model
+ * (`model`: the key may not use it, or it does not exist); absent, only this request failed (a bad or too
+ * large request says nothing about the others). The message carries status and request id only.
+ */
+export interface ModelFailure {
+  ok: false;
+  error: string;
+  blocks?: 'account' | 'model';
+  usage: TokenUsage;
+}
+
+export type ModelResult = { ok: true; findings: Finding[]; usage: TokenUsage } | ModelFailure;
+
+/** A validation request: `count` findings numbered [0]..[count-1] in `user`. */
+export interface ConfirmRequest extends ModelRequest {
+  count: number;
+}
+
+export type ConfirmResult = { ok: true; verdicts: Verdict[]; usage: TokenUsage } | ModelFailure;
+
+/**
+ * Port: asks the model to review one chunk through a forced tool call. The adapter validates the tool
+ * input with FindingsToolInputSchema, retries malformed output once, and never throws for API errors.
+ */
+export interface ModelPort {
+  review(request: ModelRequest): Promise<ModelResult>;
+  /**
+   * The validation pass: a second, cheaper request that sees the exact code of a batch of findings and
+   * must confirm or reject each through the forced `confirm_findings` tool. Never throws for API errors.
+   */
+  confirm(request: ConfirmRequest): Promise<ConfirmResult>;
 }
 
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */

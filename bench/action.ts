@@ -7,9 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDiff } from '../action/core/diff.js';
-import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/prompt.js';
-import { estimateTokens } from '../action/core/tokens.js';
+import { parseDiff } from '../action/core/input/diff.js';
+import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/plan/prompt.js';
+import { estimateTokens } from '../action/core/plan/tokens.js';
 import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
 import {
   startFakeAnthropic,
@@ -129,7 +129,7 @@ function totalInput(r: RunFigures): number {
 }
 
 /**
- * Rows of changed lines (`12+code`, `-code`, see action/core/listing.ts) in the code listings the model
+ * Rows of changed lines (`12+code`, `-code`, see action/core/plan/listing.ts) in the code listings the model
  * received, inside the `<untrusted_diff>` wrapper only (a PR description may hold lines starting with `-`).
  */
 function changedRowsSent(requests: RecordedMessage[]): { lines: number; files: number } {

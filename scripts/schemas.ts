@@ -24,7 +24,7 @@ const FIELD_DESCRIPTIONS: Record<string, string> = {
 };
 
 /**
- * The input schema of the findings tool (`FINDINGS_TOOL` in action/core/prompt.ts) as the Messages API
+ * The input schema of the findings tool (`FINDINGS_TOOL` in action/core/plan/prompt.ts) as the Messages API
  * wants it: FindingsToolInputSchema as JSON Schema, an object at the top, no `$schema` key, no
  * `maximum: MAX_SAFE_INTEGER` noise, and a description on each finding field. Generated rather than built
  * at run time so that the action bundle carries this JSON instead of zod's JSON Schema generator.

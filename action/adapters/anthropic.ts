@@ -12,8 +12,9 @@ import type {
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
 import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
-import { FINDINGS_TOOL, type ToolDefinition } from '../core/prompt.js';
-import { CONFIRM_TOOL, parseVerdicts } from '../core/validation.js';
+import { FINDINGS_TOOL, type ToolDefinition } from '../core/plan/prompt.js';
+import { CONFIRM_TOOL, parseVerdicts } from '../core/findings/validation.js';
+import type { TokenUsage } from '../core/types.js';
 import type {
   ConfirmRequest,
   ConfirmResult,
@@ -21,8 +22,7 @@ import type {
   ModelPort,
   ModelRequest,
   ModelResult,
-  TokenUsage,
-} from '../types.js';
+} from '../ports.js';
 
 /** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
 export const MODEL_MAX_RETRIES = 3;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { githubServerUrl } from '../core/constants.js';
-import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/diff.js';
+import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/input/diff.js';
 import type { GitPort, Logger, MergeCommit } from '../ports.js';
 
 /**

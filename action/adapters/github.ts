@@ -6,8 +6,8 @@ import Bottleneck from 'bottleneck/light.js';
 import { LIMITS } from '../../shared/index.js';
 import { yieldWithoutTimerClamp } from './bottleneck-yield.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
-import { parseFindingMarkers, parseSummaryState } from '../core/markers.js';
-import { batches } from '../core/render.js';
+import { parseFindingMarkers, parseSummaryState } from '../core/output/markers.js';
+import { batches } from '../core/output/render.js';
 import {
   PermissionError,
   type CheckRunResult,

@@ -1,5 +1,5 @@
 import * as nodeModule from 'node:module';
-import type { TypeStripper } from '../core/suggestion-check.js';
+import type { TypeStripper } from '../core/findings/suggestion-check.js';
 
 type StripTypeScriptTypes = (code: string, options?: { mode?: 'strip' | 'transform' }) => string;
 

@@ -5,9 +5,9 @@ import {
   parseConfigYaml,
   type DiffrayConfig,
 } from '../../shared/index.js';
-import { assembleGuidelines, GUIDELINE_FILES } from '../core/guidelines.js';
+import { assembleGuidelines, GUIDELINE_FILES } from '../core/plan/guidelines.js';
 import { ConfigError } from '../errors.js';
-import type { DiffFile } from '../types.js';
+import type { DiffFile } from '../core/types.js';
 import type { Effective, EngineDeps, Notes, ReviewSettings } from './run-context.js';
 
 /** The config from the base commit (a PR must not rewrite the rules it is reviewed by), over the account's. */

@@ -1,4 +1,4 @@
-import type { DiffFile } from '../types.js';
+import type { DiffFile } from '../core/types.js';
 import type { EngineDeps } from './run-context.js';
 
 /**

@@ -1,8 +1,15 @@
-import { decideConclusion } from '../core/conclusion.js';
-import { coverageLine, type CoverageReceipt } from '../core/coverage.js';
-import type { ReviewRange } from '../core/incremental.js';
-import { lifecycleCounts, type LifecycleResult } from '../core/lifecycle.js';
-import type { AnchoredFinding, ReviewOutcome, SecretHit, SkippedFile, TokenUsage } from '../types.js';
+import { decideConclusion } from '../core/output/conclusion.js';
+import { coverageLine } from '../core/output/coverage.js';
+import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
+import type {
+  AnchoredFinding,
+  CoverageReceipt,
+  ReviewOutcome,
+  ReviewRange,
+  SecretHit,
+  SkippedFile,
+  TokenUsage,
+} from '../core/types.js';
 import type { Posted } from './publish.js';
 import type { ChunkResults } from './review.js';
 import type { Effective } from './run-context.js';

@@ -5,13 +5,18 @@ import {
   STATE_JSON_CHARS,
   type LifecycleState,
   type OpenFinding,
-} from '../core/lifecycle.js';
+} from '../core/findings/lifecycle.js';
 import { MAX_FIXED_REPLIES, MAX_STATE_FINGERPRINTS } from '../core/constants.js';
-import { planPosting, toReviewComment } from '../core/posting.js';
-import { buildAnnotations, renderCheckOutput, renderInlineComment, renderSummary } from '../core/render.js';
-import { toReviewReport } from '../core/report.js';
+import { planPosting, toReviewComment } from '../core/findings/posting.js';
+import {
+  buildAnnotations,
+  renderCheckOutput,
+  renderInlineComment,
+  renderSummary,
+} from '../core/output/render.js';
+import { toReviewReport } from '../core/output/report.js';
 import type { ReviewThread } from '../ports.js';
-import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
+import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../core/types.js';
 import { deliver, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
 
 export interface Posted {

@@ -1,14 +1,14 @@
 import type { Finding } from '../../shared/index.js';
-import { buildChunks } from '../core/chunk.js';
-import { planContext, wantsContext } from '../core/context.js';
-import { estimateCostUsd } from '../core/cost.js';
-import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/priority.js';
-import { buildUserPrompt, promptSizing, type Guidance } from '../core/prompt.js';
-import { createModelRouter } from '../core/routing.js';
-import { redactSecrets } from '../core/secrets.js';
-import { estimateTokens } from '../core/tokens.js';
-import { classifyTrivial, MODEL_ROUTES } from '../core/triage.js';
-import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../types.js';
+import { buildChunks } from '../core/plan/chunk.js';
+import { planContext, wantsContext } from '../core/plan/context.js';
+import { estimateCostUsd } from '../core/plan/cost.js';
+import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/plan/priority.js';
+import { buildUserPrompt, promptSizing, type Guidance } from '../core/plan/prompt.js';
+import { createModelRouter } from '../core/plan/routing.js';
+import { redactSecrets } from '../core/input/secrets.js';
+import { estimateTokens } from '../core/plan/tokens.js';
+import { classifyTrivial, MODEL_ROUTES } from '../core/plan/triage.js';
+import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
 import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
 

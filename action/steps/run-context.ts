@@ -3,9 +3,16 @@
  * (warnings and failed deliveries) collected on the way. Types only, plus the delivery helper.
  */
 import type { DiffrayConfig, FailOn } from '../../shared/index.js';
-import type { Clock, GitHubPort, GitPort, Logger, ResultsApiPort, WorkspacePort } from '../ports.js';
-import type { TypeStripper } from '../core/suggestion-check.js';
-import type { ModelPort } from '../types.js';
+import type {
+  Clock,
+  GitHubPort,
+  GitPort,
+  Logger,
+  ModelPort,
+  ResultsApiPort,
+  WorkspacePort,
+} from '../ports.js';
+import type { TypeStripper } from '../core/findings/suggestion-check.js';
 
 export interface EngineDeps {
   git: GitPort;

@@ -1,6 +1,6 @@
-import { decideReviewRange, selectIncrementalFiles, type ReviewRange } from '../core/incremental.js';
-import type { SummaryState } from '../core/markers.js';
-import type { DiffFile } from '../types.js';
+import { decideReviewRange, selectIncrementalFiles } from '../core/input/incremental.js';
+import type { SummaryState } from '../core/output/markers.js';
+import type { DiffFile, ReviewRange } from '../core/types.js';
 import type { EngineDeps } from './run-context.js';
 
 export interface ReviewScope {

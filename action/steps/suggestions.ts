@@ -1,5 +1,5 @@
-import { checkSuggestion } from '../core/suggestion-check.js';
-import type { AnchoredFinding } from '../types.js';
+import { checkSuggestion } from '../core/findings/suggestion-check.js';
+import type { AnchoredFinding } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
 import type { EngineDeps } from './run-context.js';
 

@@ -1,7 +1,11 @@
-import { classifyFindings, fingerprintStillPresent, type LifecycleResult } from '../core/lifecycle.js';
-import type { SummaryState } from '../core/markers.js';
+import {
+  classifyFindings,
+  fingerprintStillPresent,
+  type LifecycleResult,
+} from '../core/findings/lifecycle.js';
+import type { SummaryState } from '../core/output/markers.js';
 import type { ReviewThread } from '../ports.js';
-import type { AnchoredFinding } from '../types.js';
+import type { AnchoredFinding } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
 
 /**

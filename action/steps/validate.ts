@@ -1,6 +1,6 @@
-import type { Severity } from '../../shared/index.js';
-import { estimateCostUsd } from '../core/cost.js';
-import { MODEL_ROUTES } from '../core/triage.js';
+import type { Finding, Severity } from '../../shared/index.js';
+import { estimateCostUsd } from '../core/plan/cost.js';
+import { MODEL_ROUTES } from '../core/plan/triage.js';
 import {
   batchValidation,
   buildValidationPrompt,
@@ -8,8 +8,8 @@ import {
   needsValidation,
   VALIDATION_SYSTEM,
   validationOutputTokens,
-} from '../core/validation.js';
-import type { Finding, ReviewOutcome, TokenUsage } from '../types.js';
+} from '../core/findings/validation.js';
+import type { ReviewOutcome, TokenUsage } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
 import { addUsage, MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS, runPool } from './review.js';
 import type { Effective, EngineDeps } from './run-context.js';

@@ -21,7 +21,7 @@ interface AddedLine {
   text: string;
 }
 
-/** Added lines per file, from the rendered listing of a request (`12+code`, see action/core/listing.ts). */
+/** Added lines per file, from the rendered listing of a request (`12+code`, see action/core/plan/listing.ts). */
 export function addedLines(text: string): Map<string, AddedLine[]> {
   const files = new Map<string, AddedLine[]>();
   let current: AddedLine[] | undefined;

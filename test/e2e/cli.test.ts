@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { SarifLog } from '../../action/core/sarif.js';
+import type { SarifLog } from '../../action/core/output/sarif.js';
 import { findingsFor, modelFinding, startFakeAnthropic } from '../fakes/anthropic.js';
 import { BUNDLE_NODE, makePrRepo, ROOT } from './harness.js';
 

@@ -4,10 +4,10 @@
  * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
  */
 import { describe, expect, it } from 'vitest';
-import { buildSystemPrompt } from '../../action/core/prompt.js';
-import { parseDiff } from '../../action/core/diff.js';
-import { estimateDiffTokens } from '../../action/core/priority.js';
-import { estimateTokens } from '../../action/core/tokens.js';
+import { buildSystemPrompt } from '../../action/core/plan/prompt.js';
+import { parseDiff } from '../../action/core/input/diff.js';
+import { estimateDiffTokens } from '../../action/core/plan/priority.js';
+import { estimateTokens } from '../../action/core/plan/tokens.js';
 import { findingsFor, modelFinding, userText } from '../fakes/anthropic.js';
 import { isContentCreating, threadNodeId, type FakeGitHub } from '../fakes/github.js';
 import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr, UTIL_HEAD } from './fixtures.js';

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { SarifLog } from '../../action/core/sarif.js';
+import type { SarifLog } from '../../action/core/output/sarif.js';
 import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr, UTIL_HEAD } from './fixtures.js';
 
 describe('the sarif-file input', () => {

@@ -2,11 +2,11 @@ import type {
   AnchoredFinding,
   DiffFile,
   DiffLine,
-  Finding,
   Hunk,
   ReviewOutcome,
   UnanchoredFinding,
-} from '../../../action/types.js';
+} from '../../../action/core/types.js';
+import type { Finding } from '../../../shared/index.js';
 
 /** One hunk: lines prefixed like `git diff` output (' ' context, '+' added, '-' deleted). */
 export interface HunkSpec {

@@ -1,4 +1,4 @@
-import type { DiffFile, DiffLine, Hunk } from '../../../action/types.js';
+import type { DiffFile, DiffLine, Hunk } from '../../../action/core/types.js';
 
 /**
  * A hunk from diff-style lines (`+added`, `-deleted`, ` context`), numbered from `newStart` on both

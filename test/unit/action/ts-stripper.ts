@@ -3,7 +3,7 @@
  * the `typescript` devDependency: like Node's, it throws on a syntax error in JavaScript or TypeScript.
  */
 import ts from 'typescript';
-import type { TypeStripper } from '../../../action/core/suggestion-check.js';
+import type { TypeStripper } from '../../../action/core/findings/suggestion-check.js';
 
 export const typescriptStripper: TypeStripper = (code) => {
   const out = ts.transpileModule(code, {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FINDINGS_TOOL } from '../../../action/core/prompt.js';
+import { FINDINGS_TOOL } from '../../../action/core/plan/prompt.js';
 import { configJsonSchema, findingsToolJsonSchema } from '../../../scripts/schemas.js';
 import { FindingSchema } from '../../../shared/index.js';
 

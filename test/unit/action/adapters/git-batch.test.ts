@@ -15,7 +15,7 @@ import {
   type GitRunner,
   type GitStreamer,
 } from '../../../../action/adapters/git.js';
-import { parseDiff } from '../../../../action/core/diff.js';
+import { parseDiff } from '../../../../action/core/input/diff.js';
 import type { GitPort } from '../../../../action/ports.js';
 import { cloneBranch, commitAll, git, initOrigin, writeFiles } from '../../../support/git.js';
 

@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitHubClient, createGitHubPort } from '../../../../action/adapters/github.js';
 import { SUMMARY_MARKER } from '../../../../action/core/constants.js';
-import { findingMarker } from '../../../../action/core/markers.js';
+import { findingMarker } from '../../../../action/core/output/markers.js';
 import { PermissionError, type GitHubPort } from '../../../../action/ports.js';
-import type { CheckAnnotation } from '../../../../action/types.js';
+import type { CheckAnnotation } from '../../../../action/core/types.js';
 import { isContentCreating, startFakeGitHub, threadNodeId, type FakeGitHub } from '../../../fakes/github.js';
 
 const DIFF = [

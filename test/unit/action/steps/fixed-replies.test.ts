@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MAX_FIXED_REPLIES } from '../../../../action/core/constants.js';
-import { toOpenFinding } from '../../../../action/core/lifecycle.js';
+import { toOpenFinding } from '../../../../action/core/findings/lifecycle.js';
 import type { GitHubPort, ReviewThread, ThreadRepliesResult } from '../../../../action/ports.js';
 import { replyToFixed } from '../../../../action/steps/publish.js';
 import type { EngineDeps, Notes, ReviewSettings } from '../../../../action/steps/run-context.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { toOpenFinding } from '../../../../action/core/lifecycle.js';
+import { toOpenFinding } from '../../../../action/core/findings/lifecycle.js';
 import type { EngineDeps, Effective } from '../../../../action/steps/run-context.js';
 import { trackLifecycle } from '../../../../action/steps/track.js';
 import { validateFindings } from '../../../../action/steps/validate.js';
-import type { ConfirmRequest, ConfirmResult } from '../../../../action/types.js';
+import type { ConfirmRequest, ConfirmResult } from '../../../../action/ports.js';
 import { makeAnchored } from '../builders.js';
 
 const OLD_HEAD = 'a'.repeat(40);

@@ -1,0 +1,294 @@
+import * as z from 'zod/mini';
+import {
+  CATEGORIES,
+  SEVERITIES,
+  bySeverity,
+  truncate,
+  type Category,
+  type Finding,
+  type Severity,
+} from '../../../shared/index.js';
+import type { DiffFile, LifecycleCounts } from '../types.js';
+import { MAX_STATE_FINGERPRINTS } from '../constants.js';
+import { fingerprintFinding } from './fingerprint.js';
+import { shortSha } from '../input/incremental.js';
+
+const FINGERPRINT = z.string().check(z.regex(/^[a-f0-9]{16,64}$/));
+/** Titles kept in the state are capped: the state rides in the summary comment (65536 chars in all). */
+const STATE_TITLE_CHARS = 80;
+/** A fingerprint covers at most this many lines (the same cap as fingerprint.ts). */
+const MAX_SPAN = 100;
+/**
+ * JSON characters the lifecycle state may take: base64 makes it 40,000 characters of the 65,536 a comment
+ * may hold, leaving the rest to the summary itself.
+ */
+export const STATE_JSON_CHARS = 30_000;
+
+/** A finding that was open after an earlier run, as remembered in the summary comment's state. */
+export const OpenFindingSchema = z.object({
+  fingerprint: FINGERPRINT,
+  path: z.string().check(z.minLength(1), z.maxLength(1_024)),
+  title: z.string().check(z.minLength(1), z.maxLength(STATE_TITLE_CHARS)),
+  severity: z.enum(SEVERITIES),
+  category: z.enum(CATEGORIES),
+  /** Lines the fingerprinted code spans (startLine..line), so a later run can look for that code again. */
+  span: z.int().check(z.minimum(1), z.maximum(MAX_SPAN)),
+  /** Head sha of the run that first raised it. */
+  seenAt: z.string().check(z.regex(/^[a-f0-9]{7,64}$/)),
+});
+export type OpenFinding = z.infer<typeof OpenFindingSchema>;
+
+/** What the lifecycle remembers between runs; markers.ts embeds it in the summary state. */
+export const LifecycleStateSchema = z.object({
+  open: z.array(OpenFindingSchema).check(z.maxLength(MAX_STATE_FINGERPRINTS)),
+  /** Never raised again on this PR. */
+  dismissed: z.array(FINGERPRINT).check(z.maxLength(MAX_STATE_FINGERPRINTS)),
+});
+export type LifecycleState = z.infer<typeof LifecycleStateSchema>;
+
+/** The fields of a finding of this run the lifecycle needs; AnchoredFinding has them all. */
+export interface TrackedFinding {
+  fingerprint: string;
+  path: string;
+  title: string;
+  severity: Severity;
+  category: Category;
+  line: number;
+  startLine?: number;
+}
+
+/** One review thread of an earlier diffray comment, as the GitHub adapter read it. */
+export interface ThreadSignal {
+  /** From the finding marker of the thread's first comment. */
+  fingerprint: string;
+  resolved: boolean;
+  /** Bodies of the replies written by people (not by diffray). */
+  replies: string[];
+}
+
+export interface LifecycleInput<T extends TrackedFinding> {
+  /** Undefined on the first run, or when the stored state could not be read. */
+  previous: LifecycleState | undefined;
+  /** Findings of this run (anchored ones; unanchored findings have no thread and are not tracked). */
+  current: T[];
+  headSha: string;
+  /**
+   * Paths this run covered: reviewed in full, plus paths the PR no longer changes or deleted (nothing left to
+   * look at). An open finding elsewhere (a file an incremental run did not re-examine, a failed request, a
+   * budget skip) stays open even when its code changed: a bug that survived a reformat would otherwise be
+   * called fixed without anyone looking at it again.
+   */
+  reviewedPaths: ReadonlySet<string>;
+  /**
+   * Whether the code an open finding was fingerprinted on still exists in the new head's file (see
+   * {@link fingerprintStillPresent}); `undefined` when the caller could not tell, which keeps it open.
+   */
+  codeStillPresent: (finding: OpenFinding) => boolean | undefined;
+  threads?: ThreadSignal[];
+}
+
+export interface LifecycleResult<T extends TrackedFinding> {
+  /** Raised for the first time: to be posted. */
+  new: T[];
+  /** Open before and still open (re-raised, or not looked at again); already on the PR, not re-posted. */
+  stillOpen: OpenFinding[];
+  /** The code they pointed at is gone or changed: each thread gets {@link fixedReply}. */
+  fixed: OpenFinding[];
+  /** Dismissed by a person (this run or before) and raised or open again: never posted, only counted. */
+  dismissed: OpenFinding[];
+  /** Findings of this run dropped because they were dismissed; the engine must not post them. */
+  suppressed: T[];
+  /** The state to store in the summary comment. */
+  next: LifecycleState;
+}
+
+/**
+ * A reply dismisses a finding when a line starts with `@diffray dismiss` or `diffray: dismiss` (any case,
+ * an optional reason after it). Both spellings are accepted because people write either; requiring it at
+ * the start of a line keeps quoted or passing mentions ("should I @diffray dismiss this?") from counting.
+ */
+const DISMISS_COMMAND = /^[ \t]*(?:@diffray\s+dismiss|diffray:\s*dismiss)\b/im;
+
+/** True when a reply asks diffray to dismiss the finding of its thread. */
+export function isDismissCommand(reply: string): boolean {
+  return DISMISS_COMMAND.test(reply.replace(/^[ \t]*>.*$/gm, ''));
+}
+
+/**
+ * Follows each finding across pushes. A finding is fixed only when its code is gone or changed, never just
+ * because the model did not mention it again (models are not deterministic, and an incremental run does
+ * not look at unchanged code). A person dismisses a finding by resolving its thread while it is open or
+ * by replying with a dismiss command; it is then never raised again on the PR. A resolved thread of a
+ * finding that was already fixed is housekeeping, not a dismissal, so a regression is raised again.
+ */
+export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput<T>): LifecycleResult<T> {
+  const previousOpen = new Map((input.previous?.open ?? []).map((f) => [f.fingerprint, f]));
+  const currentByFp = new Map(input.current.map((f) => [f.fingerprint, f]));
+  const dismissedFps = new Set(input.previous?.dismissed ?? []);
+  for (const thread of input.threads ?? []) {
+    const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
+    if (thread.replies.some(isDismissCommand) || (thread.resolved && wasOpen))
+      dismissedFps.add(thread.fingerprint);
+  }
+
+  const result: LifecycleResult<T> = {
+    new: [],
+    stillOpen: [],
+    fixed: [],
+    dismissed: [],
+    suppressed: [],
+    next: { open: [], dismissed: [] },
+  };
+  for (const finding of currentByFp.values()) {
+    const before = previousOpen.get(finding.fingerprint);
+    if (dismissedFps.has(finding.fingerprint)) {
+      result.suppressed.push(finding);
+      result.dismissed.push(before ?? toOpenFinding(finding, input.headSha));
+    } else if (before !== undefined) {
+      result.stillOpen.push({ ...toOpenFinding(finding, input.headSha), seenAt: before.seenAt });
+    } else {
+      result.new.push(finding);
+    }
+  }
+  for (const before of previousOpen.values()) {
+    if (currentByFp.has(before.fingerprint)) continue;
+    if (dismissedFps.has(before.fingerprint)) result.dismissed.push(before);
+    else if (input.reviewedPaths.has(before.path) && input.codeStillPresent(before) === false)
+      result.fixed.push(before);
+    else result.stillOpen.push(before);
+  }
+
+  result.next = {
+    open: [...result.new.map((f) => toOpenFinding(f, input.headSha)), ...result.stillOpen],
+    dismissed: [...dismissedFps],
+  };
+  return result;
+}
+
+/** The state record of a finding of this run. */
+export function toOpenFinding(f: TrackedFinding, headSha: string): OpenFinding {
+  const span =
+    f.startLine !== undefined && f.startLine < f.line ? Math.min(f.line - f.startLine + 1, MAX_SPAN) : 1;
+  return {
+    fingerprint: f.fingerprint,
+    path: f.path,
+    title: truncate(f.title, STATE_TITLE_CHARS),
+    severity: f.severity,
+    category: f.category,
+    span,
+    seenAt: headSha,
+  };
+}
+
+/**
+ * Keeps the state within the limits of the summary comment (its JSON at most `maxChars`, at most
+ * `maxEntries` fingerprints). Dismissals are kept first, newest first (forgetting one would raise a
+ * dismissed finding again), then the most severe open findings; an open finding dropped from the state is
+ * at worst reported as new again later, and its comment stays on the PR.
+ */
+export function compactState(
+  state: LifecycleState,
+  limits: { maxEntries?: number; maxChars?: number } = {},
+): LifecycleState {
+  const maxEntries = limits.maxEntries ?? MAX_STATE_FINGERPRINTS;
+  let budget = (limits.maxChars ?? STATE_JSON_CHARS) - JSON.stringify({ open: [], dismissed: [] }).length;
+  const dismissed: string[] = [];
+  for (const fp of [...new Set(state.dismissed)].reverse()) {
+    if (dismissed.length >= maxEntries || budget < fp.length + 3) break;
+    dismissed.unshift(fp);
+    budget -= fp.length + 3;
+  }
+  const open: OpenFinding[] = [];
+  for (const finding of [...state.open].sort(bySeverity)) {
+    const size = JSON.stringify(finding).length + 1;
+    if (open.length >= maxEntries - dismissed.length || budget < size) break;
+    open.push(finding);
+    budget -= size;
+  }
+  return { open, dismissed };
+}
+
+/**
+ * Whether the code an open finding was fingerprinted on is still somewhere in the file at the new head:
+ * every window of `span` lines is fingerprinted the way fingerprint.ts does it, so a finding whose lines
+ * only moved stays open and one whose lines were edited or deleted reads as fixed. A file that is gone
+ * (`undefined`) fixes its findings.
+ */
+export function fingerprintStillPresent(finding: OpenFinding, fileText: string | undefined): boolean {
+  if (fileText === undefined) return false;
+  const lines = fileText.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const probe: Finding = {
+    path: finding.path,
+    category: finding.category,
+    severity: finding.severity,
+    title: finding.title,
+    body: '-',
+    confidence: 1,
+    line: 1,
+  };
+  for (let end = finding.span; end <= lines.length; end += 1) {
+    const start = end - finding.span + 1;
+    const window = windowFile(finding.path, lines, start, end);
+    const located: Finding =
+      finding.span > 1 ? { ...probe, startLine: start, line: end } : { ...probe, line: end };
+    if (fingerprintFinding(located, window) === finding.fingerprint) return true;
+  }
+  return false;
+}
+
+/** A one-hunk diff showing lines start..end of the new file as context, the only lines fingerprint reads. */
+function windowFile(path: string, lines: string[], start: number, end: number): DiffFile {
+  const shown = lines.slice(start - 1, end);
+  return {
+    path,
+    status: 'modified',
+    binary: false,
+    submodule: false,
+    additions: 0,
+    deletions: 0,
+    hunks: [
+      {
+        oldStart: start,
+        oldLines: shown.length,
+        newStart: start,
+        newLines: shown.length,
+        header: '',
+        lines: shown.map((text, i) => ({ kind: 'context', text, oldLine: start + i, newLine: start + i })),
+      },
+    ],
+  };
+}
+
+/** Counts of a classification, for the summary line and the report. */
+export function lifecycleCounts(result: LifecycleResult<TrackedFinding>): LifecycleCounts {
+  return {
+    new: result.new.length,
+    stillOpen: result.stillOpen.length,
+    fixed: result.fixed.length,
+    dismissed: new Set(result.dismissed.map((f) => f.fingerprint)).size,
+  };
+}
+
+/**
+ * "3 new · 2 still open · 4 fixed since abc1234" (and "· 1 dismissed" when any). Without a previous
+ * head there is nothing to compare with, so only the new count is shown.
+ */
+export function lifecycleLine(counts: LifecycleCounts, sinceSha: string | undefined): string {
+  if (sinceSha === undefined) return `${counts.new} new`;
+  const parts = [
+    `${counts.new} new`,
+    `${counts.stillOpen} still open`,
+    `${counts.fixed} fixed since ${shortSha(sinceSha)}`,
+  ];
+  if (counts.dismissed > 0) parts.push(`${counts.dismissed} dismissed`);
+  return parts.join(' · ');
+}
+
+/**
+ * The reply posted in a fixed finding's thread. Short and factual, and it never contains a dismiss
+ * command, so it cannot dismiss anything when read back.
+ */
+export function fixedReply(headSha: string): string {
+  return `Fixed in ${shortSha(headSha)}: the code this comment pointed at has changed. (diffray)`;
+}

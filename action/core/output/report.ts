@@ -1,0 +1,57 @@
+import {
+  LIMITS,
+  stripCodeBlocks,
+  truncate,
+  type ReportedFinding,
+  type ReviewReport,
+} from '../../../shared/index.js';
+import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
+import { byPriority } from '../findings/posting.js';
+import { redactSecrets } from '../input/secrets.js';
+
+export interface PullRequestRef {
+  repository: string;
+  pullRequest: number;
+  headSha: string;
+  baseSha: string;
+}
+
+/**
+ * The results-API report of one run. The API promises never to store source code, so findings travel as
+ * metadata and prose only: fenced code stripped from the body, no suggestion, no quote, secrets redacted.
+ * Most severe first when the per-review cap cuts the list.
+ */
+export function toReviewReport(outcome: ReviewOutcome, pr: PullRequestRef): ReviewReport {
+  const all = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored].sort(byPriority);
+  return {
+    ...pr,
+    status: outcome.status,
+    conclusion: outcome.conclusion,
+    model: truncate(outcome.model, 100),
+    tokens: { ...outcome.usage },
+    costUsd: Math.min(Math.max(outcome.costUsd, 0), 10_000),
+    durationMs: Math.max(0, Math.round(outcome.durationMs)),
+    coverage: {
+      filesReviewed: outcome.reviewedFiles.length,
+      filesSkipped: outcome.skipped.length,
+      linesReviewed: outcome.linesReviewed,
+      linesChanged: outcome.linesChanged,
+    },
+    findings: all.slice(0, LIMITS.findingsPerReview).map(toReportedFinding),
+  };
+}
+
+function toReportedFinding(f: AnchoredFinding | UnanchoredFinding): ReportedFinding {
+  const lines = 'anchor' in f ? f.anchor : { line: f.line, startLine: f.startLine };
+  const reported: ReportedFinding = {
+    path: truncate(f.path, LIMITS.pathChars),
+    line: lines.line,
+    severity: f.severity,
+    category: f.category,
+    title: truncate(stripCodeBlocks(redactSecrets(f.title)), LIMITS.findingTitleChars) || f.category,
+    body: truncate(stripCodeBlocks(redactSecrets(f.body)).trim(), LIMITS.findingBodyChars),
+    fingerprint: f.fingerprint,
+  };
+  if (lines.startLine !== undefined && lines.startLine < lines.line) reported.startLine = lines.startLine;
+  return reported;
+}

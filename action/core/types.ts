@@ -1,0 +1,245 @@
+/**
+ * The review's vocabulary: the data the pipeline of action/core/ takes in, passes between its stages and
+ * hands to the runtime. Pure data only (no I/O, no SDK types), importing nothing of ours but shared/, so
+ * every module may use it. The requests and results of the ports are declared with them, in action/ports.ts.
+ */
+import type { Conclusion, FailOn, Finding, ReviewReport } from '../../shared/index.js';
+
+// ---------------------------------------------------------------- the diff
+
+export type FileStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'mode-changed';
+
+/** One line of a hunk. `newLine` is set for context and added lines, `oldLine` for context and deleted. */
+export interface DiffLine {
+  kind: 'context' | 'add' | 'del';
+  text: string;
+  oldLine?: number;
+  newLine?: number;
+}
+
+export interface Hunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  /** Text after the second @@ (often the enclosing function). */
+  header: string;
+  lines: DiffLine[];
+}
+
+export interface DiffFile {
+  /** New path (old path for deletions). Always repository-relative, forward slashes, unquoted. */
+  path: string;
+  oldPath?: string;
+  status: FileStatus;
+  binary: boolean;
+  /** Submodule pointer change (mode 160000). */
+  submodule: boolean;
+  hunks: Hunk[];
+  additions: number;
+  deletions: number;
+}
+
+// ---------------------------------------------------------------- selection and chunking
+
+export type SkipReason =
+  | 'deleted'
+  | 'binary'
+  | 'submodule'
+  | 'mode-only'
+  | 'lockfile'
+  | 'generated'
+  | 'minified'
+  | 'vendored'
+  | 'image'
+  | 'snapshot'
+  | 'excluded-by-config'
+  | 'too-large'
+  | 'over-budget'
+  | 'request-failed';
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  /** Extra words for the summary, e.g. which glob matched or which request failed. */
+  detail?: string;
+}
+
+export interface Selection {
+  selected: DiffFile[];
+  skipped: SkippedFile[];
+}
+
+/** A part of one file sent in one request: whole file, or a run of hunks when the file was split. */
+export interface FileSlice {
+  file: DiffFile;
+  hunks: Hunk[];
+  /** Surrounding lines read from the checkout, keyed by new-file line number (1-based). */
+  context?: Map<number, string>;
+  /** 1-based index of this part and the number of parts, when the file was split. */
+  part?: { index: number; of: number };
+}
+
+/** One model request's worth of work. */
+export interface ReviewChunk {
+  id: string;
+  slices: FileSlice[];
+  /** Estimated input tokens of the chunk's variable part (not counting the cached prefix). */
+  estimatedTokens: number;
+}
+
+// ---------------------------------------------------------------- secrets
+
+export interface SecretHit {
+  path: string;
+  line: number;
+  /** Kind of secret, e.g. 'aws-access-key', 'github-token'. Never the secret itself. */
+  kind: string;
+}
+
+// ---------------------------------------------------------------- model usage and verdicts
+
+export interface TokenUsage {
+  input: number;
+  cacheWrite: number;
+  cacheRead: number;
+  output: number;
+}
+
+/** One verdict of the validation pass, by the index of the finding in the request. */
+export interface Verdict {
+  index: number;
+  confirmed: boolean;
+  reason: string;
+}
+
+// ---------------------------------------------------------------- findings placed on the diff, as GitHub takes them
+
+/** A finding placed on the diff, ready to become an inline comment. */
+export interface AnchoredFinding extends Finding {
+  fingerprint: string;
+  /** Validated anchor: `line` and optional `startLine` on the RIGHT side, inside one hunk. */
+  anchor: { line: number; startLine?: number };
+  /** True when `suggestion` replaces exactly the commented lines and may be a ```suggestion block. */
+  suggestionApplies: boolean;
+}
+
+export interface UnanchoredFinding extends Finding {
+  fingerprint: string;
+  reason: string;
+}
+
+export interface ReviewComment {
+  path: string;
+  body: string;
+  line: number;
+  side: 'RIGHT';
+  start_line?: number;
+  start_side?: 'RIGHT';
+}
+
+export interface CheckAnnotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: 'notice' | 'warning' | 'failure';
+  title: string;
+  message: string;
+}
+
+// ---------------------------------------------------------------- scope, coverage, lifecycle
+
+export type ReviewMode = 'full' | 'incremental';
+
+/** The commits a run reviews, and why (decided by input/incremental.ts). */
+export interface ReviewRange {
+  mode: ReviewMode;
+  /** First revision of the diff that picks the files to review (the base, or the last reviewed head). */
+  from: string;
+  to: string;
+  /** One sentence for the summary saying why this range was chosen. */
+  reason: string;
+}
+
+export type FileCoverageStatus = 'reviewed' | 'partial' | 'skipped' | 'reviewed-earlier';
+
+export interface FileCoverage {
+  path: string;
+  status: FileCoverageStatus;
+  /** Added plus deleted lines of the file in the PR diff. */
+  changedLines: number;
+  reviewedLines: number;
+  /** For skipped and partial files: why lines were not reviewed. */
+  reason?: SkipReason;
+  detail?: string;
+}
+
+/** What a run looked at, file by file, so a partial review says exactly what it covered. */
+export interface CoverageReceipt {
+  files: FileCoverage[];
+  filesChanged: number;
+  filesReviewed: number;
+  filesPartial: number;
+  filesSkipped: number;
+  linesChanged: number;
+  linesReviewed: number;
+  /** Skipped files per reason (partial files count under their reason too). */
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  /**
+   * No unintended gap: every changed line was reviewed except in files skipped on purpose (lockfiles,
+   * generated, binary, deleted, excluded by config...). Over budget, too large and failed requests are
+   * gaps; a run with gaps must not conclude with an unqualified success.
+   */
+  complete: boolean;
+}
+
+/** The run's findings by their life across pushes (findings/lifecycle.ts classifies them). */
+export interface LifecycleCounts {
+  new: number;
+  stillOpen: number;
+  fixed: number;
+  dismissed: number;
+}
+
+// ---------------------------------------------------------------- the outcome
+
+/** Everything the run learned, used to render the summary, check, job summary, SARIF and API report. */
+export interface ReviewOutcome {
+  status: ReviewReport['status'];
+  conclusion: Conclusion;
+  /** Why the conclusion is not a plain success/failure (partial, skipped...), shown to users. */
+  conclusionReason?: string;
+  model: string;
+  posted: AnchoredFinding[];
+  /** Anchored but over max-comments, so listed in the summary only. */
+  overflow: AnchoredFinding[];
+  unanchored: UnanchoredFinding[];
+  /** Findings already posted by an earlier run (same fingerprint): not posted again. */
+  alreadyPosted: number;
+  secrets: SecretHit[];
+  reviewedFiles: string[];
+  skipped: SkippedFile[];
+  failedChunks: { id: string; files: string[]; error: string }[];
+  usage: TokenUsage;
+  costUsd: number;
+  durationMs: number;
+  linesChanged: number;
+  linesReviewed: number;
+  failOn: FailOn;
+  /** Which commits were reviewed and why (incremental since the last head, or the whole PR). */
+  range?: ReviewRange;
+  /** Findings across pushes; `since` is the last reviewed head (absent on a first review). */
+  lifecycle?: LifecycleCounts & {
+    since?: string;
+    /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
+    replies: { posted: number; capped: number };
+  };
+  /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
+  validation?: { checked: number; dropped: number; model: string; error?: string };
+  /** Files and changed lines reviewed, partially reviewed and skipped, with reasons. */
+  coverage?: CoverageReceipt;
+  /** Models other than `model` that did part of the work, and why. */
+  routing?: { triage?: { model: string; files: number }; fallback?: { model: string; reason: string } };
+  /** Repository guideline files included in the instructions. */
+  guidelines?: string[];
+}

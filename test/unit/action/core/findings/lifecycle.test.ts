@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { fingerprintFinding } from '../../../../../action/core/findings/fingerprint.js';
+import {
+  LifecycleStateSchema,
+  classifyFindings,
+  compactState,
+  fingerprintStillPresent,
+  fixedReply,
+  isDismissCommand,
+  lifecycleCounts,
+  lifecycleLine,
+  toOpenFinding,
+  type LifecycleInput,
+  type LifecycleState,
+  type OpenFinding,
+  type TrackedFinding,
+} from '../../../../../action/core/findings/lifecycle.js';
+import { appDiff, makeFinding } from '../../builders.js';
+
+const OLD_HEAD = 'a'.repeat(40);
+const HEAD = 'c'.repeat(40);
+const fp = (n: number): string => n.toString(16).padStart(32, '0');
+
+function tracked(n: number, overrides: Partial<TrackedFinding> = {}): TrackedFinding {
+  return {
+    fingerprint: fp(n),
+    path: 'src/app.ts',
+    title: `Finding ${n}`,
+    severity: 'medium',
+    category: 'correctness',
+    line: 10,
+    ...overrides,
+  };
+}
+
+function open(n: number, overrides: Partial<OpenFinding> = {}): OpenFinding {
+  return { ...toOpenFinding(tracked(n), OLD_HEAD), ...overrides };
+}
+
+function run(overrides: Partial<LifecycleInput<TrackedFinding>>) {
+  return classifyFindings<TrackedFinding>({
+    previous: { open: [], dismissed: [] },
+    current: [],
+    headSha: HEAD,
+    reviewedPaths: new Set(['src/app.ts']),
+    codeStillPresent: () => true,
+    ...overrides,
+  });
+}
+
+const fps = (items: { fingerprint: string }[]): string[] => items.map((f) => f.fingerprint);
+
+describe('classifyFindings', () => {
+  it('calls a finding new when no earlier run raised it', () => {
+    const result = run({ current: [tracked(1)] });
+    expect(fps(result.new)).toEqual([fp(1)]);
+    expect(result.next.open).toEqual([expect.objectContaining({ fingerprint: fp(1), seenAt: HEAD })]);
+  });
+
+  it('keeps a re-raised finding open, with the head it was first seen at, and does not post it again', () => {
+    const result = run({
+      previous: { open: [open(1)], dismissed: [] },
+      current: [tracked(1, { title: 'Reworded' })],
+    });
+    expect(result.new).toEqual([]);
+    expect(result.stillOpen).toEqual([
+      expect.objectContaining({ fingerprint: fp(1), title: 'Reworded', seenAt: OLD_HEAD }),
+    ]);
+  });
+
+  it('marks a finding fixed when its code is gone from a reviewed file', () => {
+    const result = run({ previous: { open: [open(1)], dismissed: [] }, codeStillPresent: () => false });
+    expect(fps(result.fixed)).toEqual([fp(1)]);
+    expect(result.next.open).toEqual([]);
+  });
+
+  it('keeps a finding open when its code is still there, even if the model did not mention it again', () => {
+    const result = run({ previous: { open: [open(1)], dismissed: [] }, codeStillPresent: () => true });
+    expect(fps(result.stillOpen)).toEqual([fp(1)]);
+    expect(result.fixed).toEqual([]);
+  });
+
+  it('keeps a finding open when nobody could tell whether its code changed', () => {
+    const result = run({ previous: { open: [open(1)], dismissed: [] }, codeStillPresent: () => undefined });
+    expect(fps(result.stillOpen)).toEqual([fp(1)]);
+  });
+
+  it('keeps a finding in a file this run did not review open, even when its code changed', () => {
+    const result = run({
+      previous: { open: [open(1, { path: 'src/other.ts' })], dismissed: [] },
+      codeStillPresent: () => false,
+    });
+    expect(fps(result.stillOpen)).toEqual([fp(1)]);
+  });
+
+  it('dismisses an open finding whose thread was resolved, and never raises it again', () => {
+    const first = run({
+      previous: { open: [open(1)], dismissed: [] },
+      current: [tracked(1)],
+      threads: [{ fingerprint: fp(1), resolved: true, replies: [] }],
+    });
+    expect(fps(first.dismissed)).toEqual([fp(1)]);
+    expect(fps(first.suppressed)).toEqual([fp(1)]);
+    expect(first.next).toEqual({ open: [], dismissed: [fp(1)] });
+
+    const later = run({ previous: first.next, current: [tracked(1)] });
+    expect(later.new).toEqual([]);
+    expect(fps(later.suppressed)).toEqual([fp(1)]);
+  });
+
+  it('dismisses a finding on a reply with a dismiss command', () => {
+    const result = run({
+      previous: { open: [open(1)], dismissed: [] },
+      threads: [
+        { fingerprint: fp(1), resolved: false, replies: ['Intentional here.\n@diffray dismiss: legacy API'] },
+      ],
+    });
+    expect(fps(result.dismissed)).toEqual([fp(1)]);
+    expect(result.next.dismissed).toEqual([fp(1)]);
+  });
+
+  it('raises a regression again when the resolved thread belonged to a finding that was already fixed', () => {
+    const result = run({
+      previous: { open: [], dismissed: [] },
+      current: [tracked(1)],
+      threads: [{ fingerprint: fp(1), resolved: true, replies: [] }],
+    });
+    expect(fps(result.new)).toEqual([fp(1)]);
+  });
+
+  it('treats resolved threads as dismissals when there is no earlier state to tell otherwise', () => {
+    const result = run({
+      previous: undefined,
+      current: [tracked(1)],
+      threads: [{ fingerprint: fp(1), resolved: true, replies: [] }],
+    });
+    expect(fps(result.suppressed)).toEqual([fp(1)]);
+  });
+
+  it('produces a next state the summary comment can store', () => {
+    const result = run({
+      previous: { open: [open(1), open(2)], dismissed: [fp(9)] },
+      current: [tracked(3)],
+      codeStillPresent: (f) => f.fingerprint !== fp(2),
+    });
+    expect(LifecycleStateSchema.parse(result.next)).toEqual(result.next);
+    expect(lifecycleCounts(result)).toEqual({ new: 1, stillOpen: 1, fixed: 1, dismissed: 0 });
+  });
+});
+
+describe('isDismissCommand', () => {
+  it.each([
+    ['@diffray dismiss', true],
+    ['@Diffray Dismiss: false positive', true],
+    ['diffray: dismiss', true],
+    ['Thanks!\n  diffray:dismiss', true],
+    ['should I @diffray dismiss this?', false],
+    ['> @diffray dismiss\nno, keep it', false],
+    ['@diffray dismissal policy?', false],
+    ['dismiss', false],
+  ])('%j → %s', (reply, expected) => {
+    expect(isDismissCommand(reply)).toBe(expected);
+  });
+
+  it('never matches the reply diffray posts on fixed findings', () => {
+    expect(isDismissCommand(fixedReply(HEAD))).toBe(false);
+  });
+});
+
+describe('lifecycleLine', () => {
+  it.each([
+    [
+      { new: 3, stillOpen: 2, fixed: 4, dismissed: 0 },
+      OLD_HEAD,
+      '3 new · 2 still open · 4 fixed since aaaaaaa',
+    ],
+    [
+      { new: 0, stillOpen: 1, fixed: 0, dismissed: 2 },
+      OLD_HEAD,
+      '0 new · 1 still open · 0 fixed since aaaaaaa · 2 dismissed',
+    ],
+    [{ new: 5, stillOpen: 0, fixed: 0, dismissed: 0 }, undefined, '5 new'],
+  ])('renders %j', (counts, since, line) => {
+    expect(lifecycleLine(counts, since)).toBe(line);
+  });
+});
+
+describe('fixedReply', () => {
+  it('names the head that fixed it', () => {
+    expect(fixedReply(HEAD)).toBe(
+      'Fixed in ccccccc: the code this comment pointed at has changed. (diffray)',
+    );
+  });
+});
+
+describe('compactState', () => {
+  it('keeps dismissals first, then the most severe open findings, within the size limit', () => {
+    const state: LifecycleState = {
+      open: [open(1, { severity: 'low' }), open(2, { severity: 'critical' }), open(3, { severity: 'high' })],
+      dismissed: [fp(7), fp(8)],
+    };
+    const compacted = compactState(state, { maxEntries: 4 });
+    expect(compacted.dismissed).toEqual([fp(7), fp(8)]);
+    expect(compacted.open.map((f) => f.severity)).toEqual(['critical', 'high']);
+  });
+
+  it('fits a large state into the character budget', () => {
+    const state: LifecycleState = {
+      open: Array.from({ length: 500 }, (_, i) =>
+        open(i, { title: 'x'.repeat(80), path: `src/${'d/'.repeat(40)}f${i}.ts` }),
+      ),
+      dismissed: [],
+    };
+    const compacted = compactState(state, { maxChars: 30_000 });
+    expect(JSON.stringify(compacted).length).toBeLessThanOrEqual(30_000);
+    expect(compacted.open.length).toBeGreaterThan(50);
+  });
+});
+
+describe('fingerprintStillPresent', () => {
+  const file = appDiff();
+  const finding = makeFinding({ path: 'src/app.ts', line: 42, startLine: 41, title: 'Password logged' });
+  const record = toOpenFinding({ ...finding, fingerprint: fingerprintFinding(finding, file) }, OLD_HEAD);
+  const source = (body: string[]): string =>
+    ['// header', 'export function save(user) {', ...body, '}', ''].join('\n');
+
+  it('finds the fingerprinted code after it moved and was re-indented', () => {
+    expect(
+      fingerprintStillPresent(record, `\n\n${source(['    db.write(user);', '    log(user.password);'])}`),
+    ).toBe(true);
+  });
+
+  it('reports the code gone when the lines were changed', () => {
+    expect(fingerprintStillPresent(record, source(['  db.write(user);', '  log(redact(user));']))).toBe(
+      false,
+    );
+  });
+
+  it('reports the code gone when the file was deleted', () => {
+    expect(fingerprintStillPresent(record, undefined)).toBe(false);
+  });
+
+  it('handles CRLF files', () => {
+    expect(
+      fingerprintStillPresent(
+        record,
+        source(['  db.write(user);', '  log(user.password);']).replace(/\n/g, '\r\n'),
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,370 @@
+import { describe, expect, it } from 'vitest';
+import { LIMITS } from '../../../../../shared/index.js';
+import { MAX_ANNOTATIONS } from '../../../../../action/core/constants.js';
+import {
+  parseFindingMarkers,
+  parseSummaryState,
+  SUMMARY_MARKER,
+  type SummaryState,
+} from '../../../../../action/core/output/markers.js';
+import {
+  batches,
+  buildAnnotations,
+  fenceFor,
+  renderCheckOutput,
+  renderInlineComment,
+  renderJobSummary,
+  renderSummary,
+  type SummaryContext,
+} from '../../../../../action/core/output/render.js';
+import { BASE_SHA, HEAD_SHA, makeAnchored, makeOutcome, makeUnanchored } from '../../builders.js';
+
+const opts = { serverUrl: 'https://github.com' };
+const FP = 'c'.repeat(32);
+const state: SummaryState = { version: 1, headSha: HEAD_SHA, baseSha: BASE_SHA, fingerprints: [FP] };
+const ctx: SummaryContext = { ...opts, repository: 'acme/widgets', prNumber: 7, headSha: HEAD_SHA, state };
+
+describe('renderInlineComment', () => {
+  it('shows severity, category, title, sanitized body and the finding marker', () => {
+    const body = renderInlineComment(
+      makeAnchored({ fingerprint: FP, severity: 'high', title: 'SQL <b>injection</b>', body: 'ping @admin' }),
+      opts,
+    );
+    expect(body).toContain('**🟠 High** · correctness · **SQL &lt;b>injection&lt;/b>**');
+    expect(body).toContain('ping `@admin`');
+    expect(body.endsWith(`<!-- diffray:finding:${FP} -->`)).toBe(true);
+    expect(parseFindingMarkers(body)).toEqual([FP]);
+  });
+
+  it('adds a suggestion block only when the suggestion applies', () => {
+    const f = makeAnchored({ fingerprint: FP, suggestion: '  return user?.name;' });
+    expect(renderInlineComment({ ...f, suggestionApplies: true }, opts)).toContain(
+      '```suggestion\n  return user?.name;\n```',
+    );
+    expect(renderInlineComment({ ...f, suggestionApplies: false }, opts)).not.toContain('suggestion');
+  });
+
+  it('uses a fence longer than any backtick run in the suggestion, so it cannot be closed early', () => {
+    const suggestion = 'const s = `x`;\n```\n<!-- not closed -->';
+    const body = renderInlineComment(
+      makeAnchored({ fingerprint: FP, suggestion, suggestionApplies: true }),
+      opts,
+    );
+    expect(body).toContain(`\`\`\`\`suggestion\n${suggestion}\n\`\`\`\``);
+    expect(parseFindingMarkers(body)).toEqual([FP]);
+  });
+
+  it('renders an empty suggestion (delete the lines)', () => {
+    const body = renderInlineComment(
+      makeAnchored({ fingerprint: FP, suggestion: '', suggestionApplies: true }),
+      opts,
+    );
+    expect(body).toContain('```suggestion\n```');
+  });
+
+  it('drops a suggestion that carries a fake marker or a secret', () => {
+    const marker = `x <!-- diffray:finding:${'d'.repeat(32)} -->`;
+    const secret = 'const key = "AKIAIOSFODNN7EXAMPL3";';
+    for (const suggestion of [marker, secret]) {
+      const body = renderInlineComment(
+        makeAnchored({ fingerprint: FP, suggestion, suggestionApplies: true }),
+        opts,
+      );
+      expect(body).not.toContain('suggestion');
+      expect(parseFindingMarkers(body)).toEqual([FP]);
+    }
+  });
+
+  it('stays within the comment limit for the largest finding the schema allows', () => {
+    const body = renderInlineComment(
+      makeAnchored({
+        fingerprint: FP,
+        title: '<'.repeat(LIMITS.findingTitleChars),
+        body: '<'.repeat(LIMITS.findingBodyChars),
+        suggestion: '`'.repeat(20_000),
+        suggestionApplies: true,
+      }),
+      opts,
+    );
+    expect(body.length).toBeLessThanOrEqual(LIMITS.commentBodyChars);
+  });
+});
+
+describe('fenceFor', () => {
+  it.each([
+    ['plain', '```'],
+    ['a ``` b', '````'],
+    ['`````', '``````'],
+  ])('%s → %s', (code, fence) => expect(fenceFor(code)).toBe(fence));
+});
+
+describe('renderSummary', () => {
+  const outcome = makeOutcome({
+    conclusion: 'neutral',
+    conclusionReason: '1 of 2 review requests failed',
+    posted: [makeAnchored({ severity: 'critical' })],
+    overflow: [makeAnchored({ severity: 'low', path: 'src/b.ts', line: 3, title: 'Overflowed' })],
+    unanchored: [
+      makeUnanchored({
+        severity: 'high',
+        path: 'src/c.ts',
+        line: 9,
+        title: 'Elsewhere',
+        reason: 'line 9 is not in the diff',
+      }),
+    ],
+    alreadyPosted: 2,
+    secrets: [{ path: 'config/.env', line: 4, kind: 'aws-access-key' }],
+    reviewedFiles: ['src/a.ts', 'src/b.ts'],
+    skipped: [
+      { path: 'package-lock.json', reason: 'lockfile' },
+      { path: 'yarn.lock', reason: 'lockfile' },
+      { path: 'dist/app.min.js', reason: 'minified' },
+    ],
+    failedChunks: [{ id: 'chunk-2', files: ['src/d.ts'], error: 'HTTP 529 overloaded (request req_1)' }],
+    linesChanged: 200,
+    linesReviewed: 150,
+  });
+  const text = renderSummary(outcome, { ...ctx, resultsUrl: 'https://diffray.example/r/1' });
+
+  it('starts with the summary marker and a state the next run can read', () => {
+    expect(text.startsWith(`${SUMMARY_MARKER}\n<!-- diffray:state `)).toBe(true);
+    expect(parseSummaryState(text)).toEqual(state);
+  });
+
+  it('shows the verdict, the reviewed range and counts by severity', () => {
+    expect(text).toContain('⚪ Neutral: 1 of 2 review requests failed');
+    expect(text).toContain(
+      `Reviewed the whole pull request at [\`1111111\`](https://github.com/acme/widgets/pull/7/commits/${HEAD_SHA}).`,
+    );
+    expect(text).toContain('| 🔴 Critical | 1 |');
+    expect(text).toContain('| 🟠 High | 1 |');
+    expect(text).toContain('| 🔵 Low | 1 |');
+    expect(text).toContain('1 posted inline · 2 listed below · 2 already posted by an earlier run.');
+  });
+
+  it('lists findings not posted inline, most severe first, with location and reason', () => {
+    const elsewhere = text.indexOf('`src/c.ts:9` Elsewhere — _line 9 is not in the diff_');
+    const overflowed = text.indexOf('`src/b.ts:3` Overflowed — _over the max-comments cap_');
+    expect(elsewhere).toBeGreaterThan(0);
+    expect(overflowed).toBeGreaterThan(elsewhere);
+  });
+
+  it('names secrets by kind and location only', () => {
+    expect(text).toContain('`aws-access-key` in `config/.env:4`');
+  });
+
+  it('groups skipped files by reason and reports coverage', () => {
+    expect(text).toContain('2 files reviewed, 3 skipped; 150 of 200 changed lines reviewed (75%).');
+    expect(text).toContain('- **lockfile** (2): `package-lock.json`, `yarn.lock`');
+    expect(text).toContain('- **minified** (1): `dist/app.min.js`');
+  });
+
+  it('names failed requests, and shows model, tokens, cost and duration', () => {
+    expect(text).toContain('`chunk-2` (1 file): HTTP 529 overloaded (request req_1)');
+    expect(text).toContain('| `claude-sonnet-4-5` | 1000 | 2000 | 3000 | 400 | $0.0123 | 4.2 s |');
+    expect(text).toContain('[Full results](https://diffray.example/r/1)');
+  });
+
+  it('says which range an incremental review covered and how findings evolved', () => {
+    const incremental = renderSummary(outcome, {
+      ...ctx,
+      reviewedRange: { from: 'a'.repeat(40), to: 'b'.repeat(40) },
+      lifecycle: { new: 3, open: 2, fixed: 4, since: 'abc1234def' },
+    });
+    expect(incremental).toContain(
+      `Reviewed the changes [\`aaaaaaa..bbbbbbb\`](https://github.com/acme/widgets/pull/7/files/${'a'.repeat(40)}..${'b'.repeat(40)}).`,
+    );
+    expect(incremental).toContain('3 new · 2 still open · 4 fixed since `abc1234`');
+  });
+
+  it('shows the range, lifecycle, validation, routing, guidelines and coverage receipt of the run', () => {
+    const text = renderSummary(
+      makeOutcome({
+        range: {
+          mode: 'full',
+          from: 'a'.repeat(40),
+          to: 'b'.repeat(40),
+          reason: 'the last reviewed head ccccccc is no longer in the branch history (force-push or rebase)',
+        },
+        lifecycle: {
+          new: 3,
+          stillOpen: 2,
+          fixed: 14,
+          dismissed: 1,
+          since: 'c'.repeat(40),
+          replies: { posted: 10, capped: 4 },
+        },
+        validation: { checked: 4, dropped: 1, model: 'claude-haiku-4-5' },
+        routing: {
+          triage: { model: 'claude-haiku-4-5', files: 2 },
+          fallback: {
+            model: 'claude-haiku-4-5',
+            reason:
+              'claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review',
+          },
+        },
+        guidelines: ['CLAUDE.md'],
+        coverage: {
+          files: [
+            { path: 'a.ts', status: 'reviewed', changedLines: 10, reviewedLines: 10 },
+            { path: 'b.ts', status: 'skipped', changedLines: 5, reviewedLines: 0, reason: 'over-budget' },
+          ],
+          filesChanged: 2,
+          filesReviewed: 1,
+          filesPartial: 0,
+          filesSkipped: 1,
+          linesChanged: 15,
+          linesReviewed: 10,
+          skippedByReason: { 'over-budget': 1 },
+          complete: false,
+        },
+      }),
+      ctx,
+    );
+    expect(text).toContain(
+      'Reviewed the whole pull request (aaaaaaa..bbbbbbb): the last reviewed head ccccccc is no longer in the branch history (force-push or rebase).',
+    );
+    expect(text).toContain('3 new · 2 still open · 14 fixed since ccccccc · 1 dismissed');
+    expect(text).toContain(
+      'Replied in 10 fixed threads; 4 more fixed findings got no reply (at most 10 replies per run',
+    );
+    expect(text).toContain('Validation by `claude-haiku-4-5`: 4 findings re-checked, 1 unconfirmed dropped.');
+    expect(text).toContain('2 trivial files (docs, renames, formatting) reviewed by `claude-haiku-4-5`.');
+    expect(text).toContain('Fallback model: claude-sonnet-4-5 was overloaded');
+    expect(text).toContain('Guidelines followed: `CLAUDE.md`');
+    expect(text).toContain('Reviewed 10 of 15 changed lines in 1 of 2 files; skipped: 1 over budget.');
+  });
+
+  it('shrinks long lists to fit one comment, keeping the markers', () => {
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      makeUnanchored({
+        path: `src/${'deep/'.repeat(20)}file${i}.ts`,
+        title: 'x'.repeat(150),
+        fingerprint: i.toString(16).padStart(32, '0'),
+      }),
+    );
+    const skipped = Array.from({ length: 3000 }, (_, i) => ({
+      path: `gen/${'n'.repeat(60)}${i}.ts`,
+      reason: 'generated' as const,
+    }));
+    const big = renderSummary(makeOutcome({ unanchored: many, skipped }), ctx);
+    expect(big.length).toBeLessThanOrEqual(LIMITS.commentBodyChars);
+    expect(big).toMatch(/… and \d+ more/);
+    expect(parseSummaryState(big)).toEqual(state);
+  });
+
+  it('does not link a range whose parts are not what they should be', () => {
+    const odd = renderSummary(outcome, { ...ctx, repository: 'acme/widgets)[x](https://evil.example' });
+    expect(odd).toContain('Reviewed the whole pull request at `1111111`.');
+  });
+
+  it('does not render a results link that is not http(s)', () => {
+    expect(renderSummary(outcome, { ...ctx, resultsUrl: 'javascript:alert(1)' })).not.toContain(
+      'Full results',
+    );
+  });
+});
+
+describe('renderCheckOutput', () => {
+  it('gives a title, a summary and the findings as text', () => {
+    const out = renderCheckOutput(
+      makeOutcome({
+        conclusion: 'failure',
+        conclusionReason: '1 finding at or above high',
+        posted: [makeAnchored({ severity: 'high', title: 'Bad thing' })],
+      }),
+    );
+    expect(out.title).toBe('1 finding: 1 finding at or above high');
+    expect(out.summary).toContain('❌ Failed');
+    expect(out.text).toContain('🟠 **high** `src/app.ts:10` Bad thing');
+  });
+
+  it('says when there is nothing', () => {
+    expect(renderCheckOutput(makeOutcome())).toMatchObject({ title: 'No findings', text: 'No findings.' });
+  });
+
+  it('says how many findings were annotated only when the cap left some out', () => {
+    const outcome = makeOutcome({ posted: [makeAnchored()] });
+    expect(renderCheckOutput(outcome, undefined, { count: 200, of: 260 }).summary).toContain(
+      `Annotated the 200 most severe of 260 findings (at most ${MAX_ANNOTATIONS} per check)`,
+    );
+    expect(renderCheckOutput(outcome, undefined, { count: 60, of: 60 }).summary).not.toContain('Annotated');
+  });
+
+  it('keeps summary and text within the check output limit', () => {
+    const many = Array.from({ length: 2000 }, () => makeAnchored({ title: 'y'.repeat(200) }));
+    const out = renderCheckOutput(makeOutcome({ posted: many }));
+    expect(out.text.length).toBeLessThanOrEqual(LIMITS.checkOutputChars);
+    expect(out.summary.length).toBeLessThanOrEqual(LIMITS.checkOutputChars);
+    expect(out.text).toMatch(/\n- … and \d+ more$/);
+  });
+});
+
+describe('buildAnnotations', () => {
+  it('maps severity to annotation level and the anchor to lines', () => {
+    const annotations = buildAnnotations([
+      makeAnchored({ severity: 'low', line: 3 }),
+      makeAnchored({ severity: 'critical', startLine: 4, line: 6, path: 'a.ts' }),
+      makeAnchored({ severity: 'medium' }),
+      makeAnchored({ severity: 'high' }),
+    ]);
+    expect(annotations.map((a) => a.annotation_level)).toEqual(['failure', 'failure', 'warning', 'notice']);
+    expect(annotations[0]).toMatchObject({
+      path: 'a.ts',
+      start_line: 4,
+      end_line: 6,
+      title: '[critical] Possible null dereference',
+    });
+  });
+
+  it('annotates every finding, beyond one request of 50', () => {
+    const findings = Array.from({ length: 120 }, (_, i) => makeAnchored({ line: i + 1 }));
+    expect(buildAnnotations(findings).map((a) => a.end_line)).toEqual(findings.map((f) => f.line));
+  });
+
+  it('keeps the MAX_ANNOTATIONS most severe when there are more', () => {
+    const findings = Array.from({ length: MAX_ANNOTATIONS + 50 }, (_, i) =>
+      makeAnchored({ severity: i % 5 === 0 ? 'high' : 'low', line: i + 1 }),
+    );
+    const annotations = buildAnnotations(findings);
+    expect(annotations).toHaveLength(MAX_ANNOTATIONS);
+    expect(annotations.filter((a) => a.annotation_level === 'failure')).toHaveLength(50);
+    expect(annotations.at(-1)!.annotation_level).toBe('notice');
+    expect(buildAnnotations(findings, 5)).toHaveLength(5);
+  });
+
+  it('caps the title at 255 characters and redacts secrets', () => {
+    const [a] = buildAnnotations([
+      makeAnchored({ title: 't'.repeat(200), body: 'key AKIAIOSFODNN7EXAMPL3 leaked' }),
+    ]);
+    expect(a!.title.length).toBeLessThanOrEqual(255);
+    expect(a!.message).not.toContain('AKIAIOSFODNN7EXAMPL3');
+  });
+});
+
+describe('batches', () => {
+  it('splits into groups of 50 by default', () => {
+    const groups = batches(Array.from({ length: 120 }, (_, i) => i));
+    expect(groups.map((g) => g.length)).toEqual([50, 50, 20]);
+    expect(groups.flat()).toHaveLength(120);
+  });
+
+  it('returns no batch for no items and rejects a size below 1', () => {
+    expect(batches([])).toEqual([]);
+    expect(() => batches([1], 0)).toThrow();
+  });
+});
+
+describe('renderJobSummary', () => {
+  it('renders the verdict and a findings table that pipes in titles cannot break', () => {
+    const posted = makeAnchored({ severity: 'high', title: 'a | b' });
+    const md = renderJobSummary(
+      makeOutcome({ posted: [posted], overflow: [makeAnchored({ severity: 'low' })] }),
+    );
+    expect(md).toContain('## diffray');
+    expect(md).toContain('✅ Passed');
+    expect(md).toContain('| 🟠 High | `src/app.ts:10` | a \\| b | inline |');
+    expect(md).toContain('| 🔵 Low | `src/app.ts:10` | Possible null dereference | summary |');
+  });
+});
