@@ -16,7 +16,7 @@ export function createWorkspacePort(root: string, opts: { maxBytes?: number } = 
 
   // Synchronous on purpose: the action reads hundreds of small files for context in one go, and each
   // asynchronous step (realpath, open, stat, read, close) would be a round trip through libuv's 4-thread
-  // pool; at 1000 files that was ~0.7 s of waiting against ~50 ms of doing it inline.
+  // pool; at 1000 files that is ~0.7 s of waiting against ~50 ms of doing it inline.
   return {
     async readFile(path) {
       if (path === '' || isAbsolute(path) || path.includes('\0')) return undefined;

@@ -92,8 +92,8 @@ export function buildValidationPrompt(items: ValidationItem[]): string {
  * Splits the findings into as few validation requests as their size allows: in order, each request
  * taking findings while its text stays within `budgetTokens` and its verdicts within
  * MAX_VERDICTS_PER_REQUEST. One request whenever everything fits: each one is a model call, and they run
- * after the review, on the critical path (the old cap of 25 findings split a 1000-file PR's 33 into two
- * requests sent one after the other). A finding too big for a request still gets one of its own.
+ * after the review, on the critical path (a fixed cap of 25 findings would split a 1000-file PR's 33 into
+ * two requests sent one after the other). A finding too big for a request still gets one of its own.
  */
 export function batchValidation<I extends ValidationItem>(items: I[], budgetTokens: number): I[][] {
   // The request's fixed text, sized for the longest count line.

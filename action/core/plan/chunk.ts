@@ -54,7 +54,7 @@ class TooLarge extends Error {}
  * about ceil(size / budget) calls instead of one per file or hunk. Sizes are those of the text the
  * request will carry, measured on the rendered listings (listing.ts) plus the request's frame and the
  * guidance its files bring, each rule or instruction counted once per request as it is sent: a
- * per-line allowance overshot the real text by a twentieth, and every twentieth of slack is a request
+ * per-line allowance overshoots the real text by a twentieth, and every twentieth of slack is a request
  * more on a large PR. A file that does not fit first loses its surrounding context, then is split at
  * hunk boundaries, and a single hunk too big for a request is split at line boundaries; parts keep
  * their order and are numbered `part {index, of}`. Whole files are placed largest first into the first

@@ -5,8 +5,9 @@ import type { DiffFile, Hunk } from '../types.js';
  * beyond git's own 3, and never past that top-level block: the lines of the neighbouring declarations
  * say nothing about the change. Inside a small function this shows all of it; inside a huge one, the
  * frame stays this close to the change and the function is named by its enclosing lines (planContext).
- * With the smaller top-level frame below, context on the benchmark's 1000-file PR fell from 249k tokens
- * (6 lines around every hunk, 30 % of the prompt) to 103k, and the function of each change stays named.
+ * On the benchmark's 1000-file PR, 6 lines around every hunk would be 249k tokens of context (30 % of the
+ * prompt); cut at the block, with the smaller top-level frame below, it is 103k, and the function of each
+ * change stays named.
  */
 export const DEFAULT_CONTEXT_RADIUS = 6;
 /**

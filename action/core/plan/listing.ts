@@ -15,8 +15,8 @@ import { neutralizeUntrustedTags, revealInvisible } from '../input/untrusted.js'
  *     -  send();                           a deleted line: no new-file number
  *     11+  retry(send);                    line 11, added
  *
- * The gutter is the line number and a one-character mark, nothing else. The old gutter (`  11 + `,
- * numbers padded to the widest, a space either side of the mark, deleted lines padded with blanks) cost
+ * The gutter is the line number and a one-character mark, nothing else. A padded gutter (`  11 + `,
+ * numbers padded to the widest, a space either side of the mark, deleted lines padded with blanks) costs
  * two to four more characters a row, 7 % of the prompt on the benchmark's 1000-file PR; the mark alone
  * still separates the number from the code, and the code keeps its own indentation after it.
  */
