@@ -1,7 +1,7 @@
 /**
- * Issue 5 end to end: the bundled action across pushes (incremental range, finding lifecycle, dismissals),
- * the validation pass, the per-PR budget with its coverage receipt, and the overload fallback, all against
- * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
+ * The bundled action across pushes (incremental range, finding lifecycle, dismissals), the validation pass,
+ * the per-PR budget with its coverage receipt, and the overload fallback, all against the fake GitHub
+ * (REST + GraphQL review threads) and the fake Anthropic API.
  */
 import { describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../action/core/prompt.js';
