@@ -48,7 +48,7 @@ export interface Call {
   args: unknown[];
 }
 
-/** A commit-like sha (40 hex) named after `label`, so tests can tell commits apart in messages. */
+/** A sha (40 hex) derived from `label`: the summary state the engine writes accepts only sha-shaped heads. */
 export function shaOf(label: string): string {
   return createHash('sha1').update(label).digest('hex');
 }
