@@ -85,6 +85,7 @@ describe('GET /v1/account/export', () => {
     const hashes = s.db.sqlite.prepare('SELECT hash FROM api_keys WHERE account_id = ?').all(a.accountId) as {
       hash: string;
     }[];
+    expect(hashes).toHaveLength(2);
     for (const { hash } of hashes) expect(res.text).not.toContain(hash);
     expect(res.text).not.toContain(a.key);
     expect(res.text).not.toContain(extra.key);

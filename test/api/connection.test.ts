@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 describe('the serving connection', () => {
-  it('runs with WAL, foreign keys, a busy timeout, secure_delete and NORMAL sync, as issue #3 asks', () => {
+  it('runs with WAL, foreign keys, a busy timeout, secure_delete and NORMAL sync', () => {
     dir = mkdtempSync(join(tmpdir(), 'diffray-conn-'));
     db = openDatabase(join(dir, 'diffray.db'));
     const value = (pragma: string) => db!.sqlite.pragma(pragma, { simple: true });

@@ -46,7 +46,8 @@ describe('database hot paths', () => {
     const accountId = createAccount(db.orm, 'bg', T0).id;
     for (let i = 0; i < 20; i += 1)
       await insertReview(db, { accountId, report: report(50), now: T0, expiresAt: reviewExpiresAt(T0) });
-    // The serving connection no longer checkpoints at 1,000 pages: the worker copies the WAL back.
+    // The serving connection's auto-checkpoint is set far above SQLite's 1,000 pages: the worker copies the
+    // WAL back.
     const deadline = Date.now() + 5_000;
     while (statSync(path).size <= before + 200_000 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));

@@ -103,11 +103,9 @@ describe('findings stored by row range', () => {
     expect(rangeOf(db, idA)).toEqual({ first: 1, last: 7 });
     expect(rangeOf(db, idB)).toEqual({ first: 8, last: 12 });
     expect(rangeOf(db, idNone)).toEqual({ first: null, last: null });
-    expect(
-      all(db, 'SELECT review_id FROM findings WHERE row_id BETWEEN 1 AND 7').every(
-        (r) => (r as { review_id: string }).review_id === idA,
-      ),
-    ).toBe(true);
+    expect(all(db, 'SELECT review_id FROM findings WHERE row_id BETWEEN 1 AND 7')).toEqual(
+      Array.from({ length: 7 }, () => ({ review_id: idA })),
+    );
     expect(getReview(db.orm, { accountId, id: idA, now: T0 })!.findings.map((f) => f.title)).toEqual(
       expectedTitles(a),
     );

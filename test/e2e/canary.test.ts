@@ -1,6 +1,6 @@
 /**
- * The canary test across both halves (issue 3, section 7). A fixture PR's changed code holds a unique
- * string; the bundled action runs against fake GitHub and fake Anthropic with the REAL results API running
+ * The canary test across both halves, the action and the results API. A fixture PR's changed code holds a
+ * unique string; the bundled action runs against fake GitHub and fake Anthropic with the REAL results API running
  * (SQLite file, request log captured through the injected sink). The fake model quotes that code in its
  * findings: in a fenced block of the body (``` and ~~~ fences), in `quote`, and in `suggestion`; one
  * finding is posted inline, one goes to the summary because of `max-comments`, one cannot be anchored,

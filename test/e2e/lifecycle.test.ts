@@ -1,7 +1,7 @@
 /**
- * Issue 5 end to end: the bundled action across pushes (incremental range, finding lifecycle, dismissals),
- * the validation pass, the per-PR budget with its coverage receipt, and the overload fallback, all against
- * the fake GitHub (REST + GraphQL review threads) and the fake Anthropic API.
+ * The bundled action across pushes (incremental range, finding lifecycle, dismissals), the validation pass,
+ * the per-PR budget with its coverage receipt, and the overload fallback, all against the fake GitHub
+ * (REST + GraphQL review threads) and the fake Anthropic API.
  */
 import { describe, expect, it } from 'vitest';
 import { buildSystemPrompt } from '../../action/core/plan/prompt.js';
@@ -207,9 +207,17 @@ describe('a PR across pushes', () => {
         { ...CLAMP_SWAPPED, line: (CLAMP_SWAPPED.line as number) + 1 },
       ),
     );
+    const before = anthropic.reviewRequests().length;
     const second = await run();
 
-    expect(anthropic.reviewRequests().at(-1)!.body).toBeDefined();
+    // The second run did review both files (and so was given both findings again).
+    const sent = anthropic
+      .reviewRequests()
+      .slice(before)
+      .map((r) => userText(r.body));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('## src/app.ts');
+    expect(sent[0]).toContain('## src/util.ts');
     expect(github.reviews).toHaveLength(1);
     const summary = summaryOf(github);
     expect(summary).toContain('0 new · 0 still open · 0 fixed since');

@@ -74,7 +74,9 @@ describe('signed out', () => {
   ])('redirects %s to the sign-in page', async (path) => {
     const res = await get(t, path);
     expectSignInRedirect(res);
-    if (path !== '/') expect(res.headers.get('location')).toBe(`/sign-in?next=${encodeURIComponent(path)}`);
+    // The overview is where a sign-in goes anyway: it gets no `next`.
+    const next = path === '/' ? '' : `?next=${encodeURIComponent(path)}`;
+    expect(res.headers.get('location')).toBe(`/sign-in${next}`);
   });
 
   it('shows the sign-in page with the key form, and GitHub only when OAuth is configured', async () => {
@@ -298,10 +300,13 @@ describe('tenants', () => {
       (await postForm(t, `/settings/keys/${a.keyId}/revoke`, { _csrf: csrf }, { cookie: cookieB })).status,
     ).toBe(404);
     expect(getKey(t.db.orm, a.keyId)!.revokedAt).toBeNull();
+    // Bravo's own pages, so that what they leave out is meaningful.
     const settings = await (await get(t, '/settings', cookieB)).text();
+    expect(settings).toContain('Keys, config, members and data of bravo.');
     expect(settings).not.toContain(a.key.slice(0, 12));
     expect(settings).not.toContain('acme');
     const overview = await (await get(t, '/', cookieB)).text();
+    expect(overview).toContain('Reviews of the last 30 days for bravo.');
     expect(overview).not.toContain('acme/widgets');
     // The JSON API accepts the page session and answers 404 too.
     const api = await t.app.request(`${PUBLIC_URL}/v1/reviews/${reviewId}`, {

@@ -200,14 +200,14 @@ describe('mergeBase', () => {
 });
 
 describe('diffFiles', () => {
+  const changed = () => ['big.txt', NEWLINE_PATH, 'src/a.ts', 'src/utf8.ts', 'with space.md'].sort();
+
   it('parses the diff as it streams out of git, as parseDiff parses the whole text', async () => {
     const { port } = recordingPort();
     const text = await port.diff(base, head);
     const files = await port.diffFiles(base, head);
     expect(files).toEqual(parseDiff(text));
-    expect(files.map((f) => f.path).sort()).toEqual(
-      ['big.txt', NEWLINE_PATH, 'src/a.ts', 'src/utf8.ts', 'with space.md'].sort(),
-    );
+    expect(files.map((f) => f.path).sort()).toEqual(changed());
     const withoutStreamer = createGitPort({ run: execGitRunner(workspace), log });
     expect(await withoutStreamer.diffFiles(base, head)).toEqual(files);
   });
@@ -216,6 +216,7 @@ describe('diffFiles', () => {
     for (const port of [recordingPort().port, createGitPort({ run: execGitRunner(workspace), log })]) {
       const seen: string[] = [];
       const files = await port.diffFiles(base, head, (batch) => seen.push(...batch.map((f) => f.path)));
+      expect([...seen].sort()).toEqual(changed());
       expect(seen).toEqual(files.map((f) => f.path));
     }
   });

@@ -60,7 +60,9 @@ describe('toReviewReport', () => {
 
   it('redacts secrets in the prose', () => {
     const leaky = makeOutcome({ posted: [makeAnchored({ body: 'key AKIAIOSFODNN7EXAMPL3 here' })] });
-    expect(JSON.stringify(toReviewReport(leaky, pr))).not.toContain('AKIAIOSFODNN7EXAMPL3');
+    const report = toReviewReport(leaky, pr);
+    expect(report.findings.map((f) => f.body)).toEqual(['key [REDACTED:aws-access-key] here']);
+    expect(JSON.stringify(report)).not.toContain('AKIAIOSFODNN7EXAMPL3');
   });
 
   it('keeps at most the per-review cap of findings', () => {

@@ -35,6 +35,7 @@ describe('toSarif', () => {
 
   it('declares one rule per category used, and points results at them', () => {
     expect(run.tool.driver.rules.map((r) => r.id)).toEqual(['correctness', 'security']);
+    expect(run.results).toHaveLength(3);
     for (const result of run.results) {
       expect(run.tool.driver.rules[result.ruleIndex]!.id).toBe(result.ruleId);
     }
