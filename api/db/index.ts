@@ -10,6 +10,7 @@ export * from './repositories.js';
 export * from './retention.js';
 export * from './reviews.js';
 export * from './webhooks.js';
-export { WriteError, type IngestRow } from './writer.js';
+export type { IngestRow } from './ingest.js';
+export { WriteError } from './writer.js';
 export * as tables from './schema.js';
 export { SCOPES, MEMBER_ROLES, type Scope, type MemberRole } from './schema.js';
