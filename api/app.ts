@@ -17,7 +17,7 @@ import { HTTPException } from 'hono/http-exception';
 import { LIMITS } from '../shared/index.js';
 import type { DiffrayDb } from './db/index.js';
 import { ApiError, errorBody } from './errors.js';
-import { createAuth, refuseKeysInQuery, type Auth } from './principal.js';
+import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
 import { configRouter } from './routes/config.js';
 import { healthRouter } from './routes/health.js';

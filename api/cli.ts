@@ -27,7 +27,7 @@ import {
   type Scope,
 } from './db/index.js';
 import { EnvError, loadEnv, resolveSessionSecret, type Env } from './env.js';
-import { displayPrefix, generateKey, hashKey } from './keys.js';
+import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
 import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';

@@ -1,6 +1,6 @@
 /**
  * Retention rules (pure): how long each kind of data lives. The purge that applies them is
- * `api/db/retention.ts`; `diffray-api serve` runs it hourly and `diffray-api purge` runs it now.
+ * `api/db/purge.ts`; `diffray-api serve` runs it hourly and `diffray-api purge` runs it now.
  */
 import { DAY_MS, LIMITS } from '../shared/index.js';
 

@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app.js';
 import { createAccount, insertKey, insertReview, openDatabase, SCOPES } from '../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../api/keys.js';
+import { displayPrefix, generateKey, hashKey } from '../api/auth/key-format.js';
 import { reviewExpiresAt } from '../api/retention.js';
 import { DEFAULT_RATE_LIMITS, type LogRecord } from '../api/types.js';
 import { pageOptions } from '../api/web/routes.js';

@@ -28,7 +28,6 @@ import {
   MEMBER_ROLES,
   SCOPES,
   type MemberRole,
-  type Scope,
 } from '../db/index.js';
 import {
   createSession,
@@ -40,10 +39,10 @@ import {
   revokeSession,
   topRepositories,
   userForGitHub,
-} from '../db/web.js';
-import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../keys.js';
-import type { Auth } from '../principal.js';
-import type { AppDeps, AppEnv, Principal, SessionResolver } from '../types.js';
+} from '../db/index.js';
+import { displayPrefix, generateKey, hashKey, isWellFormedKey } from '../auth/key-format.js';
+import type { Auth } from '../auth/authenticate.js';
+import type { AppDeps, AppEnv } from '../types.js';
 import {
   authorizeUrl,
   fetchGitHubUser,
@@ -61,8 +60,8 @@ import {
   sealFlow,
   UsedStates,
 } from '../auth/oauth-state.js';
-import { resolveSession, type SessionPrincipal } from '../auth/principal.js';
-import { csrfTokenMatches, SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '../auth/session.js';
+import { pageSessionOf, sessionResolver, type SessionPrincipal } from '../auth/page-session.js';
+import { csrfTokenMatches, SESSION_COOKIE, SESSION_TTL_SECONDS, signSession } from '../auth/session-token.js';
 import { daysBetween, fillDays } from './chart.js';
 import { GitHubLinks } from './components.js';
 import type { LayoutViewer } from './layout.js';
@@ -94,37 +93,6 @@ export interface WebOptions {
   /** The fetch used for GitHub OAuth calls (tests point it at a fake server through the config URLs). */
   fetch?: typeof fetch;
 }
-
-/** Resolves the page session of a request (for the JSON API's `Authorization`-less requests, too). */
-async function sessionOf(c: Context, deps: AppDeps): Promise<SessionPrincipal | undefined> {
-  const token = getCookie(c, SESSION_COOKIE, 'host');
-  if (!token) return undefined;
-  return resolveSession(deps.db.orm, token, {
-    secret: deps.config.sessionSecret,
-    issuer: new URL(deps.config.publicUrl).origin,
-    now: deps.clock(),
-  });
-}
-
-/**
- * The seam for the JSON API: a page session acts as a principal with scopes from its role (admin: all;
- * member: read reviews and config).
- */
-export const webSessionResolver: SessionResolver = async (c, deps) => {
-  const s = await sessionOf(c, deps);
-  if (!s) return undefined;
-  const scopes: Scope[] = s.role === 'admin' ? ['admin'] : ['reviews:read', 'config:read'];
-  const principal: Principal = {
-    kind: 'session',
-    accountId: s.accountId,
-    scopes: new Set(scopes),
-    actor: s.actor,
-    sessionId: s.sessionId,
-  };
-  if (s.actor.startsWith('user:')) principal.userId = s.actor.slice(5);
-  if (s.actor.startsWith('key:')) principal.keyId = s.actor.slice(4);
-  return principal;
-};
 
 function viewerOf(s: SessionPrincipal): LayoutViewer {
   return {
@@ -275,7 +243,7 @@ export function createWebRoutes(
 
   const loadViewer: MiddlewareHandler<WebEnv> = async (c, next) => {
     const hadCookie = getCookie(c, SESSION_COOKIE, 'host') !== undefined;
-    const viewer = await sessionOf(c, deps);
+    const viewer = await pageSessionOf(c, deps);
     c.set('viewer', viewer);
     if (hadCookie && !viewer) clearSessionCookie(c);
     await next();
@@ -780,7 +748,7 @@ export function createWebRoutes(
 /** What `createApp` needs to serve the pages: `createApp({ db, clock, config, ...pageOptions() })`. */
 export function pageOptions(opts: WebOptions = {}) {
   return {
-    resolveSession: webSessionResolver,
+    resolveSession: sessionResolver,
     web: (deps: AppDeps, auth: Auth) => createWebRoutes(deps, auth, opts),
   };
 }

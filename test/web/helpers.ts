@@ -16,7 +16,7 @@ import {
   type DiffrayDb,
   type Scope,
 } from '../../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
 import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/routes.js';

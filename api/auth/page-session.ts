@@ -1,6 +1,13 @@
-import type { Orm } from '../db/client.js';
-import { loadSession } from '../db/web.js';
-import { csrfTokenFor, verifySessionToken, type SessionKeyOptions } from './session.js';
+/**
+ * Page sessions as a request sees them: the session cookie resolved to the visitor (`SessionPrincipal`,
+ * for the pages) or to a `Principal` (for the JSON API, `sessionResolver`).
+ */
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { loadSession, type Orm, type Scope } from '../db/index.js';
+import type { AppDeps, Principal, SessionResolver } from '../types.js';
+import { csrfTokenFor, SESSION_COOKIE, verifySessionToken } from './session-token.js';
+import type { TokenContext } from './signed-token.js';
 
 /** A signed-in page visitor, resolved from the session cookie and re-checked in the database. */
 export interface SessionPrincipal {
@@ -28,7 +35,7 @@ export interface SessionPrincipal {
 export async function resolveSession(
   orm: Orm,
   token: string | undefined,
-  opts: SessionKeyOptions & { now: Date },
+  opts: TokenContext,
 ): Promise<SessionPrincipal | undefined> {
   if (!token) return undefined;
   const claims = await verifySessionToken(token, opts);
@@ -66,3 +73,34 @@ export async function resolveSession(
   }
   return undefined;
 }
+
+/** The page session of a request, from its session cookie; undefined without a valid one. */
+export async function pageSessionOf(c: Context, deps: AppDeps): Promise<SessionPrincipal | undefined> {
+  const token = getCookie(c, SESSION_COOKIE, 'host');
+  if (!token) return undefined;
+  return resolveSession(deps.db.orm, token, {
+    secret: deps.config.sessionSecret,
+    issuer: new URL(deps.config.publicUrl).origin,
+    now: deps.clock(),
+  });
+}
+
+/**
+ * The JSON API's `SessionResolver`: a page session acts as a principal with scopes from its role (admin:
+ * all; member: read reviews and config).
+ */
+export const sessionResolver: SessionResolver = async (c, deps) => {
+  const s = await pageSessionOf(c, deps);
+  if (!s) return undefined;
+  const scopes: Scope[] = s.role === 'admin' ? ['admin'] : ['reviews:read', 'config:read'];
+  const principal: Principal = {
+    kind: 'session',
+    accountId: s.accountId,
+    scopes: new Set(scopes),
+    actor: s.actor,
+    sessionId: s.sessionId,
+  };
+  if (s.actor.startsWith('user:')) principal.userId = s.actor.slice(5);
+  if (s.actor.startsWith('key:')) principal.keyId = s.actor.slice(4);
+  return principal;
+};
