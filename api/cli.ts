@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp, stdoutLog } from './app.js';
-import { pageOptions } from './web/routes.js';
+import { pageOptions } from './web/index.js';
 import {
   addMember,
   createAccount,

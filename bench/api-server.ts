@@ -18,7 +18,7 @@ import { createAccount, insertKey, insertReview, openDatabase, SCOPES } from '..
 import { displayPrefix, generateKey, hashKey } from '../api/auth/key-format.js';
 import { reviewExpiresAt } from '../api/retention.js';
 import { DEFAULT_RATE_LIMITS, type LogRecord } from '../api/types.js';
-import { pageOptions } from '../api/web/routes.js';
+import { pageOptions } from '../api/web/index.js';
 import { makeReport } from './lib/report.js';
 
 const PUBLIC_URL = 'http://127.0.0.1';

@@ -1,12 +1,19 @@
 /**
- * Page sessions as a request sees them: the session cookie resolved to the visitor (`SessionPrincipal`,
- * for the pages) or to a `Principal` (for the JSON API, `sessionResolver`).
+ * Page sessions as a request sees them: started at sign-in (`startPageSession` sets the cookie), resolved
+ * on every request to the visitor (`SessionPrincipal`, for the pages) or to a `Principal` (for the JSON
+ * API, `sessionResolver`), and their cookie cleared when they end.
  */
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { loadSession, type Orm, type Scope } from '../db/index.js';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createSession, loadSession, type Orm, type Scope } from '../db/index.js';
 import type { AppDeps, Principal, SessionResolver } from '../types.js';
-import { csrfTokenFor, SESSION_COOKIE, verifySessionToken } from './session-token.js';
+import {
+  csrfTokenFor,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  signSession,
+  verifySessionToken,
+} from './session-token.js';
 import type { TokenContext } from './signed-token.js';
 
 /** A signed-in page visitor, resolved from the session cookie and re-checked in the database. */
@@ -74,14 +81,62 @@ export async function resolveSession(
   return undefined;
 }
 
+/** What signs and checks the session tokens of this server, at `now`. */
+function tokenContext(deps: AppDeps, now: Date): TokenContext {
+  return { secret: deps.config.sessionSecret, issuer: new URL(deps.config.publicUrl).origin, now };
+}
+
+/** Whether the request carries a session cookie at all (valid or not). */
+export function hasSessionCookie(c: Context): boolean {
+  return getCookie(c, SESSION_COOKIE, 'host') !== undefined;
+}
+
 /** The page session of a request, from its session cookie; undefined without a valid one. */
 export async function pageSessionOf(c: Context, deps: AppDeps): Promise<SessionPrincipal | undefined> {
   const token = getCookie(c, SESSION_COOKIE, 'host');
   if (!token) return undefined;
-  return resolveSession(deps.db.orm, token, {
-    secret: deps.config.sessionSecret,
-    issuer: new URL(deps.config.publicUrl).origin,
-    now: deps.clock(),
+  return resolveSession(deps.db.orm, token, tokenContext(deps, deps.clock()));
+}
+
+/**
+ * Starts a session of the account for the user or the key that signed in, and sets its cookie. False when
+ * the account is locked (deleted).
+ */
+export async function startPageSession(
+  c: Context,
+  deps: AppDeps,
+  input: { accountId: string; userId?: string; apiKeyId?: string },
+): Promise<boolean> {
+  const now = deps.clock();
+  const created = createSession(deps.db.orm, {
+    ...input,
+    now,
+    expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000),
+  });
+  if (!created) return false;
+  const token = await signSession(
+    { sid: created.id, acc: input.accountId, sv: created.sessionVersion },
+    tokenContext(deps, now),
+  );
+  setCookie(c, SESSION_COOKIE, token, {
+    prefix: 'host',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'Lax',
+    path: '/',
+    maxAge: SESSION_TTL_SECONDS,
+  });
+  return true;
+}
+
+/** Clears the session cookie (sign-out, a session that no longer holds, the visitor's own key revoked). */
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, {
+    prefix: 'host',
+    path: '/',
+    secure: true,
+    httpOnly: true,
+    sameSite: 'Lax',
   });
 }
 
