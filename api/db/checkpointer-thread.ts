@@ -43,7 +43,7 @@ export interface Pass {
   checkpointed: number;
 }
 
-/** What one tick did (for the tests): no restart needed, the WAL's restart arranged, or the writer too slow. */
+/** What one tick did: no restart needed, the WAL's restart arranged, or the writer too slow to wait for. */
 export type TickOutcome = 'passive' | 'restart' | 'writer-busy';
 
 /** One PASSIVE checkpoint on `db`. */

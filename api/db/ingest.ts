@@ -124,7 +124,7 @@ const column = (c: SQLiteColumn) => quote(c.name);
 const names = (columns: readonly SQLiteColumn[]) => columns.map(column).join(', ');
 const placeholders = (count: number) => Array.from({ length: count }, () => '?').join(', ');
 
-/** `INSERT INTO table (columns) VALUES (?, ...)`: one placeholder per column, so the two cannot drift apart. */
+/** `INSERT INTO table (columns) VALUES (?, ...)`: a placeholder per column, so the two cannot drift apart. */
 function insertInto(t: SQLiteTable, columns: readonly SQLiteColumn[]): string {
   return `INSERT INTO ${table(t)} (${names(columns)}) VALUES (${placeholders(columns.length)})`;
 }
