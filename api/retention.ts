@@ -17,10 +17,6 @@ export function reviewExpiresAt(createdAt: Date): Date {
   return plusDays(createdAt, LIMITS.retentionDays);
 }
 
-export function isExpired(expiresAt: Date, now: Date): boolean {
-  return expiresAt.getTime() <= now.getTime();
-}
-
 /** A deleted account's data is purged from this instant. */
 export function accountPurgeAfter(deletedAt: Date): Date {
   return plusDays(deletedAt, LIMITS.deletedAccountGraceDays);
