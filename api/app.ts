@@ -2,7 +2,7 @@
  * `createApp({ db, clock, config })`: the results API with everything injected. Small routers composed
  * with `app.route()`; the OpenAPI document is generated from the same zod schemas that validate requests.
  *
- * Seams for the page (issue 4):
+ * Seams for the pages (`pageOptions()` in `web/index.ts` fills both):
  * - `resolveSession`: turns a page session cookie into a `Principal`; the JSON API then accepts it where
  *   there is no `Authorization` header (state-changing requests must be same-origin).
  * - `web`: a Hono app mounted at `/` after the API routes, for the pages. It gets the page CSP by default
@@ -17,7 +17,7 @@ import { HTTPException } from 'hono/http-exception';
 import { LIMITS } from '../shared/index.js';
 import type { DiffrayDb } from './db/index.js';
 import { ApiError, errorBody } from './errors.js';
-import { createAuth, refuseKeysInQuery, type Auth } from './principal.js';
+import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
 import { configRouter } from './routes/config.js';
 import { healthRouter } from './routes/health.js';

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApp, stdoutLog } from './app.js';
-import { pageOptions } from './web/routes.js';
+import { pageOptions } from './web/index.js';
 import {
   addMember,
   createAccount,
@@ -27,7 +27,7 @@ import {
   type Scope,
 } from './db/index.js';
 import { EnvError, loadEnv, resolveSessionSecret, type Env } from './env.js';
-import { displayPrefix, generateKey, hashKey } from './keys.js';
+import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
 import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';

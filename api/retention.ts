@@ -1,6 +1,6 @@
 /**
  * Retention rules (pure): how long each kind of data lives. The purge that applies them is
- * `api/db/retention.ts`; `diffray-api serve` runs it hourly and `diffray-api purge` runs it now.
+ * `api/db/purge.ts`; `diffray-api serve` runs it hourly and `diffray-api purge` runs it now.
  */
 import { DAY_MS, LIMITS } from '../shared/index.js';
 
@@ -15,10 +15,6 @@ const plusDays = (at: Date, days: number) => new Date(at.getTime() + days * DAY_
 /** A review (and its findings) is readable until this instant, exclusive. */
 export function reviewExpiresAt(createdAt: Date): Date {
   return plusDays(createdAt, LIMITS.retentionDays);
-}
-
-export function isExpired(expiresAt: Date, now: Date): boolean {
-  return expiresAt.getTime() <= now.getTime();
 }
 
 /** A deleted account's data is purged from this instant. */

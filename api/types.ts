@@ -5,7 +5,10 @@ import type { DiffrayDb, Scope } from './db/index.js';
 export interface ApiConfig {
   /** Base URL of the page; review URLs are `${publicUrl}/reviews/:id`. No trailing slash. */
   publicUrl: string;
-  /** HS256 secret for page sessions (≥ 32 bytes). The page engineer signs with it. */
+  /**
+   * The server secret (≥ 32 bytes) from which the page's token and CSRF keys are derived
+   * (`auth/signed-token.ts`).
+   */
   sessionSecret: string;
   /** GitHub webhook secrets, current first, then the previous one during rotation. Empty: webhook off. */
   webhookSecrets: string[];
@@ -31,7 +34,7 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = { perKeyPerMinute: 600, fa
 export type LogRecord = { level: 'info' | 'warn' | 'error'; msg: string } & Record<string, unknown>;
 export type LogFn = (record: LogRecord) => void;
 
-/** Who is calling: an API key or (issue 4) a page session. Every query is scoped to `accountId`. */
+/** Who is calling: an API key or a page session. Every query is scoped to `accountId`. */
 export interface Principal {
   kind: 'key' | 'session';
   accountId: string;
@@ -44,8 +47,9 @@ export interface Principal {
 }
 
 /**
- * The page engineer's seam: resolves a page session (cookie) to a principal, or undefined when the request
- * carries none or an invalid one. Consulted only when there is no `Authorization` header.
+ * The pages' seam (`sessionResolver` in `auth/page-session.ts`): resolves a page session (cookie) to a
+ * principal, or undefined when the request carries none or an invalid one. Consulted only when there is no
+ * `Authorization` header.
  */
 export type SessionResolver = (
   c: Context<AppEnv>,

@@ -15,10 +15,10 @@ import { createInterface } from 'node:readline';
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app.js';
 import { createAccount, insertKey, insertReview, openDatabase, SCOPES } from '../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../api/keys.js';
+import { displayPrefix, generateKey, hashKey } from '../api/auth/key-format.js';
 import { reviewExpiresAt } from '../api/retention.js';
 import { DEFAULT_RATE_LIMITS, type LogRecord } from '../api/types.js';
-import { pageOptions } from '../api/web/routes.js';
+import { pageOptions } from '../api/web/index.js';
 import { makeReport } from './lib/report.js';
 
 const PUBLIC_URL = 'http://127.0.0.1';

@@ -1,6 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sign, verify } from 'hono/jwt';
-import { deriveKey } from './session.js';
+import { signToken, verifyToken, type TokenContext, type TokenKind } from './signed-token.js';
 
 /**
  * The OAuth flow's `state` and PKCE verifier travel in a short-lived signed HttpOnly cookie (bound to the
@@ -10,7 +9,13 @@ import { deriveKey } from './session.js';
 
 export const OAUTH_COOKIE = 'diffray_oauth';
 export const OAUTH_TTL_SECONDS = 10 * 60;
-const AUDIENCE = 'diffray-oauth';
+
+const FLOW_TOKEN: TokenKind = {
+  purpose: 'oauth',
+  audience: 'diffray-oauth',
+  ttlSeconds: OAUTH_TTL_SECONDS,
+  maxLength: 2048,
+};
 
 export interface OAuthFlow {
   state: string;
@@ -19,48 +24,19 @@ export interface OAuthFlow {
   next: string;
 }
 
-export async function sealFlow(
-  flow: OAuthFlow,
-  opts: { secret: string; issuer: string; now: Date },
-): Promise<string> {
-  const iat = Math.floor(opts.now.getTime() / 1000);
-  return sign(
-    {
-      st: flow.state,
-      cv: flow.verifier,
-      nx: flow.next,
-      iss: opts.issuer,
-      aud: AUDIENCE,
-      iat,
-      exp: iat + OAUTH_TTL_SECONDS,
-    },
-    deriveKey(opts.secret, 'oauth'),
-    'HS256',
-  );
+export async function sealFlow(flow: OAuthFlow, context: TokenContext): Promise<string> {
+  return signToken(FLOW_TOKEN, { st: flow.state, cv: flow.verifier, nx: flow.next }, context);
 }
 
-/** Opens the flow cookie: HS256 only, our issuer and audience, not expired. Undefined when invalid. */
+/** Opens the flow cookie (`verifyToken`). Undefined when invalid. */
 export async function openFlow(
   token: string | undefined,
-  opts: { secret: string; issuer: string; now: Date },
+  context: TokenContext,
 ): Promise<(OAuthFlow & { exp: number }) | undefined> {
-  if (!token || token.length > 2048) return undefined;
-  try {
-    const p = (await verify(token, deriveKey(opts.secret, 'oauth'), {
-      alg: 'HS256',
-      iss: opts.issuer,
-      aud: AUDIENCE,
-      exp: false,
-      nbf: false,
-      iat: false,
-    })) as Record<string, unknown>;
-    const now = Math.floor(opts.now.getTime() / 1000);
-    if (typeof p.exp !== 'number' || p.exp <= now || p.exp - now > OAUTH_TTL_SECONDS + 60) return undefined;
-    if (typeof p.st !== 'string' || typeof p.cv !== 'string' || typeof p.nx !== 'string') return undefined;
-    return { state: p.st, verifier: p.cv, next: p.nx, exp: p.exp };
-  } catch {
-    return undefined;
-  }
+  const p = await verifyToken(FLOW_TOKEN, token, context);
+  if (!p) return undefined;
+  if (typeof p.st !== 'string' || typeof p.cv !== 'string' || typeof p.nx !== 'string') return undefined;
+  return { state: p.st, verifier: p.cv, next: p.nx, exp: p.exp };
 }
 
 export function sameState(a: string, b: string): boolean {

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 /**
  * GitHub OAuth (authorization code + `state` + PKCE S256) for GitHub.com or GitHub Enterprise Server.
  * Only the HTTP calls live here; the flow's state handling is in `oauth-state.ts` and the routes in
- * `web/auth-routes.tsx`.
+ * `web/routes/sign-in.tsx`.
  */
 
 /** Where GitHub lives: the web host (authorize, token) and its REST API (`/user`). */

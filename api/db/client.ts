@@ -6,9 +6,11 @@ import type { RunResult } from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
+import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
-import { CONNECTION_PRAGMAS, newSignals, SIGNAL, startDbWorker, stopDbWorker } from './threads.js';
-import { createWriter, type IngestRow } from './writer.js';
+import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
+import { createWriter } from './writer.js';
 
 /** The drizzle handle or a transaction on it: every query function takes either. */
 export type Orm = BaseSQLiteDatabase<'sync', RunResult, typeof schema>;
@@ -33,110 +35,6 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle/', import.
 
 /** WAL pages past which a connection checkpoints in its own commit: a safety net above `RESTART_FRAMES`. */
 const FALLBACK_AUTOCHECKPOINT_PAGES = 131_072;
-/** How often the background checkpointer copies the WAL back (PASSIVE: never blocks a writer). */
-const CHECKPOINT_INTERVAL_MS = 200;
-/**
- * WAL frames (pages) past which the checkpointer arranges a restart of the WAL (see below): 256 MiB. Each
- * restart under a steady stream of ingests holds the writer for one short pass (two fsyncs), so this trades
- * WAL size on disk for how often that happens: at ~66 KiB of WAL per 50-finding review, once per ~4,000.
- */
-const RESTART_FRAMES = 65_536;
-/**
- * How long the checkpointer waits for the writer's transaction under way to commit before its last pass;
- * longer (the writer waiting on a lock held by the serving connection), it gives up until the next tick.
- */
-const WRITER_WAIT_MS = 50;
-
-/**
- * The background checkpointer: a worker thread with its own connection that runs a PASSIVE checkpoint
- * every `CHECKPOINT_INTERVAL_MS`, so the checkpoint (copy WAL → database file and the fsyncs of
- * `synchronous = NORMAL`) never runs inside a commit: neither on the event loop nor in the writer.
- *
- * A thread of its own rather than a task of the writer's: a pass takes milliseconds to tens of them (the
- * copy and two fsyncs), during which every queued review would wait, which is the tail this worker was made
- * to remove; on its own thread the pass overlaps the writer's commits (WAL lets a checkpoint run beside a
- * writer). And only `serve` runs it, while every database that ingests has a writer.
- *
- * Restarting the WAL. SQLite writes the WAL from its start again only when a writer begins with every
- * frame already copied back. Between bursts that happens by itself; under a steady stream of commits a
- * PASSIVE pass never catches up (commits land while it fsyncs), so the WAL would grow until a fallback
- * checkpoint ran in a commit (copy and two fsyncs: 100–300 ms every ~80 MB of WAL). So past
- * `RESTART_FRAMES` the checkpointer catches up with passes that block nobody, then closes `GATE`, waits for
- * the writer's transaction under way (the writer marks `WRITING` before it looks at the gate, so one of the
- * two always sees the other), runs one short pass and opens the gate: the writer's next commit restarts the
- * WAL. A write on the serving connection does not wait at the gate; it only makes that attempt miss, and a
- * later tick tries again.
- */
-const CHECKPOINTER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { GATE, WRITING, intervalMs, restartFrames, writerWaitMs } = workerData;
-const passive = () => db.pragma('wal_checkpoint(PASSIVE)')[0];
-let closing = false;
-let timer;
-const tick = () => {
-  let pass = passive();
-  if (pass.log < restartFrames) return;
-  // Catch up with passes back to back (they block nobody) until one leaves little behind.
-  let appended = 0;
-  for (let i = 0; i < 8; i += 1) {
-    const next = passive();
-    appended = next.log - pass.log;
-    pass = next;
-    if (appended < restartFrames / 64) break;
-  }
-  // Nothing written during the last pass (idle) or the WAL restarted meanwhile: no need to hold anyone.
-  if (appended <= 0 || pass.log < restartFrames) return;
-  Atomics.store(signals, GATE, 1);
-  try {
-    if (Atomics.wait(signals, WRITING, 1, writerWaitMs) !== 'timed-out') passive();
-  } finally {
-    Atomics.store(signals, GATE, 0);
-    Atomics.notify(signals, GATE);
-  }
-};
-const loop = () => {
-  try { tick(); } catch { /* busy or closing: the next tick retries */ }
-  if (!closing) timer = setTimeout(loop, intervalMs);
-};
-timer = setTimeout(loop, intervalMs);
-parentPort.on('message', () => {
-  closing = true;
-  clearTimeout(timer);
-  try {
-    closeConnection();
-  } finally {
-    parentPort.close();
-  }
-});
-`;
-
-/** Starts the checkpointer; returns its `stop`. */
-function startCheckpointer(path: string, signals: Int32Array, restartFrames: number): () => void {
-  const worker = startDbWorker(CHECKPOINTER_SOURCE, {
-    path,
-    signals,
-    done: SIGNAL.CHECKPOINTER_DONE,
-    data: {
-      GATE: SIGNAL.GATE,
-      WRITING: SIGNAL.WRITING,
-      intervalMs: CHECKPOINT_INTERVAL_MS,
-      restartFrames,
-      writerWaitMs: WRITER_WAIT_MS,
-    },
-  });
-  let alive = true;
-  const gone = () => {
-    alive = false;
-    // Never leave the writer waiting on a checkpointer that is gone.
-    Atomics.store(signals, SIGNAL.GATE, 0);
-    Atomics.notify(signals, SIGNAL.GATE);
-  };
-  worker.once('error', gone);
-  worker.once('exit', gone);
-  return () => {
-    if (alive) stopDbWorker(worker, worker, signals, SIGNAL.CHECKPOINTER_DONE);
-  };
-}
 
 /**
  * Opens (creating when missing) the SQLite file and applies the committed migrations.
@@ -152,7 +50,7 @@ function startCheckpointer(path: string, signals: Int32Array, restartFrames: num
  *
  * `backgroundCheckpoints` (the server): checkpoints run in a worker thread instead of in the commit that
  * crosses `wal_autocheckpoint`, and that worker also keeps the WAL from growing without bound under
- * sustained ingest (see `CHECKPOINTER_SOURCE`); the serving and writer connections keep a high
+ * sustained ingest (`checkpointer-thread.ts`); the serving and writer connections keep a high
  * auto-checkpoint as a safety net in case the worker is gone.
  */
 export function openDatabase(

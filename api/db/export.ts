@@ -1,9 +1,10 @@
 import { and, eq, gt } from 'drizzle-orm';
-import { getAccount, listMembers } from './accounts.js';
+import { getAccount } from './accounts.js';
+import { listKeys } from './api-keys.js';
 import { listAudit } from './audit.js';
 import type { Orm } from './client.js';
 import { listConfigs } from './configs.js';
-import { listKeys } from './keys.js';
+import { listMembers } from './members.js';
 import { listRepositories } from './repositories.js';
 import { listAggregates, listFindings } from './reviews.js';
 import { repositories, reviews } from './schema.js';

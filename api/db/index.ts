@@ -1,15 +1,19 @@
 /** The results database: the only place that imports drizzle and better-sqlite3. */
 export * from './accounts.js';
+export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
 export * from './configs.js';
 export * from './export.js';
 export * from './ids.js';
-export * from './keys.js';
+export * from './members.js';
+export * from './purge.js';
 export * from './repositories.js';
-export * from './retention.js';
 export * from './reviews.js';
+export * from './sessions.js';
+export * from './totals.js';
 export * from './webhooks.js';
-export { WriteError, type IngestRow } from './writer.js';
+export type { IngestRow } from './ingest.js';
+export { WriteError } from './writer.js';
 export * as tables from './schema.js';
 export { SCOPES, MEMBER_ROLES, type Scope, type MemberRole } from './schema.js';

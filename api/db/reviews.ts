@@ -2,7 +2,7 @@ import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-
 import { countBySeverity, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { newId } from './ids.js';
-import { findingValues, reviewValues } from './writer.js';
+import { findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
 import { findRepository, repositoryKey } from './repositories.js';
 import { dailyAggregates, findings, repositories, reviews } from './schema.js';
 
@@ -11,20 +11,22 @@ export function utcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** A review as reported, for its account, stored at `now` and readable until `expiresAt`. */
+export interface NewReview {
+  accountId: string;
+  report: ReviewReport;
+  now: Date;
+  expiresAt: Date;
+}
+
 /**
- * Stores one review with its findings (already stripped of code and capped by the caller), creating the
- * repository on first report and adding to the day's aggregates, in one transaction on the writer thread
- * (`writer.ts`), off the event loop. Every value is decided here (ids, timestamps, keys, counts); resolves
- * with the review's id once the review is committed.
+ * The row the writer stores for one review (`ingest.ts`). Every value is decided here, on the serving
+ * thread: ids, timestamps, keys, counts.
  */
-export async function insertReview(
-  db: DiffrayDb,
-  input: { accountId: string; report: ReviewReport; now: Date; expiresAt: Date },
-): Promise<string> {
+export function ingestRow(input: NewReview): IngestRow {
   const { accountId, report, now } = input;
-  const id = newId();
-  await db.ingest({
-    id,
+  return {
+    id: newId(),
     // Used only when this is the repository's first report; made here so every id comes from `newId`.
     newRepositoryId: newId(),
     accountId,
@@ -33,11 +35,21 @@ export async function insertReview(
     day: utcDay(now),
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
-    counts: countBySeverity(report.findings),
+    counts: severityValues(countBySeverity(report.findings)),
     review: reviewValues(report),
     findings: findingValues(report.findings),
-  });
-  return id;
+  };
+}
+
+/**
+ * Stores one review with its findings (already stripped of code and capped by the caller), creating the
+ * repository on first report and adding to the day's aggregates, in one transaction on the writer thread
+ * (`writer.ts`), off the event loop. Resolves with the review's id once the review is committed.
+ */
+export async function insertReview(db: DiffrayDb, input: NewReview): Promise<string> {
+  const row = ingestRow(input);
+  await db.ingest(row);
+  return row.id;
 }
 
 const reviewColumns = {

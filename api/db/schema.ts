@@ -58,7 +58,7 @@ export const memberships = sqliteTable(
 );
 
 /**
- * A page session (issue 4). Either a GitHub user's (`userId`) or an admin API key's (`apiKeyId`) sign-in;
+ * A page session: either a GitHub user's (`userId`) or an admin API key's (`apiKeyId`) sign-in;
  * valid while not revoked, not expired, its key (if any) still valid, and `sessionVersion` equal to the
  * account's.
  */

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { exportAccountData, lockAccount, recordAudit } from '../db/index.js';
 import { notFound } from '../errors.js';
-import { requireScope, type Auth } from '../principal.js';
+import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
 import { AccountDeletedSchema, AccountExportSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';

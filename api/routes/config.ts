@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { overlayConfig, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
 import { getConfigs, putConfig, recordAudit } from '../db/index.js';
 import { ApiError } from '../errors.js';
-import { requireScope, type Auth } from '../principal.js';
+import { requireScope, type Auth } from '../auth/authenticate.js';
 import {
   ConfigQuerySchema,
   ConfigResponseSchema,

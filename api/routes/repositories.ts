@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { deleteRepository, recordAudit } from '../db/index.js';
 import { notFound } from '../errors.js';
-import { requireScope, type Auth } from '../principal.js';
+import { requireScope, type Auth } from '../auth/authenticate.js';
 import { RepositoryParamsSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
 import { AUTH_ERRORS, NOT_FOUND, SECURITY, newRouter } from './router.js';

@@ -8,8 +8,7 @@ import {
 } from '../../shared/index.js';
 import { getReview, insertReview, listReviews, type ReviewCursor } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
-import type { Auth } from '../principal.js';
-import { requireScope } from '../principal.js';
+import { requireScope, type Auth } from '../auth/authenticate.js';
 import { reviewExpiresAt } from '../retention.js';
 import {
   IdParamSchema,

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { deleteRepositoryEverywhere, hasDelivery, recordAudit, recordDelivery } from '../db/index.js';
 import { ApiError } from '../errors.js';
-import type { Auth } from '../principal.js';
+import type { Auth } from '../auth/authenticate.js';
 import { WebhookResultSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { repositoriesRemoved, verifySignature } from '../webhook.js';
+import { repositoriesRemoved, verifySignature } from '../github-webhook.js';
 import { err, json, newRouter } from './router.js';
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import type { GitHubLinks } from './components.js';
 import { stylesheetPath } from './styles.js';
 
 /** Who is looking at the page, as far as the layout cares. */
@@ -9,6 +10,13 @@ export interface LayoutViewer {
   via: 'github' | 'key';
   csrf: string;
   isAdmin: boolean;
+}
+
+/** What the pages of reviews are rendered with: who is looking, the request's instant, GitHub's links. */
+export interface PageProps {
+  viewer: LayoutViewer;
+  now: Date;
+  links: GitHubLinks;
 }
 
 export type NavSection = 'overview' | 'settings' | 'none';

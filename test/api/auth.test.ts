@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeKey, type Scope } from '../../api/db/index.js';
-import { generateKey } from '../../api/keys.js';
+import { generateKey } from '../../api/auth/key-format.js';
 import { DAY_MS } from '../../shared/index.js';
 import { makeReport, seedAccount, seedKey, startServer, T0, type TestServer } from './helpers.js';
 

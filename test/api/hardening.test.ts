@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../api/keys.js';
+import { generateKey } from '../../api/auth/key-format.js';
 import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 describe('headers, errors, CORS', () => {

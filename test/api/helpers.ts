@@ -13,7 +13,7 @@ import {
   type DiffrayDb,
   type Scope,
 } from '../../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
 

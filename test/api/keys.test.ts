@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { displayPrefix, generateKey, hashKey, isWellFormedKey, KEY_LENGTH } from '../../api/keys.js';
+import {
+  displayPrefix,
+  generateKey,
+  hashKey,
+  isWellFormedKey,
+  KEY_LENGTH,
+} from '../../api/auth/key-format.js';
 
 describe('API key format', () => {
   it('generates dfr_ keys with a valid checksum, all different', () => {

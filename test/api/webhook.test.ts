@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signPayload, verifySignature } from '../../api/webhook.js';
+import { signPayload, verifySignature } from '../../api/github-webhook.js';
 import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 // GitHub's published example: https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries

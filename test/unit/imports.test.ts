@@ -116,6 +116,34 @@ const RULES: Rule[] = [
     forbid: (spec, file) => /^(drizzle-orm|better-sqlite3)/.test(spec) && !/^api\/db\//.test(file),
     why: 'only api/db/ imports drizzle or better-sqlite3',
   },
+  {
+    files: /^api\/db\//,
+    forbid: (spec, file) =>
+      spec.startsWith('.') &&
+      !['api/db/', 'shared/', 'api/retention.'].some((target) => resolvesInto(file, spec, target)),
+    why: 'api/db/ imports nothing of api/ but itself and the retention rules it applies',
+  },
+  {
+    files: /^api\/(db|auth)\//,
+    forbid: (spec, file) => resolvesInto(file, spec, 'api/routes/') || resolvesInto(file, spec, 'api/web/'),
+    why: 'api/db/ and api/auth/ import neither the JSON routes nor the pages',
+  },
+  {
+    files: /^api\/(routes\/|app\.ts)/,
+    forbid: (spec, file) => resolvesInto(file, spec, 'api/web/'),
+    why: 'the JSON API never imports the pages (createApp takes them as an option)',
+  },
+  {
+    files: /^api\/web\//,
+    forbid: (spec, file) => resolvesInto(file, spec, 'api/routes/'),
+    why: "the pages never import the JSON API's routes",
+  },
+  {
+    files: /^api\/web\/pages\//,
+    forbid: (spec, file) =>
+      spec.startsWith('.') && !['api/web/', 'shared/'].some((target) => resolvesInto(file, spec, target)),
+    why: 'api/web/pages/ render what they are given: they import nothing of api/ outside api/web/',
+  },
 ];
 
 /** The repository path a relative specifier points at (as written: `.js`), undefined for a package. */

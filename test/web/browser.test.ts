@@ -9,8 +9,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { createAccount, insertKey, openDatabase, type DiffrayDb } from '../../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
-import { pageOptions } from '../../api/web/routes.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
+import { pageOptions } from '../../api/web/index.js';
 import type { ReviewReport } from '../../shared/report.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -16,10 +16,10 @@ import {
   type DiffrayDb,
   type Scope,
 } from '../../api/db/index.js';
-import { displayPrefix, generateKey, hashKey } from '../../api/keys.js';
+import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
 import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
-import { pageOptions, type WebOptions } from '../../api/web/routes.js';
+import { pageOptions, type WebOptions } from '../../api/web/index.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
 import { makeFinding as apiFinding, makeReport as apiReport } from '../api/helpers.js';

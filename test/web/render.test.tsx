@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OAuthError, pkceChallenge, githubHostFor } from '../../api/auth/oauth.js';
 import { safeNext, UsedStates } from '../../api/auth/oauth-state.js';
-import { signSession, verifySessionToken } from '../../api/auth/session.js';
+import { signSession, verifySessionToken } from '../../api/auth/session-token.js';
 import { daysBetween, fillDays, niceMax, SeverityChart } from '../../api/web/chart.js';
 import { GitHubLinks, relativeTime, UntrustedText } from '../../api/web/components.js';
 

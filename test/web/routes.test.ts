@@ -18,9 +18,9 @@ import {
 } from './helpers.js';
 import { sign } from 'hono/jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bumpSessionVersion, createSession } from '../../api/db/web.js';
-import { deriveKey, SESSION_AUDIENCE, signSession } from '../../api/auth/session.js';
-import { getKey, lockAccount } from '../../api/db/index.js';
+import { SESSION_AUDIENCE, signSession } from '../../api/auth/session-token.js';
+import { deriveKey } from '../../api/auth/signed-token.js';
+import { bumpSessionVersion, createSession, getKey, lockAccount } from '../../api/db/index.js';
 import type { ReportedFinding } from '../../shared/report.js';
 
 let t: TestApp;

@@ -12,7 +12,7 @@ import {
   Time,
   type GitHubLinks,
 } from '../components.js';
-import { Layout, type LayoutViewer } from '../layout.js';
+import { Layout, type PageProps } from '../layout.js';
 
 /** A review as listed on the overview and repository pages. */
 export interface ReviewListItem extends SeverityCounts {
@@ -91,16 +91,15 @@ export function ReviewsTable(props: {
   );
 }
 
-export function OverviewPage(props: {
-  viewer: LayoutViewer;
-  now: Date;
-  publicUrl: string;
-  links: GitHubLinks;
-  chart: ChartDay[];
-  top: TopRepository[];
-  latest: ReviewListItem[];
-  totals: { count: number; costUsd: number; failures: number };
-}) {
+export function OverviewPage(
+  props: PageProps & {
+    publicUrl: string;
+    chart: ChartDay[];
+    top: TopRepository[];
+    latest: ReviewListItem[];
+    totals: { count: number; costUsd: number; failures: number };
+  },
+) {
   const findings30 = props.chart.reduce((n, d) => n + sumCounts(d), 0);
   const critical30 = props.chart.reduce((n, d) => n + d.critical, 0);
   const empty = props.latest.length === 0 && findings30 === 0;

@@ -1,19 +1,18 @@
 import { SeverityChart, type ChartDay } from '../chart.js';
-import { formatCost, formatNumber, Stat, sumCounts, type GitHubLinks } from '../components.js';
-import { Layout, type LayoutViewer } from '../layout.js';
+import { formatCost, formatNumber, Stat, sumCounts } from '../components.js';
+import { Layout, type PageProps } from '../layout.js';
 import { ReviewsTable, type ReviewListItem } from './overview.js';
 
-export function RepositoryPage(props: {
-  viewer: LayoutViewer;
-  now: Date;
-  links: GitHubLinks;
-  fullName: string;
-  reviews: ReviewListItem[];
-  nextCursor: string | undefined;
-  trend: ChartDay[];
-  trendFrom: string;
-  totals: { count: number; costUsd: number; failures: number };
-}) {
+export function RepositoryPage(
+  props: PageProps & {
+    fullName: string;
+    reviews: ReviewListItem[];
+    nextCursor: string | undefined;
+    trend: ChartDay[];
+    trendFrom: string;
+    totals: { count: number; costUsd: number; failures: number };
+  },
+) {
   const { fullName } = props;
   const trendTotal = props.trend.reduce((n, d) => n + sumCounts(d), 0);
   return (

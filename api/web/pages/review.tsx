@@ -11,9 +11,8 @@ import {
   sumCounts,
   Time,
   UntrustedText,
-  type GitHubLinks,
 } from '../components.js';
-import { Layout, type LayoutViewer } from '../layout.js';
+import { Layout, type PageProps } from '../layout.js';
 import { repositoryHref } from './overview.js';
 
 export interface ReviewDetail extends SeverityCounts {
@@ -100,14 +99,13 @@ function lineLabel(f: FindingView): string {
   return f.startLine !== null && f.startLine < f.line ? `lines ${f.startLine}–${f.line}` : `line ${f.line}`;
 }
 
-export function ReviewPage(props: {
-  viewer: LayoutViewer;
-  now: Date;
-  links: GitHubLinks;
-  review: ReviewDetail;
-  findings: FindingView[];
-  filters: FindingFilters;
-}) {
+export function ReviewPage(
+  props: PageProps & {
+    review: ReviewDetail;
+    findings: FindingView[];
+    filters: FindingFilters;
+  },
+) {
   const { review: r, links, filters } = props;
   const shown = applyFilters(props.findings, filters);
   const files = groupByFile(shown);

@@ -1,28 +1,8 @@
-import type { Child } from 'hono/jsx';
-import type { ConfigIssue } from '../../../shared/config.js';
-import { formatUtc, Notice, NoticeText, Table, Time } from '../components.js';
+import { NoticeText, Table } from '../components.js';
 import { CsrfField, Layout, type LayoutViewer } from '../layout.js';
 import { repositoryHref } from './overview.js';
-
-export const KEY_SCOPES = ['reviews:write', 'config:read', 'reviews:read', 'admin'] as const;
-
-const SCOPE_HINTS: Record<(typeof KEY_SCOPES)[number], string> = {
-  'reviews:write': 'report reviews (the action)',
-  'config:read': 'read hosted config (the action)',
-  'reviews:read': 'list and read reviews',
-  admin: 'everything, including keys and deletion',
-};
-
-export interface KeyView {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  createdAt: Date;
-  lastUsedAt: Date | null;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-}
+import { KeysSection, type KeyView } from './settings-keys.js';
+import { ActionsHeader, ConfirmField, RowButton, Section } from './settings-parts.js';
 
 export interface MemberView {
   userId: string;
@@ -52,68 +32,7 @@ export interface SettingsFormError {
   message: string;
 }
 
-function keyStatus(k: KeyView, now: Date): { label: string; cls: string } {
-  if (k.revokedAt) return { label: 'revoked', cls: 'concl-failure' };
-  if (k.expiresAt && k.expiresAt.getTime() <= now.getTime())
-    return { label: 'expired', cls: 'concl-neutral' };
-  return { label: 'active', cls: 'concl-success' };
-}
-
-/** A card of the settings page; the section menu links to its `id`, its heading names it. */
-function Section(props: { id: string; title: string; children: Child }) {
-  return (
-    <section class="card" id={props.id} aria-labelledby={`${props.id}-head`}>
-      <h2 id={`${props.id}-head`}>{props.title}</h2>
-      {props.children}
-    </section>
-  );
-}
-
-/** The last header cell of a table whose rows end in buttons: named for screen readers only. */
-function ActionsHeader() {
-  return (
-    <th scope="col">
-      <span class="visually-hidden">Actions</span>
-    </th>
-  );
-}
-
-/** A row's one-button form (revoke, remove); `label` names the row for screen readers. */
-function RowButton(props: { action: string; csrf: string; label: string; text: string }) {
-  return (
-    <form method="post" action={props.action} class="inline">
-      <CsrfField token={props.csrf} />
-      <button type="submit" class="btn btn-danger btn-small" aria-label={props.label}>
-        {props.text}
-      </button>
-    </form>
-  );
-}
-
-/** A settings form's submit button beside the way back to the config section. */
-function SubmitOrCancel(props: { kind: 'primary' | 'danger'; text: string }) {
-  return (
-    <div class="actions">
-      <button type="submit" class={`btn btn-${props.kind}`}>
-        {props.text}
-      </button>
-      <a class="btn" href="/settings#config">
-        Cancel
-      </a>
-    </div>
-  );
-}
-
-/** The name a visitor must type before a form deletes anything; `children` is the label. */
-function ConfirmField(props: { id: string; children: Child }) {
-  return (
-    <div class="field">
-      <label for={props.id}>{props.children}</label>
-      <input id={props.id} name="confirm" type="text" required autocomplete="off" spellcheck={false} />
-    </div>
-  );
-}
-
+/** The settings of an admin: keys, hosted config, members, the account's data and its deletion. */
 export function SettingsPage(props: {
   viewer: LayoutViewer;
   now: Date;
@@ -158,117 +77,13 @@ export function SettingsPage(props: {
       </nav>
       <NoticeText kind="ok" text={props.notice && SETTINGS_NOTICES[props.notice]} />
 
-      <Section id="keys" title="API keys">
-        {props.createdKey ? (
-          <Notice kind="ok" title={`Key “${props.createdKey.name}” created`}>
-            <p>Copy it now: it is shown only once and cannot be recovered.</p>
-            <code class="secret" id="new-key" tabindex={0}>
-              {props.createdKey.plaintext}
-            </code>
-          </Notice>
-        ) : null}
-        {err('keys')}
-        {props.keys.length === 0 ? (
-          <p class="muted">No keys yet.</p>
-        ) : (
-          <Table
-            caption="API keys"
-            head={
-              <>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Status</th>
-                <ActionsHeader />
-              </>
-            }
-          >
-            {props.keys.map((k) => {
-              const status = keyStatus(k, now);
-              return (
-                <tr>
-                  <td>{k.name}</td>
-                  <td class="mono nowrap">{`${k.prefix}…`}</td>
-                  <td>
-                    <span class="scopes">
-                      {k.scopes.map((s) => (
-                        <span class="badge badge-plain cat">{s}</span>
-                      ))}
-                    </span>
-                  </td>
-                  <td class="nowrap muted">
-                    {k.lastUsedAt ? <Time at={k.lastUsedAt} now={now} /> : 'never'}
-                  </td>
-                  <td>
-                    <span
-                      class={`badge ${status.cls}`}
-                      title={k.expiresAt ? `expires ${formatUtc(k.expiresAt)}` : undefined}
-                    >
-                      {status.label}
-                    </span>
-                  </td>
-                  <td class="num">
-                    {status.label === 'revoked' ? null : (
-                      <RowButton
-                        action={`/settings/keys/${encodeURIComponent(k.id)}/revoke`}
-                        csrf={viewer.csrf}
-                        label={`Revoke key ${k.name}`}
-                        text="Revoke"
-                      />
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </Table>
-        )}
-        <h3>Create a key</h3>
-        <form method="post" action="/settings/keys">
-          <CsrfField token={viewer.csrf} />
-          <div class="form-row">
-            <div class="field">
-              <label for="key-name">Name</label>
-              <input
-                id="key-name"
-                name="name"
-                type="text"
-                required
-                maxlength={100}
-                placeholder="GitHub Action"
-              />
-            </div>
-            <div class="field">
-              <label for="key-expiry">Expires</label>
-              <select id="key-expiry" name="expires">
-                <option value="never">Never</option>
-                <option value="30">In 30 days</option>
-                <option value="90">In 90 days</option>
-                <option value="365">In a year</option>
-              </select>
-            </div>
-          </div>
-          <fieldset class="checks">
-            <legend>Scopes</legend>
-            {KEY_SCOPES.map((s) => (
-              <label title={SCOPE_HINTS[s]}>
-                <input
-                  type="checkbox"
-                  name="scopes"
-                  value={s}
-                  checked={s === 'reviews:write' || s === 'config:read'}
-                />
-                <span>
-                  <code>{s}</code> <span class="muted">{`— ${SCOPE_HINTS[s]}`}</span>
-                </span>
-              </label>
-            ))}
-          </fieldset>
-          <button type="submit" class="btn btn-primary">
-            Create key
-          </button>
-        </form>
-      </Section>
+      <KeysSection
+        keys={props.keys}
+        now={now}
+        csrf={viewer.csrf}
+        createdKey={props.createdKey}
+        error={err('keys')}
+      />
 
       <Section id="config" title="Config">
         <p class="muted">
@@ -428,142 +243,6 @@ export function SettingsPage(props: {
             Delete this account
           </button>
         </form>
-      </section>
-    </Layout>
-  );
-}
-
-/** Settings for a member without the admin role. */
-export function MemberSettingsPage(props: { viewer: LayoutViewer }) {
-  return (
-    <Layout title="Settings" viewer={props.viewer} section="settings">
-      <h1>Settings</h1>
-      <Notice kind="warn">
-        <p>
-          Only admins of {props.viewer.accountName} manage keys, config, members and data. Ask one of them.
-        </p>
-      </Notice>
-    </Layout>
-  );
-}
-
-export function ConfigPage(props: {
-  viewer: LayoutViewer;
-  repository: string | undefined;
-  yaml: string;
-  issues: ConfigIssue[];
-  saved: boolean;
-  updatedAt: Date | undefined;
-  now: Date;
-}) {
-  const subject = props.repository ?? 'Account default';
-  const hasIssues = props.issues.length > 0;
-  return (
-    <Layout title={`Config · ${subject}`} viewer={props.viewer} section="settings">
-      <div class="page-head">
-        <div>
-          <p class="breadcrumb">
-            <a href="/settings#config">Settings</a> / config
-          </p>
-          <h1>{props.repository ? `Config for ${props.repository}` : 'Account default config'}</h1>
-          <p>
-            {props.updatedAt ? (
-              <>
-                {'Last saved '}
-                <Time at={props.updatedAt} now={props.now} />
-              </>
-            ) : (
-              'Not set yet.'
-            )}
-          </p>
-        </div>
-      </div>
-      <NoticeText kind="ok" text={props.saved ? 'Config saved.' : undefined} />
-      {hasIssues ? (
-        <div class="notice notice-error" role="alert" id="config-errors">
-          <h2>The config was not saved</h2>
-          <ul class="issues">
-            {props.issues.map((i) => (
-              <li>
-                {i.line !== undefined ? `Line ${i.line}: ` : ''}
-                <code>{i.key}</code>
-                {` — ${i.message}`}
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      <form method="post" action="/settings/config" class="card">
-        <CsrfField token={props.viewer.csrf} />
-        {props.repository ? <input type="hidden" name="repository" value={props.repository} /> : null}
-        <div class="field">
-          <label for="config-yaml">YAML</label>
-          <textarea
-            id="config-yaml"
-            name="yaml"
-            rows={18}
-            spellcheck={false}
-            aria-invalid={hasIssues ? 'true' : undefined}
-            aria-describedby={hasIssues ? 'config-errors config-hint' : 'config-hint'}
-          >
-            {`\n${props.yaml}`}
-          </textarea>
-          <p class="hint" id="config-hint">
-            Same keys as <code>.diffray.yml</code>, e.g. <code>fail-on: high</code>, <code>exclude:</code>,{' '}
-            <code>rules:</code>. Leave empty for no hosted config.
-          </p>
-        </div>
-        <SubmitOrCancel kind="primary" text="Save config" />
-      </form>
-    </Layout>
-  );
-}
-
-export function DisconnectPage(props: {
-  viewer: LayoutViewer;
-  fullName: string;
-  error?: string | undefined;
-}) {
-  const action = `/settings/repositories/${props.fullName.split('/').map(encodeURIComponent).join('/')}/disconnect`;
-  return (
-    <Layout title={`Disconnect ${props.fullName}`} viewer={props.viewer} section="settings">
-      <p class="breadcrumb">
-        <a href="/settings#config">Settings</a> / disconnect
-      </p>
-      <h1>{`Disconnect ${props.fullName}`}</h1>
-      <section class="card danger-zone" aria-labelledby="disconnect-head">
-        <h2 id="disconnect-head">This deletes data at once</h2>
-        <p>
-          The repository's reviews, findings, trend counts and config are deleted now. Future reports from its
-          workflow will add it again; remove the workflow or revoke its key to stop them.
-        </p>
-        <NoticeText kind="error" text={props.error} />
-        <form method="post" action={action}>
-          <CsrfField token={props.viewer.csrf} />
-          <ConfirmField id="confirm-repo">
-            Type <strong>{props.fullName}</strong> to confirm
-          </ConfirmField>
-          <SubmitOrCancel kind="danger" text="Disconnect repository" />
-        </form>
-      </section>
-    </Layout>
-  );
-}
-
-export function ErrorPage(props: {
-  viewer?: LayoutViewer | undefined;
-  status: number;
-  title: string;
-  text: string;
-}) {
-  return (
-    <Layout title={props.title} viewer={props.viewer}>
-      <section class="card">
-        <h1>{props.title}</h1>
-        <p>{props.text}</p>
-        <p>
-          <a href="/">Back to the overview</a>
-        </p>
       </section>
     </Layout>
   );

@@ -1,17 +1,18 @@
 /**
- * Authentication and authorisation for the JSON API, exported for the page (issue 4) to reuse.
+ * Authentication and authorisation of the JSON API's requests; the pages' key sign-in shares its limit on
+ * failed authentications (`checkFailedAuth`, `noteFailedAuth`).
  *
  * Only `Authorization: Bearer <key>` is read (never a query string, never logged). A key is checked in
  * this order: format and checksum (no database), SHA-256 lookup, revoked / expired / account locked → 401;
  * then the route's scope → 403. Without an `Authorization` header, a page session resolver (when one is
- * installed) may supply the principal instead.
+ * installed: `sessionResolver` in `page-session.ts`) may supply the principal instead.
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { findKeyByHash, touchKey, type Scope } from './db/index.js';
-import { ApiError, forbidden, tooManyRequests, unauthorized } from './errors.js';
-import { hashKey, isWellFormedKey } from './keys.js';
-import { TokenBuckets } from './rate-limit.js';
-import type { AppDeps, AppEnv, Principal, SessionResolver } from './types.js';
+import { findKeyByHash, touchKey, type Scope } from '../db/index.js';
+import { ApiError, forbidden, tooManyRequests, unauthorized } from '../errors.js';
+import { hashKey, isWellFormedKey } from './key-format.js';
+import { TokenBuckets } from '../rate-limit.js';
+import type { AppDeps, AppEnv, Principal, SessionResolver } from '../types.js';
 
 /** `admin` holds every scope. */
 export function hasScope(principal: Principal, scope: Scope): boolean {

@@ -1,0 +1,89 @@
+/**
+ * The one HS256 signer and verifier of the page's tokens (the session cookie, the OAuth flow cookie). Each
+ * kind of token has its own key, derived from the server secret for its purpose, and its own audience;
+ * `iss` is the public origin; `iat` and `exp` come from the injected clock and are all checked on the way
+ * back.
+ */
+import { createHmac } from 'node:crypto';
+import { sign, verify } from 'hono/jwt';
+
+/** Derives a purpose-bound key from the server secret so one secret never signs two kinds of thing. */
+export function deriveKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(`diffray:${purpose}`).digest('base64url');
+}
+
+/** One kind of token. */
+export interface TokenKind {
+  /** What its key is derived for (`deriveKey`). */
+  purpose: string;
+  /** Its `aud` claim. */
+  audience: string;
+  /** How long a token lives; a token claiming longer is refused. */
+  ttlSeconds: number;
+  /** Longer tokens are refused before any work. */
+  maxLength: number;
+}
+
+/** The server secret (≥ 32 bytes, checked at start), the public URL's origin (`iss`), and the clock. */
+export interface TokenContext {
+  secret: string;
+  issuer: string;
+  now: Date;
+}
+
+/** The time claims of a verified token, beside its own. */
+export type VerifiedClaims = Record<string, unknown> & { iat: number; exp: number };
+
+/** Tolerated clock skew for `iat`. */
+const SKEW_SECONDS = 60;
+
+const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+/** Signs `claims` as a token of `kind` (HS256) with `iss`, `aud`, `iat` and `exp` set from `context.now`. */
+export async function signToken(
+  kind: TokenKind,
+  claims: Record<string, string | number>,
+  context: TokenContext,
+): Promise<string> {
+  const iat = seconds(context.now);
+  return sign(
+    { ...claims, iss: context.issuer, aud: kind.audience, iat, exp: iat + kind.ttlSeconds },
+    deriveKey(context.secret, kind.purpose),
+    'HS256',
+  );
+}
+
+/**
+ * Verifies a token of `kind`: HS256 only (an `alg: none` or any other header is refused), signature, and
+ * `exp`, `iat`, `iss`, `aud` all required and checked against the injected clock. Hono's `verify` checks
+ * `exp` only when present and reads the wall clock, so the time claims are checked here instead. Returns
+ * the claims, or `undefined` for any invalid token; never throws.
+ */
+export async function verifyToken(
+  kind: TokenKind,
+  token: string | undefined,
+  context: TokenContext,
+): Promise<VerifiedClaims | undefined> {
+  if (!token || token.length > kind.maxLength) return undefined;
+  let payload: Record<string, unknown>;
+  try {
+    payload = (await verify(token, deriveKey(context.secret, kind.purpose), {
+      alg: 'HS256',
+      iss: context.issuer,
+      aud: kind.audience,
+      exp: false,
+      nbf: false,
+      iat: false,
+    })) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const now = seconds(context.now);
+  const { iat, exp, iss, aud } = payload;
+  if (iss !== context.issuer || aud !== kind.audience) return undefined;
+  if (!isTime(exp) || exp <= now) return undefined;
+  if (!isTime(iat) || iat > now + SKEW_SECONDS || exp <= iat) return undefined;
+  if (exp - iat > kind.ttlSeconds) return undefined;
+  return { ...payload, iat, exp };
+}

@@ -1,0 +1,89 @@
+/** Page sessions: created at sign-in, loaded on every page request with what decides whether they hold. */
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { perDatabase, type Orm } from './client.js';
+import { newId } from './ids.js';
+import { accounts, apiKeys, memberships, sessions, users } from './schema.js';
+
+/** Creates a page session row bound to the account's current session version. */
+export function createSession(
+  orm: Orm,
+  input: { accountId: string; userId?: string; apiKeyId?: string; now: Date; expiresAt: Date },
+): { id: string; sessionVersion: number } | undefined {
+  return orm.transaction((tx) => {
+    const account = tx.select().from(accounts).where(eq(accounts.id, input.accountId)).get();
+    if (!account || account.deletedAt) return undefined;
+    const id = newId();
+    tx.insert(sessions)
+      .values({
+        id,
+        accountId: input.accountId,
+        userId: input.userId ?? null,
+        apiKeyId: input.apiKeyId ?? null,
+        sessionVersion: account.sessionVersion,
+        createdAt: input.now,
+        expiresAt: input.expiresAt,
+        revokedAt: null,
+      })
+      .run();
+    return { id, sessionVersion: account.sessionVersion };
+  });
+}
+
+/**
+ * Everything needed to accept a session on a request, in one query: the session row, its account and
+ * (when present) the key or the user's membership that signed it in.
+ */
+const loadSessionStatement = perDatabase((orm) =>
+  orm
+    .select({
+      id: sessions.id,
+      accountId: sessions.accountId,
+      userId: sessions.userId,
+      apiKeyId: sessions.apiKeyId,
+      sessionVersion: sessions.sessionVersion,
+      expiresAt: sessions.expiresAt,
+      revokedAt: sessions.revokedAt,
+      accountName: accounts.name,
+      accountDeletedAt: accounts.deletedAt,
+      accountSessionVersion: accounts.sessionVersion,
+      keyName: apiKeys.name,
+      keyScopes: apiKeys.scopes,
+      keyRevokedAt: apiKeys.revokedAt,
+      keyExpiresAt: apiKeys.expiresAt,
+      userLogin: users.login,
+      memberRole: memberships.role,
+    })
+    .from(sessions)
+    .innerJoin(accounts, eq(accounts.id, sessions.accountId))
+    .leftJoin(apiKeys, and(eq(apiKeys.id, sessions.apiKeyId), eq(apiKeys.accountId, sessions.accountId)))
+    .leftJoin(users, eq(users.id, sessions.userId))
+    .leftJoin(
+      memberships,
+      and(eq(memberships.userId, sessions.userId), eq(memberships.accountId, sessions.accountId)),
+    )
+    .where(eq(sessions.id, sql.placeholder('sessionId')))
+    .prepare(),
+);
+
+/** The session with its account, key, user and membership (a statement compiled once per database). */
+export function loadSession(orm: Orm, sessionId: string) {
+  return loadSessionStatement(orm).get({ sessionId });
+}
+
+/** Ends one session (sign-out). */
+export function revokeSession(orm: Orm, sessionId: string, now: Date): void {
+  orm
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)))
+    .run();
+}
+
+/** Ends every session of the account at once by bumping its session version. */
+export function bumpSessionVersion(orm: Orm, accountId: string): void {
+  orm
+    .update(accounts)
+    .set({ sessionVersion: sql`${accounts.sessionVersion} + 1` })
+    .where(eq(accounts.id, accountId))
+    .run();
+}

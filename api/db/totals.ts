@@ -1,0 +1,97 @@
+/**
+ * Totals for the overview and repository pages: findings by severity per day and per repository (from the
+ * daily aggregates, which outlive the reviews), and the count and cost of the unexpired reviews. Everything
+ * is scoped to an account id passed in by the caller.
+ */
+import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
+import type { Orm } from './client.js';
+import { repositoryKey } from './repositories.js';
+import { dailyAggregates, repositories, reviews } from './schema.js';
+
+/** Reviews and findings by severity, summed over the aggregate rows of a group. */
+const aggregateSums = {
+  reviews: sql<number>`sum(${dailyAggregates.reviews})`,
+  critical: sql<number>`sum(${dailyAggregates.critical})`,
+  high: sql<number>`sum(${dailyAggregates.high})`,
+  medium: sql<number>`sum(${dailyAggregates.medium})`,
+  low: sql<number>`sum(${dailyAggregates.low})`,
+};
+
+/** Per-day findings by severity since `sinceDay` (inclusive), summed over repositories or for one. */
+export function dailyTotals(orm: Orm, input: { accountId: string; sinceDay: string; repository?: string }) {
+  const conditions = [
+    eq(dailyAggregates.accountId, input.accountId),
+    gte(dailyAggregates.day, input.sinceDay),
+  ];
+  if (input.repository !== undefined)
+    conditions.push(eq(dailyAggregates.repository, repositoryKey(input.repository)));
+  return orm
+    .select({
+      day: dailyAggregates.day,
+      ...aggregateSums,
+    })
+    .from(dailyAggregates)
+    .where(and(...conditions))
+    .groupBy(dailyAggregates.day)
+    .orderBy(asc(dailyAggregates.day))
+    .all();
+}
+
+/** The earliest aggregate day of a repository (how far its trend reaches). */
+export function firstAggregateDay(orm: Orm, accountId: string, repository: string): string | undefined {
+  return (
+    orm
+      .select({ day: sql<string>`min(${dailyAggregates.day})` })
+      .from(dailyAggregates)
+      .where(
+        and(
+          eq(dailyAggregates.accountId, accountId),
+          eq(dailyAggregates.repository, repositoryKey(repository)),
+        ),
+      )
+      .get()?.day ?? undefined
+  );
+}
+
+/** Repositories with the most findings since `sinceDay` (from the aggregates), with their review counts. */
+export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: string; limit: number }) {
+  return orm
+    .select({
+      fullName: repositories.fullName,
+      ...aggregateSums,
+    })
+    .from(dailyAggregates)
+    .innerJoin(
+      repositories,
+      and(
+        eq(repositories.accountId, dailyAggregates.accountId),
+        eq(repositories.nameKey, dailyAggregates.repository),
+      ),
+    )
+    .where(and(eq(dailyAggregates.accountId, input.accountId), gte(dailyAggregates.day, input.sinceDay)))
+    .groupBy(repositories.id)
+    .orderBy(
+      desc(
+        sql`sum(${dailyAggregates.critical}) * 1000 + sum(${dailyAggregates.high}) * 100 + sum(${dailyAggregates.medium}) * 10 + sum(${dailyAggregates.low})`,
+      ),
+      desc(sql`sum(${dailyAggregates.reviews})`),
+    )
+    .limit(input.limit)
+    .all();
+}
+
+/** Total cost and count of the account's unexpired reviews (optionally of one repository). */
+export function reviewTotals(orm: Orm, input: { accountId: string; now: Date; repositoryId?: string }) {
+  const conditions = [eq(reviews.accountId, input.accountId), gt(reviews.expiresAt, input.now)];
+  if (input.repositoryId !== undefined) conditions.push(eq(reviews.repositoryId, input.repositoryId));
+  const row = orm
+    .select({
+      count: sql<number>`count(*)`,
+      costUsd: sql<number>`coalesce(sum(${reviews.costUsd}), 0)`,
+      failures: sql<number>`coalesce(sum(case when ${reviews.conclusion} = 'failure' then 1 else 0 end), 0)`,
+    })
+    .from(reviews)
+    .where(and(...conditions))
+    .get();
+  return row ?? { count: 0, costUsd: 0, failures: 0 };
+}

@@ -1,0 +1,38 @@
+import { Hono } from 'hono';
+import { clearSessionCookie } from '../../auth/page-session.js';
+import { exportAccountData, lockAccount, utcDay } from '../../db/index.js';
+import { accountPurgeAfter } from '../../retention.js';
+import type { PageKit, WebEnv } from './page-kit.js';
+import { refuseSettingsForm } from './settings.js';
+
+/** The account's data from the settings page: its export, and its deletion. */
+export function accountPages(kit: PageKit) {
+  const { db } = kit.deps;
+  return new Hono<WebEnv>()
+    .get('/settings/export', (c) => {
+      const page = kit.signedIn(c);
+      const data = exportAccountData(db.orm, page.session.accountId, page.now);
+      if (!data) return kit.notFoundPage(c);
+      page.audit('account.export');
+      c.header('Content-Disposition', `attachment; filename="diffray-export-${utcDay(page.now)}.json"`);
+      return c.body(JSON.stringify(data, null, 2), 200, {
+        'Content-Type': 'application/json; charset=utf-8',
+      });
+    })
+    .post('/settings/account/delete', async (c) => {
+      const page = kit.signedIn(c);
+      const body = await c.req.parseBody({ all: true });
+      if (typeof body.confirm !== 'string' || body.confirm.trim() !== page.session.accountName) {
+        return refuseSettingsForm(
+          kit,
+          c,
+          'delete',
+          'The name you typed does not match the account name. Nothing was deleted.',
+        );
+      }
+      lockAccount(db.orm, page.session.accountId, page.now, accountPurgeAfter(page.now));
+      page.audit('account.delete');
+      clearSessionCookie(c);
+      return c.redirect('/sign-in?m=account-deleted', 303);
+    });
+}

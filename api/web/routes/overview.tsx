@@ -1,0 +1,29 @@
+import { Hono } from 'hono';
+import { DAY_MS } from '../../../shared/limits.js';
+import { dailyTotals, listReviews, reviewTotals, topRepositories, utcDay } from '../../db/index.js';
+import { daysBetween, fillDays } from '../chart.js';
+import { OverviewPage } from '../pages/overview.js';
+import type { PageKit, WebEnv } from './page-kit.js';
+
+/** The overview: the last 30 days of the account. */
+export function overviewPages(kit: PageKit) {
+  const { db, config } = kit.deps;
+  return new Hono<WebEnv>().get('/', (c) => {
+    const page = kit.signedIn(c);
+    const { accountId } = page.session;
+    const { now } = page;
+    const from = new Date(now.getTime() - 29 * DAY_MS);
+    const sinceDay = utcDay(from);
+    const rows = dailyTotals(db.orm, { accountId, sinceDay });
+    return page.render(
+      <OverviewPage
+        {...page.props}
+        publicUrl={config.publicUrl}
+        chart={fillDays(daysBetween(from, now), rows)}
+        top={topRepositories(db.orm, { accountId, sinceDay, limit: 6 })}
+        latest={listReviews(db.orm, { accountId, limit: 8, now }).rows}
+        totals={reviewTotals(db.orm, { accountId, now })}
+      />,
+    );
+  });
+}

@@ -1,0 +1,99 @@
+import { Hono } from 'hono';
+import { DAY_MS } from '../../../shared/limits.js';
+import { RepositoryNameSchema } from '../../../shared/report.js';
+import {
+  dailyTotals,
+  deleteRepository,
+  findRepository,
+  firstAggregateDay,
+  listReviews,
+  reviewTotals,
+  utcDay,
+} from '../../db/index.js';
+import { daysBetween, fillDays } from '../chart.js';
+import { DisconnectPage } from '../pages/disconnect.js';
+import { RepositoryPage } from '../pages/repository.js';
+import type { PageKit, WebContext, WebEnv } from './page-kit.js';
+
+const REVIEWS_PAGE = 25;
+
+/** One repository's reviews and trend, and its disconnection (an admin's, under `/settings`). */
+export function repositoriesPages(kit: PageKit) {
+  const { db } = kit.deps;
+
+  /** The visitor's repository named by the `owner` and `name` parameters, if there is one. */
+  const repositoryOf = (c: WebContext) => {
+    const fullName = `${c.req.param('owner')}/${c.req.param('name')}`;
+    if (!RepositoryNameSchema.safeParse(fullName).success) return undefined;
+    return findRepository(db.orm, c.get('viewer')!.accountId, fullName);
+  };
+
+  return new Hono<WebEnv>()
+    .get('/repositories/:owner/:name', (c) => {
+      const repo = repositoryOf(c);
+      if (!repo) return kit.notFoundPage(c);
+      const page = kit.signedIn(c);
+      const { accountId } = page.session;
+      const { now } = page;
+      const list = listReviews(db.orm, {
+        accountId,
+        repository: repo.fullName,
+        cursor: parseCursor(c.req.query('after')),
+        limit: REVIEWS_PAGE,
+        now,
+      });
+      // The trend comes from the daily aggregates, so it reaches back past the 30 days reviews are kept.
+      const thirtyAgo = new Date(now.getTime() - 29 * DAY_MS);
+      const first = firstAggregateDay(db.orm, accountId, repo.fullName);
+      const oldest = new Date(now.getTime() - 179 * DAY_MS);
+      let from = first && first < utcDay(thirtyAgo) ? new Date(`${first}T00:00:00Z`) : thirtyAgo;
+      if (from < oldest) from = oldest;
+      const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
+      return page.render(
+        <RepositoryPage
+          {...page.props}
+          fullName={repo.fullName}
+          reviews={list.rows}
+          nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
+          trend={fillDays(daysBetween(from, now), rows)}
+          trendFrom={utcDay(from)}
+          totals={reviewTotals(db.orm, { accountId, now, repositoryId: repo.id })}
+        />,
+      );
+    })
+    .get('/settings/repositories/:owner/:name/disconnect', (c) => {
+      const repo = repositoryOf(c);
+      if (!repo) return kit.notFoundPage(c);
+      const page = kit.signedIn(c);
+      return page.render(<DisconnectPage viewer={page.viewer} fullName={repo.fullName} />);
+    })
+    .post('/settings/repositories/:owner/:name/disconnect', async (c) => {
+      const repo = repositoryOf(c);
+      if (!repo) return kit.notFoundPage(c);
+      const page = kit.signedIn(c);
+      const body = await c.req.parseBody({ all: true });
+      if (
+        typeof body.confirm !== 'string' ||
+        body.confirm.trim().toLowerCase() !== repo.fullName.toLowerCase()
+      ) {
+        return page.render(
+          <DisconnectPage
+            viewer={page.viewer}
+            fullName={repo.fullName}
+            error="The name you typed does not match. Nothing was deleted."
+          />,
+          422,
+        );
+      }
+      deleteRepository(db.orm, page.session.accountId, repo.fullName);
+      page.audit('repository.delete', repo.fullName);
+      return c.redirect('/settings?notice=repository-disconnected#config', 303);
+    });
+}
+
+/** The `after` cursor of the reviews list: `<createdAt ms>.<id>`. */
+function parseCursor(value: string | undefined) {
+  if (!value) return undefined;
+  const m = /^(\d{1,15})\.([A-Za-z0-9-]{1,64})$/.exec(value);
+  return m ? { createdAt: Number(m[1]), id: m[2]! } : undefined;
+}

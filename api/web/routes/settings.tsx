@@ -1,0 +1,69 @@
+import { Hono } from 'hono';
+import { listConfigs, listKeys, listMembers, listRepositories } from '../../db/index.js';
+import {
+  SETTINGS_NOTICES,
+  SettingsPage,
+  type SettingsFormError,
+  type SettingsNotice,
+} from '../pages/settings.js';
+import { pickNotice, type PageKit, type WebContext, type WebEnv } from './page-kit.js';
+
+/** What the settings page shows besides the account's keys, members and repositories. */
+interface SettingsExtra {
+  notice?: SettingsNotice | undefined;
+  createdKey?: { name: string; plaintext: string };
+  formError?: SettingsFormError;
+}
+
+/** The settings page of the visitor's account (`SettingsPage`), with `extra`. */
+export function renderSettings(
+  kit: PageKit,
+  c: WebContext,
+  extra: SettingsExtra = {},
+  status: 200 | 422 = 200,
+) {
+  const { db } = kit.deps;
+  const page = kit.signedIn(c);
+  const { accountId } = page.session;
+  const configs = listConfigs(db.orm, accountId);
+  const withConfig = new Set(
+    configs.filter((x) => x.repository !== null).map((x) => x.repository!.toLowerCase()),
+  );
+  return page.render(
+    <SettingsPage
+      viewer={page.viewer}
+      now={page.now}
+      keys={listKeys(db.orm, accountId)}
+      members={listMembers(db.orm, accountId).map((m) => ({
+        userId: m.userId,
+        login: m.login,
+        role: m.role,
+        signedIn: m.githubId !== null,
+      }))}
+      repositories={listRepositories(db.orm, accountId).map((r) => ({
+        fullName: r.fullName,
+        hasConfig: withConfig.has(r.fullName.toLowerCase()),
+      }))}
+      hasAccountConfig={configs.some((x) => x.repository === null)}
+      {...extra}
+    />,
+    status,
+  );
+}
+
+/** The settings page again, with `message` above the form of `section` that was refused. */
+export function refuseSettingsForm(
+  kit: PageKit,
+  c: WebContext,
+  section: SettingsFormError['section'],
+  message: string,
+) {
+  return renderSettings(kit, c, { formError: { section, message } }, 422);
+}
+
+/** The settings page (an admin's), with a flash notice picked by its code. */
+export function settingsPages(kit: PageKit) {
+  return new Hono<WebEnv>().get('/settings', (c) =>
+    renderSettings(kit, c, { notice: pickNotice<SettingsNotice>(c.req.query('notice'), SETTINGS_NOTICES) }),
+  );
+}

@@ -1,0 +1,150 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { Auth } from '../../auth/authenticate.js';
+import { hashKey, isWellFormedKey } from '../../auth/key-format.js';
+import {
+  authorizeUrl,
+  fetchGitHubUser,
+  githubHostFor,
+  OAuthError,
+  randomToken,
+  type OAuthClientConfig,
+} from '../../auth/oauth.js';
+import {
+  OAUTH_COOKIE,
+  OAUTH_TTL_SECONDS,
+  openFlow,
+  safeNext,
+  sameState,
+  sealFlow,
+  UsedStates,
+} from '../../auth/oauth-state.js';
+import { clearSessionCookie, startPageSession } from '../../auth/page-session.js';
+import { findKeyByHash, membershipsOf, revokeSession, userForGitHub } from '../../db/index.js';
+import type { AppEnv } from '../../types.js';
+import { SIGN_IN_MESSAGES, SignInPage, type SignInMessage } from '../pages/sign-in.js';
+import { pickNotice, type PageKit, type WebEnv } from './page-kit.js';
+
+export interface SignInOptions {
+  /** The fetch used for GitHub OAuth calls (tests point it at a fake server through the config URLs). */
+  fetch?: typeof fetch;
+}
+
+/** Signing in (an admin key, or GitHub OAuth when configured) and out. */
+export function signInPages(
+  kit: PageKit,
+  auth: Pick<Auth, 'checkFailedAuth' | 'noteFailedAuth'>,
+  opts: SignInOptions,
+) {
+  const { deps, publicOrigin } = kit;
+  const { db, clock, config } = deps;
+  const github = githubHostFor(config.githubUrl);
+  const oauth: OAuthClientConfig | undefined = config.githubOAuth
+    ? { ...github, ...config.githubOAuth }
+    : undefined;
+  const redirectUri = `${config.publicUrl}/auth/github/callback`;
+  const usedStates = new UsedStates();
+  const fetchImpl = opts.fetch ?? fetch;
+  const tokens = (now: Date) => ({ secret: config.sessionSecret, issuer: publicOrigin, now });
+
+  return new Hono<WebEnv>()
+    .get('/sign-in', (c) => {
+      const next = safeNext(c.req.query('next'));
+      if (c.get('viewer')) return c.redirect(next, 302);
+      const message = pickNotice<SignInMessage>(c.req.query('m'), SIGN_IN_MESSAGES);
+      return kit.render(c, <SignInPage oauthEnabled={oauth !== undefined} next={next} message={message} />);
+    })
+    .post('/sign-in/key', async (c) => {
+      // The failed-authentication limit is the JSON API's, per client address (the context variables it
+      // reads are a subset of ours).
+      const apiContext = c as unknown as Context<AppEnv>;
+      try {
+        auth.checkFailedAuth(apiContext);
+      } catch {
+        return c.redirect('/sign-in?m=rate-limited', 303);
+      }
+      const body = await c.req.parseBody({ all: true });
+      const key = typeof body.key === 'string' ? body.key.trim() : '';
+      const next = safeNext(body.next);
+      const now = clock();
+      const row = isWellFormedKey(key) ? findKeyByHash(db.orm, hashKey(key)) : undefined;
+      const valid =
+        row !== undefined &&
+        row.revokedAt === null &&
+        row.accountDeletedAt === null &&
+        (row.expiresAt === null || row.expiresAt > now) &&
+        row.scopes.includes('admin');
+      if (!valid || !(await startPageSession(c, deps, { accountId: row.accountId, apiKeyId: row.id }))) {
+        auth.noteFailedAuth(apiContext);
+        return c.redirect(
+          `/sign-in?m=bad-key${next === '/' ? '' : `&next=${encodeURIComponent(next)}`}`,
+          303,
+        );
+      }
+      kit.audit(c, row.accountId, `key:${row.id}`, 'session.sign_in', 'key');
+      return c.redirect(next, 303);
+    })
+    .get('/auth/github', async (c) => {
+      if (!oauth) return kit.notFoundPage(c);
+      const state = randomToken();
+      const verifier = randomToken();
+      const sealed = await sealFlow(
+        { state, verifier, next: safeNext(c.req.query('next')) },
+        tokens(clock()),
+      );
+      setCookie(c, OAUTH_COOKIE, sealed, {
+        prefix: 'host',
+        httpOnly: true,
+        secure: true,
+        sameSite: 'Lax',
+        path: '/',
+        maxAge: OAUTH_TTL_SECONDS,
+      });
+      return c.redirect(authorizeUrl(oauth, { state, verifier, redirectUri }), 302);
+    })
+    .get('/auth/github/callback', async (c) => {
+      if (!oauth) return kit.notFoundPage(c);
+      const now = clock();
+      const flow = await openFlow(getCookie(c, OAUTH_COOKIE, 'host'), tokens(now));
+      deleteCookie(c, OAUTH_COOKIE, {
+        prefix: 'host',
+        path: '/',
+        secure: true,
+        httpOnly: true,
+        sameSite: 'Lax',
+      });
+      const state = c.req.query('state');
+      const code = c.req.query('code');
+      const refuse = (reason: string, m: SignInMessage = 'oauth-failed') => {
+        deps.log({ level: 'warn', msg: 'github sign-in refused', reason });
+        return c.redirect(`/sign-in?m=${m}`, 302);
+      };
+      if (!flow) return refuse('missing or invalid flow cookie');
+      if (!state || !sameState(state, flow.state)) return refuse('state mismatch');
+      if (!usedStates.consume(flow.state, flow.exp, Math.floor(now.getTime() / 1000)))
+        return refuse('state replayed');
+      if (!code || code.length > 200)
+        return refuse(c.req.query('error') ? 'authorization denied' : 'no code');
+      let gh;
+      try {
+        gh = await fetchGitHubUser(oauth, { code, verifier: flow.verifier, redirectUri }, fetchImpl);
+      } catch (err) {
+        return refuse(err instanceof OAuthError ? err.reason : 'unexpected error');
+      }
+      const userId = userForGitHub(db.orm, gh);
+      const membership = userId ? membershipsOf(db.orm, userId)[0] : undefined;
+      if (!userId || !membership) return refuse('not a member', 'not-member');
+      if (!(await startPageSession(c, deps, { accountId: membership.accountId, userId })))
+        return refuse('account locked');
+      kit.audit(c, membership.accountId, `user:${userId}`, 'session.sign_in', 'github');
+      return c.redirect(flow.next, 302);
+    })
+    .post('/sign-out', (c) => {
+      const page = kit.signedIn(c);
+      revokeSession(db.orm, page.session.sessionId, page.now);
+      page.audit('session.sign_out');
+      clearSessionCookie(c);
+      return c.redirect('/sign-in?m=signed-out', 303);
+    });
+}
