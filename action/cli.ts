@@ -7,6 +7,7 @@ import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM } from './core/constants.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
 import { toSarif } from './core/output/sarif.js';
+import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
 import type { GitPort, Logger } from './ports.js';
 
@@ -146,7 +147,7 @@ async function evaluate(
   const model = createAnthropicPort({ apiKey: opts.apiKey });
   const results: EvalPr[] = [];
   for (const merge of merges) {
-    opts.log.info(`eval: ${merge.sha.slice(0, 7)} ${merge.subject}`);
+    opts.log.info(`eval: ${shortSha(merge.sha)} ${merge.subject}`);
     try {
       const run = await runReview(
         { git, model, clock: { now: () => Date.now() }, log: opts.log, stripTypes: nodeTypeStripper() },
@@ -194,7 +195,7 @@ async function evaluate(
 function renderEval(report: EvalReport): string {
   const lines: string[] = [];
   for (const pr of report.pullRequests) {
-    lines.push(`${pr.sha.slice(0, 7)} ${pr.subject}${pr.error ? `  (failed: ${pr.error})` : ''}`);
+    lines.push(`${shortSha(pr.sha)} ${pr.subject}${pr.error ? `  (failed: ${pr.error})` : ''}`);
     for (const f of pr.findings)
       lines.push(
         `  ${f.changedLater ? 'changed later' : 'unchanged    '}  ${f.path}:${f.line} [${f.severity}] ${f.title}`,

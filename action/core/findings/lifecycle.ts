@@ -11,7 +11,7 @@ import {
 import type { DiffFile, LifecycleCounts } from '../types.js';
 import { MAX_STATE_FINGERPRINTS } from '../constants.js';
 import { fingerprintFinding } from './fingerprint.js';
-import { shortSha } from '../input/incremental.js';
+import { shortSha } from '../text.js';
 
 const FINGERPRINT = z.string().check(z.regex(/^[a-f0-9]{16,64}$/));
 /** Titles kept in the state are capped: the state rides in the summary comment (65536 chars in all). */

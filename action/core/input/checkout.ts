@@ -1,3 +1,5 @@
+import { shortSha } from '../text.js';
+
 /** The commit in the working tree, and the parents its object names (present or not: a checkout is shallow). */
 export interface CheckedOutCommit {
   sha: string;
@@ -30,7 +32,7 @@ export function privilegedCheckoutWarning(input: {
         : undefined;
   if (what === undefined) return undefined;
   return (
-    `This pull_request_target job checked out ${what} (${checkedOut.sha.slice(0, 7)}), not the event's ` +
+    `This pull_request_target job checked out ${what} (${shortSha(checkedOut.sha)}), not the event's ` +
     `commit: the PR's untrusted code is in a job that holds the repository's secrets and a write token. ` +
     `diffray only reads it as data and never needs it checked out here; make sure no step of this job ` +
     `builds, installs or runs it, or use the pull_request event (see the README).`

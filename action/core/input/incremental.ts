@@ -1,5 +1,6 @@
 import type { DiffFile, Hunk, ReviewRange } from '../types.js';
 import { countChanges } from './diff.js';
+import { shortSha } from '../text.js';
 
 /** What the git adapter found out about the last reviewed head; the decision itself stays pure. */
 export interface RangeFacts {
@@ -12,11 +13,6 @@ export interface RangeFacts {
   lastHeadExists: boolean;
   /** `git merge-base --is-ancestor lastHead newHead` succeeded. Only meaningful when it exists. */
   isAncestor: boolean;
-}
-
-/** Short sha as GitHub shows it. */
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
 }
 
 /**

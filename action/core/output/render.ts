@@ -27,6 +27,7 @@ import {
 import { byPriority } from '../findings/posting.js';
 import { codeSpan, sanitizeModelMarkdown, sanitizeTitle } from './sanitize.js';
 import { redactSecrets } from '../input/secrets.js';
+import { shortSha } from '../text.js';
 
 export interface RenderOptions {
   /** The PR's GitHub server: the only host model-written links may point to. */
@@ -400,10 +401,6 @@ export function renderJobSummary(outcome: ReviewOutcome, opts: RenderOptions = D
   ]
     .filter((p) => p !== undefined)
     .join('\n\n');
-}
-
-function shortSha(sha: string): string {
-  return sha.slice(0, 7);
 }
 
 function plural(n: number, word: string): string {
