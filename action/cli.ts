@@ -6,6 +6,7 @@ import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM } from './core/constants.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
+import { conclusionReason } from './core/output/phrases.js';
 import { toSarif } from './core/output/sarif.js';
 import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
@@ -232,12 +233,13 @@ function render(run: ReviewRun, format: Format): string {
     );
   }
   const { outcome } = run;
+  const reason = conclusionReason(outcome.conclusionReasons);
   if (format === 'json') {
     return JSON.stringify(
       {
         status: outcome.status,
         conclusion: outcome.conclusion,
-        reason: outcome.conclusionReason,
+        reason,
         findings: findings.map(
           ({ fingerprint, path, line, startLine, severity, category, title, body, suggestion }) => ({
             fingerprint,
@@ -266,7 +268,7 @@ function render(run: ReviewRun, format: Format): string {
   lines.push(
     '',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} · ${outcome.reviewedFiles.length} files reviewed, ` +
-      `${outcome.skipped.length} skipped · ${outcome.conclusion}${outcome.conclusionReason ? ` (${outcome.conclusionReason})` : ''} · ` +
+      `${outcome.skipped.length} skipped · ${outcome.conclusion}${reason ? ` (${reason})` : ''} · ` +
       `~$${outcome.costUsd.toFixed(4)}`,
   );
   return lines.join('\n');

@@ -8,9 +8,10 @@ import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { readActionContext, secretlessReason, type PullRequestContext } from './context.js';
-import { privilegedCheckoutWarning } from './core/input/checkout.js';
+import { privilegedCheckout } from './core/input/checkout.js';
 import { CHECK_NAME, githubServerUrl, OUTPUTS } from './core/constants.js';
-import { renderJobSummary } from './core/output/render.js';
+import { privilegedCheckoutWarning } from './core/output/phrases.js';
+import { renderJobSummary } from './core/output/render-check.js';
 import { toSarif } from './core/output/sarif.js';
 import { runReview, type ReviewRun } from './engine.js';
 import { CancelledError, SkipError } from './errors.js';
@@ -141,13 +142,12 @@ async function warnOfPrivilegedCheckout(
     actionsLogger.debug(`Could not read what the workspace has checked out: ${(error as Error).message}`);
     return undefined;
   });
-  const warning = privilegedCheckoutWarning({
-    event: context.kind,
-    eventSha,
-    prHead: context.head.sha,
-    checkedOut,
-  });
-  if (warning) core.warning(warning, { title: 'Untrusted code checked out in a privileged job' });
+  const found = privilegedCheckout({ event: context.kind, eventSha, prHead: context.head.sha, checkedOut });
+  if (found) {
+    core.warning(privilegedCheckoutWarning(found), {
+      title: 'Untrusted code checked out in a privileged job',
+    });
+  }
 }
 
 function githubPort(token: string, repository: string, env: NodeJS.ProcessEnv): GitHubPort {

@@ -6,7 +6,14 @@ import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
 import type { SummaryState } from './core/output/markers.js';
-import type { CheckAnnotation, DiffFile, ReviewComment, TokenUsage, Verdict } from './core/types.js';
+import type {
+  CheckAnnotation,
+  DiffFile,
+  ReviewComment,
+  TokenUsage,
+  UnanchoredReason,
+  Verdict,
+} from './core/types.js';
 
 /** Port: the local git repository (the runner's checkout or the developer's clone). */
 export interface GitPort {
@@ -94,7 +101,10 @@ export interface ReviewPostResult {
   /** Fingerprints of the comments that are on the PR now. */
   posted: string[];
   /** Comments GitHub refused (422) even after anchoring; the engine lists them in the summary. */
-  rejected: { fingerprint: string; reason: string }[];
+  rejected: {
+    fingerprint: string;
+    reason: Extract<UnanchoredReason, 'line-rejected-by-github' | 'comment-rejected-by-github'>;
+  }[];
 }
 
 export interface ExistingMarkers {

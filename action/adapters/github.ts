@@ -7,7 +7,7 @@ import { LIMITS } from '../../shared/index.js';
 import { yieldWithoutTimerClamp } from './bottleneck-yield.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
 import { parseFindingMarkers, parseSummaryState } from '../core/output/markers.js';
-import { batches } from '../core/output/render.js';
+import { batches } from '../core/batches.js';
 import {
   PermissionError,
   type CheckRunResult,
@@ -412,11 +412,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           lines.has(c.comment.line) &&
           (c.comment.start_line === undefined || lines.has(c.comment.start_line));
         if (inDiff) ok.push(c);
-        else
-          rejected.push({
-            fingerprint: c.fingerprint,
-            reason: 'GitHub rejected the line (not part of the PR diff)',
-          });
+        else rejected.push({ fingerprint: c.fingerprint, reason: 'line-rejected-by-github' });
       }
       if (rejected.length > 0) {
         try {
@@ -434,10 +430,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
       }
       return {
         posted: [],
-        rejected: all.map((c) => ({
-          fingerprint: c.fingerprint,
-          reason: 'GitHub rejected the inline comment',
-        })),
+        rejected: all.map((c) => ({ fingerprint: c.fingerprint, reason: 'comment-rejected-by-github' })),
       };
     },
 

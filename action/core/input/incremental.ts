@@ -1,6 +1,5 @@
 import type { DiffFile, Hunk, ReviewRange } from '../types.js';
 import { countChanges } from './diff.js';
-import { shortSha } from '../text.js';
 
 /** What the git adapter found out about the last reviewed head; the decision itself stays pure. */
 export interface RangeFacts {
@@ -24,29 +23,19 @@ export interface RangeFacts {
  * and posting stays deduplicated by fingerprint.
  */
 export function decideReviewRange(facts: RangeFacts): ReviewRange {
-  const full = (reason: string): ReviewRange => ({
+  const { lastHead, base, newHead } = facts;
+  if (lastHead === undefined) return { mode: 'full', from: base, to: newHead, reason: 'first-review' };
+  const full = (reason: 'same-head' | 'last-head-missing' | 'history-rewritten'): ReviewRange => ({
     mode: 'full',
-    from: facts.base,
-    to: facts.newHead,
+    from: base,
+    to: newHead,
     reason,
+    lastHead,
   });
-  const { lastHead } = facts;
-  if (lastHead === undefined) return full('first review of this pull request');
-  const last = shortSha(lastHead);
-  if (lastHead === facts.newHead) return full(`re-run on the already reviewed head ${last}`);
-  if (!facts.lastHeadExists) return full(`the last reviewed head ${last} could not be fetched`);
-  if (!facts.isAncestor) {
-    return full(`the last reviewed head ${last} is no longer in the branch history (force-push or rebase)`);
-  }
-  return { mode: 'incremental', from: lastHead, to: facts.newHead, reason: `changes pushed since ${last}` };
-}
-
-/** "Reviewed changes since abc1234 (abc1234..def5678)." / "Reviewed the whole pull request: <reason>." */
-export function rangeLine(range: ReviewRange): string {
-  if (range.mode === 'incremental') {
-    return `Reviewed ${range.reason} (${shortSha(range.from)}..${shortSha(range.to)}).`;
-  }
-  return `Reviewed the whole pull request (${shortSha(range.from)}..${shortSha(range.to)}): ${range.reason}.`;
+  if (lastHead === newHead) return full('same-head');
+  if (!facts.lastHeadExists) return full('last-head-missing');
+  if (!facts.isAncestor) return full('history-rewritten');
+  return { mode: 'incremental', from: lastHead, to: newHead, reason: 'pushed', lastHead };
 }
 
 export interface IncrementalFiles {
