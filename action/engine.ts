@@ -308,6 +308,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     checkId: await run.checkId,
     mergeBase,
     resultsUrl,
+    summaryComment: existing?.summary,
     lifecycle: lifecycle.next,
     anchored: toPost,
     notes,

@@ -10,7 +10,7 @@ import { planPosting, toReviewComment } from '../core/findings/posting.js';
 import { buildAnnotations, renderCheckOutput } from '../core/output/render-check.js';
 import { fixedReply, renderInlineComment, renderReviewBody, renderSummary } from '../core/output/render.js';
 import { toReviewReport } from '../core/output/report.js';
-import type { ReviewThread } from '../ports.js';
+import type { ReviewThread, SummaryComment } from '../ports.js';
 import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../core/types.js';
 import { deliver, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
 
@@ -127,6 +127,8 @@ export async function publish(
     checkId: number | undefined;
     mergeBase: string;
     resultsUrl: string | undefined;
+    /** The PR's summary comment as the run found it before reviewing: the one to update. */
+    summaryComment: SummaryComment | undefined;
     lifecycle: LifecycleState;
     /** Every anchored finding of the run (already posted ones too): this run's check gets all of them. */
     anchored: AnchoredFinding[];
@@ -159,7 +161,9 @@ export async function publish(
       lifecycle,
     },
   });
-  await deliver(ctx.notes, () => github.upsertSummaryComment(settings.pr.number, summary));
+  await deliver(ctx.notes, () =>
+    github.upsertSummaryComment(settings.pr.number, summary, ctx.summaryComment),
+  );
   if (ctx.checkId !== undefined) {
     const checkId = ctx.checkId;
     const annotations = buildAnnotations(ctx.anchored);
