@@ -1,4 +1,5 @@
 import { decideConclusion } from '../core/output/conclusion.js';
+import { addUsage } from '../core/plan/cost.js';
 import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
 import type {
   AnchoredFinding,
@@ -51,8 +52,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     ...(coverage.complete ? {} : { coverageGap: coverage }),
   });
   const usage = { ...results.usage };
-  for (const key of ['input', 'cacheWrite', 'cacheRead', 'output'] as const)
-    usage[key] += input.extra.usage[key];
+  addUsage(usage, input.extra.usage);
   const reviewedFiles = [...new Set(results.reviewedChunks.flatMap((c) => c.slices.map((s) => s.file.path)))];
   const routing = results.routing;
   return {
