@@ -4,7 +4,7 @@ import { createAnthropicPort } from './adapters/anthropic.js';
 import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { GITHUB_COM } from './core/constants.js';
+import { GITHUB_COM, SARIF_TOOL } from './core/constants.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
 import { conclusionReason } from './core/output/phrases.js';
 import { toSarif } from './core/output/sarif.js';
@@ -226,11 +226,7 @@ async function resolveBase(git: GitPort, base: string | undefined): Promise<stri
 function render(run: ReviewRun, format: Format): string {
   const findings = run.findings;
   if (format === 'sarif') {
-    return JSON.stringify(
-      toSarif(findings, { toolVersion: '0.1.0', informationUri: 'https://github.com/diffray/diffray' }),
-      null,
-      2,
-    );
+    return JSON.stringify(toSarif(findings, SARIF_TOOL), null, 2);
   }
   const { outcome } = run;
   const reason = conclusionReason(outcome.conclusionReasons);

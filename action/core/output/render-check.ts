@@ -138,3 +138,8 @@ export function renderJobSummary(outcome: ReviewOutcome, opts: RenderOptions = D
     .filter((p) => p !== undefined)
     .join('\n\n');
 }
+
+/** The job summary of a run that ended early on purpose (a draft, a fork without the key...). */
+export function renderSkippedJobSummary(reason: string): string {
+  return `## diffray review\n\n**Skipped:** ${reason}\n`;
+}
