@@ -4,9 +4,11 @@ import { createAnthropicPort } from './adapters/anthropic.js';
 import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { GITHUB_COM } from './core/constants.js';
+import { GITHUB_COM, SARIF_TOOL } from './core/constants.js';
 import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
+import { conclusionReason } from './core/output/phrases.js';
 import { toSarif } from './core/output/sarif.js';
+import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
 import type { GitPort, Logger } from './ports.js';
 
@@ -146,7 +148,7 @@ async function evaluate(
   const model = createAnthropicPort({ apiKey: opts.apiKey });
   const results: EvalPr[] = [];
   for (const merge of merges) {
-    opts.log.info(`eval: ${merge.sha.slice(0, 7)} ${merge.subject}`);
+    opts.log.info(`eval: ${shortSha(merge.sha)} ${merge.subject}`);
     try {
       const run = await runReview(
         { git, model, clock: { now: () => Date.now() }, log: opts.log, stripTypes: nodeTypeStripper() },
@@ -194,7 +196,7 @@ async function evaluate(
 function renderEval(report: EvalReport): string {
   const lines: string[] = [];
   for (const pr of report.pullRequests) {
-    lines.push(`${pr.sha.slice(0, 7)} ${pr.subject}${pr.error ? `  (failed: ${pr.error})` : ''}`);
+    lines.push(`${shortSha(pr.sha)} ${pr.subject}${pr.error ? `  (failed: ${pr.error})` : ''}`);
     for (const f of pr.findings)
       lines.push(
         `  ${f.changedLater ? 'changed later' : 'unchanged    '}  ${f.path}:${f.line} [${f.severity}] ${f.title}`,
@@ -224,19 +226,16 @@ async function resolveBase(git: GitPort, base: string | undefined): Promise<stri
 function render(run: ReviewRun, format: Format): string {
   const findings = run.findings;
   if (format === 'sarif') {
-    return JSON.stringify(
-      toSarif(findings, { toolVersion: '0.1.0', informationUri: 'https://github.com/diffray/diffray' }),
-      null,
-      2,
-    );
+    return JSON.stringify(toSarif(findings, SARIF_TOOL), null, 2);
   }
   const { outcome } = run;
+  const reason = conclusionReason(outcome.conclusionReasons);
   if (format === 'json') {
     return JSON.stringify(
       {
         status: outcome.status,
         conclusion: outcome.conclusion,
-        reason: outcome.conclusionReason,
+        reason,
         findings: findings.map(
           ({ fingerprint, path, line, startLine, severity, category, title, body, suggestion }) => ({
             fingerprint,
@@ -265,7 +264,7 @@ function render(run: ReviewRun, format: Format): string {
   lines.push(
     '',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} · ${outcome.reviewedFiles.length} files reviewed, ` +
-      `${outcome.skipped.length} skipped · ${outcome.conclusion}${outcome.conclusionReason ? ` (${outcome.conclusionReason})` : ''} · ` +
+      `${outcome.skipped.length} skipped · ${outcome.conclusion}${reason ? ` (${reason})` : ''} · ` +
       `~$${outcome.costUsd.toFixed(4)}`,
   );
   return lines.join('\n');

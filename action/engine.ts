@@ -6,6 +6,7 @@ import { buildSystemPrompt } from './core/plan/prompt.js';
 import { scanAndRedact, secretFinding } from './core/input/secrets.js';
 import { selectFiles } from './core/input/select.js';
 import { estimateTokens } from './core/plan/tokens.js';
+import { shortSha } from './core/text.js';
 import { CancelledError, ConfigError, SkipError } from './errors.js';
 import type { CheckRunResult, ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './core/types.js';
@@ -92,8 +93,8 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     const head = await currentHead;
     if (head !== undefined && head !== pr.headSha) {
       throw new SkipError(
-        `Outdated run: the pull request's head is now ${head.slice(0, 7)}, and this run is for ` +
-          `${pr.headSha.slice(0, 7)} (a re-run of an older run?). Not reviewed: the run for the newer head reviews it.`,
+        `Outdated run: the pull request's head is now ${shortSha(head)}, and this run is for ` +
+          `${shortSha(pr.headSha)} (a re-run of an older run?). Not reviewed: the run for the newer head reviews it.`,
       );
     }
     return review(deps, settings, {
@@ -263,8 +264,8 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const headNow = await headAfterReview;
   if (headNow !== undefined && headNow !== pr.headSha) {
     throw new SkipError(
-      `Outdated run: the pull request's head moved to ${headNow.slice(0, 7)} while this run reviewed ` +
-        `${pr.headSha.slice(0, 7)}. Nothing posted: the run for the newer head reviews everything since the last posted review.`,
+      `Outdated run: the pull request's head moved to ${shortSha(headNow)} while this run reviewed ` +
+        `${shortSha(pr.headSha)}. Nothing posted: the run for the newer head reviews everything since the last posted review.`,
     );
   }
 
@@ -307,6 +308,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     checkId: await run.checkId,
     mergeBase,
     resultsUrl,
+    summaryComment: existing?.summary,
     lifecycle: lifecycle.next,
     anchored: toPost,
     notes,

@@ -6,7 +6,14 @@ import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
 import type { SummaryState } from './core/output/markers.js';
-import type { CheckAnnotation, DiffFile, ReviewComment, TokenUsage, Verdict } from './core/types.js';
+import type {
+  CheckAnnotation,
+  DiffFile,
+  ReviewComment,
+  TokenUsage,
+  UnanchoredReason,
+  Verdict,
+} from './core/types.js';
 
 /** Port: the local git repository (the runner's checkout or the developer's clone). */
 export interface GitPort {
@@ -94,7 +101,19 @@ export interface ReviewPostResult {
   /** Fingerprints of the comments that are on the PR now. */
   posted: string[];
   /** Comments GitHub refused (422) even after anchoring; the engine lists them in the summary. */
-  rejected: { fingerprint: string; reason: string }[];
+  rejected: {
+    fingerprint: string;
+    reason: Extract<UnanchoredReason, 'line-rejected-by-github' | 'comment-rejected-by-github'>;
+  }[];
+}
+
+/**
+ * The summary comment found on a PR: the one runs update in place (the oldest of diffray's), and the
+ * duplicates that runs which raced to create the first one left.
+ */
+export interface SummaryComment {
+  id: number;
+  duplicates: number[];
 }
 
 export interface ExistingMarkers {
@@ -104,6 +123,8 @@ export interface ExistingMarkers {
   lastHeadSha?: string;
   /** The whole state the last run stored (range start, lifecycle), when readable. */
   state?: SummaryState;
+  /** The summary comment, when the PR has one: the run updates it with `upsertSummaryComment`. */
+  summary?: SummaryComment;
 }
 
 /** A review thread started by one of diffray's inline comments. */
@@ -136,8 +157,12 @@ export interface GitHubPort {
     pr: number,
     review: { commitId: string; body: string; comments: PlannedComment[] },
   ): Promise<ReviewPostResult>;
-  /** Updates the comment carrying SUMMARY_MARKER in place, or creates it. Never duplicates. */
-  upsertSummaryComment(pr: number, body: string): Promise<void>;
+  /**
+   * Updates the summary comment `found` (by listExistingFindingMarkers) in place and deletes its duplicates,
+   * or creates it. Never duplicates: with none found, it looks again first, since another run on this PR
+   * may have created one meanwhile.
+   */
+  upsertSummaryComment(pr: number, body: string, found: SummaryComment | undefined): Promise<void>;
   /**
    * Review threads whose first comment is diffray's (carries a finding marker), with whether a person
    * resolved them and the replies people wrote (GraphQL `reviewThreads`: REST does not expose resolution).

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { githubServerUrl } from '../core/constants.js';
 import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/input/diff.js';
+import { shortSha } from '../core/text.js';
 import type { GitPort, Logger, MergeCommit } from '../ports.js';
 
 /**
@@ -140,7 +141,7 @@ export class HistoryTooDeepError extends Error {
   constructor(base: string, head: string) {
     const deepest = FETCH_DEPTHS[FETCH_DEPTHS.length - 1]!;
     super(
-      `The merge base of the base ${base.slice(0, 7)} and the head ${head.slice(0, 7)} is more than ${deepest} commits ` +
+      `The merge base of the base ${shortSha(base)} and the head ${shortSha(head)} is more than ${deepest} commits ` +
         `behind one of them, deeper than diffray fetches. Check out the full history (actions/checkout with ` +
         `fetch-depth: 0), or rebase the branch on its base.`,
     );
@@ -420,7 +421,7 @@ export function createGitPort(opts: {
     async ensureCommit(sha) {
       if (!SHA.test(sha)) return false;
       if (await hasCommit(sha)) return true;
-      log.info(`Fetching the last reviewed head ${sha.slice(0, 7)} from ${remote}`);
+      log.info(`Fetching the last reviewed head ${shortSha(sha)} from ${remote}`);
       await fetch([`--depth=${FETCH_DEPTHS[0]}`, remote, sha]);
       return hasCommit(sha);
     },

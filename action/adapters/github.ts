@@ -7,7 +7,8 @@ import { LIMITS } from '../../shared/index.js';
 import { yieldWithoutTimerClamp } from './bottleneck-yield.js';
 import { CHECK_NAME, SUMMARY_MARKER } from '../core/constants.js';
 import { parseFindingMarkers, parseSummaryState } from '../core/output/markers.js';
-import { batches } from '../core/output/render.js';
+import { batches } from '../core/batches.js';
+import { parseHunks, rightSideLines } from '../core/input/diff.js';
 import {
   PermissionError,
   type CheckRunResult,
@@ -17,6 +18,7 @@ import {
   type PlannedComment,
   type ReviewPostResult,
   type ReviewThread,
+  type SummaryComment,
   type ThreadRepliesResult,
 } from '../ports.js';
 
@@ -218,9 +220,6 @@ export interface GitHubPortOptions {
  */
 export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOptions): GitHubPort {
   const base = { owner, repo };
-  let summaryCommentId: number | undefined;
-  /** Other summary comments of ours: left by runs that raced to create the first one. */
-  let extraSummaryIds: number[] = [];
 
   async function listAll(route: string, params: Record<string, unknown>): Promise<CommentRow[]> {
     const rows: CommentRow[] = [];
@@ -236,24 +235,21 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
   /** Our comments are written by a bot (GITHUB_TOKEN or an app token); marker text by anyone else is ignored. */
   const isBot = (row: CommentRow) => row.user?.type === 'Bot';
 
-  async function findSummary(pr: number): Promise<CommentRow | undefined> {
+  async function findSummary(pr: number): Promise<{ row: CommentRow; found: SummaryComment } | undefined> {
     const comments = await listAll('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       issue_number: pr,
     });
     // The oldest is the one every later run updated; any other is a duplicate from a race.
     const [summary, ...extra] = comments.filter((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
-    summaryCommentId = summary?.id;
-    extraSummaryIds = extra.map((c) => c.id);
-    return summary;
+    return summary && { row: summary, found: { id: summary.id, duplicates: extra.map((c) => c.id) } };
   }
 
-  /** Updates the summary comment; false when there is none (or it was deleted since it was listed). */
-  async function updateSummary(body: string): Promise<boolean> {
-    if (summaryCommentId === undefined) return false;
+  /** Updates the summary comment; false when it was deleted since it was listed. */
+  async function updateSummary(id: number, body: string): Promise<boolean> {
     try {
       await client.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
         ...base,
-        comment_id: summaryCommentId,
+        comment_id: id,
         body,
       });
       return true;
@@ -264,8 +260,8 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
   }
 
   /** Deletes duplicate summaries, so the PR shows one (best effort: a failure leaves a stale copy). */
-  async function removeExtraSummaries(): Promise<void> {
-    for (const id of extraSummaryIds.splice(0)) {
+  async function removeDuplicates(ids: number[]): Promise<void> {
+    for (const id of ids) {
       try {
         await client.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
           ...base,
@@ -289,7 +285,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
       });
       const files = res.data as { filename: string; patch?: string }[];
       for (const f of files)
-        if (paths.has(f.filename)) valid.set(f.filename, rightLinesOfPatch(f.patch ?? ''));
+        if (paths.has(f.filename)) valid.set(f.filename, rightSideLines(parseHunks(f.patch ?? '')));
       if (files.length < PER_PAGE) break;
     }
     return valid;
@@ -369,9 +365,13 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           if (!isBot(c)) continue;
           for (const fp of parseFindingMarkers(c.body ?? '')) fingerprints.add(fp);
         }
-        const state = summary ? parseSummaryState(summary.body ?? '') : undefined;
+        const state = summary ? parseSummaryState(summary.row.body ?? '') : undefined;
         for (const fp of state?.fingerprints ?? []) fingerprints.add(fp);
-        return state ? { fingerprints, lastHeadSha: state.headSha, state } : { fingerprints };
+        return {
+          fingerprints,
+          ...(state ? { lastHeadSha: state.headSha, state } : {}),
+          ...(summary ? { summary: summary.found } : {}),
+        };
       } catch (error) {
         rethrow(error, 'pull-requests: read', 'list the PR comments');
       }
@@ -412,11 +412,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           lines.has(c.comment.line) &&
           (c.comment.start_line === undefined || lines.has(c.comment.start_line));
         if (inDiff) ok.push(c);
-        else
-          rejected.push({
-            fingerprint: c.fingerprint,
-            reason: 'GitHub rejected the line (not part of the PR diff)',
-          });
+        else rejected.push({ fingerprint: c.fingerprint, reason: 'line-rejected-by-github' });
       }
       if (rejected.length > 0) {
         try {
@@ -434,10 +430,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
       }
       return {
         posted: [],
-        rejected: all.map((c) => ({
-          fingerprint: c.fingerprint,
-          reason: 'GitHub rejected the inline comment',
-        })),
+        rejected: all.map((c) => ({ fingerprint: c.fingerprint, reason: 'comment-rejected-by-github' })),
       };
     },
 
@@ -513,44 +506,23 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
       return { replied, failed };
     },
 
-    async upsertSummaryComment(pr, body) {
+    async upsertSummaryComment(pr, body, found) {
+      let summary: SummaryComment | undefined;
       try {
         // None known, so about to create one: look (again), since another run on this PR may have created
         // it meanwhile.
-        if (summaryCommentId === undefined) await findSummary(pr);
-        if (!(await updateSummary(body))) {
-          const res = await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+        summary = found ?? (await findSummary(pr))?.found;
+        if (summary === undefined || !(await updateSummary(summary.id, body))) {
+          await client.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
             ...base,
             issue_number: pr,
             body,
           });
-          summaryCommentId = (res.data as { id: number }).id;
         }
       } catch (error) {
         rethrow(error, 'pull-requests: write', 'write the summary comment');
       }
-      await removeExtraSummaries();
+      await removeDuplicates(summary?.duplicates ?? []);
     },
   };
-}
-
-/** RIGHT-side line numbers (context and added) of a file's patch as GitHub's files API returns it. */
-export function rightLinesOfPatch(patch: string): Set<number> {
-  const lines = new Set<number>();
-  let next = 0;
-  let remaining = 0;
-  for (const line of patch.split('\n')) {
-    const header = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (header) {
-      next = Number(header[1]);
-      remaining = header[2] === undefined ? 1 : Number(header[2]);
-      continue;
-    }
-    if (remaining <= 0) continue;
-    if (line.startsWith('+') || line.startsWith(' ')) {
-      lines.add(next++);
-      remaining--;
-    }
-  }
-  return lines;
 }

@@ -48,3 +48,6 @@ export const MAX_FIXED_REPLIES = 10;
  * annotated.
  */
 export const MAX_ANNOTATIONS = 200;
+
+/** The tool as SARIF files name it (code scanning shows it with each result). */
+export const SARIF_TOOL = { toolVersion: '0.1.0', informationUri: 'https://github.com/diffray/diffray' };

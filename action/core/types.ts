@@ -124,9 +124,22 @@ export interface AnchoredFinding extends Finding {
   suggestionApplies: boolean;
 }
 
+/**
+ * Why a finding is listed in the summary instead of posted inline: the anchoring found no place for it on
+ * the diff (its path, line or quoted code), or GitHub did not take the comment.
+ */
+export type UnanchoredReason =
+  | 'path-outside-repository'
+  | 'file-not-in-diff'
+  | 'line-not-in-diff'
+  | 'quote-not-in-diff'
+  | 'review-not-posted'
+  | 'line-rejected-by-github'
+  | 'comment-rejected-by-github';
+
 export interface UnanchoredFinding extends Finding {
   fingerprint: string;
-  reason: string;
+  reason: UnanchoredReason;
 }
 
 export interface ReviewComment {
@@ -152,14 +165,23 @@ export interface CheckAnnotation {
 export type ReviewMode = 'full' | 'incremental';
 
 /** The commits a run reviews, and why (decided by input/incremental.ts). */
-export interface ReviewRange {
+export type ReviewRange = {
   mode: ReviewMode;
   /** First revision of the diff that picks the files to review (the base, or the last reviewed head). */
   from: string;
   to: string;
-  /** One sentence for the summary saying why this range was chosen. */
-  reason: string;
-}
+} & (
+  | { reason: 'first-review' }
+  | {
+      /**
+       * A push since `lastHead` (incremental), or why the whole PR is reviewed again: a re-run on the same
+       * head, a last head the checkout cannot get, or one a force-push or rebase took out of the history.
+       */
+      reason: 'pushed' | 'same-head' | 'last-head-missing' | 'history-rewritten';
+      /** The head the last run reviewed. */
+      lastHead: string;
+    }
+);
 
 export type FileCoverageStatus = 'reviewed' | 'partial' | 'skipped' | 'reviewed-earlier';
 
@@ -203,12 +225,21 @@ export interface LifecycleCounts {
 
 // ---------------------------------------------------------------- the outcome
 
+/** Why a run's verdict is not a plain success (output/conclusion.ts), in the order users read them. */
+export type ConclusionReason =
+  | { kind: 'blocking-findings'; findings: number; failOn: FailOn }
+  | { kind: 'failed-requests'; failed: number; total: number }
+  | { kind: 'over-budget'; files: number }
+  | { kind: 'nothing-to-review' }
+  /** Less than every changed line meant to be reviewed was reviewed: the receipt says what was. */
+  | { kind: 'coverage-gap'; coverage: CoverageReceipt };
+
 /** Everything the run learned, used to render the summary, check, job summary, SARIF and API report. */
 export interface ReviewOutcome {
   status: ReviewReport['status'];
   conclusion: Conclusion;
-  /** Why the conclusion is not a plain success/failure (partial, skipped...), shown to users. */
-  conclusionReason?: string;
+  /** Why the conclusion is not a plain success/failure (partial, failed requests...), shown to users. */
+  conclusionReasons?: ConclusionReason[];
   model: string;
   posted: AnchoredFinding[];
   /** Anchored but over max-comments, so listed in the summary only. */
@@ -238,8 +269,11 @@ export interface ReviewOutcome {
   validation?: { checked: number; dropped: number; model: string; error?: string };
   /** Files and changed lines reviewed, partially reviewed and skipped, with reasons. */
   coverage?: CoverageReceipt;
-  /** Models other than `model` that did part of the work, and why. */
-  routing?: { triage?: { model: string; files: number }; fallback?: { model: string; reason: string } };
+  /**
+   * Models other than `model` that did part of the work: the cheap model of trivial files, and the fallback
+   * that finished the review when the configured model (`overloaded`) kept answering 529.
+   */
+  routing?: { triage?: { model: string; files: number }; fallback?: { model: string; overloaded: string } };
   /** Repository guideline files included in the instructions. */
   guidelines?: string[];
 }

@@ -1,5 +1,5 @@
 import { decideConclusion } from '../core/output/conclusion.js';
-import { coverageLine } from '../core/output/coverage.js';
+import { addUsage } from '../core/plan/cost.js';
 import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
 import type {
   AnchoredFinding,
@@ -49,17 +49,16 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     totalChunks: results.chunks.length,
     failedChunks: results.failedChunks.length,
     skippedForBudget: input.overBudget,
-    ...(coverage.complete ? {} : { coverageGap: coverageLine(coverage) }),
+    ...(coverage.complete ? {} : { coverageGap: coverage }),
   });
   const usage = { ...results.usage };
-  for (const key of ['input', 'cacheWrite', 'cacheRead', 'output'] as const)
-    usage[key] += input.extra.usage[key];
+  addUsage(usage, input.extra.usage);
   const reviewedFiles = [...new Set(results.reviewedChunks.flatMap((c) => c.slices.map((s) => s.file.path)))];
   const routing = results.routing;
   return {
     status: decision.status,
     conclusion: decision.conclusion,
-    ...(decision.reason ? { conclusionReason: decision.reason } : {}),
+    ...(decision.reasons.length > 0 ? { conclusionReasons: decision.reasons } : {}),
     model: routing.fallback ? routing.fallback.model : input.effective.model,
     posted: posted.posted,
     overflow: posted.overflow,

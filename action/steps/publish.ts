@@ -1,21 +1,16 @@
 import { SUMMARY_STATE_VERSION } from '../core/constants.js';
 import {
   compactState,
-  fixedReply,
   STATE_JSON_CHARS,
   type LifecycleState,
   type OpenFinding,
 } from '../core/findings/lifecycle.js';
 import { MAX_FIXED_REPLIES, MAX_STATE_FINGERPRINTS } from '../core/constants.js';
 import { planPosting, toReviewComment } from '../core/findings/posting.js';
-import {
-  buildAnnotations,
-  renderCheckOutput,
-  renderInlineComment,
-  renderSummary,
-} from '../core/output/render.js';
+import { buildAnnotations, renderCheckOutput } from '../core/output/render-check.js';
+import { fixedReply, renderInlineComment, renderReviewBody, renderSummary } from '../core/output/render.js';
 import { toReviewReport } from '../core/output/report.js';
-import type { ReviewThread } from '../ports.js';
+import type { ReviewThread, SummaryComment } from '../ports.js';
 import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../core/types.js';
 import { deliver, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
 
@@ -48,12 +43,12 @@ export async function postReview(
       fingerprint: f.fingerprint,
       comment: toReviewComment(f, renderInlineComment(f, render)),
     }));
-    const body = `diffray found ${posted.length} new issue${posted.length === 1 ? '' : 's'} in this push; the summary comment lists everything.`;
+    const body = renderReviewBody(posted.length);
     const result = await deliver(notes, () =>
       deps.github!.createReview(settings.pr.number, { commitId: settings.pr.headSha, body, comments }),
     );
     if (!result) {
-      unanchored.push(...posted.map((f) => ({ ...f, reason: 'the review could not be posted' })));
+      unanchored.push(...posted.map((f) => ({ ...f, reason: 'review-not-posted' as const })));
       posted = [];
     } else if (result.rejected.length > 0) {
       const reasons = new Map(result.rejected.map((r) => [r.fingerprint, r.reason]));
@@ -132,6 +127,8 @@ export async function publish(
     checkId: number | undefined;
     mergeBase: string;
     resultsUrl: string | undefined;
+    /** The PR's summary comment as the run found it before reviewing: the one to update. */
+    summaryComment: SummaryComment | undefined;
     lifecycle: LifecycleState;
     /** Every anchored finding of the run (already posted ones too): this run's check gets all of them. */
     anchored: AnchoredFinding[];
@@ -153,14 +150,9 @@ export async function publish(
     maxChars: STATE_JSON_CHARS - JSON.stringify(untracked).length,
     maxEntries: MAX_STATE_FINGERPRINTS,
   });
-  const range = outcome.range;
   const summary = renderSummary(outcome, {
     ...render,
-    repository: settings.repository,
-    prNumber: settings.pr.number,
-    headSha: settings.pr.headSha,
     ...(ctx.resultsUrl ? { resultsUrl: ctx.resultsUrl } : {}),
-    ...(range?.mode === 'incremental' ? { reviewedRange: { from: range.from, to: range.to } } : {}),
     state: {
       version: SUMMARY_STATE_VERSION,
       headSha: settings.pr.headSha,
@@ -169,7 +161,9 @@ export async function publish(
       lifecycle,
     },
   });
-  await deliver(ctx.notes, () => github.upsertSummaryComment(settings.pr.number, summary));
+  await deliver(ctx.notes, () =>
+    github.upsertSummaryComment(settings.pr.number, summary, ctx.summaryComment),
+  );
   if (ctx.checkId !== undefined) {
     const checkId = ctx.checkId;
     const annotations = buildAnnotations(ctx.anchored);

@@ -1,7 +1,7 @@
 import type { Finding } from '../../shared/index.js';
 import { buildChunks } from '../core/plan/chunk.js';
 import { planContext, wantsContext } from '../core/plan/context.js';
-import { estimateCostUsd } from '../core/plan/cost.js';
+import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
 import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/plan/priority.js';
 import { buildUserPrompt, promptSizing, type Guidance } from '../core/plan/prompt.js';
 import { createModelRouter } from '../core/plan/routing.js';
@@ -10,6 +10,7 @@ import { estimateTokens } from '../core/plan/tokens.js';
 import { classifyTrivial, MODEL_ROUTES } from '../core/plan/triage.js';
 import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
+import { runPool } from './pool.js';
 import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
 
 /**
@@ -265,33 +266,6 @@ export async function runReviewJobs(
       if (result.blocks === 'model') modelBlocked.set(used, result.error);
     }
   }
-}
-
-/**
- * `concurrency` workers over `items` in order; with a `gate`, the first worker takes the first item at once
- * and the others start when the gate opens.
- */
-export async function runPool<T>(
-  items: T[],
-  concurrency: number,
-  gate: Promise<void> | undefined,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (index: number) => {
-    if (index > 0 && gate) await gate;
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, (_, i) => worker(i)),
-  );
-}
-
-export function addUsage(total: TokenUsage, usage: TokenUsage): void {
-  total.input += usage.input;
-  total.cacheWrite += usage.cacheWrite;
-  total.cacheRead += usage.cacheRead;
-  total.output += usage.output;
 }
 
 export function failedSkips(results: ChunkResults): SkippedFile[] {

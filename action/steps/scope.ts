@@ -1,5 +1,6 @@
 import { decideReviewRange, selectIncrementalFiles } from '../core/input/incremental.js';
 import type { SummaryState } from '../core/output/markers.js';
+import { rangeReason } from '../core/output/phrases.js';
 import type { DiffFile, ReviewRange } from '../core/types.js';
 import type { EngineDeps } from './run-context.js';
 
@@ -34,7 +35,7 @@ export async function chooseScope(
     lastHeadExists,
     isAncestor,
   });
-  deps.log.info(`Review range: ${range.mode} (${range.reason})`);
+  deps.log.info(`Review range: ${range.mode} (${rangeReason(range)})`);
   if (range.mode === 'full') return { range, review: opts.prFiles, unchanged: [], pushedHunks: new Map() };
   const pushed = await deps.git.diffFiles(range.from, range.to);
   const { review, unchanged, pushedHunks } = selectIncrementalFiles(opts.prFiles, pushed);

@@ -1,5 +1,5 @@
 import type { Finding, Severity } from '../../shared/index.js';
-import { estimateCostUsd } from '../core/plan/cost.js';
+import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
 import { MODEL_ROUTES } from '../core/plan/triage.js';
 import {
   batchValidation,
@@ -11,7 +11,8 @@ import {
 } from '../core/findings/validation.js';
 import type { ReviewOutcome, TokenUsage } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
-import { addUsage, MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS, runPool } from './review.js';
+import { runPool } from './pool.js';
+import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from './review.js';
 import type { Effective, EngineDeps } from './run-context.js';
 
 export const DEFAULT_VALIDATION_MIN_SEVERITY: Severity = 'high';

@@ -1,5 +1,5 @@
 import type { Finding } from '../../../shared/index.js';
-import type { AnchoredFinding, DiffFile, UnanchoredFinding } from '../types.js';
+import type { AnchoredFinding, DiffFile, UnanchoredFinding, UnanchoredReason } from '../types.js';
 import { fingerprintFinding, normalizeCode } from './fingerprint.js';
 import { displayLine, displayPath } from '../plan/listing.js';
 import { byPriority } from './posting.js';
@@ -57,7 +57,7 @@ export function anchorFindings(findings: Finding[], files: DiffFile[]): AnchorRe
     const given = normalizeFindingPath(finding.path);
     const file = given === undefined ? undefined : byPath.get(given);
     if (given === undefined || file === undefined) {
-      const reason = given === undefined ? 'path is outside the repository' : 'file is not in the diff';
+      const reason = given === undefined ? 'path-outside-repository' : 'file-not-in-diff';
       unanchored.push({ ...finding, fingerprint: fingerprintFinding(finding, undefined), reason });
       continue;
     }
@@ -95,7 +95,7 @@ function indexFile(file: DiffFile): FileIndex {
 }
 
 /** Where the finding goes, or why it cannot go anywhere. */
-function place(f: Finding, index: FileIndex): Placement | string {
+function place(f: Finding, index: FileIndex): Placement | UnanchoredReason {
   const line = locateLine(f, index);
   if (typeof line === 'string') return line;
   const startLine = f.startLine === undefined ? undefined : f.startLine + (line - f.line);
@@ -106,11 +106,11 @@ function place(f: Finding, index: FileIndex): Placement | string {
 }
 
 /** The line to comment on: the model's own when it holds the quoted code, else the nearest line that does. */
-function locateLine(f: Finding, index: FileIndex): number | string {
+function locateLine(f: Finding, index: FileIndex): number | UnanchoredReason {
   const quote = quoteLines(f.quote ?? '');
-  if (quote.length === 0) return index.byLine.has(f.line) ? f.line : `line ${f.line} is not in the diff`;
+  if (quote.length === 0) return index.byLine.has(f.line) ? f.line : 'line-not-in-diff';
   const blocks = findBlocks(index, quote);
-  if (blocks.length === 0) return 'the quoted code is not in the diff';
+  if (blocks.length === 0) return 'quote-not-in-diff';
   if (blocks.some((b) => f.line >= b.start && f.line <= b.end)) return f.line;
   // A range ends on its last quoted line; a single-line finding starts on the first.
   const targets = blocks.map((b) => (f.startLine !== undefined ? b.end : b.start));

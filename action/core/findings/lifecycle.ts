@@ -11,7 +11,6 @@ import {
 import type { DiffFile, LifecycleCounts } from '../types.js';
 import { MAX_STATE_FINGERPRINTS } from '../constants.js';
 import { fingerprintFinding } from './fingerprint.js';
-import { shortSha } from '../input/incremental.js';
 
 const FINGERPRINT = z.string().check(z.regex(/^[a-f0-9]{16,64}$/));
 /** Titles kept in the state are capped: the state rides in the summary comment (65536 chars in all). */
@@ -92,7 +91,7 @@ export interface LifecycleResult<T extends TrackedFinding> {
   new: T[];
   /** Open before and still open (re-raised, or not looked at again); already on the PR, not re-posted. */
   stillOpen: OpenFinding[];
-  /** The code they pointed at is gone or changed: each thread gets {@link fixedReply}. */
+  /** The code they pointed at is gone or changed: each thread gets the fixed reply (output/render.ts). */
   fixed: OpenFinding[];
   /** Dismissed by a person (this run or before) and raised or open again: never posted, only counted. */
   dismissed: OpenFinding[];
@@ -268,27 +267,4 @@ export function lifecycleCounts(result: LifecycleResult<TrackedFinding>): Lifecy
     fixed: result.fixed.length,
     dismissed: new Set(result.dismissed.map((f) => f.fingerprint)).size,
   };
-}
-
-/**
- * "3 new · 2 still open · 4 fixed since abc1234" (and "· 1 dismissed" when any). Without a previous
- * head there is nothing to compare with, so only the new count is shown.
- */
-export function lifecycleLine(counts: LifecycleCounts, sinceSha: string | undefined): string {
-  if (sinceSha === undefined) return `${counts.new} new`;
-  const parts = [
-    `${counts.new} new`,
-    `${counts.stillOpen} still open`,
-    `${counts.fixed} fixed since ${shortSha(sinceSha)}`,
-  ];
-  if (counts.dismissed > 0) parts.push(`${counts.dismissed} dismissed`);
-  return parts.join(' · ');
-}
-
-/**
- * The reply posted in a fixed finding's thread. Short and factual, and it never contains a dismiss
- * command, so it cannot dismiss anything when read back.
- */
-export function fixedReply(headSha: string): string {
-  return `Fixed in ${shortSha(headSha)}: the code this comment pointed at has changed. (diffray)`;
 }

@@ -59,17 +59,28 @@ export function parseDiff(text: string): DiffFile[] {
       continue;
     }
     const { header, next } = readHeader(lines, i);
-    const hunks: Hunk[] = [];
-    i = next;
-    while (i < lines.length && lines[i]!.startsWith('@@ ')) {
-      const parsed = readHunk(lines, i);
-      if (!parsed) break;
-      hunks.push(parsed.hunk);
-      i = parsed.next;
-    }
-    files.push(toDiffFile(header, hunks));
+    const read = readHunks(lines, next);
+    i = read.next;
+    files.push(toDiffFile(header, read.hunks));
   }
   return files;
+}
+
+/**
+ * Parses one file's hunks without the file header, as GitHub's pull request files API gives them (its
+ * `patch` field): read as {@link parseDiff} reads a file's hunks, by the line counts in their headers.
+ */
+export function parseHunks(patch: string): Hunk[] {
+  return readHunks(patch.split('\n'), 0).hunks;
+}
+
+/** New-file line numbers of the lines hunks show on the RIGHT side (context and added): where comments go. */
+export function rightSideLines(hunks: readonly Hunk[]): Set<number> {
+  const lines = new Set<number>();
+  for (const hunk of hunks) {
+    for (const line of hunk.lines) if (line.newLine !== undefined) lines.add(line.newLine);
+  }
+  return lines;
 }
 
 const FILE_HEADER = '\ndiff --git ';
@@ -166,6 +177,19 @@ function fileLinePath(rest: string, prefix: string): string | undefined {
   if (value === '/dev/null') return undefined;
   const path = unquote(value);
   return path.startsWith(prefix) ? path.slice(prefix.length) : path;
+}
+
+/** The hunks starting at `start`, one after another, up to the first line that does not begin one. */
+function readHunks(lines: string[], start: number): { hunks: Hunk[]; next: number } {
+  const hunks: Hunk[] = [];
+  let i = start;
+  while (i < lines.length && lines[i]!.startsWith('@@ ')) {
+    const parsed = readHunk(lines, i);
+    if (!parsed) break;
+    hunks.push(parsed.hunk);
+    i = parsed.next;
+  }
+  return { hunks, next: i };
 }
 
 function readHunk(lines: string[], start: number): { hunk: Hunk; next: number } | undefined {

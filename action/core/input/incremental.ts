@@ -14,11 +14,6 @@ export interface RangeFacts {
   isAncestor: boolean;
 }
 
-/** Short sha as GitHub shows it. */
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
-}
-
 /**
  * Chooses what a run reviews. After a push only the commits since the last reviewed head are new, so
  * reviewing just those keeps cost proportional to the push; but the last head only means something while
@@ -28,29 +23,19 @@ export function shortSha(sha: string): string {
  * and posting stays deduplicated by fingerprint.
  */
 export function decideReviewRange(facts: RangeFacts): ReviewRange {
-  const full = (reason: string): ReviewRange => ({
+  const { lastHead, base, newHead } = facts;
+  if (lastHead === undefined) return { mode: 'full', from: base, to: newHead, reason: 'first-review' };
+  const full = (reason: 'same-head' | 'last-head-missing' | 'history-rewritten'): ReviewRange => ({
     mode: 'full',
-    from: facts.base,
-    to: facts.newHead,
+    from: base,
+    to: newHead,
     reason,
+    lastHead,
   });
-  const { lastHead } = facts;
-  if (lastHead === undefined) return full('first review of this pull request');
-  const last = shortSha(lastHead);
-  if (lastHead === facts.newHead) return full(`re-run on the already reviewed head ${last}`);
-  if (!facts.lastHeadExists) return full(`the last reviewed head ${last} could not be fetched`);
-  if (!facts.isAncestor) {
-    return full(`the last reviewed head ${last} is no longer in the branch history (force-push or rebase)`);
-  }
-  return { mode: 'incremental', from: lastHead, to: facts.newHead, reason: `changes pushed since ${last}` };
-}
-
-/** "Reviewed changes since abc1234 (abc1234..def5678)." / "Reviewed the whole pull request: <reason>." */
-export function rangeLine(range: ReviewRange): string {
-  if (range.mode === 'incremental') {
-    return `Reviewed ${range.reason} (${shortSha(range.from)}..${shortSha(range.to)}).`;
-  }
-  return `Reviewed the whole pull request (${shortSha(range.from)}..${shortSha(range.to)}): ${range.reason}.`;
+  if (lastHead === newHead) return full('same-head');
+  if (!facts.lastHeadExists) return full('last-head-missing');
+  if (!facts.isAncestor) return full('history-rewritten');
+  return { mode: 'incremental', from: lastHead, to: newHead, reason: 'pushed', lastHead };
 }
 
 export interface IncrementalFiles {

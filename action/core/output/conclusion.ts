@@ -5,6 +5,7 @@ import {
   type ReviewReport,
   type Severity,
 } from '../../../shared/index.js';
+import type { ConclusionReason, CoverageReceipt } from '../types.js';
 
 export interface ConclusionInput {
   /** Severities of every finding of the run (posted, overflow, unanchored, secrets). */
@@ -15,19 +16,18 @@ export interface ConclusionInput {
   failedChunks: number;
   /** Files left unreviewed because the budget ran out. */
   skippedForBudget: number;
-  /** Set when the review did not run at all (fork without key, draft...): the reason shown to users. */
-  skipped?: string;
   /**
-   * The coverage line (coverage.ts) when the run reviewed less than all changed lines that were meant to be
+   * The coverage receipt when the run reviewed less than all changed lines that were meant to be
    * reviewed: such a run is never an unqualified success and says what it covered.
    */
-  coverageGap?: string;
+  coverageGap?: CoverageReceipt;
 }
 
 export interface ConclusionDecision {
   status: ReviewReport['status'];
   conclusion: Conclusion;
-  reason?: string;
+  /** Empty for a plain success. */
+  reasons: ConclusionReason[];
 }
 
 /**
@@ -36,24 +36,18 @@ export interface ConclusionDecision {
  * `neutral` with the reason, never a green check for code nobody looked at.
  */
 export function decideConclusion(input: ConclusionInput): ConclusionDecision {
-  if (input.skipped !== undefined) return { status: 'skipped', conclusion: 'neutral', reason: input.skipped };
   const blocking = input.severities.filter((s) => reaches(s, input.failOn)).length;
   const status = statusOf(input);
-  const reasons = [
-    blocking > 0 ? `${plural(blocking, 'finding')} at or above ${input.failOn}` : undefined,
-    input.failedChunks > 0
-      ? `${input.failedChunks} of ${input.totalChunks} review requests failed`
-      : undefined,
-    input.skippedForBudget > 0
-      ? `${plural(input.skippedForBudget, 'file')} not reviewed (over budget)`
-      : undefined,
-    input.totalChunks === 0 && input.skippedForBudget === 0 && input.coverageGap === undefined
-      ? 'no reviewable changes'
-      : undefined,
-    input.coverageGap,
-  ].filter((r) => r !== undefined);
+  const reasons: ConclusionReason[] = [];
+  if (blocking > 0) reasons.push({ kind: 'blocking-findings', findings: blocking, failOn: input.failOn });
+  if (input.failedChunks > 0)
+    reasons.push({ kind: 'failed-requests', failed: input.failedChunks, total: input.totalChunks });
+  if (input.skippedForBudget > 0) reasons.push({ kind: 'over-budget', files: input.skippedForBudget });
+  if (input.totalChunks === 0 && input.skippedForBudget === 0 && input.coverageGap === undefined)
+    reasons.push({ kind: 'nothing-to-review' });
+  if (input.coverageGap !== undefined) reasons.push({ kind: 'coverage-gap', coverage: input.coverageGap });
   const conclusion: Conclusion = blocking > 0 ? 'failure' : status === 'completed' ? 'success' : 'neutral';
-  return reasons.length > 0 ? { status, conclusion, reason: reasons.join('; ') } : { status, conclusion };
+  return { status, conclusion, reasons };
 }
 
 function statusOf(input: ConclusionInput): ConclusionDecision['status'] {
@@ -62,8 +56,4 @@ function statusOf(input: ConclusionInput): ConclusionDecision['status'] {
   if (input.failedChunks > 0 || input.skippedForBudget > 0 || input.coverageGap !== undefined)
     return 'partial';
   return 'completed';
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

@@ -129,57 +129,6 @@ export function buildCoverage(input: CoverageInput): CoverageReceipt {
   };
 }
 
-/** How each reason reads after a count: "1 lockfile", "2 over budget". */
-const REASON_WORDS: Record<SkipReason, [string, string]> = {
-  deleted: ['deleted', 'deleted'],
-  binary: ['binary', 'binary'],
-  submodule: ['submodule', 'submodules'],
-  'mode-only': ['mode change', 'mode changes'],
-  lockfile: ['lockfile', 'lockfiles'],
-  generated: ['generated', 'generated'],
-  minified: ['minified', 'minified'],
-  vendored: ['vendored', 'vendored'],
-  image: ['image', 'images'],
-  snapshot: ['snapshot', 'snapshots'],
-  'excluded-by-config': ['excluded by config', 'excluded by config'],
-  'too-large': ['too large', 'too large'],
-  'over-budget': ['over budget', 'over budget'],
-  'request-failed': ['failed request', 'failed requests'],
-};
-
-function plural(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/**
- * The receipt in one line for the summary and the check run:
- * "Reviewed 412 of 430 changed lines in 18 of 20 files; skipped: 1 lockfile, 1 over budget".
- * Partial files are named by count with their reasons, so "reviewed" never overstates.
- */
-export function coverageLine(receipt: CoverageReceipt): string {
-  const head =
-    `Reviewed ${receipt.linesReviewed} of ${plural(receipt.linesChanged, 'changed line', 'changed lines')} ` +
-    `in ${receipt.filesReviewed} of ${plural(receipt.filesChanged, 'file', 'files')}`;
-  const parts = [head];
-  const partial = receipt.files.filter((f) => f.status === 'partial');
-  if (partial.length > 0) {
-    const reasons = [...new Set(partial.map((f) => REASON_WORDS[f.reason ?? 'too-large'][0]))].join(', ');
-    parts.push(`partially reviewed: ${plural(partial.length, 'file', 'files')} (${reasons})`);
-  }
-  const skippedCounts = new Map<SkipReason, number>();
-  for (const f of receipt.files) {
-    if (f.status === 'skipped' && f.reason !== undefined)
-      skippedCounts.set(f.reason, (skippedCounts.get(f.reason) ?? 0) + 1);
-  }
-  if (skippedCounts.size > 0) {
-    const list = [...skippedCounts].map(([reason, n]) => plural(n, ...REASON_WORDS[reason])).join(', ');
-    parts.push(`skipped: ${list}`);
-  }
-  const earlier = receipt.files.filter((f) => f.status === 'reviewed-earlier').length;
-  if (earlier > 0) parts.push(`${plural(earlier, 'file', 'files')} unchanged since the last review`);
-  return parts.join('; ');
-}
-
 /** The coverage block of the results API report. */
 export function reportCoverage(receipt: CoverageReceipt): {
   filesReviewed: number;

@@ -54,3 +54,11 @@ function parseModel(model: string): { family: Family; version: number } | undefi
   if (modern) return { family: modern[1] as Family, version: Number(`${modern[2]}.${modern[3] ?? 0}`) };
   return undefined;
 }
+
+/** Adds `usage` into `total`: the usage of a run is the sum of its requests'. */
+export function addUsage(total: TokenUsage, usage: TokenUsage): void {
+  total.input += usage.input;
+  total.cacheWrite += usage.cacheWrite;
+  total.cacheRead += usage.cacheRead;
+  total.output += usage.output;
+}

@@ -9,8 +9,8 @@ export interface ModelRouter {
    */
   onFailure(model: string, error: string): string | undefined;
   onSuccess(model: string): void;
-  /** Set once the fallback reviewed something: the summary names it and why. */
-  fallbackUsed(): { model: string; reason: string } | undefined;
+  /** Set once the fallback reviewed something: the summary names it and the model it stood in for. */
+  fallbackUsed(): { model: string; overloaded: string } | undefined;
 }
 
 /**
@@ -23,8 +23,7 @@ export function createModelRouter(model: string): ModelRouter {
   const fallback = fallbackModel(model);
   let overloadedInARow = 0;
   let switched = false;
-  let used: { model: string; reason: string } | undefined;
-  const reason = () => `${model} was overloaded (HTTP 529 after retries), so ${fallback} finished the review`;
+  let used: { model: string; overloaded: string } | undefined;
   return {
     primary: () => (switched && fallback !== undefined ? fallback : model),
     onFailure(failed, error) {
@@ -38,7 +37,7 @@ export function createModelRouter(model: string): ModelRouter {
     },
     onSuccess(succeeded) {
       if (succeeded === model) overloadedInARow = 0;
-      if (succeeded === fallback && fallback !== undefined) used ??= { model: fallback, reason: reason() };
+      if (succeeded === fallback && fallback !== undefined) used ??= { model: fallback, overloaded: model };
     },
     fallbackUsed: () => used,
   };

@@ -1,5 +1,6 @@
 import type {
   AnchoredFinding,
+  CoverageReceipt,
   DiffFile,
   DiffLine,
   Hunk,
@@ -82,8 +83,26 @@ export function makeUnanchored(overrides: Partial<UnanchoredFinding> = {}): Unan
   return {
     ...makeFinding(overrides),
     fingerprint: 'e'.repeat(32),
-    reason: 'file is not in the diff',
+    reason: 'file-not-in-diff',
     ...overrides,
+  };
+}
+
+/** The receipt of a run that reviewed a.ts (40 lines) and skipped b.ts (40 lines) as too large. */
+export function makeCoverageGap(): CoverageReceipt {
+  return {
+    files: [
+      { path: 'a.ts', status: 'reviewed', changedLines: 40, reviewedLines: 40 },
+      { path: 'b.ts', status: 'skipped', changedLines: 40, reviewedLines: 0, reason: 'too-large' },
+    ],
+    filesChanged: 2,
+    filesReviewed: 1,
+    filesPartial: 0,
+    filesSkipped: 1,
+    linesChanged: 80,
+    linesReviewed: 40,
+    skippedByReason: { 'too-large': 1 },
+    complete: false,
   };
 }
 

@@ -191,8 +191,9 @@ describe('upsertSummaryComment', () => {
   it('updates the oldest summary and deletes the duplicates overlapping runs left', async () => {
     const { github, port } = await setup();
     github.issueComments.push(summary(1, 'first'), summary(2, 'raced'), summary(3, 'raced again'));
-    await port.listExistingFindingMarkers(PR);
-    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nnow`);
+    const existing = await port.listExistingFindingMarkers(PR);
+    expect(existing.summary).toEqual({ id: 1, duplicates: [2, 3] });
+    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nnow`, existing.summary);
 
     expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[1, 'now']]);
     expect(github.writes()).toHaveLength(0);
@@ -200,12 +201,24 @@ describe('upsertSummaryComment', () => {
 
   it('looks again before creating one: a summary another run created meanwhile is updated, not doubled', async () => {
     const { github, port } = await setup();
-    await port.listExistingFindingMarkers(PR);
+    const existing = await port.listExistingFindingMarkers(PR);
+    expect(existing.summary).toBeUndefined();
     github.issueComments.push(summary(5, 'created by a concurrent run'));
-    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nthis run`);
+    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nthis run`, existing.summary);
 
     expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[5, 'this run']]);
     expect(github.writes()).toHaveLength(0);
+  });
+
+  it('creates the summary anew when the one found was deleted since, and still deletes its duplicates', async () => {
+    const { github, port } = await setup();
+    github.issueComments.push(summary(1, 'first'), summary(2, 'raced'));
+    const existing = await port.listExistingFindingMarkers(PR);
+    github.issueComments.splice(0, 1);
+    await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nthis run`, existing.summary);
+
+    expect(github.issueComments.map((c) => c.body.split('\n')[1])).toEqual(['this run']);
+    expect(github.writes()).toHaveLength(1);
   });
 });
 

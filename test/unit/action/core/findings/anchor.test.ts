@@ -32,14 +32,12 @@ describe('anchorFindings: paths', () => {
     (path) => {
       const { anchored, unanchored } = anchorOne({ path, line: 12 });
       expect(anchored).toEqual([]);
-      expect(unanchored[0]!.reason).toBe('path is outside the repository');
+      expect(unanchored[0]!.reason).toBe('path-outside-repository');
     },
   );
 
   it('leaves a finding on a file outside the diff unanchored', () => {
-    expect(anchorOne({ path: 'src/untouched.ts', line: 12 }).unanchored[0]!.reason).toBe(
-      'file is not in the diff',
-    );
+    expect(anchorOne({ path: 'src/untouched.ts', line: 12 }).unanchored[0]!.reason).toBe('file-not-in-diff');
   });
 
   it('anchors on a file whose name hides characters, given its path as the listing shows it', () => {
@@ -72,7 +70,7 @@ describe('anchorFindings: paths', () => {
   });
 
   it('cannot anchor on a deleted file (no RIGHT-side lines)', () => {
-    expect(anchorOne({ path: 'old.ts', line: 1 }).unanchored[0]!.reason).toBe('line 1 is not in the diff');
+    expect(anchorOne({ path: 'old.ts', line: 1 }).unanchored[0]!.reason).toBe('line-not-in-diff');
   });
 });
 
@@ -83,7 +81,7 @@ describe('anchorFindings: lines', () => {
   });
 
   it('rejects a line between hunks', () => {
-    expect(anchorOne({ line: 20 }).unanchored[0]!.reason).toBe('line 20 is not in the diff');
+    expect(anchorOne({ line: 20 }).unanchored[0]!.reason).toBe('line-not-in-diff');
   });
 
   it('keeps a quote that matches the given line', () => {
@@ -121,7 +119,7 @@ describe('anchorFindings: lines', () => {
   it('leaves the finding unanchored when the quote is nowhere in the diff', () => {
     const { anchored, unanchored } = anchorOne({ line: 12, quote: 'eval(input)' });
     expect(anchored).toEqual([]);
-    expect(unanchored[0]!.reason).toBe('the quoted code is not in the diff');
+    expect(unanchored[0]!.reason).toBe('quote-not-in-diff');
   });
 
   it('ignores a blank quote', () => {

@@ -5,10 +5,8 @@ import {
   classifyFindings,
   compactState,
   fingerprintStillPresent,
-  fixedReply,
   isDismissCommand,
   lifecycleCounts,
-  lifecycleLine,
   toOpenFinding,
   type LifecycleInput,
   type LifecycleState,
@@ -160,36 +158,6 @@ describe('isDismissCommand', () => {
     ['dismiss', false],
   ])('%j → %s', (reply, expected) => {
     expect(isDismissCommand(reply)).toBe(expected);
-  });
-
-  it('never matches the reply diffray posts on fixed findings', () => {
-    expect(isDismissCommand(fixedReply(HEAD))).toBe(false);
-  });
-});
-
-describe('lifecycleLine', () => {
-  it.each([
-    [
-      { new: 3, stillOpen: 2, fixed: 4, dismissed: 0 },
-      OLD_HEAD,
-      '3 new · 2 still open · 4 fixed since aaaaaaa',
-    ],
-    [
-      { new: 0, stillOpen: 1, fixed: 0, dismissed: 2 },
-      OLD_HEAD,
-      '0 new · 1 still open · 0 fixed since aaaaaaa · 2 dismissed',
-    ],
-    [{ new: 5, stillOpen: 0, fixed: 0, dismissed: 0 }, undefined, '5 new'],
-  ])('renders %j', (counts, since, line) => {
-    expect(lifecycleLine(counts, since)).toBe(line);
-  });
-});
-
-describe('fixedReply', () => {
-  it('names the head that fixed it', () => {
-    expect(fixedReply(HEAD)).toBe(
-      'Fixed in ccccccc: the code this comment pointed at has changed. (diffray)',
-    );
   });
 });
 

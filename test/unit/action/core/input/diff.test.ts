@@ -3,7 +3,12 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GIT_DIFF_ARGS, parseDiff } from '../../../../../action/core/input/diff.js';
+import {
+  GIT_DIFF_ARGS,
+  parseDiff,
+  parseHunks,
+  rightSideLines,
+} from '../../../../../action/core/input/diff.js';
 import type { DiffFile } from '../../../../../action/core/types.js';
 
 const numbered = (n: number, prefix = 'line') => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`);
@@ -291,5 +296,51 @@ describe('parseDiff on hand-written input', () => {
     const parsed = parseDiff(`${parts.join('\n')}\n`);
     expect(parsed).toHaveLength(1000);
     expect(parsed.reduce((n, f) => n + f.additions + f.deletions, 0)).toBe(100_000);
+  });
+});
+
+describe("parseHunks on a file's patch as GitHub's files API gives it", () => {
+  const patch = [
+    '@@ -1,3 +1,4 @@ function a() {',
+    ' one',
+    '-two',
+    '+two!',
+    '+two and a half',
+    ' three',
+    '@@ -20,2 +21,3 @@',
+    ' twenty',
+    '+twenty-one',
+    ' twenty-two',
+    '\\ No newline at end of file',
+  ].join('\n');
+
+  it('reads every hunk, with its header and line numbers', () => {
+    const hunks = parseHunks(patch);
+    expect(hunks.map((h) => [h.oldStart, h.oldLines, h.newStart, h.newLines, h.header])).toEqual([
+      [1, 3, 1, 4, 'function a() {'],
+      [20, 2, 21, 3, ''],
+    ]);
+    expect(hunks[0]!.lines).toEqual([
+      { kind: 'context', text: 'one', oldLine: 1, newLine: 1 },
+      { kind: 'del', text: 'two', oldLine: 2 },
+      { kind: 'add', text: 'two!', newLine: 2 },
+      { kind: 'add', text: 'two and a half', newLine: 3 },
+      { kind: 'context', text: 'three', oldLine: 3, newLine: 4 },
+    ]);
+  });
+
+  it('gives the RIGHT-side lines, where a review comment may go: context and added, never deleted', () => {
+    expect([...rightSideLines(parseHunks(patch))]).toEqual([1, 2, 3, 4, 21, 22, 23]);
+  });
+
+  it('has nothing for a file GitHub sends without a patch (binary, or too large)', () => {
+    expect(parseHunks('')).toEqual([]);
+    expect(rightSideLines([])).toEqual(new Set());
+  });
+
+  it('reads a deleted file: no RIGHT-side line at all', () => {
+    const hunks = parseHunks('@@ -1,2 +0,0 @@\n-gone\n-also gone');
+    expect(hunks).toHaveLength(1);
+    expect(rightSideLines(hunks).size).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideConclusion, type ConclusionInput } from '../../../../../action/core/output/conclusion.js';
+import { makeCoverageGap } from '../../builders.js';
 
 const complete: ConclusionInput = {
   severities: [],
@@ -9,17 +10,21 @@ const complete: ConclusionInput = {
   skippedForBudget: 0,
 };
 
+const gap = makeCoverageGap();
+
 describe('decideConclusion', () => {
-  it('is neutral with the coverage line when the run covered less than every changed line', () => {
-    const gap = 'Reviewed 40 of 80 changed lines in 1 of 2 files; skipped: 1 too large';
+  it('is neutral with the coverage receipt when the run covered less than every changed line', () => {
     expect(decideConclusion({ ...complete, coverageGap: gap })).toEqual({
       status: 'partial',
       conclusion: 'neutral',
-      reason: gap,
+      reasons: [{ kind: 'coverage-gap', coverage: gap }],
     });
     expect(decideConclusion({ ...complete, severities: ['high'], coverageGap: gap })).toMatchObject({
       conclusion: 'failure',
-      reason: `1 finding at or above high; ${gap}`,
+      reasons: [
+        { kind: 'blocking-findings', findings: 1, failOn: 'high' },
+        { kind: 'coverage-gap', coverage: gap },
+      ],
     });
   });
 
@@ -27,6 +32,7 @@ describe('decideConclusion', () => {
     expect(decideConclusion({ ...complete, severities: ['medium', 'low'] })).toEqual({
       status: 'completed',
       conclusion: 'success',
+      reasons: [],
     });
   });
 
@@ -34,7 +40,7 @@ describe('decideConclusion', () => {
     expect(decideConclusion({ ...complete, severities: ['low', 'critical'] })).toEqual({
       status: 'completed',
       conclusion: 'failure',
-      reason: '1 finding at or above high',
+      reasons: [{ kind: 'blocking-findings', findings: 1, failOn: 'high' }],
     });
   });
 
@@ -48,7 +54,7 @@ describe('decideConclusion', () => {
     expect(decideConclusion({ ...complete, failedChunks: 1 })).toEqual({
       status: 'partial',
       conclusion: 'neutral',
-      reason: '1 of 3 review requests failed',
+      reasons: [{ kind: 'failed-requests', failed: 1, total: 3 }],
     });
   });
 
@@ -56,7 +62,7 @@ describe('decideConclusion', () => {
     expect(decideConclusion({ ...complete, skippedForBudget: 4 })).toMatchObject({
       status: 'partial',
       conclusion: 'neutral',
-      reason: '4 files not reviewed (over budget)',
+      reasons: [{ kind: 'over-budget', files: 4 }],
     });
   });
 
@@ -64,7 +70,10 @@ describe('decideConclusion', () => {
     expect(decideConclusion({ ...complete, failedChunks: 1, severities: ['high', 'high'] })).toEqual({
       status: 'partial',
       conclusion: 'failure',
-      reason: '2 findings at or above high; 1 of 3 review requests failed',
+      reasons: [
+        { kind: 'blocking-findings', findings: 2, failOn: 'high' },
+        { kind: 'failed-requests', failed: 1, total: 3 },
+      ],
     });
   });
 
@@ -75,20 +84,11 @@ describe('decideConclusion', () => {
     });
   });
 
-  it('is neutral with the reason when the review was skipped', () => {
-    const skipped = 'fork pull request without ANTHROPIC key';
-    expect(decideConclusion({ ...complete, severities: ['critical'], skipped })).toEqual({
-      status: 'skipped',
-      conclusion: 'neutral',
-      reason: skipped,
-    });
-  });
-
   it('never concludes success when there was nothing to review', () => {
     expect(decideConclusion({ ...complete, totalChunks: 0 })).toEqual({
       status: 'skipped',
       conclusion: 'neutral',
-      reason: 'no reviewable changes',
+      reasons: [{ kind: 'nothing-to-review' }],
     });
   });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildCoverage,
-  coverageLine,
   reportCoverage,
   type CoverageInput,
 } from '../../../../../action/core/output/coverage.js';
+import { coverageLine } from '../../../../../action/core/output/phrases.js';
 import type { DiffFile, ReviewChunk } from '../../../../../action/core/types.js';
 import { makeDiffFile } from '../../builders.js';
 

@@ -1,28 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../../../../shared/index.js';
-import { MAX_ANNOTATIONS } from '../../../../../action/core/constants.js';
 import {
   parseFindingMarkers,
   parseSummaryState,
   SUMMARY_MARKER,
   type SummaryState,
 } from '../../../../../action/core/output/markers.js';
+import { isDismissCommand } from '../../../../../action/core/findings/lifecycle.js';
 import {
-  batches,
-  buildAnnotations,
   fenceFor,
-  renderCheckOutput,
+  fixedReply,
   renderInlineComment,
-  renderJobSummary,
+  renderReviewBody,
   renderSummary,
   type SummaryContext,
 } from '../../../../../action/core/output/render.js';
-import { BASE_SHA, HEAD_SHA, makeAnchored, makeOutcome, makeUnanchored } from '../../builders.js';
+import {
+  BASE_SHA,
+  HEAD_SHA,
+  makeAnchored,
+  makeCoverageGap,
+  makeOutcome,
+  makeUnanchored,
+} from '../../builders.js';
 
 const opts = { serverUrl: 'https://github.com' };
 const FP = 'c'.repeat(32);
 const state: SummaryState = { version: 1, headSha: HEAD_SHA, baseSha: BASE_SHA, fingerprints: [FP] };
-const ctx: SummaryContext = { ...opts, repository: 'acme/widgets', prNumber: 7, headSha: HEAD_SHA, state };
+const ctx: SummaryContext = { ...opts, state };
 
 describe('renderInlineComment', () => {
   it('shows severity, category, title, sanitized body and the finding marker', () => {
@@ -98,10 +103,31 @@ describe('fenceFor', () => {
   ])('%s → %s', (code, fence) => expect(fenceFor(code)).toBe(fence));
 });
 
+describe('renderReviewBody', () => {
+  it('counts the new comments and points to the summary', () => {
+    expect(renderReviewBody(1)).toBe(
+      'diffray found 1 new issue in this push; the summary comment lists everything.',
+    );
+    expect(renderReviewBody(3)).toContain('diffray found 3 new issues in this push');
+  });
+});
+
+describe('fixedReply', () => {
+  it('names the head that fixed it', () => {
+    expect(fixedReply('c'.repeat(40))).toBe(
+      'Fixed in ccccccc: the code this comment pointed at has changed. (diffray)',
+    );
+  });
+
+  it('is never read back as a dismiss command', () => {
+    expect(isDismissCommand(fixedReply('c'.repeat(40)))).toBe(false);
+  });
+});
+
 describe('renderSummary', () => {
   const outcome = makeOutcome({
     conclusion: 'neutral',
-    conclusionReason: '1 of 2 review requests failed',
+    conclusionReasons: [{ kind: 'failed-requests', failed: 1, total: 2 }],
     posted: [makeAnchored({ severity: 'critical' })],
     overflow: [makeAnchored({ severity: 'low', path: 'src/b.ts', line: 3, title: 'Overflowed' })],
     unanchored: [
@@ -110,7 +136,7 @@ describe('renderSummary', () => {
         path: 'src/c.ts',
         line: 9,
         title: 'Elsewhere',
-        reason: 'line 9 is not in the diff',
+        reason: 'line-not-in-diff',
       }),
     ],
     alreadyPosted: 2,
@@ -132,11 +158,8 @@ describe('renderSummary', () => {
     expect(parseSummaryState(text)).toEqual(state);
   });
 
-  it('shows the verdict, the reviewed range and counts by severity', () => {
+  it('shows the verdict and counts by severity', () => {
     expect(text).toContain('⚪ Neutral: 1 of 2 review requests failed');
-    expect(text).toContain(
-      `Reviewed the whole pull request at [\`1111111\`](https://github.com/acme/widgets/pull/7/commits/${HEAD_SHA}).`,
-    );
     expect(text).toContain('| 🔴 Critical | 1 |');
     expect(text).toContain('| 🟠 High | 1 |');
     expect(text).toContain('| 🔵 Low | 1 |');
@@ -167,15 +190,29 @@ describe('renderSummary', () => {
   });
 
   it('says which range an incremental review covered and how findings evolved', () => {
-    const incremental = renderSummary(outcome, {
-      ...ctx,
-      reviewedRange: { from: 'a'.repeat(40), to: 'b'.repeat(40) },
-      lifecycle: { new: 3, open: 2, fixed: 4, since: 'abc1234def' },
-    });
-    expect(incremental).toContain(
-      `Reviewed the changes [\`aaaaaaa..bbbbbbb\`](https://github.com/acme/widgets/pull/7/files/${'a'.repeat(40)}..${'b'.repeat(40)}).`,
+    const incremental = renderSummary(
+      makeOutcome({
+        range: {
+          mode: 'incremental',
+          from: 'a'.repeat(40),
+          to: 'b'.repeat(40),
+          reason: 'pushed',
+          lastHead: 'a'.repeat(40),
+        },
+        lifecycle: {
+          new: 3,
+          stillOpen: 2,
+          fixed: 4,
+          dismissed: 0,
+          since: 'a'.repeat(40),
+          replies: { posted: 4, capped: 0 },
+        },
+      }),
+      ctx,
     );
-    expect(incremental).toContain('3 new · 2 still open · 4 fixed since `abc1234`');
+    expect(incremental).toContain('Reviewed changes pushed since aaaaaaa (aaaaaaa..bbbbbbb).');
+    expect(incremental).toContain('**3 new · 2 still open · 4 fixed since aaaaaaa**');
+    expect(incremental).not.toContain('Replied in');
   });
 
   it('shows the range, lifecycle, validation, routing, guidelines and coverage receipt of the run', () => {
@@ -185,7 +222,8 @@ describe('renderSummary', () => {
           mode: 'full',
           from: 'a'.repeat(40),
           to: 'b'.repeat(40),
-          reason: 'the last reviewed head ccccccc is no longer in the branch history (force-push or rebase)',
+          reason: 'history-rewritten',
+          lastHead: 'c'.repeat(40),
         },
         lifecycle: {
           new: 3,
@@ -198,27 +236,10 @@ describe('renderSummary', () => {
         validation: { checked: 4, dropped: 1, model: 'claude-haiku-4-5' },
         routing: {
           triage: { model: 'claude-haiku-4-5', files: 2 },
-          fallback: {
-            model: 'claude-haiku-4-5',
-            reason:
-              'claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review',
-          },
+          fallback: { model: 'claude-haiku-4-5', overloaded: 'claude-sonnet-4-5' },
         },
         guidelines: ['CLAUDE.md'],
-        coverage: {
-          files: [
-            { path: 'a.ts', status: 'reviewed', changedLines: 10, reviewedLines: 10 },
-            { path: 'b.ts', status: 'skipped', changedLines: 5, reviewedLines: 0, reason: 'over-budget' },
-          ],
-          filesChanged: 2,
-          filesReviewed: 1,
-          filesPartial: 0,
-          filesSkipped: 1,
-          linesChanged: 15,
-          linesReviewed: 10,
-          skippedByReason: { 'over-budget': 1 },
-          complete: false,
-        },
+        coverage: makeCoverageGap(),
       }),
       ctx,
     );
@@ -231,9 +252,11 @@ describe('renderSummary', () => {
     );
     expect(text).toContain('Validation by `claude-haiku-4-5`: 4 findings re-checked, 1 unconfirmed dropped.');
     expect(text).toContain('2 trivial files (docs, renames, formatting) reviewed by `claude-haiku-4-5`.');
-    expect(text).toContain('Fallback model: claude-sonnet-4-5 was overloaded');
+    expect(text).toContain(
+      'Fallback model: claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review.',
+    );
     expect(text).toContain('Guidelines followed: `CLAUDE.md`');
-    expect(text).toContain('Reviewed 10 of 15 changed lines in 1 of 2 files; skipped: 1 over budget.');
+    expect(text).toContain('Reviewed 40 of 80 changed lines in 1 of 2 files; skipped: 1 too large.');
   });
 
   it('shrinks long lists to fit one comment, keeping the markers', () => {
@@ -254,117 +277,9 @@ describe('renderSummary', () => {
     expect(parseSummaryState(big)).toEqual(state);
   });
 
-  it('does not link a range whose parts are not what they should be', () => {
-    const odd = renderSummary(outcome, { ...ctx, repository: 'acme/widgets)[x](https://evil.example' });
-    expect(odd).toContain('Reviewed the whole pull request at `1111111`.');
-  });
-
   it('does not render a results link that is not http(s)', () => {
     expect(renderSummary(outcome, { ...ctx, resultsUrl: 'javascript:alert(1)' })).not.toContain(
       'Full results',
     );
-  });
-});
-
-describe('renderCheckOutput', () => {
-  it('gives a title, a summary and the findings as text', () => {
-    const out = renderCheckOutput(
-      makeOutcome({
-        conclusion: 'failure',
-        conclusionReason: '1 finding at or above high',
-        posted: [makeAnchored({ severity: 'high', title: 'Bad thing' })],
-      }),
-    );
-    expect(out.title).toBe('1 finding: 1 finding at or above high');
-    expect(out.summary).toContain('❌ Failed');
-    expect(out.text).toContain('🟠 **high** `src/app.ts:10` Bad thing');
-  });
-
-  it('says when there is nothing', () => {
-    expect(renderCheckOutput(makeOutcome())).toMatchObject({ title: 'No findings', text: 'No findings.' });
-  });
-
-  it('says how many findings were annotated only when the cap left some out', () => {
-    const outcome = makeOutcome({ posted: [makeAnchored()] });
-    expect(renderCheckOutput(outcome, undefined, { count: 200, of: 260 }).summary).toContain(
-      `Annotated the 200 most severe of 260 findings (at most ${MAX_ANNOTATIONS} per check)`,
-    );
-    expect(renderCheckOutput(outcome, undefined, { count: 60, of: 60 }).summary).not.toContain('Annotated');
-  });
-
-  it('keeps summary and text within the check output limit', () => {
-    const many = Array.from({ length: 2000 }, () => makeAnchored({ title: 'y'.repeat(200) }));
-    const out = renderCheckOutput(makeOutcome({ posted: many }));
-    expect(out.text.length).toBeLessThanOrEqual(LIMITS.checkOutputChars);
-    expect(out.summary.length).toBeLessThanOrEqual(LIMITS.checkOutputChars);
-    expect(out.text).toMatch(/\n- … and \d+ more$/);
-  });
-});
-
-describe('buildAnnotations', () => {
-  it('maps severity to annotation level and the anchor to lines', () => {
-    const annotations = buildAnnotations([
-      makeAnchored({ severity: 'low', line: 3 }),
-      makeAnchored({ severity: 'critical', startLine: 4, line: 6, path: 'a.ts' }),
-      makeAnchored({ severity: 'medium' }),
-      makeAnchored({ severity: 'high' }),
-    ]);
-    expect(annotations.map((a) => a.annotation_level)).toEqual(['failure', 'failure', 'warning', 'notice']);
-    expect(annotations[0]).toMatchObject({
-      path: 'a.ts',
-      start_line: 4,
-      end_line: 6,
-      title: '[critical] Possible null dereference',
-    });
-  });
-
-  it('annotates every finding, beyond one request of 50', () => {
-    const findings = Array.from({ length: 120 }, (_, i) => makeAnchored({ line: i + 1 }));
-    expect(buildAnnotations(findings).map((a) => a.end_line)).toEqual(findings.map((f) => f.line));
-  });
-
-  it('keeps the MAX_ANNOTATIONS most severe when there are more', () => {
-    const findings = Array.from({ length: MAX_ANNOTATIONS + 50 }, (_, i) =>
-      makeAnchored({ severity: i % 5 === 0 ? 'high' : 'low', line: i + 1 }),
-    );
-    const annotations = buildAnnotations(findings);
-    expect(annotations).toHaveLength(MAX_ANNOTATIONS);
-    expect(annotations.filter((a) => a.annotation_level === 'failure')).toHaveLength(50);
-    expect(annotations.at(-1)!.annotation_level).toBe('notice');
-    expect(buildAnnotations(findings, 5)).toHaveLength(5);
-  });
-
-  it('caps the title at 255 characters and redacts secrets', () => {
-    const [a] = buildAnnotations([
-      makeAnchored({ title: 't'.repeat(200), body: 'key AKIAIOSFODNN7EXAMPL3 leaked' }),
-    ]);
-    expect(a!.title.length).toBeLessThanOrEqual(255);
-    expect(a!.message).not.toContain('AKIAIOSFODNN7EXAMPL3');
-  });
-});
-
-describe('batches', () => {
-  it('splits into groups of 50 by default', () => {
-    const groups = batches(Array.from({ length: 120 }, (_, i) => i));
-    expect(groups.map((g) => g.length)).toEqual([50, 50, 20]);
-    expect(groups.flat()).toHaveLength(120);
-  });
-
-  it('returns no batch for no items and rejects a size below 1', () => {
-    expect(batches([])).toEqual([]);
-    expect(() => batches([1], 0)).toThrow();
-  });
-});
-
-describe('renderJobSummary', () => {
-  it('renders the verdict and a findings table that pipes in titles cannot break', () => {
-    const posted = makeAnchored({ severity: 'high', title: 'a | b' });
-    const md = renderJobSummary(
-      makeOutcome({ posted: [posted], overflow: [makeAnchored({ severity: 'low' })] }),
-    );
-    expect(md).toContain('## diffray');
-    expect(md).toContain('✅ Passed');
-    expect(md).toContain('| 🟠 High | `src/app.ts:10` | a \\| b | inline |');
-    expect(md).toContain('| 🔵 Low | `src/app.ts:10` | Possible null dereference | summary |');
   });
 });

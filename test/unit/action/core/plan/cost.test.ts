@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCostUsd, modelPrice } from '../../../../../action/core/plan/cost.js';
+import { addUsage, estimateCostUsd, modelPrice } from '../../../../../action/core/plan/cost.js';
 
 const none = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
 
@@ -45,5 +45,13 @@ describe('estimateCostUsd', () => {
     const usage = { input: 20_000, cacheWrite: 3_000, cacheRead: 12_000, output: 1_500 };
     // 20k×3 + 3k×3.75 + 12k×0.3 + 1.5k×15 = 60 000 + 11 250 + 3 600 + 22 500 = 97 350 µ$
     expect(estimateCostUsd('claude-sonnet-4-5', usage)).toBeCloseTo(0.09735, 6);
+  });
+});
+
+describe('addUsage', () => {
+  it('adds each kind of token into the total', () => {
+    const total = { input: 1, cacheWrite: 2, cacheRead: 3, output: 4 };
+    addUsage(total, { input: 10, cacheWrite: 20, cacheRead: 30, output: 40 });
+    expect(total).toEqual({ input: 11, cacheWrite: 22, cacheRead: 33, output: 44 });
   });
 });

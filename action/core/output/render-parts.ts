@@ -1,0 +1,111 @@
+/**
+ * The Markdown pieces the summary comment (render.ts), the check run and the job summary (render-check.ts)
+ * have in common: the verdict line, the notes of the run, the table of severities, one finding as a list
+ * item, the coverage section and the usage table.
+ */
+import { countBySeverity, SEVERITIES, type Finding, type Severity } from '../../../shared/index.js';
+import type { AnchoredFinding, ReviewOutcome, SkippedFile, UnanchoredFinding } from '../types.js';
+import { GITHUB_COM } from '../constants.js';
+import { conclusionReason, coverageLine, fallbackReason, plural } from './phrases.js';
+import { codeSpan, sanitizeTitle } from './sanitize.js';
+
+export interface RenderOptions {
+  /** The PR's GitHub server: the only host model-written links may point to. */
+  serverUrl: string;
+}
+
+export const DEFAULT_RENDER: RenderOptions = { serverUrl: GITHUB_COM };
+
+export const BADGES: Record<Severity, string> = {
+  critical: '🔴 Critical',
+  high: '🟠 High',
+  medium: '🟡 Medium',
+  low: '🔵 Low',
+};
+const ICONS: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵' };
+
+export function resultLine(outcome: ReviewOutcome): string {
+  const label = { success: '✅ Passed', failure: '❌ Failed', neutral: '⚪ Neutral' }[outcome.conclusion];
+  const reason = conclusionReason(outcome.conclusionReasons);
+  return reason ? `${label}: ${reason}` : label;
+}
+
+/** Validation, model routing and guidelines: one line each, only when they happened. */
+export function runNotes(outcome: ReviewOutcome): string | undefined {
+  const lines: string[] = [];
+  const v = outcome.validation;
+  if (v !== undefined) {
+    lines.push(
+      v.error !== undefined
+        ? `Validation by ${codeSpan(v.model)} failed (${v.error}); ${plural(v.checked, 'finding')} kept unchecked.`
+        : `Validation by ${codeSpan(v.model)}: ${plural(v.checked, 'finding')} re-checked, ${v.dropped} unconfirmed dropped.`,
+    );
+  }
+  const routing = outcome.routing;
+  if (routing?.triage) {
+    lines.push(
+      `${plural(routing.triage.files, 'trivial file')} (docs, renames, formatting) reviewed by ${codeSpan(routing.triage.model)}.`,
+    );
+  }
+  if (routing?.fallback)
+    lines.push(`Fallback model: ${sanitizeTitle(fallbackReason(routing.fallback), DEFAULT_RENDER)}.`);
+  if (outcome.guidelines?.length) {
+    lines.push(
+      `Guidelines followed: ${outcome.guidelines.map((g) => codeSpan(g)).join(', ')} (from the base branch).`,
+    );
+  }
+  return lines.length > 0 ? lines.map((l) => `- ${l}`).join('\n') : undefined;
+}
+
+export function allFindings(outcome: ReviewOutcome): (AnchoredFinding | UnanchoredFinding)[] {
+  return [...outcome.posted, ...outcome.overflow, ...outcome.unanchored];
+}
+
+export function severityTable(outcome: ReviewOutcome): string {
+  const counts = countBySeverity(allFindings(outcome));
+  const rows = SEVERITIES.map((s) => `| ${BADGES[s]} | ${counts[s]} |`);
+  return ['| Severity | Findings |', '|---|---:|', ...rows].join('\n');
+}
+
+export function findingItem(f: Finding, opts: RenderOptions): string {
+  return `${ICONS[f.severity]} **${f.severity}** ${codeSpan(`${f.path}:${f.line}`)} ${sanitizeTitle(f.title, opts)}`;
+}
+
+export function coverageSection(outcome: ReviewOutcome, cap: number): string {
+  const lines = [
+    '### Coverage',
+    outcome.coverage
+      ? `${coverageLine(outcome.coverage)}.`
+      : `${plural(outcome.reviewedFiles.length, 'file')} reviewed, ${outcome.skipped.length} skipped; ${coverageText(outcome)}.`,
+    ...skippedGroups(outcome.skipped, cap),
+  ];
+  return lines.join('\n');
+}
+
+/** The changed lines reviewed, for an outcome without a coverage receipt. */
+export function coverageText(outcome: ReviewOutcome): string {
+  const { linesReviewed, linesChanged } = outcome;
+  const pct = linesChanged === 0 ? 100 : Math.floor((linesReviewed / linesChanged) * 100);
+  return `${linesReviewed} of ${linesChanged} changed lines reviewed (${pct}%)`;
+}
+
+/** Skipped files grouped by reason, so "12 lockfiles" reads as one line, not twelve. */
+function skippedGroups(skipped: SkippedFile[], cap: number): string[] {
+  const groups = new Map<string, SkippedFile[]>();
+  for (const s of skipped) groups.set(s.reason, [...(groups.get(s.reason) ?? []), s]);
+  return [...groups].map(([reason, files]) => {
+    const shown = files.slice(0, cap).map((s) => codeSpan(s.detail ? `${s.path} (${s.detail})` : s.path));
+    const more = files.length > shown.length ? `… and ${files.length - shown.length} more` : undefined;
+    return `- **${reason}** (${files.length}): ${[...shown, more].filter(Boolean).join(', ')}`;
+  });
+}
+
+export function usageSection(outcome: ReviewOutcome): string {
+  const u = outcome.usage;
+  return [
+    '### Usage',
+    '| Model | Input | Cache write | Cache read | Output | Est. cost | Duration |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    `| ${codeSpan(outcome.model).replace(/\|/g, '\\|')} | ${u.input} | ${u.cacheWrite} | ${u.cacheRead} | ${u.output} | $${outcome.costUsd.toFixed(4)} | ${(outcome.durationMs / 1000).toFixed(1)} s |`,
+  ].join('\n');
+}
