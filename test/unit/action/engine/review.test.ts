@@ -191,8 +191,8 @@ describe('a finding the diff cannot hold', () => {
     expect(check.conclusion).toBe('failure');
     expect(check.annotations.map((a) => a.path)).toEqual(['src/money.ts']);
     expect(run.outcome.unanchored.map((f) => f.reason).sort()).toEqual([
-      'file is not in the diff',
-      'line 1 is not in the diff',
+      'file-not-in-diff',
+      'line-not-in-diff',
     ]);
   });
 });
