@@ -1,0 +1,56 @@
+/**
+ * The workflow users copy from the README, and the one this repository runs on its own pull requests,
+ * hold the supply-chain rules SECURITY.md promises: third-party actions pinned by commit SHA (a tag can be
+ * moved to other code) and no permission beyond what diffray uses.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const read = (path: string) => readFileSync(ROOT + path, 'utf8');
+
+interface Workflow {
+  permissions: Record<string, string>;
+  jobs: Record<string, { steps: { uses?: string }[] }>;
+}
+
+function readmeWorkflow(): { text: string; workflow: Workflow } {
+  const block = /Add `\.github\/workflows\/diffray\.yml`:\s*```yaml\n([\s\S]*?)```/.exec(read('README.md'));
+  if (!block) throw new Error('README has no workflow block after "Add `.github/workflows/diffray.yml`:"');
+  return { text: block[1]!, workflow: parse(block[1]!) as Workflow };
+}
+
+const DOGFOOD = '.github/workflows/diffray.yml';
+const WORKFLOWS = [
+  { name: 'the README', ...readmeWorkflow() },
+  { name: DOGFOOD, text: read(DOGFOOD), workflow: parse(read(DOGFOOD)) as Workflow },
+];
+
+const uses = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.flatMap((s) => s.uses ?? []));
+
+describe.each(WORKFLOWS)('the workflow in $name', ({ text, workflow }) => {
+  it('pins every third-party action by a full commit SHA, with its version in a comment', () => {
+    const thirdParty = uses(workflow).filter((u) => !u.startsWith('./') && !u.startsWith('diffray/'));
+    expect(thirdParty.length).toBeGreaterThan(0);
+    for (const ref of thirdParty) {
+      expect(ref).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
+      expect(text).toMatch(
+        new RegExp(`${ref.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} # v\\d+\\.\\d+\\.\\d+`),
+      );
+    }
+  });
+
+  it('asks for the least permissions diffray needs', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read', 'pull-requests': 'write', checks: 'write' });
+  });
+
+  it('leaves no token in the checkout', () => {
+    expect(text).toMatch(/actions\/checkout@\S+[^\n]*\n\s+with:\n\s+persist-credentials: false/);
+  });
+});
+
+it('runs this repository’s own action on its pull requests', () => {
+  expect(uses(WORKFLOWS[1]!.workflow)).toContain('./');
+});
