@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseDiff } from '../action/core/input/diff.js';
 import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/plan/prompt.js';
 import { estimateTokens } from '../action/core/plan/tokens.js';
-import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
+import { DEFAULT_MODEL_LANES, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
 import {
   startFakeAnthropic,
   type FakeAnthropic,
@@ -197,13 +197,14 @@ async function measureRun(
         : 0),
   );
   // Passes run one after another (validation needs the review's findings); within a pass, requests share
-  // MODEL_CONCURRENCY lanes. The floor is the sum over passes of each pass's best makespan.
+  // DEFAULT_MODEL_LANES lanes (the fake states no rate limits). The floor is the sum over passes of each
+  // pass's best makespan.
   const byTool = new Map<string, number[]>();
   ok.forEach((r, i) => {
     const tool = r.body.tool_choice?.name ?? 'unknown';
     byTool.set(tool, [...(byTool.get(tool) ?? []), service[i]!]);
   });
-  const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, MODEL_CONCURRENCY), 0);
+  const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, DEFAULT_MODEL_LANES), 0);
   const callsByTool: Record<string, number> = {};
   for (const r of requests) {
     const tool = r.body.tool_choice?.name ?? 'unknown';
@@ -410,7 +411,7 @@ async function benchWith(
 
   const results: ActionResults = {
     latency,
-    concurrency: MODEL_CONCURRENCY,
+    concurrency: DEFAULT_MODEL_LANES,
     requestBudgetTokens: REQUEST_BUDGET_TOKENS,
     bundle,
     coldStart: cold,
