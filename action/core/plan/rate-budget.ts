@@ -10,7 +10,9 @@
  * ends. A bucket is read from the latest answer that states it, replenished at the rate that answer implies
  * (what is missing, spread until its reset), minus the requests in flight that answer could not have counted
  * yet (those sent after it, and those it refused). Requests start in order while every bucket covers them;
- * otherwise the decision is how long until it will.
+ * otherwise the decision is how long until it will. Resets are the provider's clock read against the run's:
+ * a runner clock ahead of it makes buckets look full sooner, and the 429 that may follow says, as a duration,
+ * how long to wait.
  *
  * Without those headers (another endpoint, a proxy that drops them) the run keeps `defaultLanes` requests in
  * flight: nobody stated a limit to follow.
