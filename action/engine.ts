@@ -13,6 +13,7 @@ import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from
 import { cancellation, type Cancellation } from './steps/cancellation.js';
 import { loadEffectiveConfig, loadGuidelines, noteBaseFileChanges } from './steps/config.js';
 import { createHeadReader, readsHead } from './steps/head-files.js';
+import { createModelLanes } from './steps/model-lanes.js';
 import { assembleOutcome } from './steps/outcome.js';
 import { postReview, publish, replyToFixed, sendReport } from './steps/publish.js';
 import { failedSkips, planReview, runReviewJobs } from './steps/review.js';
@@ -28,7 +29,8 @@ import { vetSuggestions } from './steps/suggestions.js';
 import { trackLifecycle } from './steps/track.js';
 import { validateFindings } from './steps/validate.js';
 
-export { MAX_OUTPUT_TOKENS, MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from './steps/review.js';
+export { DEFAULT_MODEL_LANES } from './steps/model-lanes.js';
+export { MAX_OUTPUT_TOKENS, REQUEST_BUDGET_TOKENS } from './steps/review.js';
 export type { EngineDeps, ReviewSettings } from './steps/run-context.js';
 
 export interface ReviewRun {
@@ -211,7 +213,14 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     systemTokens: estimateTokens(system),
     readHead,
   });
-  const results = await runReviewJobs(deps, settings, effective, plan, system);
+  // One set of lanes for both model passes: they draw on the same rate limits.
+  const lanes = createModelLanes({
+    clock: deps.clock,
+    log: deps.log,
+    ...(deps.sleep ? { sleep: deps.sleep } : {}),
+    ...(settings.signal ? { signal: settings.signal } : {}),
+  });
+  const results = await runReviewJobs(deps, settings, effective, plan, system, lanes);
   // Read again while the findings are validated: a push during the review starts a newer run, which
   // (without the README's cancel-in-progress) may finish first; this run's summary would then overwrite it.
   const headAfterReview = readCurrentHead(deps, pr.number);
@@ -230,6 +239,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     findings: [...anchoredAll.anchored, ...anchoredAll.unanchored],
     skip: (f) => isSecret(f) || known.has(f.fingerprint),
     readHead,
+    lanes,
   });
   const kept = new Set<Finding>(validation.kept);
   const anchored = await vetSuggestions(

@@ -6,6 +6,7 @@ import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
 import type { SummaryState } from './core/output/markers.js';
+import type { RateLimitSnapshot } from './core/plan/rate-budget.js';
 import type {
   CheckAnnotation,
   DiffFile,
@@ -183,11 +184,21 @@ export interface ModelRequest {
   user: string;
   maxOutputTokens: number;
   /**
-   * Called once when the answer starts (its first streamed event), or not at all if it never does. Given,
-   * the request is streamed: the run holds its other requests until then, because a prompt-cache entry
-   * becomes readable only once its writer's answer has begun.
+   * Called once when the answer starts (its first streamed event), or not at all if it never does: the run
+   * holds its other requests until then, because a prompt-cache entry becomes readable only once its
+   * writer's answer has begun.
    */
   onFirstToken?: () => void;
+  /** Told of each HTTP attempt of the request, so the run can pace its requests by the account's limits. */
+  observer?: AttemptObserver;
+}
+
+/** Each HTTP attempt of one request, the SDK's own retries included. */
+export interface AttemptObserver {
+  /** The attempt went out. */
+  sent(): void;
+  /** Its answer arrived, saying this of the account's rate limits for the request's model. */
+  answered(limits: RateLimitSnapshot): void;
 }
 
 /**
@@ -234,6 +245,9 @@ export interface ResultsApiPort {
 export interface Clock {
   now(): number;
 }
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Metadata-only log: counts and file names at most, never code, prompts or secrets. */
 export interface Logger {

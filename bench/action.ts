@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { parseDiff } from '../action/core/input/diff.js';
 import { buildSystemPrompt, FINDINGS_TOOL } from '../action/core/plan/prompt.js';
 import { estimateTokens } from '../action/core/plan/tokens.js';
-import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
+import { DEFAULT_MODEL_LANES, REQUEST_BUDGET_TOKENS } from '../action/engine.js';
 import {
   startFakeAnthropic,
   type FakeAnthropic,
   type RecordedMessage,
+  type TierLimits,
   userText,
 } from '../test/fakes/anthropic.js';
 import { isContentCreating, startFakeGitHub, type FakeGitHub } from '../test/fakes/github.js';
@@ -22,7 +23,7 @@ import { OWNER, PR_NUMBER, REPO, runAction } from '../test/e2e/harness.js';
 import { cloneBranch } from '../test/support/git.js';
 import { prepareBundle } from './lib/bundle.js';
 import { benchScript } from './lib/model.js';
-import { makespan, median, unionLength } from './lib/stats.js';
+import { makespan, median, peakOverlap, unionLength } from './lib/stats.js';
 import { makeSyntheticPr, type SyntheticPr } from './lib/synthetic.js';
 
 /** The latency model of the fake model: time to first token, then output tokens at a fixed rate. */
@@ -38,6 +39,23 @@ const MIN_CACHE_PREFIX_TOKENS = 1_024;
 /** Weights of input tokens by their price relative to uncached input. */
 export const CACHE_WEIGHTS = { uncached: 1, cacheWrite: 1.25, cacheRead: 0.1 };
 
+/**
+ * The account tiers the fake model can enforce, per model: 'generous' is Anthropic's Tier 4 for Sonnet
+ * (4,000 requests, 2M input and 400k output tokens a minute); 'low' is issue 16's low tier (50 requests and
+ * 200k input tokens a minute), with output at a fifth of input as in every published tier.
+ */
+export const TIERS = {
+  generous: { requestsPerMinute: 4_000, inputTokensPerMinute: 2_000_000, outputTokensPerMinute: 400_000 },
+  low: { requestsPerMinute: 50, inputTokensPerMinute: 200_000, outputTokensPerMinute: 40_000 },
+} satisfies Record<string, TierLimits>;
+export type TierName = keyof typeof TIERS;
+
+/** A tier's rows: its limits, and how many times faster than real time they run (minute and model alike). */
+export interface TierRun {
+  tier: TierName;
+  speedup: number;
+}
+
 export interface ActionBenchOptions {
   sizes: number[];
   latency: Latency;
@@ -51,6 +69,8 @@ export interface ActionBenchOptions {
   /** Only the overhead runs: no cold start, no sizes, no incremental scenario. */
   overheadOnly: boolean;
   coldStartRuns: number;
+  /** Rows against a fake model enforcing these tiers' rate limits, at every size. */
+  tiers: TierRun[];
   log: (line: string) => void;
 }
 
@@ -78,6 +98,19 @@ export interface RunFigures {
   wallOverFloor: number;
   /** 1.15 × floor + 1 s. */
   wallTargetMs: number;
+  /**
+   * The critical path with unbounded lanes: the slowest review request plus the slowest validation request
+   * (service times under the latency model), the least a run can take whatever its concurrency.
+   */
+  criticalPathMs: number;
+  /** Requests answered 429 (the fake's tier refused them, or the script said so). */
+  rateLimited: number;
+  /** Input tokens counted against the tier's input limit (uncached + cache writes of admitted requests). */
+  countedInput: number;
+  /** The most model requests in flight at once (between arrival and answer, as the fake saw them). */
+  peakInFlight: number;
+  /** Files of the PR that a successful review request covered, of those it could (not deleted). */
+  filesReviewed: { reviewed: number; of: number };
   modelBusyMs: number;
   localOverheadMs: number;
   /** Spawn to the first model request received: process start, git, reading, prompt building. */
@@ -102,9 +135,24 @@ export interface IncrementalFigures {
   summaryRangeLine: string | undefined;
 }
 
+/** A row against a fake model enforcing a tier, with the bound that applies to it. */
+export interface TierFigures {
+  tier: TierName;
+  limits: TierLimits;
+  speedup: number;
+  latency: Latency;
+  run: RunFigures;
+  /** What the tier's input rate allows: counted input tokens ÷ input tokens per (scaled) minute. */
+  rateFloorMs: number;
+  /** The rate binds when its floor exceeds the critical path; then the target is 1.3 × it, else 1.15 × CP + 1 s. */
+  bound: 'rate' | 'critical path';
+  targetMs: number;
+}
+
 export interface ActionResults {
   latency: Latency;
-  concurrency: number;
+  /** Requests in flight when the model states no rate limits (the untiered rows). */
+  defaultLanes: number;
   requestBudgetTokens: number;
   bundle: { bytes: number; build: string; checkedInBytes: number | undefined };
   coldStart: { runs: number; nodeMedianMs: number; actionMedianMs: number; overMs: number };
@@ -119,6 +167,7 @@ export interface ActionResults {
    */
   smallWithoutValidation?: RunFigures;
   incremental?: IncrementalFigures;
+  tiers: TierFigures[];
 }
 
 /** The base config of the `smallWithoutValidation` run. */
@@ -149,7 +198,7 @@ function changedRowsSent(requests: RecordedMessage[]): { lines: number; files: n
   return { lines, files: files.size };
 }
 
-function startModel(latency: Latency): Promise<FakeAnthropic> {
+function startModel(latency: Latency, rateLimits?: TierLimits): Promise<FakeAnthropic> {
   return startFakeAnthropic(benchScript(), {
     firstTokenMs: latency.firstTokenMs,
     ...(Number.isFinite(latency.outputTokensPerSecond)
@@ -157,6 +206,7 @@ function startModel(latency: Latency): Promise<FakeAnthropic> {
       : {}),
     countTokens: estimateTokens,
     realisticCache: { minPrefixTokens: MIN_CACHE_PREFIX_TOKENS },
+    ...(rateLimits ? { rateLimits } : {}),
   });
 }
 
@@ -197,13 +247,15 @@ async function measureRun(
         : 0),
   );
   // Passes run one after another (validation needs the review's findings); within a pass, requests share
-  // MODEL_CONCURRENCY lanes. The floor is the sum over passes of each pass's best makespan.
+  // the default lanes (the fake states no limits in these rows). The floor is the sum over passes of each
+  // pass's best makespan; the critical path, the same with unbounded lanes.
   const byTool = new Map<string, number[]>();
   ok.forEach((r, i) => {
     const tool = r.body.tool_choice?.name ?? 'unknown';
     byTool.set(tool, [...(byTool.get(tool) ?? []), service[i]!]);
   });
-  const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, MODEL_CONCURRENCY), 0);
+  const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, DEFAULT_MODEL_LANES), 0);
+  const criticalPathMs = [...byTool.values()].reduce((n, pass) => n + Math.max(...pass), 0);
   const callsByTool: Record<string, number> = {};
   for (const r of requests) {
     const tool = r.body.tool_choice?.name ?? 'unknown';
@@ -214,6 +266,7 @@ async function measureRun(
   const lastDone = Math.max(...requests.map((r) => r.timing?.doneAt ?? -Infinity));
   const gh = github.requests.slice(ghStart);
   const sent = changedRowsSent(requests);
+  const reviewed = changedRowsSent(ok.filter((r) => r.body.tool_choice?.name === 'report_findings'));
   // Lines of deleted files are not reviewed (nothing can be commented on them): they are not counted.
   const linesChanged = parseDiff(pr.diff)
     .filter((f) => f.status !== 'deleted')
@@ -238,6 +291,16 @@ async function measureRun(
     floorMs,
     wallOverFloor: floorMs > 0 ? wallMs / floorMs : NaN,
     wallTargetMs: 1.15 * floorMs + 1000,
+    criticalPathMs,
+    rateLimited: requests.filter((r) => r.status === 429).length,
+    countedInput: requests.reduce((n, r) => n + (r.countedInput ?? 0), 0),
+    peakInFlight: peakOverlap(
+      requests.flatMap((r) => (r.timing ? [[r.timing.receivedAt, r.timing.doneAt]] : [])),
+    ),
+    filesReviewed: {
+      reviewed: reviewed.files,
+      of: parseDiff(pr.diff).filter((f) => f.status !== 'deleted').length,
+    },
     modelBusyMs,
     localOverheadMs: wallMs - modelBusyMs,
     beforeFirstRequestMs: Number.isFinite(firstReceived) ? firstReceived - started : NaN,
@@ -265,11 +328,11 @@ async function withPr<T>(
   files: number,
   latency: Latency,
   fn: (pr: SyntheticPr, github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
-  config?: string,
+  opts: { config?: string; rateLimits?: TierLimits } = {},
 ): Promise<T> {
-  const pr = makeSyntheticPr(files, config === undefined ? {} : { config });
+  const pr = makeSyntheticPr(files, opts.config === undefined ? {} : { config: opts.config });
   try {
-    return await withFakes(pr, latency, (github, anthropic) => fn(pr, github, anthropic));
+    return await withFakes(pr, latency, (github, anthropic) => fn(pr, github, anthropic), opts.rateLimits);
   } finally {
     pr.cleanup();
   }
@@ -280,6 +343,7 @@ async function withFakes<T>(
   pr: SyntheticPr,
   latency: Latency,
   fn: (github: FakeGitHub, anthropic: FakeAnthropic) => Promise<T>,
+  rateLimits?: TierLimits,
 ): Promise<T> {
   const github = await startFakeGitHub({
     owner: OWNER,
@@ -288,7 +352,7 @@ async function withFakes<T>(
     diff: pr.diff,
     headSha: pr.headSha,
   });
-  const anthropic = await startModel(latency);
+  const anthropic = await startModel(latency, rateLimits);
   try {
     return await fn(github, anthropic);
   } finally {
@@ -410,11 +474,12 @@ async function benchWith(
 
   const results: ActionResults = {
     latency,
-    concurrency: MODEL_CONCURRENCY,
+    defaultLanes: DEFAULT_MODEL_LANES,
     requestBudgetTokens: REQUEST_BUDGET_TOKENS,
     bundle,
     coldStart: cold,
     sizes: [],
+    tiers: [],
   };
   for (const files of opts.overheadOnly ? [] : opts.sizes) {
     log(`  ${files} files: generating the repository and running the action...`);
@@ -433,7 +498,7 @@ async function benchWith(
       5,
       latency,
       (pr, github, anthropic) => measureRun(bundlePath, pr, github, anthropic, latency),
-      VALIDATION_OFF,
+      { config: VALIDATION_OFF },
     );
   }
   if (opts.overhead || opts.overheadOnly) {
@@ -464,9 +529,61 @@ async function benchWith(
     results.overhead1000 = sorted[Math.floor((sorted.length - 1) / 2)]!;
     results.overhead1000Runs = all;
   }
+  for (const { tier, speedup } of opts.overheadOnly ? [] : opts.tiers) {
+    for (const files of opts.sizes) {
+      log(
+        `  ${tier} tier, ${files} files${speedup === 1 ? '' : `, time ${speedup}× faster`}: running the action...`,
+      );
+      const row = await tierRow(bundlePath, files, latency, tier, speedup);
+      results.tiers.push(row);
+      log(
+        `  ${tier} tier, ${files} files: ${row.run.calls} calls, ${row.run.rateLimited} answered 429, wall ${(row.run.wallMs / 1000).toFixed(2)} s` +
+          (row.run.error ? `, exit ${row.run.exitCode}: ${row.run.error}` : ''),
+      );
+    }
+  }
   if (opts.incremental && !opts.overheadOnly) {
     log('  incremental: 50-file PR, then a push changing 1 file...');
     results.incremental = await incrementalScenario(bundlePath, latency);
   }
   return results;
+}
+
+/**
+ * One PR against a fake model enforcing `tier`. With a speedup, time runs that many times faster for
+ * everything the fake controls: the tier's minute is shorter (its published limits unchanged) and the
+ * model answers faster, so the rate limits weigh on the run as they would in real time.
+ */
+async function tierRow(
+  bundle: string,
+  files: number,
+  realLatency: Latency,
+  tier: TierName,
+  speedup: number,
+): Promise<TierFigures> {
+  const latency = {
+    firstTokenMs: realLatency.firstTokenMs / speedup,
+    outputTokensPerSecond: realLatency.outputTokensPerSecond * speedup,
+  };
+  const limits: TierLimits = { ...TIERS[tier], minuteMs: 60_000 / speedup };
+  const run = await withPr(
+    files,
+    latency,
+    (pr, github, anthropic) => measureRun(bundle, pr, github, anthropic, latency),
+    {
+      rateLimits: limits,
+    },
+  );
+  const rateFloorMs = (run.countedInput / limits.inputTokensPerMinute) * limits.minuteMs!;
+  const bound = rateFloorMs > run.criticalPathMs ? 'rate' : 'critical path';
+  return {
+    tier,
+    limits,
+    speedup,
+    latency,
+    run,
+    rateFloorMs,
+    bound,
+    targetMs: bound === 'rate' ? 1.3 * rateFloorMs : 1.15 * run.criticalPathMs + 1000,
+  };
 }

@@ -8,11 +8,20 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT } from '../test/e2e/harness.js';
-import { DEFAULT_LATENCY, runActionBench, type ActionResults, type RunFigures } from './action.js';
+import {
+  DEFAULT_LATENCY,
+  runActionBench,
+  TIERS,
+  type ActionResults,
+  type RunFigures,
+  type TierName,
+  type TierRun,
+} from './action.js';
 import { runApiBench, type ApiResults } from './api.js';
 import { int, kb, ms, pct, ratio, sec, table, verdict } from './lib/stats.js';
 
 const USAGE = `usage: npm run bench -- [--only action|api] [--sizes 5,50,300,1000] [--latency <first-token-ms>,<tokens/s>]
+                     [--tier generous|low|both|none] [--tier-speedup N]
                      [--no-build] [--no-incremental] [--no-overhead] [--overhead-only] [--overhead-runs N]
                      [--purge-rows 10000,100000,1000000]
                      [--duration <seconds per autocannon run>] [--quick]`;
@@ -22,6 +31,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     sizes: { type: 'string' },
     latency: { type: 'string' },
+    tier: { type: 'string', default: 'both' },
+    'tier-speedup': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     'no-incremental': { type: 'boolean', default: false },
     'no-overhead': { type: 'boolean', default: false },
@@ -70,6 +81,17 @@ if (purgeRows.some((n) => n > 5_000_000)) {
   process.exit(2);
 }
 const [duration] = numbers(values.duration, '--duration', [quick ? 3 : 10]);
+const tierChoice = values.tier;
+if (!['generous', 'low', 'both', 'none'].includes(tierChoice)) {
+  console.error(`--tier: generous, low, both or none\n${USAGE}`);
+  process.exit(2);
+}
+// The low tier's rows run faster than real time (its minute and the model alike): in real time its 1000-file
+// row alone takes about three minutes. The generous tier's limits never bind, so it runs in real time.
+const [lowSpeedup] = numbers(values['tier-speedup'], '--tier-speedup', [4]);
+const tiers: TierRun[] = (Object.keys(TIERS) as TierName[])
+  .filter((t) => tierChoice === 'both' || tierChoice === t)
+  .map((tier) => ({ tier, speedup: tier === 'low' ? lowSpeedup! : 1 }));
 const [overheadRuns] = numbers(values['overhead-runs'], '--overhead-runs', [5]).map(Math.round);
 
 const log = (line: string) => console.log(line);
@@ -98,7 +120,7 @@ function printAction(a: ActionResults): void {
   const l = a.latency;
   console.log(
     `\n== Action (fake model: ${l.firstTokenMs} ms to first token, ${l.outputTokensPerSecond} output tokens/s; ` +
-      `concurrency ${a.concurrency}; request budget ${int(a.requestBudgetTokens)} tokens)`,
+      `no rate-limit headers, so ${a.defaultLanes} requests in flight; request budget ${int(a.requestBudgetTokens)} tokens)`,
   );
   const row = (r: RunFigures, label = String(r.files)) => [
     label,
@@ -113,6 +135,7 @@ function printAction(a: ActionResults): void {
     sec(r.wallMs),
     sec(r.floorMs),
     `${ratio(r.wallOverFloor)} ${verdict(r.wallMs <= r.wallTargetMs)}`,
+    sec(r.criticalPathMs),
     `${r.github.posts} (${r.github.mutations}) ${verdict(r.github.posts <= 3)}`,
     String(r.github.inlineComments),
     r.exitCode === 0 && !r.error ? `${r.conclusion}` : `exit ${r.exitCode}`,
@@ -130,6 +153,7 @@ function printAction(a: ActionResults): void {
     'wall',
     'floor',
     'wall÷floor',
+    'crit. path',
     'GH POST (mut.)',
     'inline',
     'result',
@@ -141,7 +165,10 @@ function printAction(a: ActionResults): void {
     '  calls target: ceil(diff tokens ÷ budget) + 1; wIn = uncached + 1.25 × write + 0.1 × read (target ≤ 1.6× at 50 and 300 files);',
   );
   console.log(
-    '  floor: per pass (review, then validation), the LPT makespan over the concurrency lanes of first-token latency + output ÷ rate, summed',
+    '  floor: per pass (review, then validation), the LPT makespan over the default lanes of first-token latency + output ÷ rate, summed',
+  );
+  console.log(
+    '  crit. path: the slowest review request + the slowest validation request (unbounded lanes); the tier rows below aim at it',
   );
   console.log(
     '  wall target: ≤ 1.15 × floor + 1 s; GH POST = content-creating requests (REST POSTs, GraphQL mutations; target ≤ 3), mut. = those + PATCHes',
@@ -226,6 +253,69 @@ function printAction(a: ActionResults): void {
       `  comments re-posted by the second run: ${inc.commentsRepostedSecondRun} ${verdict(inc.commentsRepostedSecondRun === 0)} (target 0; ${inc.commentsPostedSecondRun} new inline comments)`,
     );
   }
+}
+
+function printTiers(a: ActionResults): void {
+  if (a.tiers.length === 0) return;
+  console.log(
+    '\n== Rate limits (issue 16): the fake model enforces a tier per model and states it on every answer',
+  );
+  for (const name of new Set(a.tiers.map((t) => t.tier))) {
+    const first = a.tiers.find((t) => t.tier === name)!;
+    const l = first.limits;
+    console.log(
+      `  ${name}: ${int(l.requestsPerMinute)} requests, ${int(l.inputTokensPerMinute)} input and ${int(l.outputTokensPerMinute)} output tokens a minute` +
+        (first.speedup === 1
+          ? ', in real time'
+          : `; time ${first.speedup}× faster: the minute lasts ${sec(l.minuteMs!)}, the model ${first.latency.firstTokenMs} ms to first token and ${first.latency.outputTokensPerSecond} tokens/s`),
+    );
+  }
+  console.log(
+    table([
+      [
+        'tier',
+        'files',
+        'calls (rev+val)',
+        '429s (≤ 3)',
+        'peak in flight',
+        'counted input',
+        'crit. path',
+        'rate floor',
+        'wall',
+        'target',
+        'wall÷bound',
+        'files reviewed',
+        'result',
+      ],
+      ...a.tiers.map((t) => {
+        const r = t.run;
+        const all = r.filesReviewed.reviewed >= r.filesReviewed.of;
+        const boundMs = t.bound === 'rate' ? t.rateFloorMs : r.criticalPathMs;
+        return [
+          t.tier,
+          String(r.files),
+          `${r.calls} (${passes(r)})`,
+          `${r.rateLimited} ${verdict(r.rateLimited <= 3)}`,
+          String(r.peakInFlight),
+          int(r.countedInput),
+          sec(r.criticalPathMs),
+          sec(t.rateFloorMs),
+          sec(r.wallMs),
+          `${sec(t.targetMs)} ${t.bound === 'rate' ? '(1.3×rate)' : '(1.15×CP+1s)'}`,
+          `${ratio(r.wallMs / boundMs)} ${verdict(r.wallMs <= t.targetMs)}`,
+          `${r.filesReviewed.reviewed}/${r.filesReviewed.of} ${verdict(all)}`,
+          r.exitCode === 0 && !r.error ? `${r.conclusion}` : `exit ${r.exitCode}`,
+        ];
+      }),
+    ]),
+  );
+  for (const t of a.tiers) if (t.run.error) console.log(`  ${t.tier} ${t.run.files} files: ${t.run.error}`);
+  console.log(
+    "  counted input: uncached + cache writes of admitted requests (cache reads do not count against the limit); rate floor = counted input ÷ the tier's input tokens per minute",
+  );
+  console.log(
+    '  target: when the rate floor exceeds the critical path the rate binds, and wall ≤ 1.3 × rate floor; otherwise wall ≤ 1.15 × crit. path + 1 s',
+  );
 }
 
 function printApi(a: ApiResults): void {
@@ -315,6 +405,7 @@ if (values.only !== 'api') {
     overheadOnly: values['overhead-only'],
     overheadRuns: overheadRuns!,
     coldStartRuns: 10,
+    tiers,
     log,
   });
 }
@@ -331,7 +422,10 @@ console.log(
       .join(', ') +
     ' (anything above 0 is other work sharing the cores)',
 );
-if (results.action) printAction(results.action);
+if (results.action) {
+  printAction(results.action);
+  printTiers(results.action);
+}
 if (results.api) printApi(results.api);
 
 const dir = join(ROOT, 'bench/results');

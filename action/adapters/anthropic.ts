@@ -3,6 +3,7 @@
 // dist/index.js under its size limit. It posts to the documented /v1/messages endpoint.
 import { BaseAnthropic } from '@anthropic-ai/sdk/client';
 import { APIError } from '@anthropic-ai/sdk/error';
+import type { Middleware } from '@anthropic-ai/sdk/core/middleware';
 import type { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type {
   ContentBlock,
@@ -14,8 +15,10 @@ import type {
 import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
 import { FINDINGS_TOOL, type ToolDefinition } from '../core/plan/prompt.js';
 import { CONFIRM_TOOL, parseVerdicts } from '../core/findings/validation.js';
+import type { RateBucket, RateLimitSnapshot } from '../core/plan/rate-budget.js';
 import type { TokenUsage } from '../core/types.js';
 import type {
+  AttemptObserver,
   ConfirmRequest,
   ConfirmResult,
   ModelFailure,
@@ -26,7 +29,10 @@ import type {
 
 /** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
 export const MODEL_MAX_RETRIES = 3;
-/** Per attempt; a full review answer (8k output tokens at ~60 tokens/s) fits well inside. */
+/**
+ * Per attempt until the answer starts, then the longest silence inside a streamed answer; a full review
+ * answer (8k output tokens at ~60 tokens/s) fits well inside either.
+ */
 export const MODEL_TIMEOUT_MS = 300_000;
 
 type Fetch = typeof fetch;
@@ -61,13 +67,16 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
     // The SDK's debug log prints request bodies (code); diffray logs metadata itself.
     logLevel: 'off',
   });
-  const send: Send = async (body, onFirstToken) => {
-    if (!onFirstToken) return client.post<Message>('/v1/messages', { body });
+  const timeoutMs = opts.timeoutMs ?? MODEL_TIMEOUT_MS;
+  // Every answer is streamed: its headers, with the account's rate limits, arrive with the first token
+  // rather than with the whole answer, so the run reads its budget seconds after each request goes out.
+  const send: Send = async (body, hooks = {}) => {
     const stream = (await client.post('/v1/messages', {
       body: { ...body, stream: true },
       stream: true,
+      ...(hooks.observer ? { middleware: [observeAttempts(hooks.observer)] } : {}),
     })) as unknown as Stream<RawMessageStreamEvent>;
-    return collectStream(stream, onFirstToken);
+    return collectStream(untilSilent(stream, timeoutMs), hooks.onFirstToken);
   };
   return {
     review: (request) => reviewWith(send, request),
@@ -84,14 +93,17 @@ type Tool = NonNullable<MessageCreateParamsNonStreaming['tools']>[number];
 export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   try {
-    const message = await send({
-      model: request.model,
-      max_tokens: request.maxOutputTokens,
-      system: [{ type: 'text', text: request.system }],
-      tools: [CONFIRM_TOOL as ToolDefinition as Tool],
-      tool_choice: { type: 'tool', name: CONFIRM_TOOL.name },
-      messages: [{ role: 'user', content: request.user }],
-    });
+    const message = await send(
+      {
+        model: request.model,
+        max_tokens: request.maxOutputTokens,
+        system: [{ type: 'text', text: request.system }],
+        tools: [CONFIRM_TOOL as ToolDefinition as Tool],
+        tool_choice: { type: 'tool', name: CONFIRM_TOOL.name },
+        messages: [{ role: 'user', content: request.user }],
+      },
+      hooksOf(request),
+    );
     addUsage(usage, message);
     const block = message.content?.find(
       (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
@@ -106,8 +118,108 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
   }
 }
 
-/** Posts one Messages request; with `onFirstToken`, streamed, and the events are assembled into the Message. */
-export type Send = (body: MessageCreateParamsNonStreaming, onFirstToken?: () => void) => Promise<Message>;
+/**
+ * Posts one Messages request, streamed, and assembles the events into the Message. `onFirstToken` is called
+ * when the answer starts; `observer` sees each HTTP attempt (the SDK's retries included).
+ */
+export type Send = (body: MessageCreateParamsNonStreaming, hooks?: SendHooks) => Promise<Message>;
+
+export interface SendHooks {
+  onFirstToken?: () => void;
+  observer?: AttemptObserver;
+}
+
+function hooksOf(request: ModelRequest, first = true): SendHooks {
+  return {
+    ...(first && request.onFirstToken ? { onFirstToken: request.onFirstToken } : {}),
+    ...(request.observer ? { observer: request.observer } : {}),
+  };
+}
+
+/**
+ * Tells `observer` of every HTTP attempt of one request, the SDK's own retries included (per-request
+ * middleware runs inside the SDK's retry loop): when it goes out, and the rate limits its answer states.
+ * A 429 the SDK retries is seen here before the SDK waits out its retry-after.
+ */
+function observeAttempts(observer: AttemptObserver): Middleware {
+  return async (request, next) => {
+    observer.sent();
+    const response = await next(request);
+    observer.answered(parseRateLimits(response.headers, response.status));
+    return response;
+  };
+}
+
+const RATE_LIMIT_BUCKETS = {
+  requests: 'requests',
+  inputTokens: 'input-tokens',
+  outputTokens: 'output-tokens',
+  tokens: 'tokens',
+} as const;
+
+/**
+ * The `anthropic-ratelimit-<bucket>-{limit,remaining,reset}` headers of one answer (resets are RFC 3339
+ * times), and a 429's wait (`retry-after-ms`, else `retry-after` in seconds or as an HTTP date, as the SDK
+ * reads them). A bucket missing any of its three headers, or with one unreadable, is left out.
+ */
+export function parseRateLimits(headers: Headers, status: number, now = Date.now()): RateLimitSnapshot {
+  const snapshot: RateLimitSnapshot = { admitted: status >= 200 && status < 300 };
+  for (const [key, name] of Object.entries(RATE_LIMIT_BUCKETS) as [
+    keyof typeof RATE_LIMIT_BUCKETS,
+    string,
+  ][]) {
+    const bucket = readBucket(headers, `anthropic-ratelimit-${name}`);
+    if (bucket) snapshot[key] = bucket;
+  }
+  if (status === 429) {
+    const retryAfterMs = readRetryAfter(headers, now);
+    if (retryAfterMs !== undefined) snapshot.retryAfterMs = retryAfterMs;
+  }
+  return snapshot;
+}
+
+function readBucket(headers: Headers, prefix: string): RateBucket | undefined {
+  const limit = Number(headers.get(`${prefix}-limit`) ?? NaN);
+  const remaining = Number(headers.get(`${prefix}-remaining`) ?? NaN);
+  const resetAt = Date.parse(headers.get(`${prefix}-reset`) ?? '');
+  if (!(limit > 0) || !(remaining >= 0) || !Number.isFinite(resetAt)) return undefined;
+  return { limit, remaining: Math.min(remaining, limit), resetAt };
+}
+
+function readRetryAfter(headers: Headers, now: number): number | undefined {
+  const ms = Number(headers.get('retry-after-ms') ?? NaN);
+  if (ms >= 0) return ms;
+  const text = headers.get('retry-after')?.trim();
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (seconds >= 0) return seconds * 1000;
+  const date = Date.parse(text);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}
+
+/**
+ * The stream's events, aborting the request when none comes for `ms`: the SDK's timeout covers an attempt
+ * until its answer starts, and a streamed answer that stalls after that would otherwise hold the run.
+ */
+async function* untilSilent<T>(stream: Stream<T>, ms: number): AsyncIterable<T> {
+  let stalled = false;
+  const timer = setTimeout(() => {
+    stalled = true;
+    stream.controller.abort();
+  }, ms);
+  try {
+    for await (const event of stream) {
+      timer.refresh();
+      yield event;
+    }
+  } catch (error) {
+    if (!stalled) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  // Reported like a dropped connection (no status): this request fails, the others are unaffected.
+  if (stalled) throw new APIError(undefined, undefined, `no answer event for ${ms} ms`, undefined);
+}
 
 /**
  * The Message a stream of events describes (message_start, content blocks with their deltas, message_delta
@@ -116,7 +228,7 @@ export type Send = (body: MessageCreateParamsNonStreaming, onFirstToken?: () => 
  */
 export async function collectStream(
   events: AsyncIterable<RawMessageStreamEvent>,
-  onFirstToken: () => void,
+  onFirstToken?: () => void,
 ): Promise<Message> {
   let message: Message | undefined;
   const json = new Map<number, string>();
@@ -124,7 +236,7 @@ export async function collectStream(
   for await (const event of events) {
     if (!started) {
       started = true;
-      onFirstToken();
+      onFirstToken?.();
     }
     switch (event.type) {
       case 'message_start':
@@ -193,7 +305,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     messages: [{ role: 'user', content: request.user }],
   };
   try {
-    const first = await send(params, request.onFirstToken);
+    const first = await send(params, hooksOf(request));
     addUsage(usage, first);
     const parsed = parseToolInput(first);
     if (parsed.ok) return { ok: true, findings: parsed.findings, usage };
@@ -223,7 +335,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
             { role: 'user', content: CORRECTION },
           ],
     };
-    const second = await send(retry);
+    const second = await send(retry, hooksOf(request, false));
     addUsage(usage, second);
     const again = parseToolInput(second);
     if (again.ok) return { ok: true, findings: again.findings, usage };

@@ -3,14 +3,16 @@ import { buildChunks } from '../core/plan/chunk.js';
 import { planContext, wantsContext } from '../core/plan/context.js';
 import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
 import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/plan/priority.js';
-import { buildUserPrompt, promptSizing, type Guidance } from '../core/plan/prompt.js';
+import { buildUserPrompt, FINDINGS_TOOL, promptSizing, type Guidance } from '../core/plan/prompt.js';
 import { createModelRouter } from '../core/plan/routing.js';
 import { redactSecrets } from '../core/input/secrets.js';
+import type { RequestCost } from '../core/plan/rate-budget.js';
 import { estimateTokens } from '../core/plan/tokens.js';
 import { classifyTrivial, MODEL_ROUTES } from '../core/plan/triage.js';
 import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../core/types.js';
+import type { AttemptObserver, ModelResult } from '../ports.js';
 import type { HeadReader } from './head-files.js';
-import { runPool } from './pool.js';
+import type { ModelLanes } from './model-lanes.js';
 import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
 
 /**
@@ -18,13 +20,11 @@ import type { Effective, EngineDeps, ReviewSettings } from './run-context.js';
  * estimated by packing. The stable prefix (tools + system prompt, guidelines included) is not counted: it
  * is the same in every request and read from the prompt cache after the first, and cache reads do not
  * count against per-minute input limits either. Big enough that a typical PR (a few files, ~1.5k changed
- * lines with context) is one request, so the cached system prefix is paid for once; small enough that four
- * requests in flight stay inside common per-minute input limits, the model's attention per file stays
- * high, and each answer (bounded by MAX_OUTPUT_TOKENS) returns in well under a minute.
+ * lines with context) is one request, so the cached system prefix is paid for once; small enough that a
+ * request fits well inside common per-minute input limits, the model's attention per file stays high, and
+ * each answer (bounded by MAX_OUTPUT_TOKENS) returns in well under a minute.
  */
 export const REQUEST_BUDGET_TOKENS = 60_000;
-/** Requests in flight at once: wall time near one request's latency for most PRs, gentle on rate limits. */
-export const MODEL_CONCURRENCY = 4;
 export const MAX_OUTPUT_TOKENS = 8_192;
 
 type Item = { file: DiffFile; context?: Map<number, string> };
@@ -170,13 +170,17 @@ export interface ChunkResults {
   fatal?: string;
 }
 
-/** Sends the planned requests with bounded concurrency, routing trivial chunks and overload fallbacks. */
+/**
+ * Sends the planned requests through the run's lanes (as many at once as the account's rate limits allow),
+ * routing trivial chunks and overload fallbacks.
+ */
 export async function runReviewJobs(
   deps: EngineDeps,
   settings: ReviewSettings,
   effective: Effective,
   plan: ReviewPlan,
   system: string,
+  lanes: ModelLanes,
 ): Promise<ChunkResults> {
   const { pr, guidance } = promptInputs(settings, effective);
   const router = createModelRouter(effective.model);
@@ -192,38 +196,58 @@ export async function runReviewJobs(
   // What stopped requests beyond its own: every request (`account`), or those to one model.
   let accountBlocked: string | undefined;
   const modelBlocked = new Map<string, string>();
-  // The first request goes alone, streamed; the others wait for its first token, when the cache entry of
+  // The first request goes alone; the others wait for its first token, when the cache entry of
   // the shared prefix (tools + system prompt) it writes becomes readable. Sent together, every one of them
   // would pay the cache write (1.25× the prefix) instead of a read (0.1×); the wait costs one time to
   // first token on the requests after the first, well inside the budget of a multi-request review.
   let release!: () => void;
   const warmed = new Promise<void>((resolve) => (release = resolve));
   const first = plan.jobs[0];
-  const send = async (model: string, user: string, onFirstToken?: () => void) => {
-    const result = await deps.model.review({
-      model,
-      system,
-      user,
-      maxOutputTokens: MAX_OUTPUT_TOKENS,
-      ...(onFirstToken ? { onFirstToken } : {}),
+  // The first request to each model writes the prefix into its cache, which counts against the input limit;
+  // the others read it, which does not.
+  const prefixTokens = estimateTokens(JSON.stringify(FINDINGS_TOOL) + system);
+  const prefixWritten = new Set<string>();
+  const costOf = (model: string, chunk: ReviewChunk): RequestCost => ({
+    input: chunk.estimatedTokens + (prefixWritten.has(model) ? 0 : prefixTokens),
+    output: MAX_OUTPUT_TOKENS,
+  });
+  type Sent = ModelResult | { blocked: string };
+  /** One request for `chunk`, started when its model's budget allows; not sent once its model is blocked. */
+  const send = (pick: () => string, chunk: ReviewChunk, user: string, onFirstToken?: () => void) =>
+    lanes.run<{ model: string; result: Sent }>({
+      model: pick,
+      cost: (model) => costOf(model, chunk),
+      send: async (model: string, observer: AttemptObserver) => {
+        const blocked = accountBlocked ?? modelBlocked.get(model);
+        if (blocked !== undefined) return { model, result: { blocked } };
+        prefixWritten.add(model);
+        const result = await deps.model.review({
+          model,
+          system,
+          user,
+          maxOutputTokens: MAX_OUTPUT_TOKENS,
+          observer,
+          ...(onFirstToken ? { onFirstToken } : {}),
+        });
+        addUsage(results.usage, result.usage);
+        results.costUsd += estimateCostUsd(model, result.usage);
+        return { model, result };
+      },
     });
-    addUsage(results.usage, result.usage);
-    results.costUsd += estimateCostUsd(model, result.usage);
-    return result;
-  };
 
   deps.log.info(`Reviewing in ${plan.jobs.length} request${plan.jobs.length === 1 ? '' : 's'}`);
-  const lanes = settings.concurrency ?? MODEL_CONCURRENCY;
-  const gate = plan.jobs.length > 1 && lanes > 1 ? warmed : undefined;
-  await runPool(plan.jobs, lanes, gate, async (job) => {
-    const { chunk, route } = job;
-    const warmer = gate !== undefined && job === first;
-    try {
-      await reviewJob(chunk, route, warmer ? release : undefined);
-    } finally {
-      if (warmer) release();
-    }
-  });
+  const gate = plan.jobs.length > 1 ? warmed : undefined;
+  await Promise.all(
+    plan.jobs.map(async (job) => {
+      const warmer = gate !== undefined && job === first;
+      if (gate !== undefined && !warmer) await gate;
+      try {
+        await reviewJob(job.chunk, job.route, warmer ? release : undefined);
+      } finally {
+        if (warmer) release();
+      }
+    }),
+  );
   const fallback = router.fallbackUsed();
   if (fallback) results.routing.fallback = fallback;
   const fatal = accountBlocked ?? modelBlocked.values().next().value;
@@ -231,22 +255,20 @@ export async function runReviewJobs(
 
   async function reviewJob(chunk: ReviewChunk, route: ReviewJob['route'], onFirstToken?: () => void) {
     const files = [...new Set(chunk.slices.map((s) => s.file.path))];
-    const model = route === 'trivial' ? plan.triage.model : router.primary();
-    const blocked = accountBlocked ?? modelBlocked.get(model);
-    if (blocked !== undefined) {
-      results.failedChunks.push({ id: chunk.id, files, error: `not sent: ${blocked}` });
-      return;
-    }
     const user = buildUserPrompt(chunk, pr, guidance);
-    let result = await send(model, user, onFirstToken);
-    let used = model;
-    if (!result.ok && route === 'main') {
-      const fallback = router.onFailure(model, result.error);
+    const pick = () => (route === 'trivial' ? plan.triage.model : router.primary());
+    let sent = await send(pick, chunk, user, onFirstToken);
+    if (route === 'main' && 'ok' in sent.result && !sent.result.ok) {
+      const fallback = router.onFailure(sent.model, sent.result.error);
       if (fallback !== undefined) {
-        deps.log.warning(`Request ${chunk.id}: ${model} overloaded; sending it to ${fallback}`);
-        result = await send(fallback, user);
-        used = fallback;
+        deps.log.warning(`Request ${chunk.id}: ${sent.model} overloaded; sending it to ${fallback}`);
+        sent = await send(() => fallback, chunk, user);
       }
+    }
+    const { model: used, result } = sent;
+    if ('blocked' in result) {
+      results.failedChunks.push({ id: chunk.id, files, error: `not sent: ${result.blocked}` });
+      return;
     }
     if (result.ok) {
       // Trivial chunks bypass the router: their cheap model is often the fallback model too, so reporting

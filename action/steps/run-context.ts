@@ -10,6 +10,7 @@ import type {
   Logger,
   ModelPort,
   ResultsApiPort,
+  Sleep,
   WorkspacePort,
 } from '../ports.js';
 import type { TypeStripper } from '../core/findings/suggestion-check.js';
@@ -23,6 +24,8 @@ export interface EngineDeps {
   workspace?: WorkspacePort;
   resultsApi?: ResultsApiPort;
   clock: Clock;
+  /** How the run waits for the model's rate limits (default: a timer). */
+  sleep?: Sleep;
   log: Logger;
   /** Type stripper for TypeScript suggestion checks (Node's, when the runtime has it). */
   stripTypes?: TypeStripper;
@@ -41,7 +44,6 @@ export interface ReviewSettings {
   /** Globs from the `exclude` input, added to the config's and the defaults. */
   exclude: string[];
   budgetTokens?: number;
-  concurrency?: number;
   /** Aborted when the runner cancels the run: the run stops unless it has started posting. */
   signal?: AbortSignal;
 }

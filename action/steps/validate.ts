@@ -4,6 +4,7 @@ import { MODEL_ROUTES } from '../core/plan/triage.js';
 import {
   batchValidation,
   buildValidationPrompt,
+  CONFIRM_TOOL,
   confirmedIndexes,
   needsValidation,
   VALIDATION_SYSTEM,
@@ -11,8 +12,9 @@ import {
 } from '../core/findings/validation.js';
 import type { ReviewOutcome, TokenUsage } from '../core/types.js';
 import type { HeadReader } from './head-files.js';
-import { runPool } from './pool.js';
-import { MODEL_CONCURRENCY, REQUEST_BUDGET_TOKENS } from './review.js';
+import { estimateTokens } from '../core/plan/tokens.js';
+import type { ModelLanes } from './model-lanes.js';
+import { REQUEST_BUDGET_TOKENS } from './review.js';
 import type { Effective, EngineDeps } from './run-context.js';
 
 export const DEFAULT_VALIDATION_MIN_SEVERITY: Severity = 'high';
@@ -34,7 +36,7 @@ export interface ValidationResult<T> {
 export async function validateFindings<T extends Finding & { fingerprint: string }>(
   deps: EngineDeps,
   effective: Effective,
-  input: { findings: T[]; skip: (f: T) => boolean; readHead: HeadReader },
+  input: { findings: T[]; skip: (f: T) => boolean; readHead: HeadReader; lanes: ModelLanes },
 ): Promise<ValidationResult<T>> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   const settings = effective.config.validation;
@@ -53,14 +55,27 @@ export async function validateFindings<T extends Finding & { fingerprint: string
   let costUsd = 0;
   const items = candidates.map((finding) => ({ finding, fileText: fileTexts.get(finding) }));
   const batches = batchValidation(items, REQUEST_BUDGET_TOKENS);
-  // Usually one request; a flood of findings is split, and its batches share the review's lanes.
-  await runPool(batches, MODEL_CONCURRENCY, undefined, async (batch) => {
-    const result = await deps.model.confirm({
-      model,
-      system: VALIDATION_SYSTEM,
-      user: buildValidationPrompt(batch),
-      maxOutputTokens: validationOutputTokens(batch.length),
-      count: batch.length,
+  // Usually one request; a flood of findings is split, and its batches share the review's lanes (and so
+  // the account's rate limits).
+  const validate = async (batch: (typeof batches)[number]) => {
+    const user = buildValidationPrompt(batch);
+    const maxOutputTokens = validationOutputTokens(batch.length);
+    const result = await input.lanes.run({
+      model: () => model,
+      // Its prefix is not cached: tools, system prompt and findings all count against the input limit.
+      cost: () => ({
+        input: estimateTokens(JSON.stringify(CONFIRM_TOOL) + VALIDATION_SYSTEM + user),
+        output: maxOutputTokens,
+      }),
+      send: (_model, observer) =>
+        deps.model.confirm({
+          model,
+          system: VALIDATION_SYSTEM,
+          user,
+          maxOutputTokens,
+          count: batch.length,
+          observer,
+        }),
     });
     addUsage(usage, result.usage);
     costUsd += estimateCostUsd(model, result.usage);
@@ -73,7 +88,8 @@ export async function validateFindings<T extends Finding & { fingerprint: string
     batch.forEach((item, index) => {
       if (!confirmed.has(index)) dropped.add(item.finding);
     });
-  });
+  };
+  await Promise.all(batches.map(validate));
   deps.log.info(`Validation: ${candidates.length} findings re-checked, ${dropped.size} unconfirmed dropped`);
   return {
     kept: input.findings.filter((f) => !dropped.has(f)),

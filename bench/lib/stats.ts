@@ -23,6 +23,20 @@ export function makespan(durations: number[], lanes: number): number {
   return Math.max(...load);
 }
 
+/** The most [start, end) intervals open at one moment. */
+export function peakOverlap(intervals: [number, number][]): number {
+  const events = intervals.flatMap(([s, e]): [number, number][] => [
+    [s, 1],
+    [e, -1],
+  ]);
+  // Ends before starts at the same moment: a request answered as the next arrives is not overlapping it.
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let open = 0;
+  let peak = 0;
+  for (const [, step] of events) peak = Math.max(peak, (open += step));
+  return peak;
+}
+
 /** Total length of the union of [start, end) intervals (time when at least one request was in flight). */
 export function unionLength(intervals: [number, number][]): number {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0]);

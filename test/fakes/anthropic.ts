@@ -9,6 +9,14 @@
  * a time to first token plus an output rate, and a prompt cache that holds only prefixes above a minimum
  * length and becomes readable only once the writing request's first token is out (so requests sent at
  * the same moment with a new prefix all pay the cache write, as they do on the real API).
+ *
+ * It can also enforce an account tier's rate limits (`rateLimits`) as Anthropic describes them: per model,
+ * token buckets of requests, input tokens and output tokens a minute, replenished continuously up to the
+ * limit. Input counts the uncached prompt and cache writes (cache reads are free); output is reserved at
+ * `max_tokens` when a request is admitted and the unused part given back when its answer ends. Every answer
+ * then carries the `anthropic-ratelimit-*` headers (limit, remaining, reset as an RFC 3339 time), stated
+ * when the request was admitted or refused, and a request a bucket cannot cover is answered 429 with
+ * `retry-after` in whole seconds.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeServer, readBody } from './server.js';
@@ -32,6 +40,22 @@ export interface RecordedMessage {
   usage?: FakeUsage;
   /** When the request arrived, its first token was due, and its answer was sent (performance.now() ms). */
   timing?: { receivedAt: number; firstTokenAt: number; doneAt: number };
+  /** The answer's HTTP status. */
+  status?: number;
+  /** With `rateLimits`: the input tokens the request counted against the input limit, if admitted. */
+  countedInput?: number;
+}
+
+/** An account tier's limits, per model, as Anthropic publishes them: each a minute. */
+export interface TierLimits {
+  requestsPerMinute: number;
+  inputTokensPerMinute: number;
+  outputTokensPerMinute: number;
+  /**
+   * How long the tier's minute lasts here (default 60,000 ms). Shorter, the buckets replenish faster with
+   * the same published limits: time is scaled, not the limits.
+   */
+  minuteMs?: number;
 }
 
 export interface FakeUsage {
@@ -57,6 +81,8 @@ export interface FakeAnthropicOptions {
    * then the user message's text, not its JSON.
    */
   realisticCache?: { minPrefixTokens: number; ttlMs?: number };
+  /** Enforce these rate limits (see the module's comment); unset, answers carry no rate-limit headers. */
+  rateLimits?: TierLimits;
 }
 
 export type FakeReply =
@@ -86,6 +112,7 @@ export class FakeAnthropic extends FakeServer {
   /** realisticCache: prefix → when it becomes readable and when it expires. */
   private readonly cacheEntries = new Map<string, { readyAt: number; expiresAt: number }>();
   private readonly opts: FakeAnthropicOptions;
+  private readonly limiter: RateLimiter | undefined;
 
   constructor(
     private script: Script,
@@ -93,6 +120,7 @@ export class FakeAnthropic extends FakeServer {
   ) {
     super();
     this.opts = typeof latency === 'number' ? { latencyMs: latency } : latency;
+    this.limiter = this.opts.rateLimits ? new RateLimiter(this.opts.rateLimits) : undefined;
   }
 
   private get latencyMs(): number {
@@ -125,24 +153,53 @@ export class FakeAnthropic extends FakeServer {
     return this.requests.map((r) => r.raw).join('\n');
   }
 
+  /** The requests answered 429, in order. */
+  rateLimited(): RecordedMessage[] {
+    return this.requests.filter((r) => r.status === 429);
+  }
+
   protected override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
-    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+    // The rate-limit headers of the tier, stated when the request is admitted or refused.
+    let limitHeaders: Record<string, string> = {};
+    const sendJson = (status: number, data: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, {
         'content-type': 'application/json',
         'request-id': `req_fake_${this.requests.length}`,
+        ...limitHeaders,
         ...headers,
       });
       res.end(JSON.stringify(data));
     };
     if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== '/v1/messages') {
-      return send(404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
+      return sendJson(404, { type: 'error', error: { type: 'not_found_error', message: 'Not found' } });
     }
     const receivedAt = performance.now();
     const body = JSON.parse(raw) as MessagesRequest;
     const n = this.requests.length;
     const record: RecordedMessage = { raw, body, headers: req.headers };
     this.requests.push(record);
+    const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+      record.status = status;
+      sendJson(status, data, headers);
+    };
+    if (this.limiter) {
+      const { input_tokens, cache_creation_input_tokens } = this.inputUsage(body, receivedAt, false);
+      const counted = input_tokens + cache_creation_input_tokens;
+      const verdict = this.limiter.admit(body.model, { input: counted, output: body.max_tokens }, Date.now());
+      limitHeaders = verdict.headers;
+      if (verdict.retryAfterSeconds !== undefined) {
+        return send(
+          429,
+          { type: 'error', error: { type: 'rate_limit_error', message: `Rate limited: ${verdict.reason}` } },
+          { 'retry-after': String(verdict.retryAfterSeconds) },
+        );
+      }
+      record.countedInput = counted;
+    }
+    // An admitted request that ends without an answer gives its whole output reservation back.
+    let outputUsed = 0;
+    res.on('close', () => this.limiter?.release(body.model, body.max_tokens - outputUsed, Date.now()));
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const reply: FakeReply | ConfirmReply =
       body.tool_choice?.name === 'confirm_findings'
@@ -171,9 +228,11 @@ export class FakeAnthropic extends FakeServer {
         : 'verdicts' in reply
           ? { verdicts: reply.verdicts }
           : reply.toolInput;
-    const usage = this.opts.realisticCache
-      ? this.realisticUsage(body, input, receivedAt, this.opts.realisticCache)
-      : this.simpleUsage(body, input);
+    const usage = {
+      ...this.inputUsage(body, receivedAt, true),
+      output_tokens: this.count(JSON.stringify(input)),
+    };
+    outputUsed = usage.output_tokens;
     const firstTokenAt = receivedAt + (this.opts.firstTokenMs ?? 0);
     const rate = this.opts.outputTokensPerSecond;
     const doneAt = firstTokenAt + (rate ? (usage.output_tokens / rate) * 1000 : 0);
@@ -183,10 +242,12 @@ export class FakeAnthropic extends FakeServer {
     };
     if (body.stream === true) {
       await until(firstTokenAt);
+      record.status = 200;
       res.writeHead(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
         'request-id': `req_fake_${n}`,
+        ...limitHeaders,
       });
       const event = (type: string, data: Record<string, unknown>) =>
         res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -243,36 +304,43 @@ export class FakeAnthropic extends FakeServer {
     return this.opts.countTokens ? this.opts.countTokens(text) : Math.ceil(text.length / 4);
   }
 
-  private simpleUsage(body: MessagesRequest, input: unknown): FakeUsage {
+  /**
+   * The input side of the usage: what a request is billed for its prompt, and so what it counts against the
+   * input limit. `commit` records the cache writes it makes (off for the rate-limit check before admission).
+   */
+  private inputUsage(body: MessagesRequest, now: number, commit: boolean): Omit<FakeUsage, 'output_tokens'> {
+    return this.opts.realisticCache
+      ? this.realisticInput(body, now, this.opts.realisticCache, commit)
+      : this.simpleInput(body, commit);
+  }
+
+  private simpleInput(body: MessagesRequest, commit: boolean): Omit<FakeUsage, 'output_tokens'> {
     const systemText = body.system.map((s) => s.text).join('');
     const prefixTokens = this.count(systemText);
     const cached = this.seenPrefixes.has(systemText);
-    this.seenPrefixes.add(systemText);
+    if (commit) this.seenPrefixes.add(systemText);
     return {
       input_tokens: this.count(JSON.stringify(body.messages)),
       cache_creation_input_tokens: cached ? 0 : prefixTokens,
       cache_read_input_tokens: cached ? prefixTokens : 0,
-      output_tokens: this.count(JSON.stringify(input)),
     };
   }
 
-  private realisticUsage(
+  private realisticInput(
     body: MessagesRequest,
-    input: unknown,
     now: number,
     cache: { minPrefixTokens: number; ttlMs?: number },
-  ): FakeUsage {
+    commit: boolean,
+  ): Omit<FakeUsage, 'output_tokens'> {
     const prefix = JSON.stringify(body.tools) + body.system.map((s) => s.text).join('');
     const prefixTokens = this.count(prefix);
     const messageTokens = body.messages.reduce((n, m) => n + this.count(messageText(m.content)), 0);
-    const output_tokens = this.count(JSON.stringify(input));
     const cacheable = body.system.some((s) => s.cache_control) && prefixTokens >= cache.minPrefixTokens;
     if (!cacheable) {
       return {
         input_tokens: prefixTokens + messageTokens,
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 0,
-        output_tokens,
       };
     }
     const ttl = cache.ttlMs ?? 300_000;
@@ -280,15 +348,129 @@ export class FakeAnthropic extends FakeServer {
     const key = `${body.model}\n${prefix}`;
     const entry = this.cacheEntries.get(key);
     const hit = entry !== undefined && entry.readyAt <= now && entry.expiresAt > now;
-    if (hit) entry.expiresAt = now + ttl;
-    else if (entry === undefined || entry.expiresAt <= now) {
+    if (commit && hit) entry.expiresAt = now + ttl;
+    else if (commit && (entry === undefined || entry.expiresAt <= now)) {
       this.cacheEntries.set(key, { readyAt: now + (this.opts.firstTokenMs ?? 0), expiresAt: now + ttl });
     }
     return {
       input_tokens: messageTokens,
       cache_creation_input_tokens: hit ? 0 : prefixTokens,
       cache_read_input_tokens: hit ? prefixTokens : 0,
-      output_tokens,
+    };
+  }
+}
+
+/** A bucket replenished continuously at `limit` per `minuteMs`, up to `limit`; it starts full. */
+class Bucket {
+  private level: number;
+  private at: number;
+
+  constructor(
+    readonly limit: number,
+    private readonly minuteMs: number,
+    now: number,
+  ) {
+    this.level = limit;
+    this.at = now;
+  }
+
+  private get perMs(): number {
+    return this.limit / this.minuteMs;
+  }
+
+  levelAt(now: number): number {
+    return Math.min(this.limit, this.level + (now - this.at) * this.perMs);
+  }
+
+  /** How long until it holds `amount` (all of it, for more than it can hold). */
+  waitFor(amount: number, now: number): number {
+    return Math.max(0, (Math.min(amount, this.limit) - this.levelAt(now)) / this.perMs);
+  }
+
+  add(amount: number, now: number): void {
+    this.level = Math.min(this.limit, this.levelAt(now) + amount);
+    this.at = now;
+  }
+
+  /** The headers stating it: remaining rounded (to the thousand for tokens), reset when it is full again. */
+  headers(name: string, now: number, roundTo: number): Record<string, string> {
+    const level = this.levelAt(now);
+    const remaining = Math.max(0, Math.round(level / roundTo) * roundTo);
+    const resetAt = now + (this.limit - level) / this.perMs;
+    return {
+      [`anthropic-ratelimit-${name}-limit`]: String(this.limit),
+      [`anthropic-ratelimit-${name}-remaining`]: String(Math.min(remaining, this.limit)),
+      [`anthropic-ratelimit-${name}-reset`]: new Date(Math.ceil(resetAt)).toISOString(),
+    };
+  }
+}
+
+/** The tier's buckets, per model. */
+class RateLimiter {
+  private readonly models = new Map<string, { requests: Bucket; input: Bucket; output: Bucket }>();
+
+  constructor(private readonly tier: TierLimits) {}
+
+  private bucketsOf(model: string, now: number) {
+    let buckets = this.models.get(model);
+    if (!buckets) {
+      const minute = this.tier.minuteMs ?? 60_000;
+      buckets = {
+        requests: new Bucket(this.tier.requestsPerMinute, minute, now),
+        input: new Bucket(this.tier.inputTokensPerMinute, minute, now),
+        output: new Bucket(this.tier.outputTokensPerMinute, minute, now),
+      };
+      this.models.set(model, buckets);
+    }
+    return buckets;
+  }
+
+  /** Admits the request (taking its cost) or refuses it with the wait; the headers say where the buckets stand. */
+  admit(
+    model: string,
+    cost: { input: number; output: number },
+    now: number,
+  ): { headers: Record<string, string>; retryAfterSeconds?: number; reason?: string } {
+    const b = this.bucketsOf(model, now);
+    const short = (
+      [
+        ['requests', b.requests, 1],
+        ['input tokens', b.input, cost.input],
+        ['output tokens', b.output, cost.output],
+      ] as const
+    ).filter(([, bucket, amount]) => bucket.levelAt(now) < Math.min(amount, bucket.limit));
+    if (short.length === 0) {
+      b.requests.add(-1, now);
+      b.input.add(-cost.input, now);
+      b.output.add(-cost.output, now);
+    }
+    const headers = this.headers(b, now);
+    if (short.length === 0) return { headers };
+    const waitMs = Math.max(...short.map(([, bucket, amount]) => bucket.waitFor(amount, now)));
+    return {
+      headers,
+      retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+      reason: `this request would exceed the ${short.map(([name]) => name).join(' and ')} per minute limit`,
+    };
+  }
+
+  /** Output reserved at admission and not used, given back when the answer ends. */
+  release(model: string, output: number, now: number): void {
+    if (output > 0) this.bucketsOf(model, now).output.add(output, now);
+  }
+
+  private headers(
+    b: { requests: Bucket; input: Bucket; output: Bucket },
+    now: number,
+  ): Record<string, string> {
+    // `tokens` states the most restrictive token limit: the one closest to empty, relatively.
+    const tight =
+      b.input.levelAt(now) / b.input.limit <= b.output.levelAt(now) / b.output.limit ? b.input : b.output;
+    return {
+      ...b.requests.headers('requests', now, 1),
+      ...b.input.headers('input-tokens', now, 1000),
+      ...b.output.headers('output-tokens', now, 1000),
+      ...tight.headers('tokens', now, 1000),
     };
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toOpenFinding } from '../../../../action/core/findings/lifecycle.js';
 import type { EngineDeps, Effective } from '../../../../action/steps/run-context.js';
 import { trackLifecycle } from '../../../../action/steps/track.js';
+import { createModelLanes } from '../../../../action/steps/model-lanes.js';
 import { validateFindings } from '../../../../action/steps/validate.js';
 import type { ConfirmRequest, ConfirmResult } from '../../../../action/ports.js';
 import { makeAnchored } from '../builders.js';
@@ -61,6 +62,7 @@ describe('a file git cannot read at the head', () => {
       findings: [finding],
       skip: () => false,
       readHead: unreadable,
+      lanes: createModelLanes({ clock: { now: () => 0 }, log: deps.log }),
     });
     expect(result.kept).toEqual([finding]);
     expect(confirms).toHaveLength(0);
