@@ -56,9 +56,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
   const mergeBasing = deps.git.mergeBase(pr.baseSha, pr.headSha);
   const github = deps.github;
   const checkId = deliver(notes, () => github?.createCheckRun(pr.headSha));
-  const existing = github
-    ? deliver(notes, () => github.listExistingFindingMarkers(pr.number))
-    : Promise.resolve(undefined);
+  const existing = readExisting(deps, pr.number);
   const currentHead = readCurrentHead(deps, pr.number);
   const cancel = cancellation(settings.signal);
   try {
@@ -111,6 +109,25 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
       cancel,
     });
   }
+}
+
+/**
+ * What earlier runs left on the PR: the findings they posted and the summary with its state. A run that
+ * cannot read it stops before its first write: it would post again every finding already on the PR,
+ * dismissed ones included, and overwrite the summary's state, which would bring the dismissed findings
+ * back on every later run. Undefined without GitHub.
+ */
+function readExisting(deps: EngineDeps, prNumber: number): Promise<ExistingMarkers | undefined> {
+  if (!deps.github) return Promise.resolve(undefined);
+  const reading = deps.github.listExistingFindingMarkers(prNumber).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `Could not read what earlier runs left on the pull request (${reason}). Nothing posted: without it ` +
+        "this run would post again the findings already on the PR, dismissed ones included, and overwrite the summary's record of them.",
+    );
+  });
+  reading.catch(() => undefined); // awaited in review(); not an unhandled rejection if the run stops first
+  return reading;
 }
 
 /** The PR's head as GitHub has it now; undefined without GitHub or when it cannot say (the run goes on). */

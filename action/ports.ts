@@ -150,6 +150,7 @@ export interface GitHubPort {
   createCheckRun(headSha: string): Promise<number>;
   /** Completes the check; annotations go in batches of ≤ 50 (the first with the completing update). */
   completeCheckRun(id: number, result: CheckRunResult): Promise<void>;
+  /** Throws when GitHub cannot list them: the engine then stops before its first write. */
   listExistingFindingMarkers(pr: number): Promise<ExistingMarkers>;
   /** The PR's head commit as GitHub has it now (it moves on with every push). */
   currentHead(pr: number): Promise<string>;

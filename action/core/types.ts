@@ -254,8 +254,6 @@ export interface ReviewOutcome {
   usage: TokenUsage;
   costUsd: number;
   durationMs: number;
-  linesChanged: number;
-  linesReviewed: number;
   failOn: FailOn;
   /** Which commits were reviewed and why (incremental since the last head, or the whole PR). */
   range?: ReviewRange;
@@ -267,8 +265,11 @@ export interface ReviewOutcome {
   };
   /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
   validation?: { checked: number; dropped: number; model: string; error?: string };
-  /** Files and changed lines reviewed, partially reviewed and skipped, with reasons. */
-  coverage?: CoverageReceipt;
+  /**
+   * Files and changed lines reviewed, partially reviewed and skipped, with reasons: the one source of the
+   * coverage figures the summary, the check and the results-API report show.
+   */
+  coverage: CoverageReceipt;
   /**
    * Models other than `model` that did part of the work: the cheap model of trivial files, and the fallback
    * that finished the review when the configured model (`overloaded`) kept answering 529.

@@ -71,8 +71,6 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     usage,
     costUsd: results.costUsd + input.extra.costUsd,
     durationMs: input.durationMs,
-    linesChanged: coverage.linesChanged,
-    linesReviewed: coverage.linesReviewed,
     failOn: input.effective.failOn,
     range: input.range,
     lifecycle: {

@@ -228,6 +228,34 @@ describe('a PR across pushes', () => {
   });
 });
 
+describe('a run that cannot read what earlier runs left on the PR', () => {
+  it('stops before posting: nothing raised again, the summary kept, a neutral check and a failed step', async () => {
+    const { github, anthropic, run } = await startTwoFindingPr();
+    expect((await run()).code).toBe(0);
+    const summary = summaryOf(github);
+    const requests = anthropic.requests.length;
+
+    // GitHub's edge answers 502 to the summary's listing, past the client's two retries.
+    github.failNext('GET', new RegExp(`/issues/${PR_NUMBER}/comments$`), 502, 3);
+    const second = await run();
+
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(
+      /::error::Could not read what earlier runs left on the pull request \(GitHub refused to list the PR comments: HTTP 502/,
+    );
+    expect(anthropic.requests).toHaveLength(requests);
+    expect(github.reviews).toHaveLength(1);
+    expect(github.reviewComments).toHaveLength(2);
+    expect(github.issueComments.map((c) => c.body)).toEqual([summary]);
+    expect(github.checkRuns).toHaveLength(2);
+    expect(github.checkRuns[1]).toMatchObject({
+      status: 'completed',
+      conclusion: 'neutral',
+      output: { title: 'Review did not complete' },
+    });
+  });
+});
+
 describe('truer findings', () => {
   it('drops a high finding the validation pass does not confirm and counts it in the summary', async () => {
     const { github, anthropic, run } = await setup();

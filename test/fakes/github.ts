@@ -152,6 +152,12 @@ export class FakeGitHub extends FakeServer {
     });
   }
 
+  /** The next `times` matching requests answer `status` (a 502 from GitHub's edge, say), as during an incident. */
+  failNext(method: string, path: RegExp, status: number, times = 1): void {
+    for (let i = 0; i < times; i++)
+      this.faults.push({ method, path, status, body: { message: 'Server Error' } });
+  }
+
   /** The next matching request is never answered, as during a GitHub incident. */
   hangOnce(method: string, path: RegExp): void {
     this.faults.push({ method, path });

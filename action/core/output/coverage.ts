@@ -1,3 +1,4 @@
+import type { ReviewReport } from '../../../shared/index.js';
 import type {
   CoverageReceipt,
   DiffFile,
@@ -129,13 +130,13 @@ export function buildCoverage(input: CoverageInput): CoverageReceipt {
   };
 }
 
-/** The coverage block of the results API report. */
-export function reportCoverage(receipt: CoverageReceipt): {
-  filesReviewed: number;
-  filesSkipped: number;
-  linesReviewed: number;
-  linesChanged: number;
-} {
+/**
+ * The coverage block of the results-API report, from the same receipt as the summary's coverage line. Its
+ * two file counts split the PR's changed files (the API's page shows "reviewed of reviewed + skipped"): a
+ * file reviewed in part counts as reviewed, reviewed earlier (incremental) too, and the line counts say how
+ * much of it was.
+ */
+export function reportCoverage(receipt: CoverageReceipt): ReviewReport['coverage'] {
   return {
     filesReviewed: receipt.filesReviewed + receipt.filesPartial,
     filesSkipped: receipt.filesSkipped,

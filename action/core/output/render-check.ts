@@ -12,7 +12,6 @@ import {
   allFindings,
   BADGES,
   coverageSection,
-  coverageText,
   DEFAULT_RENDER,
   findingItem,
   resultLine,
@@ -56,7 +55,7 @@ export function renderCheckOutput(
       : undefined,
     runNotes(outcome),
     severityTable(outcome),
-    outcome.coverage ? coverageLine(outcome.coverage) : coverageText(outcome),
+    coverageLine(outcome.coverage),
     annotated && annotated.count < annotated.of
       ? `_Annotated the ${annotated.count} most severe of ${annotated.of} findings (at most ${MAX_ANNOTATIONS} per check); all are listed below._`
       : undefined,

@@ -74,19 +74,10 @@ export function findingItem(f: Finding, opts: RenderOptions): string {
 export function coverageSection(outcome: ReviewOutcome, cap: number): string {
   const lines = [
     '### Coverage',
-    outcome.coverage
-      ? `${coverageLine(outcome.coverage)}.`
-      : `${plural(outcome.reviewedFiles.length, 'file')} reviewed, ${outcome.skipped.length} skipped; ${coverageText(outcome)}.`,
+    `${coverageLine(outcome.coverage)}.`,
     ...skippedGroups(outcome.skipped, cap),
   ];
   return lines.join('\n');
-}
-
-/** The changed lines reviewed, for an outcome without a coverage receipt. */
-export function coverageText(outcome: ReviewOutcome): string {
-  const { linesReviewed, linesChanged } = outcome;
-  const pct = linesChanged === 0 ? 100 : Math.floor((linesReviewed / linesChanged) * 100);
-  return `${linesReviewed} of ${linesChanged} changed lines reviewed (${pct}%)`;
 }
 
 /** Skipped files grouped by reason, so "12 lockfiles" reads as one line, not twelve. */

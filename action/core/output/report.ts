@@ -7,6 +7,7 @@ import {
 } from '../../../shared/index.js';
 import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
 import { byPriority } from '../findings/posting.js';
+import { reportCoverage } from './coverage.js';
 import { redactSecrets } from '../input/secrets.js';
 
 export interface PullRequestRef {
@@ -31,12 +32,7 @@ export function toReviewReport(outcome: ReviewOutcome, pr: PullRequestRef): Revi
     tokens: { ...outcome.usage },
     costUsd: Math.min(Math.max(outcome.costUsd, 0), 10_000),
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
-    coverage: {
-      filesReviewed: outcome.reviewedFiles.length,
-      filesSkipped: outcome.skipped.length,
-      linesReviewed: outcome.linesReviewed,
-      linesChanged: outcome.linesChanged,
-    },
+    coverage: reportCoverage(outcome.coverage),
     findings: all.slice(0, LIMITS.findingsPerReview).map(toReportedFinding),
   };
 }

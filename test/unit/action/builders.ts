@@ -125,9 +125,18 @@ export function makeOutcome(overrides: Partial<ReviewOutcome> = {}): ReviewOutco
     usage: { input: 1000, cacheWrite: 2000, cacheRead: 3000, output: 400 },
     costUsd: 0.0123,
     durationMs: 4200,
-    linesChanged: 20,
-    linesReviewed: 20,
     failOn: 'high',
+    coverage: {
+      files: [{ path: 'src/app.ts', status: 'reviewed', changedLines: 20, reviewedLines: 20 }],
+      filesChanged: 1,
+      filesReviewed: 1,
+      filesPartial: 0,
+      filesSkipped: 0,
+      linesChanged: 20,
+      linesReviewed: 20,
+      skippedByReason: {},
+      complete: true,
+    },
     ...overrides,
   };
 }

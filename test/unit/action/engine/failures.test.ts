@@ -1,7 +1,8 @@
 /**
  * runReview in process when a part of the run fails: a model request (the adapter has already retried it),
  * a failure that rules out every later request, an overloaded model, and a GitHub write. The run still
- * completes the check and the summary, and says what failed.
+ * completes the check and the summary, and says what failed. A failed read of what earlier runs left on
+ * the PR is the exception: the run stops before posting anything.
  */
 import { describe, expect, it } from 'vitest';
 import { runReview } from '../../../../action/engine.js';
@@ -134,5 +135,45 @@ describe('a GitHub write that fails', () => {
     expect(pr.github.comments.map((c) => c.path)).toEqual(['src/cart.ts']);
     expect(pr.github.summary).toContain('1 posted inline.');
     expect(run.errors).toEqual([denied.message]);
+  });
+});
+
+describe('a GitHub read of what earlier runs posted that fails', () => {
+  it('stops the run before the model and any write: nothing posted again, the summary and its dismissals kept', async () => {
+    // Reviewed once, then a person resolves the high finding's thread and a re-run records the dismissal.
+    const pr = fakePr({ base: BASE, head: HEAD, script: findingsFor(SKIPS_FIRST, FLOORS_CENTS) });
+    await runReview(pr.deps, pr.settings);
+    pr.github.comments[0]!.resolved = true;
+    await runReview(pr.deps, pr.settings);
+    const dismissed = [pr.github.comments[0]!.fingerprint];
+    expect(pr.github.summaryState()!.lifecycle!.dismissed).toEqual(dismissed);
+    const summary = pr.github.summary;
+    pr.nextRun();
+    // A 502 the adapter's retries did not get past.
+    pr.github.failing.listExistingFindingMarkers = new Error(
+      'GitHub refused to list the PR comments: HTTP 502 Bad Gateway',
+    );
+
+    const stopped = runReview(pr.deps, pr.settings);
+
+    await expect(stopped).rejects.toThrow(
+      "Could not read what earlier runs left on the pull request (GitHub refused to list the PR comments: HTTP 502 Bad Gateway). Nothing posted: without it this run would post again the findings already on the PR, dismissed ones included, and overwrite the summary's record of them.",
+    );
+    expect(pr.model.reviews).toEqual([]);
+    expect(pr.github.writes()).toEqual(['createCheckRun', 'completeCheckRun']);
+    expect(pr.github.lastCheck()).toMatchObject({
+      id: 3,
+      result: {
+        conclusion: 'neutral',
+        output: {
+          title: 'Review did not complete',
+          summary: expect.stringContaining('Could not read what earlier runs left on the pull request'),
+        },
+        annotations: [],
+      },
+    });
+    expect(pr.github.comments).toHaveLength(2);
+    expect(pr.github.summary).toBe(summary);
+    expect(pr.github.summaryState()!.lifecycle!.dismissed).toEqual(dismissed);
   });
 });

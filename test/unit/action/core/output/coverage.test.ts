@@ -169,19 +169,39 @@ describe('buildCoverage', () => {
     const receipt = coverage({ files: [renamed], chunks: [chunk('c1', [renamed])] });
     expect(receipt.files[0]).toMatchObject({ status: 'reviewed', changedLines: 0 });
   });
+});
 
-  it('feeds the results API coverage block', () => {
-    const a = file('src/a.ts', 3);
-    const receipt = coverage({
-      files: [a, file('b.png', 0, { binary: true })],
-      skipped: [{ path: 'b.png', reason: 'binary' }],
-      chunks: [chunk('c1', [a])],
+describe('reportCoverage', () => {
+  it("splits the PR's files between reviewed (in part and earlier too) and skipped, with the receipt's lines", () => {
+    const whole = file('src/a.ts', 3);
+    const split = makeDiffFile('src/b.ts', [
+      { newStart: 1, lines: ['+one', '+two'] },
+      { newStart: 40, lines: ['+three'] },
+    ]);
+    const part = (id: string, hunk: number): ReviewChunk => ({
+      id,
+      slices: [{ file: split, hunks: [split.hunks[hunk]!] }],
+      estimatedTokens: 100,
     });
+    const receipt = coverage({
+      files: [whole, split, file('yarn.lock', 5), file('src/c.ts', 4)],
+      skipped: [{ path: 'yarn.lock', reason: 'lockfile' }],
+      chunks: [chunk('c1', [whole]), part('c2', 0), part('c3', 1)],
+      failedChunks: [{ id: 'c3' }],
+      reviewedEarlier: ['src/c.ts'],
+    });
+    expect(receipt.files.map((f) => f.status)).toEqual([
+      'reviewed',
+      'partial',
+      'skipped',
+      'reviewed-earlier',
+    ]);
+
     expect(reportCoverage(receipt)).toEqual({
-      filesReviewed: 1,
+      filesReviewed: 3,
       filesSkipped: 1,
-      linesReviewed: 3,
-      linesChanged: 3,
+      linesReviewed: 3 + 2 + 4,
+      linesChanged: 3 + 3 + 5 + 4,
     });
   });
 });

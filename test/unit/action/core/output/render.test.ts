@@ -148,8 +148,30 @@ describe('renderSummary', () => {
       { path: 'dist/app.min.js', reason: 'minified' },
     ],
     failedChunks: [{ id: 'chunk-2', files: ['src/d.ts'], error: 'HTTP 529 overloaded (request req_1)' }],
-    linesChanged: 200,
-    linesReviewed: 150,
+    coverage: {
+      files: [
+        { path: 'src/a.ts', status: 'reviewed', changedLines: 100, reviewedLines: 100 },
+        { path: 'src/b.ts', status: 'reviewed', changedLines: 50, reviewedLines: 50 },
+        { path: 'src/d.ts', status: 'skipped', changedLines: 50, reviewedLines: 0, reason: 'request-failed' },
+        {
+          path: 'package-lock.json',
+          status: 'skipped',
+          changedLines: 0,
+          reviewedLines: 0,
+          reason: 'lockfile',
+        },
+        { path: 'yarn.lock', status: 'skipped', changedLines: 0, reviewedLines: 0, reason: 'lockfile' },
+        { path: 'dist/app.min.js', status: 'skipped', changedLines: 0, reviewedLines: 0, reason: 'minified' },
+      ],
+      filesChanged: 6,
+      filesReviewed: 2,
+      filesPartial: 0,
+      filesSkipped: 4,
+      linesChanged: 200,
+      linesReviewed: 150,
+      skippedByReason: { 'request-failed': 1, lockfile: 2, minified: 1 },
+      complete: false,
+    },
   });
   const text = renderSummary(outcome, { ...ctx, resultsUrl: 'https://diffray.example/r/1' });
 
@@ -178,7 +200,9 @@ describe('renderSummary', () => {
   });
 
   it('groups skipped files by reason and reports coverage', () => {
-    expect(text).toContain('2 files reviewed, 3 skipped; 150 of 200 changed lines reviewed (75%).');
+    expect(text).toContain(
+      'Reviewed 150 of 200 changed lines in 2 of 6 files; skipped: 1 failed request, 2 lockfiles, 1 minified.',
+    );
     expect(text).toContain('- **lockfile** (2): `package-lock.json`, `yarn.lock`');
     expect(text).toContain('- **minified** (1): `dist/app.min.js`');
   });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS, ReviewReportSchema } from '../../../../../shared/index.js';
 import { toReviewReport } from '../../../../../action/core/output/report.js';
-import { BASE_SHA, HEAD_SHA, makeAnchored, makeOutcome, makeUnanchored } from '../../builders.js';
+import {
+  BASE_SHA,
+  HEAD_SHA,
+  makeAnchored,
+  makeCoverageGap,
+  makeOutcome,
+  makeUnanchored,
+} from '../../builders.js';
 
 const pr = { repository: 'acme/widgets', pullRequest: 7, headSha: HEAD_SHA, baseSha: BASE_SHA };
 const SECRET_CODE = 'const internalAlgorithm = computeSecretSauce(42);';
@@ -24,7 +31,8 @@ describe('toReviewReport', () => {
     ],
     overflow: [makeAnchored({ severity: 'low', fingerprint: 'b'.repeat(32) })],
     unanchored: [makeUnanchored({ severity: 'critical', fingerprint: 'c'.repeat(32), line: 99 })],
-    skipped: [{ path: 'yarn.lock', reason: 'lockfile' }],
+    skipped: [{ path: 'b.ts', reason: 'too-large' }],
+    coverage: makeCoverageGap(),
   });
   const report = toReviewReport(outcome, pr);
 
@@ -47,14 +55,14 @@ describe('toReviewReport', () => {
     expect(report.findings[1]).toMatchObject({ startLine: 8, line: 10, fingerprint: 'a'.repeat(32) });
   });
 
-  it('copies run metadata and coverage', () => {
+  it("copies run metadata, and the coverage receipt's figures", () => {
     expect(report).toMatchObject({
       ...pr,
       status: 'partial',
       conclusion: 'neutral',
       model: 'claude-sonnet-4-5',
       tokens: { input: 1000, cacheWrite: 2000, cacheRead: 3000, output: 400 },
-      coverage: { filesReviewed: 1, filesSkipped: 1, linesReviewed: 20, linesChanged: 20 },
+      coverage: { filesReviewed: 1, filesSkipped: 1, linesReviewed: 40, linesChanged: 80 },
     });
   });
 
