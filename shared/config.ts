@@ -1,5 +1,6 @@
 import { isMap, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
 import * as z from 'zod/mini';
+import { configErrorMap, expected, nearest } from './config-issues.js';
 import { text } from './finding.js';
 import { FAIL_ON_VALUES, SEVERITIES } from './severity.js';
 
@@ -9,12 +10,18 @@ const list = <T extends z.ZodMiniType>(item: T, min: number, max: number) =>
 
 /** A team rule: sent to the model only with the files its globs (and optional content regex) match. */
 export const RuleSchema = z.strictObject({
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and hyphens')),
+  id: z.string().check(
+    z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+      error: expected('lower-case letters, digits and hyphens (at most 63)'),
+    }),
+  ),
   title: text(1, 200),
   description: text(1, 4_000),
   severity: z.enum(SEVERITIES),
   files: list(glob, 1, 50),
-  pattern: z.optional(text(0, 500).check(z.refine(isValidRegex, 'must be a valid regular expression'))),
+  pattern: z.optional(
+    text(0, 500).check(z.refine(isValidRegex, { error: expected('a JavaScript regular expression') })),
+  ),
 });
 export type Rule = z.infer<typeof RuleSchema>;
 
@@ -81,27 +88,49 @@ export function parseConfigYaml(text: string): ConfigParseResult {
     };
   }
   const value: unknown = doc.toJS() ?? {};
-  const result = DiffrayConfigSchema.safeParse(value);
+  const result = DiffrayConfigSchema.safeParse(value, { error: configErrorMap });
   if (result.success) return { ok: true, config: result.data };
 
-  return {
-    ok: false,
-    issues: result.error.issues.map((issue) => {
-      const path = issue.path.map(String);
-      // Unknown keys are reported on the parent object: point at the key itself.
-      const unknown = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const keyPath = unknown.length > 0 ? [...path, unknown[0]!] : path;
-      const node = findNode(doc.contents, keyPath, unknown.length > 0);
-      return {
-        key: keyPath.join('.') || '(root)',
-        line: lineAt(node?.range?.[0]),
-        message:
-          unknown.length > 0
-            ? `unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`
-            : issue.message,
-      };
-    }),
-  };
+  const issues = result.error.issues.flatMap((issue): ConfigIssue[] => {
+    const path = issue.path.map(String);
+    // zod reports all unknown keys of a mapping in one issue on the mapping: here, one per key, at the key.
+    if (issue.code === 'unrecognized_keys') {
+      const known = objectKeysAt(DiffrayConfigSchema, path);
+      return issue.keys.map((key) => {
+        const guess = nearest(key, known);
+        return {
+          key: [...path, key].join('.'),
+          line: lineAt(findNode(doc.contents, [...path, key], true)?.range?.[0]),
+          message: `unknown key ${key}${guess ? ` (did you mean ${guess}?)` : ''}`,
+        };
+      });
+    }
+    return [
+      {
+        key: path.join('.') || '(root)',
+        line: lineAt(findNode(doc.contents, path, false)?.range?.[0]),
+        message: issue.message,
+      },
+    ];
+  });
+  return { ok: false, issues: inLineOrder(issues) };
+}
+
+/** Issues as the file reads, top to bottom (a stable sort: same-line issues keep the schema's order). */
+function inLineOrder(issues: ConfigIssue[]): ConfigIssue[] {
+  return issues.toSorted((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+}
+
+/** The keys the schema allows in the mapping at `path` (list indexes step into the list's items). */
+function objectKeysAt(schema: z.core.$ZodType, path: readonly string[]): string[] {
+  const def = schema._zod.def;
+  if (def.type === 'optional') return objectKeysAt((def as z.core.$ZodOptionalDef).innerType, path);
+  if (def.type === 'array') return objectKeysAt((def as z.core.$ZodArrayDef).element, path.slice(1));
+  if (def.type !== 'object') return [];
+  const shape = (def as z.core.$ZodObjectDef).shape;
+  if (path.length === 0) return Object.keys(shape);
+  const child = shape[path[0]!];
+  return child ? objectKeysAt(child, path.slice(1)) : [];
 }
 
 /** Walks the YAML AST along `path`; with `wantKey` returns the key node of the last step. */
@@ -123,7 +152,7 @@ function findNode(root: unknown, path: string[], wantKey: boolean): YamlNode | u
   return node as YamlNode | undefined;
 }
 
-/** Formats issues as one line each: `.diffray.yml:12: rules.0.severity: Invalid option ...`. */
+/** Formats issues as one line each: `.diffray.yml:12: rules.0.severity: expected one of ...`. */
 export function formatConfigIssues(file: string, issues: ConfigIssue[]): string {
   return issues.map((i) => `${file}:${i.line ?? '?'}: ${i.key}: ${i.message}`).join('\n');
 }

@@ -17,10 +17,10 @@ interface CliResult {
   stderr: string;
 }
 
-/** A repository whose feature branch divides by zero, and a fake model that says so. */
-async function startLocalRepo() {
+/** A repository whose feature branch divides by zero (`base` files added), and a fake model that says so. */
+async function startLocalRepo(base: Record<string, string> = {}) {
   const repo = makePrRepo({
-    base: { 'src/a.ts': 'export const a = 1;\n' },
+    base: { 'src/a.ts': 'export const a = 1;\n', ...base },
     head: { 'src/a.ts': 'export const a = 1;\nexport const b = a / 0;\n' },
     shallow: false,
   });
@@ -98,6 +98,23 @@ describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
     expect(out.conclusion).toBe('failure');
     expect(out.findings).toMatchObject([{ path: 'src/a.ts', line: 2, title: 'Division by zero' }]);
     expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('stops on an invalid base config, saying what each key expects and what it found, in line order', async () => {
+    const { anthropic, cli } = await startLocalRepo({
+      '.diffray.yml': 'max-coments: 5\nfail-on: hihg\nreview-drafts: yes\n',
+    });
+    const result = await cli([...REVIEW, '--format', 'text'], KEY);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      [
+        '.diffray.yml:1: max-coments: unknown key max-coments (did you mean max-comments?)',
+        '.diffray.yml:2: fail-on: expected one of none, critical, high, medium, low, found "hihg" (did you mean high?)',
+        '.diffray.yml:3: review-drafts: expected true or false, found "yes"',
+      ].join('\n'),
+    );
+    expect(anthropic.requests).toHaveLength(0);
   });
 
   it('refuses to run without ANTHROPIC_API_KEY: a clear error, exit 2, nothing sent', async () => {

@@ -69,9 +69,10 @@ describe('rules read from the base commit', () => {
     const result = await run();
 
     expect(result.code).toBe(1);
+    // The bundle's own words (zod/mini carries no locale): what is expected and what was found.
     const problems = [
-      /\.diffray\.yml:2: fail-on: Invalid/,
-      /\.diffray\.yml:3: review-draft: unknown key review-draft/,
+      /\.diffray\.yml:2: fail-on: expected one of none, critical, high, medium, low, found "extreme"/,
+      /\.diffray\.yml:3: review-draft: unknown key review-draft \(did you mean review-drafts\?\)/,
     ];
     for (const problem of problems) expect(result.stdout).toMatch(problem);
     expect(result.stdout).toMatch(/::error::Invalid \.diffray\.yml/);
@@ -80,6 +81,7 @@ describe('rules read from the base commit', () => {
     expect(check).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(check.output?.title).toBe('Invalid .diffray.yml');
     for (const problem of problems) expect(check.output?.summary).toMatch(problem);
+    expect(check.output?.summary).toMatch(/:2: fail-on: .*\n.*:3: review-draft: /);
     expect(anthropic.requests).toHaveLength(0);
     expect(github.reviews).toHaveLength(0);
     expect(github.issueComments).toHaveLength(0);

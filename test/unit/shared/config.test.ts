@@ -66,6 +66,65 @@ describe('parseConfigYaml', () => {
     expect(result.issues[0]).toMatchObject({ key: 'rules.0.pattern', line: 7 });
   });
 
+  it('says what each key expects and what the file has, in the order of the file', () => {
+    const result = parseConfigYaml(
+      [
+        'model: 5',
+        'max-comments: 500',
+        'fail-on: hgih',
+        'review-drafts: yes',
+        'language: e',
+        'rules:',
+        '  - id: No_Console',
+        '    title: ""',
+        '    severity: low',
+        '    files: []',
+        '    pattern: "(unclosed"',
+        'budget:',
+        '  max-cost-usd: 0',
+        '  max-input-tokens: 1.5',
+      ].join('\n'),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => `${i.line}: ${i.key}: ${i.message}`)).toEqual([
+      '1: model: expected text, found 5',
+      '2: max-comments: expected at most 100, found 500',
+      '3: fail-on: expected one of none, critical, high, medium, low, found "hgih" (did you mean high?)',
+      '4: review-drafts: expected true or false, found "yes"',
+      '5: language: expected at least 2 characters, found 1 character',
+      '7: rules.0.id: expected lower-case letters, digits and hyphens (at most 63), found "No_Console"',
+      '7: rules.0.description: missing: expected text',
+      '8: rules.0.title: expected at least 1 character, found 0 characters',
+      '10: rules.0.files: expected at least 1 item, found 0 items',
+      '11: rules.0.pattern: expected a JavaScript regular expression, found "(unclosed"',
+      '13: budget.max-cost-usd: expected more than 0, found 0',
+      '14: budget.max-input-tokens: expected a whole number, found 1.5',
+    ]);
+  });
+
+  it('names each unknown key on its own line, with the known key it is nearest to', () => {
+    const result = parseConfigYaml(
+      ['max_coments: 3', 'fail-on: high', 'validation:', '  enabeld: true', 'colour: blue'].join('\n'),
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      { key: 'max_coments', line: 1, message: 'unknown key max_coments (did you mean max-comments?)' },
+      { key: 'validation.enabeld', line: 4, message: 'unknown key enabeld (did you mean enabled?)' },
+      { key: 'colour', line: 5, message: 'unknown key colour' },
+    ]);
+  });
+
+  it('names an empty value as such', () => {
+    const result = parseConfigYaml('fail-on:\n');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues[0]?.message).toBe(
+      'expected one of none, critical, high, medium, low, found an empty value',
+    );
+  });
+
   it('formats issues as file:line: key: message', () => {
     expect(formatConfigIssues('.diffray.yml', [{ key: 'fail-on', line: 3, message: 'bad' }])).toBe(
       '.diffray.yml:3: fail-on: bad',
