@@ -5,22 +5,22 @@
  * findings: in a fenced block of the body (``` and ~~~ fences), in `quote`, and in `suggestion`; one
  * finding is posted inline, one goes to the summary because of `max-comments`, one cannot be anchored,
  * so every path into the report is exercised. A fourth quotes it in every other Markdown form code
- * takes: a fence in a list item and in a blockquote, an indented block, HTML `<pre>` and `<code>`, and a
- * long inline code span.
+ * takes: a fence in a list item and in a blockquote, an indented block, HTML `<pre>` and `<code>`, a
+ * long inline code span, and plain prose with no markup at all (which only the action's check against the
+ * reviewed lines can catch).
  *
- * The promise tested is the contract's: "no source code stored (fenced code and suggestion code never reach
- * the API)". After the run the canary is absent from what the API received, from the database file, its
- * `-wal` and `-shm` (read while the server runs and again after it closed), from the action's stdout and
- * stderr (with step debug on), and from the API's request log. The plaintext API keys are absent from all
+ * The promise tested is the contract's: "no source code stored", whatever form the model quotes it in.
+ * After the run the canary is absent from what the API received, from the database file, its `-wal` and
+ * `-shm` (read while the server runs and again after it closed), from the action's stdout and stderr (with
+ * step debug on), and from the API's request log. The plaintext API keys are absent from all
  * of them too (the action's log carries the key only in the `::add-mask::` command the runner consumes).
  *
  * Positive control: a second unique marker sits in the finding's PROSE (outside any code block). Prose is
  * forwarded by design, so that marker MUST be found in the request body and in the database files; this
  * proves the scans can see text the API stored, so the canary's absence means something.
  *
- * Not covered (outside the promise): code the model writes in plain prose or in an inline `code span` is
- * forwarded as prose, the same way the positive-control marker is. The canary does reach GitHub (the review
- * comment shows the code) and the model, which is where code is allowed to go.
+ * The canary does reach GitHub (the review comment shows the code) and the model, which is where code is
+ * allowed to go.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,8 @@ const FORMS = modelFinding({
     `As HTML, <pre>${LABEL_LINE}</pre> and <code>${FALLBACK_LINE}</code>.`,
     '',
     `Inline: \`${LABEL_LINE}\`.`,
+    '',
+    `And in plain words, the line ${LABEL_LINE} (then ${FALLBACK_LINE}) reads badly.`,
   ].join('\n'),
 });
 
