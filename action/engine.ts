@@ -1,5 +1,6 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/findings/anchor.js';
+import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
 import { linesLeftOut, narrowToPush } from './core/input/incremental.js';
 import { buildSystemPrompt } from './core/plan/prompt.js';
@@ -330,7 +331,8 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     guidelines: guidelines.files,
     durationMs: Math.max(0, deps.clock.now() - run.started),
   });
-  const resultsUrl = await sendReport(deps, settings, mergeBase, outcome, notes);
+  const code = reviewedLines(redacted, results.chunks);
+  const resultsUrl = await sendReport(deps, settings, mergeBase, outcome, notes, code);
   await publish(deps, settings, outcome, {
     checkId: await run.checkId,
     mergeBase,

@@ -9,10 +9,26 @@ export const REVIEW_STATUSES = ['completed', 'partial', 'failed', 'skipped'] as 
 export const CONCLUSIONS = ['success', 'failure', 'neutral'] as const;
 export type Conclusion = (typeof CONCLUSIONS)[number];
 
+/*
+ * GitHub's own naming rules, so that no name GitHub could not have (`../..`, `./.`) is ever stored: such a
+ * name could not be filtered on or disconnected afterwards.
+ * - Owner (user or organization): 1–39 characters, ASCII letters, digits and single hyphens, neither first
+ *   nor last. A managed user (Enterprise Managed Users) ends in `_` and the enterprise's 3–8 character
+ *   alphanumeric shortcode, within the same 39.
+ * - Repository: 1–100 of ASCII letters, digits, `.`, `-`, `_`; `.` and `..` are reserved; GitHub strips a
+ *   trailing `.git` and refuses a trailing `.wiki`, so no repository name ends with either.
+ */
+const OWNER = '[A-Za-z0-9](?:-?[A-Za-z0-9])*(?:_[A-Za-z0-9]{3,8})?';
+const NAME = String.raw`(?!\.\.?$)(?!.*\.(?:git|wiki)$)[A-Za-z0-9._-]{1,100}`;
+
+/** A repository's owner alone, as in a URL path `/:owner/:name`. */
+export const RepositoryOwnerSchema = z.string().check(z.regex(new RegExp(`^(?=.{1,39}$)${OWNER}$`)));
+/** A repository's name without its owner, as in a URL path `/:owner/:name`. */
+export const RepositoryShortNameSchema = z.string().check(z.regex(new RegExp(`^${NAME}$`)));
 /** `owner/name`, as GitHub spells repository names. */
 export const RepositoryNameSchema = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/), z.maxLength(200));
+  .check(z.regex(new RegExp(`^(?=[^/]{1,39}/)${OWNER}/${NAME}$`)), z.maxLength(140));
 
 /**
  * A finding as sent to the results API: metadata and prose only. Never code: the action strips fenced

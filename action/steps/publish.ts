@@ -96,20 +96,26 @@ export async function replyToFixed(
   return { posted, capped };
 }
 
+/** The findings-only report to the results API; `code` is every line the run read, kept out of its prose. */
 export async function sendReport(
   deps: EngineDeps,
   settings: ReviewSettings,
   mergeBase: string,
   outcome: ReviewOutcome,
   notes: Notes,
+  code: Iterable<string>,
 ): Promise<string | undefined> {
   if (!deps.resultsApi || settings.pr.number <= 0) return undefined;
-  const report = toReviewReport(outcome, {
-    repository: settings.repository,
-    pullRequest: settings.pr.number,
-    headSha: settings.pr.headSha,
-    baseSha: mergeBase,
-  });
+  const report = toReviewReport(
+    outcome,
+    {
+      repository: settings.repository,
+      pullRequest: settings.pr.number,
+      headSha: settings.pr.headSha,
+      baseSha: mergeBase,
+    },
+    code,
+  );
   const sent = await deps.resultsApi.sendReport(report);
   if ('warning' in sent) {
     notes.warnings.push(sent.warning);

@@ -4,21 +4,23 @@
  * (SQLite file, request log captured through the injected sink). The fake model quotes that code in its
  * findings: in a fenced block of the body (``` and ~~~ fences), in `quote`, and in `suggestion`; one
  * finding is posted inline, one goes to the summary because of `max-comments`, one cannot be anchored,
- * so every path into the report is exercised.
+ * so every path into the report is exercised. A fourth quotes it in every other Markdown form code
+ * takes: a fence in a list item and in a blockquote, an indented block, HTML `<pre>` and `<code>`, a
+ * long inline code span, and plain prose with no markup at all (which only the action's check against the
+ * reviewed lines can catch).
  *
- * The promise tested is the contract's: "no source code stored (fenced code and suggestion code never reach
- * the API)". After the run the canary is absent from what the API received, from the database file, its
- * `-wal` and `-shm` (read while the server runs and again after it closed), from the action's stdout and
- * stderr (with step debug on), and from the API's request log. The plaintext API keys are absent from all
+ * The promise tested is the contract's: "no source code stored", whatever form the model quotes it in.
+ * After the run the canary is absent from what the API received, from the database file, its `-wal` and
+ * `-shm` (read while the server runs and again after it closed), from the action's stdout and stderr (with
+ * step debug on), and from the API's request log. The plaintext API keys are absent from all
  * of them too (the action's log carries the key only in the `::add-mask::` command the runner consumes).
  *
  * Positive control: a second unique marker sits in the finding's PROSE (outside any code block). Prose is
  * forwarded by design, so that marker MUST be found in the request body and in the database files; this
  * proves the scans can see text the API stored, so the canary's absence means something.
  *
- * Not covered (outside the promise): code the model writes in plain prose or in an inline `code span` is
- * forwarded as prose, the same way the positive-control marker is. The canary does reach GitHub (the review
- * comment shows the code) and the model, which is where code is allowed to go.
+ * The canary does reach GitHub (the review comment shows the code) and the model, which is where code is
+ * allowed to go.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +85,39 @@ const UNANCHORED = modelFinding({
   suggestion: `use(label) // ${CANARY}`,
 });
 
+/** Over max-comments too: the canary lines in each other Markdown form, which the parser must see as code. */
+const FORMS = modelFinding({
+  path: 'src/config.ts',
+  line: lineOf(CONFIG_HEAD, FALLBACK_LINE),
+  severity: 'medium',
+  category: 'maintainability',
+  title: 'Label quoted in every form',
+  body: [
+    'The same label, again:',
+    '',
+    '- in a list item:',
+    '',
+    '  ```ts',
+    `  ${LABEL_LINE}`,
+    '  ```',
+    '',
+    '> in a blockquote:',
+    '> ```',
+    `> ${FALLBACK_LINE}`,
+    '> ```',
+    '',
+    'indented:',
+    '',
+    `    ${LABEL_LINE}`,
+    '',
+    `As HTML, <pre>${LABEL_LINE}</pre> and <code>${FALLBACK_LINE}</code>.`,
+    '',
+    `Inline: \`${LABEL_LINE}\`.`,
+    '',
+    `And in plain words, the line ${LABEL_LINE} (then ${FALLBACK_LINE}) reads badly.`,
+  ].join('\n'),
+});
+
 let pr: PrUnderTest;
 let api: RunningApi;
 let result: ActionResult;
@@ -95,7 +130,7 @@ beforeAll(async () => {
   pr = await startPr({
     base: { 'src/config.ts': CONFIG_BASE },
     head: { 'src/config.ts': CONFIG_HEAD },
-    script: findingsFor(POSTED, OVERFLOW, UNANCHORED),
+    script: findingsFor(POSTED, OVERFLOW, UNANCHORED, FORMS),
   });
   api = await startApi();
   result = await pr.run({
@@ -113,13 +148,18 @@ afterAll(async () => {
 });
 
 describe('the canary: code from the PR never reaches the results API', () => {
-  it('the run reported a review with all three findings (so the absence below is meaningful)', () => {
+  it('the run reported a review with all four findings (so the absence below is meaningful)', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const posts = api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/reviews');
     expect(posts).toHaveLength(1);
     const report = JSON.parse(posts[0]!.body) as { findings: { title: string; body: string }[] };
     expect(report.findings.map((f) => f.title).sort()).toEqual(
-      ['Hard-coded label', 'Label used before definition', 'Redundant replace'].sort(),
+      [
+        'Hard-coded label',
+        'Label quoted in every form',
+        'Label used before definition',
+        'Redundant replace',
+      ].sort(),
     );
     expect(result.outputs['results-url']).toMatch(/\/reviews\//);
   });

@@ -9,6 +9,7 @@ import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types
 import { byPriority } from '../findings/posting.js';
 import { reportCoverage } from './coverage.js';
 import { redactSecrets } from '../input/secrets.js';
+import { maskCodeRuns } from './code-runs.js';
 
 export interface PullRequestRef {
   repository: string;
@@ -19,11 +20,23 @@ export interface PullRequestRef {
 
 /**
  * The results-API report of one run. The API promises never to store source code, so findings travel as
- * metadata and prose only: fenced code stripped from the body, no suggestion, no quote, secrets redacted.
- * Most severe first when the per-review cap cuts the list.
+ * metadata and prose only: no suggestion, no quote, secrets redacted, and the title and body without code:
+ * Markdown code in any form removed, then any run of the reviewed code's lines (`code`: every line the
+ * run read) that the prose still quotes masked, whatever the markup. Most severe first when the
+ * per-review cap cuts the list.
  */
-export function toReviewReport(outcome: ReviewOutcome, pr: PullRequestRef): ReviewReport {
-  const all = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored].sort(byPriority);
+export function toReviewReport(
+  outcome: ReviewOutcome,
+  pr: PullRequestRef,
+  code: Iterable<string>,
+): ReviewReport {
+  const all = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored]
+    .sort(byPriority)
+    .slice(0, LIMITS.findingsPerReview);
+  const prose = maskCodeRuns(
+    all.flatMap((f) => [stripCodeBlocks(redactSecrets(f.title)), stripCodeBlocks(redactSecrets(f.body))]),
+    code,
+  );
   return {
     ...pr,
     status: outcome.status,
@@ -33,19 +46,23 @@ export function toReviewReport(outcome: ReviewOutcome, pr: PullRequestRef): Revi
     costUsd: Math.min(Math.max(outcome.costUsd, 0), 10_000),
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
     coverage: reportCoverage(outcome.coverage),
-    findings: all.slice(0, LIMITS.findingsPerReview).map(toReportedFinding),
+    findings: all.map((f, i) => toReportedFinding(f, prose[2 * i]!, prose[2 * i + 1]!)),
   };
 }
 
-function toReportedFinding(f: AnchoredFinding | UnanchoredFinding): ReportedFinding {
+function toReportedFinding(
+  f: AnchoredFinding | UnanchoredFinding,
+  title: string,
+  body: string,
+): ReportedFinding {
   const lines = 'anchor' in f ? f.anchor : { line: f.line, startLine: f.startLine };
   const reported: ReportedFinding = {
     path: truncate(f.path, LIMITS.pathChars),
     line: lines.line,
     severity: f.severity,
     category: f.category,
-    title: truncate(stripCodeBlocks(redactSecrets(f.title)), LIMITS.findingTitleChars) || f.category,
-    body: truncate(stripCodeBlocks(redactSecrets(f.body)).trim(), LIMITS.findingBodyChars),
+    title: truncate(title, LIMITS.findingTitleChars) || f.category,
+    body: truncate(body.trim(), LIMITS.findingBodyChars),
     fingerprint: f.fingerprint,
   };
   if (lines.startLine !== undefined && lines.startLine < lines.line) reported.startLine = lines.startLine;

@@ -18,17 +18,31 @@ const PLACEHOLDER = /\uE000(\d+)\uE001/g;
 /** Link text with one level of nested brackets, and a destination with one level of parentheses. */
 const TEXT = String.raw`(?:[^\[\]\n]|\[[^\[\]\n]*\])*`;
 const DEST = String.raw`(?:[^()\n]|\([^()\n]*\))*`;
+/**
+ * Link-like constructs, case-insensitive as GitHub matches them. An e-mail address (which GitHub links as
+ * mailto:, `name@1.2.3` included) and a mention are wrapped in code; a mention is `@login` after anything
+ * but a word character, `@@login` too: GitHub still pings there.
+ */
 const INLINE = new RegExp(
   [
     String.raw`^ {0,3}\[(?<defLabel>[^\]\n]+)\]:[ \t]*(?<defUrl>\S+)[^\n]*$`,
     String.raw`!\[(?<alt>${TEXT})\](?:\(${DEST}\)|\[[^\]\n]*\])?`,
     String.raw`\[(?<text>${TEXT})\]\((?<url>${DEST})\)`,
     String.raw`(?<bare>(?<![\w/])(?:https?:\/\/|www\.)[^\s<>\`\uE000\uE001]+)`,
+    String.raw`(?<email>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)`,
     String.raw`(?<ref>(?<![\w/.-])[\w.-]+\/[\w.-]+#\d+)`,
-    String.raw`(?<mention>(?<![\w\`@/])@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[\w.-]+)?)`,
+    String.raw`(?<mention>(?<!\w)@+[a-z0-9][a-z0-9-]*(?:\/[\w.-]+)?)`,
   ].join('|'),
-  'gm',
+  'gim',
 );
+/**
+ * Paths on the GitHub host whose link puts a cross-reference in that issue, pull request or discussion's
+ * timeline. Whose repository it is cannot be told here, so every such link is shown as code.
+ */
+const CROSS_REFERENCE =
+  /^\/(?:[^/]+\/[^/]+\/(?:issues|pull|discussions)|orgs\/[^/]+\/discussions)\/\d+(?:\/|$)/i;
+/** A backtick not escaped by an odd run of backslashes. */
+const UNESCAPED_BACKTICK = /(?<!(?:^|[^\\])\\(?:\\\\)*)`/g;
 
 /**
  * Makes model-written markdown safe to post under our name. The model read untrusted code and PR text, so
@@ -112,7 +126,10 @@ function closesFence(line: string, marker: string): boolean {
 /**
  * Code spans are set aside first (their content is literal), then raw HTML is escaped and every link-like
  * construct is rewritten into a placeholder. What remains cannot form a link: `](`, `]:` and `][` are
- * backslash-escaped, which also defeats nestings the patterns above do not parse.
+ * backslash-escaped, which also defeats nestings the patterns above do not parse. A backtick left over
+ * could pair with one of the code spans put in (and a backslash before one could escape it), undoing
+ * the span around a mention or a link: leftover backticks become `&#96;`, and an odd run of backslashes
+ * before a placeholder gets one more.
  */
 function sanitizeProse(text: string, host: string | undefined): string {
   const slots: string[] = [];
@@ -126,7 +143,9 @@ function sanitizeProse(text: string, host: string | undefined): string {
         const g = args.at(-1) as Record<string, string | undefined>;
         return hold(rewrite(match, g));
       })
-      .replace(/\](?=[(:[])/g, ']\\');
+      .replace(/\](?=[(:[])/g, ']\\')
+      .replace(UNESCAPED_BACKTICK, '&#96;')
+      .replace(/\\+(?=\uE000)/g, (run) => (run.length % 2 === 1 ? `${run}\\` : run));
 
   const rewrite = (match: string, g: Record<string, string | undefined>): string => {
     if (g.defLabel !== undefined) return `${inline(g.defLabel)}: ${codeSpan(plainUrl(g.defUrl!))}`;
@@ -145,7 +164,10 @@ function sanitizeProse(text: string, host: string | undefined): string {
   };
 
   // Spans stop at the line end: a span across lines could hide HTML that starts a block on the next line.
-  const withCode = text.replace(/(?<!`)(`+)([^\n]*?[^`\n])\1(?!`)/g, (span) => hold(span));
+  // An opening run is whole and unescaped, as CommonMark reads it.
+  const withCode = text.replace(/(?<!`)(?<!(?:^|[^\\])\\(?:\\\\)*)(`+)(?!`)([^\n]*?[^`\n])\1(?!`)/g, (span) =>
+    hold(span),
+  );
   return restore(inline(withCode));
 }
 
@@ -160,6 +182,7 @@ function allowedHref(
   try {
     const parsed = new URL(url, `https://${host}/`);
     if (!['http:', 'https:'].includes(parsed.protocol) || parsed.host !== host) return undefined;
+    if (CROSS_REFERENCE.test(parsed.pathname)) return undefined;
     return parsed.href.replace(/\(/g, '%28').replace(/\)/g, '%29');
   } catch {
     return undefined;

@@ -34,7 +34,7 @@ describe('toReviewReport', () => {
     skipped: [{ path: 'b.ts', reason: 'too-large' }],
     coverage: makeCoverageGap(),
   });
-  const report = toReviewReport(outcome, pr);
+  const report = toReviewReport(outcome, pr, [SECRET_CODE]);
 
   it('is a valid ReviewReport', () => {
     expect(ReviewReportSchema.parse(report)).toEqual(report);
@@ -66,9 +66,26 @@ describe('toReviewReport', () => {
     });
   });
 
+  it('masks runs of the reviewed code quoted in plain prose, in titles and bodies', () => {
+    const quoted = makeOutcome({
+      posted: [
+        makeAnchored({
+          title: `Guard ${SECRET_CODE}`,
+          body: `The line ${SECRET_CODE} runs before the check; so does computeSecretSauce(42).`,
+        }),
+      ],
+    });
+    const report = toReviewReport(quoted, pr, [`    ${SECRET_CODE}`]);
+    expect(JSON.stringify(report)).not.toContain('computeSecretSauce');
+    expect(report.findings[0]).toMatchObject({
+      title: 'Guard [code omitted]',
+      body: 'The line [code omitted] runs before the check; so does[code omitted].',
+    });
+  });
+
   it('redacts secrets in the prose', () => {
     const leaky = makeOutcome({ posted: [makeAnchored({ body: 'key AKIAIOSFODNN7EXAMPL3 here' })] });
-    const report = toReviewReport(leaky, pr);
+    const report = toReviewReport(leaky, pr, []);
     expect(report.findings.map((f) => f.body)).toEqual(['key [REDACTED:aws-access-key] here']);
     expect(JSON.stringify(report)).not.toContain('AKIAIOSFODNN7EXAMPL3');
   });
@@ -77,7 +94,7 @@ describe('toReviewReport', () => {
     const many = Array.from({ length: LIMITS.findingsPerReview + 20 }, (_, i) =>
       makeUnanchored({ fingerprint: i.toString(16).padStart(32, '0') }),
     );
-    const capped = toReviewReport(makeOutcome({ unanchored: many }), pr);
+    const capped = toReviewReport(makeOutcome({ unanchored: many }), pr, []);
     expect(capped.findings).toHaveLength(LIMITS.findingsPerReview);
     expect(ReviewReportSchema.safeParse(capped).success).toBe(true);
   });

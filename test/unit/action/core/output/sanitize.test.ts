@@ -68,11 +68,13 @@ describe('sanitizeModelMarkdown: images and links', () => {
   });
 
   it('keeps links to the PR host, including relative ones', () => {
-    expect(sanitize('[issue](https://github.com/o/r/issues/1 "t")')).toBe(
-      '[issue](https://github.com/o/r/issues/1)',
+    expect(sanitize('[file](https://github.com/o/r/blob/main/a.ts "t")')).toBe(
+      '[file](https://github.com/o/r/blob/main/a.ts)',
     );
     expect(sanitize('[file](/o/r/blob/main/a.ts)')).toBe('[file](https://github.com/o/r/blob/main/a.ts)');
-    expect(sanitize('see https://github.com/o/r/pull/2')).toBe('see https://github.com/o/r/pull/2');
+    expect(sanitize('see https://github.com/o/r/commit/abc1234')).toBe(
+      'see https://github.com/o/r/commit/abc1234',
+    );
   });
 
   it('keeps links to a GHES host and rejects github.com there', () => {
@@ -90,19 +92,99 @@ describe('sanitizeModelMarkdown: images and links', () => {
   });
 });
 
-describe('sanitizeModelMarkdown: mentions and references', () => {
+describe('sanitizeModelMarkdown: mentions, cross-references and e-mail', () => {
   it.each([
     ['a user mention', 'ping @octocat now', 'ping `@octocat` now'],
     ['a team mention', 'cc @acme/security', 'cc `@acme/security`'],
+    ['a doubled @ (GitHub still pings)', 'ping @@octocat now', 'ping `@@octocat` now'],
+    ['a doubled @ after a word', 'x@@octocat', 'x@`@octocat`'],
+    ['a doubled @ in parentheses', '(@@octocat)', '(`@@octocat`)'],
+    ['a mention right after inline code', '`a`@octocat', '`a``@octocat`'],
+    ['an upper-case mention', 'ping @OctoCat', 'ping `@OctoCat`'],
     ['a cross-repository reference', 'fixes acme/widgets#12', 'fixes `acme/widgets#12`'],
+    ['an upper-case cross-repository reference', 'Fixes ACME/Widgets#12', 'Fixes `ACME/Widgets#12`'],
+    [
+      'a cross-repository reference inside link text',
+      '[see other/repo#1](https://github.com/o/r/blob/main/a.ts)',
+      '[see `other/repo#1`](https://github.com/o/r/blob/main/a.ts)',
+    ],
+    ['an e-mail address', 'mail dev@example.com.', 'mail `dev@example.com`.'],
+    ['an upper-case e-mail address', 'mail Dev.Ops+x@Example.COM', 'mail `Dev.Ops+x@Example.COM`'],
+    ['an e-mail autolink', 'mail <dev@example.com>', 'mail &lt;`dev@example.com`>'],
+    ['a mailto: autolink', 'mailto:dev@example.com', 'mailto:`dev@example.com`'],
+    ['a package version (GitHub links it as an e-mail)', 'needs lodash@4.17.21', 'needs `lodash@4.17.21`'],
   ])('wraps %s in code', (_, input, expected) => {
     expect(sanitize(input)).toBe(expected);
   });
 
   it.each([
-    ['an email address', 'mail dev@example.com'],
+    [
+      'a link to an issue in another repository',
+      '[bug](https://github.com/other/repo/issues/5)',
+      'bug (`https://github.com/other/repo/issues/5`)',
+    ],
+    [
+      'a bare URL to a pull request',
+      'see https://github.com/other/repo/pull/5.',
+      'see `https://github.com/other/repo/pull/5`.',
+    ],
+    [
+      'a pull request’s files page',
+      'see https://github.com/o/r/pull/5/files',
+      'see `https://github.com/o/r/pull/5/files`',
+    ],
+    [
+      'a discussion',
+      '[d](https://github.com/other/repo/discussions/7)',
+      'd (`https://github.com/other/repo/discussions/7`)',
+    ],
+    [
+      'an organization discussion',
+      'https://github.com/orgs/acme/discussions/7',
+      '`https://github.com/orgs/acme/discussions/7`',
+    ],
+    [
+      'a relative link to an issue comment',
+      '[x](/other/repo/issues/5#issuecomment-1)',
+      'x (`/other/repo/issues/5#issuecomment-1`)',
+    ],
+    [
+      'an upper-case URL',
+      'HTTPS://GITHUB.COM/Other/Repo/Issues/5',
+      '`HTTPS://GITHUB.COM/Other/Repo/Issues/5`',
+    ],
+    [
+      'a reference definition',
+      '[x]\n\n[x]: https://github.com/other/repo/issues/5',
+      '[x]\n\nx: `https://github.com/other/repo/issues/5`',
+    ],
+  ])('shows %s as code: a link would put a cross-reference in that issue', (_, input, expected) => {
+    expect(sanitize(input)).toBe(expected);
+  });
+
+  it('shows issue links as code on a GHES host too', () => {
+    const ghes = { serverUrl: 'https://git.corp.example' };
+    expect(sanitizeModelMarkdown('[a](https://git.corp.example/o/r/issues/1)', ghes)).toBe(
+      'a (`https://git.corp.example/o/r/issues/1`)',
+    );
+  });
+
+  it.each([
+    ['a mention', 'a `@octocat b', 'a &#96;`@octocat` b'],
+    ['a mention before one', 'a @octocat` b', 'a `@octocat`&#96; b'],
+    ['a link', 'see `https://evil.example/x', 'see &#96;`https://evil.example/x`'],
+    ['a mention in a longer run', 'a ``@octocat` b', 'a &#96;&#96;`@octocat`&#96; b'],
+    ['an escaped backtick', 'a \\`@octocat` b', 'a \\``@octocat`&#96; b'],
+    ['an escaping backslash', 'a \\@octocat b', 'a \\\\`@octocat` b'],
+  ])('a stray backtick beside %s cannot undo its code span', (_, input, expected) => {
+    expect(sanitize(input)).toBe(expected);
+  });
+
+  it.each([
     ['a same-repository reference', 'see #12'],
+    ['a same-repository GH- reference', 'see GH-123 and gh-7'],
     ['a decorator inside code', '`@Injectable()` is fine'],
+    ['a scoped package inside code', 'install `@acme/tool@1.2.3`'],
   ])('leaves %s alone', (_, input) => {
     expect(sanitize(input)).toBe(input);
   });
@@ -123,10 +205,13 @@ describe('sanitizeModelMarkdown: code', () => {
 
   it('keeps inline code spans verbatim', () => {
     expect(sanitize('use `a<b>` and ``x ` y``')).toBe('use `a<b>` and ``x ` y``');
+    expect(sanitize('an escaped backslash \\\\`@x` before one')).toBe(
+      'an escaped backslash \\\\`@x` before one',
+    );
   });
 
   it('does not let an inline code span cross lines (HTML could start a block there)', () => {
-    expect(sanitize('`start\n<div>x</div>\nend`')).toBe('`start\n&lt;div>x&lt;/div>\nend`');
+    expect(sanitize('`start\n<div>x</div>\nend`')).toBe('&#96;start\n&lt;div>x&lt;/div>\nend&#96;');
   });
 });
 
