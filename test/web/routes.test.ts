@@ -168,12 +168,19 @@ describe('sign-in with an API key', () => {
     }
   });
 
-  it('rate-limits failed attempts per client address', async () => {
+  it('rate-limits failed attempts per client address, never a valid key', async () => {
     const limited = makeTestApp({ config: { rateLimits: { perKeyPerMinute: 600, failedAuthPerMinute: 3 } } });
     try {
+      const a = seedAccount(limited, 'acme');
       for (let i = 0; i < 3; i += 1) await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       const res = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       expect(res.headers.get('location')).toBe('/sign-in?m=rate-limited');
+      // Someone else's failures from the same address (a shared proxy) do not lock the admin out.
+      const good = await postForm(limited, '/sign-in/key', { key: a.key });
+      expect(good.headers.get('location')).toBe('/');
+      expect(cookieFrom(good)).toBeTruthy();
+      const again = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
+      expect(again.headers.get('location')).toBe('/sign-in?m=rate-limited');
     } finally {
       limited.close();
     }
