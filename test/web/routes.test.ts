@@ -413,6 +413,16 @@ describe('session tokens', () => {
     expect((await get(t, '/', await forged(claims))).status).toBe(200);
   });
 
+  it('refuses a token not valid before a time still to come, or with an nbf that is not a time', async () => {
+    const { claims } = await validClaims();
+    const now = Math.floor(t.clock().getTime() / 1000);
+    expectSignInRedirect(await get(t, '/', await forged({ ...claims, nbf: now + 3_600 })));
+    expectSignInRedirect(await get(t, '/', await forged({ ...claims, nbf: String(now) })));
+    // The clock-skew leeway of `iat` applies: a second server's clock may run a little ahead.
+    expect((await get(t, '/', await forged({ ...claims, nbf: now + 30 }))).status).toBe(200);
+    expect((await get(t, '/', await forged({ ...claims, nbf: now }))).status).toBe(200);
+  });
+
   it('refuses a token signed with another secret', async () => {
     const { claims } = await validClaims();
     expectSignInRedirect(
