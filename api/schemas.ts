@@ -176,9 +176,20 @@ export const AccountExportSchema = z
     configs: z.array(z.unknown()),
     reviews: z.array(z.unknown()),
     dailyAggregates: z.array(z.unknown()),
+    sessions: z.array(z.unknown()),
     auditLog: z.array(z.unknown()),
   })
   .openapi('AccountExport');
+
+export const DeleteAccountBodySchema = z
+  .object({
+    confirm: z
+      .string()
+      .max(200)
+      .openapi({ description: "The account's name (as shown on the page) or its id" }),
+  })
+  .strict()
+  .openapi('DeleteAccount');
 
 export const AccountDeletedSchema = z
   .object({ accountId: z.string(), deletedAt: isoDate, purgeAfter: isoDate })

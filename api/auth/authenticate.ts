@@ -1,11 +1,17 @@
 /**
- * Authentication and authorisation of the JSON API's requests; the pages' key sign-in shares its limit on
- * failed authentications (`checkFailedAuth`, `noteFailedAuth`).
+ * Authentication and authorisation of the JSON API's requests; the pages' key sign-in and the webhook share
+ * its limit on failed authentications (`noteFailedAuth`, `refuseFailedAuth`).
  *
  * Only `Authorization: Bearer <key>` is read (never a query string, never logged). A key is checked in
  * this order: format and checksum (no database), SHA-256 lookup, revoked / expired / account locked → 401;
  * then the route's scope → 403. Without an `Authorization` header, a page session resolver (when one is
  * installed: `sessionResolver` in `page-session.ts`) may supply the principal instead.
+ *
+ * The failure limit is per client address and applies to failing attempts only: the credential is checked
+ * first (cheap: a checksum, then one hashed lookup), and a valid one is never refused because of others'
+ * failures from the same address (behind a proxy without TRUST_PROXY, every caller shares one). Past the
+ * limit, further failures answer 429 at once. Keys carry 128+ random bits, so what guessing the limit no
+ * longer slows (a valid key from a limited address still answers) cannot succeed anyway.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { findKeyByHash, touchKey, type Scope } from '../db/index.js';
@@ -35,10 +41,14 @@ export interface Auth {
   resolvePrincipal(c: Context<AppEnv>): Promise<Principal>;
   /** Route middleware: sets `c.var.principal`. */
   requireAuth: MiddlewareHandler<AppEnv>;
-  /** Throws 429 when this client address has failed authentication too often. */
-  checkFailedAuth(c: Context<AppEnv>): void;
-  /** Counts one failed authentication (bad key, bad webhook signature) against the client address. */
-  noteFailedAuth(c: Context<AppEnv>): void;
+  /**
+   * Counts one failed authentication (bad key, bad webhook signature) against the client address: 0 while
+   * the address is within its limit, else the seconds it must wait. Call it only once the credential was
+   * checked and found wanting.
+   */
+  noteFailedAuth(c: Context<AppEnv>): number;
+  /** Counts one failed authentication and throws: 401, or 429 once the address has failed too often. */
+  refuseFailedAuth(c: Context<AppEnv>, message?: string): never;
 }
 
 export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Auth {
@@ -52,16 +62,10 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
     clock,
   );
 
-  const checkFailedAuth = (c: Context<AppEnv>) => {
-    const wait = failures.retryAfter(c.get('clientAddress'));
-    if (wait > 0) throw tooManyRequests(wait);
-  };
-  const noteFailedAuth = (c: Context<AppEnv>) => {
-    failures.take(c.get('clientAddress'));
-  };
-  const fail = (c: Context<AppEnv>, message?: string): never => {
-    noteFailedAuth(c);
-    throw unauthorized(message);
+  const noteFailedAuth = (c: Context<AppEnv>) => failures.take(c.get('clientAddress'));
+  const refuseFailedAuth = (c: Context<AppEnv>, message?: string): never => {
+    const wait = noteFailedAuth(c);
+    throw wait > 0 ? tooManyRequests(wait) : unauthorized(message);
   };
   const limit = (principal: Principal) => {
     const wait = perPrincipal.take(principal.keyId ?? principal.sessionId ?? principal.actor);
@@ -79,13 +83,12 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
       limit(session);
       return session;
     }
-    checkFailedAuth(c);
     const key = BEARER.exec(header)?.[1];
-    if (key === undefined || !isWellFormedKey(key)) return fail(c);
+    if (key === undefined || !isWellFormedKey(key)) return refuseFailedAuth(c);
     const row = findKeyByHash(db.orm, hashKey(key));
     const now = clock();
     if (!row || row.revokedAt || row.accountDeletedAt || (row.expiresAt && row.expiresAt <= now))
-      return fail(c);
+      return refuseFailedAuth(c);
     const principal: Principal = {
       kind: 'key',
       accountId: row.accountId,
@@ -104,8 +107,8 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
       c.set('principal', await resolvePrincipal(c));
       await next();
     },
-    checkFailedAuth,
     noteFailedAuth,
+    refuseFailedAuth,
   };
 }
 

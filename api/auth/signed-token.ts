@@ -2,7 +2,7 @@
  * The one HS256 signer and verifier of the page's tokens (the session cookie, the OAuth flow cookie). Each
  * kind of token has its own key, derived from the server secret for its purpose, and its own audience;
  * `iss` is the public origin; `iat` and `exp` come from the injected clock and are all checked on the way
- * back.
+ * back, with `nbf` when a token carries one.
  */
 import { createHmac } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
@@ -34,7 +34,7 @@ export interface TokenContext {
 /** The time claims of a verified token, beside its own. */
 export type VerifiedClaims = Record<string, unknown> & { iat: number; exp: number };
 
-/** Tolerated clock skew for `iat`. */
+/** Tolerated clock skew for the start of a token's life (`iat`, `nbf`). */
 const SKEW_SECONDS = 60;
 
 const seconds = (at: Date) => Math.floor(at.getTime() / 1000);
@@ -56,9 +56,9 @@ export async function signToken(
 
 /**
  * Verifies a token of `kind`: HS256 only (an `alg: none` or any other header is refused), signature, and
- * `exp`, `iat`, `iss`, `aud` all required and checked against the injected clock. Hono's `verify` checks
- * `exp` only when present and reads the wall clock, so the time claims are checked here instead. Returns
- * the claims, or `undefined` for any invalid token; never throws.
+ * `exp`, `iat`, `iss`, `aud` all required and checked against the injected clock, as is `nbf` when present.
+ * Hono's `verify` checks `exp` only when present and reads the wall clock, so the time claims are checked
+ * here instead. Returns the claims, or `undefined` for any invalid token; never throws.
  */
 export async function verifyToken(
   kind: TokenKind,
@@ -80,10 +80,11 @@ export async function verifyToken(
     return undefined;
   }
   const now = seconds(context.now);
-  const { iat, exp, iss, aud } = payload;
+  const { iat, exp, nbf, iss, aud } = payload;
   if (iss !== context.issuer || aud !== kind.audience) return undefined;
   if (!isTime(exp) || exp <= now) return undefined;
   if (!isTime(iat) || iat > now + SKEW_SECONDS || exp <= iat) return undefined;
+  if (nbf !== undefined && (!isTime(nbf) || nbf > now + SKEW_SECONDS)) return undefined;
   if (exp - iat > kind.ttlSeconds) return undefined;
   return { ...payload, iat, exp };
 }

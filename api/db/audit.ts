@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { desc, eq } from 'drizzle-orm';
 import type { Orm } from './client.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
@@ -28,12 +28,12 @@ export function recordAudit(orm: Orm, entry: AuditEntry): void {
     .run();
 }
 
-export function listAudit(orm: Orm, accountId: string, limit = 1000) {
+/** The account's whole audit log, newest first (entries are kept 7 days, so it stays bounded). */
+export function listAudit(orm: Orm, accountId: string) {
   return orm
     .select()
     .from(auditLog)
-    .where(and(eq(auditLog.accountId, accountId)))
+    .where(eq(auditLog.accountId, accountId))
     .orderBy(desc(auditLog.at))
-    .limit(limit)
     .all();
 }

@@ -8,6 +8,7 @@ import { listMembers } from './members.js';
 import { listRepositories } from './repositories.js';
 import { listAggregates, listFindings } from './reviews.js';
 import { repositories, reviews } from './schema.js';
+import { listSessions } from './sessions.js';
 
 /** Everything the account holds (key hashes excepted): the data behind `GET /v1/account/export`. */
 export function exportAccountData(orm: Orm, accountId: string, now: Date) {
@@ -37,6 +38,7 @@ export function exportAccountData(orm: Orm, accountId: string, now: Date) {
       findings: listFindings(orm, { id: review.id, findingsFirst, findingsLast }),
     })),
     dailyAggregates: listAggregates(orm, accountId),
+    sessions: listSessions(orm, accountId),
     auditLog: listAudit(orm, accountId),
   };
 }

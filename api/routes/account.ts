@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { exportAccountData, lockAccount, recordAudit } from '../db/index.js';
-import { notFound } from '../errors.js';
+import { exportAccountData, getAccount, lockAccount, recordAudit } from '../db/index.js';
+import { ApiError, notFound } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
-import { AccountDeletedSchema, AccountExportSchema } from '../schemas.js';
+import { AccountDeletedSchema, AccountExportSchema, DeleteAccountBodySchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, SECURITY, json, newRouter } from './router.js';
+import { AUTH_ERRORS, SECURITY, err, json, newRouter } from './router.js';
 
 const exportRoute = createRoute({
   method: 'get',
@@ -19,8 +19,15 @@ const deleteRoute = createRoute({
   method: 'delete',
   path: '/v1/account',
   summary: 'Delete the account: keys revoked and sessions ended now, data purged 30 days later',
+  description:
+    'The body names the account (`{"confirm": "<its name or id>"}`); otherwise 400, nothing deleted.',
   security: SECURITY,
-  responses: { 202: json(AccountDeletedSchema, 'Locked; purge scheduled'), ...AUTH_ERRORS },
+  request: { body: { required: true, content: { 'application/json': { schema: DeleteAccountBodySchema } } } },
+  responses: {
+    202: json(AccountDeletedSchema, 'Locked; purge scheduled'),
+    ...AUTH_ERRORS,
+    400: err('The body does not name the account (the message says what to send); nothing was deleted'),
+  },
 });
 
 export function accountRouter(deps: AppDeps, auth: Auth) {
@@ -28,6 +35,8 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   const app = newRouter();
   // `/x/*` also matches `/x` itself: one registration, so authentication runs once per request.
   app.use('/v1/account/*', auth.requireAuth, requireScope('admin'));
+  // Documented from its schema, validated in the handler: every refusal is the 400 that names the account.
+  app.openAPIRegistry.registerPath(deleteRoute);
 
   return app
     .openapi(exportRoute, (c) => {
@@ -47,8 +56,19 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
       // Dates become ISO strings exactly as JSON.stringify writes them.
       return c.json(JSON.parse(JSON.stringify({ exportedAt: now, ...data })), 200);
     })
-    .openapi(deleteRoute, (c) => {
+    .delete(deleteRoute.path, async (c) => {
       const principal = c.get('principal');
+      const account = getAccount(db.orm, principal.accountId);
+      if (!account) throw notFound();
+      const body = DeleteAccountBodySchema.safeParse(await c.req.json().catch(() => undefined));
+      const confirm = body.success ? body.data.confirm.trim() : undefined;
+      if (confirm !== account.name && confirm !== account.id) {
+        throw new ApiError(
+          400,
+          'confirmation_required',
+          `To delete the account, send {"confirm": ${JSON.stringify(account.name)}} (its name, or its id)`,
+        );
+      }
       const now = clock();
       const purgeAfter = accountPurgeAfter(now);
       recordAudit(db.orm, {

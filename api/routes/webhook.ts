@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { deleteRepositoryEverywhere, hasDelivery, recordAudit, recordDelivery } from '../db/index.js';
-import { ApiError } from '../errors.js';
+import { ApiError, tooManyRequests } from '../errors.js';
 import type { Auth } from '../auth/authenticate.js';
 import { WebhookResultSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
@@ -27,18 +27,18 @@ const route = createRoute({
     200: json(WebhookResultSchema, 'Handled (a redelivery is a no-op)'),
     400: err('Missing delivery id or malformed JSON'),
     401: err('Bad signature'),
-    429: err('Too many bad signatures from this address'),
+    429: err('A bad signature from an address that sent too many of them'),
   },
 });
 
 export function webhookRouter(deps: AppDeps, auth: Auth) {
   const { db, clock, config } = deps;
   return newRouter().openapi(route, async (c) => {
-    auth.checkFailedAuth(c);
     const raw = new Uint8Array(await c.req.arrayBuffer());
+    // The signature is checked before the failure limit: a genuine delivery always goes through.
     if (!verifySignature(raw, c.req.header('x-hub-signature-256'), config.webhookSecrets)) {
-      auth.noteFailedAuth(c);
-      throw new ApiError(401, 'bad_signature', 'Invalid signature');
+      const wait = auth.noteFailedAuth(c);
+      throw wait > 0 ? tooManyRequests(wait) : new ApiError(401, 'bad_signature', 'Invalid signature');
     }
     const delivery = c.req.header('x-github-delivery');
     if (!delivery || delivery.length > 100)

@@ -39,11 +39,7 @@ const PAGE_PATHS = [
 ];
 
 /** Builds the page routes; mount with `app.route('/', createWebRoutes(deps, auth))`. */
-export function createWebRoutes(
-  deps: AppDeps,
-  auth: Pick<Auth, 'checkFailedAuth' | 'noteFailedAuth'>,
-  opts: WebOptions = {},
-) {
+export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'>, opts: WebOptions = {}) {
   const kit = createPageKit(deps);
   const guard = pageGuards(kit);
   const web = new Hono<WebEnv>();

@@ -140,7 +140,7 @@ describe('DELETE /v1/account', () => {
       )
       .run('sess-1', a.accountId, T0.getTime(), T0.getTime() + DAY_MS);
 
-    const res = await s.call('DELETE', '/v1/account', { key: a.key });
+    const res = await s.call('DELETE', '/v1/account', { key: a.key, body: { confirm: 'leaver' } });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({
       accountId: a.accountId,

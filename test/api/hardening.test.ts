@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKey } from '../../api/auth/key-format.js';
+import { signPayload } from '../../api/github-webhook.js';
 import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 describe('headers, errors, CORS', () => {
@@ -82,21 +84,70 @@ describe('request logs', () => {
 });
 
 describe('rate limits', () => {
-  it('answers 429 with Retry-After after too many failed authentications from one address', async () => {
+  it('answers 429 with Retry-After to further failed authentications from an address that failed too often', async () => {
     const s = await startServer({
       config: { rateLimits: { perKeyPerMinute: 1_000, failedAuthPerMinute: 5 } },
     });
     try {
-      const acct = seedAccount(s.db);
       for (let i = 0; i < 5; i += 1)
         expect((await s.call('GET', '/v1/reviews', { key: generateKey() })).status).toBe(401);
       const limited = await s.call('GET', '/v1/reviews', { key: generateKey() });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      // Even a good key from that address waits: guessing must not go on.
-      expect((await s.call('GET', '/v1/reviews', { key: acct.key })).status).toBe(429);
+      // Malformed keys and other schemes count as failures too.
+      expect((await s.call('GET', '/v1/reviews', { key: 'dfr_nope' })).status).toBe(429);
+      expect((await s.call('GET', '/v1/reviews', { headers: { authorization: 'Basic eDp5' } })).status).toBe(
+        429,
+      );
       s.time.advance(60_000);
+      expect((await s.call('GET', '/v1/reviews', { key: generateKey() })).status).toBe(401);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("never refuses a valid key because of other callers' failures from the same address", async () => {
+    // Behind a proxy without TRUST_PROXY every caller shares one address: one client's bad key must not
+    // lock out everyone else's good ones.
+    const s = await startServer({
+      config: { rateLimits: { perKeyPerMinute: 1_000, failedAuthPerMinute: 5 } },
+    });
+    try {
+      const acct = seedAccount(s.db);
+      for (let i = 0; i < 20; i += 1) await s.call('GET', '/v1/reviews', { key: generateKey() });
+      expect((await s.call('GET', '/v1/reviews', { key: generateKey() })).status).toBe(429);
       expect((await s.call('GET', '/v1/reviews', { key: acct.key })).status).toBe(200);
+      expect((await s.call('POST', '/v1/reviews', { key: acct.key, body: makeReport() })).status).toBe(201);
+      // The failures still count: the next bad key is refused at once.
+      expect((await s.call('GET', '/v1/reviews', { key: generateKey() })).status).toBe(429);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('never refuses a webhook delivery with a valid signature because of bad signatures from its address', async () => {
+    const secret = 'a-webhook-secret-of-some-length';
+    const s = await startServer({
+      config: { webhookSecrets: [secret], rateLimits: { perKeyPerMinute: 1_000, failedAuthPerMinute: 3 } },
+    });
+    try {
+      const body = JSON.stringify({ zen: 'Keep it logically awesome.' });
+      const deliver = (signature: string) =>
+        s.call('POST', '/v1/github/webhook', {
+          body,
+          headers: {
+            'x-github-event': 'ping',
+            'x-github-delivery': randomUUID(),
+            'x-hub-signature-256': signature,
+          },
+        });
+      const forged = signPayload('not-the-secret-at-all', body);
+      for (let i = 0; i < 3; i += 1) expect((await deliver(forged)).status).toBe(401);
+      expect((await deliver(forged)).status).toBe(429);
+      const genuine = await deliver(signPayload(secret, body));
+      expect(genuine.status).toBe(200);
+      expect(genuine.json).toEqual({ status: 'ignored', deletedFrom: 0 });
+      expect((await deliver(forged)).status).toBe(429);
     } finally {
       await s.close();
     }

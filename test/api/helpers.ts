@@ -112,6 +112,13 @@ export async function startServer(
   };
 }
 
+/** How many rows of `table` match `where` (SQL with `?` for `args`), read straight from the database. */
+export function countRows(db: DiffrayDb, table: string, where = '1=1', ...args: unknown[]): number {
+  return (
+    db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }
+  ).n;
+}
+
 /** An account with a key holding `scopes` (admin key by default). */
 export function seedAccount(
   db: DiffrayDb,

@@ -168,12 +168,19 @@ describe('sign-in with an API key', () => {
     }
   });
 
-  it('rate-limits failed attempts per client address', async () => {
+  it('rate-limits failed attempts per client address, never a valid key', async () => {
     const limited = makeTestApp({ config: { rateLimits: { perKeyPerMinute: 600, failedAuthPerMinute: 3 } } });
     try {
+      const a = seedAccount(limited, 'acme');
       for (let i = 0; i < 3; i += 1) await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       const res = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       expect(res.headers.get('location')).toBe('/sign-in?m=rate-limited');
+      // Someone else's failures from the same address (a shared proxy) do not lock the admin out.
+      const good = await postForm(limited, '/sign-in/key', { key: a.key });
+      expect(good.headers.get('location')).toBe('/');
+      expect(cookieFrom(good)).toBeTruthy();
+      const again = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
+      expect(again.headers.get('location')).toBe('/sign-in?m=rate-limited');
     } finally {
       limited.close();
     }
@@ -404,6 +411,16 @@ describe('session tokens', () => {
     }
     // Control: the same forging with valid claims is accepted, so the refusals above are about the claims.
     expect((await get(t, '/', await forged(claims))).status).toBe(200);
+  });
+
+  it('refuses a token not valid before a time still to come, or with an nbf that is not a time', async () => {
+    const { claims } = await validClaims();
+    const now = Math.floor(t.clock().getTime() / 1000);
+    expectSignInRedirect(await get(t, '/', await forged({ ...claims, nbf: now + 3_600 })));
+    expectSignInRedirect(await get(t, '/', await forged({ ...claims, nbf: String(now) })));
+    // The clock-skew leeway of `iat` applies: a second server's clock may run a little ahead.
+    expect((await get(t, '/', await forged({ ...claims, nbf: now + 30 }))).status).toBe(200);
+    expect((await get(t, '/', await forged({ ...claims, nbf: now }))).status).toBe(200);
   });
 
   it('refuses a token signed with another secret', async () => {

@@ -32,11 +32,7 @@ export interface SignInOptions {
 }
 
 /** Signing in (an admin key, or GitHub OAuth when configured) and out. */
-export function signInPages(
-  kit: PageKit,
-  auth: Pick<Auth, 'checkFailedAuth' | 'noteFailedAuth'>,
-  opts: SignInOptions,
-) {
+export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, opts: SignInOptions) {
   const { deps, publicOrigin } = kit;
   const { db, clock, config } = deps;
   const github = githubHostFor(config.githubUrl);
@@ -56,14 +52,6 @@ export function signInPages(
       return kit.render(c, <SignInPage oauthEnabled={oauth !== undefined} next={next} message={message} />);
     })
     .post('/sign-in/key', async (c) => {
-      // The failed-authentication limit is the JSON API's, per client address (the context variables it
-      // reads are a subset of ours).
-      const apiContext = c as unknown as Context<AppEnv>;
-      try {
-        auth.checkFailedAuth(apiContext);
-      } catch {
-        return c.redirect('/sign-in?m=rate-limited', 303);
-      }
       const body = await c.req.parseBody({ all: true });
       const key = typeof body.key === 'string' ? body.key.trim() : '';
       const next = safeNext(body.next);
@@ -76,7 +64,10 @@ export function signInPages(
         (row.expiresAt === null || row.expiresAt > now) &&
         row.scopes.includes('admin');
       if (!valid || !(await startPageSession(c, deps, { accountId: row.accountId, apiKeyId: row.id }))) {
-        auth.noteFailedAuth(apiContext);
+        // The JSON API's failure limit, per client address, counted only for keys that fail (the context
+        // variables it reads are a subset of ours).
+        if (auth.noteFailedAuth(c as unknown as Context<AppEnv>) > 0)
+          return c.redirect('/sign-in?m=rate-limited', 303);
         return c.redirect(
           `/sign-in?m=bad-key${next === '/' ? '' : `&next=${encodeURIComponent(next)}`}`,
           303,
