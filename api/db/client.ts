@@ -1,4 +1,3 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -7,6 +6,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
+import { createPrivateFile, makePrivateDir } from './files.js';
 import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
 import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
@@ -64,11 +64,11 @@ export function openDatabase(
 ): DiffrayDb {
   if (path === ':memory:' || path === '')
     throw new Error('the results database must be a file: reviews are written from a second connection');
-  // Findings describe weaknesses in customers' code: the folder and files are the server user's alone.
-  // SQLite gives the -wal and -shm files the database file's permissions.
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // The folder and files are the server user's alone (`files.ts`). SQLite creates the -wal and -shm files
+  // with the database file's permissions (it sets them on the new file, whatever the umask).
+  makePrivateDir(dirname(path));
   try {
-    closeSync(openSync(path, 'wx', 0o600));
+    createPrivateFile(path);
   } catch (error) {
     // An existing database keeps its mode (the operator's to set).
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
