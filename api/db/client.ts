@@ -26,6 +26,13 @@ export interface DiffrayDb {
    * alone. Every other write runs on `sqlite`: they are rare, and the busy timeout covers the contention.
    */
   ingest(row: IngestRow): Promise<void>;
+  /**
+   * Called after every write that deleted or overwrote stored text. `secure_delete` has zeroed it in the
+   * database's pages, but the WAL still holds the pages as they were until it is copied back and truncated.
+   * With background checkpoints the checkpointer thread does that within a tick (the truncating pass waits
+   * for the writer and for readers: not on the event loop); otherwise (the CLI) it runs now.
+   */
+  eraseDeleted(): void;
   /** Lets the writer finish the reviews sent to it, then closes every connection (the serving one last). */
   close(): void;
 }
@@ -81,7 +88,7 @@ export function openDatabase(
   migrate(orm, { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_FOLDER });
   const signals = newSignals();
   const writer = createWriter(path, signals, pragmas);
-  const stopCheckpointer = opts.backgroundCheckpoints
+  const checkpointer = opts.backgroundCheckpoints
     ? startCheckpointer(path, signals, opts.walRestartFrames ?? RESTART_FRAMES)
     : undefined;
   return {
@@ -89,9 +96,12 @@ export function openDatabase(
     sqlite,
     path,
     ingest: writer.ingest,
+    eraseDeleted: () => {
+      if (!checkpointer?.eraseSoon()) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    },
     close: () => {
       writer.close();
-      stopCheckpointer?.();
+      checkpointer?.stop();
       sqlite.close();
     },
   };
@@ -119,9 +129,4 @@ export function perDatabase<T>(build: (orm: Orm, sqlite: Database.Database) => T
     }
     return built;
   };
-}
-
-/** Writes the WAL back into the database file and truncates it, so deleted bytes do not linger there. */
-export function checkpointTruncate(db: DiffrayDb): void {
-  db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import type { DiffrayDb, Orm } from './client.js';
 import { newId } from './ids.js';
 import { dailyAggregates, repositories } from './schema.js';
 
@@ -39,10 +39,11 @@ export function listRepositories(orm: Orm, accountId: string) {
 
 /**
  * Deletes a repository's metadata, config, reviews, findings (cascades) and daily aggregates at once, in
- * one transaction. Returns the stored name, or undefined when the account has no such repository.
+ * one transaction, then erases the WAL (`eraseDeleted`). Returns the stored name, or undefined when the
+ * account has no such repository.
  */
-export function deleteRepository(orm: Orm, accountId: string, fullName: string): string | undefined {
-  return orm.transaction((tx) => {
+export function deleteRepository(db: DiffrayDb, accountId: string, fullName: string): string | undefined {
+  const deleted = db.orm.transaction((tx) => {
     const repo = findRepository(tx, accountId, fullName);
     if (!repo) return undefined;
     tx.delete(repositories).where(eq(repositories.id, repo.id)).run();
@@ -51,15 +52,17 @@ export function deleteRepository(orm: Orm, accountId: string, fullName: string):
       .run();
     return repo.fullName;
   });
+  if (deleted !== undefined) db.eraseDeleted();
+  return deleted;
 }
 
 /** Deletes the repository from every account that has it (GitHub said it is gone). Returns those accounts. */
-export function deleteRepositoryEverywhere(orm: Orm, fullName: string): string[] {
-  const owners = orm
+export function deleteRepositoryEverywhere(db: DiffrayDb, fullName: string): string[] {
+  const owners = db.orm
     .select({ accountId: repositories.accountId })
     .from(repositories)
     .where(eq(repositories.nameKey, repositoryKey(fullName)))
     .all()
     .map((r) => r.accountId);
-  return owners.filter((accountId) => deleteRepository(orm, accountId, fullName) !== undefined);
+  return owners.filter((accountId) => deleteRepository(db, accountId, fullName) !== undefined);
 }

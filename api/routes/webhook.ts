@@ -55,7 +55,7 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
     let deletedFrom = 0;
     for (const fullName of repositoriesRemoved(c.req.header('x-github-event'), payload)) {
       if (!REPOSITORY.test(fullName)) continue;
-      for (const accountId of deleteRepositoryEverywhere(db.orm, fullName)) {
+      for (const accountId of deleteRepositoryEverywhere(db, fullName)) {
         deletedFrom += 1;
         recordAudit(db.orm, {
           accountId,
