@@ -79,7 +79,7 @@ const PRIVATE = {
   'session-secret': '600',
 };
 
-describe.concurrent('the data folder and its files', () => {
+describe('the data folder and its files', () => {
   const firstCommands: [string, string[]][] = [
     ['serve', ['serve']],
     ['accounts create', ['accounts', 'create', 'Acme']],
