@@ -7,9 +7,10 @@
  * database file. A weak value given explicitly is always refused.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { createPrivateFile, makePrivateDir } from './db/files.js';
 import { DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
 
 export const MIN_SECRET_BYTES = 32;
@@ -141,8 +142,9 @@ export function resolveSessionSecret(env: Env): { secret: string; source: 'env' 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(dir, { recursive: true });
+  // The database's folder, whichever creates it first (`db/files.ts`).
+  makePrivateDir(dir);
   const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  createPrivateFile(file, `${secret}\n`);
   return { secret, source: 'generated' };
 }

@@ -207,5 +207,11 @@ export const RepositoryParamsSchema = z.object({
 });
 
 export const WebhookResultSchema = z
-  .object({ status: z.enum(['processed', 'ignored', 'duplicate']), deletedFrom: z.number().int().optional() })
+  .object({
+    status: z.enum(['processed', 'ignored', 'duplicate']),
+    /** Accounts a repository's data was deleted from (once per account and repository). */
+    deletedFrom: z.number().int().optional(),
+    /** Accounts a repository was moved in (renamed or transferred). */
+    movedIn: z.number().int().optional(),
+  })
   .openapi('WebhookResult');

@@ -18,6 +18,13 @@
  * two always sees the other: `enterGate` in `writer-thread.ts`), runs one short pass and opens the gate: the
  * writer's next commit restarts the WAL. A write on the serving connection does not wait at the gate; it
  * only makes that attempt miss, and a later tick tries again.
+ *
+ * Erasing deleted text. `secure_delete` zeroes deleted rows in the database's pages, but the WAL keeps the
+ * pages as they were before (the deleted text with them) until it is written over. So after a deletion the
+ * serving thread asks for an erase (`ERASE_ASKED`), and the next tick runs a TRUNCATE checkpoint: every frame
+ * copied back, then the -wal file cut to zero bytes. That pass waits for the writer and for readers of older
+ * snapshots, and new writers wait behind it; so it runs here, behind the same gate as a restart, with a
+ * short busy timeout (`checkpointer.ts`), and a tick that cannot finish it tries again at the next.
  */
 import { parentPort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -51,6 +58,40 @@ function passiveCheckpoint(db: Database.Database): Pass {
   return (db.pragma('wal_checkpoint(PASSIVE)') as Pass[])[0]!;
 }
 
+/** One TRUNCATE checkpoint on `db`: every frame copied back, then the WAL cut to zero bytes. */
+function truncatingCheckpoint(db: Database.Database): Pass {
+  return (db.pragma('wal_checkpoint(TRUNCATE)') as Pass[])[0]!;
+}
+
+/**
+ * One attempt at erasing the WAL (see the module comment): whether it was truncated. `passive` first copies
+ * back what it can without blocking anyone, so the truncating pass behind the gate has little left to copy.
+ */
+export function eraseTick(
+  passive: () => Pass,
+  truncate: () => Pass,
+  signals: Int32Array,
+  writerWaitMs = WRITER_WAIT_MS,
+): boolean {
+  passive();
+  return behindGate(signals, writerWaitMs, () => truncate().busy === 0) ?? false;
+}
+
+/**
+ * Runs `pass` with the writer held back: closes the gate, waits for the writer's transaction under way
+ * (undefined, and nothing run, when it takes longer than `writerWaitMs`), runs it, opens the gate.
+ */
+function behindGate<T>(signals: Int32Array, writerWaitMs: number, pass: () => T): T | undefined {
+  Atomics.store(signals, SIGNAL.GATE, 1);
+  try {
+    if (Atomics.wait(signals, SIGNAL.WRITING, 1, writerWaitMs) === 'timed-out') return undefined;
+    return pass();
+  } finally {
+    Atomics.store(signals, SIGNAL.GATE, 0);
+    Atomics.notify(signals, SIGNAL.GATE);
+  }
+}
+
 /** One tick of the checkpointer, `passive` running one pass (see the module comment). */
 export function checkpointTick(
   passive: () => Pass,
@@ -70,26 +111,24 @@ export function checkpointTick(
   }
   // Nothing written during the last pass (idle) or the WAL restarted meanwhile: no need to hold anyone.
   if (appended <= 0 || pass.log < restartFrames) return 'passive';
-  Atomics.store(signals, SIGNAL.GATE, 1);
-  try {
-    if (Atomics.wait(signals, SIGNAL.WRITING, 1, writerWaitMs) === 'timed-out') return 'writer-busy';
-    passive();
-    return 'restart';
-  } finally {
-    Atomics.store(signals, SIGNAL.GATE, 0);
-    Atomics.notify(signals, SIGNAL.GATE);
-  }
+  return behindGate(signals, writerWaitMs, () => (passive(), 'restart' as const)) ?? 'writer-busy';
 }
 
 /** The thread's body (`thread-entry.mjs` calls it): ticks until the serving thread's `'close'`. */
 export function run(data: CheckpointerData): void {
   const port = parentPort!;
   const connection = openThreadConnection(data);
+  const { signals } = connection;
   const passive = () => passiveCheckpoint(connection.db);
+  const truncate = () => truncatingCheckpoint(connection.db);
+  // The last erase request satisfied: one truncation answers every request made before it began.
+  let erased = 0;
   let closing = false;
   const loop = () => {
     try {
-      checkpointTick(passive, connection.signals, data.restartFrames);
+      const asked = Atomics.load(signals, SIGNAL.ERASE_ASKED);
+      if (asked === erased) checkpointTick(passive, signals, data.restartFrames);
+      else if (eraseTick(passive, truncate, signals)) erased = asked;
     } catch {
       // Busy or closing: the next tick retries.
     }

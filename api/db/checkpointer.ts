@@ -10,14 +10,30 @@ import { SIGNAL, startDbWorker, stopDbWorker } from './threads.js';
 export const RESTART_FRAMES = 65_536;
 
 /**
- * Starts the background checkpointer of the database at `path` (`checkpointer-thread.ts` says what it
- * does and why on a thread of its own); returns its `stop`.
+ * How long the checkpointer's truncating pass waits for the lock and for readers (its busy timeout) before
+ * it gives up until its next tick: new writers wait behind that pass, the serving thread's among them.
  */
-export function startCheckpointer(path: string, signals: Int32Array, restartFrames: number): () => void {
+const ERASE_BUSY_MS = 50;
+
+export interface Checkpointer {
+  /**
+   * Asks the thread to erase the WAL (truncating checkpoint) at its next tick; false when the thread is
+   * gone, so the caller erases it itself.
+   */
+  eraseSoon(): boolean;
+  stop(): void;
+}
+
+/**
+ * Starts the background checkpointer of the database at `path` (`checkpointer-thread.ts` says what it
+ * does and why on a thread of its own).
+ */
+export function startCheckpointer(path: string, signals: Int32Array, restartFrames: number): Checkpointer {
   const worker = startDbWorker<CheckpointerData>('checkpointer-thread', {
     path,
     signals,
     done: SIGNAL.CHECKPOINTER_DONE,
+    pragmas: [`busy_timeout = ${ERASE_BUSY_MS}`],
     data: { restartFrames },
   });
   let alive = true;
@@ -29,7 +45,13 @@ export function startCheckpointer(path: string, signals: Int32Array, restartFram
   };
   worker.once('error', gone);
   worker.once('exit', gone);
-  return () => {
-    if (alive) stopDbWorker(worker, worker, signals, SIGNAL.CHECKPOINTER_DONE);
+  return {
+    eraseSoon: () => {
+      if (alive) Atomics.add(signals, SIGNAL.ERASE_ASKED, 1);
+      return alive;
+    },
+    stop: () => {
+      if (alive) stopDbWorker(worker, worker, signals, SIGNAL.CHECKPOINTER_DONE);
+    },
   };
 }

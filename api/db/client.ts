@@ -1,4 +1,3 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -7,6 +6,7 @@ import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
+import { createPrivateFile, makePrivateDir } from './files.js';
 import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
 import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
@@ -26,6 +26,13 @@ export interface DiffrayDb {
    * alone. Every other write runs on `sqlite`: they are rare, and the busy timeout covers the contention.
    */
   ingest(row: IngestRow): Promise<void>;
+  /**
+   * Called after every write that deleted or overwrote stored text. `secure_delete` has zeroed it in the
+   * database's pages, but the WAL still holds the pages as they were until it is copied back and truncated.
+   * With background checkpoints the checkpointer thread does that within a tick (the truncating pass waits
+   * for the writer and for readers: not on the event loop); otherwise (the CLI) it runs now.
+   */
+  eraseDeleted(): void;
   /** Lets the writer finish the reviews sent to it, then closes every connection (the serving one last). */
   close(): void;
 }
@@ -64,11 +71,11 @@ export function openDatabase(
 ): DiffrayDb {
   if (path === ':memory:' || path === '')
     throw new Error('the results database must be a file: reviews are written from a second connection');
-  // Findings describe weaknesses in customers' code: the folder and files are the server user's alone.
-  // SQLite gives the -wal and -shm files the database file's permissions.
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // The folder and files are the server user's alone (`files.ts`). SQLite creates the -wal and -shm files
+  // with the database file's permissions (it sets them on the new file, whatever the umask).
+  makePrivateDir(dirname(path));
   try {
-    closeSync(openSync(path, 'wx', 0o600));
+    createPrivateFile(path);
   } catch (error) {
     // An existing database keeps its mode (the operator's to set).
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -81,7 +88,7 @@ export function openDatabase(
   migrate(orm, { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_FOLDER });
   const signals = newSignals();
   const writer = createWriter(path, signals, pragmas);
-  const stopCheckpointer = opts.backgroundCheckpoints
+  const checkpointer = opts.backgroundCheckpoints
     ? startCheckpointer(path, signals, opts.walRestartFrames ?? RESTART_FRAMES)
     : undefined;
   return {
@@ -89,9 +96,12 @@ export function openDatabase(
     sqlite,
     path,
     ingest: writer.ingest,
+    eraseDeleted: () => {
+      if (!checkpointer?.eraseSoon()) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    },
     close: () => {
       writer.close();
-      stopCheckpointer?.();
+      checkpointer?.stop();
       sqlite.close();
     },
   };
@@ -119,9 +129,4 @@ export function perDatabase<T>(build: (orm: Orm, sqlite: Database.Database) => T
     }
     return built;
   };
-}
-
-/** Writes the WAL back into the database file and truncates it, so deleted bytes do not linger there. */
-export function checkpointTruncate(db: DiffrayDb): void {
-  db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import type { DiffrayDb, Orm } from './client.js';
 import { newId } from './ids.js';
 import { findRepository, upsertRepository } from './repositories.js';
 import { configs, repositories } from './schema.js';
@@ -30,15 +30,18 @@ export function getConfigs(orm: Orm, accountId: string, repository: string | und
   return { account, repository: repo };
 }
 
-/** Stores (replacing) the account default or a repository's config; the repository is created if new. */
+/**
+ * Stores (replacing) the account default or a repository's config; the repository is created if new. A
+ * replaced config's text is erased from the WAL (`eraseDeleted`).
+ */
 export function putConfig(
-  orm: Orm,
+  db: DiffrayDb,
   accountId: string,
   repository: string | undefined,
   yaml: string,
   now: Date,
 ) {
-  orm.transaction((tx) => {
+  const replaced = db.orm.transaction((tx) => {
     const repositoryId = repository === undefined ? null : upsertRepository(tx, accountId, repository, now);
     const where =
       repositoryId === null
@@ -47,10 +50,12 @@ export function putConfig(
     const existing = tx.select({ id: configs.id }).from(configs).where(where).get();
     if (existing) {
       tx.update(configs).set({ yaml, updatedAt: now }).where(eq(configs.id, existing.id)).run();
-    } else {
-      tx.insert(configs).values({ id: newId(), accountId, repositoryId, yaml, updatedAt: now }).run();
+      return true;
     }
+    tx.insert(configs).values({ id: newId(), accountId, repositoryId, yaml, updatedAt: now }).run();
+    return false;
   });
+  if (replaced) db.eraseDeleted();
 }
 
 export function listConfigs(orm: Orm, accountId: string) {

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { PURGE_BATCH_ROWS, type PurgeCutoffs } from '../retention.js';
-import { checkpointTruncate, type DiffrayDb } from './client.js';
+import type { DiffrayDb } from './client.js';
 
 export interface PurgeResult {
   findings: number;
@@ -71,8 +71,8 @@ function deleteReviewsInBatches(
 /**
  * Applies retention: expired findings and reviews, accounts past their grace period (all their data),
  * old audit entries, webhook deliveries and sessions; bounded batches, each its own transaction. Daily
- * aggregates of live accounts are kept. Ends with a WAL checkpoint that truncates the `-wal` file, so
- * deleted bytes (already zeroed in the main file by `secure_delete`) do not linger there.
+ * aggregates of live accounts are kept. Ends by erasing the WAL (`eraseDeleted`), so deleted bytes (already
+ * zeroed in the main file by `secure_delete`) do not linger there.
  */
 export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: number } = {}): PurgeResult {
   const batch = opts.batchRows ?? PURGE_BATCH_ROWS;
@@ -145,6 +145,6 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     [cutoffs.sessionsExpiredBy.getTime()],
     batch,
   );
-  checkpointTruncate(db);
+  db.eraseDeleted();
   return result;
 }

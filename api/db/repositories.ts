@@ -1,7 +1,7 @@
-import { and, asc, eq } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { DiffrayDb, Orm } from './client.js';
 import { newId } from './ids.js';
-import { dailyAggregates, repositories } from './schema.js';
+import { configs, dailyAggregates, repositories, reviews } from './schema.js';
 
 /** GitHub names are case-insensitive: one key per `owner/name`. */
 export function repositoryKey(fullName: string): string {
@@ -39,10 +39,11 @@ export function listRepositories(orm: Orm, accountId: string) {
 
 /**
  * Deletes a repository's metadata, config, reviews, findings (cascades) and daily aggregates at once, in
- * one transaction. Returns the stored name, or undefined when the account has no such repository.
+ * one transaction, then erases the WAL (`eraseDeleted`). Returns the stored name, or undefined when the
+ * account has no such repository.
  */
-export function deleteRepository(orm: Orm, accountId: string, fullName: string): string | undefined {
-  return orm.transaction((tx) => {
+export function deleteRepository(db: DiffrayDb, accountId: string, fullName: string): string | undefined {
+  const deleted = db.orm.transaction((tx) => {
     const repo = findRepository(tx, accountId, fullName);
     if (!repo) return undefined;
     tx.delete(repositories).where(eq(repositories.id, repo.id)).run();
@@ -51,15 +52,108 @@ export function deleteRepository(orm: Orm, accountId: string, fullName: string):
       .run();
     return repo.fullName;
   });
+  if (deleted !== undefined) db.eraseDeleted();
+  return deleted;
 }
 
-/** Deletes the repository from every account that has it (GitHub said it is gone). Returns those accounts. */
-export function deleteRepositoryEverywhere(orm: Orm, fullName: string): string[] {
-  const owners = orm
-    .select({ accountId: repositories.accountId })
+/** The accounts holding `fullName`, with the name as each stored it. */
+function holders(orm: Orm, fullName: string) {
+  return orm
+    .select({ accountId: repositories.accountId, fullName: repositories.fullName })
     .from(repositories)
     .where(eq(repositories.nameKey, repositoryKey(fullName)))
+    .all();
+}
+
+/**
+ * Deletes the repository from every account that has it (GitHub said it is gone). Returns those accounts,
+ * with the name each had stored.
+ */
+export function deleteRepositoryEverywhere(
+  db: DiffrayDb,
+  fullName: string,
+): { accountId: string; fullName: string }[] {
+  return holders(db.orm, fullName).filter((r) => deleteRepository(db, r.accountId, fullName) !== undefined);
+}
+
+/** The name keys of every stored repository of `owner`, in any account. */
+export function repositoriesOfOwner(orm: Orm, owner: string): string[] {
+  // A range on the name key's index: every key from `owner/` up to the next possible owner.
+  const prefix = `${repositoryKey(owner)}/`;
+  const after = `${prefix.slice(0, -1)}${String.fromCharCode('/'.charCodeAt(0) + 1)}`;
+  return orm
+    .selectDistinct({ nameKey: repositories.nameKey })
+    .from(repositories)
+    .where(and(gte(repositories.nameKey, prefix), lt(repositories.nameKey, after)))
     .all()
-    .map((r) => r.accountId);
-  return owners.filter((accountId) => deleteRepository(orm, accountId, fullName) !== undefined);
+    .map((r) => r.nameKey);
+}
+
+/**
+ * Moves the account's repository `from` to the name `to` (GitHub renamed or transferred it): its reviews,
+ * config and daily aggregates follow. When the account already holds `to` (the action reported under the new
+ * name before the webhook arrived), the two merge: reviews and day counts together, and of two configs the
+ * one updated last. Then erases the WAL (`eraseDeleted`): the old name, and a config replaced in a merge.
+ * Returns false when the account has no `from`.
+ */
+export function moveRepository(db: DiffrayDb, accountId: string, from: string, to: string): boolean {
+  const moved = db.orm.transaction((tx) => {
+    const source = findRepository(tx, accountId, from);
+    if (!source) return false;
+    const toKey = repositoryKey(to);
+    const target = toKey === source.nameKey ? undefined : findRepository(tx, accountId, to);
+    if (target === undefined) {
+      tx.update(repositories)
+        .set({ fullName: to, nameKey: toKey })
+        .where(eq(repositories.id, source.id))
+        .run();
+      tx.update(dailyAggregates)
+        .set({ repository: toKey })
+        .where(and(eq(dailyAggregates.accountId, accountId), eq(dailyAggregates.repository, source.nameKey)))
+        .run();
+      return true;
+    }
+    tx.update(reviews).set({ repositoryId: target.id }).where(eq(reviews.repositoryId, source.id)).run();
+    const newest = tx
+      .select({ id: configs.id, repositoryId: configs.repositoryId })
+      .from(configs)
+      .where(inArray(configs.repositoryId, [source.id, target.id]))
+      .orderBy(desc(configs.updatedAt))
+      .get();
+    if (newest?.repositoryId === source.id) {
+      tx.delete(configs).where(eq(configs.repositoryId, target.id)).run();
+      tx.update(configs).set({ repositoryId: target.id }).where(eq(configs.id, newest.id)).run();
+    }
+    mergeAggregates(tx, accountId, source.nameKey, toKey);
+    // Cascades to what did not move: the older config.
+    tx.delete(repositories).where(eq(repositories.id, source.id)).run();
+    return true;
+  });
+  if (moved) db.eraseDeleted();
+  return moved;
+}
+
+/** Adds the day counts of repository key `from` to those of `to`, then deletes `from`'s. */
+function mergeAggregates(orm: Orm, accountId: string, from: string, to: string): void {
+  const a = dailyAggregates;
+  const whereFrom = and(eq(a.accountId, accountId), eq(a.repository, from));
+  const counts = ['reviews', 'critical', 'high', 'medium', 'low'] as const;
+  for (const row of orm.select().from(a).where(whereFrom).all()) {
+    orm
+      .insert(a)
+      .values({ ...row, repository: to })
+      .onConflictDoUpdate({
+        target: [a.accountId, a.repository, a.day],
+        set: Object.fromEntries(counts.map((c) => [c, sql`${a[c]} + excluded.${sql.identifier(a[c].name)}`])),
+      })
+      .run();
+  }
+  orm.delete(a).where(whereFrom).run();
+}
+
+/** Moves `from` to `to` in every account that holds `from`. Returns those accounts. */
+export function moveRepositoryEverywhere(db: DiffrayDb, from: string, to: string): string[] {
+  return holders(db.orm, from)
+    .map((r) => r.accountId)
+    .filter((accountId) => moveRepository(db, accountId, from, to));
 }

@@ -28,10 +28,12 @@ export const SIGNAL = {
   /** Set by each worker once its connection is closed (`stopDbWorker` waits for it). */
   CHECKPOINTER_DONE: 2,
   WRITER_DONE: 3,
+  /** Counts the serving thread's requests that the checkpointer erase deleted text from the WAL. */
+  ERASE_ASKED: 4,
 } as const;
 
 export function newSignals(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
+  return new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
 }
 
 /** What every database thread gets in `workerData`. */

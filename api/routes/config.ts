@@ -72,7 +72,7 @@ export function configRouter(deps: AppDeps, auth: Auth) {
         throw new ApiError(422, 'invalid_config', 'The config is invalid', { issues: parsed.issues });
       const principal = c.get('principal');
       const now = clock();
-      putConfig(db.orm, principal.accountId, body.repository, body.yaml, now);
+      putConfig(db, principal.accountId, body.repository, body.yaml, now);
       recordAudit(db.orm, {
         accountId: principal.accountId,
         actor: principal.actor,

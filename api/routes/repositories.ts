@@ -23,7 +23,7 @@ export function repositoriesRouter(deps: AppDeps, auth: Auth) {
   return app.openapi(disconnect, (c) => {
     const principal = c.get('principal');
     const { owner, name } = c.req.valid('param');
-    const fullName = deleteRepository(db.orm, principal.accountId, `${owner}/${name}`);
+    const fullName = deleteRepository(db, principal.accountId, `${owner}/${name}`);
     if (fullName === undefined) throw notFound();
     recordAudit(db.orm, {
       accountId: principal.accountId,

@@ -1,18 +1,27 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { deleteRepositoryEverywhere, hasDelivery, recordAudit, recordDelivery } from '../db/index.js';
+import {
+  deleteRepositoryEverywhere,
+  hasDelivery,
+  moveRepositoryEverywhere,
+  recordAudit,
+  recordDelivery,
+  repositoriesOfOwner,
+} from '../db/index.js';
 import { ApiError, tooManyRequests } from '../errors.js';
 import type { Auth } from '../auth/authenticate.js';
 import { WebhookResultSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { repositoriesRemoved, verifySignature } from '../github-webhook.js';
+import { repositoryChanges, verifySignature, type RepositoryChange } from '../github-webhook.js';
 import { err, json, newRouter } from './router.js';
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const OWNER = /^[A-Za-z0-9-]+$/;
 
 const route = createRoute({
   method: 'post',
   path: '/v1/github/webhook',
-  summary: 'GitHub webhook: repository deleted / removed from the installation deletes its data',
+  summary:
+    'GitHub webhook: a repository deleted, removed from the installation or uninstalled deletes its data; renamed or transferred, it moves',
   request: {
     headers: z.object({
       'x-hub-signature-256': z
@@ -52,25 +61,42 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       throw new ApiError(400, 'malformed_json', 'Malformed JSON');
     }
     const now = clock();
+    const audit = (accountId: string, action: string, target: string) =>
+      recordAudit(db.orm, {
+        accountId,
+        actor: 'github',
+        action,
+        target,
+        clientAddress: c.get('clientAddress'),
+        at: now,
+      });
     let deletedFrom = 0;
-    for (const fullName of repositoriesRemoved(c.req.header('x-github-event'), payload)) {
-      if (!REPOSITORY.test(fullName)) continue;
-      for (const accountId of deleteRepositoryEverywhere(db.orm, fullName)) {
+    let movedIn = 0;
+    const remove = (repository: string) => {
+      for (const { accountId, fullName } of deleteRepositoryEverywhere(db, repository)) {
         deletedFrom += 1;
-        recordAudit(db.orm, {
-          accountId,
-          actor: 'github',
-          action: 'repository.delete',
-          target: fullName,
-          clientAddress: c.get('clientAddress'),
-          at: now,
-        });
+        audit(accountId, 'repository.delete', fullName);
+      }
+    };
+    for (const change of repositoryChanges(c.req.header('x-github-event'), payload).filter(wellFormed)) {
+      if (change.kind === 'delete') remove(change.repository);
+      else if (change.kind === 'delete-owner') repositoriesOfOwner(db.orm, change.owner).forEach(remove);
+      else {
+        for (const accountId of moveRepositoryEverywhere(db, change.from, change.to)) {
+          movedIn += 1;
+          audit(accountId, 'repository.move', `${change.from} -> ${change.to}`);
+        }
       }
     }
     recordDelivery(db.orm, delivery, now);
-    return c.json(
-      { status: deletedFrom > 0 ? ('processed' as const) : ('ignored' as const), deletedFrom },
-      200,
-    );
+    const status = deletedFrom + movedIn > 0 ? ('processed' as const) : ('ignored' as const);
+    return c.json({ status, deletedFrom, movedIn }, 200);
   });
+}
+
+/** GitHub's names only: a change naming anything else is ignored. */
+function wellFormed(change: RepositoryChange): boolean {
+  if (change.kind === 'delete') return REPOSITORY.test(change.repository);
+  if (change.kind === 'delete-owner') return OWNER.test(change.owner);
+  return REPOSITORY.test(change.from) && REPOSITORY.test(change.to);
 }

@@ -47,4 +47,17 @@ describe('the serving connection', () => {
       process.umask(previous);
     }
   });
+
+  it('gives every folder it creates 0700, even under a umask that would leave it unusable', () => {
+    dir = mkdtempSync(join(tmpdir(), 'diffray-conn-'));
+    const previous = process.umask(0o177);
+    try {
+      db = openDatabase(join(dir, 'a', 'b', 'diffray.db'));
+      const mode = (p: string) => statSync(p).mode & 0o777;
+      expect([mode(join(dir, 'a')), mode(join(dir, 'a', 'b'))]).toEqual([0o700, 0o700]);
+      expect(mode(join(dir, 'a', 'b', 'diffray.db'))).toBe(0o600);
+    } finally {
+      process.umask(previous);
+    }
+  });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkpointTick, type Pass } from '../../api/db/checkpointer-thread.js';
+import { checkpointTick, eraseTick, type Pass } from '../../api/db/checkpointer-thread.js';
 import {
   createAccount,
   getReview,
@@ -196,6 +196,51 @@ describe("the checkpointer's tick", () => {
     const { passive, passes } = scripted([500, 700, 800, 801]);
     expect(checkpointTick(passive, signals, 100, 10)).toBe('writer-busy');
     expect(passes.count).toBe(4);
+    expect(Atomics.load(signals, SIGNAL.GATE)).toBe(0);
+  });
+});
+
+describe("the checkpointer's erase", () => {
+  const pass = (busy: number): Pass => ({ busy, log: 0, checkpointed: 0 });
+
+  it('copies back without blocking anyone, then truncates behind the gate and opens it again', () => {
+    const signals = newSignals();
+    const order: string[] = [];
+    const erased = eraseTick(
+      () => (order.push('passive'), pass(0)),
+      () => (order.push(`truncate, gate ${Atomics.load(signals, SIGNAL.GATE)}`), pass(0)),
+      signals,
+    );
+    expect(erased).toBe(true);
+    expect(order).toEqual(['passive', 'truncate, gate 1']);
+    expect(Atomics.load(signals, SIGNAL.GATE)).toBe(0);
+  });
+
+  it('reports failure (retried at the next tick) when a reader or the lock kept the truncation from finishing', () => {
+    const signals = newSignals();
+    expect(
+      eraseTick(
+        () => pass(0),
+        () => pass(1),
+        signals,
+      ),
+    ).toBe(false);
+    expect(Atomics.load(signals, SIGNAL.GATE)).toBe(0);
+  });
+
+  it('does not truncate while the writer is in a transaction past the wait, and opens the gate', () => {
+    const signals = newSignals();
+    Atomics.store(signals, SIGNAL.WRITING, 1);
+    let truncated = false;
+    expect(
+      eraseTick(
+        () => pass(0),
+        () => ((truncated = true), pass(0)),
+        signals,
+        10,
+      ),
+    ).toBe(false);
+    expect(truncated).toBe(false);
     expect(Atomics.load(signals, SIGNAL.GATE)).toBe(0);
   });
 });

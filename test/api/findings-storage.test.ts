@@ -193,7 +193,7 @@ describe('findings stored by row range', () => {
     db.sqlite.prepare('DELETE FROM reviews WHERE id = ?').run(plain);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', plain)).toBe(0);
     // Repository disconnect: repositories → reviews (FK cascade) → findings (trigger).
-    expect(deleteRepository(db.orm, accountId, 'octo/gone')).toBe('octo/gone');
+    expect(deleteRepository(db, accountId, 'octo/gone')).toBe('octo/gone');
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', gone)).toBe(0);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', kept)).toBe(6);
     // Account deletion: accounts → reviews → findings.

@@ -63,10 +63,15 @@ export interface TestServer {
 
 /** The real app over real HTTP on 127.0.0.1, on a fresh SQLite file with the committed migrations. */
 export async function startServer(
-  opts: { config?: Partial<ApiConfig>; app?: Partial<CreateAppOptions> } = {},
+  opts: {
+    config?: Partial<ApiConfig>;
+    app?: Partial<CreateAppOptions>;
+    /** `openDatabase`'s options (`backgroundCheckpoints: true` as `serve` opens it). */
+    db?: Parameters<typeof openDatabase>[1];
+  } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = openDatabase(join(dir, 'diffray.db'));
+  const db = openDatabase(join(dir, 'diffray.db'), opts.db);
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({

@@ -37,6 +37,12 @@ describe('verifySignature', () => {
 
 describe('POST /v1/github/webhook', () => {
   let s: TestServer;
+  const repositoriesOf = async (accountId: string) =>
+    s.db.sqlite.prepare('SELECT full_name FROM repositories WHERE account_id = ?').all(accountId);
+  const auditOf = (accountId: string) =>
+    s.db.sqlite
+      .prepare('SELECT actor, action, target FROM audit_log WHERE account_id = ? ORDER BY target')
+      .all(accountId);
   beforeAll(async () => {
     s = await startServer({ config: { webhookSecrets: [GH_SECRET, OLD_SECRET] } });
   });
@@ -73,7 +79,7 @@ describe('POST /v1/github/webhook', () => {
     const body = JSON.stringify({ zen: 'hi' });
     const res = await deliver(body, { signature: signPayload(OLD_SECRET, body) });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: 'ignored', deletedFrom: 0 });
+    expect(res.json).toEqual({ status: 'ignored', deletedFrom: 0, movedIn: 0 });
   });
 
   it("deletes a deleted repository's data in every account that has it; a redelivery is a no-op", async () => {
@@ -92,7 +98,7 @@ describe('POST /v1/github/webhook', () => {
     const delivery = randomUUID();
     const res = await deliver(body, { event: 'repository', delivery });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ status: 'processed', deletedFrom: 2 });
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 2, movedIn: 0 });
     expect((await s.call('GET', `/v1/reviews/${ra}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', `/v1/reviews/${keep}`, { key: a.key })).status).toBe(200);
     expect(
@@ -117,11 +123,200 @@ describe('POST /v1/github/webhook', () => {
       repositories_removed: [{ full_name: 'octo/r1' }, { full_name: 'octo/r2' }],
     });
     const res = await deliver(body, { event: 'installation_repositories' });
-    expect(res.json).toEqual({ status: 'processed', deletedFrom: 2 });
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 2, movedIn: 0 });
+    expect(await repositoriesOf(a.accountId)).toEqual([]);
+    expect(auditOf(a.accountId)).toEqual([
+      { actor: 'github', action: 'repository.delete', target: 'octo/r1' },
+      { actor: 'github', action: 'repository.delete', target: 'octo/r2' },
+    ]);
     const added = JSON.stringify({ action: 'added', repositories_added: [{ full_name: 'octo/r3' }] });
     expect((await deliver(added, { event: 'installation_repositories' })).json).toMatchObject({
       status: 'ignored',
     });
+  });
+});
+
+describe('uninstalling the GitHub App, renamed and transferred repositories', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startServer({ config: { webhookSecrets: [GH_SECRET] } });
+  });
+  afterAll(() => s.close());
+
+  const deliver = (event: string, payload: unknown, delivery = randomUUID()) => {
+    const body = JSON.stringify(payload);
+    return s.call('POST', '/v1/github/webhook', {
+      body,
+      headers: {
+        'x-github-event': event,
+        'x-github-delivery': delivery,
+        'x-hub-signature-256': signPayload(GH_SECRET, body),
+      },
+    });
+  };
+  const report = async (key: string, repository: string) => {
+    const res = await s.call('POST', '/v1/reviews', { key, body: makeReport({ repository }) });
+    expect(res.status).toBe(201);
+    return (res.json as { id: string }).id;
+  };
+  const repositories = (key: string) =>
+    s
+      .call('GET', '/v1/account/export', { key })
+      .then((res) =>
+        (res.json as { repositories: { fullName: string }[] }).repositories.map((r) => r.fullName).sort(),
+      );
+  const reviewsOf = async (key: string, repository: string) =>
+    (
+      (await s.call('GET', `/v1/reviews?repository=${repository}`, { key })).json as {
+        reviews: { id: string; repository: string }[];
+      }
+    ).reviews;
+  const aggregates = (accountId: string) =>
+    s.db.sqlite
+      .prepare('SELECT repository, reviews FROM daily_aggregates WHERE account_id = ? ORDER BY repository')
+      .all(accountId);
+  const audit = (accountId: string) =>
+    s.db.sqlite
+      .prepare(
+        "SELECT actor, action, target FROM audit_log WHERE account_id = ? AND actor = 'github' ORDER BY target",
+      )
+      .all(accountId);
+
+  it("deletes an uninstalled installation's listed repositories in every account, audited; nothing else", async () => {
+    const a = seedAccount(s.db, { name: 'uninstall A' });
+    const b = seedAccount(s.db, { name: 'uninstall B' });
+    await report(a.key, 'acme/one');
+    await report(a.key, 'acme/two');
+    await report(a.key, 'acme/kept');
+    await report(b.key, 'ACME/One');
+    const payload = {
+      action: 'deleted',
+      installation: { id: 1, account: { login: 'acme' }, repository_selection: 'selected' },
+      repositories: [{ full_name: 'acme/one' }, { full_name: 'acme/two' }],
+    };
+    const delivery = randomUUID();
+    const res = await deliver('installation', payload, delivery);
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 3, movedIn: 0 });
+    expect(await repositories(a.key)).toEqual(['acme/kept']);
+    expect(await repositories(b.key)).toEqual([]);
+    expect(aggregates(a.accountId)).toEqual([{ repository: 'acme/kept', reviews: 1 }]);
+    expect(audit(a.accountId)).toEqual([
+      { actor: 'github', action: 'repository.delete', target: 'acme/one' },
+      { actor: 'github', action: 'repository.delete', target: 'acme/two' },
+    ]);
+    // GitHub redelivers: a no-op, even once a repository of that name reports again.
+    await report(a.key, 'acme/one');
+    expect((await deliver('installation', payload, delivery)).json).toEqual({ status: 'duplicate' });
+    expect(await repositories(a.key)).toEqual(['acme/kept', 'acme/one']);
+  });
+
+  it("deletes every repository of the owner when the installation covered all of them, and no other owner's", async () => {
+    const a = seedAccount(s.db, { name: 'uninstall all' });
+    for (const repository of ['whole/one', 'Whole/Two', 'wholesale/three', 'other/whole']) {
+      await report(a.key, repository);
+    }
+    const res = await deliver('installation', {
+      action: 'deleted',
+      installation: { id: 2, account: { login: 'Whole' }, repository_selection: 'all' },
+    });
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 2, movedIn: 0 });
+    expect(await repositories(a.key)).toEqual(['other/whole', 'wholesale/three']);
+  });
+
+  it('moves a renamed repository: its reviews, config and trends follow the new name, audited', async () => {
+    const a = seedAccount(s.db, { name: 'rename' });
+    const id = await report(a.key, 'octo/before');
+    const yaml = 'fail-on: critical\n';
+    await s.call('PUT', '/v1/config', { key: a.key, body: { repository: 'octo/before', yaml } });
+    const res = await deliver('repository', {
+      action: 'renamed',
+      changes: { repository: { name: { from: 'before' } } },
+      repository: { name: 'after', full_name: 'octo/after', owner: { login: 'octo' } },
+    });
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 0, movedIn: 1 });
+    expect(await repositories(a.key)).toEqual(['octo/after']);
+    expect((await reviewsOf(a.key, 'octo/after')).map((r) => [r.id, r.repository])).toEqual([
+      [id, 'octo/after'],
+    ]);
+    expect(await reviewsOf(a.key, 'octo/before')).toEqual([]);
+    const config = await s.call('GET', '/v1/config?repository=octo/after', { key: a.key });
+    expect((config.json as { yaml: { repository: string } }).yaml.repository).toBe(yaml);
+    expect(aggregates(a.accountId)).toEqual([{ repository: 'octo/after', reviews: 1 }]);
+    expect(audit(a.accountId)).toEqual([
+      { actor: 'github', action: 'repository.move', target: 'octo/before -> octo/after' },
+    ]);
+  });
+
+  it('moves a transferred repository, merging it with what already reports under the new name', async () => {
+    const a = seedAccount(s.db, { name: 'transfer' });
+    const old = await report(a.key, 'person/tool');
+    s.time.advance(60_000);
+    await s.call('PUT', '/v1/config', {
+      key: a.key,
+      body: { repository: 'person/tool', yaml: 'fail-on: high\n' },
+    });
+    // The action ran after the transfer and before the webhook arrived: the new name exists already.
+    s.time.advance(60_000);
+    const fresh = await report(a.key, 'company/tool');
+    await s.call('PUT', '/v1/config', {
+      key: a.key,
+      body: { repository: 'company/tool', yaml: 'fail-on: low\n' },
+    });
+    const res = await deliver('repository', {
+      action: 'transferred',
+      changes: { owner: { from: { user: { login: 'person' } } } },
+      repository: { name: 'tool', full_name: 'company/tool', owner: { login: 'company' } },
+    });
+    expect(res.json).toEqual({ status: 'processed', deletedFrom: 0, movedIn: 1 });
+    expect(await repositories(a.key)).toEqual(['company/tool']);
+    expect((await reviewsOf(a.key, 'company/tool')).map((r) => r.id).sort()).toEqual([old, fresh].sort());
+    // The config set last (under the new name) wins; the day's counts add up.
+    const config = await s.call('GET', '/v1/config?repository=company/tool', { key: a.key });
+    expect((config.json as { yaml: { repository: string } }).yaml.repository).toBe('fail-on: low\n');
+    expect(aggregates(a.accountId)).toEqual([{ repository: 'company/tool', reviews: 2 }]);
+    expect(
+      s.db.sqlite.prepare('SELECT count(*) AS n FROM configs WHERE account_id = ?').get(a.accountId),
+    ).toEqual({ n: 1 });
+  });
+
+  it('moves a repository transferred from an organization, and one renamed only in case', async () => {
+    const a = seedAccount(s.db, { name: 'transfer org' });
+    await report(a.key, 'old-org/lib');
+    await deliver('repository', {
+      action: 'transferred',
+      changes: { owner: { from: { organization: { login: 'old-org' } } } },
+      repository: { name: 'lib', full_name: 'new-org/lib', owner: { login: 'new-org' } },
+    });
+    expect(await repositories(a.key)).toEqual(['new-org/lib']);
+    const res = await deliver('repository', {
+      action: 'renamed',
+      changes: { repository: { name: { from: 'lib' } } },
+      repository: { name: 'Lib', full_name: 'new-org/Lib', owner: { login: 'new-org' } },
+    });
+    expect(res.json).toMatchObject({ movedIn: 1 });
+    expect(await repositories(a.key)).toEqual(['new-org/Lib']);
+  });
+
+  it('ignores a rename of a repository no account holds, and a malformed one', async () => {
+    expect(
+      (
+        await deliver('repository', {
+          action: 'renamed',
+          changes: { repository: { name: { from: 'nobody-has-this' } } },
+          repository: { name: 'x', full_name: 'octo/x', owner: { login: 'octo' } },
+        })
+      ).json,
+    ).toEqual({ status: 'ignored', deletedFrom: 0, movedIn: 0 });
+    expect(
+      (
+        await deliver('repository', {
+          action: 'renamed',
+          changes: { repository: { name: { from: '../..' } } },
+          repository: { name: 'x', full_name: 'octo/x', owner: { login: 'octo' } },
+        })
+      ).json,
+    ).toEqual({ status: 'ignored', deletedFrom: 0, movedIn: 0 });
   });
 });
 

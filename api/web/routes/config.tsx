@@ -72,7 +72,7 @@ export function configPages(kit: PageKit) {
           422,
         );
       }
-      putConfig(db.orm, page.session.accountId, repository, yaml, page.now);
+      putConfig(db, page.session.accountId, repository, yaml, page.now);
       page.audit('config.put', repository ?? '(account)');
       const query = repository === undefined ? '' : `repository=${encodeURIComponent(repository)}&`;
       return c.redirect(`/settings/config?${query}saved=1`, 303);

@@ -85,7 +85,7 @@ export function repositoriesPages(kit: PageKit) {
           422,
         );
       }
-      deleteRepository(db.orm, page.session.accountId, repo.fullName);
+      deleteRepository(db, page.session.accountId, repo.fullName);
       page.audit('repository.delete', repo.fullName);
       return c.redirect('/settings?notice=repository-disconnected#config', 303);
     });
