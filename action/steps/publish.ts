@@ -9,7 +9,8 @@ import { MAX_FIXED_REPLIES, MAX_STATE_FINGERPRINTS } from '../core/constants.js'
 import { planPosting, toReviewComment } from '../core/findings/posting.js';
 import { buildAnnotations, renderCheckOutput } from '../core/output/render-check.js';
 import { fixedReply, renderInlineComment, renderReviewBody, renderSummary } from '../core/output/render.js';
-import { toReviewReport } from '../core/output/report.js';
+import { fitReport, toReviewReport, type FittedReport } from '../core/output/report.js';
+import { LIMITS } from '../../shared/index.js';
 import type { ReviewThread, SummaryComment } from '../ports.js';
 import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../core/types.js';
 import { deliver, type EngineDeps, type Notes, type ReviewSettings } from './run-context.js';
@@ -106,22 +107,42 @@ export async function sendReport(
   code: Iterable<string>,
 ): Promise<string | undefined> {
   if (!deps.resultsApi || settings.pr.number <= 0) return undefined;
-  const report = toReviewReport(
-    outcome,
-    {
-      repository: settings.repository,
-      pullRequest: settings.pr.number,
-      headSha: settings.pr.headSha,
-      baseSha: mergeBase,
-    },
-    code,
+  const fitted = fitReport(
+    toReviewReport(
+      outcome,
+      {
+        repository: settings.repository,
+        pullRequest: settings.pr.number,
+        headSha: settings.pr.headSha,
+        baseSha: mergeBase,
+      },
+      code,
+    ),
   );
-  const sent = await deps.resultsApi.sendReport(report);
+  const findings = outcome.posted.length + outcome.overflow.length + outcome.unanchored.length;
+  const cut = describeCuts(fitted, findings - fitted.report.findings.length);
+  if (cut) notes.warnings.push(cut);
+  const sent = await deps.resultsApi.sendReport(fitted.report);
   if ('warning' in sent) {
     notes.warnings.push(sent.warning);
     return undefined;
   }
   return sent.url;
+}
+
+/** What fitting the report to the API's limits cut, for the run's warnings; undefined when nothing was. */
+function describeCuts(fitted: FittedReport, left: number): string | undefined {
+  const cuts = [
+    ...(fitted.shortened
+      ? [`${fitted.shortened.findings} finding bodies were shortened to ${fitted.shortened.chars} characters`]
+      : []),
+    ...(left > 0 ? [`${left} least severe findings were left out`] : []),
+  ];
+  if (cuts.length === 0) return undefined;
+  return (
+    `diffray results API: the report had to fit the API's limits (${LIMITS.findingsPerReview} findings, ` +
+    `${LIMITS.requestBodyBytes / 1_048_576} MiB): ${cuts.join(', and ')} (only the stored report is cut)`
+  );
 }
 
 /** The summary comment (updated in place, carrying the state for the next run) and the completed check. */

@@ -68,3 +68,54 @@ function toReportedFinding(
   if (lines.startLine !== undefined && lines.startLine < lines.line) reported.startLine = lines.startLine;
   return reported;
 }
+
+/** A report cut to the results API's request body limit, and what was cut. */
+export interface FittedReport {
+  report: ReviewReport;
+  /** Bodies shortened to fit, and the length they were cut to. */
+  shortened?: { findings: number; chars: number };
+  /** The least severe findings left out when shortened bodies were still too much. */
+  dropped: number;
+}
+
+/** Bodies are not cut shorter than this: past it, whole findings go instead, the least severe first. */
+const MIN_FITTED_BODY = 500;
+
+/**
+ * The report within `limit` bytes of JSON (the API refuses a larger request body outright, and the run
+ * would lose the whole report): every body longer than some length is cut to it, the longest length that
+ * fits, and when bodies of MIN_FITTED_BODY characters still do not fit, findings are left out from the
+ * end of the list, which is the least severe.
+ */
+export function fitReport(report: ReviewReport, limit: number = LIMITS.requestBodyBytes): FittedReport {
+  if (bytes(report) <= limit) return { report, dropped: 0 };
+  const frame = bytes({ ...report, findings: [] });
+  const cut = (chars: number) =>
+    report.findings.map((f) => (f.body.length > chars ? { ...f, body: truncate(f.body, chars) } : f));
+  const sizes = (findings: ReportedFinding[]) => findings.map((f) => bytes(f) + 1);
+  const total = (findingSizes: number[]) => frame + findingSizes.reduce((n, size) => n + size, 0) - 1;
+
+  let chars = MIN_FITTED_BODY;
+  for (let lo = MIN_FITTED_BODY + 1, hi = LIMITS.findingBodyChars; lo <= hi;) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (total(sizes(cut(mid))) <= limit) {
+      chars = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const findings = cut(chars);
+  const findingSizes = sizes(findings);
+  let kept = findings.length;
+  let size = total(findingSizes);
+  while (size > limit && kept > 0) size -= findingSizes[--kept]!;
+  const shortened = report.findings.slice(0, kept).filter((f) => f.body.length > chars).length;
+  return {
+    report: { ...report, findings: findings.slice(0, kept) },
+    ...(shortened > 0 ? { shortened: { findings: shortened, chars } } : {}),
+    dropped: findings.length - kept,
+  };
+}
+
+function bytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}

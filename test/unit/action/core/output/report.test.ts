@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS, ReviewReportSchema } from '../../../../../shared/index.js';
-import { toReviewReport } from '../../../../../action/core/output/report.js';
+import { fitReport, toReviewReport } from '../../../../../action/core/output/report.js';
 import {
   BASE_SHA,
   HEAD_SHA,
@@ -97,5 +97,66 @@ describe('toReviewReport', () => {
     const capped = toReviewReport(makeOutcome({ unanchored: many }), pr, []);
     expect(capped.findings).toHaveLength(LIMITS.findingsPerReview);
     expect(ReviewReportSchema.safeParse(capped).success).toBe(true);
+  });
+});
+
+describe('fitReport', () => {
+  const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+  /** `count` findings, most severe first as toReviewReport orders them, with `body` and `path`. */
+  const report = (count: number, body: string, path = 'src/app.ts') =>
+    toReviewReport(
+      makeOutcome({
+        unanchored: Array.from({ length: count }, (_, i) =>
+          makeUnanchored({
+            severity: SEVERITIES[Math.floor((i * SEVERITIES.length) / count)]!,
+            fingerprint: i.toString(16).padStart(32, '0'),
+            path,
+            body,
+          }),
+        ),
+      }),
+      pr,
+      [],
+    );
+  const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+  const prose = 'The value may be undefined on this path, so the total becomes NaN. '
+    .repeat(60)
+    .slice(0, 4_000);
+
+  it('leaves a report within the limits as it is', () => {
+    const small = report(50, 'Short body.');
+    expect(fitReport(small)).toEqual({ report: small, dropped: 0 });
+  });
+
+  it('shortens every long body to the same length before leaving anything out', () => {
+    const full = report(LIMITS.findingsPerReview, prose);
+    expect(bytes(full)).toBeGreaterThan(LIMITS.requestBodyBytes);
+    const fitted = fitReport(full);
+    expect(bytes(fitted.report)).toBeLessThanOrEqual(LIMITS.requestBodyBytes);
+    expect(fitted.report.findings).toHaveLength(LIMITS.findingsPerReview);
+    expect(fitted.dropped).toBe(0);
+    expect(fitted.shortened!.findings).toBe(LIMITS.findingsPerReview);
+    expect(fitted.report.findings.every((f) => f.body.length === fitted.shortened!.chars)).toBe(true);
+    // As long as the limit allows: one character more and it would not fit.
+    const longer = fitReport(full, bytes(fitted.report) - 1);
+    expect(longer.shortened!.chars).toBeLessThan(fitted.shortened!.chars);
+    expect(ReviewReportSchema.safeParse(fitted.report).success).toBe(true);
+  });
+
+  it('then leaves out the least severe findings, and counts them', () => {
+    // Paths of 1,024 three-byte characters: 1.5 MB before any body.
+    const heavy = report(LIMITS.findingsPerReview, prose, '€'.repeat(LIMITS.pathChars));
+    const fitted = fitReport(heavy);
+    expect(bytes(fitted.report)).toBeLessThanOrEqual(LIMITS.requestBodyBytes);
+    expect(fitted.dropped).toBeGreaterThan(0);
+    expect(fitted.report.findings).toHaveLength(LIMITS.findingsPerReview - fitted.dropped);
+    expect(fitted.report.findings).toEqual(
+      heavy.findings.slice(0, fitted.report.findings.length).map((f) => ({
+        ...f,
+        body: fitted.report.findings[0]!.body,
+      })),
+    );
+    expect(fitted.report.findings.at(-1)!.severity).not.toBe('critical');
+    expect(fitted.report.findings[0]!.severity).toBe('critical');
   });
 });
