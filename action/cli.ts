@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
+import { createGitPort, execGitRunner, execGitStreamer, GitError } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM, SARIF_TOOL } from './core/constants.js';
@@ -98,7 +98,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
       console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderEval(report));
       return 0;
     }
-    const headSha = await git.resolveRef(values.head);
+    const headSha = await resolveOption(git, '--head', values.head);
     const baseSha = await resolveBase(git, values.base);
     const run = await runReview(
       {
@@ -142,7 +142,7 @@ async function evaluate(
   git: GitPort,
   opts: { apiKey: string; model: string; head: string; prs: number; log: Logger },
 ): Promise<EvalReport> {
-  const tip = await git.resolveRef(opts.head);
+  const tip = await resolveOption(git, '--head', opts.head);
   const merges = await git.recentMerges(tip, opts.prs);
   if (merges.length === 0) throw new Error(`no merge commits on the first-parent history of ${opts.head}`);
   const model = createAnthropicPort({ apiKey: opts.apiKey });
@@ -211,8 +211,20 @@ function renderEval(report: EvalReport): string {
   return lines.join('\n');
 }
 
+/** A ref given on the command line, as a commit sha; git's own "Needed a single revision" names none. */
+async function resolveOption(git: GitPort, option: string, ref: string): Promise<string> {
+  try {
+    return await git.resolveRef(ref);
+  } catch (error) {
+    if (error instanceof GitError) {
+      throw new Error(`${option} ${ref}: no such commit or ref in this repository`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 async function resolveBase(git: GitPort, base: string | undefined): Promise<string> {
-  if (base !== undefined) return git.resolveRef(base);
+  if (base !== undefined) return resolveOption(git, '--base', base);
   for (const candidate of ['origin/HEAD', 'origin/main', 'main', 'origin/master', 'master']) {
     try {
       return await git.resolveRef(candidate);
