@@ -1,11 +1,18 @@
 import { parseArgs } from 'node:util';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner, execGitStreamer } from './adapters/git.js';
+import { createGitPort, execGitRunner, execGitStreamer, GitError } from './adapters/git.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM, SARIF_TOOL } from './core/constants.js';
-import { estimatePrecision, flaggedLinesChanged, type EvalPr } from './core/findings/eval.js';
+import {
+  describePastPrKinds,
+  estimatePrecision,
+  EVAL_HISTORY_COMMITS,
+  flaggedLinesChanged,
+  pickPastPrs,
+  type EvalPr,
+} from './core/findings/eval.js';
 import { conclusionReason } from './core/output/phrases.js';
 import { toSarif } from './core/output/sarif.js';
 import { shortSha } from './core/text.js';
@@ -19,9 +26,10 @@ review: reviews the changes between the merge base of --base (default: origin/HE
 --head (default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is
 posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors.
 
-eval: reviews the last N (default 10) merged pull requests on the first-parent history of --head (each
-merge commit against its first parent), and for each finding checks whether a later commit changed the
-flagged lines: the share that did is a rough precision estimate for this repository. Nothing is posted.
+eval: reviews the last N (default 10) merged pull requests on the first-parent history of --head: merge
+commits and squash merges (subjects ending in "(#123)"), or every commit when there are neither, each
+against its first parent; and for each finding checks whether a later commit changed the flagged lines:
+the share that did is a rough precision estimate for this repository. Nothing is posted.
 
 Both need ANTHROPIC_API_KEY.`;
 
@@ -98,7 +106,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
       console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderEval(report));
       return 0;
     }
-    const headSha = await git.resolveRef(values.head);
+    const headSha = await resolveOption(git, '--head', values.head);
     const baseSha = await resolveBase(git, values.base);
     const run = await runReview(
       {
@@ -130,39 +138,39 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 interface EvalReport extends ReturnType<typeof estimatePrecision> {
+  /** Which kinds the past PRs were found as (`3 merge commits, 2 squash merges`). */
+  found: string;
   pullRequests: EvalPr[];
 }
 
 /**
- * `diffray eval`: the engine on each of the last merged PRs (merge commit against its first parent, no
- * workspace: the checkout is not at that commit), then each finding against the diff from the merge to
- * the tip: a finding whose lines a later commit changed is counted as a likely true positive.
+ * `diffray eval`: the engine on each of the last PRs of the first-parent history (merge commits and squash
+ * merges, each against its first parent; no workspace: the checkout is not at that commit), then each
+ * finding against the diff from the PR to the tip: a finding whose lines a later commit changed is counted
+ * as a likely true positive.
  */
 async function evaluate(
   git: GitPort,
   opts: { apiKey: string; model: string; head: string; prs: number; log: Logger },
 ): Promise<EvalReport> {
-  const tip = await git.resolveRef(opts.head);
-  const merges = await git.recentMerges(tip, opts.prs);
-  if (merges.length === 0) throw new Error(`no merge commits on the first-parent history of ${opts.head}`);
+  const tip = await resolveOption(git, '--head', opts.head);
+  const pastPrs = pickPastPrs(await git.firstParentHistory(tip, EVAL_HISTORY_COMMITS), opts.prs);
+  if (pastPrs.length === 0)
+    throw new Error(`no commit with a parent on the first-parent history of ${opts.head}`);
+  const found = describePastPrKinds(pastPrs);
+  opts.log.info(`eval: the last ${pastPrs.length} PRs of ${opts.head}: ${found}`);
   const model = createAnthropicPort({ apiKey: opts.apiKey });
   const results: EvalPr[] = [];
-  for (const merge of merges) {
-    opts.log.info(`eval: ${shortSha(merge.sha)} ${merge.subject}`);
+  for (const pr of pastPrs) {
+    opts.log.info(`eval: ${shortSha(pr.sha)} (${pr.kind}) ${pr.subject}`);
+    const { sha, subject, kind } = pr;
     try {
       const run = await runReview(
         { git, model, clock: { now: () => Date.now() }, log: opts.log, stripTypes: nodeTypeStripper() },
         {
           repository: 'local/repository',
           serverUrl: GITHUB_COM,
-          pr: {
-            number: 0,
-            title: merge.subject,
-            body: '',
-            draft: false,
-            baseSha: merge.parent,
-            headSha: merge.sha,
-          },
+          pr: { number: 0, title: subject, body: '', draft: false, baseSha: pr.parent, headSha: sha },
           model: opts.model,
           failOn: 'none',
           maxComments: 100,
@@ -170,10 +178,11 @@ async function evaluate(
           exclude: [],
         },
       );
-      const later = merge.sha === tip ? [] : await git.diffFiles(merge.sha, tip);
+      const later = sha === tip ? [] : await git.diffFiles(sha, tip);
       results.push({
-        sha: merge.sha,
-        subject: merge.subject,
+        sha,
+        subject,
+        kind,
         findings: run.findings.map((f) => {
           const line = 'anchor' in f ? f.anchor.line : f.line;
           const startLine = 'anchor' in f ? f.anchor.startLine : f.startLine;
@@ -187,10 +196,10 @@ async function evaluate(
         }),
       });
     } catch (error) {
-      results.push({ sha: merge.sha, subject: merge.subject, findings: [], error: (error as Error).message });
+      results.push({ sha, subject, kind, findings: [], error: (error as Error).message });
     }
   }
-  return { ...estimatePrecision(results), pullRequests: results };
+  return { ...estimatePrecision(results), found, pullRequests: results };
 }
 
 function renderEval(report: EvalReport): string {
@@ -205,14 +214,26 @@ function renderEval(report: EvalReport): string {
   const pct = report.precision === undefined ? 'n/a' : `${Math.round(report.precision * 100)}%`;
   lines.push(
     '',
-    `${report.prs} merged PRs, ${report.findings} findings, ${report.changedLater} on lines a later commit changed: ` +
+    `${report.prs} merged PRs (${report.found}), ${report.findings} findings, ${report.changedLater} on lines a later commit changed: ` +
       `estimated precision ${pct} (rough: a fix counts, a finding nobody acted on does not).`,
   );
   return lines.join('\n');
 }
 
+/** A ref given on the command line, as a commit sha; git's own "Needed a single revision" names none. */
+async function resolveOption(git: GitPort, option: string, ref: string): Promise<string> {
+  try {
+    return await git.resolveRef(ref);
+  } catch (error) {
+    if (error instanceof GitError) {
+      throw new Error(`${option} ${ref}: no such commit or ref in this repository`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 async function resolveBase(git: GitPort, base: string | undefined): Promise<string> {
-  if (base !== undefined) return git.resolveRef(base);
+  if (base !== undefined) return resolveOption(git, '--base', base);
   for (const candidate of ['origin/HEAD', 'origin/main', 'main', 'origin/master', 'master']) {
     try {
       return await git.resolveRef(candidate);

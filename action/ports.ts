@@ -4,6 +4,7 @@
  */
 import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared/index.js';
 import type { CheckedOutCommit } from './core/input/checkout.js';
+import type { HistoryCommit } from './core/findings/eval.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
 import type { SummaryState } from './core/output/markers.js';
 import type { RateLimitSnapshot } from './core/plan/rate-budget.js';
@@ -49,17 +50,10 @@ export interface GitPort {
   /** `git merge-base --is-ancestor`: whether `ancestor` is in the history of `descendant`. */
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
   /**
-   * The last `max` merge commits on the first-parent history of `ref`, newest first, with their first parent
-   * (the branch before the merge) and their subject line. For `diffray eval`.
+   * The last `max` commits on the first-parent history of `ref`, newest first, with their parents (the
+   * first one is the branch before the commit) and their subject line. For `diffray eval`.
    */
-  recentMerges(ref: string, max: number): Promise<MergeCommit[]>;
-}
-
-export interface MergeCommit {
-  sha: string;
-  /** First parent: the default branch just before the merge. */
-  parent: string;
-  subject: string;
+  firstParentHistory(ref: string, max: number): Promise<HistoryCommit[]>;
 }
 
 /** Port: files of the checked-out working tree, confined to the workspace. */

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { githubServerUrl } from '../core/constants.js';
+import type { HistoryCommit } from '../core/findings/eval.js';
 import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/input/diff.js';
 import { shortSha } from '../core/text.js';
-import type { GitPort, Logger, MergeCommit } from '../ports.js';
+import type { GitPort, Logger } from '../ports.js';
 
 /**
  * Deepening steps when the merge base is not reachable in a shallow clone. Bounded: past the last one the
@@ -442,12 +443,11 @@ export function createGitPort(opts: {
       return (await run(['merge-base', '--is-ancestor', ancestor, descendant])).exitCode === 0;
     },
 
-    async recentMerges(ref, max): Promise<MergeCommit[]> {
+    async firstParentHistory(ref, max): Promise<HistoryCommit[]> {
       if (ref.startsWith('-')) throw new Error(`not a git revision: ${ref}`);
       const out = await must('log', [
         'log',
         '--first-parent',
-        '--merges',
         `--max-count=${Math.max(1, Math.floor(max))}`,
         '--format=%H %P%x09%s',
         '--end-of-options',
@@ -457,9 +457,9 @@ export function createGitPort(opts: {
         .split('\n')
         .filter((line) => line.trim() !== '')
         .map((line) => {
-          const [shas = '', subject = ''] = line.split('\t');
-          const [sha = '', parent = ''] = shas.split(' ');
-          return { sha, parent, subject };
+          const tab = line.indexOf('\t');
+          const [sha = '', ...parents] = line.slice(0, tab).split(' ').filter(Boolean);
+          return { sha, parents, subject: line.slice(tab + 1) };
         });
     },
 

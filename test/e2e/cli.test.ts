@@ -1,8 +1,11 @@
 /**
- * The local CLI (`bin/diffray.js review`) on a real repository against the fake Anthropic, in the formats
- * the README documents, and without a key.
+ * The local CLI (`bin/diffray.js review`) on a real repository against the fake Anthropic: the README's own
+ * command, the formats the README documents, bad refs, a bad config, and no key.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { SarifLog } from '../../action/core/output/sarif.js';
@@ -15,6 +18,14 @@ interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+/** The code block README.md puts after `<!-- name: ... -->`, as the reader copies it. */
+function readmeBlock(name: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block = new RegExp(`^<!-- ${name}:[^\\n]*-->\\n+\`\`\`sh\\n([\\s\\S]*?)^\`\`\`$`, 'm').exec(readme);
+  if (!block) throw new Error(`README.md has no sh block marked ${name}`);
+  return block[1]!;
 }
 
 /** A repository whose feature branch divides by zero (`base` files added), and a fake model that says so. */
@@ -37,6 +48,15 @@ async function startLocalRepo(base: Record<string, string> = {}) {
     ),
   );
   onTestFinished(() => anthropic.close());
+  /** `bash -c script` in the repository, with `env` on top of a bare PATH and ANTHROPIC_BASE_URL. */
+  const shell = async (script: string, env: Record<string, string>): Promise<CliResult> =>
+    execFileAsync('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: repo.workspace,
+      env: { PATH: process.env.PATH ?? '', ANTHROPIC_BASE_URL: anthropic.url, ...env },
+    }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (e: CliResult) => e,
+    );
   /** `diffray <args>` in the repository, with `env` on top of a bare PATH and HOME. */
   const cli = async (args: string[], env: Record<string, string>): Promise<CliResult> =>
     execFileAsync(BUNDLE_NODE, [`${ROOT}/bin/diffray.js`, ...args], {
@@ -46,7 +66,7 @@ async function startLocalRepo(base: Record<string, string> = {}) {
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
       (e: CliResult) => e,
     );
-  return { anthropic, cli };
+  return { anthropic, cli, shell };
 }
 
 const REVIEW = ['review', '--base', 'origin/main', '--head', 'HEAD'];
@@ -65,6 +85,40 @@ describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
       /^1 finding · 1 files reviewed, 0 skipped · failure \(1 finding at or above high\) · ~\$\d/,
     );
     expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('runs as the README says: its install block clones this repository, its command works as written', async () => {
+    const repository = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        repository: { url: string };
+      }
+    ).repository.url.replace(/^git\+/, '');
+    expect(readmeBlock('cli-install')).toBe(`git clone ${repository} ~/diffray\n(cd ~/diffray && npm ci)\n`);
+    // What the install block makes: ~/diffray, an installed checkout. .ci/run makes it by running the block
+    // (DIFFRAY_README_HOME); otherwise it is this checkout, installed by the same `npm ci`.
+    let home = process.env.DIFFRAY_README_HOME;
+    if (!home) {
+      home = mkdtempSync(join(tmpdir(), 'diffray-readme-home-'));
+      const dir = home;
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      symlinkSync(ROOT, join(home, 'diffray'));
+    }
+    const { anthropic, shell } = await startLocalRepo();
+    const result = await shell(readmeBlock('cli-review'), { HOME: home });
+
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain('src/a.ts:2  [high] Division by zero');
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('names a --base or --head that is no commit in the repository', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const base = await cli(['review', '--base', 'nosuchref'], KEY);
+    expect(base.code).toBe(2);
+    expect(base.stderr.trim()).toBe('diffray: --base nosuchref: no such commit or ref in this repository');
+    const head = await cli(['review', '--base', 'origin/main', '--head', 'no/such'], KEY);
+    expect(head.stderr.trim()).toBe('diffray: --head no/such: no such commit or ref in this repository');
+    expect(anthropic.requests).toHaveLength(0);
   });
 
   it('prints SARIF 2.1.0 on stdout with --format sarif', async () => {

@@ -142,8 +142,8 @@ export function fakeGit(): FakeGit {
       record('isAncestor', ancestor, descendant);
       return Promise.resolve(ancestors(descendant).includes(ancestor));
     },
-    recentMerges(ref, max) {
-      record('recentMerges', ref, max);
+    firstParentHistory(ref, max) {
+      record('firstParentHistory', ref, max);
       return Promise.resolve([]);
     },
   };
