@@ -84,7 +84,7 @@ export function createGitPort(opts: {
     if (result.exitCode !== 0) log.debug(new GitError('fetch', result).message);
   }
 
-  /** The pre-batch way: size, type, then content, one process each. */
+  /** Without the batch reader, or for a name it cannot take: size, type, then content, one process each. */
   async function showFileByParts(spec: string): Promise<string | undefined> {
     const size = await run(['cat-file', '-s', spec]);
     if (size.exitCode !== 0) return undefined;
