@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { FAIL_ON_VALUES, type FailOn } from '../shared/index.js';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner, execGitStreamer, GitError } from './adapters/git.js';
+import { createGitPort } from './adapters/git.js';
+import { execGitRunner, execGitStreamer, GitError } from './adapters/git-process.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import { GITHUB_COM, SARIF_TOOL } from './core/constants.js';

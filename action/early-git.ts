@@ -4,13 +4,8 @@
  * before the rest of the bundle is even evaluated, so git fetches while the action loads.
  */
 import { readFileSync } from 'node:fs';
-import {
-  createGitPort,
-  execGitRunner,
-  execGitStreamer,
-  fetchAuthEnv,
-  type GitRunner,
-} from './adapters/git.js';
+import { createGitPort } from './adapters/git.js';
+import { execGitRunner, execGitStreamer, fetchAuthEnv, type GitRunner } from './adapters/git-process.js';
 import type { GitPort, Logger } from './ports.js';
 
 const SHA = /^[0-9a-f]{40,64}$/;

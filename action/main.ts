@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
 import { createAnthropicPort } from './adapters/anthropic.js';
-import { createGitPort, execGitRunner, execGitStreamer, fetchAuthEnv } from './adapters/git.js';
-import { createGitHubClient, createGitHubPort } from './adapters/github.js';
+import { createGitPort } from './adapters/git.js';
+import { execGitRunner, execGitStreamer, fetchAuthEnv } from './adapters/git-process.js';
+import { createGitHubPort } from './adapters/github.js';
+import { createGitHubClient } from './adapters/github-client.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { githubServerUrl } from '../core/constants.js';
 import type { HistoryCommit } from '../core/findings/eval.js';
 import { DiffStreamParser, GIT_DIFF_ARGS, parseDiff } from '../core/input/diff.js';
 import { shortSha } from '../core/text.js';
 import type { GitPort, Logger } from '../ports.js';
+import { batchable, createObjectReader, type CatFileAnswer } from './git-objects.js';
+import { GitError, type GitRunner, type GitStreamer } from './git-process.js';
 
 /**
  * Deepening steps when the merge base is not reachable in a shallow clone. Bounded: past the last one the
@@ -14,128 +14,6 @@ export const FETCH_DEPTHS = [50, 200, 1000] as const;
 /** Files read with `showFile` (config, guidelines, head files) larger than this are treated as absent. */
 const MAX_SHOW_BYTES = 1_048_576;
 const SHA = /^[0-9a-f]{40,64}$/;
-
-export interface GitResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs git; output is never echoed to the log (it can hold code). */
-export type GitRunner = (args: string[]) => Promise<GitResult>;
-
-/**
- * Runs a git command that reads `input` on stdin and hands each stdout chunk to `onStdout` as it arrives
- * (`cat-file --batch`: hundreds of files in one process, each usable as soon as git has written it).
- */
-export type GitStreamer = (
-  args: string[],
-  input: string,
-  onStdout: (chunk: Buffer) => void,
-) => Promise<{ exitCode: number; stderr: string }>;
-
-function gitEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...extra, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' };
-}
-
-/**
- * Git config, in the environment of the git processes, that authenticates their fetches from the GitHub
- * server (`GITHUB_SERVER_URL`) with the action's token. `actions/checkout` with `persist-credentials: false` (as the README's
- * workflow has it) leaves no credentials in the checkout, and a private repository's base commit cannot be
- * fetched without them. The header is scoped to the server's URL, so the token goes to no other host; an
- * empty value first resets a header the checkout may have persisted (git would send both). The
- * environment, not the command line: arguments are visible to every user of the machine (`ps`), a
- * process's environment only to its own user, who already has the token in ours. Entries the caller's
- * environment already has (`GIT_CONFIG_COUNT`) are kept.
- */
-export function fetchAuthEnv(token: string, env: NodeJS.ProcessEnv): Record<string, string> {
-  const n = Number.parseInt(env.GIT_CONFIG_COUNT ?? '0', 10) || 0;
-  const serverUrl = githubServerUrl(env);
-  const key = `http.${serverUrl.replace(/\/+$/, '')}/.extraheader`;
-  const credentials = Buffer.from(`x-access-token:${token}`, 'utf8').toString('base64');
-  return {
-    GIT_CONFIG_COUNT: String(n + 2),
-    [`GIT_CONFIG_KEY_${n}`]: key,
-    [`GIT_CONFIG_VALUE_${n}`]: '',
-    [`GIT_CONFIG_KEY_${n + 1}`]: key,
-    [`GIT_CONFIG_VALUE_${n + 1}`]: `AUTHORIZATION: basic ${credentials}`,
-  };
-}
-
-/**
- * Spawns `git` directly (no shell, no PATH lookup of our own): git is run dozens of times per review, and
- * a wrapper that resolves the executable on every call adds a file-system round trip to each.
- */
-function spawnGit(
-  cwd: string,
-  args: string[],
-  opts: { input?: string; onStdout?: (chunk: Buffer) => void; env?: Record<string, string> },
-): Promise<{ exitCode: number; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, {
-      cwd,
-      env: gitEnv(opts.env ?? {}),
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      child.kill();
-      reject(error);
-    };
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (!opts.onStdout) return void out.push(chunk);
-      try {
-        opts.onStdout(chunk);
-      } catch (error) {
-        fail(error as Error);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', (error) => fail(new Error(`could not run git: ${error.message}`)));
-    child.on('close', (code, signal) => {
-      if (settled) return;
-      settled = true;
-      resolve({
-        exitCode: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    if (child.stdin) {
-      // git may exit before reading all of its input (a bad argument): its exit code says why, not EPIPE.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.input);
-    }
-  });
-}
-
-/** `env`: added to git's environment (`fetchAuthEnv`). */
-export function execGitRunner(cwd: string, env: Record<string, string> = {}): GitRunner {
-  return async (args) => {
-    const result = await spawnGit(cwd, args, { env });
-    return { exitCode: result.exitCode, stdout: result.stdout.toString('utf8'), stderr: result.stderr };
-  };
-}
-
-export function execGitStreamer(cwd: string): GitStreamer {
-  return async (args, input, onStdout) => {
-    const result = await spawnGit(cwd, args, { input, onStdout });
-    return { exitCode: result.exitCode, stderr: result.stderr };
-  };
-}
-
-export class GitError extends Error {
-  constructor(operation: string, result: Pick<GitResult, 'exitCode' | 'stderr'>) {
-    // git's first stderr line names the problem (bad revision, no remote); it never carries file content.
-    const first = result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit code ${result.exitCode}`;
-    super(`git ${operation} failed: ${first.trim().slice(0, 300)}`);
-    this.name = 'GitError';
-  }
-}
 
 /** The merge base lies deeper than the bounded fetches reach: the message says how to get further. */
 export class HistoryTooDeepError extends Error {
@@ -150,154 +28,10 @@ export class HistoryTooDeepError extends Error {
   }
 }
 
-/** One object as `git cat-file --batch` answered for it. */
-export type CatFileAnswer =
-  | { kind: 'blob'; text: string }
-  | { kind: 'missing' }
-  | { kind: 'too-large'; bytes: number }
-  | { kind: 'not-a-blob'; type: string };
-
-const BATCH_HEADER = /^[0-9a-f]{40,64} ([a-z]+) (\d+)$/;
-
 /**
- * Incremental parser of `git cat-file --batch` output for a list of requests, in order: each answer is
- * `<oid> <type> <size>\n<content>\n` or `<name> missing\n` (or `ambiguous`). Content over the request's
- * byte limit is skipped as it streams by, never held; blobs are decoded as UTF-8.
- */
-export class CatFileBatchParser {
-  private pending: Buffer = Buffer.alloc(0);
-  private next = 0;
-  /** The object being read: its header is parsed, `left` content bytes (+ LF) are still to come. */
-  private current: { type: string; size: number; keep: boolean; parts: Buffer[]; left: number } | undefined;
-
-  constructor(
-    private readonly limits: readonly number[],
-    private readonly onAnswer: (index: number, answer: CatFileAnswer) => void,
-  ) {}
-
-  /** Answers given so far. */
-  get answered(): number {
-    return this.next;
-  }
-
-  push(chunk: Buffer): void {
-    const buf = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
-    let pos = 0;
-    while (pos < buf.length) {
-      if (this.current) {
-        const take = Math.min(this.current.left, buf.length - pos);
-        if (this.current.keep && take > 0) this.current.parts.push(buf.subarray(pos, pos + take));
-        this.current.left -= take;
-        pos += take;
-        if (this.current.left > 0) break;
-        this.finishObject();
-        continue;
-      }
-      const eol = buf.indexOf(10, pos);
-      if (eol < 0) break;
-      const line = buf.toString('latin1', pos, eol);
-      pos = eol + 1;
-      this.readHeader(line);
-    }
-    this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
-  }
-
-  private readHeader(line: string): void {
-    if (this.next >= this.limits.length) throw new Error('git cat-file answered more than was asked');
-    const header = BATCH_HEADER.exec(line);
-    if (!header) {
-      // `<name> missing` or `<name> ambiguous`: nothing usable under that name.
-      this.onAnswer(this.next++, { kind: 'missing' });
-      return;
-    }
-    const type = header[1]!;
-    const size = Number(header[2]);
-    const keep = type === 'blob' && size <= this.limits[this.next]!;
-    // The content is followed by one LF, read (and dropped) with it.
-    this.current = { type, size, keep, parts: [], left: size + 1 };
-  }
-
-  private finishObject(): void {
-    const { type, size, keep, parts } = this.current!;
-    this.current = undefined;
-    const index = this.next++;
-    if (type !== 'blob') return this.onAnswer(index, { kind: 'not-a-blob', type });
-    if (!keep) return this.onAnswer(index, { kind: 'too-large', bytes: size });
-    const content = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    this.onAnswer(index, { kind: 'blob', text: content.toString('utf8', 0, size) });
-  }
-}
-
-/** `<rev>:<path>` names that `cat-file --batch` cannot take on its one-name-per-line input. */
-function batchable(name: string): boolean {
-  return !name.includes('\n') && !name.endsWith('\r');
-}
-
-interface ObjectReader {
-  /** One object; names asked for in the same turn of the event loop share one process. */
-  read(name: string, maxBytes: number): Promise<CatFileAnswer>;
-  /** Many objects in one process started now, each promise settled as soon as git has written its answer. */
-  readMany(names: readonly string[], maxBytes: number): Promise<CatFileAnswer>[];
-}
-
-/** Reads objects through `git cat-file --batch`: one process for many files instead of three per file. */
-function createObjectReader(stream: GitStreamer): ObjectReader {
-  type Request = {
-    name: string;
-    maxBytes: number;
-    resolve: (a: CatFileAnswer) => void;
-    reject: (e: Error) => void;
-  };
-  let queue: Request[] = [];
-
-  function enqueue(name: string, maxBytes: number): Promise<CatFileAnswer> {
-    return new Promise((resolve, reject) => queue.push({ name, maxBytes, resolve, reject }));
-  }
-
-  function flush(): void {
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    const parser = new CatFileBatchParser(
-      batch.map((r) => r.maxBytes),
-      (i, answer) => batch[i]!.resolve(answer),
-    );
-    const failRest = (error: Error) => {
-      for (const r of batch.slice(parser.answered)) r.reject(error);
-    };
-    // --buffer: git writes in full blocks, not one flush per file (hundreds of small reads on our side).
-    const args = ['cat-file', '--batch', '--buffer'];
-    stream(args, batch.map((r) => `${r.name}\n`).join(''), (chunk) => parser.push(chunk))
-      .then((result) => {
-        if (parser.answered < batch.length) {
-          failRest(
-            new GitError('cat-file --batch', {
-              exitCode: result.exitCode,
-              stderr: result.stderr || 'the output ended early',
-            }),
-          );
-        }
-      })
-      .catch((error: unknown) => failRest(error instanceof Error ? error : new Error(String(error))));
-  }
-
-  return {
-    read(name, maxBytes) {
-      if (queue.length === 0) setImmediate(flush);
-      return enqueue(name, maxBytes);
-    },
-    readMany(names, maxBytes) {
-      const answers = names.map((name) => enqueue(name, maxBytes));
-      flush();
-      return answers;
-    },
-  };
-}
-
-/**
- * GitPort over the git CLI in `cwd`, fetching missing commits from `origin` only when they are absent.
- * With `stream`, files are read in batches through one `cat-file --batch` process; without it (or for a
- * path `--batch` cannot name), with up to three `cat-file` calls each.
+ * GitPort over the git CLI (in the runner's directory), fetching missing commits from `origin` only when
+ * they are absent. With `stream`, files are read in batches through one `cat-file --batch` process
+ * (git-objects.ts); without it (or for a path `--batch` cannot name), with up to three `cat-file` calls each.
  */
 export function createGitPort(opts: {
   run: GitRunner;
@@ -351,7 +85,7 @@ export function createGitPort(opts: {
     if (result.exitCode !== 0) log.debug(new GitError('fetch', result).message);
   }
 
-  /** The pre-batch way: size, type, then content, one process each. */
+  /** Without the batch reader, or for a name it cannot take: size, type, then content, one process each. */
   async function showFileByParts(spec: string): Promise<string | undefined> {
     const size = await run(['cat-file', '-s', spec]);
     if (size.exitCode !== 0) return undefined;

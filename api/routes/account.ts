@@ -1,11 +1,11 @@
 import { createRoute } from '@hono/zod-openapi';
-import { exportAccountData, getAccount, lockAccount, recordAudit } from '../db/index.js';
+import { exportAccountData, getAccount, lockAccount } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
 import { AccountDeletedSchema, AccountExportSchema, DeleteAccountBodySchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, SECURITY, err, json, newRouter } from './router.js';
+import { AUTH_ERRORS, SECURITY, auditCall, err, json, newRouter } from './router.js';
 
 const exportRoute = createRoute({
   method: 'get',
@@ -42,14 +42,7 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
     .openapi(exportRoute, (c) => {
       const principal = c.get('principal');
       const now = clock();
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'account.export',
-        target: principal.accountId,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
+      auditCall(c, db, { action: 'account.export', target: principal.accountId, at: now });
       const data = exportAccountData(db.orm, principal.accountId, now);
       if (!data) throw notFound();
       c.header('Content-Disposition', `attachment; filename="diffray-export-${principal.accountId}.json"`);
@@ -71,14 +64,7 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
       }
       const now = clock();
       const purgeAfter = accountPurgeAfter(now);
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'account.delete',
-        target: principal.accountId,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
+      auditCall(c, db, { action: 'account.delete', target: principal.accountId, at: now });
       if (!lockAccount(db.orm, principal.accountId, now, purgeAfter)) throw notFound();
       return c.json(
         {

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { overlayConfig, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
-import { getConfigs, putConfig, recordAudit } from '../db/index.js';
+import { getConfigs, putConfig } from '../db/index.js';
 import { ApiError } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import {
@@ -10,7 +10,7 @@ import {
   PutConfigResponseSchema,
 } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, SECURITY, UNPROCESSABLE, json, newRouter } from './router.js';
+import { AUTH_ERRORS, SECURITY, UNPROCESSABLE, auditCall, json, newRouter } from './router.js';
 
 const get = createRoute({
   method: 'get',
@@ -73,14 +73,7 @@ export function configRouter(deps: AppDeps, auth: Auth) {
       const principal = c.get('principal');
       const now = clock();
       putConfig(db, principal.accountId, body.repository, body.yaml, now);
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'config.update',
-        target: body.repository ?? '(account default)',
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
+      auditCall(c, db, { action: 'config.update', target: body.repository ?? '(account default)', at: now });
       return c.json(
         { repository: body.repository ?? null, config: parsed.config, updatedAt: now.toISOString() },
         200,

@@ -1,13 +1,13 @@
 import { createRoute } from '@hono/zod-openapi';
 import { DAY_MS } from '../../shared/index.js';
-import { insertKey, listKeys, recordAudit, revokeKey } from '../db/index.js';
+import { insertKey, listKeys, revokeKey } from '../db/index.js';
 import { notFound } from '../errors.js';
 import { displayPrefix, generateKey, hashKey } from '../auth/key-format.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { CreateKeyBodySchema, CreatedKeySchema, IdParamSchema, KeyListSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
 import { toKeyJson } from './mappers.js';
-import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, json, newRouter } from './router.js';
+import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, auditCall, json, newRouter } from './router.js';
 
 const create = createRoute({
   method: 'post',
@@ -57,14 +57,7 @@ export function keysRouter(deps: AppDeps, auth: Auth) {
           body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS),
         now,
       });
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'key.create',
-        target: info.id,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
+      auditCall(c, db, { action: 'key.create', target: info.id, at: now });
       c.header('Cache-Control', 'no-store');
       return c.json({ ...toKeyJson(info), key }, 201);
     })
@@ -76,14 +69,7 @@ export function keysRouter(deps: AppDeps, auth: Auth) {
       const { id } = c.req.valid('param');
       const now = clock();
       if (!revokeKey(db.orm, id, now, principal.accountId)) throw notFound();
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'key.revoke',
-        target: id,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
+      auditCall(c, db, { action: 'key.revoke', target: id, at: now });
       return c.body(null, 204);
     });
 }

@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
-import { deleteRepository, recordAudit } from '../db/index.js';
+import { deleteRepository } from '../db/index.js';
 import { notFound } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { RepositoryParamsSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, NOT_FOUND, SECURITY, newRouter } from './router.js';
+import { AUTH_ERRORS, NOT_FOUND, SECURITY, auditCall, newRouter } from './router.js';
 
 const disconnect = createRoute({
   method: 'delete',
@@ -25,14 +25,7 @@ export function repositoriesRouter(deps: AppDeps, auth: Auth) {
     const { owner, name } = c.req.valid('param');
     const fullName = deleteRepository(db, principal.accountId, `${owner}/${name}`);
     if (fullName === undefined) throw notFound();
-    recordAudit(db.orm, {
-      accountId: principal.accountId,
-      actor: principal.actor,
-      action: 'repository.delete',
-      target: fullName,
-      clientAddress: c.get('clientAddress'),
-      at: clock(),
-    });
+    auditCall(c, db, { action: 'repository.delete', target: fullName, at: clock() });
     return c.body(null, 204);
   });
 }

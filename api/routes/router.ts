@@ -1,6 +1,8 @@
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { recordAudit } from '../db/index.js';
 import { errorBody } from '../errors.js';
-import type { AppEnv } from '../types.js';
+import type { AppDeps, AppEnv } from '../types.js';
 import { ErrorSchema } from '../schemas.js';
 
 /** Validation failures answer JSON: 422 for bodies (the request was understood but is wrong), 400 otherwise. */
@@ -39,4 +41,19 @@ export const SECURITY = [{ bearerAuth: [] }];
 
 export function json<T>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };
+}
+
+/** Records in the account's audit log what the authenticated caller of the request did, and from where. */
+export function auditCall(
+  c: Context<AppEnv>,
+  db: AppDeps['db'],
+  entry: { action: string; target: string; at: Date },
+): void {
+  const principal = c.get('principal');
+  recordAudit(db.orm, {
+    accountId: principal.accountId,
+    actor: principal.actor,
+    ...entry,
+    clientAddress: c.get('clientAddress'),
+  });
 }

@@ -6,15 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGitPort } from '../../../../action/adapters/git.js';
+import { CatFileBatchParser, type CatFileAnswer } from '../../../../action/adapters/git-objects.js';
 import {
-  CatFileBatchParser,
-  createGitPort,
   execGitRunner,
   execGitStreamer,
-  type CatFileAnswer,
   type GitRunner,
   type GitStreamer,
-} from '../../../../action/adapters/git.js';
+} from '../../../../action/adapters/git-process.js';
 import { parseDiff } from '../../../../action/core/input/diff.js';
 import type { GitPort } from '../../../../action/ports.js';
 import { cloneBranch, commitAll, git, initOrigin, writeFiles } from '../../../support/git.js';

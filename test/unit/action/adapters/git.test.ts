@@ -7,14 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  createGitPort,
-  execGitRunner,
-  FETCH_DEPTHS,
-  fetchAuthEnv,
-  HistoryTooDeepError,
-  type GitRunner,
-} from '../../../../action/adapters/git.js';
+import { createGitPort, FETCH_DEPTHS, HistoryTooDeepError } from '../../../../action/adapters/git.js';
+import { execGitRunner, fetchAuthEnv, type GitRunner } from '../../../../action/adapters/git-process.js';
 import type { GitPort } from '../../../../action/ports.js';
 import { addCommits, cloneBranch, commitAll, git, initOrigin, writeFiles } from '../../../support/git.js';
 

@@ -4,7 +4,8 @@
  * not stop the others. Also pins the fake to what GitHub refuses, since the e2e tests trust it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGitHubClient, createGitHubPort } from '../../../../action/adapters/github.js';
+import { createGitHubPort } from '../../../../action/adapters/github.js';
+import { createGitHubClient } from '../../../../action/adapters/github-client.js';
 import { SUMMARY_MARKER } from '../../../../action/core/constants.js';
 import { findingMarker } from '../../../../action/core/output/markers.js';
 import { PermissionError, type GitHubPort } from '../../../../action/ports.js';
