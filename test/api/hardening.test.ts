@@ -146,7 +146,7 @@ describe('rate limits', () => {
       expect((await deliver(forged)).status).toBe(429);
       const genuine = await deliver(signPayload(secret, body));
       expect(genuine.status).toBe(200);
-      expect(genuine.json).toEqual({ status: 'ignored', deletedFrom: 0 });
+      expect(genuine.json).toEqual({ status: 'ignored', deletedFrom: 0, movedIn: 0 });
       expect((await deliver(forged)).status).toBe(429);
     } finally {
       await s.close();
