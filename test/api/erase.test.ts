@@ -180,7 +180,9 @@ describe.each([
     const text = canary();
     const account = await storeCanary(server, 'octo/leaving', text);
     server.time.set(T0);
-    expect((await server.call('DELETE', '/v1/account', { key: account.key })).status).toBe(202);
+    expect(
+      (await server.call('DELETE', '/v1/account', { key: account.key, body: { confirm: 'holder' } })).status,
+    ).toBe(202);
     // Past the account's grace period, before its review expires.
     const result = purge(server.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ accounts: 1, reviews: 1 });
