@@ -172,6 +172,8 @@ export const AccountExportSchema = z
     }),
     members: z.array(z.unknown()),
     keys: z.array(KeySchema),
+    /** Page sessions as metadata: who (a user or a key), created, expires, revoked; never a token. */
+    sessions: z.array(z.unknown()),
     repositories: z.array(z.unknown()),
     configs: z.array(z.unknown()),
     reviews: z.array(z.unknown()),

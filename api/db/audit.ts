@@ -1,4 +1,3 @@
-import { and, desc, eq } from 'drizzle-orm';
 import type { Orm } from './client.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
@@ -26,14 +25,4 @@ export function recordAudit(orm: Orm, entry: AuditEntry): void {
       at: entry.at,
     })
     .run();
-}
-
-export function listAudit(orm: Orm, accountId: string, limit = 1000) {
-  return orm
-    .select()
-    .from(auditLog)
-    .where(and(eq(auditLog.accountId, accountId)))
-    .orderBy(desc(auditLog.at))
-    .limit(limit)
-    .all();
 }

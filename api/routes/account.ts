@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import { exportAccountData, lockAccount, recordAudit } from '../db/index.js';
+import { lockAccount, recordAudit } from '../db/index.js';
 import { notFound } from '../errors.js';
+import { exportBody } from '../export.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
 import { AccountDeletedSchema, AccountExportSchema } from '../schemas.js';
@@ -10,7 +11,7 @@ import { AUTH_ERRORS, SECURITY, json, newRouter } from './router.js';
 const exportRoute = createRoute({
   method: 'get',
   path: '/v1/account/export',
-  summary: 'Everything the account holds, as JSON (no key hashes)',
+  summary: 'Everything the account holds, as JSON streamed page by page (no key hashes, no session tokens)',
   security: SECURITY,
   responses: { 200: json(AccountExportSchema, 'The export'), ...AUTH_ERRORS },
 });
@@ -29,44 +30,48 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   // `/x/*` also matches `/x` itself: one registration, so authentication runs once per request.
   app.use('/v1/account/*', auth.requireAuth, requireScope('admin'));
 
-  return app
-    .openapi(exportRoute, (c) => {
-      const principal = c.get('principal');
-      const now = clock();
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'account.export',
-        target: principal.accountId,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
-      const data = exportAccountData(db.orm, principal.accountId, now);
-      if (!data) throw notFound();
-      c.header('Content-Disposition', `attachment; filename="diffray-export-${principal.accountId}.json"`);
-      // Dates become ISO strings exactly as JSON.stringify writes them.
-      return c.json(JSON.parse(JSON.stringify({ exportedAt: now, ...data })), 200);
-    })
-    .openapi(deleteRoute, (c) => {
-      const principal = c.get('principal');
-      const now = clock();
-      const purgeAfter = accountPurgeAfter(now);
-      recordAudit(db.orm, {
-        accountId: principal.accountId,
-        actor: principal.actor,
-        action: 'account.delete',
-        target: principal.accountId,
-        clientAddress: c.get('clientAddress'),
-        at: now,
-      });
-      if (!lockAccount(db.orm, principal.accountId, now, purgeAfter)) throw notFound();
-      return c.json(
-        {
-          accountId: principal.accountId,
-          deletedAt: now.toISOString(),
-          purgeAfter: purgeAfter.toISOString(),
-        },
-        202,
-      );
+  // The export streams its JSON (`export.ts`), which a typed `openapi()` handler cannot return: the route is
+  // registered for the OpenAPI document and served by a plain handler.
+  app.openAPIRegistry.registerPath(exportRoute);
+  app.get(exportRoute.path, (c) => {
+    const principal = c.get('principal');
+    const now = clock();
+    recordAudit(db.orm, {
+      accountId: principal.accountId,
+      actor: principal.actor,
+      action: 'account.export',
+      target: principal.accountId,
+      clientAddress: c.get('clientAddress'),
+      at: now,
     });
+    const body = exportBody(db.orm, principal.accountId, now);
+    if (!body) throw notFound();
+    return c.body(body, 200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="diffray-export-${principal.accountId}.json"`,
+    });
+  });
+
+  return app.openapi(deleteRoute, (c) => {
+    const principal = c.get('principal');
+    const now = clock();
+    const purgeAfter = accountPurgeAfter(now);
+    recordAudit(db.orm, {
+      accountId: principal.accountId,
+      actor: principal.actor,
+      action: 'account.delete',
+      target: principal.accountId,
+      clientAddress: c.get('clientAddress'),
+      at: now,
+    });
+    if (!lockAccount(db.orm, principal.accountId, now, purgeAfter)) throw notFound();
+    return c.json(
+      {
+        accountId: principal.accountId,
+        deletedAt: now.toISOString(),
+        purgeAfter: purgeAfter.toISOString(),
+      },
+      202,
+    );
+  });
 }
