@@ -30,6 +30,14 @@ export const ErrorSchema = z
       message: z.string(),
       requestId: z.string().optional(),
       issues: z.array(z.unknown()).optional(),
+      /** With `quota_exceeded`: the quota reached, its limit, and when it resets (null: not by waiting). */
+      quota: z
+        .object({
+          name: z.enum(['reviews_per_day', 'stored_bytes']),
+          limit: z.number().int(),
+          resetsAt: z.string().nullable(),
+        })
+        .optional(),
     }),
   })
   .openapi('Error');

@@ -17,6 +17,33 @@ export interface NewReview {
   report: ReviewReport;
   now: Date;
   expiresAt: Date;
+  /** `storedBytesOf(report)`, when the caller has it already (for the quota); computed otherwise. */
+  storedBytes?: number;
+}
+
+/**
+ * What a review adds to its account's stored bytes (`api/quotas.ts`): the UTF-8 bytes of the text it
+ * stores, its own and its findings'. The migration `drizzle/0003_account_quotas.sql` counts the same for
+ * reviews stored before it.
+ */
+export function storedBytesOf(report: ReviewReport): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  let total =
+    bytes(report.headSha) +
+    bytes(report.baseSha) +
+    bytes(report.status) +
+    bytes(report.conclusion) +
+    bytes(report.model);
+  for (const f of report.findings) {
+    total +=
+      bytes(f.path) +
+      bytes(f.severity) +
+      bytes(f.category) +
+      bytes(f.title) +
+      bytes(f.body) +
+      bytes(f.fingerprint);
+  }
+  return total;
 }
 
 /**
@@ -38,6 +65,7 @@ export function ingestRow(input: NewReview): IngestRow {
     counts: severityValues(countBySeverity(report.findings)),
     review: reviewValues(report),
     findings: findingValues(report.findings),
+    storedBytes: input.storedBytes ?? storedBytesOf(report),
   };
 }
 
