@@ -4,7 +4,7 @@ import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
 import { findRepository, repositoryKey } from './repositories.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { findings, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
@@ -227,29 +227,4 @@ export function listFindings(orm: Orm, review: FindingsOf) {
     last: review.findingsLast,
     reviewId: review.id,
   });
-}
-
-/** Daily counts per repository (for trends); they outlive the reviews. */
-export function listAggregates(orm: Orm, accountId: string, repository?: string) {
-  const where =
-    repository === undefined
-      ? eq(dailyAggregates.accountId, accountId)
-      : and(
-          eq(dailyAggregates.accountId, accountId),
-          eq(dailyAggregates.repository, repositoryKey(repository)),
-        );
-  return orm
-    .select({
-      repository: dailyAggregates.repository,
-      day: dailyAggregates.day,
-      reviews: dailyAggregates.reviews,
-      critical: dailyAggregates.critical,
-      high: dailyAggregates.high,
-      medium: dailyAggregates.medium,
-      low: dailyAggregates.low,
-    })
-    .from(dailyAggregates)
-    .where(where)
-    .orderBy(asc(dailyAggregates.day), asc(dailyAggregates.repository))
-    .all();
 }
