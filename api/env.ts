@@ -11,7 +11,7 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { createPrivateFile, makePrivateDir } from './db/files.js';
-import { DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
 
 export const MIN_SECRET_BYTES = 32;
 export const MIN_WEBHOOK_SECRET_BYTES = 16;
@@ -48,6 +48,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: bool,
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
   FAILED_AUTH_PER_MINUTE: positiveInt.optional(),
+  QUOTA_REVIEWS_PER_DAY: positiveInt.optional(),
+  QUOTA_STORED_MB: positiveInt.optional(),
 });
 
 export class EnvError extends Error {
@@ -112,6 +114,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
       rateLimits: {
         perKeyPerMinute: e.RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMITS.perKeyPerMinute,
         failedAuthPerMinute: e.FAILED_AUTH_PER_MINUTE ?? DEFAULT_RATE_LIMITS.failedAuthPerMinute,
+      },
+      quotas: {
+        reviewsPerDay: e.QUOTA_REVIEWS_PER_DAY ?? DEFAULT_QUOTAS.reviewsPerDay,
+        storedBytes:
+          e.QUOTA_STORED_MB === undefined ? DEFAULT_QUOTAS.storedBytes : e.QUOTA_STORED_MB * 1024 * 1024,
       },
     },
   };

@@ -30,6 +30,14 @@ export const ErrorSchema = z
       message: z.string(),
       requestId: z.string().optional(),
       issues: z.array(z.unknown()).optional(),
+      /** With `quota_exceeded`: the quota reached, its limit, and when it resets (null: not by waiting). */
+      quota: z
+        .object({
+          name: z.enum(['reviews_per_day', 'stored_bytes']),
+          limit: z.number().int(),
+          resetsAt: z.string().nullable(),
+        })
+        .optional(),
     }),
   })
   .openapi('Error');
@@ -172,11 +180,12 @@ export const AccountExportSchema = z
     }),
     members: z.array(z.unknown()),
     keys: z.array(KeySchema),
+    /** Page sessions as metadata: who (a user or a key), created, expires, revoked; never a token. */
+    sessions: z.array(z.unknown()),
     repositories: z.array(z.unknown()),
     configs: z.array(z.unknown()),
     reviews: z.array(z.unknown()),
     dailyAggregates: z.array(z.unknown()),
-    sessions: z.array(z.unknown()),
     auditLog: z.array(z.unknown()),
   })
   .openapi('AccountExport');

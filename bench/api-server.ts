@@ -91,6 +91,8 @@ if (mode === 'bare') {
     trustProxy: false,
     // The limiter still runs on every request; it must not answer 429 to the load generator.
     rateLimits: { ...DEFAULT_RATE_LIMITS, perKeyPerMinute: 1e9 },
+    // Nor the quotas: the benchmark stores far more than a day's reviews of one account.
+    quotas: { reviewsPerDay: 1e12, storedBytes: 1e15 },
   };
   const app = createApp({ db, clock, config, log, ...pageOptions() });
   const now = clock();

@@ -25,7 +25,8 @@ export interface KeyInfo {
   revokedAt: Date | null;
 }
 
-const keyInfoColumns = {
+/** The columns of `KeyInfo`. */
+export const keyInfoColumns = {
   id: apiKeys.id,
   prefix: apiKeys.prefix,
   name: apiKeys.name,

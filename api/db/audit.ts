@@ -1,4 +1,3 @@
-import { desc, eq } from 'drizzle-orm';
 import type { Orm } from './client.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
@@ -26,14 +25,4 @@ export function recordAudit(orm: Orm, entry: AuditEntry): void {
       at: entry.at,
     })
     .run();
-}
-
-/** The account's whole audit log, newest first (entries are kept 7 days, so it stays bounded). */
-export function listAudit(orm: Orm, accountId: string) {
-  return orm
-    .select()
-    .from(auditLog)
-    .where(eq(auditLog.accountId, accountId))
-    .orderBy(desc(auditLog.at))
-    .all();
 }

@@ -12,6 +12,7 @@ export * from './repositories.js';
 export * from './reviews.js';
 export * from './sessions.js';
 export * from './totals.js';
+export * from './usage.js';
 export * from './webhooks.js';
 export type { IngestRow } from './ingest.js';
 export { WriteError } from './writer.js';

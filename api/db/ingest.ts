@@ -8,7 +8,7 @@
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ReportedFinding, ReviewReport, SeverityCounts } from '../../shared/index.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { accountUsage, dailyAggregates, findings, repositories, reviews } from './schema.js';
 
 /** A column value as the writer binds it. */
 export type Value = string | number | null;
@@ -104,6 +104,8 @@ export interface IngestRow {
   review: Value[];
   /** `findingValues` of the report. */
   findings: Value[];
+  /** `storedBytesOf` the report: what it adds to the account's usage. */
+  storedBytes: number;
 }
 
 /** The count columns of `reviews` and `daily_aggregates`, in the order of `severityValues`. */
@@ -131,7 +133,7 @@ function insertInto(t: SQLiteTable, columns: readonly SQLiteColumn[]): string {
 
 /**
  * The columns of `insertReview`, in the order of its parameters (`writer-thread.ts` binds them so): the
- * ids, `reviewValues`, `severityValues`, the timestamps, the findings' row range.
+ * ids, `reviewValues`, `severityValues`, the timestamps, the findings' row range, the stored bytes.
  */
 export const REVIEW_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   reviews.id,
@@ -143,6 +145,7 @@ export const REVIEW_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   reviews.expiresAt,
   reviews.findingsFirst,
   reviews.findingsLast,
+  reviews.storedBytes,
 ];
 
 /** The columns of `insertFinding`, in the order of its parameters: the row id, the review, the values. */
@@ -163,6 +166,23 @@ function addToAggregatesSql(): string {
     `VALUES (${placeholders(key.length)}, 1, ${placeholders(counts.length)})`,
     `ON CONFLICT (${names(key)}) DO UPDATE SET`,
     [add(a.reviews, '1'), ...counts.map((c) => add(c, `excluded.${column(c)}`))].join(', '),
+  ].join(' ');
+}
+
+/**
+ * One more review, and its bytes, in the account's usage: the count of the day starts again on a new day.
+ * (In an UPDATE every expression reads the row as it was, so `day` below is the stored one.)
+ */
+function addToUsageSql(): string {
+  const u = accountUsage;
+  const columns = [u.accountId, u.day, u.reviewsOnDay, u.storedBytes];
+  return [
+    `INSERT INTO ${table(u)} (${names(columns)}) VALUES (?, ?, 1, ?)`,
+    `ON CONFLICT (${column(u.accountId)}) DO UPDATE SET`,
+    `${column(u.reviewsOnDay)} = CASE WHEN ${column(u.day)} = excluded.${column(u.day)}`,
+    `THEN ${column(u.reviewsOnDay)} + 1 ELSE 1 END,`,
+    `${column(u.day)} = excluded.${column(u.day)},`,
+    `${column(u.storedBytes)} = ${column(u.storedBytes)} + excluded.${column(u.storedBytes)}`,
   ].join(' ');
 }
 
@@ -191,6 +211,8 @@ export const INGEST_SQL = {
   insertFinding: insertInto(findings, FINDING_INSERT_COLUMNS),
   /** (account id, name key, day, critical, high, medium, low). */
   addToAggregates: addToAggregatesSql(),
+  /** (account id, day, stored bytes). */
+  addToUsage: addToUsageSql(),
 } as const;
 
 export type IngestSql = typeof INGEST_SQL;

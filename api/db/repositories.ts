@@ -78,9 +78,9 @@ export function deleteRepositoryEverywhere(
 
 /** The name keys of every stored repository of `owner`, in any account. */
 export function repositoriesOfOwner(orm: Orm, owner: string): string[] {
-  // A range on the name key's index: every key from `owner/` up to the next possible owner.
+  // A range on the name key's index: every key from `owner/` up to `owner0` ('0' follows '/' in code order).
   const prefix = `${repositoryKey(owner)}/`;
-  const after = `${prefix.slice(0, -1)}${String.fromCharCode('/'.charCodeAt(0) + 1)}`;
+  const after = `${repositoryKey(owner)}0`;
   return orm
     .selectDistinct({ nameKey: repositories.nameKey })
     .from(repositories)

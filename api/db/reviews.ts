@@ -4,7 +4,7 @@ import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
 import { findRepository, repositoryKey } from './repositories.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { findings, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
@@ -17,6 +17,33 @@ export interface NewReview {
   report: ReviewReport;
   now: Date;
   expiresAt: Date;
+  /** `storedBytesOf(report)`, when the caller has it already (for the quota); computed otherwise. */
+  storedBytes?: number;
+}
+
+/**
+ * What a review adds to its account's stored bytes (`api/quotas.ts`): the UTF-8 bytes of the text it
+ * stores, its own and its findings'. The migration `drizzle/0003_account_quotas.sql` counts the same for
+ * reviews stored before it.
+ */
+export function storedBytesOf(report: ReviewReport): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  let total =
+    bytes(report.headSha) +
+    bytes(report.baseSha) +
+    bytes(report.status) +
+    bytes(report.conclusion) +
+    bytes(report.model);
+  for (const f of report.findings) {
+    total +=
+      bytes(f.path) +
+      bytes(f.severity) +
+      bytes(f.category) +
+      bytes(f.title) +
+      bytes(f.body) +
+      bytes(f.fingerprint);
+  }
+  return total;
 }
 
 /**
@@ -38,6 +65,7 @@ export function ingestRow(input: NewReview): IngestRow {
     counts: severityValues(countBySeverity(report.findings)),
     review: reviewValues(report),
     findings: findingValues(report.findings),
+    storedBytes: input.storedBytes ?? storedBytesOf(report),
   };
 }
 
@@ -199,29 +227,4 @@ export function listFindings(orm: Orm, review: FindingsOf) {
     last: review.findingsLast,
     reviewId: review.id,
   });
-}
-
-/** Daily counts per repository (for trends); they outlive the reviews. */
-export function listAggregates(orm: Orm, accountId: string, repository?: string) {
-  const where =
-    repository === undefined
-      ? eq(dailyAggregates.accountId, accountId)
-      : and(
-          eq(dailyAggregates.accountId, accountId),
-          eq(dailyAggregates.repository, repositoryKey(repository)),
-        );
-  return orm
-    .select({
-      repository: dailyAggregates.repository,
-      day: dailyAggregates.day,
-      reviews: dailyAggregates.reviews,
-      critical: dailyAggregates.critical,
-      high: dailyAggregates.high,
-      medium: dailyAggregates.medium,
-      low: dailyAggregates.low,
-    })
-    .from(dailyAggregates)
-    .where(where)
-    .orderBy(asc(dailyAggregates.day), asc(dailyAggregates.repository))
-    .all();
 }

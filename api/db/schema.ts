@@ -182,6 +182,8 @@ export const reviews = sqliteTable(
     /** Internal (never exposed): the first and last `findings.row_id` of its findings, inclusive. */
     findingsFirst: integer('findings_first'),
     findingsLast: integer('findings_last'),
+    /** The review's share of its account's `account_usage.stored_bytes` (`storedBytesOf` in reviews.ts). */
+    storedBytes: integer('stored_bytes').notNull().default(0),
   },
   (t) => [
     index('reviews_account_created_idx').on(t.accountId, t.createdAt, t.id),
@@ -270,3 +272,21 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
 );
+
+/**
+ * What an account uses, against its quotas (`api/quotas.ts`): reviews stored on `day` (UTC), and the bytes
+ * of review text it holds. The writer adds each review in its transaction; every deletion of a review,
+ * cascades included, takes its `stored_bytes` back through the trigger `reviews_release_usage`, which
+ * drizzle-kit does not model: it is created by the hand-edited migration
+ * `drizzle/0003_account_quotas.sql` (a migration that rebuilds `reviews` must create it again, like
+ * `reviews_delete_findings`; test/api/quotas.test.ts checks it exists).
+ */
+export const accountUsage = sqliteTable('account_usage', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  /** `YYYY-MM-DD` (UTC) of `reviewsOnDay`. */
+  day: text('day').notNull(),
+  reviewsOnDay: integer('reviews_on_day').notNull().default(0),
+  storedBytes: integer('stored_bytes').notNull().default(0),
+});

@@ -1,5 +1,5 @@
 /** Page sessions: created at sign-in, loaded on every page request with what decides whether they hold. */
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { perDatabase, type Orm } from './client.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, memberships, sessions, users } from './schema.js';
@@ -68,23 +68,6 @@ const loadSessionStatement = perDatabase((orm) =>
 /** The session with its account, key, user and membership (a statement compiled once per database). */
 export function loadSession(orm: Orm, sessionId: string) {
   return loadSessionStatement(orm).get({ sessionId });
-}
-
-/** The account's page sessions still stored (the purge drops expired ones), newest first; never a token. */
-export function listSessions(orm: Orm, accountId: string) {
-  return orm
-    .select({
-      id: sessions.id,
-      userId: sessions.userId,
-      apiKeyId: sessions.apiKeyId,
-      createdAt: sessions.createdAt,
-      expiresAt: sessions.expiresAt,
-      revokedAt: sessions.revokedAt,
-    })
-    .from(sessions)
-    .where(eq(sessions.accountId, accountId))
-    .orderBy(desc(sessions.createdAt))
-    .all();
 }
 
 /** Ends one session (sign-out). */

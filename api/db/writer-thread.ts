@@ -66,6 +66,7 @@ export function createIngest(db: Database.Database, sql: IngestSql, findingWidth
   const nextFindingRow = db.prepare<[], number>(sql.nextFindingRow).pluck();
   const insertFinding = db.prepare(sql.insertFinding);
   const addToAggregates = db.prepare(sql.addToAggregates);
+  const addToUsage = db.prepare(sql.addToUsage);
   // Reused for every finding: the row id, the review id, then the finding's values.
   const findingParams = new Array<Value>(findingWidth + 2);
 
@@ -88,6 +89,7 @@ export function createIngest(db: Database.Database, sql: IngestSql, findingWidth
       row.expiresAt,
       first,
       first === null ? null : first + count - 1,
+      row.storedBytes,
     );
     findingParams[1] = row.id;
     for (let k = 0; k < count; k += 1) {
@@ -96,6 +98,7 @@ export function createIngest(db: Database.Database, sql: IngestSql, findingWidth
       insertFinding.run(findingParams);
     }
     addToAggregates.run(row.accountId, row.nameKey, row.day, ...counts);
+    addToUsage.run(row.accountId, row.day, row.storedBytes);
   });
 
   return db.transaction((rows: readonly IngestRow[]): (WriteFailure | undefined)[] =>

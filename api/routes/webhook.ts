@@ -79,13 +79,19 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       }
     };
     for (const change of repositoryChanges(c.req.header('x-github-event'), payload).filter(wellFormed)) {
-      if (change.kind === 'delete') remove(change.repository);
-      else if (change.kind === 'delete-owner') repositoriesOfOwner(db.orm, change.owner).forEach(remove);
-      else {
+      if (change.kind === 'move') {
         for (const accountId of moveRepositoryEverywhere(db, change.from, change.to)) {
           movedIn += 1;
           audit(accountId, 'repository.move', `${change.from} -> ${change.to}`);
         }
+        continue;
+      }
+      const gone = change.kind === 'delete' ? [change.repository] : repositoriesOfOwner(db.orm, change.owner);
+      for (const repository of gone) {
+        remove(repository);
+        // One repository's deletion per turn of the event loop: uninstalling from an owner with many
+        // repositories must not hold every other request until the last is deleted.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     recordDelivery(db.orm, delivery, now);

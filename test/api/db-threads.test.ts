@@ -14,7 +14,6 @@ import {
   createAccount,
   getReview,
   ingestRow,
-  listAggregates,
   openDatabase,
   tables,
   type DiffrayDb,
@@ -107,9 +106,11 @@ describe('the ingest statements', () => {
         [null, null],
         [4, 5],
       ]);
-      expect(listAggregates(db.orm, accountId)).toEqual([
-        expect.objectContaining({ reviews: 3, critical: 1, high: 1, medium: 2, low: 1 }),
-      ]);
+      expect(
+        db.sqlite
+          .prepare('SELECT reviews, critical, high, medium, low FROM daily_aggregates WHERE account_id = ?')
+          .all(accountId),
+      ).toEqual([{ reviews: 3, critical: 1, high: 1, medium: 2, low: 1 }]);
     });
   });
 

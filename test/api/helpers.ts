@@ -14,7 +14,7 @@ import {
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
-import { DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
@@ -42,6 +42,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     githubOAuth: undefined,
     trustProxy: false,
     rateLimits: { ...DEFAULT_RATE_LIMITS },
+    quotas: { ...DEFAULT_QUOTAS },
     ...overrides,
   };
 }

@@ -18,7 +18,7 @@ import {
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
-import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/index.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
@@ -54,6 +54,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     githubOAuth: undefined,
     trustProxy: false,
     rateLimits: { ...DEFAULT_RATE_LIMITS, failedAuthPerMinute: 1000 },
+    quotas: { ...DEFAULT_QUOTAS },
     ...overrides,
   };
 }
