@@ -5,11 +5,17 @@
  * required and the server refuses to start without it. Elsewhere, so that `npm run api` works in one
  * command, `serve` generates one on first start and keeps it in `session-secret` (mode 0600) beside the
  * database file. A weak value given explicitly is always refused.
+ *
+ * Data keys: `DATA_ENCRYPTION_KEY` (base64 of 32 random bytes; several, newest first and comma-separated,
+ * while a rotation re-encrypts) seals finding texts and personal data at rest (`api/db/envelope.ts`).
+ * Required with `NODE_ENV=production`; elsewhere generated on first use into `data-key` (mode 0600) beside
+ * the database, in the same format.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { DATA_KEY_BYTES } from './db/envelope.js';
 import { DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
 
 export const MIN_SECRET_BYTES = 32;
@@ -39,6 +45,7 @@ const EnvSchema = z.object({
     .refine((v) => v !== ':memory:', 'must be a file (reviews are written from a second connection)'),
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
+  DATA_ENCRYPTION_KEY: optionalText,
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
   GITHUB_URL: optionalText.pipe(url.optional()).transform((v) => v ?? 'https://github.com'),
@@ -61,6 +68,8 @@ export interface Env {
   /** Everything but the session secret (resolved by `resolveSessionSecret`). */
   config: Omit<ApiConfig, 'sessionSecret'>;
   sessionSecret: string | undefined;
+  /** `DATA_ENCRYPTION_KEY` as given (resolved by `resolveDataKeys`). */
+  dataKeys: string | undefined;
 }
 
 /** Why a secret is weak, or undefined when it is acceptable. */
@@ -97,6 +106,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
     sessionSecret: e.SESSION_SECRET,
+    dataKeys: e.DATA_ENCRYPTION_KEY,
     config: {
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       webhookSecrets: [e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
@@ -117,6 +127,24 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
 }
 
 /**
+ * A secret kept beside the database outside production: read (its mode narrowed to 0600 if wider), or
+ * made by `generate` and written with mode 0600 when the file does not exist yet.
+ */
+function secretFile(file: string, generate: () => string): { text: string; source: 'file' | 'generated' } {
+  try {
+    const text = readFileSync(file, 'utf8').trim();
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+    return { text, source: 'file' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const text = generate();
+  writeFileSync(file, `${text}\n`, { mode: 0o600, flag: 'wx' });
+  return { text, source: 'generated' };
+}
+
+/**
  * The session secret `serve` uses: `SESSION_SECRET` when set (refused when weak); in production nothing
  * else; otherwise the dev secret kept beside the database, generated on first start.
  */
@@ -130,19 +158,46 @@ export function resolveSessionSecret(env: Env): { secret: string; source: 'env' 
   if (env.production) {
     throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
   }
-  const dir = dirname(env.databasePath);
-  const file = join(dir, 'session-secret');
-  try {
-    const stored = readFileSync(file, 'utf8').trim();
-    const weak = secretWeakness(stored, MIN_SECRET_BYTES);
-    if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
-    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-    return { secret: stored, source: 'file' };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  const file = join(dirname(env.databasePath), 'session-secret');
+  const { text, source } = secretFile(file, () => randomBytes(48).toString('base64url'));
+  const weak = secretWeakness(text, MIN_SECRET_BYTES);
+  if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
+  return { secret: text, source };
+}
+
+/**
+ * The data keys in `text` (`DATA_ENCRYPTION_KEY`'s format): base64 (standard or URL-safe) of 32 bytes each,
+ * newest first, separated by commas. Errors name the position of a bad key, never its value.
+ */
+export function parseDataKeys(text: string, from = 'DATA_ENCRYPTION_KEY'): Uint8Array[] {
+  const entries = text.split(',').map((k) => k.trim());
+  const keys = entries.map((entry, i) => {
+    const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(entry) ? Buffer.from(entry, 'base64') : undefined;
+    if (key?.length !== DATA_KEY_BYTES) {
+      const which = entries.length === 1 ? 'the key' : `key ${i + 1} of ${entries.length}`;
+      throw new EnvError(
+        `${from}: ${which} is not base64 of ${DATA_KEY_BYTES} bytes; generate one with: openssl rand -base64 32`,
+      );
+    }
+    return new Uint8Array(key);
+  });
+  if (new Set(keys.map((k) => Buffer.from(k).toString('hex'))).size !== keys.length)
+    throw new EnvError(`${from}: the same key is listed twice`);
+  return keys;
+}
+
+/**
+ * The data keys every command opens the database with: `DATA_ENCRYPTION_KEY` when set; in production
+ * nothing else; otherwise the dev key kept beside the database, generated on first use.
+ */
+export function resolveDataKeys(env: Env): { keys: Uint8Array[]; source: 'env' | 'file' | 'generated' } {
+  if (env.dataKeys !== undefined) return { keys: parseDataKeys(env.dataKeys), source: 'env' };
+  if (env.production) {
+    throw new EnvError(
+      'DATA_ENCRYPTION_KEY is required when NODE_ENV=production; generate one with: openssl rand -base64 32',
+    );
   }
-  mkdirSync(dir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  return { secret, source: 'generated' };
+  const file = join(dirname(env.databasePath), 'data-key');
+  const { text, source } = secretFile(file, () => randomBytes(DATA_KEY_BYTES).toString('base64'));
+  return { keys: parseDataKeys(text, file), source };
 }

@@ -1,5 +1,6 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Orm } from './client.js';
+import { sealOptional, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
 
@@ -14,15 +15,16 @@ export interface AuditEntry {
 }
 
 export function recordAudit(orm: Orm, entry: AuditEntry): void {
+  const id = newId();
   orm
     .insert(auditLog)
     .values({
-      id: newId(),
+      id,
       accountId: entry.accountId,
       actor: entry.actor,
       action: entry.action,
-      target: entry.target ?? null,
-      clientAddress: entry.clientAddress ?? null,
+      target: sealOptional(orm, auditLog.target, id, entry.target),
+      clientAddress: sealOptional(orm, auditLog.clientAddress, id, entry.clientAddress),
       at: entry.at,
     })
     .run();
@@ -35,5 +37,10 @@ export function listAudit(orm: Orm, accountId: string, limit = 1000) {
     .where(and(eq(auditLog.accountId, accountId)))
     .orderBy(desc(auditLog.at))
     .limit(limit)
-    .all();
+    .all()
+    .map((e) => ({
+      ...e,
+      target: unsealOptional(orm, auditLog.target, e.id, e.target),
+      clientAddress: unsealOptional(orm, auditLog.clientAddress, e.id, e.clientAddress),
+    }));
 }

@@ -5,7 +5,7 @@ import { listAudit } from './audit.js';
 import type { Orm } from './client.js';
 import { listConfigs } from './configs.js';
 import { listMembers } from './members.js';
-import { listRepositories } from './repositories.js';
+import { listRepositories, repositoryNames } from './repositories.js';
 import { listAggregates, listFindings } from './reviews.js';
 import { repositories, reviews } from './schema.js';
 
@@ -19,6 +19,7 @@ export function exportAccountData(orm: Orm, accountId: string, now: Date) {
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(and(eq(reviews.accountId, accountId), gt(reviews.expiresAt, now)))
     .all();
+  const nameOf = repositoryNames(orm);
   return {
     account: {
       id: account.id,
@@ -33,7 +34,7 @@ export function exportAccountData(orm: Orm, accountId: string, now: Date) {
     // The findings' row-id range is internal: used to read them, not exported.
     reviews: reviewRows.map(({ review: { findingsFirst, findingsLast, ...review }, repository }) => ({
       ...review,
-      repository,
+      repository: nameOf(review.repositoryId, repository),
       findings: listFindings(orm, { id: review.id, findingsFirst, findingsLast }),
     })),
     dailyAggregates: listAggregates(orm, accountId),

@@ -4,6 +4,14 @@ export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
 export * from './configs.js';
+export {
+  dataKeyIds,
+  MissingDataKeyError,
+  needsReencryption,
+  reencrypt,
+  type ReencryptResult,
+} from './data-keys.js';
+export { DecryptError } from './envelope.js';
 export * from './export.js';
 export * from './ids.js';
 export * from './members.js';

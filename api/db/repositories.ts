@@ -1,19 +1,25 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Orm } from './client.js';
+import { indexesOf, indexOf, seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { dailyAggregates, repositories } from './schema.js';
 
-/** GitHub names are case-insensitive: one key per `owner/name`. */
-export function repositoryKey(fullName: string): string {
-  return fullName.toLowerCase();
-}
-
+/**
+ * The account's repository named `fullName` (GitHub names are case-insensitive), its name opened; found by
+ * its blind index under each data key.
+ */
 export function findRepository(orm: Orm, accountId: string, fullName: string) {
-  return orm
+  const row = orm
     .select()
     .from(repositories)
-    .where(and(eq(repositories.accountId, accountId), eq(repositories.nameKey, repositoryKey(fullName))))
+    .where(
+      and(
+        eq(repositories.accountId, accountId),
+        inArray(repositories.nameKey, indexesOf(orm, 'repository', fullName)),
+      ),
+    )
     .get();
+  return row && { ...row, fullName: unseal(orm, repositories.fullName, row.id, row.fullName) };
 }
 
 /** The repository's id, creating it on first report. */
@@ -23,18 +29,43 @@ export function upsertRepository(orm: Orm, accountId: string, fullName: string, 
   const id = newId();
   orm
     .insert(repositories)
-    .values({ id, accountId, fullName, nameKey: repositoryKey(fullName), createdAt: now })
+    .values({
+      id,
+      accountId,
+      fullName: seal(orm, repositories.fullName, id, fullName),
+      nameKey: indexOf(orm, 'repository', fullName),
+      createdAt: now,
+    })
     .run();
   return id;
 }
 
+/** Opens repositories' sealed names, each repository's once: lists show the same few names many times. */
+export function repositoryNames(orm: Orm): (repositoryId: string, sealed: string) => string {
+  const names = new Map<string, string>();
+  return (id, sealed) => {
+    let name = names.get(id);
+    if (name === undefined) {
+      name = unseal(orm, repositories.fullName, id, sealed);
+      names.set(id, name);
+    }
+    return name;
+  };
+}
+
+/** The account's repositories by name (sorted here: the names are sealed). */
 export function listRepositories(orm: Orm, accountId: string) {
   return orm
     .select({ id: repositories.id, fullName: repositories.fullName, createdAt: repositories.createdAt })
     .from(repositories)
     .where(eq(repositories.accountId, accountId))
-    .orderBy(asc(repositories.nameKey))
-    .all();
+    .all()
+    .map((r) => {
+      const name = unseal(orm, repositories.fullName, r.id, r.fullName);
+      return { row: { ...r, fullName: name }, key: name.toLowerCase() };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ row }) => row);
 }
 
 /**
@@ -58,7 +89,7 @@ export function deleteRepositoryEverywhere(orm: Orm, fullName: string): string[]
   const owners = orm
     .select({ accountId: repositories.accountId })
     .from(repositories)
-    .where(eq(repositories.nameKey, repositoryKey(fullName)))
+    .where(inArray(repositories.nameKey, indexesOf(orm, 'repository', fullName)))
     .all()
     .map((r) => r.accountId);
   return owners.filter((accountId) => deleteRepository(orm, accountId, fullName) !== undefined);

@@ -1,10 +1,14 @@
 import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { countBySeverity, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
+import { keyringOf } from './connection.js';
+import { columnLabel } from './encryption.js';
+import { associatedData } from './envelope.js';
+import { unpackTexts } from './finding-texts.js';
 import { newId } from './ids.js';
-import { findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
-import { findRepository, repositoryKey } from './repositories.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { findingTextValues, findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
+import { findRepository, repositoryNames } from './repositories.js';
+import { dailyAggregates, findings, findingTexts, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
@@ -20,8 +24,8 @@ export interface NewReview {
 }
 
 /**
- * The row the writer stores for one review (`ingest.ts`). Every value is decided here, on the serving
- * thread: ids, timestamps, keys, counts.
+ * The row the writer stores for one review (`ingest.ts`). Every value but the sealed ones is decided here,
+ * on the serving thread: ids, timestamps, counts.
  */
 export function ingestRow(input: NewReview): IngestRow {
   const { accountId, report, now } = input;
@@ -31,13 +35,13 @@ export function ingestRow(input: NewReview): IngestRow {
     newRepositoryId: newId(),
     accountId,
     repository: report.repository,
-    nameKey: repositoryKey(report.repository),
     day: utcDay(now),
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
     counts: severityValues(countBySeverity(report.findings)),
     review: reviewValues(report),
     findings: findingValues(report.findings),
+    texts: findingTextValues(report.findings),
   };
 }
 
@@ -52,8 +56,10 @@ export async function insertReview(db: DiffrayDb, input: NewReview): Promise<str
   return row.id;
 }
 
+/** A review's columns as read: its repository's sealed name, opened by `withRepositoryNames`. */
 const reviewColumns = {
   id: reviews.id,
+  repositoryId: reviews.repositoryId,
   repository: repositories.fullName,
   pullRequest: reviews.pullRequest,
   headSha: reviews.headSha,
@@ -79,9 +85,22 @@ const reviewColumns = {
   expiresAt: reviews.expiresAt,
 };
 
-export type ReviewRow = {
+type StoredReview = {
   [K in keyof typeof reviewColumns]: (typeof reviewColumns)[K]['_']['data'];
 };
+export type ReviewRow = Omit<StoredReview, 'repositoryId'>;
+
+/** Reviews with their repository's name opened (each repository's once). */
+function withRepositoryNames<T extends StoredReview>(
+  orm: Orm,
+  rows: T[],
+): (Omit<T, 'repositoryId' | 'repository'> & { repository: string })[] {
+  const nameOf = repositoryNames(orm);
+  return rows.map(({ repositoryId, repository, ...row }) => ({
+    ...row,
+    repository: nameOf(repositoryId, repository),
+  }));
+}
 
 export interface ReviewCursor {
   createdAt: number;
@@ -125,7 +144,7 @@ export function listReviews(
     .orderBy(desc(reviews.createdAt), desc(reviews.id))
     .limit(input.limit + 1)
     .all();
-  const page = rows.slice(0, input.limit);
+  const page = withRepositoryNames(orm, rows.slice(0, input.limit));
   const last = page.at(-1);
   return {
     rows: page,
@@ -150,13 +169,10 @@ const readStatements = perDatabase((orm) => ({
     .prepare(),
   findings: orm
     .select({
-      path: findings.path,
       startLine: findings.startLine,
       line: findings.line,
       severity: findings.severity,
       category: findings.category,
-      title: findings.title,
-      body: findings.body,
       fingerprint: findings.fingerprint,
     })
     .from(findings)
@@ -167,9 +183,16 @@ const readStatements = perDatabase((orm) => ({
         eq(findings.reviewId, sql.placeholder('reviewId')),
       ),
     )
-    .orderBy(asc(findings.path), asc(findings.line), asc(findings.rowId))
+    .orderBy(asc(findings.rowId))
+    .prepare(),
+  texts: orm
+    .select({ sealed: findingTexts.sealed })
+    .from(findingTexts)
+    .where(eq(findingTexts.reviewId, sql.placeholder('reviewId')))
     .prepare(),
 }));
+
+const TEXTS = columnLabel(findingTexts.sealed);
 
 /** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
 export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
@@ -179,9 +202,10 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
     nowMs: input.now.getTime(),
   });
   if (!found) return undefined;
-  const { findingsFirst, findingsLast, ...review } = found;
-  const rows = listFindings(orm, { id: review.id, findingsFirst, findingsLast });
-  return { review, findings: rows };
+  const { findingsFirst, findingsLast, ...stored } = found;
+  const [review] = withRepositoryNames(orm, [stored]);
+  const rows = listFindings(orm, { id: stored.id, findingsFirst, findingsLast });
+  return { review: review!, findings: rows };
 }
 
 /** Where a review's findings are: its id and its `findings.row_id` range (null bounds: none). */
@@ -191,28 +215,39 @@ export interface FindingsOf {
   findingsLast: number | null;
 }
 
-/** A review's findings, by path, line and order of report. */
+/**
+ * A review's findings, by path, line and order of report: their metadata in row order, zipped with the
+ * review's opened texts, then sorted here (the paths are sealed, so SQL cannot order by them).
+ */
 export function listFindings(orm: Orm, review: FindingsOf) {
   if (review.findingsFirst === null || review.findingsLast === null) return [];
-  return readStatements(orm).findings.all({
+  const statements = readStatements(orm);
+  const rows = statements.findings.all({
     first: review.findingsFirst,
     last: review.findingsLast,
     reviewId: review.id,
   });
+  const sealed = statements.texts.get({ reviewId: review.id })?.sealed;
+  if (sealed === undefined) throw new Error(`review ${review.id} has findings without their texts`);
+  const texts = unpackTexts(keyringOf(orm).openBytes(sealed, associatedData(TEXTS, review.id)), rows.length);
+  const read = rows.map(({ fingerprint, ...row }, k) => {
+    const [path, title, body] = texts[k]!;
+    return { finding: { path, ...row, title, body, fingerprint }, k };
+  });
+  read.sort(
+    (a, b) => compareText(a.finding.path, b.finding.path) || a.finding.line - b.finding.line || a.k - b.k,
+  );
+  return read.map((r) => r.finding);
 }
 
-/** Daily counts per repository (for trends); they outlive the reviews. */
-export function listAggregates(orm: Orm, accountId: string, repository?: string) {
-  const where =
-    repository === undefined
-      ? eq(dailyAggregates.accountId, accountId)
-      : and(
-          eq(dailyAggregates.accountId, accountId),
-          eq(dailyAggregates.repository, repositoryKey(repository)),
-        );
-  return orm
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Daily counts per repository (for trends; they outlive the reviews), by day and repository name. */
+export function listAggregates(orm: Orm, accountId: string) {
+  const rows = orm
     .select({
-      repository: dailyAggregates.repository,
+      repositoryId: repositories.id,
+      repository: repositories.fullName,
       day: dailyAggregates.day,
       reviews: dailyAggregates.reviews,
       critical: dailyAggregates.critical,
@@ -221,7 +256,23 @@ export function listAggregates(orm: Orm, accountId: string, repository?: string)
       low: dailyAggregates.low,
     })
     .from(dailyAggregates)
-    .where(where)
-    .orderBy(asc(dailyAggregates.day), asc(dailyAggregates.repository))
+    .innerJoin(
+      repositories,
+      and(
+        eq(repositories.accountId, dailyAggregates.accountId),
+        eq(repositories.nameKey, dailyAggregates.repository),
+      ),
+    )
+    .where(eq(dailyAggregates.accountId, accountId))
     .all();
+  const nameOf = repositoryNames(orm);
+  return rows
+    .map(({ repositoryId, repository, ...row }) => ({
+      repository: nameOf(repositoryId, repository),
+      ...row,
+    }))
+    .sort(
+      (a, b) =>
+        compareText(a.day, b.day) || compareText(a.repository.toLowerCase(), b.repository.toLowerCase()),
+    );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,10 +15,27 @@ import {
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
+import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
 import { DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
+
+/** The data key the tests' databases are sealed with (one per test process). */
+export const TEST_DATA_KEYS: readonly Uint8Array[] = [randomBytes(32)];
+
+/** The blind index a database sealed with `TEST_DATA_KEYS` stores for `value` (`envelope.ts`). */
+export function testIndex(domain: IndexDomain, value: string): string {
+  return new Keyring(TEST_DATA_KEYS).blindIndex(domain, value);
+}
+
+/** `openDatabase` with the tests' data key unless `opts` names others. */
+export function openTestDatabase(
+  path: string,
+  opts: Partial<Parameters<typeof openDatabase>[1]> = {},
+): DiffrayDb {
+  return openDatabase(path, { dataKeys: TEST_DATA_KEYS, ...opts });
+}
 
 /** A clock the test moves by hand. */
 export function fakeClock(start = T0) {
@@ -66,7 +84,7 @@ export async function startServer(
   opts: { config?: Partial<ApiConfig>; app?: Partial<CreateAppOptions> } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = openDatabase(join(dir, 'diffray.db'));
+  const db = openTestDatabase(join(dir, 'diffray.db'));
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../api/github-webhook.js';
-import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
+import { makeReport, seedAccount, startServer, testIndex, type TestServer } from './helpers.js';
 
 // GitHub's published example: https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
 const GH_SECRET = "It's a Secret to Everybody";
@@ -96,7 +96,9 @@ describe('POST /v1/github/webhook', () => {
     expect((await s.call('GET', `/v1/reviews/${ra}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', `/v1/reviews/${keep}`, { key: a.key })).status).toBe(200);
     expect(
-      s.db.sqlite.prepare("SELECT count(*) AS n FROM repositories WHERE name_key = 'octo/doomed'").get(),
+      s.db.sqlite
+        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
+        .get(testIndex('repository', 'octo/doomed')),
     ).toEqual({ n: 0 });
 
     // The same delivery again (GitHub redelivers): no-op, even after the data came back.
@@ -104,7 +106,9 @@ describe('POST /v1/github/webhook', () => {
     const again = await deliver(body, { event: 'repository', delivery });
     expect(again.json).toEqual({ status: 'duplicate' });
     expect(
-      s.db.sqlite.prepare("SELECT count(*) AS n FROM repositories WHERE name_key = 'octo/doomed'").get(),
+      s.db.sqlite
+        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
+        .get(testIndex('repository', 'octo/doomed')),
     ).toEqual({ n: 1 });
   });
 
