@@ -24,6 +24,7 @@ import {
   purge,
   recordAudit,
   reencrypt,
+  retiredSessionKey,
   revokeKey,
   SCOPES,
   type DiffrayDb,
@@ -31,13 +32,15 @@ import {
 } from './db/index.js';
 import { EnvError, loadEnv, resolveDataKeys, resolveSessionSecret, type Env } from './env.js';
 import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
+import { SESSION_TTL_SECONDS } from './auth/session-token.js';
+import { sessionKeyId } from './auth/signed-token.js';
 import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';
 
 const USAGE = `usage: diffray-api <command>
   serve                                   run the API (env PORT, DATABASE_PATH, PUBLIC_URL, SESSION_SECRET,
-                                          DATA_ENCRYPTION_KEY, ...)
+                                          SESSION_SECRET_PREVIOUS, DATA_ENCRYPTION_KEY, ...)
   accounts create <name>                  create an account; prints {"accountId","apiKey"} (admin key, shown once)
   keys create --account <id> [--scopes a,b] [--name <name>] [--expires-in-days <n>]
                                           default scopes: reviews:write,config:read (what the action needs)
@@ -108,15 +111,46 @@ function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSi
   );
 }
 
+/**
+ * The session secrets of `serve` for the app's config, and what to log of them (ids, never secrets): the
+ * previous secret verifies tokens it signed until its retirement, recorded at the first start that listed
+ * it (`retiredSessionKey`), and nothing once a session's lifetime has passed since.
+ */
+function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>, db: DiffrayDb) {
+  const { secret, previous, source } = resolved;
+  const retiredAt = retiredSessionKey(db.orm, {
+    current: sessionKeyId(secret),
+    previous: previous === undefined ? undefined : sessionKeyId(previous),
+    now: new Date(),
+  });
+  const previousSessionSecret =
+    previous !== undefined && retiredAt !== undefined ? { secret: previous, retiredAt } : undefined;
+  return {
+    config: { sessionSecret: secret, previousSessionSecret },
+    log: {
+      source,
+      id: sessionKeyId(secret),
+      ...(previousSessionSecret && {
+        previous: sessionKeyId(previousSessionSecret.secret),
+        // Past this SESSION_SECRET_PREVIOUS verifies nothing and may go.
+        previousVerifiesUntil: new Date(
+          previousSessionSecret.retiredAt.getTime() + SESSION_TTL_SECONDS * 1000,
+        ).toISOString(),
+      }),
+    },
+  };
+}
+
 async function serveCommand(env: Env): Promise<number> {
-  const { secret, source } = resolveSessionSecret(env);
+  const sessionSecret = resolveSessionSecret(env);
   const dataKeys = resolveDataKeys(env);
   const db = openDatabase(env.databasePath, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
+  const sessions = sessionSecrets(sessionSecret, db);
   const log = stdoutLog;
   const app = createApp({
     db,
     clock: () => new Date(),
-    config: { ...env.config, sessionSecret: secret },
+    config: { ...env.config, ...sessions.config },
     log,
     ...pageOptions(),
   });
@@ -137,7 +171,7 @@ async function serveCommand(env: Env): Promise<number> {
         msg: 'listening',
         port: info.port,
         publicUrl: env.config.publicUrl,
-        sessionSecret: source,
+        sessionSecret: sessions.log,
         dataKeys: { source: dataKeys.source, ids: dataKeyIds(db.orm) },
       });
       runPurge();

@@ -4,7 +4,8 @@
  * Session secret: `SESSION_SECRET` (≥ 32 bytes) signs page sessions. With `NODE_ENV=production` it is
  * required and the server refuses to start without it. Elsewhere, so that `npm run api` works in one
  * command, `serve` generates one on first start and keeps it in `session-secret` (mode 0600) beside the
- * database file. A weak value given explicitly is always refused.
+ * database file. A weak value given explicitly is always refused. `SESSION_SECRET_PREVIOUS`, during a
+ * rotation, still verifies the sessions it signed (`api/auth/signed-token.ts`).
  *
  * Data keys: `DATA_ENCRYPTION_KEY` (base64 of 32 random bytes; several, newest first and comma-separated,
  * while a rotation re-encrypts) seals finding texts and personal data at rest (`api/db/envelope.ts`).
@@ -45,6 +46,7 @@ const EnvSchema = z.object({
     .refine((v) => v !== ':memory:', 'must be a file (reviews are written from a second connection)'),
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
+  SESSION_SECRET_PREVIOUS: optionalText,
   DATA_ENCRYPTION_KEY: optionalText,
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
@@ -66,8 +68,9 @@ export interface Env {
   host: string | undefined;
   databasePath: string;
   /** Everything but the session secret (resolved by `resolveSessionSecret`). */
-  config: Omit<ApiConfig, 'sessionSecret'>;
+  config: Omit<ApiConfig, 'sessionSecret' | 'previousSessionSecret'>;
   sessionSecret: string | undefined;
+  sessionSecretPrevious: string | undefined;
   /** `DATA_ENCRYPTION_KEY` as given (resolved by `resolveDataKeys`). */
   dataKeys: string | undefined;
 }
@@ -92,8 +95,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const weak = value === undefined ? undefined : secretWeakness(value, MIN_WEBHOOK_SECRET_BYTES);
     if (weak) throw new EnvError(`${name} is too weak (${weak})`);
   }
-  if (e.GITHUB_WEBHOOK_SECRET_PREVIOUS && !e.GITHUB_WEBHOOK_SECRET) {
-    throw new EnvError('GITHUB_WEBHOOK_SECRET_PREVIOUS is set without GITHUB_WEBHOOK_SECRET');
+  for (const [previous, current] of [
+    ['GITHUB_WEBHOOK_SECRET_PREVIOUS', 'GITHUB_WEBHOOK_SECRET'],
+    ['SESSION_SECRET_PREVIOUS', 'SESSION_SECRET'],
+  ] as const) {
+    if (e[previous] && !e[current]) throw new EnvError(`${previous} is set without ${current}`);
   }
   if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
     throw new EnvError('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together');
@@ -106,6 +112,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
     sessionSecret: e.SESSION_SECRET,
+    sessionSecretPrevious: e.SESSION_SECRET_PREVIOUS,
     dataKeys: e.DATA_ENCRYPTION_KEY,
     config: {
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
@@ -145,15 +152,29 @@ function secretFile(file: string, generate: () => string): { text: string; sourc
 }
 
 /**
- * The session secret `serve` uses: `SESSION_SECRET` when set (refused when weak); in production nothing
- * else; otherwise the dev secret kept beside the database, generated on first start.
+ * The session secrets `serve` uses: `SESSION_SECRET` when set (refused when weak), with
+ * `SESSION_SECRET_PREVIOUS` during a rotation; in production nothing else; otherwise the dev secret kept
+ * beside the database, generated on first start.
  */
-export function resolveSessionSecret(env: Env): { secret: string; source: 'env' | 'file' | 'generated' } {
+export function resolveSessionSecret(env: Env): {
+  secret: string;
+  previous?: string;
+  source: 'env' | 'file' | 'generated';
+} {
   if (env.sessionSecret !== undefined) {
-    const weak = secretWeakness(env.sessionSecret, MIN_SECRET_BYTES);
-    if (weak)
-      throw new EnvError(`SESSION_SECRET is too weak (${weak}); generate one with: openssl rand -base64 48`);
-    return { secret: env.sessionSecret, source: 'env' };
+    const secrets = { SESSION_SECRET: env.sessionSecret, SESSION_SECRET_PREVIOUS: env.sessionSecretPrevious };
+    for (const [name, value] of Object.entries(secrets)) {
+      const weak = value === undefined ? undefined : secretWeakness(value, MIN_SECRET_BYTES);
+      if (weak)
+        throw new EnvError(`${name} is too weak (${weak}); generate one with: openssl rand -base64 48`);
+    }
+    if (env.sessionSecretPrevious === env.sessionSecret)
+      throw new EnvError('SESSION_SECRET_PREVIOUS is SESSION_SECRET: give the new secret in SESSION_SECRET');
+    return {
+      secret: env.sessionSecret,
+      ...(env.sessionSecretPrevious === undefined ? {} : { previous: env.sessionSecretPrevious }),
+      source: 'env',
+    };
   }
   if (env.production) {
     throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');

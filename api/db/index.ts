@@ -18,6 +18,7 @@ export * from './members.js';
 export * from './purge.js';
 export * from './repositories.js';
 export * from './reviews.js';
+export * from './session-keys.js';
 export * from './sessions.js';
 export * from './totals.js';
 export * from './webhooks.js';

@@ -313,3 +313,13 @@ export const dataKeys = sqliteTable('data_keys', {
   createdAt: ms('created_at').notNull(),
   retiredAt: ms('retired_at'),
 });
+
+/**
+ * When each previous session secret stopped signing, by key id (never the secret): tokens it signed are
+ * accepted only when issued before then, so it verifies nothing once a session's lifetime has passed,
+ * however often the server restarts.
+ */
+export const retiredSessionKeys = sqliteTable('retired_session_keys', {
+  kid: text('kid').primaryKey(),
+  retiredAt: ms('retired_at').notNull(),
+});

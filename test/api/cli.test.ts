@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../api/db/index.js';
+import { sessionKeyId } from '../../api/auth/signed-token.js';
 import { dataKeyId } from '../../api/db/envelope.js';
 import { parseDataKeys } from '../../api/env.js';
 
@@ -182,6 +183,9 @@ describe('diffray-api serve', () => {
       `"dataKeys":{"source":"file","ids":["${dataKeyId(Buffer.from(dataKey, 'base64'))}"]}`,
     );
     expect(out).not.toContain(dataKey);
+    const sessionSecret = readFileSync(join(dir, 'data', 'session-secret'), 'utf8').trim();
+    expect(out).toContain(`"sessionSecret":{"source":"generated","id":"${sessionKeyId(sessionSecret)}"}`);
+    expect(out).not.toContain(sessionSecret);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');
