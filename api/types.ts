@@ -10,6 +10,11 @@ export interface ApiConfig {
    * (`auth/signed-token.ts`).
    */
   sessionSecret: string;
+  /**
+   * During a rotation, the secret `sessionSecret` replaced, and when: it still verifies the tokens it signed
+   * before then (so sessions live out their lifetime), nothing after.
+   */
+  previousSessionSecret?: { secret: string; retiredAt: Date } | undefined;
   /** GitHub webhook secrets, current first, then the previous one during rotation. Empty: webhook off. */
   webhookSecrets: string[];
   /** GitHub (or GHES) web base URL, e.g. `https://github.com`. */

@@ -1,4 +1,5 @@
 import type { Orm } from './client.js';
+import { sealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
 
@@ -13,15 +14,16 @@ export interface AuditEntry {
 }
 
 export function recordAudit(orm: Orm, entry: AuditEntry): void {
+  const id = newId();
   orm
     .insert(auditLog)
     .values({
-      id: newId(),
+      id,
       accountId: entry.accountId,
       actor: entry.actor,
       action: entry.action,
-      target: entry.target ?? null,
-      clientAddress: entry.clientAddress ?? null,
+      target: sealOptional(orm, auditLog.target, id, entry.target),
+      clientAddress: sealOptional(orm, auditLog.clientAddress, id, entry.clientAddress),
       at: entry.at,
     })
     .run();

@@ -12,7 +12,9 @@ import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
 import { keyInfoColumns } from './api-keys.js';
 import type { Orm } from './client.js';
+import { unseal, unsealOptional } from './encryption.js';
 import { listMembers } from './members.js';
+import { repositoryNames } from './repositories.js';
 import { listFindings } from './reviews.js';
 import { apiKeys, auditLog, configs, dailyAggregates, repositories, reviews, sessions } from './schema.js';
 
@@ -78,20 +80,24 @@ function afterPair(a: SQLiteColumn, b: SQLiteColumn, x: unknown, y: unknown) {
 /**
  * Everything the account holds but key hashes and session tokens, as pages: each step of the generator
  * runs one bounded read. Unexpired reviews only, each with its findings (their row-id range is internal
- * and left out); sessions as metadata (who, when, until when), without their ids.
+ * and left out); sessions as metadata (who, when, until when), without their ids. Sealed values are opened
+ * (`encryption.ts`): the export is the account's own data, in clear.
  */
 export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
   const limit = ROWS_PER_PAGE;
   yield { kind: 'rows', section: 'members', rows: listMembers(orm, accountId) };
 
-  yield* paged('keys', (after: { id: string } | undefined) =>
-    orm
-      .select(keyInfoColumns)
-      .from(apiKeys)
-      .where(and(eq(apiKeys.accountId, accountId), after && gt(apiKeys.id, after.id)))
-      .orderBy(asc(apiKeys.id))
-      .limit(limit)
-      .all(),
+  yield* paged(
+    'keys',
+    (after: { id: string } | undefined) =>
+      orm
+        .select(keyInfoColumns)
+        .from(apiKeys)
+        .where(and(eq(apiKeys.accountId, accountId), after && gt(apiKeys.id, after.id)))
+        .orderBy(asc(apiKeys.id))
+        .limit(limit)
+        .all(),
+    (key) => ({ ...key, name: unseal(orm, apiKeys.name, key.id, key.name) }),
   );
 
   yield* paged(
@@ -129,7 +135,10 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
         .orderBy(asc(repositories.nameKey))
         .limit(limit)
         .all(),
-    ({ nameKey: _key, ...repository }) => repository,
+    ({ nameKey: _key, ...repository }) => ({
+      ...repository,
+      fullName: unseal(orm, repositories.fullName, repository.id, repository.fullName),
+    }),
   );
 
   yield* paged(
@@ -138,6 +147,7 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
       orm
         .select({
           id: configs.id,
+          repositoryId: repositories.id,
           repository: repositories.fullName,
           yaml: configs.yaml,
           updatedAt: configs.updatedAt,
@@ -148,45 +158,77 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
         .orderBy(asc(configs.id))
         .limit(limit)
         .all(),
-    ({ id: _id, ...config }) => config,
+    ({ id, repositoryId, repository, yaml, updatedAt }) => ({
+      repository:
+        repositoryId === null || repository === null
+          ? null
+          : unseal(orm, repositories.fullName, repositoryId, repository),
+      yaml: unseal(orm, configs.yaml, id, yaml),
+      updatedAt,
+    }),
   );
 
   yield* reviewPages(orm, accountId, now);
 
-  yield* paged('dailyAggregates', (after: { repository: string; day: string } | undefined) => {
-    const a = dailyAggregates;
-    return orm
-      .select({
-        repository: a.repository,
-        day: a.day,
-        reviews: a.reviews,
-        critical: a.critical,
-        high: a.high,
-        medium: a.medium,
-        low: a.low,
-      })
-      .from(a)
-      .where(
-        and(eq(a.accountId, accountId), after && afterPair(a.repository, a.day, after.repository, after.day)),
-      )
-      .orderBy(asc(a.repository), asc(a.day))
-      .limit(limit)
-      .all();
-  });
+  // A day's counts name their repository by its blind index: the name comes from the repository's row.
+  const nameOf = repositoryNames(orm);
+  yield* paged(
+    'dailyAggregates',
+    (after: { repositoryKey: string; day: string } | undefined) => {
+      const a = dailyAggregates;
+      return orm
+        .select({
+          repositoryKey: a.repository,
+          repositoryId: repositories.id,
+          repository: repositories.fullName,
+          day: a.day,
+          reviews: a.reviews,
+          critical: a.critical,
+          high: a.high,
+          medium: a.medium,
+          low: a.low,
+        })
+        .from(a)
+        .innerJoin(
+          repositories,
+          and(eq(repositories.accountId, a.accountId), eq(repositories.nameKey, a.repository)),
+        )
+        .where(
+          and(
+            eq(a.accountId, accountId),
+            after && afterPair(a.repository, a.day, after.repositoryKey, after.day),
+          ),
+        )
+        .orderBy(asc(a.repository), asc(a.day))
+        .limit(limit)
+        .all();
+    },
+    ({ repositoryKey: _key, repositoryId, repository, ...counts }) => ({
+      repository: nameOf(repositoryId, repository),
+      ...counts,
+    }),
+  );
 
-  yield* paged('auditLog', (after: { at: Date; id: string } | undefined) =>
-    orm
-      .select()
-      .from(auditLog)
-      .where(
-        and(
-          eq(auditLog.accountId, accountId),
-          after && afterPair(auditLog.at, auditLog.id, after.at, after.id),
-        ),
-      )
-      .orderBy(asc(auditLog.at), asc(auditLog.id))
-      .limit(limit)
-      .all(),
+  yield* paged(
+    'auditLog',
+    (after: { at: Date; id: string } | undefined) =>
+      orm
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            eq(auditLog.accountId, accountId),
+            after && afterPair(auditLog.at, auditLog.id, after.at, after.id),
+          ),
+        )
+        .orderBy(asc(auditLog.at), asc(auditLog.id))
+        .limit(limit)
+        .all(),
+    (entry) => ({
+      ...entry,
+      target: unsealOptional(orm, auditLog.target, entry.id, entry.target),
+      clientAddress: unsealOptional(orm, auditLog.clientAddress, entry.id, entry.clientAddress),
+    }),
   );
 }
 
@@ -196,6 +238,7 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
  * range (`listFindings` orders each slice).
  */
 function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
+  const nameOf = repositoryNames(orm);
   let after: { createdAt: Date; id: string } | undefined;
   for (;;) {
     const page = orm
@@ -217,6 +260,7 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
     for (const { review, repository } of page) {
       // The findings' row-id range is internal: used to read them, not exported.
       const { findingsFirst: first, findingsLast: last, ...exported } = review;
+      const name = nameOf(review.repositoryId, repository);
       const count = first === null || last === null ? 0 : last - first + 1;
       if (findings + count > FINDINGS_PER_PAGE && rows.length > 0) {
         yield { kind: 'rows', section: 'reviews', rows };
@@ -225,14 +269,18 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
       }
       if (count <= FINDINGS_PER_PAGE) {
         const list = listFindings(orm, { id: review.id, findingsFirst: first, findingsLast: last });
-        rows.push({ ...exported, repository, findings: list });
+        rows.push({ ...exported, repository: name, findings: list });
         findings += count;
         continue;
       }
-      yield { kind: 'review', section: 'reviews', review: { ...exported, repository } };
+      yield { kind: 'review', section: 'reviews', review: { ...exported, repository: name } };
       for (let from = first!; from <= last!; from += FINDINGS_PER_PAGE) {
         const to = Math.min(from + FINDINGS_PER_PAGE - 1, last!);
-        const list = listFindings(orm, { id: review.id, findingsFirst: from, findingsLast: to });
+        const list = listFindings(
+          orm,
+          { id: review.id, findingsFirst: first, findingsLast: last },
+          { first: from, last: to },
+        );
         yield { kind: 'findings', section: 'reviews', findings: list, last: to === last };
       }
     }

@@ -8,7 +8,8 @@
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ReportedFinding, ReviewReport, SeverityCounts } from '../../shared/index.js';
-import { accountUsage, dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { columnLabel } from './encryption.js';
+import { accountUsage, dailyAggregates, findings, findingTexts, repositories, reviews } from './schema.js';
 
 /** A column value as the writer binds it. */
 export type Value = string | number | null;
@@ -55,15 +56,12 @@ export function reviewValues(report: ReviewReport): Value[] {
   ];
 }
 
-/** The reported columns of `findings`, in the order of `findingValues`. */
+/** The reported columns of `findings`, in the order of `findingValues`; their text is sealed apart. */
 const FINDING_REPORTED = [
-  findings.path,
   findings.startLine,
   findings.line,
   findings.severity,
   findings.category,
-  findings.title,
-  findings.body,
   findings.fingerprint,
 ] as const;
 
@@ -73,28 +71,31 @@ export const FINDING_WIDTH = FINDING_REPORTED.length;
 /** Every finding's `FINDING_REPORTED` values, one finding after the other. */
 export function findingValues(list: readonly ReportedFinding[]): Value[] {
   const values: Value[] = [];
-  for (const f of list) {
-    values.push(f.path, f.startLine ?? null, f.line, f.severity, f.category, f.title, f.body, f.fingerprint);
-  }
+  for (const f of list) values.push(f.startLine ?? null, f.line, f.severity, f.category, f.fingerprint);
+  return values;
+}
+
+/** Every finding's text (`finding-texts.ts`): path, title, body, one finding after the other. */
+export function findingTextValues(list: readonly ReportedFinding[]): string[] {
+  const values: string[] = [];
+  for (const f of list) values.push(f.path, f.title, f.body);
   return values;
 }
 
 /**
  * One review as the writer stores it. Every value is decided on the serving thread (`insertReview`): ids,
- * timestamps (integer milliseconds, as drizzle's `timestamp_ms` stores them), the repository key, the day
- * and the counts; the writer only runs the statements. The report travels as flat lists of values: the
- * hand-over copies values rather than objects (a 50-finding review: ~45 µs of both threads' time instead
- * of ~155 µs).
+ * timestamps (integer milliseconds, as drizzle's `timestamp_ms` stores them), the day and the counts; the
+ * writer seals the texts and computes the repository's blind indexes (off the event loop), and runs the
+ * statements. The report travels as flat lists of values: the hand-over copies values rather than
+ * objects (a 50-finding review: ~45 µs of both threads' time instead of ~155 µs).
  */
 export interface IngestRow {
   id: string;
   /** The repository's id when this report is its first. */
   newRepositoryId: string;
   accountId: string;
-  /** `owner/name` as reported (a new repository's display name). */
+  /** `owner/name` as reported (a new repository's display name; found by its blind index). */
   repository: string;
-  /** `repository` lower-cased (`repositoryKey`): how the repository is found. */
-  nameKey: string;
   day: string;
   createdAt: number;
   expiresAt: number;
@@ -106,6 +107,8 @@ export interface IngestRow {
   findings: Value[];
   /** `storedBytesOf` the report: what it adds to the account's usage. */
   storedBytes: number;
+  /** `findingTextValues` of the report. */
+  texts: string[];
 }
 
 /** The count columns of `reviews` and `daily_aggregates`, in the order of `severityValues`. */
@@ -209,6 +212,8 @@ export const INGEST_SQL = {
   insertReview: insertInto(reviews, REVIEW_INSERT_COLUMNS),
   nextFindingRow: `SELECT coalesce(max(${column(findings.rowId)}), 0) + 1 FROM ${table(findings)}`,
   insertFinding: insertInto(findings, FINDING_INSERT_COLUMNS),
+  /** (review id, sealed texts). */
+  insertTexts: insertInto(findingTexts, [findingTexts.reviewId, findingTexts.sealed]),
   /** (account id, name key, day, critical, high, medium, low). */
   addToAggregates: addToAggregatesSql(),
   /** (account id, day, stored bytes). */
@@ -216,3 +221,11 @@ export const INGEST_SQL = {
 } as const;
 
 export type IngestSql = typeof INGEST_SQL;
+
+/** The columns the writer seals (`associatedData` names them). */
+export const INGEST_SEALED = {
+  fullName: columnLabel(repositories.fullName),
+  texts: columnLabel(findingTexts.sealed),
+} as const;
+
+export type IngestSealed = typeof INGEST_SEALED;

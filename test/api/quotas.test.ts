@@ -3,16 +3,25 @@
  * and when it resets; another account is never refused for one account's use; the stored bytes are freed
  * by whatever deletes the reviews. The limits come from the environment, with generous defaults.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER, openDatabase, purge, storedBytesOf } from '../../api/db/index.js';
+import { purge, storedBytesOf } from '../../api/db/index.js';
 import { loadEnv } from '../../api/env.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import { DEFAULT_QUOTAS } from '../../api/types.js';
 import { DAY_MS } from '../../shared/index.js';
-import { makeFinding, makeReport, seedAccount, startServer, T0, type TestServer } from './helpers.js';
+import {
+  makeFinding,
+  makeReport,
+  openTestDatabase,
+  seedAccount,
+  startServer,
+  T0,
+  type TestServer,
+} from './helpers.js';
+import { databaseAtMigration } from './legacy-database.js';
 
 let s: TestServer | undefined;
 afterEach(async () => {
@@ -120,18 +129,8 @@ describe('migration 0003 (account quotas) on a 0002 database holding data', () =
   it("counts the reviews already stored, in UTF-8 bytes as the API does, and today's reviews", () => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-quotas-'));
     try {
-      const old = join(dir, 'migrations-0002');
-      mkdirSync(join(old, 'meta'), { recursive: true });
-      const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
-        entries: { idx: number; tag: string }[];
-      };
-      const kept = journal.entries.filter((e) => e.idx <= 2);
-      writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: kept }));
-      for (const { tag } of kept) cpSync(join(MIGRATIONS_FOLDER, `${tag}.sql`), join(old, `${tag}.sql`));
-
       const path = join(dir, 'from-0002.db');
-      const before = openDatabase(path, { migrationsFolder: old });
-      const q = before.sqlite;
+      const q = databaseAtMigration(path, '0002_findings_by_row_range');
       q.prepare("INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'a', 0)").run();
       q.prepare(
         "INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES ('repo', 'acc', 'o/r', 'o/r', 0)",
@@ -171,9 +170,9 @@ describe('migration 0003 (account quotas) on a 0002 database holding data', () =
           first === null ? null : row,
         );
       }
-      before.close();
+      q.close();
 
-      const db = openDatabase(path);
+      const db = openTestDatabase(path);
       try {
         const stored = db.sqlite.prepare('SELECT id, stored_bytes AS bytes FROM reviews ORDER BY id').all();
         expect(stored).toEqual(

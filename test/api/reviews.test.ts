@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getReview } from '../../api/db/index.js';
 import { DAY_MS } from '../../shared/index.js';
 import {
   makeFinding,
@@ -66,8 +67,8 @@ describe('POST /v1/reviews', () => {
     expect(got.findings[0]!.body).toBe('Use a guard.\n[code omitted]\nand\n[code omitted]\nDone.');
     expect(JSON.stringify(got)).not.toMatch(/SECRET_CODE_4[23]/);
     expect(got.findings[0]!.title).not.toContain('```');
-    const rows = s.db.sqlite.prepare('SELECT body FROM findings').all() as { body: string }[];
-    expect(rows.some((r) => r.body.includes('SECRET_CODE'))).toBe(false);
+    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    expect(stored.findings.some((f) => f.body.includes('SECRET_CODE'))).toBe(false);
   });
 
   it('takes ids, account and timestamps from the server, never the body (unknown fields → 422)', async () => {
