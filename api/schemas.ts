@@ -17,10 +17,7 @@ export const ReviewReportSchema = forRequests(toClassic(shared.ReviewReportSchem
 export const ReviewCreatedSchema = toClassic(shared.ReviewCreatedSchema);
 export const ReportedFindingSchema = toClassic(shared.ReportedFindingSchema);
 
-export const RepositoryNameSchema = toClassic(shared.RepositoryNameSchema).refine(
-  (name) => name.split('/').every((part) => !/^\.+$/.test(part)),
-  'not a repository name',
-);
+export const RepositoryNameSchema = toClassic(shared.RepositoryNameSchema);
 const isoDate = z.string().openapi({ format: 'date-time' });
 
 export const ErrorSchema = z
@@ -205,14 +202,8 @@ export const AccountDeletedSchema = z
   .openapi('AccountDeleted');
 
 export const RepositoryParamsSchema = z.object({
-  owner: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .max(100),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .max(100),
+  owner: toClassic(shared.RepositoryOwnerSchema),
+  name: toClassic(shared.RepositoryShortNameSchema),
 });
 
 export const WebhookResultSchema = z

@@ -7,6 +7,7 @@ import {
   recordDelivery,
   repositoriesOfOwner,
 } from '../db/index.js';
+import { RepositoryNameSchema, RepositoryOwnerSchema } from '../../shared/index.js';
 import { ApiError, tooManyRequests } from '../errors.js';
 import type { Auth } from '../auth/authenticate.js';
 import { WebhookResultSchema } from '../schemas.js';
@@ -14,8 +15,6 @@ import type { AppDeps } from '../types.js';
 import { repositoryChanges, verifySignature, type RepositoryChange } from '../github-webhook.js';
 import { err, json, newRouter } from './router.js';
 
-const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const OWNER = /^[A-Za-z0-9-]+$/;
 
 const route = createRoute({
   method: 'post',
@@ -102,7 +101,8 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
 
 /** GitHub's names only: a change naming anything else is ignored. */
 function wellFormed(change: RepositoryChange): boolean {
-  if (change.kind === 'delete') return REPOSITORY.test(change.repository);
-  if (change.kind === 'delete-owner') return OWNER.test(change.owner);
-  return REPOSITORY.test(change.from) && REPOSITORY.test(change.to);
+  const repository = (name: string) => RepositoryNameSchema.safeParse(name).success;
+  if (change.kind === 'delete') return repository(change.repository);
+  if (change.kind === 'delete-owner') return RepositoryOwnerSchema.safeParse(change.owner).success;
+  return repository(change.from) && repository(change.to);
 }
