@@ -8,6 +8,12 @@
  * adapter's timeout is covered with a short timeout in test/unit/action/adapters/results-api.test.ts.
  */
 import { afterAll, describe, it } from 'vitest';
+
+/**
+ * Each group runs its action runs concurrently (each spawns the bundle, git and a fake server): on a loaded
+ * 2-core runner a group's runs share the CPU, so a run can take longer than the default 30 s.
+ */
+const GROUP = { timeout: 120_000 };
 import { findingsFor, modelFinding } from '../fakes/anthropic.js';
 import { startApi, type RunningApi } from './api-harness.js';
 import {
@@ -115,7 +121,7 @@ function withoutApi() {
   return baseline;
 }
 
-describe.concurrent('hosted config from the results API', () => {
+describe.concurrent('hosted config from the results API', GROUP, () => {
   it('is fetched with the action key and applied: account fail-on medium fails the check on a medium finding', async ({
     expect,
     onTestFinished,
@@ -184,7 +190,7 @@ describe.concurrent('hosted config from the results API', () => {
   });
 });
 
-describe.concurrent('the review reported to POST /v1/reviews', () => {
+describe.concurrent('the review reported to POST /v1/reviews', GROUP, () => {
   it('after the GitHub review is posted; results-url is the review page; readable with findings', async ({
     expect,
     onTestFinished,
@@ -231,7 +237,7 @@ describe.concurrent('the review reported to POST /v1/reviews', () => {
   });
 });
 
-describe.concurrent('an API outage is a warning; GitHub is unaffected', () => {
+describe.concurrent('an API outage is a warning; GitHub is unaffected', GROUP, () => {
   it('the server is down (connection refused)', async ({ expect, onTestFinished }) => {
     const expected = (await withoutApi()).side;
     const s = await setup(onTestFinished);
@@ -277,7 +283,7 @@ describe.concurrent('an API outage is a warning; GitHub is unaffected', () => {
   });
 });
 
-describe.concurrent('the API key', () => {
+describe.concurrent('the API key', GROUP, () => {
   it('is masked: it appears in the logs only in the ::add-mask:: command, also with step debug on', async ({
     expect,
     onTestFinished,
