@@ -18,6 +18,11 @@ export type Category = (typeof CATEGORIES)[number];
 export const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
 export const positiveInt = () => z.number().check(z.int(), z.positive());
 
+/** Caps of the optional code fields of a finding, and of the findings one model answer may hold. */
+export const QUOTE_CHARS = 2_000;
+export const SUGGESTION_CHARS = 20_000;
+export const FINDINGS_PER_ANSWER = 200;
+
 /**
  * One finding as the model reports it through the forced `report_findings` tool call.
  * Lines are new-file (RIGHT side) line numbers; `startLine` (optional) begins a multi-line range.
@@ -32,14 +37,14 @@ export const FindingSchema = z.strictObject({
   category: z.enum(CATEGORIES),
   title: text(1, LIMITS.findingTitleChars),
   body: text(1, LIMITS.findingBodyChars),
-  quote: z.optional(text(0, 2_000)),
-  suggestion: z.optional(text(0, 20_000)),
+  quote: z.optional(text(0, QUOTE_CHARS)),
+  suggestion: z.optional(text(0, SUGGESTION_CHARS)),
   confidence: z.number().check(z.gte(0), z.lte(1)),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
 /** The input schema of the model's forced tool call: a list of findings. */
 export const FindingsToolInputSchema = z.strictObject({
-  findings: z.array(FindingSchema).check(z.maxLength(200)),
+  findings: z.array(FindingSchema).check(z.maxLength(FINDINGS_PER_ANSWER)),
 });
 export type FindingsToolInput = z.infer<typeof FindingsToolInputSchema>;

@@ -263,6 +263,11 @@ export interface ReviewOutcome {
     /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
     replies: { posted: number; capped: number };
   };
+  /**
+   * What reading the model's answers changed (findings/answer.ts): findings dropped as unrepairable, with
+   * their distinct reasons, and findings kept after a repair (a text cut to its limit...). Absent when none.
+   */
+  answerRepairs?: { dropped: number; reasons: string[]; repaired: number };
   /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
   validation?: { checked: number; dropped: number; model: string; error?: string };
   /**

@@ -1,5 +1,6 @@
 import { decideConclusion } from '../core/output/conclusion.js';
 import { addUsage } from '../core/plan/cost.js';
+import { repairCounts } from '../core/findings/answer.js';
 import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
 import type {
   AnchoredFinding,
@@ -55,6 +56,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
   addUsage(usage, input.extra.usage);
   const reviewedFiles = [...new Set(results.reviewedChunks.flatMap((c) => c.slices.map((s) => s.file.path)))];
   const routing = results.routing;
+  const repairs = results.repairs;
   return {
     status: decision.status,
     conclusion: decision.conclusion,
@@ -78,6 +80,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
       ...(input.since !== undefined ? { since: input.since } : {}),
       replies: input.replies,
     },
+    ...(repairs.dropped.length > 0 || repairs.repaired > 0 ? { answerRepairs: repairCounts(repairs) } : {}),
     ...(input.validation ? { validation: input.validation } : {}),
     coverage,
     ...(routing.triage || routing.fallback ? { routing } : {}),

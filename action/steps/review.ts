@@ -1,4 +1,6 @@
 import type { Finding } from '../../shared/index.js';
+import { addRepairs, repairCounts, type AnswerRepairs } from '../core/findings/answer.js';
+import { answerRepairsLine } from '../core/output/phrases.js';
 import { buildChunks } from '../core/plan/chunk.js';
 import { planContext, wantsContext } from '../core/plan/context.js';
 import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
@@ -163,6 +165,8 @@ export interface ChunkResults {
   reviewedChunks: ReviewChunk[];
   failedChunks: ReviewOutcome['failedChunks'];
   routing: NonNullable<ReviewOutcome['routing']>;
+  /** Findings of the answers dropped as unrepairable, and how many were kept after a repair. */
+  repairs: AnswerRepairs;
   /**
    * The first error that stopped requests beyond its own (a rejected key, a spend cap, a model the key may
    * not use): no retry or later run gets past it until someone changes the key, the model or the plan.
@@ -192,6 +196,7 @@ export async function runReviewJobs(
     reviewedChunks: [],
     failedChunks: [],
     routing: plan.triage.files > 0 ? { triage: plan.triage } : {},
+    repairs: { dropped: [], repaired: 0 },
   };
   // What stopped requests beyond its own: every request (`account`), or those to one model.
   let accountBlocked: string | undefined;
@@ -279,6 +284,10 @@ export async function runReviewJobs(
       deps.log.info(
         `Request ${chunk.id} (${used}): ${files.length} files, ${result.findings.length} findings`,
       );
+      if (result.repairs) {
+        addRepairs(results.repairs, result.repairs);
+        deps.log.warning(`Request ${chunk.id}: ${answerRepairsLine(repairCounts(result.repairs))}`);
+      }
     } else {
       results.failedChunks.push({ id: chunk.id, files, error: result.error });
       deps.log.warning(`Request ${chunk.id} failed: ${result.error}`);

@@ -145,6 +145,23 @@ export function unanchoredReason(reason: UnanchoredReason, line: number): string
   }
 }
 
+/**
+ * "2 findings dropped from the model's answers (no valid line; no known severity); 1 kept after a repair
+ * (a text cut to its length limit or an unusable optional field left out)".
+ */
+export function answerRepairsLine(r: { dropped: number; reasons: string[]; repaired: number }): string {
+  const parts: string[] = [];
+  if (r.dropped > 0) {
+    const reasons = r.reasons.slice(0, 3).join('; ') + (r.reasons.length > 3 ? '; …' : '');
+    parts.push(`${plural(r.dropped, 'finding')} dropped from the model's answers (${reasons})`);
+  }
+  if (r.repaired > 0)
+    parts.push(
+      `${plural(r.repaired, 'finding')} kept after a repair (a text cut to its length limit or an unusable optional field left out)`,
+    );
+  return parts.join('; ');
+}
+
 /** Why a fallback model did part of the review. */
 export function fallbackReason(fallback: { model: string; overloaded: string }): string {
   return `${fallback.overloaded} was overloaded (HTTP 529 after retries), so ${fallback.model} finished the review`;

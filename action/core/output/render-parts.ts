@@ -6,7 +6,7 @@
 import { countBySeverity, SEVERITIES, type Finding, type Severity } from '../../../shared/index.js';
 import type { AnchoredFinding, ReviewOutcome, SkippedFile, UnanchoredFinding } from '../types.js';
 import { GITHUB_COM } from '../constants.js';
-import { conclusionReason, coverageLine, fallbackReason, plural } from './phrases.js';
+import { answerRepairsLine, conclusionReason, coverageLine, fallbackReason, plural } from './phrases.js';
 import { codeSpan, sanitizeTitle } from './sanitize.js';
 
 export interface RenderOptions {
@@ -30,9 +30,10 @@ export function resultLine(outcome: ReviewOutcome): string {
   return reason ? `${label}: ${reason}` : label;
 }
 
-/** Validation, model routing and guidelines: one line each, only when they happened. */
+/** Repairs of the model's answers, validation, model routing and guidelines: one line each, when they happened. */
 export function runNotes(outcome: ReviewOutcome): string | undefined {
   const lines: string[] = [];
+  if (outcome.answerRepairs) lines.push(`${answerRepairsLine(outcome.answerRepairs)}.`);
   const v = outcome.validation;
   if (v !== undefined) {
     lines.push(
