@@ -27,7 +27,7 @@ import {
 } from './steps/run-context.js';
 import { chooseScope } from './steps/scope.js';
 import { vetSuggestions } from './steps/suggestions.js';
-import { trackLifecycle } from './steps/track.js';
+import { readReviewThreads, trackLifecycle } from './steps/track.js';
 import { validateFindings } from './steps/validate.js';
 
 export { DEFAULT_MODEL_LANES } from './steps/model-lanes.js';
@@ -275,8 +275,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     reviewedEarlier: scope.unchanged,
     linesReviewedEarlier: linesLeftOut(prFiles, scope.pushedHunks),
   });
-  const threads =
-    github && known.size > 0 ? await deliver(notes, () => github.listReviewThreads(pr.number)) : undefined;
+  const threadsRead =
+    github && known.size > 0 ? await readReviewThreads(github, pr.number, notes) : undefined;
+  const threads = threadsRead?.threads;
   const lifecycle = await trackLifecycle({
     previous,
     anchored,
@@ -326,6 +327,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     lifecycle,
     since: previous?.headSha !== pr.headSha ? previous?.headSha : undefined,
     replies,
+    ...(threadsRead && 'unread' in threadsRead ? { threadsUnread: threadsRead.unread } : {}),
     validation: validation.stats,
     extra: { usage: validation.usage, costUsd: validation.costUsd },
     guidelines: guidelines.files,

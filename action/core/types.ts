@@ -262,6 +262,8 @@ export interface ReviewOutcome {
     since?: string;
     /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
     replies: { posted: number; capped: number };
+    /** Why the PR's review threads could not be read (GitHub refused the query); absent when they were. */
+    threadsUnread?: string;
   };
   /**
    * What reading the model's answers changed (findings/answer.ts): findings dropped as unrepairable, with

@@ -29,6 +29,8 @@ export interface OutcomeInput {
   lifecycle: LifecycleResult<AnchoredFinding>;
   since: string | undefined;
   replies: { posted: number; capped: number };
+  /** Why the review threads could not be read, when GitHub refused the query. */
+  threadsUnread?: string;
   validation: ReviewOutcome['validation'];
   extra: { usage: TokenUsage; costUsd: number };
   guidelines: string[];
@@ -79,6 +81,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
       ...lifecycleCounts(input.lifecycle),
       ...(input.since !== undefined ? { since: input.since } : {}),
       replies: input.replies,
+      ...(input.threadsUnread !== undefined ? { threadsUnread: input.threadsUnread } : {}),
     },
     ...(repairs.dropped.length > 0 || repairs.repaired > 0 ? { answerRepairs: repairCounts(repairs) } : {}),
     ...(input.validation ? { validation: input.validation } : {}),
