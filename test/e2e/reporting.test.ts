@@ -205,6 +205,8 @@ describe.concurrent('the review reported to POST /v1/reviews', () => {
     const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
     // The summary comment on the PR links to it.
     expect(s.github.issueComments[0]!.body).toContain(`[Full results](${url})`);
+    // So does the workflow run's job summary.
+    expect(result.jobSummary).toContain(`[Full results](${url})`);
 
     const review = await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`);
     expect(review.status).toBe(200);

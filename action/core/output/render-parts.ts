@@ -70,6 +70,11 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
   return lines.length > 0 ? lines.map((l) => `- ${l}`).join('\n') : undefined;
 }
 
+/** "[Full results](url)": the link to this review on the results page, when it is a plain http(s) URL. */
+export function resultsLink(url: string | undefined): string | undefined {
+  return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[Full results](${url})` : undefined;
+}
+
 export function allFindings(outcome: ReviewOutcome): (AnchoredFinding | UnanchoredFinding)[] {
   return [...outcome.posted, ...outcome.overflow, ...outcome.unanchored];
 }

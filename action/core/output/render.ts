@@ -22,6 +22,7 @@ import {
   coverageSection,
   findingItem,
   resultLine,
+  resultsLink,
   runNotes,
   severityTable,
   usageSection,
@@ -156,10 +157,6 @@ function failedItems(outcome: ReviewOutcome, opts: RenderOptions): string[] {
   return outcome.failedChunks.map(
     (c) => `${codeSpan(c.id)} (${plural(c.files.length, 'file')}): ${sanitizeTitle(c.error, opts)}`,
   );
-}
-
-function resultsLink(url: string | undefined): string | undefined {
-  return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[Full results](${url})` : undefined;
 }
 
 function section(title: string, items: string[], cap: number, note?: string): string | undefined {
