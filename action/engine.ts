@@ -2,6 +2,7 @@ import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.
 import { anchorFindings } from './core/findings/anchor.js';
 import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
+import { mergeWalkthrough } from './core/output/walkthrough.js';
 import { linesLeftOut, narrowToPush } from './core/input/incremental.js';
 import { buildSystemPrompt } from './core/plan/prompt.js';
 import { scanAndRedact, secretFinding } from './core/input/secrets.js';
@@ -225,6 +226,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     ...(config.language ? { language: config.language } : {}),
     ...(config.strictness ? { strictness: config.strictness } : {}),
     ...(guidelines.text ? { guidelines: guidelines.text } : {}),
+    walkthrough: config.walkthrough !== false,
   });
   const plan = await planReview(deps, settings, effective, {
     files: selection.selected,
@@ -331,6 +333,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     validation: validation.stats,
     extra: { usage: validation.usage, costUsd: validation.costUsd },
     guidelines: guidelines.files,
+    walkthrough: mergeWalkthrough(results.walkthroughs, prFiles),
     durationMs: Math.max(0, deps.clock.now() - run.started),
   });
   const code = reviewedLines(redacted, results.chunks);

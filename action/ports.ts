@@ -16,6 +16,7 @@ import type {
   TokenUsage,
   UnanchoredReason,
   Verdict,
+  WalkthroughPart,
 } from './core/types.js';
 
 /** Port: the local git repository (the runner's checkout or the developer's clone). */
@@ -179,6 +180,8 @@ export interface ModelRequest {
   /** The chunk's content (diff, context, PR metadata marked untrusted). */
   user: string;
   maxOutputTokens: number;
+  /** Ask for the walkthrough in the same answer (`findingsTool(true)`); review requests only. */
+  walkthrough?: boolean;
   /**
    * Called once when the answer starts (its first streamed event), or not at all if it never does: the run
    * holds its other requests until then, because a prompt-cache entry becomes readable only once its
@@ -217,6 +220,8 @@ export type ModelResult =
       usage: TokenUsage;
       /** Findings of the answer dropped as unrepairable, and how many were kept after a repair. */
       repairs?: AnswerRepairs;
+      /** What the model said this request's part of the PR changes, when the walkthrough was asked for. */
+      walkthrough?: WalkthroughPart;
     }
   | ModelFailure;
 

@@ -43,8 +43,24 @@ export const FindingSchema = z.strictObject({
 });
 export type Finding = z.infer<typeof FindingSchema>;
 
-/** The input schema of the model's forced tool call: a list of findings. */
+/** One line on what the pull request changes in one file, for the walkthrough. */
+export const FileSummarySchema = z.strictObject({
+  path: text(1, LIMITS.pathChars),
+  summary: text(1, LIMITS.walkthroughSummaryChars),
+});
+export type FileSummary = z.infer<typeof FileSummarySchema>;
+
+/**
+ * The input schema of the model's forced tool call: a list of findings and, when the walkthrough is on, what
+ * the part of the PR it was sent changes (an overview and one line per file), in the same answer.
+ */
 export const FindingsToolInputSchema = z.strictObject({
   findings: z.array(FindingSchema).check(z.maxLength(FINDINGS_PER_ANSWER)),
+  walkthrough: z.optional(
+    z.strictObject({
+      overview: text(1, LIMITS.walkthroughOverviewChars),
+      files: z.array(FileSummarySchema).check(z.maxLength(LIMITS.walkthroughFiles)),
+    }),
+  ),
 });
 export type FindingsToolInput = z.infer<typeof FindingsToolInputSchema>;

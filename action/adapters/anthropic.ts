@@ -12,7 +12,7 @@ import type {
   RawMessageStreamEvent,
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
-import { FINDINGS_TOOL, type ToolDefinition } from '../core/plan/prompt.js';
+import { FINDINGS_TOOL, findingsTool, type ToolDefinition } from '../core/plan/prompt.js';
 import { readFindingsAnswer, type FindingsAnswer } from '../core/findings/answer.js';
 import { CONFIRM_TOOL, parseVerdicts } from '../core/findings/validation.js';
 import type { RateBucket, RateLimitSnapshot } from '../core/plan/rate-budget.js';
@@ -302,9 +302,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     model: request.model,
     max_tokens: request.maxOutputTokens,
     system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
-    tools: [
-      FINDINGS_TOOL as MessageCreateParamsNonStreaming['tools'] extends (infer T)[] | undefined ? T : never,
-    ],
+    tools: [findingsTool(request.walkthrough === true) as ToolDefinition as Tool],
     tool_choice: { type: 'tool', name: FINDINGS_TOOL.name },
     messages: [{ role: 'user', content: request.user }],
   };
@@ -362,12 +360,13 @@ function addUsage(total: TokenUsage, message: Message): void {
 }
 
 function answered(answer: Extract<FindingsAnswer, { ok: true }>, usage: TokenUsage): ModelResult {
-  const { findings, dropped, repaired } = answer;
+  const { findings, dropped, repaired, walkthrough } = answer;
   return {
     ok: true,
     findings,
     usage,
     ...(dropped.length > 0 || repaired > 0 ? { repairs: { dropped, repaired } } : {}),
+    ...(walkthrough ? { walkthrough } : {}),
   };
 }
 

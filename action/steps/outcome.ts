@@ -10,6 +10,7 @@ import type {
   SecretHit,
   SkippedFile,
   TokenUsage,
+  Walkthrough,
 } from '../core/types.js';
 import type { Posted } from './publish.js';
 import type { ChunkResults } from './review.js';
@@ -34,6 +35,7 @@ export interface OutcomeInput {
   validation: ReviewOutcome['validation'];
   extra: { usage: TokenUsage; costUsd: number };
   guidelines: string[];
+  walkthrough: Walkthrough | undefined;
   durationMs: number;
 }
 
@@ -88,5 +90,6 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     coverage,
     ...(routing.triage || routing.fallback ? { routing } : {}),
     ...(input.guidelines.length > 0 ? { guidelines: input.guidelines } : {}),
+    ...(input.walkthrough ? { walkthrough: input.walkthrough } : {}),
   };
 }

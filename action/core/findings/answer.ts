@@ -16,7 +16,7 @@ import {
   truncate,
   type Finding,
 } from '../../../shared/index.js';
-import type { ReviewOutcome } from '../types.js';
+import type { ReviewOutcome, WalkthroughPart } from '../types.js';
 
 /** A finding left out of an answer: its position in the list and why. */
 export interface DroppedFinding {
@@ -32,7 +32,7 @@ export interface AnswerRepairs {
 }
 
 export type FindingsAnswer =
-  | ({ ok: true; findings: Finding[] } & AnswerRepairs)
+  | ({ ok: true; findings: Finding[]; walkthrough?: WalkthroughPart } & AnswerRepairs)
   /** Not a findings list at all: the caller asks once more. */
   | { ok: false; error: string };
 
@@ -62,7 +62,28 @@ export function readFindingsAnswer(input: unknown): FindingsAnswer {
       if (read.repaired) repaired += 1;
     }
   });
-  return { ok: true, findings, dropped, repaired };
+  const walkthrough = readWalkthrough(input.walkthrough);
+  return { ok: true, findings, dropped, repaired, ...(walkthrough ? { walkthrough } : {}) };
+}
+
+/**
+ * The answer's walkthrough, if it has a usable one: texts cut to their limits, entries without a path or a
+ * line left out. Never a reason to refuse the answer: the findings are what the request is for.
+ */
+function readWalkthrough(raw: unknown): WalkthroughPart | undefined {
+  if (!isObject(raw)) return undefined;
+  const overview = prose(raw.overview, LIMITS.walkthroughOverviewChars)?.text;
+  const entries = Array.isArray(raw.files) ? raw.files.slice(0, LIMITS.walkthroughFiles) : [];
+  const files = entries.flatMap((entry: unknown) => {
+    if (!isObject(entry)) return [];
+    const { path } = entry;
+    const summary = prose(entry.summary, LIMITS.walkthroughSummaryChars)?.text;
+    if (typeof path !== 'string' || path.trim() === '' || path.length > LIMITS.pathChars || !summary)
+      return [];
+    return [{ path, summary }];
+  });
+  if (overview === undefined && files.length === 0) return undefined;
+  return { ...(overview !== undefined ? { overview } : {}), files };
 }
 
 /** The repairs as the outcome keeps them: counts, and the distinct reasons of the dropped findings. */
