@@ -31,6 +31,7 @@ const REVIEW_REPORTED = [
   reviews.filesSkipped,
   reviews.linesReviewed,
   reviews.linesChanged,
+  reviews.walkthrough,
 ] as const;
 
 export function reviewValues(report: ReviewReport): Value[] {
@@ -52,6 +53,7 @@ export function reviewValues(report: ReviewReport): Value[] {
     coverage.filesSkipped,
     coverage.linesReviewed,
     coverage.linesChanged,
+    report.walkthrough ? JSON.stringify(report.walkthrough) : null,
   ];
 }
 

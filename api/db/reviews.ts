@@ -136,7 +136,12 @@ export function listReviews(
 
 const readStatements = perDatabase((orm) => ({
   review: orm
-    .select({ ...reviewColumns, findingsFirst: reviews.findingsFirst, findingsLast: reviews.findingsLast })
+    .select({
+      ...reviewColumns,
+      walkthrough: reviews.walkthrough,
+      findingsFirst: reviews.findingsFirst,
+      findingsLast: reviews.findingsLast,
+    })
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(
@@ -179,10 +184,22 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
     nowMs: input.now.getTime(),
   });
   if (!found) return undefined;
-  const { findingsFirst, findingsLast, ...review } = found;
+  const { findingsFirst, findingsLast, walkthrough, ...review } = found;
   const rows = listFindings(orm, { id: review.id, findingsFirst, findingsLast });
-  return { review, findings: rows };
+  return { review, findings: rows, walkthrough: readWalkthrough(walkthrough) };
 }
+
+/** A stored walkthrough read back; undefined without one (or, whatever the cause, one that does not parse). */
+function readWalkthrough(json: string | null): ReviewWalkthrough | undefined {
+  if (json === null) return undefined;
+  try {
+    return JSON.parse(json) as ReviewWalkthrough;
+  } catch {
+    return undefined;
+  }
+}
+
+export type ReviewWalkthrough = NonNullable<ReviewReport['walkthrough']>;
 
 /** Where a review's findings are: its id and its `findings.row_id` range (null bounds: none). */
 export interface FindingsOf {

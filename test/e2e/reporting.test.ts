@@ -8,7 +8,8 @@
  * adapter's timeout is covered with a short timeout in test/unit/action/adapters/results-api.test.ts.
  */
 import { afterAll, describe, it } from 'vitest';
-import { findingsFor, modelFinding } from '../fakes/anthropic.js';
+import { findingsFor, modelFinding, type Script } from '../fakes/anthropic.js';
+import { getReview } from '../../api/db/index.js';
 import { startApi, type RunningApi } from './api-harness.js';
 import {
   lineOf,
@@ -56,7 +57,7 @@ type OnFinished = (fn: () => Promise<void>) => void;
 
 async function setup(
   onFinished: OnFinished,
-  opts: { repoConfig?: string; accountConfig?: string } = {},
+  opts: { repoConfig?: string; accountConfig?: string; script?: Script } = {},
 ): Promise<Setup> {
   const cleanups: (() => Promise<void> | void)[] = [];
   onFinished(async () => {
@@ -68,7 +69,7 @@ async function setup(
       ...(opts.repoConfig === undefined ? {} : { '.diffray.yml': opts.repoConfig }),
     },
     head: { 'src/app.ts': APP_HEAD },
-    script: findingsFor(MEDIUM),
+    script: opts.script ?? findingsFor(MEDIUM),
   });
   cleanups.push(pr.close);
   const api = await startApi();
@@ -230,6 +231,37 @@ describe.concurrent('the review reported to POST /v1/reviews', () => {
     });
     // The action's key may write reviews but not read them back.
     expect((await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`, s.api.actionKey)).status).toBe(403);
+  });
+});
+
+describe.concurrent('the walkthrough in the report', () => {
+  it('reaches the review page as prose: the code the model quoted stripped and masked', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const quoted = '  for (let i = 0; i <= items.length; i++) sum += items[i]!;';
+    const s = await setup(onTestFinished, {
+      script: () => ({
+        findings: [MEDIUM],
+        walkthrough: {
+          overview: `total() now sums the items.\n\n\`\`\`ts\n${quoted}\n\`\`\``,
+          files: [{ path: 'src/app.ts', summary: `Sums with ${quoted.trim()} in a loop.` }],
+        },
+      }),
+    });
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    const sent = s.api.requests.find((r) => r.method === 'POST' && r.path === '/v1/reviews')!;
+    expect(sent.body).not.toContain('items.length; i++');
+    const url = result.outputs['results-url']!;
+    const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    const stored = getReview(s.api.db.orm, { accountId: s.api.accountId, id, now: new Date() });
+    expect(stored?.walkthrough?.overview).toEqual(['total() now sums the items. [code omitted]']);
+    expect(stored?.walkthrough?.files).toEqual([
+      { path: 'src/app.ts', summary: expect.stringMatching(/^Sums with .* in a loop\.$/) },
+    ]);
+    expect(JSON.stringify(stored?.walkthrough)).not.toContain('items.length; i++');
   });
 });
 
