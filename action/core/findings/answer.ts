@@ -43,7 +43,8 @@ const isObject = (value: unknown): value is Raw =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The tool input as findings: each one repaired when it can be, dropped (and counted) when not. */
-export function readFindingsAnswer(input: unknown): FindingsAnswer {
+export function readFindingsAnswer(answer: unknown): FindingsAnswer {
+  const input = typeof answer === 'string' ? findingsBeforeWalkthrough(answer) : answer;
   if (!isObject(input)) return { ok: false, error: 'invalid tool input at (root): not an object' };
   const list = input.findings;
   if (!Array.isArray(list)) return { ok: false, error: 'invalid tool input at findings: not a list' };
@@ -64,6 +65,23 @@ export function readFindingsAnswer(input: unknown): FindingsAnswer {
   });
   const walkthrough = readWalkthrough(input.walkthrough);
   return { ok: true, findings, dropped, repaired, ...(walkthrough ? { walkthrough } : {}) };
+}
+
+/**
+ * The findings of an answer cut short (at max_tokens) while it wrote its walkthrough, which comes after
+ * them: the JSON up to the walkthrough's key, closed. Outside a string a quote is never escaped, so the key
+ * cannot be matched inside a finding's text. Undefined when the answer was cut elsewhere.
+ */
+function findingsBeforeWalkthrough(raw: string): unknown {
+  const keys = [...raw.matchAll(/,\s*"walkthrough"\s*:/g)];
+  const at = keys.at(-1)?.index;
+  if (at === undefined) return raw;
+  try {
+    const head: unknown = JSON.parse(`${raw.slice(0, at)}}`);
+    return isObject(head) && Array.isArray(head.findings) ? head : raw;
+  } catch {
+    return raw;
+  }
 }
 
 /**

@@ -99,7 +99,11 @@ export function renderSummary(outcome: ReviewOutcome, ctx: SummaryContext): stri
     // The walkthrough takes what room the findings leave (the separator included), never theirs.
     const walkthrough =
       outcome.walkthrough &&
-      renderWalkthrough(outcome.walkthrough, { ...ctx, maxChars: LIMITS.commentBodyChars - text.length - 2 });
+      renderWalkthrough(outcome.walkthrough, {
+        ...ctx,
+        maxChars: LIMITS.commentBodyChars - text.length - 2,
+        incremental: outcome.range?.mode === 'incremental',
+      });
     return walkthrough ? head + summaryBody(outcome, ctx, cap, walkthrough) : text;
   }
   return truncate(head + summaryBody(outcome, ctx, 0), LIMITS.commentBodyChars);

@@ -62,14 +62,18 @@ export function mergeWalkthrough(
  */
 export function renderWalkthrough(
   walkthrough: Walkthrough,
-  opts: RenderOptions & { maxChars: number },
+  opts: RenderOptions & {
+    maxChars: number;
+    /** Only the changes of a push were reviewed: the walkthrough is the push's. */
+    incremental?: boolean;
+  },
 ): string | undefined {
   const max = Math.min(opts.maxChars, WALKTHROUGH_MAX_CHARS);
   if (max < MIN_WALKTHROUGH_CHARS) return undefined;
   const files = walkthrough.files.length;
   const head = [
     '<details>',
-    `<summary>Walkthrough: what this pull request changes${files > 0 ? ` (${plural(files, 'file')})` : ''}</summary>`,
+    `<summary>Walkthrough: what this ${opts.incremental ? 'push' : 'pull request'} changes${files > 0 ? ` (${plural(files, 'file')})` : ''}</summary>`,
     '',
     ...walkthrough.overview.flatMap((o) => [
       sanitizeTitle(o, { ...opts, maxChars: LIMITS.walkthroughOverviewChars }),

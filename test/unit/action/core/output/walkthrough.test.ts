@@ -52,6 +52,23 @@ describe('the walkthrough in the model answer', () => {
     });
   });
 
+  it('cut short at max_tokens while it is written, costs only itself: the findings before it are kept', () => {
+    const finding = {
+      path: 'a.ts',
+      line: 1,
+      severity: 'low',
+      category: 'style',
+      title: 'T',
+      body: 'Not ,"walkthrough": a key, "quoted" in a body.',
+      confidence: 0.9,
+    };
+    const whole = JSON.stringify({ findings: [finding], walkthrough: { overview: 'Adds a.', files: [] } });
+    const cut = whole.slice(0, whole.indexOf('Adds'));
+    expect(readFindingsAnswer(cut)).toEqual({ ok: true, findings: [finding], dropped: [], repaired: 0 });
+    // Cut inside the findings, the answer is malformed as before (and asked for again).
+    expect(readFindingsAnswer(whole.slice(0, 40))).toMatchObject({ ok: false });
+  });
+
   it('is a required field of the tool when on, absent when off; the prompt asks for it only when on', () => {
     expect(findingsTool(true).input_schema.required).toEqual(['findings', 'walkthrough']);
     expect(findingsTool(false).input_schema.properties).not.toHaveProperty('walkthrough');
@@ -142,6 +159,12 @@ describe('renderWalkthrough', () => {
     expect(text).not.toContain('<img');
     expect(text).toContain('`@admin`');
     expect(text).toContain('- `a.ts`: Adds `parse`. Second line.');
+  });
+
+  it("is the push's on an incremental run", () => {
+    expect(renderWalkthrough(many, { ...opts, maxChars: 5_000, incremental: true })).toContain(
+      '<summary>Walkthrough: what this push changes (500 files)</summary>',
+    );
   });
 
   it('fits in the room it is given, says how many files did not fit, and is left out without room', () => {
