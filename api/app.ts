@@ -149,7 +149,8 @@ export function createApp(options: CreateAppOptions) {
       if (error.status === 401) c.header('WWW-Authenticate', 'Bearer');
       if (error.details?.retryAfterSeconds !== undefined)
         c.header('Retry-After', String(error.details.retryAfterSeconds));
-      return c.json(errorBody(error.code, error.message, requestId, error.details?.issues), error.status);
+      const { issues, quota } = error.details ?? {};
+      return c.json(errorBody(error.code, error.message, requestId, issues, quota), error.status);
     }
     if (error instanceof HTTPException && error.status < 500) {
       return c.json(

@@ -1,5 +1,5 @@
 /**
- * `diffray-api`: serve | accounts create | keys create/list/revoke | members add | purge.
+ * `diffray-api`: serve | accounts create | keys create/list/revoke | members add | purge | reencrypt.
  * The only module that calls `serve()`. Output is JSON on stdout; problems go to stderr with exit 1
  * (2 for usage errors).
  */
@@ -13,34 +13,43 @@ import { pageOptions } from './web/index.js';
 import {
   addMember,
   createAccount,
+  dataKeyIds,
   getAccount,
   getKey,
   insertKey,
   listAllKeys,
   listKeys,
+  needsReencryption,
   openDatabase,
   purge,
   recordAudit,
+  reencrypt,
+  retiredSessionKey,
   revokeKey,
   SCOPES,
   type DiffrayDb,
   type Scope,
 } from './db/index.js';
-import { EnvError, loadEnv, resolveSessionSecret, type Env } from './env.js';
+import { EnvError, loadEnv, resolveDataKeys, resolveSessionSecret, type Env } from './env.js';
 import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
+import { SESSION_TTL_SECONDS } from './auth/session-token.js';
+import { sessionKeyId } from './auth/signed-token.js';
 import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';
 
 const USAGE = `usage: diffray-api <command>
-  serve                                   run the API (env PORT, DATABASE_PATH, PUBLIC_URL, SESSION_SECRET, ...)
+  serve                                   run the API (env PORT, DATABASE_PATH, PUBLIC_URL, SESSION_SECRET,
+                                          SESSION_SECRET_PREVIOUS, DATA_ENCRYPTION_KEY, ...)
   accounts create <name>                  create an account; prints {"accountId","apiKey"} (admin key, shown once)
   keys create --account <id> [--scopes a,b] [--name <name>] [--expires-in-days <n>]
                                           default scopes: reviews:write,config:read (what the action needs)
   keys list [--account <id>]              every account's keys (with their account), or one account's
   keys revoke <key-id>
   members add --account <id> --github-login <login> [--role admin|member]
-  purge [--as-of <ISO date>]              run retention now`;
+  purge [--as-of <ISO date>]              run retention now
+  reencrypt                               reseal what older data keys sealed with the newest (serve does it
+                                          in the background); prints the keys now unused`;
 
 class UsageError extends Error {}
 
@@ -89,14 +98,59 @@ function createKeyFor(
   return { info, apiKey };
 }
 
+/** Moves what older data keys sealed to the newest, in the background, logging when it is done. */
+function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSignal): void {
+  if (!needsReencryption(db.orm)) return;
+  log({ level: 'info', msg: 're-encryption started', dataKey: dataKeyIds(db.orm)[0] });
+  reencrypt(db.orm, { now: () => new Date(), signal }).then(
+    (result) => {
+      if (!signal.aborted) log({ level: 'info', msg: 're-encryption done', ...result });
+    },
+    (error: unknown) =>
+      log({ level: 'error', msg: 're-encryption failed', detail: (error as Error).message }),
+  );
+}
+
+/**
+ * The session secrets of `serve` for the app's config, and what to log of them (ids, never secrets): the
+ * previous secret verifies tokens it signed until its retirement, recorded at the first start that listed
+ * it (`retiredSessionKey`), and nothing once a session's lifetime has passed since.
+ */
+function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>, db: DiffrayDb) {
+  const { secret, previous, source } = resolved;
+  const retiredAt = retiredSessionKey(db.orm, {
+    current: sessionKeyId(secret),
+    previous: previous === undefined ? undefined : sessionKeyId(previous),
+    now: new Date(),
+  });
+  const previousSessionSecret =
+    previous !== undefined && retiredAt !== undefined ? { secret: previous, retiredAt } : undefined;
+  return {
+    config: { sessionSecret: secret, previousSessionSecret },
+    log: {
+      source,
+      id: sessionKeyId(secret),
+      ...(previousSessionSecret && {
+        previous: sessionKeyId(previousSessionSecret.secret),
+        // Past this SESSION_SECRET_PREVIOUS verifies nothing and may go.
+        previousVerifiesUntil: new Date(
+          previousSessionSecret.retiredAt.getTime() + SESSION_TTL_SECONDS * 1000,
+        ).toISOString(),
+      }),
+    },
+  };
+}
+
 async function serveCommand(env: Env): Promise<number> {
-  const { secret, source } = resolveSessionSecret(env);
-  const db = openDatabase(env.databasePath, { backgroundCheckpoints: true });
+  const sessionSecret = resolveSessionSecret(env);
+  const dataKeys = resolveDataKeys(env);
+  const db = openDatabase(env.databasePath, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
+  const sessions = sessionSecrets(sessionSecret, db);
   const log = stdoutLog;
   const app = createApp({
     db,
     clock: () => new Date(),
-    config: { ...env.config, sessionSecret: secret },
+    config: { ...env.config, ...sessions.config },
     log,
     ...pageOptions(),
   });
@@ -108,6 +162,7 @@ async function serveCommand(env: Env): Promise<number> {
       log({ level: 'error', msg: 'purge failed', detail: (error as Error).message });
     }
   };
+  const stopping = new AbortController();
   const server = serve(
     { fetch: app.fetch, port: env.port, ...(env.host ? { hostname: env.host } : {}) },
     (info) => {
@@ -116,9 +171,11 @@ async function serveCommand(env: Env): Promise<number> {
         msg: 'listening',
         port: info.port,
         publicUrl: env.config.publicUrl,
-        sessionSecret: source,
+        sessionSecret: sessions.log,
+        dataKeys: { source: dataKeys.source, ids: dataKeyIds(db.orm) },
       });
       runPurge();
+      startReencryption(db, log, stopping.signal);
     },
   );
   const timer = setInterval(runPurge, PURGE_INTERVAL_MS);
@@ -126,6 +183,7 @@ async function serveCommand(env: Env): Promise<number> {
     const shutdown = (signal: string) => {
       log({ level: 'info', msg: 'shutting down', signal });
       clearInterval(timer);
+      stopping.abort();
       // In-flight requests get 10 s to finish; idle keep-alive sockets are closed now.
       const http = server as Server;
       const force = setTimeout(() => http.closeAllConnections(), 10_000);
@@ -150,10 +208,10 @@ async function run(argv: string[]): Promise<number> {
   const env = loadEnv();
   if (command === 'serve') return serveCommand(env);
 
-  const withDb = <T>(fn: (db: DiffrayDb) => T): T => {
-    const db = openDatabase(env.databasePath);
+  const withDb = async <T>(fn: (db: DiffrayDb) => T | Promise<T>): Promise<T> => {
+    const db = openDatabase(env.databasePath, { dataKeys: resolveDataKeys(env).keys });
     try {
-      return fn(db);
+      return await fn(db);
     } finally {
       db.close();
     }
@@ -257,6 +315,13 @@ async function run(argv: string[]): Promise<number> {
     if (Number.isNaN(asOf.getTime())) throw new UsageError('--as-of: an ISO date, e.g. 2025-01-31T00:00:00Z');
     return withDb((db) => {
       print({ asOf: asOf.toISOString(), ...purge(db, purgeCutoffs(asOf)) });
+      return 0;
+    });
+  }
+  if (command === 'reencrypt' && sub === undefined) {
+    return withDb(async (db) => {
+      const result = await reencrypt(db.orm, { now: () => new Date() });
+      print({ dataKey: dataKeyIds(db.orm)[0], ...result });
       return 0;
     });
   }

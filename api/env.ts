@@ -4,14 +4,21 @@
  * Session secret: `SESSION_SECRET` (≥ 32 bytes) signs page sessions. With `NODE_ENV=production` it is
  * required and the server refuses to start without it. Elsewhere, so that `npm run api` works in one
  * command, `serve` generates one on first start and keeps it in `session-secret` (mode 0600) beside the
- * database file. A weak value given explicitly is always refused.
+ * database file. A weak value given explicitly is always refused. `SESSION_SECRET_PREVIOUS`, during a
+ * rotation, still verifies the sessions it signed (`api/auth/signed-token.ts`).
+ *
+ * Data keys: `DATA_ENCRYPTION_KEY` (base64 of 32 random bytes; several, newest first and comma-separated,
+ * while a rotation re-encrypts) seals finding texts and personal data at rest (`api/db/envelope.ts`).
+ * Required with `NODE_ENV=production`; elsewhere generated on first use into `data-key` (mode 0600) beside
+ * the database, in the same format.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { createPrivateFile, makePrivateDir } from './db/files.js';
-import { DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
+import { DATA_KEY_BYTES } from './db/envelope.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
 
 export const MIN_SECRET_BYTES = 32;
 export const MIN_WEBHOOK_SECRET_BYTES = 16;
@@ -40,6 +47,8 @@ const EnvSchema = z.object({
     .refine((v) => v !== ':memory:', 'must be a file (reviews are written from a second connection)'),
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
+  SESSION_SECRET_PREVIOUS: optionalText,
+  DATA_ENCRYPTION_KEY: optionalText,
   GITHUB_WEBHOOK_SECRET: optionalText,
   GITHUB_WEBHOOK_SECRET_PREVIOUS: optionalText,
   GITHUB_URL: optionalText.pipe(url.optional()).transform((v) => v ?? 'https://github.com'),
@@ -48,6 +57,8 @@ const EnvSchema = z.object({
   TRUST_PROXY: bool,
   RATE_LIMIT_PER_MINUTE: positiveInt.optional(),
   FAILED_AUTH_PER_MINUTE: positiveInt.optional(),
+  QUOTA_REVIEWS_PER_DAY: positiveInt.optional(),
+  QUOTA_STORED_MB: positiveInt.optional(),
 });
 
 export class EnvError extends Error {
@@ -60,8 +71,11 @@ export interface Env {
   host: string | undefined;
   databasePath: string;
   /** Everything but the session secret (resolved by `resolveSessionSecret`). */
-  config: Omit<ApiConfig, 'sessionSecret'>;
+  config: Omit<ApiConfig, 'sessionSecret' | 'previousSessionSecret'>;
   sessionSecret: string | undefined;
+  sessionSecretPrevious: string | undefined;
+  /** `DATA_ENCRYPTION_KEY` as given (resolved by `resolveDataKeys`). */
+  dataKeys: string | undefined;
 }
 
 /** Why a secret is weak, or undefined when it is acceptable. */
@@ -84,8 +98,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const weak = value === undefined ? undefined : secretWeakness(value, MIN_WEBHOOK_SECRET_BYTES);
     if (weak) throw new EnvError(`${name} is too weak (${weak})`);
   }
-  if (e.GITHUB_WEBHOOK_SECRET_PREVIOUS && !e.GITHUB_WEBHOOK_SECRET) {
-    throw new EnvError('GITHUB_WEBHOOK_SECRET_PREVIOUS is set without GITHUB_WEBHOOK_SECRET');
+  for (const [previous, current] of [
+    ['GITHUB_WEBHOOK_SECRET_PREVIOUS', 'GITHUB_WEBHOOK_SECRET'],
+    ['SESSION_SECRET_PREVIOUS', 'SESSION_SECRET'],
+  ] as const) {
+    if (e[previous] && !e[current]) throw new EnvError(`${previous} is set without ${current}`);
   }
   if ((e.GITHUB_CLIENT_ID === undefined) !== (e.GITHUB_CLIENT_SECRET === undefined)) {
     throw new EnvError('GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together');
@@ -98,6 +115,8 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     host: e.HOST,
     databasePath: e.DATABASE_PATH,
     sessionSecret: e.SESSION_SECRET,
+    sessionSecretPrevious: e.SESSION_SECRET_PREVIOUS,
+    dataKeys: e.DATA_ENCRYPTION_KEY,
     config: {
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       webhookSecrets: [e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
@@ -113,38 +132,102 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
         perKeyPerMinute: e.RATE_LIMIT_PER_MINUTE ?? DEFAULT_RATE_LIMITS.perKeyPerMinute,
         failedAuthPerMinute: e.FAILED_AUTH_PER_MINUTE ?? DEFAULT_RATE_LIMITS.failedAuthPerMinute,
       },
+      quotas: {
+        reviewsPerDay: e.QUOTA_REVIEWS_PER_DAY ?? DEFAULT_QUOTAS.reviewsPerDay,
+        storedBytes:
+          e.QUOTA_STORED_MB === undefined ? DEFAULT_QUOTAS.storedBytes : e.QUOTA_STORED_MB * 1024 * 1024,
+      },
     },
   };
 }
 
 /**
- * The session secret `serve` uses: `SESSION_SECRET` when set (refused when weak); in production nothing
- * else; otherwise the dev secret kept beside the database, generated on first start.
+ * A secret kept beside the database outside production: read (its mode narrowed to 0600 if wider), or
+ * made by `generate` and written with mode 0600 when the file does not exist yet.
  */
-export function resolveSessionSecret(env: Env): { secret: string; source: 'env' | 'file' | 'generated' } {
-  if (env.sessionSecret !== undefined) {
-    const weak = secretWeakness(env.sessionSecret, MIN_SECRET_BYTES);
-    if (weak)
-      throw new EnvError(`SESSION_SECRET is too weak (${weak}); generate one with: openssl rand -base64 48`);
-    return { secret: env.sessionSecret, source: 'env' };
-  }
-  if (env.production) {
-    throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
-  }
-  const dir = dirname(env.databasePath);
-  const file = join(dir, 'session-secret');
+function secretFile(file: string, generate: () => string): { text: string; source: 'file' | 'generated' } {
   try {
-    const stored = readFileSync(file, 'utf8').trim();
-    const weak = secretWeakness(stored, MIN_SECRET_BYTES);
-    if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
+    const text = readFileSync(file, 'utf8').trim();
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
-    return { secret: stored, source: 'file' };
+    return { text, source: 'file' };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   // The database's folder, whichever creates it first (`db/files.ts`).
-  makePrivateDir(dir);
-  const secret = randomBytes(48).toString('base64url');
-  createPrivateFile(file, `${secret}\n`);
-  return { secret, source: 'generated' };
+  makePrivateDir(dirname(file));
+  const text = generate();
+  createPrivateFile(file, `${text}\n`);
+  return { text, source: 'generated' };
+}
+
+/**
+ * The session secrets `serve` uses: `SESSION_SECRET` when set (refused when weak), with
+ * `SESSION_SECRET_PREVIOUS` during a rotation; in production nothing else; otherwise the dev secret kept
+ * beside the database, generated on first start.
+ */
+export function resolveSessionSecret(env: Env): {
+  secret: string;
+  previous?: string;
+  source: 'env' | 'file' | 'generated';
+} {
+  if (env.sessionSecret !== undefined) {
+    const secrets = { SESSION_SECRET: env.sessionSecret, SESSION_SECRET_PREVIOUS: env.sessionSecretPrevious };
+    for (const [name, value] of Object.entries(secrets)) {
+      const weak = value === undefined ? undefined : secretWeakness(value, MIN_SECRET_BYTES);
+      if (weak)
+        throw new EnvError(`${name} is too weak (${weak}); generate one with: openssl rand -base64 48`);
+    }
+    if (env.sessionSecretPrevious === env.sessionSecret)
+      throw new EnvError('SESSION_SECRET_PREVIOUS is SESSION_SECRET: give the new secret in SESSION_SECRET');
+    return {
+      secret: env.sessionSecret,
+      ...(env.sessionSecretPrevious === undefined ? {} : { previous: env.sessionSecretPrevious }),
+      source: 'env',
+    };
+  }
+  if (env.production) {
+    throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
+  }
+  const file = join(dirname(env.databasePath), 'session-secret');
+  const { text, source } = secretFile(file, () => randomBytes(48).toString('base64url'));
+  const weak = secretWeakness(text, MIN_SECRET_BYTES);
+  if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
+  return { secret: text, source };
+}
+
+/**
+ * The data keys in `text` (`DATA_ENCRYPTION_KEY`'s format): base64 (standard or URL-safe) of 32 bytes each,
+ * newest first, separated by commas. Errors name the position of a bad key, never its value.
+ */
+export function parseDataKeys(text: string, from = 'DATA_ENCRYPTION_KEY'): Uint8Array[] {
+  const entries = text.split(',').map((k) => k.trim());
+  const keys = entries.map((entry, i) => {
+    const key = /^[A-Za-z0-9+/_-]+={0,2}$/.test(entry) ? Buffer.from(entry, 'base64') : undefined;
+    if (key?.length !== DATA_KEY_BYTES) {
+      const which = entries.length === 1 ? 'the key' : `key ${i + 1} of ${entries.length}`;
+      throw new EnvError(
+        `${from}: ${which} is not base64 of ${DATA_KEY_BYTES} bytes; generate one with: openssl rand -base64 32`,
+      );
+    }
+    return new Uint8Array(key);
+  });
+  if (new Set(keys.map((k) => Buffer.from(k).toString('hex'))).size !== keys.length)
+    throw new EnvError(`${from}: the same key is listed twice`);
+  return keys;
+}
+
+/**
+ * The data keys every command opens the database with: `DATA_ENCRYPTION_KEY` when set; in production
+ * nothing else; otherwise the dev key kept beside the database, generated on first use.
+ */
+export function resolveDataKeys(env: Env): { keys: Uint8Array[]; source: 'env' | 'file' | 'generated' } {
+  if (env.dataKeys !== undefined) return { keys: parseDataKeys(env.dataKeys), source: 'env' };
+  if (env.production) {
+    throw new EnvError(
+      'DATA_ENCRYPTION_KEY is required when NODE_ENV=production; generate one with: openssl rand -base64 32',
+    );
+  }
+  const file = join(dirname(env.databasePath), 'data-key');
+  const { text, source } = secretFile(file, () => randomBytes(DATA_KEY_BYTES).toString('base64'));
+  return { keys: parseDataKeys(text, file), source };
 }

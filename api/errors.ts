@@ -6,7 +6,7 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    readonly details?: { issues?: unknown[]; retryAfterSeconds?: number },
+    readonly details?: { issues?: unknown[]; retryAfterSeconds?: number; quota?: QuotaReached },
   ) {
     super(message);
     this.name = 'ApiError';
@@ -21,7 +21,29 @@ export const forbidden = (scope: string) =>
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new ApiError(429, 'rate_limited', 'Too many requests', { retryAfterSeconds });
 
+/** A per-account quota an account reached (`api/quotas.ts`). */
+export interface QuotaReached {
+  name: 'reviews_per_day' | 'stored_bytes';
+  limit: number;
+  /** When the account may store again (ISO 8601); null when waiting does not help. */
+  resetsAt: string | null;
+}
+
 /** The JSON error body every failure answers with. */
-export function errorBody(code: string, message: string, requestId: string | undefined, issues?: unknown[]) {
-  return { error: { code, message, ...(requestId ? { requestId } : {}), ...(issues ? { issues } : {}) } };
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string | undefined,
+  issues?: unknown[],
+  quota?: QuotaReached,
+) {
+  return {
+    error: {
+      code,
+      message,
+      ...(requestId ? { requestId } : {}),
+      ...(issues ? { issues } : {}),
+      ...(quota ? { quota } : {}),
+    },
+  };
 }

@@ -17,10 +17,7 @@ export const ReviewReportSchema = forRequests(toClassic(shared.ReviewReportSchem
 export const ReviewCreatedSchema = toClassic(shared.ReviewCreatedSchema);
 export const ReportedFindingSchema = toClassic(shared.ReportedFindingSchema);
 
-export const RepositoryNameSchema = toClassic(shared.RepositoryNameSchema).refine(
-  (name) => name.split('/').every((part) => !/^\.+$/.test(part)),
-  'not a repository name',
-);
+export const RepositoryNameSchema = toClassic(shared.RepositoryNameSchema);
 const isoDate = z.string().openapi({ format: 'date-time' });
 
 export const ErrorSchema = z
@@ -30,6 +27,14 @@ export const ErrorSchema = z
       message: z.string(),
       requestId: z.string().optional(),
       issues: z.array(z.unknown()).optional(),
+      /** With `quota_exceeded`: the quota reached, its limit, and when it resets (null: not by waiting). */
+      quota: z
+        .object({
+          name: z.enum(['reviews_per_day', 'stored_bytes']),
+          limit: z.number().int(),
+          resetsAt: z.string().nullable(),
+        })
+        .optional(),
     }),
   })
   .openapi('Error');
@@ -172,11 +177,12 @@ export const AccountExportSchema = z
     }),
     members: z.array(z.unknown()),
     keys: z.array(KeySchema),
+    /** Page sessions as metadata: who (a user or a key), created, expires, revoked; never a token. */
+    sessions: z.array(z.unknown()),
     repositories: z.array(z.unknown()),
     configs: z.array(z.unknown()),
     reviews: z.array(z.unknown()),
     dailyAggregates: z.array(z.unknown()),
-    sessions: z.array(z.unknown()),
     auditLog: z.array(z.unknown()),
   })
   .openapi('AccountExport');
@@ -196,14 +202,8 @@ export const AccountDeletedSchema = z
   .openapi('AccountDeleted');
 
 export const RepositoryParamsSchema = z.object({
-  owner: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .max(100),
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/)
-    .max(100),
+  owner: toClassic(shared.RepositoryOwnerSchema),
+  name: toClassic(shared.RepositoryShortNameSchema),
 });
 
 export const WebhookResultSchema = z

@@ -10,6 +10,11 @@ export interface ApiConfig {
    * (`auth/signed-token.ts`).
    */
   sessionSecret: string;
+  /**
+   * During a rotation, the secret `sessionSecret` replaced, and when: it still verifies the tokens it signed
+   * before then (so sessions live out their lifetime), nothing after.
+   */
+  previousSessionSecret?: { secret: string; retiredAt: Date } | undefined;
   /** GitHub webhook secrets, current first, then the previous one during rotation. Empty: webhook off. */
   webhookSecrets: string[];
   /** GitHub (or GHES) web base URL, e.g. `https://github.com`. */
@@ -19,7 +24,18 @@ export interface ApiConfig {
   /** When true the client address is the last `X-Forwarded-For` hop (set by our own proxy). */
   trustProxy: boolean;
   rateLimits: RateLimitSettings;
+  quotas: QuotaSettings;
 }
+
+/** Per-account quotas, so that one account cannot fill the server for every other. */
+export interface QuotaSettings {
+  /** Reviews an account may store per UTC day (`POST /v1/reviews` answers 429 past it). */
+  reviewsPerDay: number;
+  /** Bytes of review text an account may hold at once (413 past it; freed as reviews expire or go). */
+  storedBytes: number;
+}
+
+export const DEFAULT_QUOTAS: QuotaSettings = { reviewsPerDay: 5_000, storedBytes: 2_048 * 1024 * 1024 };
 
 export interface RateLimitSettings {
   /** Requests per key (or session) per minute, with a burst of the same size. */

@@ -7,7 +7,7 @@
  * SQLite writer and checkpointer, the garbage collector) and by each of its threads, so the client can
  * divide by requests served.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,8 +75,8 @@ if (mode === 'bare') {
   });
   server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
 } else if (mode === 'app' && dbPath) {
-  // As `diffray-api serve` opens it.
-  const db = openDatabase(dbPath, { backgroundCheckpoints: true });
+  // As `diffray-api serve` opens it, with a data key of its own.
+  const db = openDatabase(dbPath, { dataKeys: [randomBytes(32)], backgroundCheckpoints: true });
   // One JSON line per request, as in production, written to /dev/null instead of the terminal.
   const sink = createWriteStream('/dev/null');
   const log = (record: LogRecord) =>
@@ -91,6 +91,8 @@ if (mode === 'bare') {
     trustProxy: false,
     // The limiter still runs on every request; it must not answer 429 to the load generator.
     rateLimits: { ...DEFAULT_RATE_LIMITS, perKeyPerMinute: 1e9 },
+    // Nor the quotas: the benchmark stores far more than a day's reviews of one account.
+    quotas: { reviewsPerDay: 1e12, storedBytes: 1e15 },
   };
   const app = createApp({ db, clock, config, log, ...pageOptions() });
   const now = clock();

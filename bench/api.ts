@@ -5,12 +5,15 @@
  * module and purged with cutoffs from an injected clock. Prints figures; asserts nothing.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import { openDatabase, purge, type DiffrayDb } from '../api/db/index.js';
+import { associatedData, Keyring } from '../api/db/envelope.js';
+import { packTexts } from '../api/db/finding-texts.js';
 import { purgeCutoffs } from '../api/retention.js';
 import { DAY_MS } from '../shared/index.js';
 import { ROOT } from '../test/e2e/harness.js';
@@ -230,10 +233,23 @@ async function httpBench(opts: ApiBenchOptions, dir: string): Promise<HttpFigure
 
 const FINDINGS_PER_REVIEW = 50;
 
+/** The data key of the purge's databases. */
+const DATA_KEYS = [randomBytes(32)];
+const keyring = new Keyring(DATA_KEYS);
+
+/** A review's sealed finding texts, as the writer seals them, for findings `first` .. `first + n - 1`. */
+function sealedTexts(reviewId: string, first: number, n: number): Buffer {
+  const flat = Array.from({ length: n }, (_, k) => {
+    const f = makeFinding((first + k) % 997);
+    return [f.path, f.title, f.body];
+  }).flat();
+  return keyring.sealBytes(packTexts(flat), associatedData('finding_texts.sealed', reviewId));
+}
+
 /**
  * Seeds `rows` expired findings (in reviews of 50) plus 10 % live ones, with raw SQL in one transaction:
  * the purge must delete the first and keep the second. Stored as the ingest stores them (api/db/reviews.ts):
- * each review's findings on consecutive row ids, recorded on the review.
+ * each review's findings on consecutive row ids, recorded on the review, and their texts sealed in one row.
  */
 function seed(db: DiffrayDb, rows: number, now: number): { findings: number; reviews: number; kept: number } {
   const s = db.sqlite;
@@ -248,9 +264,10 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
        48, 2, 2140, 2190, 1, 8, 17, 24, ?, ?, ?, ?)`,
   );
   const insertFinding = s.prepare(
-    `INSERT INTO findings (row_id, review_id, path, start_line, line, severity, category, title, body, fingerprint)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO findings (row_id, review_id, start_line, line, severity, category, fingerprint)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
+  const insertTexts = s.prepare('INSERT INTO finding_texts (review_id, sealed) VALUES (?, ?)');
   let findings = 0;
   let reviews = 0;
   let kept = 0;
@@ -273,6 +290,7 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
       // Row ids from 1, in order: the ingest's `max(row_id) + 1` on this fresh table.
       insertReview.run(id, account, repo, 'a'.repeat(40), 'b'.repeat(40), createdAt, expiresAt, i + 1, i + n);
       if (expired) reviews++;
+      if (n > 0) insertTexts.run(id, sealedTexts(id, i, n));
       for (let k = 0; k < n; k++, i++) {
         insertFinding.run(findingRow(i, id));
         if (expired) findings++;
@@ -287,46 +305,40 @@ function seed(db: DiffrayDb, rows: number, now: number): { findings: number; rev
 function findingRow(i: number, reviewId: string): (string | number | null)[] {
   const f = makeFinding(i % 997);
   const fingerprint = i.toString(16).padStart(16, '0');
-  return [
-    i + 1,
-    reviewId,
-    f.path,
-    f.startLine ?? null,
-    f.line,
-    f.severity,
-    f.category,
-    f.title,
-    f.body,
-    fingerprint,
-  ];
+  return [i + 1, reviewId, f.startLine ?? null, f.line, f.severity, f.category, fingerprint];
 }
 
 /**
- * What freeing `rows` finding rows costs at the least on this disk: a table of that many rows shaped like
- * `findings` (same columns, same text), in the same database with the same pragmas (secure_delete on),
- * emptied by `DELETE FROM` without a condition, which SQLite runs as a truncation (whole pages released,
- * no per-row b-tree work), then the same TRUNCATE checkpoint as the purge's. Returns milliseconds. The
- * purge also finds its rows and updates the reviews and the index; what is left over this floor is that.
+ * What freeing `rows` finding rows costs at the least on this disk: tables of that many rows shaped like
+ * `findings` and of their reviews' rows shaped like `finding_texts` (same columns, same sealed text), in
+ * the same database with the same pragmas (secure_delete on), emptied by `DELETE FROM` without a
+ * condition, which SQLite runs as a truncation (whole pages released, no per-row b-tree work), then the
+ * same TRUNCATE checkpoint as the purge's. Returns milliseconds. The purge also finds its rows and updates
+ * the reviews and the index; what is left over this floor is that.
  */
 function diskFloor(db: DiffrayDb, rows: number): number {
   const s = db.sqlite;
   s.exec(
-    `CREATE TABLE floor_findings (row_id INTEGER PRIMARY KEY, review_id TEXT NOT NULL, path TEXT NOT NULL,
-       start_line INTEGER, line INTEGER NOT NULL, severity TEXT NOT NULL, category TEXT NOT NULL,
-       title TEXT NOT NULL, body TEXT NOT NULL, fingerprint TEXT NOT NULL)`,
+    `CREATE TABLE floor_findings (row_id INTEGER PRIMARY KEY, review_id TEXT NOT NULL, start_line INTEGER,
+       line INTEGER NOT NULL, severity TEXT NOT NULL, category TEXT NOT NULL, fingerprint TEXT NOT NULL);
+     CREATE TABLE floor_texts (review_id TEXT PRIMARY KEY NOT NULL, sealed BLOB NOT NULL)`,
   );
-  const insert = s.prepare('INSERT INTO floor_findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const insert = s.prepare('INSERT INTO floor_findings VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertTexts = s.prepare('INSERT INTO floor_texts VALUES (?, ?)');
   s.transaction(() => {
-    for (let i = 0; i < rows; i++) {
-      insert.run(findingRow(i, `rev-${Math.floor(i / FINDINGS_PER_REVIEW)}`));
+    for (let i = 0; i < rows; i += FINDINGS_PER_REVIEW) {
+      const id = `rev-${i / FINDINGS_PER_REVIEW}`;
+      const n = Math.min(FINDINGS_PER_REVIEW, rows - i);
+      insertTexts.run(id, sealedTexts(id, i, n));
+      for (let k = i; k < i + n; k++) insert.run(findingRow(k, id));
     }
   })();
   s.pragma('wal_checkpoint(TRUNCATE)');
   const t0 = performance.now();
-  s.exec('DELETE FROM floor_findings');
+  s.exec('DELETE FROM floor_findings; DELETE FROM floor_texts');
   s.pragma('wal_checkpoint(TRUNCATE)');
   const ms = performance.now() - t0;
-  s.exec('DROP TABLE floor_findings');
+  s.exec('DROP TABLE floor_findings; DROP TABLE floor_texts');
   return ms;
 }
 
@@ -336,7 +348,7 @@ function purgeBench(opts: ApiBenchOptions, dir: string): PurgeFigures[] {
   const now = Date.parse('2026-01-31T00:00:00Z');
   for (const rows of opts.purgeRows) {
     const path = join(dir, `purge-${rows}.db`);
-    const db = openDatabase(path);
+    const db = openDatabase(path, { dataKeys: DATA_KEYS });
     try {
       const t0 = performance.now();
       const seeded = seed(db, rows, now);

@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createSession, loadSession, type Orm, type Scope } from '../db/index.js';
-import type { AppDeps, Principal, SessionResolver } from '../types.js';
+import type { ApiConfig, AppDeps, Principal, SessionResolver } from '../types.js';
 import {
   csrfTokenFor,
   SESSION_COOKIE,
@@ -81,9 +81,14 @@ export async function resolveSession(
   return undefined;
 }
 
-/** What signs and checks the session tokens of this server, at `now`. */
-function tokenContext(deps: AppDeps, now: Date): TokenContext {
-  return { secret: deps.config.sessionSecret, issuer: new URL(deps.config.publicUrl).origin, now };
+/** What signs and checks the page tokens of this server, at `now`. */
+export function tokenContext(config: ApiConfig, now: Date): TokenContext {
+  return {
+    secret: config.sessionSecret,
+    previous: config.previousSessionSecret,
+    issuer: new URL(config.publicUrl).origin,
+    now,
+  };
 }
 
 /** Whether the request carries a session cookie at all (valid or not). */
@@ -95,7 +100,7 @@ export function hasSessionCookie(c: Context): boolean {
 export async function pageSessionOf(c: Context, deps: AppDeps): Promise<SessionPrincipal | undefined> {
   const token = getCookie(c, SESSION_COOKIE, 'host');
   if (!token) return undefined;
-  return resolveSession(deps.db.orm, token, tokenContext(deps, deps.clock()));
+  return resolveSession(deps.db.orm, token, tokenContext(deps.config, deps.clock()));
 }
 
 /**
@@ -116,7 +121,7 @@ export async function startPageSession(
   if (!created) return false;
   const token = await signSession(
     { sid: created.id, acc: input.accountId, sv: created.sessionVersion },
-    tokenContext(deps, now),
+    tokenContext(deps.config, now),
   );
   setCookie(c, SESSION_COOKIE, token, {
     prefix: 'host',

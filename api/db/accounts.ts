@@ -1,16 +1,21 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Orm } from './client.js';
+import { seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, sessions } from './schema.js';
 
 export function createAccount(orm: Orm, name: string, now: Date) {
   const row = { id: newId(), name, createdAt: now, deletedAt: null, purgeAfter: null, sessionVersion: 1 };
-  orm.insert(accounts).values(row).run();
+  orm
+    .insert(accounts)
+    .values({ ...row, name: seal(orm, accounts.name, row.id, name) })
+    .run();
   return row;
 }
 
 export function getAccount(orm: Orm, id: string) {
-  return orm.select().from(accounts).where(eq(accounts.id, id)).get();
+  const row = orm.select().from(accounts).where(eq(accounts.id, id)).get();
+  return row && { ...row, name: unseal(orm, accounts.name, row.id, row.name) };
 }
 
 /**

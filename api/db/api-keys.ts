@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { perDatabase, type Orm } from './client.js';
+import { seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, sessions, type Scope } from './schema.js';
 
@@ -25,7 +26,8 @@ export interface KeyInfo {
   revokedAt: Date | null;
 }
 
-const keyInfoColumns = {
+/** The columns of `KeyInfo`. */
+export const keyInfoColumns = {
   id: apiKeys.id,
   prefix: apiKeys.prefix,
   name: apiKeys.name,
@@ -49,7 +51,10 @@ export function insertKey(orm: Orm, key: NewKey): KeyInfo {
     expiresAt: key.expiresAt,
     revokedAt: null,
   };
-  orm.insert(apiKeys).values(row).run();
+  orm
+    .insert(apiKeys)
+    .values({ ...row, name: seal(orm, apiKeys.name, row.id, row.name) })
+    .run();
   return {
     id: row.id,
     prefix: row.prefix,
@@ -62,10 +67,18 @@ export function insertKey(orm: Orm, key: NewKey): KeyInfo {
   };
 }
 
+/** A key's name opened. */
+function withName<T extends { id: string; name: string }>(orm: Orm, key: T): T {
+  return { ...key, name: unseal(orm, apiKeys.name, key.id, key.name) };
+}
+
+// What authenticating a request needs: not the key's name, which would cost a decryption per request.
+const { name: _name, ...authColumns } = keyInfoColumns;
+
 const findByHash = perDatabase((orm) =>
   orm
     .select({
-      ...keyInfoColumns,
+      ...authColumns,
       accountId: apiKeys.accountId,
       accountDeletedAt: accounts.deletedAt,
     })
@@ -86,7 +99,8 @@ export function listKeys(orm: Orm, accountId: string): KeyInfo[] {
     .from(apiKeys)
     .where(eq(apiKeys.accountId, accountId))
     .orderBy(desc(apiKeys.createdAt))
-    .all();
+    .all()
+    .map((k) => withName(orm, k));
 }
 
 /**
@@ -98,18 +112,20 @@ export function listAllKeys(orm: Orm): (KeyInfo & { accountId: string })[] {
     .select({ ...keyInfoColumns, accountId: apiKeys.accountId })
     .from(apiKeys)
     .orderBy(desc(apiKeys.createdAt))
-    .all();
+    .all()
+    .map((k) => withName(orm, k));
 }
 
 /** All keys of the account (any account when `accountId` is undefined, as the CLI does). */
 export function getKey(orm: Orm, id: string, accountId?: string) {
   const where =
     accountId === undefined ? eq(apiKeys.id, id) : and(eq(apiKeys.id, id), eq(apiKeys.accountId, accountId));
-  return orm
+  const key = orm
     .select({ ...keyInfoColumns, accountId: apiKeys.accountId })
     .from(apiKeys)
     .where(where)
     .get();
+  return key && withName(orm, key);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { desc, eq } from 'drizzle-orm';
 import type { Orm } from './client.js';
+import { sealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { auditLog } from './schema.js';
 
@@ -14,26 +14,17 @@ export interface AuditEntry {
 }
 
 export function recordAudit(orm: Orm, entry: AuditEntry): void {
+  const id = newId();
   orm
     .insert(auditLog)
     .values({
-      id: newId(),
+      id,
       accountId: entry.accountId,
       actor: entry.actor,
       action: entry.action,
-      target: entry.target ?? null,
-      clientAddress: entry.clientAddress ?? null,
+      target: sealOptional(orm, auditLog.target, id, entry.target),
+      clientAddress: sealOptional(orm, auditLog.clientAddress, id, entry.clientAddress),
       at: entry.at,
     })
     .run();
-}
-
-/** The account's whole audit log, newest first (entries are kept 7 days, so it stays bounded). */
-export function listAudit(orm: Orm, accountId: string) {
-  return orm
-    .select()
-    .from(auditLog)
-    .where(eq(auditLog.accountId, accountId))
-    .orderBy(desc(auditLog.at))
-    .all();
 }

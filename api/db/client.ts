@@ -1,19 +1,19 @@
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { RunResult } from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
 import { createPrivateFile, makePrivateDir } from './files.js';
+import { attachKeyring, type Orm } from './connection.js';
+import { prepareEncryption } from './data-keys.js';
+import { Keyring } from './envelope.js';
 import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
 import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
 import { createWriter } from './writer.js';
 
-/** The drizzle handle or a transaction on it: every query function takes either. */
-export type Orm = BaseSQLiteDatabase<'sync', RunResult, typeof schema>;
+export { clientOf, perDatabase, type Orm } from './connection.js';
 
 /** An open results database: the drizzle handle for queries and the raw handle for pragmas. */
 export interface DiffrayDb {
@@ -55,6 +55,10 @@ const FALLBACK_AUTOCHECKPOINT_PAGES = 131_072;
  *
  * A file, never `:memory:`: reviews are written by a second connection, on the writer thread.
  *
+ * `dataKeys` (`DATA_ENCRYPTION_KEY`, newest first) seal and open the sealed columns (`encryption.ts`);
+ * `prepareEncryption` refuses a database holding values sealed with a key that is not among them, and
+ * seals what a database from before encryption holds in plaintext, before anything reads it.
+ *
  * `backgroundCheckpoints` (the server): checkpoints run in a worker thread instead of in the commit that
  * crosses `wal_autocheckpoint`, and that worker also keeps the WAL from growing without bound under
  * sustained ingest (`checkpointer-thread.ts`); the serving and writer connections keep a high
@@ -63,14 +67,15 @@ const FALLBACK_AUTOCHECKPOINT_PAGES = 131_072;
 export function openDatabase(
   path: string,
   opts: {
-    migrationsFolder?: string;
+    dataKeys: readonly Uint8Array[];
     backgroundCheckpoints?: boolean;
     /** WAL frames past which the checkpointer restarts the WAL (`RESTART_FRAMES`; tests lower it). */
     walRestartFrames?: number;
-  } = {},
+  },
 ): DiffrayDb {
   if (path === ':memory:' || path === '')
     throw new Error('the results database must be a file: reviews are written from a second connection');
+  const keyring = new Keyring(opts.dataKeys);
   // The folder and files are the server user's alone (`files.ts`). SQLite creates the -wal and -shm files
   // with the database file's permissions (it sets them on the new file, whatever the umask).
   makePrivateDir(dirname(path));
@@ -85,9 +90,16 @@ export function openDatabase(
   const pragmas = opts.backgroundCheckpoints ? [`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`] : [];
   for (const pragma of [...CONNECTION_PRAGMAS, ...pragmas]) sqlite.pragma(pragma);
   const orm = drizzle(sqlite, { schema });
-  migrate(orm, { migrationsFolder: opts.migrationsFolder ?? MIGRATIONS_FOLDER });
+  try {
+    migrate(orm, { migrationsFolder: MIGRATIONS_FOLDER });
+    prepareEncryption(sqlite, keyring, new Date());
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  attachKeyring(sqlite, keyring);
   const signals = newSignals();
-  const writer = createWriter(path, signals, pragmas);
+  const writer = createWriter(path, signals, pragmas, opts.dataKeys);
   const checkpointer = opts.backgroundCheckpoints
     ? startCheckpointer(path, signals, opts.walRestartFrames ?? RESTART_FRAMES)
     : undefined;
@@ -104,29 +116,5 @@ export function openDatabase(
       checkpointer?.stop();
       sqlite.close();
     },
-  };
-}
-
-/** The better-sqlite3 connection under a drizzle handle or a transaction on it (they share one session). */
-export function clientOf(orm: Orm): Database.Database {
-  const client = (orm as unknown as { session?: { client?: unknown } }).session?.client;
-  if (!(client instanceof Database)) throw new Error('not a better-sqlite3 drizzle handle');
-  return client;
-}
-
-/**
- * Memoises `build` per connection: statements of the hot paths are compiled once per open database
- * (drizzle's `.prepare()` with placeholders, or raw better-sqlite3 statements), not on every request.
- */
-export function perDatabase<T>(build: (orm: Orm, sqlite: Database.Database) => T): (orm: Orm) => T {
-  const cache = new WeakMap<Database.Database, T>();
-  return (orm) => {
-    const sqlite = clientOf(orm);
-    let built = cache.get(sqlite);
-    if (built === undefined) {
-      built = build(orm, sqlite);
-      cache.set(sqlite, built);
-    }
-    return built;
   };
 }

@@ -1,44 +1,291 @@
-import { and, eq, gt } from 'drizzle-orm';
+/**
+ * What `GET /v1/account/export` (and the page's download) holds: everything the account has but key hashes
+ * and session tokens, read in pages so that no single read holds the event loop for long (`api/export.ts`
+ * streams the pages as JSON, yielding to the event loop between them).
+ *
+ * Each table is read by keyset pagination on a unique order, one bounded query per page; a review's
+ * findings are read with it. The pages are separate reads, not one snapshot: a row written while an export
+ * runs may or may not be in it, and none is in it twice.
+ */
+import { and, asc, eq, gt, or } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
-import { listKeys } from './api-keys.js';
-import { listAudit } from './audit.js';
+import { keyInfoColumns } from './api-keys.js';
 import type { Orm } from './client.js';
-import { listConfigs } from './configs.js';
+import { unseal, unsealOptional } from './encryption.js';
 import { listMembers } from './members.js';
-import { listRepositories } from './repositories.js';
-import { listAggregates, listFindings } from './reviews.js';
-import { repositories, reviews } from './schema.js';
-import { listSessions } from './sessions.js';
+import { repositoryNames } from './repositories.js';
+import { listFindings } from './reviews.js';
+import { apiKeys, auditLog, configs, dailyAggregates, repositories, reviews, sessions } from './schema.js';
 
-/** Everything the account holds (key hashes excepted): the data behind `GET /v1/account/export`. */
-export function exportAccountData(orm: Orm, accountId: string, now: Date) {
+/** The export's lists, in the order they are written. */
+export const EXPORT_SECTIONS = [
+  'members',
+  'keys',
+  'sessions',
+  'repositories',
+  'configs',
+  'reviews',
+  'dailyAggregates',
+  'auditLog',
+] as const;
+export type ExportSection = (typeof EXPORT_SECTIONS)[number];
+
+/**
+ * One step of the export. The pages of one list come one after the other, in `EXPORT_SECTIONS` order.
+ * `rows`: rows of a list. A review with more findings than a page holds comes in steps of its own: `review`
+ * (the review, its findings to follow), then `findings` pages of it, the `last` one closing it.
+ */
+export type ExportPage =
+  | { kind: 'rows'; section: ExportSection; rows: readonly unknown[] }
+  | { kind: 'review'; section: 'reviews'; review: Record<string, unknown> }
+  | { kind: 'findings'; section: 'reviews'; findings: readonly unknown[]; last: boolean };
+
+/** Rows per read of the small tables: a page reads and serialises in a few milliseconds. */
+const ROWS_PER_PAGE = 500;
+/** Reviews per read; their findings are read with them, `FINDINGS_PER_PAGE` at most per step. */
+const REVIEWS_PER_PAGE = 50;
+/** At most ~210 KB of finding text (4 KB bodies): a few milliseconds to read and serialise. */
+const FINDINGS_PER_PAGE = 50;
+
+/** The account itself, or undefined when there is no such account. */
+export function exportedAccount(orm: Orm, accountId: string) {
   const account = getAccount(orm, accountId);
   if (!account) return undefined;
-  const reviewRows = orm
-    .select({ review: reviews, repository: repositories.fullName })
-    .from(reviews)
-    .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
-    .where(and(eq(reviews.accountId, accountId), gt(reviews.expiresAt, now)))
-    .all();
-  return {
-    account: {
-      id: account.id,
-      name: account.name,
-      createdAt: account.createdAt,
-      deletedAt: account.deletedAt,
+  return { id: account.id, name: account.name, createdAt: account.createdAt, deletedAt: account.deletedAt };
+}
+
+/**
+ * Reads `section` a page at a time: `read(after)` returns the rows following `after` (the previous page's
+ * last row) in the table's unique order, at most `ROWS_PER_PAGE` of them; `shown` is what is exported of one.
+ */
+function* paged<Row>(
+  section: ExportSection,
+  read: (after: Row | undefined) => Row[],
+  shown: (row: Row) => unknown = (row) => row,
+): Generator<ExportPage> {
+  for (let after: Row | undefined; ;) {
+    const rows = read(after);
+    if (rows.length > 0) yield { kind: 'rows', section, rows: rows.map(shown) };
+    if (rows.length < ROWS_PER_PAGE) return;
+    after = rows.at(-1);
+  }
+}
+
+/** `(a, b) > (x, y)`: the rows after `(x, y)` in the order of `a`, then `b`. */
+function afterPair(a: SQLiteColumn, b: SQLiteColumn, x: unknown, y: unknown) {
+  return or(gt(a, x), and(eq(a, x), gt(b, y)));
+}
+
+/**
+ * Everything the account holds but key hashes and session tokens, as pages: each step of the generator
+ * runs one bounded read. Unexpired reviews only, each with its findings (their row-id range is internal
+ * and left out); sessions as metadata (who, when, until when), without their ids. Sealed values are opened
+ * (`encryption.ts`): the export is the account's own data, in clear.
+ */
+export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
+  const limit = ROWS_PER_PAGE;
+  yield { kind: 'rows', section: 'members', rows: listMembers(orm, accountId) };
+
+  yield* paged(
+    'keys',
+    (after: { id: string } | undefined) =>
+      orm
+        .select(keyInfoColumns)
+        .from(apiKeys)
+        .where(and(eq(apiKeys.accountId, accountId), after && gt(apiKeys.id, after.id)))
+        .orderBy(asc(apiKeys.id))
+        .limit(limit)
+        .all(),
+    (key) => ({ ...key, name: unseal(orm, apiKeys.name, key.id, key.name) }),
+  );
+
+  yield* paged(
+    'sessions',
+    (after: { id: string } | undefined) =>
+      orm
+        .select({
+          id: sessions.id,
+          userId: sessions.userId,
+          apiKeyId: sessions.apiKeyId,
+          createdAt: sessions.createdAt,
+          expiresAt: sessions.expiresAt,
+          revokedAt: sessions.revokedAt,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.accountId, accountId), after && gt(sessions.id, after.id)))
+        .orderBy(asc(sessions.id))
+        .limit(limit)
+        .all(),
+    ({ id: _id, ...metadata }) => metadata,
+  );
+
+  yield* paged(
+    'repositories',
+    (after: { nameKey: string } | undefined) =>
+      orm
+        .select({
+          id: repositories.id,
+          fullName: repositories.fullName,
+          createdAt: repositories.createdAt,
+          nameKey: repositories.nameKey,
+        })
+        .from(repositories)
+        .where(and(eq(repositories.accountId, accountId), after && gt(repositories.nameKey, after.nameKey)))
+        .orderBy(asc(repositories.nameKey))
+        .limit(limit)
+        .all(),
+    ({ nameKey: _key, ...repository }) => ({
+      ...repository,
+      fullName: unseal(orm, repositories.fullName, repository.id, repository.fullName),
+    }),
+  );
+
+  yield* paged(
+    'configs',
+    (after: { id: string } | undefined) =>
+      orm
+        .select({
+          id: configs.id,
+          repositoryId: repositories.id,
+          repository: repositories.fullName,
+          yaml: configs.yaml,
+          updatedAt: configs.updatedAt,
+        })
+        .from(configs)
+        .leftJoin(repositories, eq(repositories.id, configs.repositoryId))
+        .where(and(eq(configs.accountId, accountId), after && gt(configs.id, after.id)))
+        .orderBy(asc(configs.id))
+        .limit(limit)
+        .all(),
+    ({ id, repositoryId, repository, yaml, updatedAt }) => ({
+      repository:
+        repositoryId === null || repository === null
+          ? null
+          : unseal(orm, repositories.fullName, repositoryId, repository),
+      yaml: unseal(orm, configs.yaml, id, yaml),
+      updatedAt,
+    }),
+  );
+
+  yield* reviewPages(orm, accountId, now);
+
+  // A day's counts name their repository by its blind index: the name comes from the repository's row.
+  const nameOf = repositoryNames(orm);
+  yield* paged(
+    'dailyAggregates',
+    (after: { repositoryKey: string; day: string } | undefined) => {
+      const a = dailyAggregates;
+      return orm
+        .select({
+          repositoryKey: a.repository,
+          repositoryId: repositories.id,
+          repository: repositories.fullName,
+          day: a.day,
+          reviews: a.reviews,
+          critical: a.critical,
+          high: a.high,
+          medium: a.medium,
+          low: a.low,
+        })
+        .from(a)
+        .innerJoin(
+          repositories,
+          and(eq(repositories.accountId, a.accountId), eq(repositories.nameKey, a.repository)),
+        )
+        .where(
+          and(
+            eq(a.accountId, accountId),
+            after && afterPair(a.repository, a.day, after.repositoryKey, after.day),
+          ),
+        )
+        .orderBy(asc(a.repository), asc(a.day))
+        .limit(limit)
+        .all();
     },
-    members: listMembers(orm, accountId),
-    keys: listKeys(orm, accountId),
-    repositories: listRepositories(orm, accountId),
-    configs: listConfigs(orm, accountId),
-    // The findings' row-id range is internal: used to read them, not exported.
-    reviews: reviewRows.map(({ review: { findingsFirst, findingsLast, ...review }, repository }) => ({
-      ...review,
-      repository,
-      findings: listFindings(orm, { id: review.id, findingsFirst, findingsLast }),
-    })),
-    dailyAggregates: listAggregates(orm, accountId),
-    sessions: listSessions(orm, accountId),
-    auditLog: listAudit(orm, accountId),
-  };
+    ({ repositoryKey: _key, repositoryId, repository, ...counts }) => ({
+      repository: nameOf(repositoryId, repository),
+      ...counts,
+    }),
+  );
+
+  yield* paged(
+    'auditLog',
+    (after: { at: Date; id: string } | undefined) =>
+      orm
+        .select()
+        .from(auditLog)
+        .where(
+          and(
+            eq(auditLog.accountId, accountId),
+            after && afterPair(auditLog.at, auditLog.id, after.at, after.id),
+          ),
+        )
+        .orderBy(asc(auditLog.at), asc(auditLog.id))
+        .limit(limit)
+        .all(),
+    (entry) => ({
+      ...entry,
+      target: unsealOptional(orm, auditLog.target, entry.id, entry.target),
+      clientAddress: unsealOptional(orm, auditLog.clientAddress, entry.id, entry.clientAddress),
+    }),
+  );
+}
+
+/**
+ * The account's unexpired reviews, oldest first, each with its findings: reviews together up to
+ * `FINDINGS_PER_PAGE` findings a step; a larger review alone, its findings read by slices of their row
+ * range (`listFindings` orders each slice).
+ */
+function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
+  const nameOf = repositoryNames(orm);
+  let after: { createdAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = orm
+      .select({ review: reviews, repository: repositories.fullName })
+      .from(reviews)
+      .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
+      .where(
+        and(
+          eq(reviews.accountId, accountId),
+          gt(reviews.expiresAt, now),
+          after && afterPair(reviews.createdAt, reviews.id, after.createdAt, after.id),
+        ),
+      )
+      .orderBy(asc(reviews.createdAt), asc(reviews.id))
+      .limit(REVIEWS_PER_PAGE)
+      .all();
+    let rows: unknown[] = [];
+    let findings = 0;
+    for (const { review, repository } of page) {
+      // The findings' row-id range is internal: used to read them, not exported.
+      const { findingsFirst: first, findingsLast: last, ...exported } = review;
+      const name = nameOf(review.repositoryId, repository);
+      const count = first === null || last === null ? 0 : last - first + 1;
+      if (findings + count > FINDINGS_PER_PAGE && rows.length > 0) {
+        yield { kind: 'rows', section: 'reviews', rows };
+        rows = [];
+        findings = 0;
+      }
+      if (count <= FINDINGS_PER_PAGE) {
+        const list = listFindings(orm, { id: review.id, findingsFirst: first, findingsLast: last });
+        rows.push({ ...exported, repository: name, findings: list });
+        findings += count;
+        continue;
+      }
+      yield { kind: 'review', section: 'reviews', review: { ...exported, repository: name } };
+      for (let from = first!; from <= last!; from += FINDINGS_PER_PAGE) {
+        const to = Math.min(from + FINDINGS_PER_PAGE - 1, last!);
+        const list = listFindings(
+          orm,
+          { id: review.id, findingsFirst: first, findingsLast: last },
+          { first: from, last: to },
+        );
+        yield { kind: 'findings', section: 'reviews', findings: list, last: to === last };
+      }
+    }
+    if (rows.length > 0) yield { kind: 'rows', section: 'reviews', rows };
+    if (page.length < REVIEWS_PER_PAGE) return;
+    after = page.at(-1)!.review;
+  }
 }

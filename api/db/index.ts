@@ -4,14 +4,24 @@ export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
 export * from './configs.js';
+export {
+  dataKeyIds,
+  MissingDataKeyError,
+  needsReencryption,
+  reencrypt,
+  type ReencryptResult,
+} from './data-keys.js';
+export { DecryptError } from './envelope.js';
 export * from './export.js';
 export * from './ids.js';
 export * from './members.js';
 export * from './purge.js';
 export * from './repositories.js';
 export * from './reviews.js';
+export * from './session-keys.js';
 export * from './sessions.js';
 export * from './totals.js';
+export * from './usage.js';
 export * from './webhooks.js';
 export type { IngestRow } from './ingest.js';
 export { WriteError } from './writer.js';

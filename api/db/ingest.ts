@@ -8,7 +8,8 @@
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ReportedFinding, ReviewReport, SeverityCounts } from '../../shared/index.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { columnLabel } from './encryption.js';
+import { accountUsage, dailyAggregates, findings, findingTexts, repositories, reviews } from './schema.js';
 
 /** A column value as the writer binds it. */
 export type Value = string | number | null;
@@ -34,7 +35,8 @@ const REVIEW_REPORTED = [
   reviews.walkthrough,
 ] as const;
 
-export function reviewValues(report: ReviewReport): Value[] {
+/** `walkthrough`: the report's walkthrough as JSON, sealed (`reviews.ts`), or null without one. */
+export function reviewValues(report: ReviewReport, walkthrough: string | null): Value[] {
   const { tokens, coverage } = report;
   return [
     report.pullRequest,
@@ -53,19 +55,16 @@ export function reviewValues(report: ReviewReport): Value[] {
     coverage.filesSkipped,
     coverage.linesReviewed,
     coverage.linesChanged,
-    report.walkthrough ? JSON.stringify(report.walkthrough) : null,
+    walkthrough,
   ];
 }
 
-/** The reported columns of `findings`, in the order of `findingValues`. */
+/** The reported columns of `findings`, in the order of `findingValues`; their text is sealed apart. */
 const FINDING_REPORTED = [
-  findings.path,
   findings.startLine,
   findings.line,
   findings.severity,
   findings.category,
-  findings.title,
-  findings.body,
   findings.fingerprint,
 ] as const;
 
@@ -75,28 +74,31 @@ export const FINDING_WIDTH = FINDING_REPORTED.length;
 /** Every finding's `FINDING_REPORTED` values, one finding after the other. */
 export function findingValues(list: readonly ReportedFinding[]): Value[] {
   const values: Value[] = [];
-  for (const f of list) {
-    values.push(f.path, f.startLine ?? null, f.line, f.severity, f.category, f.title, f.body, f.fingerprint);
-  }
+  for (const f of list) values.push(f.startLine ?? null, f.line, f.severity, f.category, f.fingerprint);
+  return values;
+}
+
+/** Every finding's text (`finding-texts.ts`): path, title, body, one finding after the other. */
+export function findingTextValues(list: readonly ReportedFinding[]): string[] {
+  const values: string[] = [];
+  for (const f of list) values.push(f.path, f.title, f.body);
   return values;
 }
 
 /**
  * One review as the writer stores it. Every value is decided on the serving thread (`insertReview`): ids,
- * timestamps (integer milliseconds, as drizzle's `timestamp_ms` stores them), the repository key, the day
- * and the counts; the writer only runs the statements. The report travels as flat lists of values: the
- * hand-over copies values rather than objects (a 50-finding review: ~45 µs of both threads' time instead
- * of ~155 µs).
+ * timestamps (integer milliseconds, as drizzle's `timestamp_ms` stores them), the day and the counts; the
+ * writer seals the texts and computes the repository's blind indexes (off the event loop), and runs the
+ * statements. The report travels as flat lists of values: the hand-over copies values rather than
+ * objects (a 50-finding review: ~45 µs of both threads' time instead of ~155 µs).
  */
 export interface IngestRow {
   id: string;
   /** The repository's id when this report is its first. */
   newRepositoryId: string;
   accountId: string;
-  /** `owner/name` as reported (a new repository's display name). */
+  /** `owner/name` as reported (a new repository's display name; found by its blind index). */
   repository: string;
-  /** `repository` lower-cased (`repositoryKey`): how the repository is found. */
-  nameKey: string;
   day: string;
   createdAt: number;
   expiresAt: number;
@@ -106,6 +108,10 @@ export interface IngestRow {
   review: Value[];
   /** `findingValues` of the report. */
   findings: Value[];
+  /** `storedBytesOf` the report: what it adds to the account's usage. */
+  storedBytes: number;
+  /** `findingTextValues` of the report. */
+  texts: string[];
 }
 
 /** The count columns of `reviews` and `daily_aggregates`, in the order of `severityValues`. */
@@ -133,7 +139,7 @@ function insertInto(t: SQLiteTable, columns: readonly SQLiteColumn[]): string {
 
 /**
  * The columns of `insertReview`, in the order of its parameters (`writer-thread.ts` binds them so): the
- * ids, `reviewValues`, `severityValues`, the timestamps, the findings' row range.
+ * ids, `reviewValues`, `severityValues`, the timestamps, the findings' row range, the stored bytes.
  */
 export const REVIEW_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   reviews.id,
@@ -145,6 +151,7 @@ export const REVIEW_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   reviews.expiresAt,
   reviews.findingsFirst,
   reviews.findingsLast,
+  reviews.storedBytes,
 ];
 
 /** The columns of `insertFinding`, in the order of its parameters: the row id, the review, the values. */
@@ -165,6 +172,23 @@ function addToAggregatesSql(): string {
     `VALUES (${placeholders(key.length)}, 1, ${placeholders(counts.length)})`,
     `ON CONFLICT (${names(key)}) DO UPDATE SET`,
     [add(a.reviews, '1'), ...counts.map((c) => add(c, `excluded.${column(c)}`))].join(', '),
+  ].join(' ');
+}
+
+/**
+ * One more review, and its bytes, in the account's usage: the count of the day starts again on a new day.
+ * (In an UPDATE every expression reads the row as it was, so `day` below is the stored one.)
+ */
+function addToUsageSql(): string {
+  const u = accountUsage;
+  const columns = [u.accountId, u.day, u.reviewsOnDay, u.storedBytes];
+  return [
+    `INSERT INTO ${table(u)} (${names(columns)}) VALUES (?, ?, 1, ?)`,
+    `ON CONFLICT (${column(u.accountId)}) DO UPDATE SET`,
+    `${column(u.reviewsOnDay)} = CASE WHEN ${column(u.day)} = excluded.${column(u.day)}`,
+    `THEN ${column(u.reviewsOnDay)} + 1 ELSE 1 END,`,
+    `${column(u.day)} = excluded.${column(u.day)},`,
+    `${column(u.storedBytes)} = ${column(u.storedBytes)} + excluded.${column(u.storedBytes)}`,
   ].join(' ');
 }
 
@@ -191,8 +215,20 @@ export const INGEST_SQL = {
   insertReview: insertInto(reviews, REVIEW_INSERT_COLUMNS),
   nextFindingRow: `SELECT coalesce(max(${column(findings.rowId)}), 0) + 1 FROM ${table(findings)}`,
   insertFinding: insertInto(findings, FINDING_INSERT_COLUMNS),
+  /** (review id, sealed texts). */
+  insertTexts: insertInto(findingTexts, [findingTexts.reviewId, findingTexts.sealed]),
   /** (account id, name key, day, critical, high, medium, low). */
   addToAggregates: addToAggregatesSql(),
+  /** (account id, day, stored bytes). */
+  addToUsage: addToUsageSql(),
 } as const;
 
 export type IngestSql = typeof INGEST_SQL;
+
+/** The columns the writer seals (`associatedData` names them). */
+export const INGEST_SEALED = {
+  fullName: columnLabel(repositories.fullName),
+  texts: columnLabel(findingTexts.sealed),
+} as const;
+
+export type IngestSealed = typeof INGEST_SEALED;

@@ -1,8 +1,23 @@
 /** Members of an account: GitHub users (known by login before their first sign-in) and their roles. */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { Orm } from './client.js';
+import { indexesOf, indexOf, seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { accounts, memberships, sessions, users, type MemberRole } from './schema.js';
+
+/** The user whose login is `login` (any case), by its blind index under each data key; login sealed. */
+function userByLogin(orm: Orm, login: string) {
+  return orm
+    .select()
+    .from(users)
+    .where(inArray(users.loginKey, indexesOf(orm, 'login', login)))
+    .get();
+}
+
+/** A user's login, sealed for its row, and its blind index. */
+function sealedLogin(orm: Orm, userId: string, login: string) {
+  return { login: seal(orm, users.login, userId, login), loginKey: indexOf(orm, 'login', login) };
+}
 
 /**
  * Grants a GitHub login membership of an account (the first admin is granted by the CLI). The user row
@@ -13,11 +28,19 @@ export function addMember(
   input: { accountId: string; login: string; role: MemberRole; now: Date },
 ) {
   return orm.transaction((tx) => {
-    const loginKey = input.login.toLowerCase();
-    let user = tx.select().from(users).where(eq(users.loginKey, loginKey)).get();
-    if (!user) {
-      user = { id: newId(), githubId: null, login: input.login, loginKey, createdAt: input.now };
-      tx.insert(users).values(user).run();
+    const found = userByLogin(tx, input.login);
+    const user = found
+      ? { id: found.id, login: unseal(tx, users.login, found.id, found.login) }
+      : { id: newId(), login: input.login };
+    if (!found) {
+      tx.insert(users)
+        .values({
+          id: user.id,
+          githubId: null,
+          ...sealedLogin(tx, user.id, user.login),
+          createdAt: input.now,
+        })
+        .run();
     }
     tx.insert(memberships)
       .values({ accountId: input.accountId, userId: user.id, role: input.role, createdAt: input.now })
@@ -28,7 +51,7 @@ export function addMember(
 }
 
 export function listMembers(orm: Orm, accountId: string) {
-  return orm
+  const rows = orm
     .select({
       userId: users.id,
       login: users.login,
@@ -40,6 +63,7 @@ export function listMembers(orm: Orm, accountId: string) {
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.accountId, accountId))
     .all();
+  return rows.map((m) => ({ ...m, login: unseal(orm, users.login, m.userId, m.login) }));
 }
 
 /**
@@ -50,21 +74,24 @@ export function userForGitHub(orm: Orm, gh: { id: number; login: string }) {
   return orm.transaction((tx) => {
     const byId = tx.select().from(users).where(eq(users.githubId, gh.id)).get();
     if (byId) {
-      if (byId.login !== gh.login) {
-        const clash = tx.select().from(users).where(eq(users.loginKey, gh.login.toLowerCase())).get();
+      if (unseal(tx, users.login, byId.id, byId.login) !== gh.login) {
+        const clash = userByLogin(tx, gh.login);
         // Someone else was granted this login before (a renamed account): leave their row alone.
         if (!clash || clash.id === byId.id) {
           tx.update(users)
-            .set({ login: gh.login, loginKey: gh.login.toLowerCase() })
+            .set(sealedLogin(tx, byId.id, gh.login))
             .where(eq(users.id, byId.id))
             .run();
         }
       }
       return byId.id;
     }
-    const byLogin = tx.select().from(users).where(eq(users.loginKey, gh.login.toLowerCase())).get();
+    const byLogin = userByLogin(tx, gh.login);
     if (byLogin && byLogin.githubId === null) {
-      tx.update(users).set({ githubId: gh.id, login: gh.login }).where(eq(users.id, byLogin.id)).run();
+      tx.update(users)
+        .set({ githubId: gh.id, ...sealedLogin(tx, byLogin.id, gh.login) })
+        .where(eq(users.id, byLogin.id))
+        .run();
       return byLogin.id;
     }
     return undefined;
@@ -79,7 +106,8 @@ export function membershipsOf(orm: Orm, userId: string) {
     .innerJoin(accounts, eq(accounts.id, memberships.accountId))
     .where(and(eq(memberships.userId, userId), isNull(accounts.deletedAt)))
     .orderBy(asc(memberships.createdAt))
-    .all();
+    .all()
+    .map((m) => ({ ...m, accountName: unseal(orm, accounts.name, m.accountId, m.accountName) }));
 }
 
 /** Removes a member and ends their sessions of that account. False when no such member. */

@@ -1,19 +1,25 @@
-import { and, asc, desc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { DiffrayDb, Orm } from './client.js';
+import { indexesOf, indexOf, seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { configs, dailyAggregates, repositories, reviews } from './schema.js';
 
-/** GitHub names are case-insensitive: one key per `owner/name`. */
-export function repositoryKey(fullName: string): string {
-  return fullName.toLowerCase();
-}
-
+/**
+ * The account's repository named `fullName` (GitHub names are case-insensitive), its name opened; found by
+ * its blind index under each data key.
+ */
 export function findRepository(orm: Orm, accountId: string, fullName: string) {
-  return orm
+  const row = orm
     .select()
     .from(repositories)
-    .where(and(eq(repositories.accountId, accountId), eq(repositories.nameKey, repositoryKey(fullName))))
+    .where(
+      and(
+        eq(repositories.accountId, accountId),
+        inArray(repositories.nameKey, indexesOf(orm, 'repository', fullName)),
+      ),
+    )
     .get();
+  return row && { ...row, fullName: unseal(orm, repositories.fullName, row.id, row.fullName) };
 }
 
 /** The repository's id, creating it on first report. */
@@ -23,18 +29,43 @@ export function upsertRepository(orm: Orm, accountId: string, fullName: string, 
   const id = newId();
   orm
     .insert(repositories)
-    .values({ id, accountId, fullName, nameKey: repositoryKey(fullName), createdAt: now })
+    .values({
+      id,
+      accountId,
+      fullName: seal(orm, repositories.fullName, id, fullName),
+      nameKey: indexOf(orm, 'repository', fullName),
+      createdAt: now,
+    })
     .run();
   return id;
 }
 
+/** Opens repositories' sealed names, each repository's once: lists show the same few names many times. */
+export function repositoryNames(orm: Orm): (repositoryId: string, sealed: string) => string {
+  const names = new Map<string, string>();
+  return (id, sealed) => {
+    let name = names.get(id);
+    if (name === undefined) {
+      name = unseal(orm, repositories.fullName, id, sealed);
+      names.set(id, name);
+    }
+    return name;
+  };
+}
+
+/** The account's repositories by name (sorted here: the names are sealed). */
 export function listRepositories(orm: Orm, accountId: string) {
   return orm
     .select({ id: repositories.id, fullName: repositories.fullName, createdAt: repositories.createdAt })
     .from(repositories)
     .where(eq(repositories.accountId, accountId))
-    .orderBy(asc(repositories.nameKey))
-    .all();
+    .all()
+    .map((r) => {
+      const name = unseal(orm, repositories.fullName, r.id, r.fullName);
+      return { row: { ...r, fullName: name }, key: name.toLowerCase() };
+    })
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ row }) => row);
 }
 
 /**
@@ -59,10 +90,11 @@ export function deleteRepository(db: DiffrayDb, accountId: string, fullName: str
 /** The accounts holding `fullName`, with the name as each stored it. */
 function holders(orm: Orm, fullName: string) {
   return orm
-    .select({ accountId: repositories.accountId, fullName: repositories.fullName })
+    .select({ id: repositories.id, accountId: repositories.accountId, fullName: repositories.fullName })
     .from(repositories)
-    .where(eq(repositories.nameKey, repositoryKey(fullName)))
-    .all();
+    .where(inArray(repositories.nameKey, indexesOf(orm, 'repository', fullName)))
+    .all()
+    .map((r) => ({ accountId: r.accountId, fullName: unseal(orm, repositories.fullName, r.id, r.fullName) }));
 }
 
 /**
@@ -76,17 +108,33 @@ export function deleteRepositoryEverywhere(
   return holders(db.orm, fullName).filter((r) => deleteRepository(db, r.accountId, fullName) !== undefined);
 }
 
-/** The name keys of every stored repository of `owner`, in any account. */
+/** Repositories read per query by `repositoriesOfOwner`. */
+const OWNER_SCAN_PAGE = 1000;
+
+/**
+ * The names (lower-cased, each once) of every stored repository of `owner`, in any account. Names are
+ * sealed and their blind index covers the whole name, so this opens every stored name, a page at a time:
+ * it runs only when a GitHub App is uninstalled from an owner, and what it costs grows with the number of
+ * repositories stored, not with requests.
+ */
 export function repositoriesOfOwner(orm: Orm, owner: string): string[] {
-  // A range on the name key's index: every key from `owner/` up to the next possible owner.
-  const prefix = `${repositoryKey(owner)}/`;
-  const after = `${prefix.slice(0, -1)}${String.fromCharCode('/'.charCodeAt(0) + 1)}`;
-  return orm
-    .selectDistinct({ nameKey: repositories.nameKey })
-    .from(repositories)
-    .where(and(gte(repositories.nameKey, prefix), lt(repositories.nameKey, after)))
-    .all()
-    .map((r) => r.nameKey);
+  const prefix = `${owner.toLowerCase()}/`;
+  const found = new Set<string>();
+  for (let after = ''; ;) {
+    const page = orm
+      .select({ id: repositories.id, fullName: repositories.fullName })
+      .from(repositories)
+      .where(gt(repositories.id, after))
+      .orderBy(repositories.id)
+      .limit(OWNER_SCAN_PAGE)
+      .all();
+    for (const r of page) {
+      const name = unseal(orm, repositories.fullName, r.id, r.fullName).toLowerCase();
+      if (name.startsWith(prefix)) found.add(name);
+    }
+    if (page.length < OWNER_SCAN_PAGE) return [...found];
+    after = page.at(-1)!.id;
+  }
 }
 
 /**
@@ -100,11 +148,12 @@ export function moveRepository(db: DiffrayDb, accountId: string, from: string, t
   const moved = db.orm.transaction((tx) => {
     const source = findRepository(tx, accountId, from);
     if (!source) return false;
-    const toKey = repositoryKey(to);
-    const target = toKey === source.nameKey ? undefined : findRepository(tx, accountId, to);
+    const sameName = to.toLowerCase() === source.fullName.toLowerCase();
+    const target = sameName ? undefined : findRepository(tx, accountId, to);
     if (target === undefined) {
+      const toKey = indexOf(tx, 'repository', to);
       tx.update(repositories)
-        .set({ fullName: to, nameKey: toKey })
+        .set({ fullName: seal(tx, repositories.fullName, source.id, to), nameKey: toKey })
         .where(eq(repositories.id, source.id))
         .run();
       tx.update(dailyAggregates)
@@ -124,7 +173,7 @@ export function moveRepository(db: DiffrayDb, accountId: string, from: string, t
       tx.delete(configs).where(eq(configs.repositoryId, target.id)).run();
       tx.update(configs).set({ repositoryId: target.id }).where(eq(configs.id, newest.id)).run();
     }
-    mergeAggregates(tx, accountId, source.nameKey, toKey);
+    mergeAggregates(tx, accountId, source.nameKey, target.nameKey);
     // Cascades to what did not move: the older config.
     tx.delete(repositories).where(eq(repositories.id, source.id)).run();
     return true;
@@ -132,7 +181,6 @@ export function moveRepository(db: DiffrayDb, accountId: string, from: string, t
   if (moved) db.eraseDeleted();
   return moved;
 }
-
 /** Adds the day counts of repository key `from` to those of `to`, then deletes `from`'s. */
 function mergeAggregates(orm: Orm, accountId: string, from: string, to: string): void {
   const a = dailyAggregates;

@@ -1,10 +1,14 @@
 import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { countBySeverity, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
+import { keyringOf } from './connection.js';
+import { columnLabel, seal, unsealOptional } from './encryption.js';
+import { associatedData } from './envelope.js';
+import { unpackTexts } from './finding-texts.js';
 import { newId } from './ids.js';
-import { findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
-import { findRepository, repositoryKey } from './repositories.js';
-import { dailyAggregates, findings, repositories, reviews } from './schema.js';
+import { findingTextValues, findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
+import { findRepository, repositoryNames } from './repositories.js';
+import { findings, findingTexts, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
@@ -17,27 +21,68 @@ export interface NewReview {
   report: ReviewReport;
   now: Date;
   expiresAt: Date;
+  /** `storedBytesOf(report)`, when the caller has it already (for the quota); computed otherwise. */
+  storedBytes?: number;
 }
 
 /**
- * The row the writer stores for one review (`ingest.ts`). Every value is decided here, on the serving
- * thread: ids, timestamps, keys, counts.
+ * What a review adds to its account's stored bytes (`api/quotas.ts`): the UTF-8 bytes of the text it
+ * stores, its own (its walkthrough's too) and its findings'. The migration `drizzle/0003_account_quotas.sql` counts the same for
+ * reviews stored before it.
  */
-export function ingestRow(input: NewReview): IngestRow {
+export function storedBytesOf(report: ReviewReport): number {
+  const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  let total =
+    bytes(report.headSha) +
+    bytes(report.baseSha) +
+    bytes(report.status) +
+    bytes(report.conclusion) +
+    bytes(report.model);
+  const walk = report.walkthrough;
+  if (walk)
+    total += bytes(walk.overview.join('')) + bytes(walk.files.map((f) => f.path + f.summary).join(''));
+  for (const f of report.findings) {
+    total +=
+      bytes(f.path) +
+      bytes(f.severity) +
+      bytes(f.category) +
+      bytes(f.title) +
+      bytes(f.body) +
+      bytes(f.fingerprint);
+  }
+  return total;
+}
+
+/**
+ * The row the writer stores for one review (`ingest.ts`). Every value but the sealed ones is decided here,
+ * on the serving thread: ids, timestamps, counts.
+ */
+export function ingestRow(
+  input: NewReview,
+  sealWalkthrough?: (reviewId: string, json: string) => string,
+): IngestRow {
   const { accountId, report, now } = input;
+  const id = newId();
+  let walkthrough: string | null = null;
+  if (report.walkthrough) {
+    if (!sealWalkthrough)
+      throw new Error('a review with a walkthrough is stored with its walkthrough sealed');
+    walkthrough = sealWalkthrough(id, JSON.stringify(report.walkthrough));
+  }
   return {
-    id: newId(),
+    id,
     // Used only when this is the repository's first report; made here so every id comes from `newId`.
     newRepositoryId: newId(),
     accountId,
     repository: report.repository,
-    nameKey: repositoryKey(report.repository),
     day: utcDay(now),
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
     counts: severityValues(countBySeverity(report.findings)),
-    review: reviewValues(report),
+    review: reviewValues(report, walkthrough),
     findings: findingValues(report.findings),
+    storedBytes: input.storedBytes ?? storedBytesOf(report),
+    texts: findingTextValues(report.findings),
   };
 }
 
@@ -47,13 +92,16 @@ export function ingestRow(input: NewReview): IngestRow {
  * (`writer.ts`), off the event loop. Resolves with the review's id once the review is committed.
  */
 export async function insertReview(db: DiffrayDb, input: NewReview): Promise<string> {
-  const row = ingestRow(input);
+  // The walkthrough is sealed here (one value per review); the finding texts on the writer thread.
+  const row = ingestRow(input, (id, json) => seal(db.orm, reviews.walkthrough, id, json));
   await db.ingest(row);
   return row.id;
 }
 
+/** A review's columns as read: its repository's sealed name, opened by `withRepositoryNames`. */
 const reviewColumns = {
   id: reviews.id,
+  repositoryId: reviews.repositoryId,
   repository: repositories.fullName,
   pullRequest: reviews.pullRequest,
   headSha: reviews.headSha,
@@ -79,9 +127,22 @@ const reviewColumns = {
   expiresAt: reviews.expiresAt,
 };
 
-export type ReviewRow = {
+type StoredReview = {
   [K in keyof typeof reviewColumns]: (typeof reviewColumns)[K]['_']['data'];
 };
+export type ReviewRow = Omit<StoredReview, 'repositoryId'>;
+
+/** Reviews with their repository's name opened (each repository's once). */
+function withRepositoryNames<T extends StoredReview>(
+  orm: Orm,
+  rows: T[],
+): (Omit<T, 'repositoryId' | 'repository'> & { repository: string })[] {
+  const nameOf = repositoryNames(orm);
+  return rows.map(({ repositoryId, repository, ...row }) => ({
+    ...row,
+    repository: nameOf(repositoryId, repository),
+  }));
+}
 
 export interface ReviewCursor {
   createdAt: number;
@@ -125,7 +186,7 @@ export function listReviews(
     .orderBy(desc(reviews.createdAt), desc(reviews.id))
     .limit(input.limit + 1)
     .all();
-  const page = rows.slice(0, input.limit);
+  const page = withRepositoryNames(orm, rows.slice(0, input.limit));
   const last = page.at(-1);
   return {
     rows: page,
@@ -155,13 +216,11 @@ const readStatements = perDatabase((orm) => ({
     .prepare(),
   findings: orm
     .select({
-      path: findings.path,
+      rowId: findings.rowId,
       startLine: findings.startLine,
       line: findings.line,
       severity: findings.severity,
       category: findings.category,
-      title: findings.title,
-      body: findings.body,
       fingerprint: findings.fingerprint,
     })
     .from(findings)
@@ -172,9 +231,16 @@ const readStatements = perDatabase((orm) => ({
         eq(findings.reviewId, sql.placeholder('reviewId')),
       ),
     )
-    .orderBy(asc(findings.path), asc(findings.line), asc(findings.rowId))
+    .orderBy(asc(findings.rowId))
+    .prepare(),
+  texts: orm
+    .select({ sealed: findingTexts.sealed })
+    .from(findingTexts)
+    .where(eq(findingTexts.reviewId, sql.placeholder('reviewId')))
     .prepare(),
 }));
+
+const TEXTS = columnLabel(findingTexts.sealed);
 
 /** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
 export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
@@ -184,12 +250,17 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
     nowMs: input.now.getTime(),
   });
   if (!found) return undefined;
-  const { findingsFirst, findingsLast, walkthrough, ...review } = found;
-  const rows = listFindings(orm, { id: review.id, findingsFirst, findingsLast });
-  return { review, findings: rows, walkthrough: readWalkthrough(walkthrough) };
+  const { findingsFirst, findingsLast, walkthrough, ...stored } = found;
+  const [review] = withRepositoryNames(orm, [stored]);
+  const rows = listFindings(orm, { id: stored.id, findingsFirst, findingsLast });
+  return {
+    review: review!,
+    findings: rows,
+    walkthrough: readWalkthrough(unsealOptional(orm, reviews.walkthrough, stored.id, walkthrough)),
+  };
 }
 
-/** A stored walkthrough read back; undefined without one (or, whatever the cause, one that does not parse). */
+/** A stored walkthrough, opened, read back; undefined without one (or one that does not parse). */
 function readWalkthrough(json: string | null): ReviewWalkthrough | undefined {
   if (json === null) return undefined;
   try {
@@ -208,37 +279,35 @@ export interface FindingsOf {
   findingsLast: number | null;
 }
 
-/** A review's findings, by path, line and order of report. */
-export function listFindings(orm: Orm, review: FindingsOf) {
-  if (review.findingsFirst === null || review.findingsLast === null) return [];
-  return readStatements(orm).findings.all({
-    first: review.findingsFirst,
-    last: review.findingsLast,
+/**
+ * A review's findings, by path, line and order of report: their metadata in row order, zipped with the
+ * review's opened texts, then sorted here (the paths are sealed, so SQL cannot order by them). With
+ * `slice`, only the rows of that part of the review's range (the export reads a large review in parts).
+ */
+export function listFindings(orm: Orm, review: FindingsOf, slice?: { first: number; last: number }) {
+  const { findingsFirst: first, findingsLast: last } = review;
+  if (first === null || last === null) return [];
+  const statements = readStatements(orm);
+  const rows = statements.findings.all({
+    first: slice?.first ?? first,
+    last: slice?.last ?? last,
     reviewId: review.id,
   });
+  const sealed = statements.texts.get({ reviewId: review.id })?.sealed;
+  if (sealed === undefined) throw new Error(`review ${review.id} has findings without their texts`);
+  // The texts are the whole review's, in row order: a row's text is at its offset in the review's rows
+  // (read whole, they are exactly the rows found under the review's id, whatever its range says).
+  const count = slice === undefined ? rows.length : last - first + 1;
+  const start = slice === undefined ? (rows[0]?.rowId ?? first) : first;
+  const texts = unpackTexts(keyringOf(orm).openBytes(sealed, associatedData(TEXTS, review.id)), count);
+  const read = rows.map(({ rowId, fingerprint, ...row }, k) => {
+    const [path, title, body] = texts[rowId - start]!;
+    return { finding: { path, ...row, title, body, fingerprint }, k };
+  });
+  read.sort(
+    (a, b) => compareText(a.finding.path, b.finding.path) || a.finding.line - b.finding.line || a.k - b.k,
+  );
+  return read.map((r) => r.finding);
 }
 
-/** Daily counts per repository (for trends); they outlive the reviews. */
-export function listAggregates(orm: Orm, accountId: string, repository?: string) {
-  const where =
-    repository === undefined
-      ? eq(dailyAggregates.accountId, accountId)
-      : and(
-          eq(dailyAggregates.accountId, accountId),
-          eq(dailyAggregates.repository, repositoryKey(repository)),
-        );
-  return orm
-    .select({
-      repository: dailyAggregates.repository,
-      day: dailyAggregates.day,
-      reviews: dailyAggregates.reviews,
-      critical: dailyAggregates.critical,
-      high: dailyAggregates.high,
-      medium: dailyAggregates.medium,
-      low: dailyAggregates.low,
-    })
-    .from(dailyAggregates)
-    .where(where)
-    .orderBy(asc(dailyAggregates.day), asc(dailyAggregates.repository))
-    .all();
-}
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

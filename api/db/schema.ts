@@ -4,15 +4,30 @@
  *
  * Every exposed id is random (UUIDv4). Timestamps are integer milliseconds (`Date` in TypeScript).
  * No table holds source code: findings keep prose that the API has already stripped of fenced code.
+ *
+ * Sealed columns (`encryption.ts`, `SEALED_COLUMNS`) hold AES-256-GCM envelopes (`envelope.ts`), never
+ * plaintext: finding texts, account and key names, GitHub logins, repository names, hosted config, audit
+ * targets and client addresses. A value the API looks up by equality has a blind index beside it (an
+ * HMAC under the data key: `users.loginKey`, `repositories.nameKey`, `dailyAggregates.repository`).
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
 
 /** A tenant. Deleting one locks it at once (`deletedAt`) and purges its data after `purgeAfter`. */
 export const accounts = sqliteTable('accounts', {
   id: text('id').primaryKey(),
+  /** Sealed. */
   name: text('name').notNull(),
   createdAt: ms('created_at').notNull(),
   deletedAt: ms('deleted_at'),
@@ -28,8 +43,9 @@ export const users = sqliteTable(
     id: text('id').primaryKey(),
     /** Null until the user first signs in (a membership can be granted by login before that). */
     githubId: integer('github_id'),
+    /** Sealed. */
     login: text('login').notNull(),
-    /** Lower-cased login: GitHub logins are case-insensitive. */
+    /** Blind index of the lower-cased login (GitHub logins are case-insensitive), under the login's key. */
     loginKey: text('login_key').notNull(),
     createdAt: ms('created_at').notNull(),
   },
@@ -92,6 +108,7 @@ export const apiKeys = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     hash: text('hash').notNull(),
     prefix: text('prefix').notNull(),
+    /** Sealed. */
     name: text('name').notNull(),
     /** JSON array of `Scope`. */
     scopes: text('scopes', { mode: 'json' }).$type<Scope[]>().notNull(),
@@ -111,9 +128,12 @@ export const repositories = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
-    /** `owner/name` as first reported. */
+    /** `owner/name` as first reported. Sealed. */
     fullName: text('full_name').notNull(),
-    /** Lower-cased `owner/name`: GitHub names are case-insensitive. */
+    /**
+     * Blind index of the lower-cased `owner/name` (GitHub names are case-insensitive), under the key that
+     * sealed `fullName`; the same in every account, so GitHub's webhooks find the repository everywhere.
+     */
     nameKey: text('name_key').notNull(),
     createdAt: ms('created_at').notNull(),
   },
@@ -132,6 +152,7 @@ export const configs = sqliteTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     repositoryId: text('repository_id').references(() => repositories.id, { onDelete: 'cascade' }),
+    /** Sealed. */
     yaml: text('yaml').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
@@ -179,11 +200,13 @@ export const reviews = sqliteTable(
     low: integer('low').notNull(),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
-    /** The report's walkthrough (`ReviewReport['walkthrough']`) as JSON: prose only; null without one. */
+    /** Sealed: the report's walkthrough (`ReviewReport['walkthrough']`) as JSON, prose only; null without one. */
     walkthrough: text('walkthrough'),
     /** Internal (never exposed): the first and last `findings.row_id` of its findings, inclusive. */
     findingsFirst: integer('findings_first'),
     findingsLast: integer('findings_last'),
+    /** The review's share of its account's `account_usage.stored_bytes` (`storedBytesOf` in reviews.ts). */
+    storedBytes: integer('stored_bytes').notNull().default(0),
   },
   (t) => [
     index('reviews_account_created_idx').on(t.accountId, t.createdAt, t.id),
@@ -193,7 +216,8 @@ export const reviews = sqliteTable(
 );
 
 /**
- * A finding's metadata and prose (fenced code stripped). The integer key is internal and never exposed.
+ * A finding's metadata; its text (path, title, body) is in its review's row of `findingTexts`. The
+ * integer key is internal and never exposed.
  *
  * Stored by review, in the table's own key order: the ingest gives a review's findings consecutive `row_id`s
  * above every existing one (in the review's write transaction) and records the range on the review
@@ -213,14 +237,22 @@ export const reviews = sqliteTable(
 export const findings = sqliteTable('findings', {
   rowId: integer('row_id').primaryKey(),
   reviewId: text('review_id').notNull(),
-  path: text('path').notNull(),
   startLine: integer('start_line'),
   line: integer('line').notNull(),
   severity: text('severity').notNull(),
   category: text('category').notNull(),
-  title: text('title').notNull(),
-  body: text('body').notNull(),
   fingerprint: text('fingerprint').notNull(),
+});
+
+/**
+ * The text of a review's findings, sealed as one value (`finding-texts.ts`: path, title and body of each,
+ * prose with fenced code stripped, in the order of their row ids). No row for a review without findings.
+ */
+export const findingTexts = sqliteTable('finding_texts', {
+  reviewId: text('review_id')
+    .primaryKey()
+    .references(() => reviews.id, { onDelete: 'cascade' }),
+  sealed: blob('sealed', { mode: 'buffer' }).notNull(),
 });
 
 /**
@@ -233,7 +265,7 @@ export const dailyAggregates = sqliteTable(
     accountId: text('account_id')
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
-    /** Lower-cased `owner/name`, as `repositories.nameKey`. */
+    /** The repository's `repositories.nameKey`. */
     repository: text('repository').notNull(),
     /** `YYYY-MM-DD` (UTC). */
     day: text('day').notNull(),
@@ -256,8 +288,10 @@ export const auditLog = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     actor: text('actor').notNull(),
     action: text('action').notNull(),
+    /** Sealed. */
     target: text('target'),
     at: ms('at').notNull(),
+    /** Sealed. */
     clientAddress: text('client_address'),
   },
   (t) => [index('audit_account_at_idx').on(t.accountId, t.at), index('audit_at_idx').on(t.at)],
@@ -272,3 +306,42 @@ export const webhookDeliveries = sqliteTable(
   },
   (t) => [index('webhook_deliveries_received_idx').on(t.receivedAt)],
 );
+
+/**
+ * What an account uses, against its quotas (`api/quotas.ts`): reviews stored on `day` (UTC), and the bytes
+ * of review text it holds. The writer adds each review in its transaction; every deletion of a review,
+ * cascades included, takes its `stored_bytes` back through the trigger `reviews_release_usage`, which
+ * drizzle-kit does not model: it is created by the hand-edited migration
+ * `drizzle/0003_account_quotas.sql` (a migration that rebuilds `reviews` must create it again, like
+ * `reviews_delete_findings`; test/api/quotas.test.ts checks it exists).
+ */
+export const accountUsage = sqliteTable('account_usage', {
+  accountId: text('account_id')
+    .primaryKey()
+    .references(() => accounts.id, { onDelete: 'cascade' }),
+  /** `YYYY-MM-DD` (UTC) of `reviewsOnDay`. */
+  day: text('day').notNull(),
+  reviewsOnDay: integer('reviews_on_day').notNull().default(0),
+  storedBytes: integer('stored_bytes').notNull().default(0),
+});
+
+/**
+ * The data keys that have sealed values here, by id (`envelope.ts`; never the key itself). A key is
+ * retired once re-encryption has moved every value it sealed to a newer key; the server refuses to start
+ * without a key that is not retired, since the values it sealed could not be read.
+ */
+export const dataKeys = sqliteTable('data_keys', {
+  kid: text('kid').primaryKey(),
+  createdAt: ms('created_at').notNull(),
+  retiredAt: ms('retired_at'),
+});
+
+/**
+ * When each previous session secret stopped signing, by key id (never the secret): tokens it signed are
+ * accepted only when issued before then, so it verifies nothing once a session's lifetime has passed,
+ * however often the server restarts.
+ */
+export const retiredSessionKeys = sqliteTable('retired_session_keys', {
+  kid: text('kid').primaryKey(),
+  retiredAt: ms('retired_at').notNull(),
+});

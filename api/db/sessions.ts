@@ -1,6 +1,7 @@
 /** Page sessions: created at sign-in, loaded on every page request with what decides whether they hold. */
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { perDatabase, type Orm } from './client.js';
+import { unseal, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, memberships, sessions, users } from './schema.js';
 
@@ -67,24 +68,15 @@ const loadSessionStatement = perDatabase((orm) =>
 
 /** The session with its account, key, user and membership (a statement compiled once per database). */
 export function loadSession(orm: Orm, sessionId: string) {
-  return loadSessionStatement(orm).get({ sessionId });
-}
-
-/** The account's page sessions still stored (the purge drops expired ones), newest first; never a token. */
-export function listSessions(orm: Orm, accountId: string) {
-  return orm
-    .select({
-      id: sessions.id,
-      userId: sessions.userId,
-      apiKeyId: sessions.apiKeyId,
-      createdAt: sessions.createdAt,
-      expiresAt: sessions.expiresAt,
-      revokedAt: sessions.revokedAt,
-    })
-    .from(sessions)
-    .where(eq(sessions.accountId, accountId))
-    .orderBy(desc(sessions.createdAt))
-    .all();
+  const row = loadSessionStatement(orm).get({ sessionId });
+  return (
+    row && {
+      ...row,
+      accountName: unseal(orm, accounts.name, row.accountId, row.accountName),
+      keyName: row.apiKeyId === null ? null : unsealOptional(orm, apiKeys.name, row.apiKeyId, row.keyName),
+      userLogin: row.userId === null ? null : unsealOptional(orm, users.login, row.userId, row.userLogin),
+    }
+  );
 }
 
 /** Ends one session (sign-out). */

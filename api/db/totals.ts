@@ -3,9 +3,10 @@
  * daily aggregates, which outlive the reviews), and the count and cost of the unexpired reviews. Everything
  * is scoped to an account id passed in by the caller.
  */
-import { and, asc, desc, eq, gt, gte, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
 import type { Orm } from './client.js';
-import { repositoryKey } from './repositories.js';
+import { indexesOf } from './encryption.js';
+import { repositoryNames } from './repositories.js';
 import { dailyAggregates, repositories, reviews } from './schema.js';
 
 /** Reviews and findings by severity, summed over the aggregate rows of a group. */
@@ -24,7 +25,7 @@ export function dailyTotals(orm: Orm, input: { accountId: string; sinceDay: stri
     gte(dailyAggregates.day, input.sinceDay),
   ];
   if (input.repository !== undefined)
-    conditions.push(eq(dailyAggregates.repository, repositoryKey(input.repository)));
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(orm, 'repository', input.repository)));
   return orm
     .select({
       day: dailyAggregates.day,
@@ -46,7 +47,7 @@ export function firstAggregateDay(orm: Orm, accountId: string, repository: strin
       .where(
         and(
           eq(dailyAggregates.accountId, accountId),
-          eq(dailyAggregates.repository, repositoryKey(repository)),
+          inArray(dailyAggregates.repository, indexesOf(orm, 'repository', repository)),
         ),
       )
       .get()?.day ?? undefined
@@ -55,8 +56,9 @@ export function firstAggregateDay(orm: Orm, accountId: string, repository: strin
 
 /** Repositories with the most findings since `sinceDay` (from the aggregates), with their review counts. */
 export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: string; limit: number }) {
-  return orm
+  const rows = orm
     .select({
+      id: repositories.id,
       fullName: repositories.fullName,
       ...aggregateSums,
     })
@@ -78,6 +80,8 @@ export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: 
     )
     .limit(input.limit)
     .all();
+  const nameOf = repositoryNames(orm);
+  return rows.map(({ id, fullName, ...sums }) => ({ fullName: nameOf(id, fullName), ...sums }));
 }
 
 /** Total cost and count of the account's unexpired reviews (optionally of one repository). */

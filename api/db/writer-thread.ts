@@ -11,7 +11,9 @@
  */
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { IngestRow, IngestSql, Value } from './ingest.js';
+import { associatedData, Keyring } from './envelope.js';
+import { packTexts } from './finding-texts.js';
+import type { IngestRow, IngestSealed, IngestSql, Value } from './ingest.js';
 import { openThreadConnection, SIGNAL, type ThreadData } from './threads.js';
 
 /**
@@ -29,6 +31,13 @@ export interface WriterData extends ThreadData {
   sql: IngestSql;
   /** `FINDING_WIDTH`: values per finding in `IngestRow.findings`. */
   findingWidth: number;
+  /** `INGEST_SEALED`. */
+  sealed: IngestSealed;
+  /**
+   * The data keys, newest first, handed over once at start (never in a message, never logged): the writer
+   * seals finding texts and new repositories' names, and finds repositories by blind index.
+   */
+  dataKeys: readonly Uint8Array[];
 }
 
 /** A review to write, numbered by the serving thread to match the answer. */
@@ -55,26 +64,46 @@ function failure(error: unknown): WriteFailure {
 
 /**
  * The ingest statements (`sql`, rows of `findingWidth` values per finding) compiled on `db`, and
- * `commitBatch(rows)`: writes the rows in one transaction, each in a savepoint of its own; answers one entry
- * per row, undefined for a row written. The caller runs it as `commitBatch.immediate` so the write lock is
- * held from the start (the finding row ids depend on it).
+ * `commitBatch(rows)`: seals each row's finding texts (before taking the lock: the associated data names
+ * the review, not the row ids the transaction allocates), then writes the rows in one transaction, each in
+ * a savepoint of its own, with the write lock held from the start (the finding row ids depend on it);
+ * answers one entry per row, undefined for a row written.
  */
-export function createIngest(db: Database.Database, sql: IngestSql, findingWidth: number) {
+export function createIngest(
+  db: Database.Database,
+  sql: IngestSql,
+  findingWidth: number,
+  keyring: Keyring,
+  sealed: IngestSealed,
+) {
   const findRepository = db.prepare<[string, string], string>(sql.findRepository).pluck();
   const insertRepository = db.prepare(sql.insertRepository);
   const insertReview = db.prepare(sql.insertReview);
   const nextFindingRow = db.prepare<[], number>(sql.nextFindingRow).pluck();
   const insertFinding = db.prepare(sql.insertFinding);
+  const insertTexts = db.prepare(sql.insertTexts);
   const addToAggregates = db.prepare(sql.addToAggregates);
+  const addToUsage = db.prepare(sql.addToUsage);
   // Reused for every finding: the row id, the review id, then the finding's values.
   const findingParams = new Array<Value>(findingWidth + 2);
 
-  const ingest = db.transaction((row: IngestRow) => {
+  const ingest = db.transaction((row: IngestRow, texts: Buffer | undefined) => {
     const { findings, counts } = row;
-    let repositoryId = findRepository.get(row.accountId, row.nameKey);
+    // During a rotation the repository may still be indexed under an older key: look under each.
+    const nameKeys = keyring.blindIndexes('repository', row.repository);
+    let repositoryId: string | undefined;
+    let nameKey = nameKeys[0]!;
+    for (const key of nameKeys) {
+      repositoryId = findRepository.get(row.accountId, key);
+      if (repositoryId !== undefined) {
+        nameKey = key;
+        break;
+      }
+    }
     if (repositoryId === undefined) {
       repositoryId = row.newRepositoryId;
-      insertRepository.run(repositoryId, row.accountId, row.repository, row.nameKey, row.createdAt);
+      const fullName = keyring.sealText(row.repository, associatedData(sealed.fullName, repositoryId));
+      insertRepository.run(repositoryId, row.accountId, fullName, nameKey, row.createdAt);
     }
     const count = findings.length / findingWidth;
     const first = count > 0 ? nextFindingRow.get()! : null;
@@ -88,6 +117,7 @@ export function createIngest(db: Database.Database, sql: IngestSql, findingWidth
       row.expiresAt,
       first,
       first === null ? null : first + count - 1,
+      row.storedBytes,
     );
     findingParams[1] = row.id;
     for (let k = 0; k < count; k += 1) {
@@ -95,21 +125,32 @@ export function createIngest(db: Database.Database, sql: IngestSql, findingWidth
       for (let j = 0; j < findingWidth; j += 1) findingParams[j + 2] = findings[k * findingWidth + j]!;
       insertFinding.run(findingParams);
     }
-    addToAggregates.run(row.accountId, row.nameKey, row.day, ...counts);
+    if (texts !== undefined) insertTexts.run(row.id, texts);
+    addToAggregates.run(row.accountId, nameKey, row.day, ...counts);
+    addToUsage.run(row.accountId, row.day, row.storedBytes);
   });
 
-  return db.transaction((rows: readonly IngestRow[]): (WriteFailure | undefined)[] =>
-    rows.map((row) => {
-      try {
-        ingest(row);
-        return undefined;
-      } catch (error) {
-        // SQLite ended the whole transaction (disk full, I/O error): the batch's earlier reviews are gone too.
-        if (!db.inTransaction) throw error;
-        return failure(error);
-      }
-    }),
+  const commit = db.transaction(
+    (rows: readonly IngestRow[], texts: (Buffer | undefined)[]): (WriteFailure | undefined)[] =>
+      rows.map((row, i) => {
+        try {
+          ingest(row, texts[i]);
+          return undefined;
+        } catch (error) {
+          // SQLite ended the whole transaction (disk full, I/O error): the batch's earlier reviews are gone too.
+          if (!db.inTransaction) throw error;
+          return failure(error);
+        }
+      }),
   );
+  return (rows: readonly IngestRow[]): (WriteFailure | undefined)[] => {
+    const texts = rows.map((row) =>
+      row.texts.length === 0
+        ? undefined
+        : keyring.sealBytes(packTexts(row.texts), associatedData(sealed.texts, row.id)),
+    );
+    return commit.immediate(rows, texts);
+  };
 }
 
 /**
@@ -139,13 +180,19 @@ export function run(data: WriterData): void {
   const { port } = data;
   const connection = openThreadConnection(data);
   const { signals } = connection;
-  const commitBatch = createIngest(connection.db, data.sql, data.findingWidth);
+  const commitBatch = createIngest(
+    connection.db,
+    data.sql,
+    data.findingWidth,
+    new Keyring(data.dataKeys),
+    data.sealed,
+  );
 
   const write = (batch: WriteRequest[]) => {
     let errors: (WriteFailure | undefined)[];
     enterGate(signals);
     try {
-      errors = commitBatch.immediate(batch.map((m) => m.row));
+      errors = commitBatch(batch.map((m) => m.row));
     } catch (error) {
       errors = batch.map(() => failure(error));
     } finally {

@@ -1,5 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { FINDING_WIDTH, INGEST_SQL, type IngestRow } from './ingest.js';
+import { FINDING_WIDTH, INGEST_SEALED, INGEST_SQL, type IngestRow } from './ingest.js';
 import { SIGNAL, startDbWorker, stopDbWorker } from './threads.js';
 import type { WriterData, WriterMessage, WriterReply } from './writer-thread.js';
 
@@ -35,9 +35,14 @@ interface Waiter {
 /**
  * The writer of the database at `path`, started on the first review (a database that never ingests, like
  * the CLI's, starts no thread) and again on the next after its thread died. `pragmas` come after the
- * shared `CONNECTION_PRAGMAS`.
+ * shared `CONNECTION_PRAGMAS`; `dataKeys` (newest first) go to the thread with its start data.
  */
-export function createWriter(path: string, signals: Int32Array, pragmas: readonly string[]): Writer {
+export function createWriter(
+  path: string,
+  signals: Int32Array,
+  pragmas: readonly string[],
+  dataKeys: readonly Uint8Array[],
+): Writer {
   const pending = new Map<number, Waiter>();
   let seq = 0;
   let running: { worker: Worker; port: MessagePort } | undefined;
@@ -71,7 +76,7 @@ export function createWriter(path: string, signals: Int32Array, pragmas: readonl
       signals,
       done: SIGNAL.WRITER_DONE,
       pragmas,
-      data: { port: port2, sql: INGEST_SQL, findingWidth: FINDING_WIDTH },
+      data: { port: port2, sql: INGEST_SQL, findingWidth: FINDING_WIDTH, sealed: INGEST_SEALED, dataKeys },
       transfer: [port2],
     });
     const self = { worker, port };

@@ -6,9 +6,10 @@ import {
   type ReportedFinding,
   type ReviewReport,
 } from '../../shared/index.js';
-import { getReview, insertReview, listReviews, type ReviewCursor } from '../db/index.js';
+import { getReview, insertReview, listReviews, storedBytesOf, type ReviewCursor } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
+import { checkQuotas } from '../quotas.js';
 import { reviewExpiresAt } from '../retention.js';
 import {
   IdParamSchema,
@@ -90,8 +91,9 @@ const create = createRoute({
   responses: {
     201: json(ReviewCreatedSchema, 'Stored'),
     ...AUTH_ERRORS,
-    413: err('Body over 1 MB'),
+    413: err('Body over 1 MB, or the account would pass its stored-bytes quota (`quota_exceeded`)'),
     ...UNPROCESSABLE,
+    429: err('Rate limited, or the account has stored its reviews for the day (`quota_exceeded`)'),
   },
 });
 
@@ -123,12 +125,16 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
     .openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
       const report = sanitizeReport(c.req.valid('json'));
       const now = clock();
+      const accountId = c.get('principal').accountId;
+      const storedBytes = storedBytesOf(report);
+      checkQuotas(db.orm, accountId, config.quotas, now, storedBytes);
       // Committed on the writer thread; a review it could not write fails this request alone (500).
       const id = await insertReview(db, {
-        accountId: c.get('principal').accountId,
+        accountId,
         report,
         now,
         expiresAt: reviewExpiresAt(now),
+        storedBytes,
       });
       return c.json({ id, url: reviewUrl(config.publicUrl, id) }, 201);
     })

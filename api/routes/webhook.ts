@@ -7,6 +7,7 @@ import {
   recordDelivery,
   repositoriesOfOwner,
 } from '../db/index.js';
+import { RepositoryNameSchema, RepositoryOwnerSchema } from '../../shared/index.js';
 import { ApiError, tooManyRequests } from '../errors.js';
 import type { Auth } from '../auth/authenticate.js';
 import { WebhookResultSchema } from '../schemas.js';
@@ -14,8 +15,6 @@ import type { AppDeps } from '../types.js';
 import { repositoryChanges, verifySignature, type RepositoryChange } from '../github-webhook.js';
 import { err, json, newRouter } from './router.js';
 
-const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const OWNER = /^[A-Za-z0-9-]+$/;
 
 const route = createRoute({
   method: 'post',
@@ -79,13 +78,19 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       }
     };
     for (const change of repositoryChanges(c.req.header('x-github-event'), payload).filter(wellFormed)) {
-      if (change.kind === 'delete') remove(change.repository);
-      else if (change.kind === 'delete-owner') repositoriesOfOwner(db.orm, change.owner).forEach(remove);
-      else {
+      if (change.kind === 'move') {
         for (const accountId of moveRepositoryEverywhere(db, change.from, change.to)) {
           movedIn += 1;
           audit(accountId, 'repository.move', `${change.from} -> ${change.to}`);
         }
+        continue;
+      }
+      const gone = change.kind === 'delete' ? [change.repository] : repositoriesOfOwner(db.orm, change.owner);
+      for (const repository of gone) {
+        remove(repository);
+        // One repository's deletion per turn of the event loop: uninstalling from an owner with many
+        // repositories must not hold every other request until the last is deleted.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
     recordDelivery(db.orm, delivery, now);
@@ -96,7 +101,8 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
 
 /** GitHub's names only: a change naming anything else is ignored. */
 function wellFormed(change: RepositoryChange): boolean {
-  if (change.kind === 'delete') return REPOSITORY.test(change.repository);
-  if (change.kind === 'delete-owner') return OWNER.test(change.owner);
-  return REPOSITORY.test(change.from) && REPOSITORY.test(change.to);
+  const repository = (name: string) => RepositoryNameSchema.safeParse(name).success;
+  if (change.kind === 'delete') return repository(change.repository);
+  if (change.kind === 'delete-owner') return RepositoryOwnerSchema.safeParse(change.owner).success;
+  return repository(change.from) && repository(change.to);
 }

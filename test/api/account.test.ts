@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purge } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import { DAY_MS } from '../../shared/index.js';
-import { makeReport, seedAccount, seedKey, startServer, T0, type TestServer } from './helpers.js';
+import {
+  auditEntries,
+  makeReport,
+  seedAccount,
+  seedKey,
+  startServer,
+  T0,
+  testIndex,
+  type TestServer,
+} from './helpers.js';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -44,10 +53,8 @@ describe('keys API', () => {
 
     expect((await s.call('DELETE', `/v1/keys/${k.id}`, { key: a.key })).status).toBe(204);
     expect((await s.call('POST', '/v1/reviews', { key: k.key, body: makeReport() })).status).toBe(401);
-    const audit = s.db.sqlite
-      .prepare('SELECT action FROM audit_log WHERE target = ? ORDER BY at')
-      .all(k.id) as { action: string }[];
-    expect(audit.map((r) => r.action)).toEqual(['key.create', 'key.revoke']);
+    const audit = auditEntries(s.db, a.accountId).filter((e) => e.target === k.id);
+    expect(audit.map((r) => r.action).sort()).toEqual(['key.create', 'key.revoke']);
   });
 
   it('refuses unknown scopes and fields', async () => {
@@ -115,12 +122,15 @@ describe('DELETE /v1/repositories/:owner/:name', () => {
     expect((await s.call('GET', `/v1/reviews/${kept}`, { key: a.key })).status).toBe(200);
     expect(count('reviews', 'id = ?', gone)).toBe(0);
     expect(count('findings', 'review_id = ?', gone)).toBe(0);
-    expect(count('repositories', "account_id = ? AND name_key = 'octo/gone'", a.accountId)).toBe(0);
+    const goneKey = testIndex('repository', 'octo/gone');
+    expect(count('repositories', 'account_id = ? AND name_key = ?', a.accountId, goneKey)).toBe(0);
     expect(count('configs', 'account_id = ? AND repository_id IS NOT NULL', a.accountId)).toBe(0);
-    expect(count('daily_aggregates', "account_id = ? AND repository = 'octo/gone'", a.accountId)).toBe(0);
-    expect(count('daily_aggregates', "account_id = ? AND repository = 'octo/kept'", a.accountId)).toBe(1);
+    expect(count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, goneKey)).toBe(0);
+    const keptKey = testIndex('repository', 'octo/kept');
+    expect(count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, keptKey)).toBe(1);
     expect((await s.call('DELETE', '/v1/repositories/octo/gone', { key: a.key })).status).toBe(404);
-    expect(count('audit_log', "action = 'repository.delete' AND target = 'octo/gone'")).toBe(1);
+    const deletions = auditEntries(s.db, a.accountId).filter((e) => e.action === 'repository.delete');
+    expect(deletions.map((e) => e.target)).toEqual(['octo/gone']);
   });
 });
 

@@ -1,10 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../api/db/index.js';
+import { sessionKeyId } from '../../api/auth/signed-token.js';
+import { dataKeyId } from '../../api/db/envelope.js';
+import { parseDataKeys } from '../../api/env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/diffray-api.js', import.meta.url));
 let dir: string;
@@ -40,7 +44,9 @@ describe('diffray-api CLI', () => {
     expect(Object.keys(out).sort()).toEqual(['accountId', 'apiKey']);
     expect(out.apiKey).toMatch(/^dfr_[0-9A-Za-z]{28}$/);
     accountId = out.accountId as string;
-    const db = openDatabase(dbPath);
+    // Without DATA_ENCRYPTION_KEY (not production) the CLI generated the data key beside the database.
+    const dataKeys = parseDataKeys(readFileSync(join(dir, 'data', 'data-key'), 'utf8').trim());
+    const db = openDatabase(dbPath, { dataKeys });
     try {
       const row = db.sqlite
         .prepare('SELECT scopes, hash FROM api_keys WHERE account_id = ?')
@@ -130,6 +136,22 @@ describe('diffray-api serve', () => {
     expect(res.stderr).toContain('SESSION_SECRET');
   });
 
+  it('refuses to start in production without DATA_ENCRYPTION_KEY, and a malformed one without showing it', () => {
+    const production = {
+      NODE_ENV: 'production',
+      PUBLIC_URL: 'https://diffray.example',
+      SESSION_SECRET: randomBytes(48).toString('base64'),
+      PORT: '0',
+    };
+    const missing = cli(['serve'], production);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('DATA_ENCRYPTION_KEY is required');
+    const bad = cli(['serve'], { ...production, DATA_ENCRYPTION_KEY: 'not-a-key-4f2a9' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('DATA_ENCRYPTION_KEY: the key is not base64 of 32 bytes');
+    expect(bad.stderr).not.toContain('not-a-key-4f2a9');
+  });
+
   it('refuses to start in production without SESSION_SECRET', () => {
     const res = cli(['serve'], { NODE_ENV: 'production', PUBLIC_URL: 'https://diffray.example', PORT: '0' });
     expect(res.code).toBe(1);
@@ -155,6 +177,15 @@ describe('diffray-api serve', () => {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);
     expect(statSync(join(dir, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'data', 'data-key')).mode & 0o777).toBe(0o600);
+    const dataKey = readFileSync(join(dir, 'data', 'data-key'), 'utf8').trim();
+    expect(out).toContain(
+      `"dataKeys":{"source":"file","ids":["${dataKeyId(Buffer.from(dataKey, 'base64'))}"]}`,
+    );
+    expect(out).not.toContain(dataKey);
+    const sessionSecret = readFileSync(join(dir, 'data', 'session-secret'), 'utf8').trim();
+    expect(out).toContain(`"sessionSecret":{"source":"generated","id":"${sessionKeyId(sessionSecret)}"}`);
+    expect(out).not.toContain(sessionSecret);
     const code = await new Promise<number | null>((resolve) => {
       child.on('exit', (c) => resolve(c));
       child.kill('SIGTERM');
@@ -162,4 +193,28 @@ describe('diffray-api serve', () => {
     expect(code).toBe(0);
     expect(out).toContain('"msg":"shutting down"');
   });
+});
+
+describe('diffray-api reencrypt', () => {
+  // Four commands, each a process that loads the API from source.
+  it(
+    'moves what an older data key sealed to the newest, after which the older key may go',
+    { timeout: 120_000 },
+    () => {
+      const db = { DATABASE_PATH: join(dir, 'rotate', 'diffray.db') };
+      const [oldKey, newKey] = [randomBytes(32).toString('base64'), randomBytes(32).toString('base64')];
+      const [oldKid, newKid] = [oldKey, newKey].map((k) => dataKeyId(Buffer.from(k, 'base64')));
+      const created = cli(['accounts', 'create', 'Acme'], { ...db, DATA_ENCRYPTION_KEY: oldKey });
+      expect(created.code).toBe(0);
+      const without = cli(['keys', 'list'], { ...db, DATA_ENCRYPTION_KEY: newKey });
+      expect(without.code).toBe(1);
+      expect(without.stderr).toContain(`sealed with data key ${oldKid}`);
+      const moved = cli(['reencrypt'], { ...db, DATA_ENCRYPTION_KEY: `${newKey}, ${oldKey}` });
+      expect(moved.code).toBe(0);
+      expect(moved.json()).toEqual({ dataKey: newKid, resealed: 3, retired: [oldKid] });
+      const after = cli(['keys', 'list'], { ...db, DATA_ENCRYPTION_KEY: newKey });
+      expect(after.code).toBe(0);
+      expect(after.json().keys).toEqual([expect.objectContaining({ name: 'admin (created by CLI)' })]);
+    },
+  );
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccount, insertReview, openDatabase, type DiffrayDb } from '../../api/db/index.js';
-import { makeReport } from './helpers.js';
+import { createAccount, insertReview, type DiffrayDb } from '../../api/db/index.js';
+import { makeReport, openTestDatabase } from './helpers.js';
 
 let dir: string | undefined;
 let db: DiffrayDb | undefined;
@@ -17,7 +17,7 @@ afterEach(() => {
 describe('the serving connection', () => {
   it('runs with WAL, foreign keys, a busy timeout, secure_delete and NORMAL sync', () => {
     dir = mkdtempSync(join(tmpdir(), 'diffray-conn-'));
-    db = openDatabase(join(dir, 'diffray.db'));
+    db = openTestDatabase(join(dir, 'diffray.db'));
     const value = (pragma: string) => db!.sqlite.pragma(pragma, { simple: true });
     expect(value('journal_mode')).toBe('wal');
     expect(value('foreign_keys')).toBe(1);
@@ -32,7 +32,7 @@ describe('the serving connection', () => {
     const previous = process.umask(0o022);
     try {
       const path = join(dir, 'data', 'diffray.db');
-      db = openDatabase(path);
+      db = openTestDatabase(path);
       // A write, so the WAL and shared-memory files exist.
       await insertReview(db, {
         accountId: createAccount(db.orm, 'acme', new Date()).id,
@@ -52,7 +52,7 @@ describe('the serving connection', () => {
     dir = mkdtempSync(join(tmpdir(), 'diffray-conn-'));
     const previous = process.umask(0o177);
     try {
-      db = openDatabase(join(dir, 'a', 'b', 'diffray.db'));
+      db = openTestDatabase(join(dir, 'a', 'b', 'diffray.db'));
       const mode = (p: string) => statSync(p).mode & 0o777;
       expect([mode(join(dir, 'a')), mode(join(dir, 'a', 'b'))]).toEqual([0o700, 0o700]);
       expect(mode(join(dir, 'a', 'b', 'diffray.db'))).toBe(0o600);

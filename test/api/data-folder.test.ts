@@ -73,6 +73,7 @@ async function serveAndLook(umask: string, folder: string): Promise<Record<strin
 
 const PRIVATE = {
   '.': '700',
+  'data-key': '600',
   'diffray.db': '600',
   'diffray.db-wal': '600',
   'diffray.db-shm': '600',
@@ -99,7 +100,7 @@ describe('the data folder and its files', () => {
       } else {
         // The -wal and -shm files are gone once the command has closed the database.
         await runToEnd(umask, args, join(folder, 'diffray.db'));
-        expect(modes(folder)).toEqual({ '.': '700', 'diffray.db': '600' });
+        expect(modes(folder)).toEqual({ '.': '700', 'data-key': '600', 'diffray.db': '600' });
       }
     },
     60_000,

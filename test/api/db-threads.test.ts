@@ -10,18 +10,12 @@ import { join } from 'node:path';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointTick, eraseTick, type Pass } from '../../api/db/checkpointer-thread.js';
-import {
-  createAccount,
-  getReview,
-  ingestRow,
-  listAggregates,
-  openDatabase,
-  tables,
-  type DiffrayDb,
-} from '../../api/db/index.js';
+import { createAccount, getReview, ingestRow, tables, type DiffrayDb } from '../../api/db/index.js';
+import { Keyring } from '../../api/db/envelope.js';
 import {
   FINDING_INSERT_COLUMNS,
   FINDING_WIDTH,
+  INGEST_SEALED,
   INGEST_SQL,
   REVIEW_INSERT_COLUMNS,
 } from '../../api/db/ingest.js';
@@ -29,20 +23,24 @@ import { newSignals, SIGNAL } from '../../api/db/threads.js';
 import { createIngest, enterGate, leaveGate } from '../../api/db/writer-thread.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { countBySeverity } from '../../shared/index.js';
-import { makeFinding, makeReport, T0 } from './helpers.js';
+import { makeFinding, makeReport, T0, openTestDatabase, TEST_DATA_KEYS } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
 function withDatabase(test: (db: DiffrayDb) => void) {
-  const db = openDatabase(join(dir, `t-${(n += 1)}.db`));
+  const db = openTestDatabase(join(dir, `t-${(n += 1)}.db`));
   try {
     test(db);
   } finally {
     db.close();
   }
 }
+
+/** The writer's ingest on `db`, run here without its thread. */
+const ingestOn = (db: DiffrayDb) =>
+  createIngest(db.sqlite, INGEST_SQL, FINDING_WIDTH, new Keyring(TEST_DATA_KEYS), INGEST_SEALED);
 
 const columnNames = (table: Parameters<typeof getTableConfig>[0]) =>
   getTableConfig(table)
@@ -76,8 +74,7 @@ describe('the ingest statements', () => {
       const rows = reports.map((report) =>
         ingestRow({ accountId, report, now: T0, expiresAt: reviewExpiresAt(T0) }),
       );
-      const commitBatch = createIngest(db.sqlite, INGEST_SQL, FINDING_WIDTH);
-      expect(commitBatch.immediate(rows)).toEqual([undefined, undefined, undefined]);
+      expect(ingestOn(db)(rows)).toEqual([undefined, undefined, undefined]);
 
       for (const [i, row] of rows.entries()) {
         const stored = getReview(db.orm, { accountId, id: row.id, now: T0 });
@@ -107,9 +104,11 @@ describe('the ingest statements', () => {
         [null, null],
         [4, 5],
       ]);
-      expect(listAggregates(db.orm, accountId)).toEqual([
-        expect.objectContaining({ reviews: 3, critical: 1, high: 1, medium: 2, low: 1 }),
-      ]);
+      expect(
+        db.sqlite
+          .prepare('SELECT reviews, critical, high, medium, low FROM daily_aggregates WHERE account_id = ?')
+          .all(accountId),
+      ).toEqual([{ reviews: 3, critical: 1, high: 1, medium: 2, low: 1 }]);
     });
   });
 
@@ -124,7 +123,7 @@ describe('the ingest statements', () => {
           expiresAt: reviewExpiresAt(T0),
         });
       const batch = [row(accountId, 1), row('no-such-account', 2), row(accountId, 3)];
-      const answers = createIngest(db.sqlite, INGEST_SQL, FINDING_WIDTH).immediate(batch);
+      const answers = ingestOn(db)(batch);
       expect(answers[0]).toBeUndefined();
       expect(answers[1]).toEqual({ message: expect.any(String), code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       expect(answers[2]).toBeUndefined();

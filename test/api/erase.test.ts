@@ -1,10 +1,13 @@
 /**
  * Deleted text leaves no readable trace in any database file within seconds, whichever path deleted it:
  * `secure_delete` zeroes it in the database's pages (freed pages included), and the WAL, which still holds
- * the pages as they were before the deletion, is checkpointed and truncated right after it. Each case stores
- * a canary in findings (or a config), deletes it, and scans the bytes of the database file and of its -wal
- * and -shm files: on a database opened as `serve` opens it (background checkpoints: the checkpointer thread
- * truncates) and as the CLI does (no checkpointer: the deletion truncates).
+ * the pages as they were before the deletion, is checkpointed and truncated right after it. Text is sealed
+ * before it is stored (encryption at rest), so its plaintext never reaches the files; what must leave no
+ * trace is the sealed value, which whoever holds the data key could still open. Each case stores a canary in
+ * findings (or a config), takes bytes of the value stored for it, deletes it, and scans the bytes of the
+ * database file and of its -wal and -shm files: on a database opened as `serve` opens it (background
+ * checkpoints: the checkpointer thread truncates) and as the CLI does (no checkpointer: the deletion
+ * truncates).
  *
  * Where the canary sits in the WAL matters. SQLite writes the WAL from its start again (over the old frames)
  * at the first commit after a checkpoint copied every frame back, so a deletion right after such a
@@ -43,9 +46,8 @@ afterEach(async () => {
   s = undefined;
 });
 
-/** Which of the database's files hold `canary` (as SQLite stores text: UTF-8). */
-function filesHolding(db: DiffrayDb, canary: string): string[] {
-  const needle = Buffer.from(canary, 'utf8');
+/** Which of the database's files hold `needle`. */
+function filesHolding(db: DiffrayDb, needle: Buffer): string[] {
   return [db.path, `${db.path}-wal`, `${db.path}-shm`].filter(
     (file) => existsSync(file) && readFileSync(file).includes(needle),
   );
@@ -56,9 +58,26 @@ async function waitFor(done: () => boolean): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function waitUntilErased(db: DiffrayDb, canary: string): Promise<string[]> {
-  await waitFor(() => filesHolding(db, canary).length === 0);
-  return filesHolding(db, canary);
+async function waitUntilErased(db: DiffrayDb, trace: Buffer): Promise<string[]> {
+  await waitFor(() => filesHolding(db, trace).length === 0);
+  return filesHolding(db, trace);
+}
+
+/** 64 bytes from the middle of the finding texts stored (sealed) for review `reviewId`. */
+function sealedTexts(db: DiffrayDb, reviewId: string): Buffer {
+  const { sealed } = db.sqlite
+    .prepare('SELECT sealed FROM finding_texts WHERE review_id = ?')
+    .get(reviewId) as { sealed: Buffer };
+  const middle = Math.floor(sealed.length / 2);
+  return sealed.subarray(middle, middle + 64);
+}
+
+/** The sealed value stored for the account's config of `repository`, as the file holds it (UTF-8). */
+function sealedConfig(db: DiffrayDb, accountId: string): Buffer {
+  const { yaml } = db.sqlite
+    .prepare('SELECT yaml FROM configs WHERE account_id = ? AND repository_id IS NOT NULL')
+    .get(accountId) as { yaml: string };
+  return Buffer.from(yaml, 'utf8');
 }
 
 /** 40 findings with `text` in their titles and long bodies (overflow pages, freed whole when deleted). */
@@ -74,11 +93,13 @@ const findingsWith = (text: string) =>
 /**
  * Stores `canary` in a review of `repository` in a new account, after two reviews of another account in
  * the same pass through the WAL (see the module comment), then lets a checkpoint copy it into the database
- * file too, so the deletion must clear it from there as well.
+ * file too, so the deletion must clear it from there as well. Returns the account and the bytes of the
+ * sealed texts to look for.
  */
 async function storeCanary(server: TestServer, repository: string, canary: string) {
   const { db } = server;
   const account = seedAccount(db, { name: 'holder' });
+  let reviewId: string;
   // A write, and in the same turn a reader that sees it in the WAL: no checkpoint completes while it reads.
   const other = createAccount(db.orm, 'other', T0);
   const reader = new Database(db.path, { readonly: true });
@@ -100,16 +121,19 @@ async function storeCanary(server: TestServer, repository: string, canary: strin
       body: makeReport({ repository, findings: findingsWith(canary) }),
     });
     expect(res.status).toBe(201);
+    reviewId = (res.json as { id: string }).id;
   } finally {
     reader.prepare('COMMIT').run();
     reader.close();
   }
+  const trace = sealedTexts(db, reviewId);
   await waitFor(() => {
     db.sqlite.pragma('wal_checkpoint(PASSIVE)');
-    return filesHolding(db, canary).includes(db.path);
+    return filesHolding(db, trace).includes(db.path);
   });
-  expect(filesHolding(db, canary)).toEqual([db.path, `${db.path}-wal`]);
-  return account;
+  expect(filesHolding(db, trace)).toEqual([db.path, `${db.path}-wal`]);
+  expect(filesHolding(db, Buffer.from(canary, 'utf8'))).toEqual([]);
+  return { account, trace };
 }
 
 const deliver = (server: TestServer, event: string, payload: unknown) => {
@@ -136,49 +160,46 @@ describe.each([
 
   it('after a repository disconnect (DELETE /v1/repositories/:owner/:name)', async () => {
     const server = await start();
-    const text = canary();
-    const account = await storeCanary(server, 'octo/disconnected', text);
+    const { account, trace } = await storeCanary(server, 'octo/disconnected', canary());
     const res = await server.call('DELETE', '/v1/repositories/octo/disconnected', { key: account.key });
     expect(res.status).toBe(204);
-    expect(await waitUntilErased(server.db, text)).toEqual([]);
+    expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
 
   it('after a webhook deletion (repository deleted)', async () => {
     const server = await start();
-    const text = canary();
-    await storeCanary(server, 'octo/deleted', text);
+    const { trace } = await storeCanary(server, 'octo/deleted', canary());
     const res = await deliver(server, 'repository', {
       action: 'deleted',
       repository: { full_name: 'octo/deleted' },
     });
     expect(res.json).toMatchObject({ status: 'processed' });
-    expect(await waitUntilErased(server.db, text)).toEqual([]);
+    expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
 
   it("after a config is replaced, of the old config's text", async () => {
     const server = await start();
-    const text = canary();
-    const account = await storeCanary(server, 'octo/configured', canary());
+    const { account } = await storeCanary(server, 'octo/configured', canary());
     const put = (yaml: string) =>
       server.call('PUT', '/v1/config', { key: account.key, body: { repository: 'octo/configured', yaml } });
-    expect((await put(`# ${text}\nfail-on: high\n`)).status).toBe(200);
+    expect((await put(`# ${canary()}\nfail-on: high\n`)).status).toBe(200);
+    const trace = sealedConfig(server.db, account.accountId);
+    expect(filesHolding(server.db, trace)).not.toEqual([]);
     expect((await put('fail-on: low\n')).status).toBe(200);
-    expect(await waitUntilErased(server.db, text)).toEqual([]);
+    expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
 
   it('after the purge of expired reviews', async () => {
     const server = await start();
-    const text = canary();
-    await storeCanary(server, 'octo/expiring', text);
+    const { trace } = await storeCanary(server, 'octo/expiring', canary());
     const result = purge(server.db, purgeCutoffs(new Date(CANARY_AT.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ reviews: 1 });
-    expect(await waitUntilErased(server.db, text)).toEqual([]);
+    expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
 
   it("after the purge of a deleted account's data", async () => {
     const server = await start();
-    const text = canary();
-    const account = await storeCanary(server, 'octo/leaving', text);
+    const { account, trace } = await storeCanary(server, 'octo/leaving', canary());
     server.time.set(T0);
     expect(
       (await server.call('DELETE', '/v1/account', { key: account.key, body: { confirm: 'holder' } })).status,
@@ -186,6 +207,6 @@ describe.each([
     // Past the account's grace period, before its review expires.
     const result = purge(server.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ accounts: 1, reviews: 1 });
-    expect(await waitUntilErased(server.db, text)).toEqual([]);
+    expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
 });

@@ -4,24 +4,23 @@
  * their review by the trigger `reviews_delete_findings` whatever deletes the review. Plus migration 0002 from
  * a 0001 database holding data.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   createAccount,
   deleteRepository,
-  exportAccountData,
+  exportPages,
   getReview,
   insertReview,
-  MIGRATIONS_FOLDER,
-  openDatabase,
   purge,
   type DiffrayDb,
 } from '../../api/db/index.js';
 import { purgeCutoffs, reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, type ReportedFinding } from '../../shared/index.js';
-import { makeFinding, makeReport, T0 } from './helpers.js';
+import { makeFinding, makeReport, T0, openTestDatabase } from './helpers.js';
+import { databaseAtMigration } from './legacy-database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-findings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,7 +32,7 @@ afterEach(() => {
 });
 let dbs = 0;
 function freshDb(): DiffrayDb {
-  const db = openDatabase(join(dir, `db-${(dbs += 1)}.db`));
+  const db = openTestDatabase(join(dir, `db-${(dbs += 1)}.db`));
   open.push(db);
   return db;
 }
@@ -115,7 +114,7 @@ describe('findings stored by row range', () => {
     expect(getReview(db.orm, { accountId, id: idNone, now: T0 })!.findings).toEqual([]);
     // The range is internal: not in the review read, nor in the export.
     expect(getReview(db.orm, { accountId, id: idA, now: T0 })!.review).not.toHaveProperty('findingsFirst');
-    const exported = JSON.stringify(exportAccountData(db.orm, accountId, T0));
+    const exported = JSON.stringify([...exportPages(db.orm, accountId, T0)]);
     expect(exported).not.toMatch(/findingsFirst|findingsLast|findings_first|row_?id/i);
     expect(exported).toContain('a #6');
   });
@@ -139,6 +138,12 @@ describe('findings stored by row range', () => {
           expiredFindings += n;
         }
       }
+      // Each review's sealed texts, whose bytes must leave the file with the review.
+      const sealedTexts = new Map(
+        all<{ review_id: string; sealed: Buffer }>(db, 'SELECT review_id, sealed FROM finding_texts').map(
+          (r) => [r.review_id, r.sealed],
+        ),
+      );
       const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)), { batchRows });
       expect(result, `batchRows ${batchRows}`).toMatchObject({
         reviews: expired.length,
@@ -157,14 +162,16 @@ describe('findings stored by row range', () => {
       expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(
         live.reduce((n, r) => n + r.findings.length, 0),
       );
-      // Nothing of the purged text is left in the file (secure_delete zeroed it, free pages included), and
-      // the WAL was checkpointed and truncated.
+      // Nothing of the purged text is left in the file, not even sealed (secure_delete zeroed it, free
+      // pages included), and the WAL was checkpointed and truncated. No text is there in plaintext at all.
       expect(statSync(`${db.path}-wal`).size).toBe(0);
-      const file = readFileSync(db.path, 'latin1');
-      for (let r = 0; r < 30; r += 1) {
-        if (sizes[r % sizes.length] === 0) continue;
-        expect(file.includes(`<r${r}>`), `r${r}`).toBe(r % 3 === 2);
-      }
+      const file = readFileSync(db.path);
+      const liveIds = new Set(live.map((r) => r.id));
+      expect(sealedTexts.size).toBe(
+        Array.from({ length: 30 }, (_, r) => sizes[r % sizes.length]!).filter(Boolean).length,
+      );
+      for (const [id, sealed] of sealedTexts) expect(file.includes(sealed), id).toBe(liveIds.has(id));
+      for (let r = 0; r < 30; r += 1) expect(file.includes(`<r${r}>`), `r${r}`).toBe(false);
     }
   });
 
@@ -221,20 +228,8 @@ describe('findings stored by row range', () => {
 
 describe('migration 0002 (findings by row range) on a 0001 database holding data', () => {
   it('renumbers each review’s findings into one range, keeps their content and order, drops orphans', async () => {
-    // The committed migrations up to 0001 only.
-    const old = join(dir, 'migrations-0001');
-    mkdirSync(join(old, 'meta'), { recursive: true });
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
-      entries: { idx: number; tag: string }[];
-    };
-    const kept = journal.entries.filter((e) => e.idx <= 1);
-    expect(kept.map((e) => e.tag)).toEqual(['0000_init', '0001_findings_expiry_by_review']);
-    writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: kept }));
-    for (const { tag } of kept) cpSync(join(MIGRATIONS_FOLDER, `${tag}.sql`), join(old, `${tag}.sql`));
-
     const path = join(dir, 'from-0001.db');
-    const before = openDatabase(path, { migrationsFolder: old });
-    const s = before.sqlite;
+    const s = databaseAtMigration(path, '0001_findings_expiry_by_review');
     s.prepare("INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'a', ?)").run(T0.getTime());
     s.prepare(
       "INSERT INTO repositories (id, account_id, full_name, name_key, created_at) VALUES ('repo', 'acc', 'octo/x', 'octo/x', ?)",
@@ -283,9 +278,9 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
         )
         .all(id);
     const expected = Object.fromEntries(ids.map((id) => [id, readOld(id)]));
-    before.close();
+    s.close();
 
-    const db = openDatabase(path);
+    const db = openTestDatabase(path);
     open.push(db);
     const ranges = all<{ id: string; first: number | null; last: number | null }>(
       db,
@@ -299,24 +294,27 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
       { id: 'r-two', first: 5, last: 6 },
     ]);
     for (const id of ids) {
-      const got = db.sqlite
-        .prepare(
-          `SELECT f.path, f.start_line, f.line, f.severity, f.category, f.title, f.body, f.fingerprint
-           FROM findings f JOIN reviews r ON f.row_id BETWEEN r.findings_first AND r.findings_last
-           WHERE r.id = ? ORDER BY f.path, f.line, f.row_id`,
-        )
-        .all(id);
-      expect(got, id).toEqual(expected[id]);
       const review = getReview(db.orm, { accountId: 'acc', id, now: T0 });
-      expect(review!.findings.map((f) => f.title)).toEqual(
-        (expected[id] as { title: string }[]).map((f) => f.title),
-      );
+      expect(
+        review!.findings.map((f) => ({
+          path: f.path,
+          start_line: f.startLine,
+          line: f.line,
+          severity: f.severity,
+          category: f.category,
+          title: f.title,
+          body: f.body,
+          fingerprint: f.fingerprint,
+        })),
+        id,
+      ).toEqual(expected[id]);
     }
-    expect(count(db, "SELECT count(*) AS n FROM findings WHERE title = 'orphan'")).toBe(0);
+    expect(count(db, "SELECT count(*) AS n FROM findings WHERE review_id = 'r-deleted-long-ago'")).toBe(0);
     db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    // The old table's pages were zeroed when it was dropped: the orphan's text is nowhere in the file.
+    // The old table's pages were zeroed when it was dropped: the orphan's text is nowhere in the file, and
+    // the others' text is there only sealed (migration 0003).
     expect(readFileSync(path, 'latin1')).not.toContain('orphan body');
-    expect(readFileSync(path, 'latin1')).toContain('body of 20');
+    expect(readFileSync(path, 'latin1')).not.toContain('body of 20');
     expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(rows.length);
     expectRangeStorage(db);
     expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest, type Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,17 +8,39 @@ import { serve, type ServerType } from '@hono/node-server';
 import { createApp, type CreateAppOptions } from '../../api/app.js';
 import {
   createAccount,
+  EXPORT_SECTIONS,
+  exportedAccount,
+  exportPages,
   insertKey,
   openDatabase,
   SCOPES,
   type DiffrayDb,
+  type ExportSection,
+  type Orm,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
-import { DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
+import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
+
+/** The data key the tests' databases are sealed with (one per test process). */
+export const TEST_DATA_KEYS: readonly Uint8Array[] = [randomBytes(32)];
+
+/** The blind index a database sealed with `TEST_DATA_KEYS` stores for `value` (`envelope.ts`). */
+export function testIndex(domain: IndexDomain, value: string): string {
+  return new Keyring(TEST_DATA_KEYS).blindIndex(domain, value);
+}
+
+/** `openDatabase` with the tests' data key unless `opts` names others. */
+export function openTestDatabase(
+  path: string,
+  opts: Partial<Parameters<typeof openDatabase>[1]> = {},
+): DiffrayDb {
+  return openDatabase(path, { dataKeys: TEST_DATA_KEYS, ...opts });
+}
 
 /** A clock the test moves by hand. */
 export function fakeClock(start = T0) {
@@ -42,6 +65,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     githubOAuth: undefined,
     trustProxy: false,
     rateLimits: { ...DEFAULT_RATE_LIMITS },
+    quotas: { ...DEFAULT_QUOTAS },
     ...overrides,
   };
 }
@@ -67,11 +91,11 @@ export async function startServer(
     config?: Partial<ApiConfig>;
     app?: Partial<CreateAppOptions>;
     /** `openDatabase`'s options (`backgroundCheckpoints: true` as `serve` opens it). */
-    db?: Parameters<typeof openDatabase>[1];
+    db?: Partial<Parameters<typeof openDatabase>[1]>;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = openDatabase(join(dir, 'diffray.db'), opts.db);
+  const db = openTestDatabase(join(dir, 'diffray.db'), opts.db);
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({
@@ -122,6 +146,38 @@ export function countRows(db: DiffrayDb, table: string, where = '1=1', ...args: 
   return (
     db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }
   ).n;
+}
+
+/**
+ * What `GET /v1/account/export` holds, assembled in memory from `exportPages` (undefined for no account):
+ * the test's view of the export without HTTP.
+ */
+export function exportedData(orm: Orm, accountId: string, now: Date) {
+  const account = exportedAccount(orm, accountId);
+  if (!account) return undefined;
+  const data = Object.fromEntries(EXPORT_SECTIONS.map((section) => [section, [] as unknown[]])) as Record<
+    ExportSection,
+    Record<string, unknown>[]
+  >;
+  let open: { findings: unknown[] } | undefined;
+  for (const page of exportPages(orm, accountId, now)) {
+    if (page.kind === 'rows') data[page.section].push(...(page.rows as Record<string, unknown>[]));
+    else if (page.kind === 'review') {
+      open = { ...page.review, findings: [] };
+      data.reviews.push(open);
+    } else open!.findings.push(...page.findings);
+  }
+  return { account, ...data };
+}
+
+/** The account's audit log, its sealed values opened, oldest first. */
+export function auditEntries(db: DiffrayDb, accountId: string) {
+  return exportedData(db.orm, accountId, T0)!.auditLog as {
+    actor: string;
+    action: string;
+    target: string | null;
+    clientAddress: string | null;
+  }[];
 }
 
 /** An account with a key holding `scopes` (admin key by default). */

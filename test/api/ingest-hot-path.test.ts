@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toClassic } from '../../api/classic.js';
-import { createAccount, getReview, insertReview, openDatabase } from '../../api/db/index.js';
+import { createAccount, getReview, insertReview } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { sanitizeReport } from '../../api/routes/reviews.js';
 import { ReviewReportSchema } from '../../api/schemas.js';
 import * as shared from '../../shared/index.js';
 import { LIMITS, type ReviewReport } from '../../shared/index.js';
-import { makeFinding, makeReport, T0 } from './helpers.js';
+import { makeFinding, makeReport, T0, openTestDatabase } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-ingest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,7 +123,7 @@ describe('WAL restarts by the background checkpointer', () => {
   it('keeps the WAL bounded under sustained ingest through the writer, and loses nothing', async () => {
     const path = join(dir, 'restart.db');
     // 400 frames ≈ 1.6 MB: restarts after a couple of dozen 50-finding reviews instead of 256 MiB.
-    const db = openDatabase(path, { backgroundCheckpoints: true, walRestartFrames: 400 });
+    const db = openTestDatabase(path, { backgroundCheckpoints: true, walRestartFrames: 400 });
     try {
       const accountId = createAccount(db.orm, 'restart', T0).id;
       const report = makeReport({

@@ -13,14 +13,23 @@ import {
   createAccount,
   getReview,
   insertReview,
-  openDatabase,
+  listRepositories,
   WriteError,
   type DiffrayDb,
 } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import type { Principal } from '../../api/types.js';
 import { SEVERITIES, type ReviewReport } from '../../shared/index.js';
-import { makeFinding, makeReport, seedAccount, startServer, T0, type TestServer } from './helpers.js';
+import {
+  exportedData,
+  makeFinding,
+  makeReport,
+  seedAccount,
+  startServer,
+  T0,
+  type TestServer,
+  openTestDatabase,
+} from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -87,13 +96,13 @@ describe('POST /v1/reviews through the writer thread', () => {
       );
     }
     // One repository per name, whichever review of a batch created it.
-    expect(rows(db, 'SELECT full_name FROM repositories ORDER BY full_name')).toEqual(
-      [0, 1, 2].map((r) => ({ full_name: `octo/repo-${r}` })),
+    expect(listRepositories(db.orm, accountId).map((r) => r.fullName)).toEqual(
+      [0, 1, 2].map((r) => `octo/repo-${r}`),
     );
-    const aggregates = rows<Record<string, number | string>>(
-      db,
-      'SELECT repository, reviews, critical, high, medium, low FROM daily_aggregates ORDER BY repository',
+    const aggregates = exportedData(db.orm, accountId, T0)!.dailyAggregates.map(
+      ({ day: _day, ...sums }) => sums,
     );
+    aggregates.sort((a, b) => String(a.repository).localeCompare(String(b.repository)));
     expect(aggregates).toEqual(
       [0, 1, 2].map((r) => {
         const mine = reports.filter((_, i) => i % 3 === r);
@@ -190,7 +199,7 @@ describe('POST /v1/reviews through the writer thread', () => {
 
 describe('the writer', () => {
   let n = 0;
-  const freshDb = () => openDatabase(join(dir, `w-${(n += 1)}.db`));
+  const freshDb = () => openTestDatabase(join(dir, `w-${(n += 1)}.db`));
   const ingest = (db: DiffrayDb, accountId: string, i: number) =>
     insertReview(db, { accountId, report: reportNo(i), now: T0, expiresAt: reviewExpiresAt(T0) });
 
@@ -222,14 +231,14 @@ describe('the writer', () => {
 
   it('close() commits the reviews sent before it, then refuses new ones', async () => {
     const path = join(dir, 'closing.db');
-    const db = openDatabase(path);
+    const db = openTestDatabase(path);
     const accountId = createAccount(db.orm, 'a', T0).id;
     const sent = Array.from({ length: 20 }, (_, i) => ingest(db, accountId, i));
     db.close();
     const ids = await Promise.all(sent);
     await expect(ingest(db, accountId, 21)).rejects.toThrow(WriteError);
 
-    const reopened = openDatabase(path);
+    const reopened = openTestDatabase(path);
     try {
       for (const id of ids) expect(getReview(reopened.orm, { accountId, id, now: T0 })).toBeDefined();
       expectTiledRanges(reopened);
@@ -239,6 +248,6 @@ describe('the writer', () => {
   });
 
   it('refuses an in-memory database: the writer could not share it', () => {
-    expect(() => openDatabase(':memory:')).toThrow(/must be a file/);
+    expect(() => openTestDatabase(':memory:')).toThrow(/must be a file/);
   });
 });

@@ -1,5 +1,6 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getReview } from '../../api/db/index.js';
 import { DAY_MS } from '../../shared/index.js';
 import {
   makeFinding,
@@ -66,11 +67,11 @@ describe('POST /v1/reviews', () => {
     expect(got.findings[0]!.body).toBe('Use a guard.\n[code omitted]\nand\n[code omitted]\nDone.');
     expect(JSON.stringify(got)).not.toMatch(/SECRET_CODE_4[23]/);
     expect(got.findings[0]!.title).not.toContain('```');
-    const rows = s.db.sqlite.prepare('SELECT body FROM findings').all() as { body: string }[];
-    expect(rows.some((r) => r.body.includes('SECRET_CODE'))).toBe(false);
+    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    expect(stored.findings.some((f) => f.body.includes('SECRET_CODE'))).toBe(false);
   });
 
-  it('stores the walkthrough as prose only: code stripped, lines kept to one line; a review without one has none', async () => {
+  it('stores the walkthrough sealed, as prose only: code stripped, lines kept to one line; a review without one has none', async () => {
     const res = await post(
       makeReport({
         walkthrough: {
@@ -83,13 +84,14 @@ describe('POST /v1/reviews', () => {
       }),
     );
     expect(res.status).toBe(201);
-    const rows = s.db.sqlite
-      .prepare('SELECT walkthrough FROM reviews WHERE id = ?')
-      .all((res.json as { id: string }).id) as {
+    const id = (res.json as { id: string }).id;
+    const raw = s.db.sqlite.prepare('SELECT walkthrough FROM reviews WHERE id = ?').get(id) as {
       walkthrough: string;
-    }[];
-    expect(rows[0]!.walkthrough).not.toMatch(/SECRET_CODE/);
-    expect(JSON.parse(rows[0]!.walkthrough)).toEqual({
+    };
+    // Sealed at rest like the finding texts: neither the code nor the prose is in the column.
+    expect(raw.walkthrough).not.toMatch(/SECRET_CODE|Adds parsing/);
+    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    expect(stored.walkthrough).toEqual({
       overview: ['Adds parsing. [code omitted]', '[code omitted]'],
       files: [
         { path: 'src/app.ts', summary: 'Trims parts.' },

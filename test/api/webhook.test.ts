@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../api/github-webhook.js';
-import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
+import {
+  auditEntries,
+  exportedData,
+  makeReport,
+  seedAccount,
+  startServer,
+  testIndex,
+  type TestServer,
+} from './helpers.js';
 
 // GitHub's published example: https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries
 const GH_SECRET = "It's a Secret to Everybody";
@@ -40,9 +48,9 @@ describe('POST /v1/github/webhook', () => {
   const repositoriesOf = async (accountId: string) =>
     s.db.sqlite.prepare('SELECT full_name FROM repositories WHERE account_id = ?').all(accountId);
   const auditOf = (accountId: string) =>
-    s.db.sqlite
-      .prepare('SELECT actor, action, target FROM audit_log WHERE account_id = ? ORDER BY target')
-      .all(accountId);
+    auditEntries(s.db, accountId)
+      .map(({ actor, action, target }) => ({ actor, action, target }))
+      .sort((x, y) => String(x.target).localeCompare(String(y.target)));
   beforeAll(async () => {
     s = await startServer({ config: { webhookSecrets: [GH_SECRET, OLD_SECRET] } });
   });
@@ -102,7 +110,9 @@ describe('POST /v1/github/webhook', () => {
     expect((await s.call('GET', `/v1/reviews/${ra}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', `/v1/reviews/${keep}`, { key: a.key })).status).toBe(200);
     expect(
-      s.db.sqlite.prepare("SELECT count(*) AS n FROM repositories WHERE name_key = 'octo/doomed'").get(),
+      s.db.sqlite
+        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
+        .get(testIndex('repository', 'octo/doomed')),
     ).toEqual({ n: 0 });
 
     // The same delivery again (GitHub redelivers): no-op, even after the data came back.
@@ -110,7 +120,9 @@ describe('POST /v1/github/webhook', () => {
     const again = await deliver(body, { event: 'repository', delivery });
     expect(again.json).toEqual({ status: 'duplicate' });
     expect(
-      s.db.sqlite.prepare("SELECT count(*) AS n FROM repositories WHERE name_key = 'octo/doomed'").get(),
+      s.db.sqlite
+        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
+        .get(testIndex('repository', 'octo/doomed')),
     ).toEqual({ n: 1 });
   });
 
@@ -172,15 +184,14 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
       }
     ).reviews;
   const aggregates = (accountId: string) =>
-    s.db.sqlite
-      .prepare('SELECT repository, reviews FROM daily_aggregates WHERE account_id = ? ORDER BY repository')
-      .all(accountId);
+    exportedData(s.db.orm, accountId, s.time.clock())!
+      .dailyAggregates.map(({ repository, reviews }) => ({ repository, reviews }))
+      .sort((x, y) => String(x.repository).localeCompare(String(y.repository)));
   const audit = (accountId: string) =>
-    s.db.sqlite
-      .prepare(
-        "SELECT actor, action, target FROM audit_log WHERE account_id = ? AND actor = 'github' ORDER BY target",
-      )
-      .all(accountId);
+    auditEntries(s.db, accountId)
+      .filter((e) => e.actor === 'github')
+      .map(({ actor, action, target }) => ({ actor, action, target }))
+      .sort((x, y) => String(x.target).localeCompare(String(y.target)));
 
   it("deletes an uninstalled installation's listed repositories in every account, audited; nothing else", async () => {
     const a = seedAccount(s.db, { name: 'uninstall A' });

@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.js';
-import { openDatabase, type DiffrayDb } from '../../api/db/index.js';
+import type { DiffrayDb } from '../../api/db/index.js';
 import type { LogRecord } from '../../api/types.js';
-import { seedAccount, seedKey, testConfig } from '../api/helpers.js';
+import { openTestDatabase, seedAccount, seedKey, testConfig } from '../api/helpers.js';
 
 /** What the API answers: normally, 503 to everything, or 503 to matching requests only. */
 export type ApiMode = 'ok' | 'unavailable' | { unavailable: (method: string, path: string) => boolean };
@@ -66,7 +66,7 @@ export interface RunningApi {
 export async function startApi(opts: { mode?: ApiMode } = {}): Promise<RunningApi> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-e2e-api-'));
   const dbPath = join(dir, 'diffray.db');
-  const db = openDatabase(dbPath);
+  const db = openTestDatabase(dbPath);
   const now = new Date();
   const admin = seedAccount(db, { name: 'Acme', now });
   const action = seedKey(db, admin.accountId, ['reviews:write', 'config:read'], { now });

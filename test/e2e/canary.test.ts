@@ -16,8 +16,9 @@
  * of them too (the action's log carries the key only in the `::add-mask::` command the runner consumes).
  *
  * Positive control: a second unique marker sits in the finding's PROSE (outside any code block). Prose is
- * forwarded by design, so that marker MUST be found in the request body and in the database files; this
- * proves the scans can see text the API stored, so the canary's absence means something.
+ * forwarded by design, so that marker MUST be found in the request body and read back through the API;
+ * stored, it is sealed (encryption at rest), so the files must hold the stored envelope and not the marker:
+ * this proves the scans see what the API stored, so the canary's absence means something.
  *
  * The canary does reach GitHub (the review comment shows the code) and the model, which is where code is
  * allowed to go.
@@ -125,6 +126,9 @@ let result: ActionResult;
 let filesWhileRunning: Map<string, Buffer>;
 /** The same after the server stopped and SQLite closed the database. */
 let filesAfterClose: Map<string, Buffer>;
+/** The review as `GET /v1/reviews/:id` answered it, and its finding texts as stored (sealed). */
+let storedReview: string;
+let storedTexts: Buffer[];
 
 beforeAll(async () => {
   pr = await startPr({
@@ -138,6 +142,9 @@ beforeAll(async () => {
     env: { ACTIONS_STEP_DEBUG: 'true', RUNNER_DEBUG: '1' },
   });
   filesWhileRunning = api.storageFiles();
+  const reviewId = new URL(result.outputs['results-url']!).pathname.split('/').at(-1)!;
+  storedReview = JSON.stringify((await api.get(`/v1/reviews/${reviewId}`)).json);
+  storedTexts = api.db.sqlite.prepare('SELECT sealed FROM finding_texts').pluck().all() as Buffer[];
   await api.closeDb();
   filesAfterClose = api.storageFiles();
 }, 120_000);
@@ -172,12 +179,15 @@ describe('the canary: code from the PR never reaches the results API', () => {
     expect(inline).toContain(CANARY);
   });
 
-  it('positive control: finding prose is forwarded and stored, and the scans find it', () => {
+  it('positive control: finding prose is forwarded and stored sealed, and the scans find the envelope', () => {
     const post = api.requests.find((r) => r.method === 'POST' && r.path === '/v1/reviews')!;
     expect(post.body).toContain(PROSE);
     expect(post.body).toContain('[code omitted]');
-    expect(filesContaining(filesWhileRunning, PROSE).length).toBeGreaterThan(0);
-    expect(filesContaining(filesAfterClose, PROSE)).toContain('diffray.db');
+    expect(storedReview).toContain(PROSE);
+    expect(storedTexts).toHaveLength(1);
+    expect(filesAfterClose.get('diffray.db')!.includes(storedTexts[0]!)).toBe(true);
+    expect(filesContaining(filesWhileRunning, PROSE)).toEqual([]);
+    expect(filesContaining(filesAfterClose, PROSE)).toEqual([]);
   });
 
   it('is absent from every request the API received (URL, headers, body)', () => {

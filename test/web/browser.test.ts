@@ -1,5 +1,6 @@
 // helpers first: it loads the API app, which extends zod for OpenAPI before the shared schemas load.
 import { makeClock, makeFinding, makeReport, testConfig } from './helpers.js';
+import { openTestDatabase } from '../api/helpers.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { createAccount, insertKey, openDatabase, type DiffrayDb } from '../../api/db/index.js';
+import { createAccount, insertKey, type DiffrayDb } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { pageOptions } from '../../api/web/index.js';
 import type { ReviewReport } from '../../shared/report.js';
@@ -56,7 +57,7 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'diffray-browser-'));
-    db = openDatabase(join(dir, 'results.db'));
+    db = openTestDatabase(join(dir, 'results.db'));
     // The server is bound first so PUBLIC_URL can carry its port; the app is attached right after.
     const late: { app?: ReturnType<typeof createApp> } = {};
     server = serve({ fetch: (req) => late.app!.fetch(req), hostname: '127.0.0.1', port: 0 });

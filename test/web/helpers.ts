@@ -12,17 +12,16 @@ import {
   createAccount,
   insertKey,
   insertReview,
-  openDatabase,
   type DiffrayDb,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
-import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
+import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/index.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
-import { makeFinding as apiFinding, makeReport as apiReport } from '../api/helpers.js';
+import { makeFinding as apiFinding, makeReport as apiReport, openTestDatabase } from '../api/helpers.js';
 
 export const PUBLIC_URL = 'http://localhost:8787';
 export const SESSION_COOKIE_NAME = '__Host-diffray_session';
@@ -54,6 +53,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
     githubOAuth: undefined,
     trustProxy: false,
     rateLimits: { ...DEFAULT_RATE_LIMITS, failedAuthPerMinute: 1000 },
+    quotas: { ...DEFAULT_QUOTAS },
     ...overrides,
   };
 }
@@ -69,10 +69,19 @@ export interface TestApp {
 }
 
 export function makeTestApp(
-  opts: { config?: Partial<ApiConfig>; clock?: TestClock; web?: WebOptions; dbPath?: string } = {},
+  opts: {
+    config?: Partial<ApiConfig>;
+    clock?: TestClock;
+    web?: WebOptions;
+    dbPath?: string;
+    dataKeys?: readonly Uint8Array[];
+  } = {},
 ): TestApp {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-web-'));
-  const db = openDatabase(opts.dbPath ?? join(dir, 'test.db'));
+  const db = openTestDatabase(
+    opts.dbPath ?? join(dir, 'test.db'),
+    opts.dataKeys ? { dataKeys: opts.dataKeys } : {},
+  );
   const clock = opts.clock ?? makeClock();
   const config = testConfig(opts.config);
   const logs: LogRecord[] = [];

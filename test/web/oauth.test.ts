@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../api/db/index.js';
+import { testIndex } from '../api/helpers.js';
 
 /**
  * A fake GitHub over real HTTP: the token endpoint checks client credentials, the code (single use), the
@@ -156,7 +157,11 @@ describe('GitHub OAuth', () => {
     const page = await get(t, '/', session);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('@octocat');
-    const user = t.db.orm.select().from(tables.users).where(eq(tables.users.loginKey, 'octocat')).get()!;
+    const user = t.db.orm
+      .select()
+      .from(tables.users)
+      .where(eq(tables.users.loginKey, testIndex('login', 'octocat')))
+      .get()!;
     expect(user.githubId).toBe(OCTOCAT.id);
   });
 

@@ -19,7 +19,7 @@ import {
 import { sign } from 'hono/jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SESSION_AUDIENCE, signSession } from '../../api/auth/session-token.js';
-import { deriveKey } from '../../api/auth/signed-token.js';
+import { deriveKey, sessionKeyId } from '../../api/auth/signed-token.js';
 import { bumpSessionVersion, createSession, getKey, lockAccount } from '../../api/db/index.js';
 import type { ReportedFinding } from '../../shared/report.js';
 
@@ -368,11 +368,15 @@ describe('tenants', () => {
 });
 
 describe('session tokens', () => {
+  /** A token of `payload` signed as the server signs (its key named in the header), or with `opts`. */
   async function forged(
     payload: Record<string, unknown>,
     opts: { key?: string; alg?: 'HS256' | 'HS512' } = {},
   ) {
-    return sign(payload, opts.key ?? deriveKey(t.config.sessionSecret, 'session'), opts.alg ?? 'HS256');
+    const key = opts.key ?? deriveKey(t.config.sessionSecret, 'session');
+    const alg = opts.alg ?? 'HS256';
+    const kid = sessionKeyId(t.config.sessionSecret);
+    return sign(payload, { kty: 'oct', k: Buffer.from(key).toString('base64url'), alg, kid });
   }
 
   async function validClaims() {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { clearSessionCookie } from '../../auth/page-session.js';
-import { exportAccountData, lockAccount, utcDay } from '../../db/index.js';
+import { lockAccount, utcDay } from '../../db/index.js';
+import { exportBody } from '../../export.js';
 import { accountPurgeAfter } from '../../retention.js';
 import type { PageKit, WebEnv } from './page-kit.js';
 import { refuseSettingsForm } from './settings.js';
@@ -11,12 +12,12 @@ export function accountPages(kit: PageKit) {
   return new Hono<WebEnv>()
     .get('/settings/export', (c) => {
       const page = kit.signedIn(c);
-      const data = exportAccountData(db.orm, page.session.accountId, page.now);
-      if (!data) return kit.notFoundPage(c);
+      const body = exportBody(db.orm, page.session.accountId, page.now);
+      if (!body) return kit.notFoundPage(c);
       page.audit('account.export');
-      c.header('Content-Disposition', `attachment; filename="diffray-export-${utcDay(page.now)}.json"`);
-      return c.body(JSON.stringify(data, null, 2), 200, {
+      return c.body(body, 200, {
         'Content-Type': 'application/json; charset=utf-8',
+        'Content-Disposition': `attachment; filename="diffray-export-${utcDay(page.now)}.json"`,
       });
     })
     .post('/settings/account/delete', async (c) => {

@@ -20,7 +20,7 @@ import {
   sealFlow,
   UsedStates,
 } from '../../auth/oauth-state.js';
-import { clearSessionCookie, startPageSession } from '../../auth/page-session.js';
+import { clearSessionCookie, startPageSession, tokenContext } from '../../auth/page-session.js';
 import { findKeyByHash, membershipsOf, revokeSession, userForGitHub } from '../../db/index.js';
 import type { AppEnv } from '../../types.js';
 import { SIGN_IN_MESSAGES, SignInPage, type SignInMessage } from '../pages/sign-in.js';
@@ -33,7 +33,7 @@ export interface SignInOptions {
 
 /** Signing in (an admin key, or GitHub OAuth when configured) and out. */
 export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, opts: SignInOptions) {
-  const { deps, publicOrigin } = kit;
+  const { deps } = kit;
   const { db, clock, config } = deps;
   const github = githubHostFor(config.githubUrl);
   const oauth: OAuthClientConfig | undefined = config.githubOAuth
@@ -42,7 +42,7 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
   const redirectUri = `${config.publicUrl}/auth/github/callback`;
   const usedStates = new UsedStates();
   const fetchImpl = opts.fetch ?? fetch;
-  const tokens = (now: Date) => ({ secret: config.sessionSecret, issuer: publicOrigin, now });
+  const tokens = (now: Date) => tokenContext(config, now);
 
   return new Hono<WebEnv>()
     .get('/sign-in', (c) => {

@@ -1,0 +1,249 @@
+/**
+ * Encryption at rest (SECURITY.md): finding texts and personal data are sealed before they reach SQLite.
+ * A canary written into every sealed column is readable through the JSON API, the export and the page,
+ * and its bytes are nowhere in the database, its WAL or its shared-memory file; a database from before
+ * encryption is sealed on its first start; a ciphertext moved to another row does not open there; and the
+ * lookups, filters and orders that used the plaintext still work.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  addMember,
+  dailyTotals,
+  dataKeyIds,
+  DecryptError,
+  deleteRepositoryEverywhere,
+  findRepository,
+  getReview,
+  listMembers,
+  listRepositories,
+} from '../../api/db/index.js';
+import { kidOf } from '../../api/db/envelope.js';
+import { databaseBeforeEncryption } from './legacy-database.js';
+import { exportedData, openTestDatabase, T0 } from './helpers.js';
+import {
+  get,
+  makeFinding,
+  makeReport,
+  makeTestApp,
+  seedAccount,
+  seedReview,
+  signInWithKey,
+  type TestApp,
+} from '../web/helpers.js';
+
+/** Every file of the database (main file, -wal, -shm) in `dir` that holds `needle`. */
+function filesHolding(dir: string, needle: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => /\.db(-wal|-shm)?$/.test(f))
+    .filter((f) => readFileSync(join(dir, f)).includes(Buffer.from(needle, 'utf8')));
+}
+
+let apps: TestApp[] = [];
+afterEach(() => {
+  for (const t of apps) t.close();
+  apps = [];
+});
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+describe('a canary in every sealed column', () => {
+  it('is readable through the API, the export and the page, and absent from the db, -wal and -shm files', async () => {
+    const canary = `c${randomUUID().replaceAll('-', '')}`;
+    const t = makeTestApp();
+    apps.push(t);
+    const { accountId, key } = seedAccount(t, `Acme ${canary}`);
+    addMember(t.db.orm, { accountId, login: canary.slice(0, 30), role: 'member', now: t.clock() });
+    const report = makeReport({
+      repository: `octo/${canary}`,
+      findings: [
+        makeFinding({ path: `src/${canary}.ts`, title: `Title ${canary}`, body: `Body ${canary}` }),
+        makeFinding({ path: 'src/other.ts', title: 'Plain title' }),
+      ],
+    });
+    const posted = await t.app.request('/v1/reviews', {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify(report),
+    });
+    expect(posted.status).toBe(201);
+    const { id } = (await posted.json()) as { id: string };
+    const put = await t.app.request('/v1/config', {
+      method: 'PUT',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ repository: `octo/${canary}`, yaml: `# ${canary}\nfail-on: high\n` }),
+    });
+    expect(put.status).toBe(200);
+    const created = await t.app.request('/v1/keys', {
+      method: 'POST',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `key ${canary}`, scopes: ['reviews:read'] }),
+    });
+    expect(created.status).toBe(201);
+    // A disconnected repository's name stays in the audit log.
+    await seedReview(t, accountId, makeReport({ repository: `gone/${canary}` }));
+    const gone = await t.app.request(`/v1/repositories/gone/${canary}`, {
+      method: 'DELETE',
+      headers: { ...bearer(key), 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(gone.status).toBe(204);
+
+    const review = await (await t.app.request(`/v1/reviews/${id}`, { headers: bearer(key) })).text();
+    for (const text of [`octo/${canary}`, `src/${canary}.ts`, `Title ${canary}`, `Body ${canary}`])
+      expect(review).toContain(text);
+    const exported = await (await t.app.request('/v1/account/export', { headers: bearer(key) })).text();
+    for (const text of [
+      `Acme ${canary}`,
+      canary.slice(0, 30),
+      `key ${canary}`,
+      `# ${canary}`,
+      `gone/${canary}`,
+    ])
+      expect(exported).toContain(text);
+    const cookie = await signInWithKey(t, key);
+    const page = await (await get(t, `/reviews/${id}`, cookie)).text();
+    expect(page).toContain(`Title ${canary}`);
+    expect(page).toContain(`Acme ${canary}`);
+
+    expect(existsSync(join(t.dir, 'test.db-wal'))).toBe(true);
+    expect(filesHolding(t.dir, canary)).toEqual([]);
+    t.db.close();
+    expect(filesHolding(t.dir, canary)).toEqual([]);
+  });
+});
+
+describe('a database from before encryption', () => {
+  it('is sealed on its first start: the canary leaves every file, and every read and lookup still works', async () => {
+    const canary = `c${randomUUID().replaceAll('-', '')}`;
+    const { dir, path } = databaseBeforeEncryption(canary);
+    const db = openTestDatabase(path);
+    try {
+      expect(filesHolding(dir, canary)).toEqual([]);
+      const review = getReview(db.orm, { accountId: 'acc', id: 'rev', now: T0 })!;
+      expect(review.review.repository).toBe(`Octo/${canary}`);
+      expect(review.findings.map((f) => [f.path, f.title, f.body])).toEqual([
+        ['src/a.ts', `first ${canary}`, 'body one'],
+        ['src/b.ts', 'second', `body ${canary}`],
+      ]);
+      expect(listMembers(db.orm, 'acc').map((m) => m.login)).toEqual([`Login${canary.slice(0, 20)}`]);
+      expect(findRepository(db.orm, 'acc', `OCTO/${canary.toUpperCase()}`)?.id).toBe('repo');
+      const trend = dailyTotals(db.orm, {
+        accountId: 'acc',
+        sinceDay: '2025-01-01',
+        repository: `octo/${canary}`,
+      });
+      expect(trend).toEqual([expect.objectContaining({ day: '2025-03-01', reviews: 2, high: 1 })]);
+      const exported = JSON.stringify(exportedData(db.orm, 'acc', T0));
+      for (const text of [
+        `Acme ${canary}`,
+        `key ${canary}`,
+        `# ${canary}`,
+        `audit ${canary}`,
+        '198.51.100.9',
+      ])
+        expect(exported).toContain(text);
+      expect(exportedData(db.orm, 'acc', T0)!.dailyAggregates).toEqual([
+        expect.objectContaining({ repository: `Octo/${canary}`, reviews: 2 }),
+      ]);
+    } finally {
+      db.close();
+    }
+    expect(filesHolding(dir, canary)).toEqual([]);
+  });
+});
+
+describe('associated data', () => {
+  it('a ciphertext moved to another row does not open there', async () => {
+    const t = makeTestApp();
+    apps.push(t);
+    const a = seedAccount(t, 'A');
+    const b = seedAccount(t, 'B');
+    const secret = await seedReview(
+      t,
+      a.accountId,
+      makeReport({ findings: [makeFinding({ title: 'secret' })] }),
+    );
+    const mine = await seedReview(t, b.accountId, makeReport({ findings: [makeFinding({ title: 'mine' })] }));
+    t.db.sqlite
+      .prepare(
+        'UPDATE finding_texts SET sealed = (SELECT sealed FROM finding_texts WHERE review_id = ?) WHERE review_id = ?',
+      )
+      .run(secret, mine);
+    expect(() => getReview(t.db.orm, { accountId: b.accountId, id: mine, now: t.clock() })).toThrow(
+      DecryptError,
+    );
+    const res = await t.app.request(`/v1/reviews/${mine}`, { headers: bearer(b.key) });
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('secret');
+
+    t.db.sqlite
+      .prepare('UPDATE accounts SET name = (SELECT name FROM accounts WHERE id = ?) WHERE id = ?')
+      .run(a.accountId, b.accountId);
+    expect(() => exportedData(t.db.orm, b.accountId, t.clock())).toThrow(DecryptError);
+  });
+});
+
+describe('lookups, filters and orders on sealed values', () => {
+  it('find repositories and logins in any case, filter and delete by name, order by path and name', async () => {
+    const t = makeTestApp();
+    apps.push(t);
+    const { accountId, key } = seedAccount(t, 'Acme');
+    const id = await seedReview(
+      t,
+      accountId,
+      makeReport({
+        repository: 'Octo/Hello',
+        findings: [
+          makeFinding({ path: 'src/b.ts', line: 2, title: 'b2' }),
+          makeFinding({ path: 'src/a.ts', line: 9, title: 'a9' }),
+          makeFinding({ path: 'src/b.ts', line: 1, title: 'b1' }),
+          makeFinding({ path: 'src/a.ts', line: 9, title: 'a9 again' }),
+        ],
+      }),
+    );
+    await seedReview(t, accountId, makeReport({ repository: 'octo/HELLO' }));
+    await seedReview(t, accountId, makeReport({ repository: 'acme/zeta' }));
+    await seedReview(t, accountId, makeReport({ repository: 'Acme/Alpha' }));
+    expect(getReview(t.db.orm, { accountId, id, now: t.clock() })!.findings.map((f) => f.title)).toEqual([
+      'a9',
+      'a9 again',
+      'b1',
+      'b2',
+    ]);
+    expect(listRepositories(t.db.orm, accountId).map((r) => r.fullName)).toEqual([
+      'Acme/Alpha',
+      'acme/zeta',
+      'Octo/Hello',
+    ]);
+    const listed = await t.app.request('/v1/reviews?repository=OCTO/hello', { headers: bearer(key) });
+    expect(((await listed.json()) as { reviews: unknown[] }).reviews).toHaveLength(2);
+
+    const first = addMember(t.db.orm, { accountId, login: 'MonaLisa', role: 'member', now: t.clock() });
+    const again = addMember(t.db.orm, { accountId, login: 'monalisa', role: 'admin', now: t.clock() });
+    expect(again.userId).toBe(first.userId);
+    expect(again.login).toBe('MonaLisa');
+    expect(listMembers(t.db.orm, accountId)).toHaveLength(1);
+
+    expect(deleteRepositoryEverywhere(t.db, 'OCTO/HELLO')).toEqual([{ accountId, fullName: 'Octo/Hello' }]);
+    expect(findRepository(t.db.orm, accountId, 'octo/hello')).toBeUndefined();
+  });
+});
+
+describe('the writer thread', () => {
+  it('seals finding texts and new repositories with the newest data key', async () => {
+    const t = makeTestApp({ dataKeys: [randomBytes(32), randomBytes(32)] });
+    apps.push(t);
+    const { accountId } = seedAccount(t, 'Acme');
+    const id = await seedReview(t, accountId);
+    const [newest] = dataKeyIds(t.db.orm);
+    const sealed = t.db.sqlite
+      .prepare('SELECT sealed FROM finding_texts WHERE review_id = ?')
+      .pluck()
+      .get(id);
+    expect(kidOf(sealed as Uint8Array)).toBe(newest);
+    const name = t.db.sqlite.prepare('SELECT full_name FROM repositories').pluck().get();
+    expect(kidOf(name as string)).toBe(newest);
+  });
+});

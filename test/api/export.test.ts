@@ -1,0 +1,162 @@
+/**
+ * The account export streams: a large account's export never stalls the event loop for long (the server
+ * runs in this process, so `monitorEventLoopDelay` sees its loop, and `/healthz` keeps answering while the
+ * export is read), and it holds everything the account has: every review with every finding, the whole
+ * audit log (no cap), and its page sessions as metadata, never a token.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSession, insertReview, recordAudit } from '../../api/db/index.js';
+import { reviewExpiresAt } from '../../api/retention.js';
+import { DAY_MS, LIMITS } from '../../shared/index.js';
+import { makeFinding, makeReport, seedAccount, startServer, T0, type TestServer } from './helpers.js';
+
+/**
+ * A generous bound on the longest stall of the event loop while the export streams, over the stalls the
+ * machine causes by itself (measured first, for as long, with nothing to do but answer `/healthz`: on a
+ * loaded machine the process waits for a core). Built in one piece, this account's export stalled the loop
+ * for 3 s; streamed, a step takes a few milliseconds.
+ */
+const MAX_STALL_MS = 200;
+const REVIEWS = 60;
+/** Findings of review `r`: some reviews fit in a step with others, some are written over several steps. */
+const findingsOf = (r: number) => (r % 3 === 0 ? 130 : 25);
+const AUDIT_ENTRIES = 2_500;
+
+let s: TestServer;
+let account: { accountId: string; key: string; keyId: string };
+beforeAll(async () => {
+  s = await startServer();
+  account = seedAccount(s.db, { name: 'large' });
+  const body = 'x'.repeat(LIMITS.findingBodyChars - 20);
+  for (let r = 0; r < REVIEWS; r += 1) {
+    const now = new Date(T0.getTime() + r * 60_000);
+    const findings = Array.from({ length: findingsOf(r) }, (_, f) =>
+      makeFinding({ line: f + 1, title: `review ${r} finding ${f}`, body: `${r}/${f} ${body}` }),
+    );
+    await insertReview(s.db, {
+      accountId: account.accountId,
+      report: makeReport({ repository: `octo/repo-${r % 7}`, pullRequest: r + 1, findings }),
+      now,
+      expiresAt: reviewExpiresAt(now),
+    });
+  }
+  for (let i = 0; i < AUDIT_ENTRIES; i += 1) {
+    recordAudit(s.db.orm, {
+      accountId: account.accountId,
+      actor: 'cli',
+      action: 'test.entry',
+      target: `entry ${i}`,
+      at: new Date(T0.getTime() + i),
+    });
+  }
+  createSession(s.db.orm, {
+    accountId: account.accountId,
+    apiKeyId: account.keyId,
+    now: T0,
+    expiresAt: new Date(T0.getTime() + DAY_MS),
+  });
+}, 120_000);
+afterAll(() => s.close());
+
+/**
+ * Runs `work` while polling `/healthz`, measuring the event loop's longest stall (`work` keeps what it
+ * reads as it comes and decodes it after, so the client's decoding is not counted).
+ */
+async function whilePolling<T>(work: () => Promise<T>) {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const health = { answered: 0, slowestMs: 0 };
+  let working = true;
+  const poll = (async () => {
+    while (working) {
+      const started = performance.now();
+      const res = await fetch(`${s.url}/healthz`);
+      await res.arrayBuffer();
+      if (!working) break;
+      health.answered += 1;
+      health.slowestMs = Math.max(health.slowestMs, performance.now() - started);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  loop.enable();
+  const started = performance.now();
+  const result = await work();
+  const durationMs = performance.now() - started;
+  loop.disable();
+  working = false;
+  await poll;
+  return { result, durationMs, maxStallMs: loop.max / 1e6, health };
+}
+
+async function readExport() {
+  const res = await fetch(`${s.url}/v1/account/export`, {
+    headers: { authorization: `Bearer ${account.key}` },
+  });
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of res.body!) chunks.push(chunk);
+  return { res, chunks };
+}
+
+describe('GET /v1/account/export of a large account', () => {
+  it('streams without stalling the event loop, and holds everything, as valid JSON', async () => {
+    const { result, durationMs, maxStallMs, health } = await whilePolling(readExport);
+    const idle = await whilePolling(() => new Promise((r) => setTimeout(r, durationMs)));
+    const { res, chunks } = result;
+    const text = Buffer.concat(chunks).toString('utf8');
+    console.log(
+      `export: ${(text.length / 1e6).toFixed(1)} MB in ${Math.round(durationMs)} ms; longest event-loop ` +
+        `stall ${Math.round(maxStallMs)} ms (idle: ${Math.round(idle.maxStallMs)} ms); /healthz answered ` +
+        `${health.answered} times, slowest ${Math.round(health.slowestMs)} ms`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('content-disposition')).toContain('attachment');
+    expect(maxStallMs).toBeLessThan(MAX_STALL_MS + idle.maxStallMs);
+    expect(health.answered).toBeGreaterThan(0);
+
+    const data = JSON.parse(text) as {
+      account: { id: string };
+      reviews: { pullRequest: number; repository: string; findings: { title: string; body: string }[] }[];
+      auditLog: { action: string; target: string }[];
+      sessions: Record<string, unknown>[];
+      repositories: unknown[];
+      dailyAggregates: unknown[];
+      keys: unknown[];
+    };
+    expect(data.account.id).toBe(account.accountId);
+    expect(data.reviews).toHaveLength(REVIEWS);
+    expect(data.reviews.map((r) => r.pullRequest).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: REVIEWS }, (_, r) => r + 1),
+    );
+    for (const review of data.reviews) {
+      const r = review.pullRequest - 1;
+      expect(review.repository).toBe(`octo/repo-${r % 7}`);
+      expect(review.findings).toHaveLength(findingsOf(r));
+      expect(new Set(review.findings.map((f) => f.title)).size).toBe(findingsOf(r));
+      expect(review.findings.every((f) => f.title.startsWith(`review ${r} `))).toBe(true);
+    }
+    expect(data.repositories).toHaveLength(7);
+    expect(data.dailyAggregates).toHaveLength(7);
+    expect(data.keys).toHaveLength(1);
+    // The whole audit log: every entry, this export's own included.
+    const entries = data.auditLog.filter((e) => e.action === 'test.entry').map((e) => e.target);
+    expect(new Set(entries).size).toBe(AUDIT_ENTRIES);
+    expect(data.auditLog.some((e) => e.action === 'account.export')).toBe(true);
+    // Sessions as metadata: who, when, until when; never an id a token could be matched against.
+    expect(data.sessions).toEqual([
+      {
+        userId: null,
+        apiKeyId: account.keyId,
+        createdAt: T0.toISOString(),
+        expiresAt: new Date(T0.getTime() + DAY_MS).toISOString(),
+        revokedAt: null,
+      },
+    ]);
+    const sessionId = (
+      s.db.sqlite.prepare('SELECT id FROM sessions WHERE account_id = ?').get(account.accountId) as {
+        id: string;
+      }
+    ).id;
+    expect(text).not.toContain(sessionId);
+  }, 120_000);
+});
