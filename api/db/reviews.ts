@@ -256,12 +256,17 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
   return {
     review: review!,
     findings: rows,
-    walkthrough: readWalkthrough(unsealOptional(orm, reviews.walkthrough, stored.id, walkthrough)),
+    walkthrough: openWalkthrough(orm, stored.id, walkthrough),
   };
 }
 
-/** A stored walkthrough, opened, read back; undefined without one (or one that does not parse). */
-function readWalkthrough(json: string | null): ReviewWalkthrough | undefined {
+/** A review's stored walkthrough, opened and read back; undefined without one (or one that does not parse). */
+export function openWalkthrough(
+  orm: Orm,
+  reviewId: string,
+  sealed: string | null,
+): ReviewWalkthrough | undefined {
+  const json = unsealOptional(orm, reviews.walkthrough, reviewId, sealed);
   if (json === null) return undefined;
   try {
     return JSON.parse(json) as ReviewWalkthrough;
