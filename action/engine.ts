@@ -2,6 +2,7 @@ import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.
 import { anchorFindings } from './core/findings/anchor.js';
 import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
+import { mergeWalkthrough } from './core/output/walkthrough.js';
 import { linesLeftOut, narrowToPush } from './core/input/incremental.js';
 import { buildSystemPrompt } from './core/plan/prompt.js';
 import { scanAndRedact, secretFinding } from './core/input/secrets.js';
@@ -27,7 +28,7 @@ import {
 } from './steps/run-context.js';
 import { chooseScope } from './steps/scope.js';
 import { vetSuggestions } from './steps/suggestions.js';
-import { trackLifecycle } from './steps/track.js';
+import { readReviewThreads, trackLifecycle } from './steps/track.js';
 import { validateFindings } from './steps/validate.js';
 
 export { DEFAULT_MODEL_LANES } from './steps/model-lanes.js';
@@ -225,6 +226,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     ...(config.language ? { language: config.language } : {}),
     ...(config.strictness ? { strictness: config.strictness } : {}),
     ...(guidelines.text ? { guidelines: guidelines.text } : {}),
+    walkthrough: config.walkthrough !== false,
   });
   const plan = await planReview(deps, settings, effective, {
     files: selection.selected,
@@ -275,8 +277,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     reviewedEarlier: scope.unchanged,
     linesReviewedEarlier: linesLeftOut(prFiles, scope.pushedHunks),
   });
-  const threads =
-    github && known.size > 0 ? await deliver(notes, () => github.listReviewThreads(pr.number)) : undefined;
+  const threadsRead =
+    github && known.size > 0 ? await readReviewThreads(github, pr.number, notes) : undefined;
+  const threads = threadsRead?.threads;
   const lifecycle = await trackLifecycle({
     previous,
     anchored,
@@ -326,9 +329,11 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     lifecycle,
     since: previous?.headSha !== pr.headSha ? previous?.headSha : undefined,
     replies,
+    ...(threadsRead && 'unread' in threadsRead ? { threadsUnread: threadsRead.unread } : {}),
     validation: validation.stats,
     extra: { usage: validation.usage, costUsd: validation.costUsd },
     guidelines: guidelines.files,
+    walkthrough: mergeWalkthrough(results.walkthroughs, prFiles),
     durationMs: Math.max(0, deps.clock.now() - run.started),
   });
   const code = reviewedLines(redacted, results.chunks);

@@ -47,7 +47,10 @@ export async function reportRun(
   toolkit.log.info(
     `Review ${outcome.status}: ${count} findings (${outcome.posted.length} posted inline, ${outcome.alreadyPosted} already on the PR), conclusion ${outcome.conclusion}`,
   );
-  await writeJobSummary(toolkit, renderJobSummary(outcome, { serverUrl: places.serverUrl }));
+  await writeJobSummary(
+    toolkit,
+    renderJobSummary(outcome, { serverUrl: places.serverUrl, resultsUrl: run.resultsUrl }),
+  );
   const errors = [...run.errors];
   // A refused or unwritable SARIF path fails the step too, but must not hide what the run reported.
   if (places.sarifFile) {

@@ -4,6 +4,7 @@
  */
 import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared/index.js';
 import type { CheckedOutCommit } from './core/input/checkout.js';
+import type { AnswerRepairs } from './core/findings/answer.js';
 import type { HistoryCommit } from './core/findings/eval.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
 import type { SummaryState } from './core/output/markers.js';
@@ -15,6 +16,7 @@ import type {
   TokenUsage,
   UnanchoredReason,
   Verdict,
+  WalkthroughPart,
 } from './core/types.js';
 
 /** Port: the local git repository (the runner's checkout or the developer's clone). */
@@ -178,6 +180,8 @@ export interface ModelRequest {
   /** The chunk's content (diff, context, PR metadata marked untrusted). */
   user: string;
   maxOutputTokens: number;
+  /** Ask for the walkthrough in the same answer (`findingsTool(true)`); review requests only. */
+  walkthrough?: boolean;
   /**
    * Called once when the answer starts (its first streamed event), or not at all if it never does: the run
    * holds its other requests until then, because a prompt-cache entry becomes readable only once its
@@ -209,7 +213,17 @@ export interface ModelFailure {
   usage: TokenUsage;
 }
 
-export type ModelResult = { ok: true; findings: Finding[]; usage: TokenUsage } | ModelFailure;
+export type ModelResult =
+  | {
+      ok: true;
+      findings: Finding[];
+      usage: TokenUsage;
+      /** Findings of the answer dropped as unrepairable, and how many were kept after a repair. */
+      repairs?: AnswerRepairs;
+      /** What the model said this request's part of the PR changes, when the walkthrough was asked for. */
+      walkthrough?: WalkthroughPart;
+    }
+  | ModelFailure;
 
 /** A validation request: `count` findings numbered [0]..[count-1] in `user`. */
 export interface ConfirmRequest extends ModelRequest {
@@ -219,8 +233,9 @@ export interface ConfirmRequest extends ModelRequest {
 export type ConfirmResult = { ok: true; verdicts: Verdict[]; usage: TokenUsage } | ModelFailure;
 
 /**
- * Port: asks the model to review one chunk through a forced tool call. The adapter validates the tool
- * input with FindingsToolInputSchema, retries malformed output once, and never throws for API errors.
+ * Port: asks the model to review one chunk through a forced tool call. The adapter reads the tool input
+ * finding by finding (core/findings/answer.ts: a bad finding is repaired or dropped alone), asks once more
+ * only when the answer is no findings list at all, and never throws for API errors.
  */
 export interface ModelPort {
   review(request: ModelRequest): Promise<ModelResult>;

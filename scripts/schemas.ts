@@ -23,6 +23,14 @@ const FIELD_DESCRIPTIONS: Record<string, string> = {
   confidence: "0..1: how sure you are that this is a real problem worth the author's time.",
 };
 
+/** The walkthrough's fields (left out of the tool when the config turns the walkthrough off). */
+const WALKTHROUGH_DESCRIPTIONS = {
+  walkthrough: 'What this part of the pull request changes, for its reviewers. Not findings.',
+  overview: 'Two or three plain sentences: what the change does and why, as far as the code shows.',
+  files: 'One entry per file in the listing, in listing order.',
+  summary: 'One short line (about 15 words) on what the change does in this file. No code.',
+};
+
 /**
  * The input schema of the findings tool (`FINDINGS_TOOL` in action/core/plan/prompt.ts) as the Messages API
  * wants it: FindingsToolInputSchema as JSON Schema, an object at the top, no `$schema` key, no
@@ -40,5 +48,17 @@ export function findingsToolJsonSchema(): string {
     const description = FIELD_DESCRIPTIONS[name];
     if (description) field.description = description;
   }
+  const { walkthrough } = schema.properties as {
+    walkthrough: { description?: string; properties: Record<string, Record<string, unknown>> };
+  };
+  walkthrough.description = WALKTHROUGH_DESCRIPTIONS.walkthrough;
+  const { overview, files } = walkthrough.properties as {
+    overview: Record<string, unknown>;
+    files: { description?: string; items: { properties: Record<string, Record<string, unknown>> } };
+  };
+  overview.description = WALKTHROUGH_DESCRIPTIONS.overview;
+  files.description = WALKTHROUGH_DESCRIPTIONS.files;
+  files.items.properties.path!.description = FIELD_DESCRIPTIONS.path;
+  files.items.properties.summary!.description = WALKTHROUGH_DESCRIPTIONS.summary;
   return `${JSON.stringify(schema, null, 2)}\n`;
 }

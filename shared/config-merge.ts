@@ -48,6 +48,9 @@ export const MERGE_POLICY: MergePolicy<DiffrayConfig> = {
   language: accountDecides,
   // The team's guideline files add expectations; turning them off removes them.
   guidelines: strictestOf([false, true]),
+  // The walkthrough tells the PR's reviewers more; on, a repository cannot hide it (it costs a few output
+  // tokens per file, which `budget` bounds).
+  walkthrough: strictestOf([false, true]),
   // Guidance only adds: both sides' instructions apply.
   instructions: (account, repo) => [...account, ...repo],
   // Both sides' rules apply; a repository rule cannot redefine (say, downgrade) an account rule.

@@ -42,6 +42,7 @@ export const DiffrayConfigSchema = z.strictObject({
   strictness: z.optional(z.enum(['relaxed', 'balanced', 'strict'])),
   language: z.optional(text(2, 35)),
   guidelines: z.optional(z.boolean()),
+  walkthrough: z.optional(z.boolean()),
   instructions: z.optional(list(InstructionSchema, 0, 50)),
   rules: z.optional(list(RuleSchema, 0, 100)),
   validation: z.optional(

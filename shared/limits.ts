@@ -13,6 +13,10 @@ export const LIMITS = {
   findingBodyChars: 4_000,
   findingCategoryChars: 40,
   pathChars: 1_024,
+  /** The walkthrough: an overview (2–3 sentences) per model request, one line per file, files per review. */
+  walkthroughOverviewChars: 600,
+  walkthroughSummaryChars: 200,
+  walkthroughFiles: 1_000,
   /** Results API: findings per review and request body size. */
   findingsPerReview: 500,
   requestBodyBytes: 1_048_576,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CATEGORIES, positiveInt, text } from './finding.js';
+import { CATEGORIES, FileSummarySchema, positiveInt, text } from './finding.js';
 import { LIMITS } from './limits.js';
 import { SEVERITIES } from './severity.js';
 
@@ -67,6 +67,16 @@ export const ReviewReportSchema = z.strictObject({
     linesChanged: count(),
   }),
   findings: z.array(ReportedFindingSchema).check(z.maxLength(LIMITS.findingsPerReview)),
+  /**
+   * What the PR changes, as the model summed it up in the review requests: prose only, like finding bodies
+   * (code stripped by the action and again by the API). One overview per request, in file order.
+   */
+  walkthrough: z.optional(
+    z.strictObject({
+      overview: z.array(text(1, LIMITS.walkthroughOverviewChars)).check(z.maxLength(LIMITS.walkthroughFiles)),
+      files: z.array(FileSummarySchema).check(z.maxLength(LIMITS.walkthroughFiles)),
+    }),
+  ),
 });
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;
 

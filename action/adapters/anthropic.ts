@@ -12,8 +12,8 @@ import type {
   RawMessageStreamEvent,
   ToolUseBlock,
 } from '@anthropic-ai/sdk/resources/messages';
-import { FindingsToolInputSchema, type Finding } from '../../shared/index.js';
-import { FINDINGS_TOOL, type ToolDefinition } from '../core/plan/prompt.js';
+import { FINDINGS_TOOL, findingsTool, type ToolDefinition } from '../core/plan/prompt.js';
+import { readFindingsAnswer, type FindingsAnswer } from '../core/findings/answer.js';
 import { CONFIRM_TOOL, parseVerdicts } from '../core/findings/validation.js';
 import type { RateBucket, RateLimitSnapshot } from '../core/plan/rate-budget.js';
 import type { TokenUsage } from '../core/types.js';
@@ -291,16 +291,18 @@ const CORRECTION =
   'The report_findings input did not match its schema. Call report_findings again with input that matches ' +
   'the schema exactly: {"findings": [...]} (an empty list when there is nothing to report).';
 
-/** One forced tool call; malformed tool input is asked for once more, then reported as a failure. */
+/**
+ * One forced tool call. Findings are read one by one (see core/findings/answer.ts): a bad finding is
+ * repaired or dropped alone; only an answer that is no findings list at all is asked for once more, then
+ * reported as a failure.
+ */
 export async function reviewWith(send: Send, request: ModelRequest): Promise<ModelResult> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   const params: MessageCreateParamsNonStreaming = {
     model: request.model,
     max_tokens: request.maxOutputTokens,
     system: [{ type: 'text', text: request.system, cache_control: { type: 'ephemeral' } }],
-    tools: [
-      FINDINGS_TOOL as MessageCreateParamsNonStreaming['tools'] extends (infer T)[] | undefined ? T : never,
-    ],
+    tools: [findingsTool(request.walkthrough === true) as ToolDefinition as Tool],
     tool_choice: { type: 'tool', name: FINDINGS_TOOL.name },
     messages: [{ role: 'user', content: request.user }],
   };
@@ -308,7 +310,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     const first = await send(params, hooksOf(request));
     addUsage(usage, first);
     const parsed = parseToolInput(first);
-    if (parsed.ok) return { ok: true, findings: parsed.findings, usage };
+    if (parsed.ok) return answered(parsed, usage);
 
     const toolUse = first.content.find((b): b is ToolUseBlock => b.type === 'tool_use');
     const retry: MessageCreateParamsNonStreaming = {
@@ -338,7 +340,7 @@ export async function reviewWith(send: Send, request: ModelRequest): Promise<Mod
     const second = await send(retry, hooksOf(request, false));
     addUsage(usage, second);
     const again = parseToolInput(second);
-    if (again.ok) return { ok: true, findings: again.findings, usage };
+    if (again.ok) return answered(again, usage);
     return {
       ok: false,
       error: `the model's findings were malformed twice (${again.error})`,
@@ -357,9 +359,18 @@ function addUsage(total: TokenUsage, message: Message): void {
   total.output += u?.output_tokens ?? 0;
 }
 
-type Parsed = { ok: true; findings: Finding[] } | { ok: false; error: string };
+function answered(answer: Extract<FindingsAnswer, { ok: true }>, usage: TokenUsage): ModelResult {
+  const { findings, dropped, repaired, walkthrough } = answer;
+  return {
+    ok: true,
+    findings,
+    usage,
+    ...(dropped.length > 0 || repaired > 0 ? { repairs: { dropped, repaired } } : {}),
+    ...(walkthrough ? { walkthrough } : {}),
+  };
+}
 
-export function parseToolInput(message: Message): Parsed {
+export function parseToolInput(message: Message): FindingsAnswer {
   const block = message.content?.find(
     (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === FINDINGS_TOOL.name,
   );
@@ -368,12 +379,10 @@ export function parseToolInput(message: Message): Parsed {
       ok: false,
       error: `no ${FINDINGS_TOOL.name} call in the answer (stop reason ${message.stop_reason ?? 'unknown'})`,
     };
-  const result = FindingsToolInputSchema.safeParse(block.input);
-  if (result.success) return { ok: true, findings: result.data.findings };
-  const issue = result.error.issues[0];
-  const where = issue?.path.join('.') || '(root)';
+  const answer = readFindingsAnswer(block.input);
+  if (answer.ok) return answer;
   const truncated = message.stop_reason === 'max_tokens' ? ' (answer cut at max_tokens)' : '';
-  return { ok: false, error: `invalid tool input at ${where}: ${issue?.code ?? 'invalid'}${truncated}` };
+  return { ok: false, error: `${answer.error}${truncated}` };
 }
 
 /** Status, error type and request id only: never the prompt, the response body or the key. */

@@ -5,7 +5,7 @@
  */
 import { parseFindingMarkers } from '../core/output/markers.js';
 import { PermissionError, type GitHubPort, type ReviewThread, type ThreadRepliesResult } from '../ports.js';
-import { firstLine, MAX_PAGES, rethrow, type RepoClient } from './github-client.js';
+import { firstLine, httpError, MAX_PAGES, rethrow, type RepoClient } from './github-client.js';
 
 /** Threads and the first comments of each: enough to see the marker, a resolution and dismiss replies. */
 const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
@@ -114,6 +114,12 @@ export function reviewThreads({
         }
         return threads;
       } catch (error) {
+        // A GraphQL refusal (HTTP 200 with errors and no data) says why in its first error.
+        const refusal = graphqlAnswerOf(error).errors?.[0]?.message;
+        if (refusal && httpError(error) === undefined)
+          throw new Error(`GitHub refused to list the review threads: ${firstLine(refusal)}`, {
+            cause: error,
+          });
         rethrow(error, 'pull-requests: read', 'list the review threads');
       }
     },

@@ -3,7 +3,7 @@
  * hands to the runtime. Pure data only (no I/O, no SDK types), importing nothing of ours but shared/, so
  * every module may use it. The requests and results of the ports are declared with them, in action/ports.ts.
  */
-import type { Conclusion, FailOn, Finding, ReviewReport } from '../../shared/index.js';
+import type { Conclusion, FailOn, FileSummary, Finding, ReviewReport } from '../../shared/index.js';
 
 // ---------------------------------------------------------------- the diff
 
@@ -111,6 +111,20 @@ export interface Verdict {
   index: number;
   confirmed: boolean;
   reason: string;
+}
+
+// ---------------------------------------------------------------- the walkthrough
+
+/** What one review request's answer says its part of the PR changes, as the model wrote it. */
+export interface WalkthroughPart {
+  overview?: string;
+  files: FileSummary[];
+}
+
+/** What the PR changes: the requests' overviews and one line per file, merged in file order. */
+export interface Walkthrough {
+  overview: string[];
+  files: FileSummary[];
 }
 
 // ---------------------------------------------------------------- findings placed on the diff, as GitHub takes them
@@ -262,7 +276,14 @@ export interface ReviewOutcome {
     since?: string;
     /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
     replies: { posted: number; capped: number };
+    /** Why the PR's review threads could not be read (GitHub refused the query); absent when they were. */
+    threadsUnread?: string;
   };
+  /**
+   * What reading the model's answers changed (findings/answer.ts): findings dropped as unrepairable, with
+   * their distinct reasons, and findings kept after a repair (a text cut to its limit...). Absent when none.
+   */
+  answerRepairs?: { dropped: number; reasons: string[]; repaired: number };
   /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
   validation?: { checked: number; dropped: number; model: string; error?: string };
   /**
@@ -277,4 +298,6 @@ export interface ReviewOutcome {
   routing?: { triage?: { model: string; files: number }; fallback?: { model: string; overloaded: string } };
   /** Repository guideline files included in the instructions. */
   guidelines?: string[];
+  /** What the PR changes (config `walkthrough`, on by default), for the files this run reviewed. */
+  walkthrough?: Walkthrough;
 }

@@ -1,5 +1,6 @@
 import { decideConclusion } from '../core/output/conclusion.js';
 import { addUsage } from '../core/plan/cost.js';
+import { repairCounts } from '../core/findings/answer.js';
 import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
 import type {
   AnchoredFinding,
@@ -9,6 +10,7 @@ import type {
   SecretHit,
   SkippedFile,
   TokenUsage,
+  Walkthrough,
 } from '../core/types.js';
 import type { Posted } from './publish.js';
 import type { ChunkResults } from './review.js';
@@ -28,9 +30,12 @@ export interface OutcomeInput {
   lifecycle: LifecycleResult<AnchoredFinding>;
   since: string | undefined;
   replies: { posted: number; capped: number };
+  /** Why the review threads could not be read, when GitHub refused the query. */
+  threadsUnread?: string;
   validation: ReviewOutcome['validation'];
   extra: { usage: TokenUsage; costUsd: number };
   guidelines: string[];
+  walkthrough: Walkthrough | undefined;
   durationMs: number;
 }
 
@@ -55,6 +60,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
   addUsage(usage, input.extra.usage);
   const reviewedFiles = [...new Set(results.reviewedChunks.flatMap((c) => c.slices.map((s) => s.file.path)))];
   const routing = results.routing;
+  const repairs = results.repairs;
   return {
     status: decision.status,
     conclusion: decision.conclusion,
@@ -77,10 +83,13 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
       ...lifecycleCounts(input.lifecycle),
       ...(input.since !== undefined ? { since: input.since } : {}),
       replies: input.replies,
+      ...(input.threadsUnread !== undefined ? { threadsUnread: input.threadsUnread } : {}),
     },
+    ...(repairs.dropped.length > 0 || repairs.repaired > 0 ? { answerRepairs: repairCounts(repairs) } : {}),
     ...(input.validation ? { validation: input.validation } : {}),
     coverage,
     ...(routing.triage || routing.fallback ? { routing } : {}),
     ...(input.guidelines.length > 0 ? { guidelines: input.guidelines } : {}),
+    ...(input.walkthrough ? { walkthrough: input.walkthrough } : {}),
   };
 }

@@ -1,15 +1,24 @@
 import type { Finding } from '../../shared/index.js';
+import { addRepairs, repairCounts, type AnswerRepairs } from '../core/findings/answer.js';
+import { answerRepairsLine } from '../core/output/phrases.js';
 import { buildChunks } from '../core/plan/chunk.js';
 import { planContext, wantsContext } from '../core/plan/context.js';
 import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
 import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/plan/priority.js';
-import { buildUserPrompt, FINDINGS_TOOL, promptSizing, type Guidance } from '../core/plan/prompt.js';
+import { buildUserPrompt, findingsTool, promptSizing, type Guidance } from '../core/plan/prompt.js';
 import { createModelRouter } from '../core/plan/routing.js';
 import { redactSecrets } from '../core/input/secrets.js';
 import type { RequestCost } from '../core/plan/rate-budget.js';
 import { estimateTokens } from '../core/plan/tokens.js';
 import { classifyTrivial, MODEL_ROUTES } from '../core/plan/triage.js';
-import type { DiffFile, ReviewChunk, ReviewOutcome, SkippedFile, TokenUsage } from '../core/types.js';
+import type {
+  DiffFile,
+  ReviewChunk,
+  ReviewOutcome,
+  SkippedFile,
+  TokenUsage,
+  WalkthroughPart,
+} from '../core/types.js';
 import type { AttemptObserver, ModelResult } from '../ports.js';
 import type { HeadReader } from './head-files.js';
 import type { ModelLanes } from './model-lanes.js';
@@ -163,6 +172,10 @@ export interface ChunkResults {
   reviewedChunks: ReviewChunk[];
   failedChunks: ReviewOutcome['failedChunks'];
   routing: NonNullable<ReviewOutcome['routing']>;
+  /** Findings of the answers dropped as unrepairable, and how many were kept after a repair. */
+  repairs: AnswerRepairs;
+  /** Each answered request's walkthrough of its part of the PR, with its chunk (config `walkthrough`). */
+  walkthroughs: { chunk: ReviewChunk; walkthrough: WalkthroughPart }[];
   /**
    * The first error that stopped requests beyond its own (a rejected key, a spend cap, a model the key may
    * not use): no retry or later run gets past it until someone changes the key, the model or the plan.
@@ -192,6 +205,8 @@ export async function runReviewJobs(
     reviewedChunks: [],
     failedChunks: [],
     routing: plan.triage.files > 0 ? { triage: plan.triage } : {},
+    repairs: { dropped: [], repaired: 0 },
+    walkthroughs: [],
   };
   // What stopped requests beyond its own: every request (`account`), or those to one model.
   let accountBlocked: string | undefined;
@@ -205,7 +220,8 @@ export async function runReviewJobs(
   const first = plan.jobs[0];
   // The first request to each model writes the prefix into its cache, which counts against the input limit;
   // the others read it, which does not.
-  const prefixTokens = estimateTokens(JSON.stringify(FINDINGS_TOOL) + system);
+  const walkthrough = effective.config.walkthrough !== false;
+  const prefixTokens = estimateTokens(JSON.stringify(findingsTool(walkthrough)) + system);
   const prefixWritten = new Set<string>();
   const costOf = (model: string, chunk: ReviewChunk): RequestCost => ({
     input: chunk.estimatedTokens + (prefixWritten.has(model) ? 0 : prefixTokens),
@@ -226,6 +242,7 @@ export async function runReviewJobs(
           system,
           user,
           maxOutputTokens: MAX_OUTPUT_TOKENS,
+          walkthrough,
           observer,
           ...(onFirstToken ? { onFirstToken } : {}),
         });
@@ -279,6 +296,13 @@ export async function runReviewJobs(
       deps.log.info(
         `Request ${chunk.id} (${used}): ${files.length} files, ${result.findings.length} findings`,
       );
+      // Only what was asked for is shown: a model may answer with a walkthrough the config turned off.
+      if (walkthrough && result.walkthrough)
+        results.walkthroughs.push({ chunk, walkthrough: result.walkthrough });
+      if (result.repairs) {
+        addRepairs(results.repairs, result.repairs);
+        deps.log.warning(`Request ${chunk.id}: ${answerRepairsLine(repairCounts(result.repairs))}`);
+      }
     } else {
       results.failedChunks.push({ id: chunk.id, files, error: result.error });
       deps.log.warning(`Request ${chunk.id} failed: ${result.error}`);

@@ -32,9 +32,11 @@ const REVIEW_REPORTED = [
   reviews.filesSkipped,
   reviews.linesReviewed,
   reviews.linesChanged,
+  reviews.walkthrough,
 ] as const;
 
-export function reviewValues(report: ReviewReport): Value[] {
+/** `walkthrough`: the report's walkthrough as JSON, sealed (`reviews.ts`), or null without one. */
+export function reviewValues(report: ReviewReport, walkthrough: string | null): Value[] {
   const { tokens, coverage } = report;
   return [
     report.pullRequest,
@@ -53,6 +55,7 @@ export function reviewValues(report: ReviewReport): Value[] {
     coverage.filesSkipped,
     coverage.linesReviewed,
     coverage.linesChanged,
+    walkthrough,
   ];
 }
 

@@ -2,7 +2,7 @@ import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-
 import { countBySeverity, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { keyringOf } from './connection.js';
-import { columnLabel } from './encryption.js';
+import { columnLabel, seal, unsealOptional } from './encryption.js';
 import { associatedData } from './envelope.js';
 import { unpackTexts } from './finding-texts.js';
 import { newId } from './ids.js';
@@ -27,7 +27,7 @@ export interface NewReview {
 
 /**
  * What a review adds to its account's stored bytes (`api/quotas.ts`): the UTF-8 bytes of the text it
- * stores, its own and its findings'. The migration `drizzle/0003_account_quotas.sql` counts the same for
+ * stores, its own (its walkthrough's too) and its findings'. The migration `drizzle/0003_account_quotas.sql` counts the same for
  * reviews stored before it.
  */
 export function storedBytesOf(report: ReviewReport): number {
@@ -38,6 +38,9 @@ export function storedBytesOf(report: ReviewReport): number {
     bytes(report.status) +
     bytes(report.conclusion) +
     bytes(report.model);
+  const walk = report.walkthrough;
+  if (walk)
+    total += bytes(walk.overview.join('')) + bytes(walk.files.map((f) => f.path + f.summary).join(''));
   for (const f of report.findings) {
     total +=
       bytes(f.path) +
@@ -54,10 +57,20 @@ export function storedBytesOf(report: ReviewReport): number {
  * The row the writer stores for one review (`ingest.ts`). Every value but the sealed ones is decided here,
  * on the serving thread: ids, timestamps, counts.
  */
-export function ingestRow(input: NewReview): IngestRow {
+export function ingestRow(
+  input: NewReview,
+  sealWalkthrough?: (reviewId: string, json: string) => string,
+): IngestRow {
   const { accountId, report, now } = input;
+  const id = newId();
+  let walkthrough: string | null = null;
+  if (report.walkthrough) {
+    if (!sealWalkthrough)
+      throw new Error('a review with a walkthrough is stored with its walkthrough sealed');
+    walkthrough = sealWalkthrough(id, JSON.stringify(report.walkthrough));
+  }
   return {
-    id: newId(),
+    id,
     // Used only when this is the repository's first report; made here so every id comes from `newId`.
     newRepositoryId: newId(),
     accountId,
@@ -66,7 +79,7 @@ export function ingestRow(input: NewReview): IngestRow {
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
     counts: severityValues(countBySeverity(report.findings)),
-    review: reviewValues(report),
+    review: reviewValues(report, walkthrough),
     findings: findingValues(report.findings),
     storedBytes: input.storedBytes ?? storedBytesOf(report),
     texts: findingTextValues(report.findings),
@@ -79,7 +92,8 @@ export function ingestRow(input: NewReview): IngestRow {
  * (`writer.ts`), off the event loop. Resolves with the review's id once the review is committed.
  */
 export async function insertReview(db: DiffrayDb, input: NewReview): Promise<string> {
-  const row = ingestRow(input);
+  // The walkthrough is sealed here (one value per review); the finding texts on the writer thread.
+  const row = ingestRow(input, (id, json) => seal(db.orm, reviews.walkthrough, id, json));
   await db.ingest(row);
   return row.id;
 }
@@ -183,7 +197,12 @@ export function listReviews(
 
 const readStatements = perDatabase((orm) => ({
   review: orm
-    .select({ ...reviewColumns, findingsFirst: reviews.findingsFirst, findingsLast: reviews.findingsLast })
+    .select({
+      ...reviewColumns,
+      walkthrough: reviews.walkthrough,
+      findingsFirst: reviews.findingsFirst,
+      findingsLast: reviews.findingsLast,
+    })
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(
@@ -231,11 +250,32 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
     nowMs: input.now.getTime(),
   });
   if (!found) return undefined;
-  const { findingsFirst, findingsLast, ...stored } = found;
+  const { findingsFirst, findingsLast, walkthrough, ...stored } = found;
   const [review] = withRepositoryNames(orm, [stored]);
   const rows = listFindings(orm, { id: stored.id, findingsFirst, findingsLast });
-  return { review: review!, findings: rows };
+  return {
+    review: review!,
+    findings: rows,
+    walkthrough: openWalkthrough(orm, stored.id, walkthrough),
+  };
 }
+
+/** A review's stored walkthrough, opened and read back; undefined without one (or one that does not parse). */
+export function openWalkthrough(
+  orm: Orm,
+  reviewId: string,
+  sealed: string | null,
+): ReviewWalkthrough | undefined {
+  const json = unsealOptional(orm, reviews.walkthrough, reviewId, sealed);
+  if (json === null) return undefined;
+  try {
+    return JSON.parse(json) as ReviewWalkthrough;
+  } catch {
+    return undefined;
+  }
+}
+
+export type ReviewWalkthrough = NonNullable<ReviewReport['walkthrough']>;
 
 /** Where a review's findings are: its id and its `findings.row_id` range (null bounds: none). */
 export interface FindingsOf {

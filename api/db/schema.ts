@@ -200,6 +200,8 @@ export const reviews = sqliteTable(
     low: integer('low').notNull(),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
+    /** Sealed: the report's walkthrough (`ReviewReport['walkthrough']`) as JSON, prose only; null without one. */
+    walkthrough: text('walkthrough'),
     /** Internal (never exposed): the first and last `findings.row_id` of its findings, inclusive. */
     findingsFirst: integer('findings_first'),
     findingsLast: integer('findings_last'),

@@ -33,7 +33,7 @@ function oneLine(text: string): string {
 
 /**
  * The API's own guarantee that no code is stored, whatever the client sent: fenced code and suggestion
- * blocks are replaced, titles kept to one line, and every text capped. The findings are validated (strict:
+ * blocks are replaced, titles (and the walkthrough's lines) kept to one line, and every text capped. The findings are validated (strict:
  * no other fields), so each is rebuilt field by field rather than by object spread.
  */
 export function sanitizeReport(report: ReviewReport): ReviewReport {
@@ -53,7 +53,23 @@ export function sanitizeReport(report: ReviewReport): ReviewReport {
     if (f.startLine !== undefined && f.startLine <= f.line) finding.startLine = f.startLine;
     findings[i] = finding;
   }
-  return { ...report, findings };
+  const { walkthrough, ...rest } = report;
+  if (walkthrough === undefined) return { ...rest, findings };
+  // The walkthrough is prose about the code, held to the same rule as finding bodies.
+  const prose = (text: string, max: number) => truncate(oneLine(stripCodeBlocks(text)), max);
+  return {
+    ...rest,
+    findings,
+    walkthrough: {
+      overview: walkthrough.overview
+        .map((o) => prose(o, LIMITS.walkthroughOverviewChars))
+        .filter((o) => o !== ''),
+      files: walkthrough.files.flatMap((f) => {
+        const summary = prose(f.summary, LIMITS.walkthroughSummaryChars);
+        return summary === '' ? [] : [{ path: f.path, summary }];
+      }),
+    },
+  };
 }
 
 export function encodeCursor(cursor: ReviewCursor): string {

@@ -22,6 +22,8 @@ const REVIEWS = 60;
 /** Findings of review `r`: some reviews fit in a step with others, some are written over several steps. */
 const findingsOf = (r: number) => (r % 3 === 0 ? 130 : 25);
 const AUDIT_ENTRIES = 2_500;
+/** The walkthrough of review 1 (sealed at rest, opened in the export). */
+const WALKTHROUGH = { overview: ['Adds parsing.'], files: [{ path: 'src/a.ts', summary: 'Parses.' }] };
 
 let s: TestServer;
 let account: { accountId: string; key: string; keyId: string };
@@ -36,7 +38,12 @@ beforeAll(async () => {
     );
     await insertReview(s.db, {
       accountId: account.accountId,
-      report: makeReport({ repository: `octo/repo-${r % 7}`, pullRequest: r + 1, findings }),
+      report: makeReport({
+        repository: `octo/repo-${r % 7}`,
+        pullRequest: r + 1,
+        findings,
+        ...(r === 1 ? { walkthrough: WALKTHROUGH } : {}),
+      }),
       now,
       expiresAt: reviewExpiresAt(now),
     });
@@ -116,7 +123,12 @@ describe('GET /v1/account/export of a large account', () => {
 
     const data = JSON.parse(text) as {
       account: { id: string };
-      reviews: { pullRequest: number; repository: string; findings: { title: string; body: string }[] }[];
+      reviews: {
+        pullRequest: number;
+        repository: string;
+        walkthrough: unknown;
+        findings: { title: string; body: string }[];
+      }[];
       auditLog: { action: string; target: string }[];
       sessions: Record<string, unknown>[];
       repositories: unknown[];
@@ -134,6 +146,7 @@ describe('GET /v1/account/export of a large account', () => {
       expect(review.findings).toHaveLength(findingsOf(r));
       expect(new Set(review.findings.map((f) => f.title)).size).toBe(findingsOf(r));
       expect(review.findings.every((f) => f.title.startsWith(`review ${r} `))).toBe(true);
+      expect(review.walkthrough).toEqual(r === 1 ? WALKTHROUGH : null);
     }
     expect(data.repositories).toHaveLength(7);
     expect(data.dailyAggregates).toHaveLength(7);

@@ -71,6 +71,43 @@ describe('POST /v1/reviews', () => {
     expect(stored.findings.some((f) => f.body.includes('SECRET_CODE'))).toBe(false);
   });
 
+  it('stores the walkthrough sealed, as prose only: code stripped, lines kept to one line; a review without one has none', async () => {
+    const res = await post(
+      makeReport({
+        walkthrough: {
+          overview: ['Adds parsing.\n```ts\nconst SECRET_CODE_45 = 1;\n```', '```\nSECRET_CODE_46\n```'],
+          files: [
+            { path: 'src/app.ts', summary: 'Trims\nparts.' },
+            { path: 'src/gone.ts', summary: '```\nSECRET_CODE_47\n```' },
+          ],
+        },
+      }),
+    );
+    expect(res.status).toBe(201);
+    const id = (res.json as { id: string }).id;
+    const raw = s.db.sqlite.prepare('SELECT walkthrough FROM reviews WHERE id = ?').get(id) as {
+      walkthrough: string;
+    };
+    // Sealed at rest like the finding texts: neither the code nor the prose is in the column.
+    expect(raw.walkthrough).not.toMatch(/SECRET_CODE|Adds parsing/);
+    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    expect(stored.walkthrough).toEqual({
+      overview: ['Adds parsing. [code omitted]', '[code omitted]'],
+      files: [
+        { path: 'src/app.ts', summary: 'Trims parts.' },
+        { path: 'src/gone.ts', summary: '[code omitted]' },
+      ],
+    });
+    const plain = await post(makeReport());
+    const none = s.db.sqlite
+      .prepare('SELECT walkthrough FROM reviews WHERE id = ?')
+      .get((plain.json as { id: string }).id);
+    expect(none).toEqual({ walkthrough: null });
+    // Over its limits, like a finding body: refused.
+    const long = makeReport({ walkthrough: { overview: ['x'.repeat(601)], files: [] } });
+    expect((await post(long)).status).toBe(422);
+  });
+
   it('takes ids, account and timestamps from the server, never the body (unknown fields → 422)', async () => {
     for (const extra of [
       { id: 'mine' },

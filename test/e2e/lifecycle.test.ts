@@ -167,6 +167,43 @@ describe('a PR across pushes', () => {
     expect(summaryOf(github)).toContain('0 new · 0 still open · 2 fixed since');
   });
 
+  it.each([
+    ['disabled', 'HTTP 404 Not Found - https://docs.github.com/graphql'],
+    ['forbidden', 'Resource not accessible by personal access token'],
+  ] as const)(
+    'reviews without thread state when GitHub refuses the review-threads query (GraphQL %s): one warning, the summary says what was not checked, the step passes',
+    async (how, reason) => {
+      const { repo, github, anthropic, run } = await setup();
+      await run();
+      const util = threadOf(github, 'src/util.ts');
+      // A person resolves the app.ts thread, which this run cannot see.
+      github.resolveThread(threadOf(github, 'src/app.ts').id);
+
+      pushToPr(repo, { 'src/util.ts': UTIL_FIXED }, { message: 'fix clamp' });
+      github.setHead(repo.headSha, repo.diff);
+      github.refuseGraphql(how);
+      anthropic.setScript(() => ({ findings: [] }));
+      const second = await run();
+
+      const warnings = second.stdout.split('\n').filter((l) => l.includes('review threads'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`(GitHub refused to list the review threads: ${reason})`);
+      expect(warnings[0]).toMatch(
+        /^::warning::Could not read the pull request's review threads \(.+\): reviewed without them/,
+      );
+      expect(second.stdout).not.toMatch(/::error::/);
+      // No reply without the thread ids; the fix itself is still seen from the code.
+      expect(github.repliesTo(util.id)).toHaveLength(0);
+      const summary = summaryOf(github);
+      expect(summary).toContain('0 new · 1 still open · 1 fixed since');
+      expect(summary).toMatch(
+        /Review threads not read \(GitHub refused the query: .+\): findings dismissed in their threads \(resolved, or a `@diffray dismiss` reply\) were not checked, and fixed findings got no reply in their threads\./,
+      );
+      expect(github.checkRuns.at(-1)!.output?.summary).toContain('Review threads not read');
+      expect(github.checkRuns.at(-1)).toMatchObject({ status: 'completed' });
+    },
+  );
+
   it('reviews the whole PR after a force-push and says why', async () => {
     const { repo, github, anthropic, run } = await setup();
     await run();

@@ -7,9 +7,10 @@
  * A 429 with retry-after and a 529 recovering through the SDK's retries: test/e2e/action.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { findingsFor, type FakeReply, type MessagesRequest } from '../fakes/anthropic.js';
+import { LIMITS } from '../../shared/index.js';
+import { findingsFor, userText, type FakeReply, type MessagesRequest } from '../fakes/anthropic.js';
 import type { FakeGitHub } from '../fakes/github.js';
-import { APP_HEAD, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+import { APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
 
 const CONFIGURED_MODEL = 'claude-sonnet-4-5';
 
@@ -32,8 +33,8 @@ function failedRequestLines(summary: string): string[] {
   return summary.split('\n').filter((l) => /^- `t?c1` /.test(l));
 }
 
-/** Tool input the shared Finding schema rejects: no line, an unknown severity. */
-const MALFORMED: FakeReply = { toolInput: { findings: [{ path: 'src/app.ts', severity: 'urgent' }] } };
+/** Tool input that is no findings list at all (a model that misread the tool). */
+const MALFORMED: FakeReply = { toolInput: { issues: [{ path: 'src/app.ts', severity: 'urgent' }] } };
 
 /** The retry carries the rejected call and the schema error back as an error tool result. */
 const isCorrection = (request: MessagesRequest) => request.messages.length > 1;
@@ -46,7 +47,9 @@ describe('a model that answers with malformed findings', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const code = anthropic.reviewRequests().filter((r) => r.body.model === CONFIGURED_MODEL);
     expect(code).toHaveLength(2);
-    expect(JSON.stringify(code[1]!.body.messages.at(-1))).toMatch(/"is_error":true.*invalid tool input/);
+    expect(JSON.stringify(code[1]!.body.messages.at(-1))).toMatch(
+      /"is_error":true.*invalid tool input at findings/,
+    );
     // A malformed answer is not fatal: the other request is still sent.
     expect(anthropic.reviewRequests()).toHaveLength(3);
 
@@ -80,6 +83,38 @@ describe('a model that answers with malformed findings', () => {
     expect(summary).not.toContain('Fallback model');
     expect(github.checkRuns[0]).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(result.outputs).toMatchObject({ conclusion: 'failure', 'findings-count': '1' });
+  });
+});
+
+describe('a model answer with one bad finding among good ones', () => {
+  it('keeps the good findings, cuts the oversize one to the limit, drops the unusable one, and says so', async () => {
+    // A prompt-injected model can write a body far over the limit; before, that failed the whole answer.
+    const oversize = { ...OFF_BY_ONE, body: `Overlong. ${'x'.repeat(50_000)}` };
+    const { github, anthropic, run } = await startTwoFindingPr({
+      script: (request) => ({
+        findings: userText(request).includes('## src/app.ts')
+          ? [oversize, { ...OFF_BY_ONE, line: 0, title: 'No usable line' }, CLAMP_SWAPPED]
+          : [],
+      }),
+    });
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    // One answer, no correction request.
+    expect(anthropic.reviewRequests()).toHaveLength(1);
+    expect(github.reviewComments.map((c) => `${c.path}:${c.line}`).sort()).toEqual([
+      `src/app.ts:${OFF_BY_ONE.line}`,
+      `src/util.ts:${CLAMP_SWAPPED.line}`,
+    ]);
+    const cut = github.reviewComments.find((c) => c.path === 'src/app.ts')!;
+    expect(cut.body).toContain('Overlong. xxx');
+    expect(cut.body).not.toContain('x'.repeat(LIMITS.findingBodyChars));
+    const note = "1 finding dropped from the model's answers (no valid line); 1 finding kept after a repair";
+    expect(summaryOf(github)).toContain(note);
+    expect(summaryOf(github)).not.toContain('Failed requests');
+    expect(github.checkRuns[0]!.output?.summary).toContain(note);
+    expect(result.stdout).toMatch(/::warning::Request c1: 1 finding dropped from the model's answers/);
+    expect(result.outputs).toMatchObject({ conclusion: 'failure', 'findings-count': '2' });
   });
 });
 

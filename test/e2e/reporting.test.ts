@@ -8,13 +8,8 @@
  * adapter's timeout is covered with a short timeout in test/unit/action/adapters/results-api.test.ts.
  */
 import { afterAll, describe, it } from 'vitest';
-
-/**
- * Each group runs its action runs concurrently (each spawns the bundle, git and a fake server): on a loaded
- * 2-core runner a group's runs share the CPU, so a run can take longer than the default 30 s.
- */
-const GROUP = { timeout: 120_000 };
-import { findingsFor, modelFinding } from '../fakes/anthropic.js';
+import { findingsFor, modelFinding, type Script } from '../fakes/anthropic.js';
+import { getReview } from '../../api/db/index.js';
 import { startApi, type RunningApi } from './api-harness.js';
 import {
   lineOf,
@@ -26,6 +21,12 @@ import {
   type ActionResult,
   type PrUnderTest,
 } from './harness.js';
+
+/**
+ * Each group runs its action runs concurrently (each spawns the bundle, git and a fake server): on a loaded
+ * 2-core runner a group's runs share the CPU, so a run can take longer than the default 30 s.
+ */
+const GROUP = { timeout: 120_000 };
 
 const REPOSITORY = `${OWNER}/${REPO}`;
 
@@ -62,7 +63,7 @@ type OnFinished = (fn: () => Promise<void>) => void;
 
 async function setup(
   onFinished: OnFinished,
-  opts: { repoConfig?: string; accountConfig?: string } = {},
+  opts: { repoConfig?: string; accountConfig?: string; script?: Script } = {},
 ): Promise<Setup> {
   const cleanups: (() => Promise<void> | void)[] = [];
   onFinished(async () => {
@@ -74,7 +75,7 @@ async function setup(
       ...(opts.repoConfig === undefined ? {} : { '.diffray.yml': opts.repoConfig }),
     },
     head: { 'src/app.ts': APP_HEAD },
-    script: findingsFor(MEDIUM),
+    script: opts.script ?? findingsFor(MEDIUM),
   });
   cleanups.push(pr.close);
   const api = await startApi();
@@ -211,6 +212,8 @@ describe.concurrent('the review reported to POST /v1/reviews', GROUP, () => {
     const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
     // The summary comment on the PR links to it.
     expect(s.github.issueComments[0]!.body).toContain(`[Full results](${url})`);
+    // So does the workflow run's job summary.
+    expect(result.jobSummary).toContain(`[Full results](${url})`);
 
     const review = await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`);
     expect(review.status).toBe(200);
@@ -234,6 +237,37 @@ describe.concurrent('the review reported to POST /v1/reviews', GROUP, () => {
     });
     // The action's key may write reviews but not read them back.
     expect((await s.api.get(`/v1/reviews/${encodeURIComponent(id)}`, s.api.actionKey)).status).toBe(403);
+  });
+});
+
+describe.concurrent('the walkthrough in the report', GROUP, () => {
+  it('reaches the review page as prose: the code the model quoted stripped and masked', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const quoted = '  for (let i = 0; i <= items.length; i++) sum += items[i]!;';
+    const s = await setup(onTestFinished, {
+      script: () => ({
+        findings: [MEDIUM],
+        walkthrough: {
+          overview: `total() now sums the items.\n\n\`\`\`ts\n${quoted}\n\`\`\``,
+          files: [{ path: 'src/app.ts', summary: `Sums with ${quoted.trim()} in a loop.` }],
+        },
+      }),
+    });
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    const sent = s.api.requests.find((r) => r.method === 'POST' && r.path === '/v1/reviews')!;
+    expect(sent.body).not.toContain('items.length; i++');
+    const url = result.outputs['results-url']!;
+    const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    const stored = getReview(s.api.db.orm, { accountId: s.api.accountId, id, now: new Date() });
+    expect(stored?.walkthrough?.overview).toEqual(['total() now sums the items. [code omitted]']);
+    expect(stored?.walkthrough?.files).toEqual([
+      { path: 'src/app.ts', summary: expect.stringMatching(/^Sums with .* in a loop\.$/) },
+    ]);
+    expect(JSON.stringify(stored?.walkthrough)).not.toContain('items.length; i++');
   });
 });
 

@@ -86,7 +86,8 @@ export interface FakeAnthropicOptions {
 }
 
 export type FakeReply =
-  | { findings: unknown[] }
+  /** `walkthrough`, when given, goes into the tool input beside the findings. */
+  | { findings: unknown[]; walkthrough?: unknown }
   /** Tool input as given, valid or not. */
   | { toolInput: unknown }
   | { status: 429; retryAfter?: number }
@@ -224,7 +225,7 @@ export class FakeAnthropic extends FakeServer {
     }
     const input =
       'findings' in reply
-        ? { findings: reply.findings }
+        ? { findings: reply.findings, ...('walkthrough' in reply ? { walkthrough: reply.walkthrough } : {}) }
         : 'verdicts' in reply
           ? { verdicts: reply.verdicts }
           : reply.toolInput;

@@ -210,7 +210,28 @@ export class FakeGitHub extends FakeServer {
     return this.reviewComments.filter((c) => c.in_reply_to_id === commentId);
   }
 
+  private graphqlRefusal: [number, unknown] | undefined;
+
+  /**
+   * From now on every GraphQL request is refused: by default as on a GitHub Enterprise Server with the
+   * GraphQL API disabled (HTTP 404); `forbidden`, as for a token without access to it (HTTP 200 with a
+   * FORBIDDEN error and no data).
+   */
+  refuseGraphql(how: 'disabled' | 'forbidden' = 'disabled'): void {
+    this.graphqlRefusal =
+      how === 'disabled'
+        ? [404, { message: 'Not Found', documentation_url: 'https://docs.github.com/graphql' }]
+        : [
+            200,
+            {
+              data: null,
+              errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by personal access token' }],
+            },
+          ];
+  }
+
   private graphql(body: Record<string, unknown>): [number, unknown] {
+    if (this.graphqlRefusal) return this.graphqlRefusal;
     const query = String(body.query ?? '');
     const vars = (body.variables ?? {}) as Record<string, unknown>;
     if (isGraphqlMutation(query)) return this.mutation(query, vars);

@@ -262,6 +262,34 @@ describe('pages of a signed-in admin', () => {
     expect(byCategory).not.toContain('SQL injection');
   });
 
+  it("shows the run's walkthrough, its model text escaped, and nothing of it without one", async () => {
+    const a = seedAccount(t, 'acme');
+    const id = await seedReview(
+      t,
+      a.accountId,
+      makeReport({
+        walkthrough: {
+          overview: ['Adds widget parsing. <script>alert(1)</script>'],
+          files: [
+            { path: 'src/app.ts', summary: 'parse() trims each part.' },
+            { path: 'docs/guide.md', summary: 'Documents the trimming.' },
+          ],
+        },
+      }),
+    );
+    const cookie = await signInWithKey(t, a.key);
+    const html = await (await get(t, `/reviews/${id}`, cookie)).text();
+    expect(html).toContain('What this pull request changes');
+    expect(html).toContain('Adds widget parsing. &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert');
+    expect(html.indexOf('src/app.ts')).toBeLessThan(html.indexOf('docs/guide.md'));
+    expect(html).toContain('parse() trims each part.');
+    const plain = await seedReview(t, a.accountId);
+    expect(await (await get(t, `/reviews/${plain}`, cookie)).text()).not.toContain(
+      'What this pull request changes',
+    );
+  });
+
   it('links to the configured GitHub Enterprise host', async () => {
     const ghes = makeTestApp({ config: { githubUrl: 'https://ghe.example.com' } });
     try {

@@ -145,6 +145,33 @@ export function unanchoredReason(reason: UnanchoredReason, line: number): string
   }
 }
 
+/**
+ * "2 findings dropped from the model's answers (no valid line; no known severity); 1 kept after a repair
+ * (a text cut to its length limit or an unusable optional field left out)".
+ */
+export function answerRepairsLine(r: { dropped: number; reasons: string[]; repaired: number }): string {
+  const parts: string[] = [];
+  if (r.dropped > 0) {
+    const reasons = r.reasons.slice(0, 3).join('; ') + (r.reasons.length > 3 ? '; …' : '');
+    parts.push(`${plural(r.dropped, 'finding')} dropped from the model's answers (${reasons})`);
+  }
+  if (r.repaired > 0)
+    parts.push(
+      `${plural(r.repaired, 'finding')} kept after a repair (a text cut to its length limit or an unusable optional field left out)`,
+    );
+  return parts.join('; ');
+}
+
+/** What a run that could not read the PR's review threads did not check (steps/track.ts). */
+export const THREADS_NOT_CHECKED =
+  'findings dismissed in their threads (resolved, or a `@diffray dismiss` reply) were not checked, and fixed ' +
+  'findings got no reply in their threads';
+
+/** The run's one warning when GitHub refused the review-threads query; `reason` is GitHub's answer. */
+export function threadsUnreadWarning(reason: string): string {
+  return `Could not read the pull request's review threads (${reason}): reviewed without them; ${THREADS_NOT_CHECKED}.`;
+}
+
 /** Why a fallback model did part of the review. */
 export function fallbackReason(fallback: { model: string; overloaded: string }): string {
   return `${fallback.overloaded} was overloaded (HTTP 529 after retries), so ${fallback.model} finished the review`;

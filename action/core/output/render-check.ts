@@ -15,6 +15,7 @@ import {
   DEFAULT_RENDER,
   findingItem,
   resultLine,
+  resultsLink,
   runNotes,
   severityTable,
   usageSection,
@@ -109,8 +110,14 @@ export function buildAnnotations(
     }));
 }
 
-/** The workflow run's job summary: the verdict and a table of findings, readable without opening the PR. */
-export function renderJobSummary(outcome: ReviewOutcome, opts: RenderOptions = DEFAULT_RENDER): string {
+/**
+ * The workflow run's job summary: the verdict and a table of findings, readable without opening the PR,
+ * and the link to the review on the results page when the run reported it (`results-url`).
+ */
+export function renderJobSummary(
+  outcome: ReviewOutcome,
+  opts: RenderOptions & { resultsUrl?: string | undefined } = DEFAULT_RENDER,
+): string {
   const findings = allFindings(outcome).sort(byPriority);
   const posted = new Set(outcome.posted);
   const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -133,6 +140,7 @@ export function renderJobSummary(outcome: ReviewOutcome, opts: RenderOptions = D
     more,
     coverageSection(outcome, 25),
     usageSection(outcome),
+    resultsLink(opts.resultsUrl),
   ]
     .filter((p) => p !== undefined)
     .join('\n\n');

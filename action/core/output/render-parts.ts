@@ -6,7 +6,14 @@
 import { countBySeverity, SEVERITIES, type Finding, type Severity } from '../../../shared/index.js';
 import type { AnchoredFinding, ReviewOutcome, SkippedFile, UnanchoredFinding } from '../types.js';
 import { GITHUB_COM } from '../constants.js';
-import { conclusionReason, coverageLine, fallbackReason, plural } from './phrases.js';
+import {
+  answerRepairsLine,
+  conclusionReason,
+  coverageLine,
+  fallbackReason,
+  plural,
+  THREADS_NOT_CHECKED,
+} from './phrases.js';
 import { codeSpan, sanitizeTitle } from './sanitize.js';
 
 export interface RenderOptions {
@@ -30,9 +37,15 @@ export function resultLine(outcome: ReviewOutcome): string {
   return reason ? `${label}: ${reason}` : label;
 }
 
-/** Validation, model routing and guidelines: one line each, only when they happened. */
+/** Repairs of the model's answers, unread review threads, validation, model routing and guidelines: one line each, when they happened. */
 export function runNotes(outcome: ReviewOutcome): string | undefined {
   const lines: string[] = [];
+  if (outcome.answerRepairs) lines.push(`${answerRepairsLine(outcome.answerRepairs)}.`);
+  const unread = outcome.lifecycle?.threadsUnread;
+  if (unread !== undefined) {
+    const why = sanitizeTitle(unread, DEFAULT_RENDER);
+    lines.push(`Review threads not read (GitHub refused the query: ${why}): ${THREADS_NOT_CHECKED}.`);
+  }
   const v = outcome.validation;
   if (v !== undefined) {
     lines.push(
@@ -55,6 +68,11 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
     );
   }
   return lines.length > 0 ? lines.map((l) => `- ${l}`).join('\n') : undefined;
+}
+
+/** "[Full results](url)": the link to this review on the results page, when it is a plain http(s) URL. */
+export function resultsLink(url: string | undefined): string | undefined {
+  return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[Full results](${url})` : undefined;
 }
 
 export function allFindings(outcome: ReviewOutcome): (AnchoredFinding | UnanchoredFinding)[] {

@@ -22,12 +22,14 @@ import {
   coverageSection,
   findingItem,
   resultLine,
+  resultsLink,
   runNotes,
   severityTable,
   usageSection,
   type RenderOptions,
 } from './render-parts.js';
 import { codeSpan, sanitizeModelMarkdown, sanitizeTitle } from './sanitize.js';
+import { renderWalkthrough } from './walkthrough.js';
 
 export interface SummaryContext extends RenderOptions {
   /** Link to this review on the results page, when reported. */
@@ -93,16 +95,26 @@ export function renderSummary(outcome: ReviewOutcome, ctx: SummaryContext): stri
   const head = `${SUMMARY_MARKER}\n${renderSummaryState(ctx.state)}\n`;
   for (const cap of SUMMARY_LIST_CAPS) {
     const text = head + summaryBody(outcome, ctx, cap);
-    if (text.length <= LIMITS.commentBodyChars) return text;
+    if (text.length > LIMITS.commentBodyChars) continue;
+    // The walkthrough takes what room the findings leave (the separator included), never theirs.
+    const walkthrough =
+      outcome.walkthrough &&
+      renderWalkthrough(outcome.walkthrough, {
+        ...ctx,
+        maxChars: LIMITS.commentBodyChars - text.length - 2,
+        incremental: outcome.range?.mode === 'incremental',
+      });
+    return walkthrough ? head + summaryBody(outcome, ctx, cap, walkthrough) : text;
   }
   return truncate(head + summaryBody(outcome, ctx, 0), LIMITS.commentBodyChars);
 }
 
-function summaryBody(outcome: ReviewOutcome, ctx: SummaryContext, cap: number): string {
+function summaryBody(outcome: ReviewOutcome, ctx: SummaryContext, cap: number, walkthrough?: string): string {
   return [
     '## diffray review',
     `**${resultLine(outcome)}**`,
     outcome.range ? rangeLine(outcome.range) : undefined,
+    walkthrough,
     lifecycleText(outcome),
     runNotes(outcome),
     severityTable(outcome),
@@ -156,10 +168,6 @@ function failedItems(outcome: ReviewOutcome, opts: RenderOptions): string[] {
   return outcome.failedChunks.map(
     (c) => `${codeSpan(c.id)} (${plural(c.files.length, 'file')}): ${sanitizeTitle(c.error, opts)}`,
   );
-}
-
-function resultsLink(url: string | undefined): string | undefined {
-  return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[Full results](${url})` : undefined;
 }
 
 function section(title: string, items: string[], cap: number, note?: string): string | undefined {

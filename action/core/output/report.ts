@@ -23,7 +23,7 @@ export interface PullRequestRef {
  * metadata and prose only: no suggestion, no quote, secrets redacted, and the title and body without code:
  * Markdown code in any form removed, then any run of the reviewed code's lines (`code`: every line the
  * run read) that the prose still quotes masked, whatever the markup. Most severe first when the
- * per-review cap cuts the list.
+ * per-review cap cuts the list. The walkthrough's overview and file lines travel the same way.
  */
 export function toReviewReport(
   outcome: ReviewOutcome,
@@ -33,10 +33,29 @@ export function toReviewReport(
   const all = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored]
     .sort(byPriority)
     .slice(0, LIMITS.findingsPerReview);
+  const walk = outcome.walkthrough;
+  const overview = walk?.overview ?? [];
+  const summaries = (walk?.files ?? []).slice(0, LIMITS.walkthroughFiles);
+  // The walkthrough's texts go through the same stripping and masking as the findings' prose.
+  const cleaned = (text: string) => stripCodeBlocks(redactSecrets(text));
   const prose = maskCodeRuns(
-    all.flatMap((f) => [stripCodeBlocks(redactSecrets(f.title)), stripCodeBlocks(redactSecrets(f.body))]),
+    [
+      ...all.flatMap((f) => [cleaned(f.title), cleaned(f.body)]),
+      ...overview.map(cleaned),
+      ...summaries.map((f) => cleaned(f.summary)),
+    ],
     code,
   );
+  const walkProse = prose.slice(2 * all.length);
+  const walkthrough = walk && {
+    overview: overview
+      .map((_, i) => truncate(walkProse[i]!.trim(), LIMITS.walkthroughOverviewChars))
+      .filter((o) => o !== ''),
+    files: summaries.flatMap((f, i) => {
+      const summary = truncate(walkProse[overview.length + i]!.trim(), LIMITS.walkthroughSummaryChars);
+      return summary === '' ? [] : [{ path: truncate(f.path, LIMITS.pathChars), summary }];
+    }),
+  };
   return {
     ...pr,
     status: outcome.status,
@@ -47,6 +66,9 @@ export function toReviewReport(
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
     coverage: reportCoverage(outcome.coverage),
     findings: all.map((f, i) => toReportedFinding(f, prose[2 * i]!, prose[2 * i + 1]!)),
+    ...(walkthrough && (walkthrough.overview.length > 0 || walkthrough.files.length > 0)
+      ? { walkthrough }
+      : {}),
   };
 }
 

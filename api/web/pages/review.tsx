@@ -48,6 +48,12 @@ export interface FindingView {
   body: string;
 }
 
+/** What the PR changes, as the run reported it (prose only): overviews and one line per file. */
+export interface WalkthroughView {
+  overview: string[];
+  files: { path: string; summary: string }[];
+}
+
 export interface FindingFilters {
   severities: Severity[];
   categories: string[];
@@ -104,6 +110,7 @@ export function ReviewPage(
     review: ReviewDetail;
     findings: FindingView[];
     filters: FindingFilters;
+    walkthrough?: WalkthroughView | undefined;
   },
 ) {
   const { review: r, links, filters } = props;
@@ -179,6 +186,8 @@ export function ReviewPage(
           </div>
         </dl>
       </section>
+
+      {props.walkthrough ? <Walkthrough walkthrough={props.walkthrough} links={links} /> : null}
 
       <section aria-labelledby="findings-head">
         <div class="card">
@@ -272,5 +281,37 @@ export function ReviewPage(
         )}
       </section>
     </Layout>
+  );
+}
+
+/** The run's walkthrough: model-written prose, shown as untrusted text like finding bodies. */
+function Walkthrough(props: { walkthrough: WalkthroughView; links: PageProps['links'] }) {
+  const { overview, files } = props.walkthrough;
+  return (
+    <section class="card" aria-labelledby="walkthrough-head">
+      <h2 id="walkthrough-head">
+        What this pull request changes{' '}
+        <span class="card-sub">{`${files.length} file${files.length === 1 ? '' : 's'}`}</span>
+      </h2>
+      {overview.map((o) => (
+        <p>
+          <UntrustedText text={o} links={props.links} />
+        </p>
+      ))}
+      {files.length > 0 ? (
+        <details open={files.length <= 30}>
+          <summary>Files</summary>
+          <ul class="walkthrough">
+            {files.map((f) => (
+              <li>
+                <span class="mono">{f.path}</span>
+                {': '}
+                <UntrustedText text={f.summary} links={props.links} />
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
   );
 }

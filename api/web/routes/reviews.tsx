@@ -14,7 +14,13 @@ export function reviewsPages(kit: PageKit) {
     if (!found) return kit.notFoundPage(c);
     const filters = parseFilters(c.req.queries('severity') ?? [], c.req.queries('category') ?? []);
     return page.render(
-      <ReviewPage {...page.props} review={found.review} findings={found.findings} filters={filters} />,
+      <ReviewPage
+        {...page.props}
+        review={found.review}
+        findings={found.findings}
+        filters={filters}
+        walkthrough={found.walkthrough}
+      />,
     );
   });
 }

@@ -64,6 +64,19 @@ const places = (dir: string, sarifFile?: string) => ({
 });
 
 describe('reportRun', () => {
+  it('links no results page from the job summary when the run reported none, or a URL that is not plain http(s)', async () => {
+    for (const resultsUrl of [undefined, 'javascript:alert(1)', 'https://x.example/a b']) {
+      const { toolkit, seen } = recordingToolkit();
+      const { resultsUrl: _, ...rest } = run;
+      await reportRun(
+        toolkit,
+        resultsUrl === undefined ? rest : { ...rest, resultsUrl },
+        places(workspace()),
+      );
+      expect(seen.summaries[0]).not.toContain('Full results');
+    }
+  });
+
   it('sets the outputs, writes the job summary and passes the warnings on without failing', async () => {
     const { toolkit, seen } = recordingToolkit();
     await reportRun(toolkit, run, places(workspace()));
@@ -75,6 +88,7 @@ describe('reportRun', () => {
     });
     expect(seen.summaries).toHaveLength(1);
     expect(seen.summaries[0]).toContain('## diffray');
+    expect(seen.summaries[0]).toContain('[Full results](https://diffray.example/r/1)');
     expect(seen.warnings).toEqual(['the results API said no']);
     expect(seen.failed).toEqual([]);
   });

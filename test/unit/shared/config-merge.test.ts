@@ -61,6 +61,8 @@ describe('mergeConfigs: one direction per key', () => {
     ['strictness', 'balanced', 'relaxed', 'balanced', true],
     ['guidelines', false, true, true, false],
     ['guidelines', true, false, true, true],
+    ['walkthrough', false, true, true, false],
+    ['walkthrough', true, false, true, true],
     ['validation.enabled', true, false, false, false],
     ['validation.enabled', false, true, false, true],
     ['validation.min-severity', 'high', 'critical', 'critical', false],
