@@ -15,7 +15,6 @@ import type { AppDeps } from '../types.js';
 import { repositoryChanges, verifySignature, type RepositoryChange } from '../github-webhook.js';
 import { err, json, newRouter } from './router.js';
 
-
 const route = createRoute({
   method: 'post',
   path: '/v1/github/webhook',
