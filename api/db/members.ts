@@ -1,16 +1,21 @@
-/** Members of an account: GitHub users (known by login before their first sign-in) and their roles. */
-import { and, asc, eq, isNull } from 'drizzle-orm';
+/**
+ * Members of an account: GitHub users (known by login before their first sign-in), their roles, and
+ * whether they accepted. An admin's grant is an invitation the person accepts or declines (`schema.ts`).
+ */
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Orm } from './client.js';
 import { newId } from './ids.js';
 import { accounts, memberships, sessions, users, type MemberRole } from './schema.js';
 
 /**
- * Grants a GitHub login membership of an account (the first admin is granted by the CLI). The user row
- * is created by login when the person has not signed in yet; sign-in fills `githubId`.
+ * Invites a GitHub login into an account (the first admin is invited by the CLI). The user row is created
+ * by login when the person has not signed in yet; sign-in fills `githubId`. Inviting a member again changes
+ * their role and leaves whether they accepted as it was.
  */
 export function addMember(
   orm: Orm,
-  input: { accountId: string; login: string; role: MemberRole; now: Date },
+  input: { accountId: string; login: string; role: MemberRole; now: Date; invitedBy?: string },
 ) {
   return orm.transaction((tx) => {
     const loginKey = input.login.toLowerCase();
@@ -20,7 +25,14 @@ export function addMember(
       tx.insert(users).values(user).run();
     }
     tx.insert(memberships)
-      .values({ accountId: input.accountId, userId: user.id, role: input.role, createdAt: input.now })
+      .values({
+        accountId: input.accountId,
+        userId: user.id,
+        role: input.role,
+        createdAt: input.now,
+        invitedBy: input.invitedBy ?? null,
+        acceptedAt: null,
+      })
       .onConflictDoUpdate({ target: [memberships.accountId, memberships.userId], set: { role: input.role } })
       .run();
     return { userId: user.id, login: user.login, role: input.role };
@@ -35,6 +47,7 @@ export function listMembers(orm: Orm, accountId: string) {
       githubId: users.githubId,
       role: memberships.role,
       createdAt: memberships.createdAt,
+      acceptedAt: memberships.acceptedAt,
     })
     .from(memberships)
     .innerJoin(users, eq(users.id, memberships.userId))
@@ -71,15 +84,57 @@ export function userForGitHub(orm: Orm, gh: { id: number; login: string }) {
   });
 }
 
-/** The accounts a user is a member of (not deleted), oldest membership first. */
-export function membershipsOf(orm: Orm, userId: string) {
+const inviter = alias(users, 'inviter');
+
+/**
+ * A person's accounts (not deleted) by name: those they joined (`acceptedAt` set) and the invitations
+ * waiting for their answer, with who invited them (`inviterLogin` when a person did).
+ */
+export function accountsOf(orm: Orm, userId: string) {
   return orm
-    .select({ accountId: memberships.accountId, role: memberships.role, accountName: accounts.name })
+    .select({
+      accountId: memberships.accountId,
+      accountName: accounts.name,
+      role: memberships.role,
+      invitedAt: memberships.createdAt,
+      invitedBy: memberships.invitedBy,
+      inviterLogin: inviter.login,
+      acceptedAt: memberships.acceptedAt,
+    })
     .from(memberships)
     .innerJoin(accounts, eq(accounts.id, memberships.accountId))
+    .leftJoin(inviter, eq(sql`'user:' || ${inviter.id}`, memberships.invitedBy))
     .where(and(eq(memberships.userId, userId), isNull(accounts.deletedAt)))
-    .orderBy(asc(memberships.createdAt))
+    .orderBy(asc(accounts.name), asc(memberships.accountId))
     .all();
+}
+
+const pendingInvitation = (accountId: string, userId: string) =>
+  and(eq(memberships.accountId, accountId), eq(memberships.userId, userId), isNull(memberships.acceptedAt));
+
+/** The person accepts their invitation into an account. False when there is none waiting. */
+export function acceptInvitation(orm: Orm, input: { accountId: string; userId: string; now: Date }): boolean {
+  return (
+    orm
+      .update(memberships)
+      .set({ acceptedAt: input.now })
+      .where(pendingInvitation(input.accountId, input.userId))
+      .run().changes > 0
+  );
+}
+
+/**
+ * The person declines their invitation: it is deleted, and so is the person's row when no account holds
+ * them any more (as the purge does). False when there is no invitation waiting.
+ */
+export function declineInvitation(orm: Orm, input: { accountId: string; userId: string }): boolean {
+  return orm.transaction((tx) => {
+    if (tx.delete(memberships).where(pendingInvitation(input.accountId, input.userId)).run().changes === 0)
+      return false;
+    const held = tx.select().from(memberships).where(eq(memberships.userId, input.userId)).limit(1).get();
+    if (!held) tx.delete(users).where(eq(users.id, input.userId)).run();
+    return true;
+  });
 }
 
 /** Removes a member and ends their sessions of that account. False when no such member. */

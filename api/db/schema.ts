@@ -42,6 +42,12 @@ export const users = sqliteTable(
 export const MEMBER_ROLES = ['admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
+/**
+ * A person's place in an account. An admin's grant is only an invitation (`acceptedAt` null): it grants
+ * nothing until the person accepts it at their next GitHub sign-in, so nobody can put someone else's login
+ * in their account and receive that person's sessions. Rows older than `acceptedAt` became invitations too:
+ * the sign-ins they saw may have been exactly that mistake, so each person confirms once.
+ */
 export const memberships = sqliteTable(
   'memberships',
   {
@@ -52,7 +58,12 @@ export const memberships = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: MEMBER_ROLES }).notNull(),
+    /** When the invitation was made. */
     createdAt: ms('created_at').notNull(),
+    /** Who invited: `user:<id>`, `key:<id>` or `cli` (shown with the invitation). */
+    invitedBy: text('invited_by'),
+    /** When the person accepted; null while it is an invitation. */
+    acceptedAt: ms('accepted_at'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('memberships_user_idx').on(t.userId)],
 );

@@ -119,6 +119,26 @@ code, pre, .mono { font-family: var(--mono); font-size: 0.88em; }
 .topbar-end { margin-left: auto; display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; }
 .who { color: var(--muted); font-size: 0.92rem; }
 .who strong { color: var(--text); font-weight: 600; }
+.switcher { position: relative; font-size: 0.92rem; }
+.switcher > summary {
+  cursor: pointer; list-style: none; display: inline-flex; align-items: center; gap: 0.4rem;
+  padding: 0.3rem 0.6rem; border: 1px solid var(--border); border-radius: 8px;
+}
+.switcher > summary::-webkit-details-marker { display: none; }
+.switcher > summary::after { content: '▾'; color: var(--muted); }
+.switcher-count { color: var(--accent-strong); background: var(--accent-soft); }
+.switcher-menu {
+  position: absolute; right: 0; top: calc(100% + 0.35rem); z-index: 20; min-width: 14rem;
+  background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius);
+  box-shadow: var(--shadow); padding: 0.4rem;
+}
+.switcher-menu ul { list-style: none; margin: 0 0 0.3rem; padding: 0; }
+.switcher-menu form { margin: 0; }
+.switcher-item, .switcher-menu a {
+  display: block; width: 100%; text-align: left; padding: 0.4rem 0.6rem; border: 0; border-radius: 6px;
+  background: none; color: var(--text); font: inherit; cursor: pointer; text-decoration: none;
+}
+.switcher-item:hover, .switcher-menu a:hover { background: var(--surface-2); }
 
 /* Page */
 main { flex: 1; width: 100%; max-width: 1120px; margin: 0 auto; padding: 1.75rem 1.25rem 3rem; }

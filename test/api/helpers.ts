@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { createApp, type CreateAppOptions } from '../../api/app.js';
 import {
   createAccount,
   insertKey,
+  MIGRATIONS_FOLDER,
   openDatabase,
   SCOPES,
   type DiffrayDb,
@@ -110,6 +111,24 @@ export async function startServer(
       return { status: res.status, headers: res.headers, json, text };
     },
   };
+}
+
+/**
+ * A copy in `folder` of the committed migrations that come before the one whose tag ends with `suffix`
+ * (tags start with a number that another branch's migration may take): a database as it was before it.
+ * Returns the tags kept.
+ */
+export function migrationsBefore(folder: string, suffix: string): string[] {
+  mkdirSync(join(folder, 'meta'), { recursive: true });
+  const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
+    entries: { tag: string }[];
+  };
+  const at = journal.entries.findIndex((e) => e.tag.endsWith(suffix));
+  if (at < 0) throw new Error(`no migration ${suffix}`);
+  const kept = journal.entries.slice(0, at);
+  writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify({ ...journal, entries: kept }));
+  for (const { tag } of kept) cpSync(join(MIGRATIONS_FOLDER, `${tag}.sql`), join(folder, `${tag}.sql`));
+  return kept.map((e) => e.tag);
 }
 
 /** How many rows of `table` match `where` (SQL with `?` for `args`), read straight from the database. */

@@ -8,6 +8,7 @@ import {
   makeFinding,
   makeReport,
   makeTestApp,
+  member,
   postForm,
   PUBLIC_URL,
   seedAccount,
@@ -31,9 +32,9 @@ afterEach(() => t.close());
 
 const ISSUER = new URL(PUBLIC_URL).origin;
 
-/** A session for a GitHub user of the account, as the OAuth callback would create it. */
+/** A session for a GitHub user who joined the account, as the OAuth callback would create it. */
 async function userSession(accountId: string, login: string, role: 'admin' | 'member') {
-  const { userId } = grant(t, accountId, login, role);
+  const { userId } = member(t, accountId, login, role);
   const now = t.clock();
   const s = createSession(t.db.orm, {
     accountId,

@@ -22,12 +22,18 @@ export function ActionsHeader() {
   );
 }
 
-/** A row's one-button form (revoke, remove); `label` names the row for screen readers. */
-export function RowButton(props: { action: string; csrf: string; label: string; text: string }) {
+/** A row's one-button form (revoke, remove, accept); `label` names the row for screen readers. */
+export function RowButton(props: {
+  action: string;
+  csrf: string;
+  label: string;
+  text: string;
+  kind?: 'danger' | 'primary';
+}) {
   return (
     <form method="post" action={props.action} class="inline">
       <CsrfField token={props.csrf} />
-      <button type="submit" class="btn btn-danger btn-small" aria-label={props.label}>
+      <button type="submit" class={`btn btn-${props.kind ?? 'danger'} btn-small`} aria-label={props.label}>
         {props.text}
       </button>
     </form>

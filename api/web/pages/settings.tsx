@@ -8,7 +8,8 @@ export interface MemberView {
   userId: string;
   login: string;
   role: string;
-  signedIn: boolean;
+  /** Accepted the invitation; until then the membership grants nothing. */
+  joined: boolean;
 }
 
 export interface RepositoryView {
@@ -19,7 +20,8 @@ export interface RepositoryView {
 /** Flash messages picked by a fixed code from the query string, never free text. */
 export const SETTINGS_NOTICES = {
   'key-revoked': 'The key was revoked. Requests and sessions using it are refused from now on.',
-  'member-added': 'Member added. They can sign in with GitHub now.',
+  'member-added':
+    'Invitation sent. It shows at their next GitHub sign-in, and they join when they accept it.',
   'member-removed': 'Member removed and their sessions ended.',
   'repository-disconnected': 'The repository was disconnected and its reviews, findings and config deleted.',
   'config-saved': 'Config saved.',
@@ -156,10 +158,13 @@ export function SettingsPage(props: {
       </Section>
 
       <Section id="members" title="Members">
-        <p class="muted">People who sign in with GitHub. Admins manage keys, config, members and data.</p>
+        <p class="muted">
+          People who sign in with GitHub. Admins manage keys, config, members and data. A login you add is
+          invited: it joins, and sees this account, only once its person accepts.
+        </p>
         {err('members')}
         {props.members.length === 0 ? (
-          <p class="muted">No members yet: grant access by GitHub login below.</p>
+          <p class="muted">No members yet: invite a GitHub login below.</p>
         ) : (
           <Table
             caption="Members"
@@ -167,7 +172,7 @@ export function SettingsPage(props: {
               <>
                 <th scope="col">GitHub login</th>
                 <th scope="col">Role</th>
-                <th scope="col">Signed in</th>
+                <th scope="col">Status</th>
                 <ActionsHeader />
               </>
             }
@@ -176,7 +181,7 @@ export function SettingsPage(props: {
               <tr>
                 <td>{`@${m.login}`}</td>
                 <td>{m.role}</td>
-                <td class="muted">{m.signedIn ? 'yes' : 'not yet'}</td>
+                <td class="muted">{m.joined ? 'joined' : 'invited'}</td>
                 <td class="num">
                   <RowButton
                     action={`/settings/members/${encodeURIComponent(m.userId)}/remove`}
@@ -212,7 +217,7 @@ export function SettingsPage(props: {
             </select>
           </div>
           <button type="submit" class="btn">
-            Grant access
+            Invite
           </button>
         </form>
       </Section>

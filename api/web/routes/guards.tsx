@@ -7,7 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { clearSessionCookie, hasSessionCookie, pageSessionOf } from '../../auth/page-session.js';
 import { csrfTokenMatches } from '../../auth/session-token.js';
 import { MemberSettingsPage } from '../pages/member-settings.js';
-import { viewerOf, type PageKit, type WebEnv } from './page-kit.js';
+import type { PageKit, WebEnv } from './page-kit.js';
 
 export function pageGuards(kit: PageKit) {
   const { deps, publicOrigin } = kit;
@@ -80,7 +80,7 @@ export function pageGuards(kit: PageKit) {
     const viewer = c.get('viewer')!;
     if (viewer.role !== 'admin') {
       if (c.req.method === 'GET' && c.req.path === '/settings')
-        return kit.render(c, <MemberSettingsPage viewer={viewerOf(viewer)} />);
+        return kit.render(c, <MemberSettingsPage viewer={kit.viewerOf(viewer)} />);
       return kit.errorPage(c, 403, 'Admins only', 'Only admins of this account can do this.');
     }
     await next();

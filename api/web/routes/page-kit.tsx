@@ -6,7 +6,7 @@
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionPrincipal } from '../../auth/page-session.js';
-import { recordAudit } from '../../db/index.js';
+import { accountsOf, recordAudit } from '../../db/index.js';
 import type { AppDeps, AppEnv } from '../../types.js';
 import { GitHubLinks } from '../components.js';
 import type { LayoutViewer, PageProps } from '../layout.js';
@@ -41,6 +41,8 @@ export interface PageKit {
   publicOrigin: string;
   links: GitHubLinks;
   signedIn(c: WebContext): SignedInPage;
+  /** The visitor as the layout shows them. */
+  viewerOf(s: SessionPrincipal): LayoutViewer;
   /** Sends `node` as the HTML document. */
   render(c: WebContext, node: JSX.Element, status?: PageStatus): Html;
   /** An error page, with the top bar when the visitor is signed in. */
@@ -48,16 +50,6 @@ export interface PageKit {
   notFoundPage(c: WebContext): Html;
   /** Records an action in the account's audit log, with the request's client address and the clock's time. */
   audit(c: WebContext, accountId: string, actor: string, action: string, target?: string): void;
-}
-
-export function viewerOf(s: SessionPrincipal): LayoutViewer {
-  return {
-    accountName: s.accountName,
-    displayName: s.displayName,
-    via: s.via,
-    csrf: s.csrf,
-    isAdmin: s.role === 'admin',
-  };
 }
 
 /** `value` when it is one of the fixed codes of `allowed` (flash messages are never free text). */
@@ -82,6 +74,26 @@ export function createPageKit(deps: AppDeps): PageKit {
       clientAddress: c.get('clientAddress'),
       at: clock(),
     });
+  /** A person signed in with GitHub also sees their other accounts and the invitations waiting for them. */
+  const viewerOf = (s: SessionPrincipal): LayoutViewer => {
+    const viewer: LayoutViewer = {
+      accountName: s.accountName,
+      displayName: s.displayName,
+      via: s.via,
+      csrf: s.csrf,
+      isAdmin: s.role === 'admin',
+    };
+    if (s.userId === undefined) return viewer;
+    const mine = accountsOf(db.orm, s.userId);
+    const others = mine.filter((m) => m.acceptedAt !== null && m.accountId !== s.accountId);
+    return {
+      ...viewer,
+      accounts: {
+        others: others.map((m) => ({ id: m.accountId, name: m.accountName })),
+        invitations: mine.filter((m) => m.acceptedAt === null).length,
+      },
+    };
+  };
   const errorPage = (c: WebContext, status: 403 | 404, title: string, text: string) => {
     const viewer = c.get('viewer');
     return render(
@@ -94,6 +106,7 @@ export function createPageKit(deps: AppDeps): PageKit {
     deps,
     publicOrigin: new URL(config.publicUrl).origin,
     links,
+    viewerOf,
     signedIn: (c) => {
       const session = c.get('viewer')!;
       const now = clock();

@@ -38,7 +38,7 @@ export function renderSettings(
         userId: m.userId,
         login: m.login,
         role: m.role,
-        signedIn: m.githubId !== null,
+        joined: m.acceptedAt !== null,
       }))}
       repositories={listRepositories(db.orm, accountId).map((r) => ({
         fullName: r.fullName,
