@@ -10,6 +10,8 @@ export interface AuditEntry {
   action: string;
   target?: string | undefined;
   clientAddress?: string | undefined;
+  /** The fields a correction changed (names, never values). */
+  fields?: string[] | undefined;
   at: Date;
 }
 
@@ -23,6 +25,7 @@ export function recordAudit(orm: Orm, entry: AuditEntry): void {
       action: entry.action,
       target: entry.target ?? null,
       clientAddress: entry.clientAddress ?? null,
+      fields: entry.fields ?? null,
       at: entry.at,
     })
     .run();

@@ -7,6 +7,7 @@ export * from './configs.js';
 export * from './export.js';
 export * from './ids.js';
 export * from './members.js';
+export * from './profiles.js';
 export * from './purge.js';
 export * from './repositories.js';
 export * from './reviews.js';

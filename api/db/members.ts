@@ -21,7 +21,15 @@ export function addMember(
     const loginKey = input.login.toLowerCase();
     let user = tx.select().from(users).where(eq(users.loginKey, loginKey)).get();
     if (!user) {
-      user = { id: newId(), githubId: null, login: input.login, loginKey, createdAt: input.now };
+      user = {
+        id: newId(),
+        githubId: null,
+        login: input.login,
+        loginKey,
+        createdAt: input.now,
+        displayName: null,
+        email: null,
+      };
       tx.insert(users).values(user).run();
     }
     tx.insert(memberships)
@@ -45,6 +53,8 @@ export function listMembers(orm: Orm, accountId: string) {
       userId: users.id,
       login: users.login,
       githubId: users.githubId,
+      displayName: users.displayName,
+      email: users.email,
       role: memberships.role,
       createdAt: memberships.createdAt,
       acceptedAt: memberships.acceptedAt,

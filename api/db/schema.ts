@@ -19,6 +19,9 @@ export const accounts = sqliteTable('accounts', {
   purgeAfter: ms('purge_after'),
   /** Bumped to end every page session of the account at once (sign-out everywhere, deletion). */
   sessionVersion: integer('session_version').notNull().default(1),
+  /** The account's own details, shown and corrected by its admins (`profiles.ts`). */
+  company: text('company'),
+  contactEmail: text('contact_email'),
 });
 
 /** A GitHub user known from sign-in or from a membership grant by login. */
@@ -32,6 +35,9 @@ export const users = sqliteTable(
     /** Lower-cased login: GitHub logins are case-insensitive. */
     loginKey: text('login_key').notNull(),
     createdAt: ms('created_at').notNull(),
+    /** What the person tells the accounts they joined about themselves, and corrects (`profiles.ts`). */
+    displayName: text('display_name'),
+    email: text('email'),
   },
   (t) => [
     uniqueIndex('users_github_id_unique').on(t.githubId),
@@ -255,7 +261,10 @@ export const dailyAggregates = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );
 
-/** Who did what, kept 7 days. `actor` is `key:<id>`, `user:<id>`, `cli` or `github`. */
+/**
+ * Who did what, kept 7 days. `actor` is `key:<id>`, `user:<id>`, `cli` or `github`. A correction names the
+ * fields it changed (`fields`, a JSON array of names), never their values: those may be personal data.
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
@@ -268,6 +277,7 @@ export const auditLog = sqliteTable(
     target: text('target'),
     at: ms('at').notNull(),
     clientAddress: text('client_address'),
+    fields: text('fields', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [index('audit_account_at_idx').on(t.accountId, t.at), index('audit_at_idx').on(t.at)],
 );

@@ -1,11 +1,25 @@
 import { createRoute } from '@hono/zod-openapi';
-import { exportAccountData, getAccount, lockAccount, recordAudit } from '../db/index.js';
+import {
+  correctAccount,
+  exportAccountData,
+  getAccount,
+  getAccountDetails,
+  lockAccount,
+  recordAudit,
+} from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
-import { AccountDeletedSchema, AccountExportSchema, DeleteAccountBodySchema } from '../schemas.js';
+import {
+  AccountDeletedSchema,
+  AccountDetailsSchema,
+  AccountExportSchema,
+  AccountPatchSchema,
+  DeleteAccountBodySchema,
+} from '../schemas.js';
+import { toAccountJson } from './mappers.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, SECURITY, err, json, newRouter } from './router.js';
+import { AUTH_ERRORS, SECURITY, UNPROCESSABLE, err, json, newRouter } from './router.js';
 
 const exportRoute = createRoute({
   method: 'get',
@@ -30,6 +44,23 @@ const deleteRoute = createRoute({
   },
 });
 
+const detailsRoute = createRoute({
+  method: 'get',
+  path: '/v1/account',
+  summary: 'What the account holds about itself: its name, company and contact e-mail',
+  security: SECURITY,
+  responses: { 200: json(AccountDetailsSchema, 'The account'), ...AUTH_ERRORS },
+});
+
+const correctRoute = createRoute({
+  method: 'patch',
+  path: '/v1/account',
+  summary: "Correct the account's details (`null` clears one); audited by the names of the fields changed",
+  security: SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: AccountPatchSchema } } } },
+  responses: { 200: json(AccountDetailsSchema, 'The account, corrected'), ...AUTH_ERRORS, ...UNPROCESSABLE },
+});
+
 export function accountRouter(deps: AppDeps, auth: Auth) {
   const { db, clock } = deps;
   const app = newRouter();
@@ -39,6 +70,21 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   app.openAPIRegistry.registerPath(deleteRoute);
 
   return app
+    .openapi(detailsRoute, (c) => {
+      const details = getAccountDetails(db.orm, c.get('principal').accountId);
+      if (!details) throw notFound();
+      return c.json(toAccountJson(details), 200);
+    })
+    .openapi(correctRoute, (c) => {
+      const principal = c.get('principal');
+      const corrected = correctAccount(db.orm, principal.accountId, c.req.valid('json'), {
+        actor: principal.actor,
+        clientAddress: c.get('clientAddress'),
+        at: clock(),
+      });
+      if (!corrected) throw notFound();
+      return c.json(toAccountJson(corrected), 200);
+    })
     .openapi(exportRoute, (c) => {
       const principal = c.get('principal');
       const now = clock();

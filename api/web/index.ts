@@ -16,6 +16,7 @@ import { keysPages } from './routes/keys.js';
 import { membersPages } from './routes/members.js';
 import { overviewPages } from './routes/overview.js';
 import { createPageKit, type WebEnv } from './routes/page-kit.js';
+import { profilePages } from './routes/profile.js';
 import { repositoriesPages } from './routes/repositories.js';
 import { reviewsPages } from './routes/reviews.js';
 import { settingsPages } from './routes/settings.js';
@@ -34,6 +35,7 @@ const PAGE_PATHS = [
   '/sign-out',
   '/auth/*',
   '/accounts/*',
+  '/profile',
   '/repositories/*',
   '/reviews/*',
   '/settings/*',
@@ -54,11 +56,13 @@ export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'
   web.use('/accounts/*', guard.formLimit);
   web.use('/sign-out', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
   for (const path of ['/', '/repositories/*', '/reviews/*']) web.use(path, guard.requireViewer);
+  web.use('/profile', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
   web.use('/settings/*', guard.formLimit, guard.requireViewer, guard.requireAdmin, guard.requireCsrfToken);
 
   web.route('/', staticPages());
   web.route('/', signInPages(kit, auth, opts));
   web.route('/', accountsPages(kit));
+  web.route('/', profilePages(kit));
   web.route('/', overviewPages(kit));
   web.route('/', repositoriesPages(kit));
   web.route('/', reviewsPages(kit));

@@ -127,7 +127,11 @@ export function Layout(props: {
                     <strong>{viewer.accountName}</strong>
                   </span>
                 )}
-                <span class="who hide-sm">{`${viewer.via === 'github' ? '@' : 'key '}${viewer.displayName}`}</span>
+                {viewer.via === 'github' ? (
+                  <a class="who hide-sm" href="/profile" title="Your profile">{`@${viewer.displayName}`}</a>
+                ) : (
+                  <span class="who hide-sm">{`key ${viewer.displayName}`}</span>
+                )}
                 <form method="post" action="/sign-out" class="inline">
                   <CsrfField token={viewer.csrf} />
                   <button type="submit" class="btn btn-small">

@@ -246,11 +246,15 @@ tbody tr:hover { background: var(--surface-2); }
 .inline { display: inline; margin: 0; }
 label, .label { display: block; font-weight: 600; font-size: 0.92rem; margin-bottom: 0.3rem; }
 .hint { color: var(--muted); font-size: 0.85rem; margin: 0.25rem 0 0; font-weight: 400; }
-input[type='text'], input[type='password'], input[type='search'], select, textarea {
+input[type='text'], input[type='password'], input[type='search'], input[type='email'], select, textarea {
   font: inherit; color: var(--text); background: var(--surface); width: 100%;
   border: 1px solid var(--border); border-radius: 8px; padding: 0.5rem 0.65rem; min-height: 2.5rem;
 }
-input[type='text'], input[type='password'], select { height: 2.5rem; }
+input[type='text'], input[type='password'], input[type='email'], select { height: 2.5rem; }
+input[readonly] { color: var(--muted); background: var(--surface-2); }
+.details { display: grid; grid-template-columns: max-content 1fr; gap: 0.4rem 1.25rem; margin: 0; }
+.details dt { color: var(--muted); }
+.details dd { margin: 0; }
 textarea { font-family: var(--mono); font-size: 0.88rem; line-height: 1.5; min-height: 14rem; resize: vertical; tab-size: 2; }
 input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid var(--focus); outline-offset: 0; border-color: var(--focus); }
 input[aria-invalid='true'], textarea[aria-invalid='true'] { border-color: var(--bad); }

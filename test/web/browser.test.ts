@@ -306,7 +306,7 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     expect(requests.some((u) => /\/x$|javascript:|evil\.example/.test(u))).toBe(false);
   }, 120_000);
 
-  it('signs in with GitHub, answers an invitation and switches account from the header', async () => {
+  it('signs in with GitHub, answers an invitation, switches account from the header and corrects the profile', async () => {
     await gh.start();
     const site = await startPages(gh.oauthConfig);
     const globex = createAccount(db.orm, 'Globex', clock());
@@ -348,6 +348,21 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await page.waitForURL(`${site}/`);
     await expect(page.getByText('Reviews of the last 30 days for Globex.').isVisible()).resolves.toBe(true);
     await shot(page, '15-switched');
+
+    // What the accounts hold about the person, corrected where they would look: their name in the header.
+    await page.getByRole('link', { name: '@octo-dev' }).click();
+    await page.waitForURL(`${site}/profile`);
+    await page.getByLabel('E-mail').fill('not an address');
+    await page.getByLabel('Name', { exact: true }).fill('Octo Dev');
+    // The browser's own check stops a malformed address before it is sent.
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(new URL(page.url()).search).toBe('');
+    await page.getByLabel('E-mail').fill('octo-dev@example.com');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`${site}/profile?notice=saved`);
+    await expect(page.getByText('Saved.').isVisible()).resolves.toBe(true);
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Octo Dev');
+    await shot(page, '16-profile');
 
     await github.close();
     expect(dialogs).toEqual([]);

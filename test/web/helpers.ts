@@ -11,6 +11,7 @@ import {
   acceptInvitation,
   addMember,
   createAccount,
+  createSession,
   insertKey,
   insertReview,
   openDatabase,
@@ -18,6 +19,7 @@ import {
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
+import { signSession } from '../../api/auth/session-token.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
 import { DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/index.js';
@@ -153,6 +155,27 @@ export function member(
   const granted = grant(t, accountId, login, role);
   acceptInvitation(t.db.orm, { accountId, userId: granted.userId, now: t.clock() });
   return granted;
+}
+
+/** A page session of a GitHub user who joined the account, as the OAuth callback would start it. */
+export async function personSession(
+  t: { db: DiffrayDb; clock: () => Date; config: ApiConfig },
+  accountId: string,
+  login: string,
+  role: 'admin' | 'member',
+) {
+  const { userId } = member(t, accountId, login, role);
+  const now = t.clock();
+  const s = createSession(t.db.orm, {
+    accountId,
+    userId,
+    now,
+    expiresAt: new Date(now.getTime() + 3_600_000),
+  })!;
+  return signSession(
+    { sid: s.id, acc: accountId, sv: s.sessionVersion },
+    { secret: t.config.sessionSecret, issuer: new URL(PUBLIC_URL).origin, now },
+  );
 }
 
 let fp = 0;

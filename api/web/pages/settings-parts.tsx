@@ -63,3 +63,32 @@ export function ConfirmField(props: { id: string; children: Child }) {
     </div>
   );
 }
+
+/** A one-line text field of a form, labelled. */
+export function TextField(props: {
+  id: string;
+  label: string;
+  name?: string;
+  value: string | null;
+  type?: 'text' | 'email';
+  maxlength?: number;
+  autocomplete?: string;
+  required?: boolean;
+  readonly?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value ?? ''}
+        maxlength={props.maxlength}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        readonly={props.readonly}
+      />
+    </div>
+  );
+}

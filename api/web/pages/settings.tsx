@@ -1,6 +1,7 @@
 import { NoticeText, Table } from '../components.js';
 import { CsrfField, Layout, type LayoutViewer } from '../layout.js';
 import { repositoryHref } from './overview.js';
+import { AccountDetailsSection, type AccountDetailsView } from './settings-account.js';
 import { KeysSection, type KeyView } from './settings-keys.js';
 import { ActionsHeader, ConfirmField, RowButton, Section } from './settings-parts.js';
 
@@ -8,6 +9,8 @@ export interface MemberView {
   userId: string;
   login: string;
   role: string;
+  displayName: string | null;
+  email: string | null;
   /** Accepted the invitation; until then the membership grants nothing. */
   joined: boolean;
 }
@@ -25,19 +28,21 @@ export const SETTINGS_NOTICES = {
   'member-removed': 'Member removed and their sessions ended.',
   'repository-disconnected': 'The repository was disconnected and its reviews, findings and config deleted.',
   'config-saved': 'Config saved.',
+  'account-saved': 'The account’s details were saved.',
 } as const;
 export type SettingsNotice = keyof typeof SETTINGS_NOTICES;
 
 /** Why a settings form was refused, shown above that form. */
 export interface SettingsFormError {
-  section: 'keys' | 'members' | 'delete';
+  section: 'account' | 'keys' | 'members' | 'delete';
   message: string;
 }
 
-/** The settings of an admin: keys, hosted config, members, the account's data and its deletion. */
+/** The settings of an admin: the account's details, keys, hosted config, members, its data and its deletion. */
 export function SettingsPage(props: {
   viewer: LayoutViewer;
   now: Date;
+  details: AccountDetailsView;
   keys: KeyView[];
   members: MemberView[];
   repositories: RepositoryView[];
@@ -64,6 +69,9 @@ export function SettingsPage(props: {
       <nav aria-label="Settings sections">
         <ul class="settings-nav">
           <li>
+            <a href="#account">Account</a>
+          </li>
+          <li>
             <a href="#keys">API keys</a>
           </li>
           <li>
@@ -78,6 +86,8 @@ export function SettingsPage(props: {
         </ul>
       </nav>
       <NoticeText kind="ok" text={props.notice && SETTINGS_NOTICES[props.notice]} />
+
+      <AccountDetailsSection details={props.details} csrf={viewer.csrf} error={err('account')} />
 
       <KeysSection
         keys={props.keys}
@@ -179,7 +189,12 @@ export function SettingsPage(props: {
           >
             {props.members.map((m) => (
               <tr>
-                <td>{`@${m.login}`}</td>
+                <td>
+                  {`@${m.login}`}
+                  {m.displayName || m.email ? (
+                    <span class="sub">{[m.displayName, m.email].filter(Boolean).join(' · ')}</span>
+                  ) : null}
+                </td>
                 <td>{m.role}</td>
                 <td class="muted">{m.joined ? 'joined' : 'invited'}</td>
                 <td class="num">
@@ -224,8 +239,8 @@ export function SettingsPage(props: {
 
       <Section id="data" title="Your data">
         <p>
-          Download everything this account holds (reviews, findings, config, keys without their secrets,
-          members, audit log) as JSON.
+          Download everything this account holds (its details, reviews, findings, config, keys without their
+          secrets, members, sessions, audit log) as JSON.
         </p>
         <a class="btn" href="/settings/export" download="">
           Export data (JSON)

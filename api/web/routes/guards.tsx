@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { clearSessionCookie, hasSessionCookie, pageSessionOf } from '../../auth/page-session.js';
 import { csrfTokenMatches } from '../../auth/session-token.js';
+import { getAccountDetails } from '../../db/index.js';
 import { MemberSettingsPage } from '../pages/member-settings.js';
 import type { PageKit, WebEnv } from './page-kit.js';
 
@@ -79,8 +80,10 @@ export function pageGuards(kit: PageKit) {
   const requireAdmin: MiddlewareHandler<WebEnv> = async (c, next) => {
     const viewer = c.get('viewer')!;
     if (viewer.role !== 'admin') {
-      if (c.req.method === 'GET' && c.req.path === '/settings')
-        return kit.render(c, <MemberSettingsPage viewer={kit.viewerOf(viewer)} />);
+      const asked = c.req.method === 'GET' && c.req.path === '/settings';
+      const details = asked ? getAccountDetails(deps.db.orm, viewer.accountId) : undefined;
+      if (details)
+        return kit.render(c, <MemberSettingsPage viewer={kit.viewerOf(viewer)} details={details} />);
       return kit.errorPage(c, 403, 'Admins only', 'Only admins of this account can do this.');
     }
     await next();

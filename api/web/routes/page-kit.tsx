@@ -3,6 +3,7 @@
  * request's visitor with the clock read once and GitHub's links (`kit.signedIn(c)`: `props`, what the pages
  * of reviews are rendered with), rendering, the error pages and the audit log.
  */
+import type { ZodType } from 'zod';
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionPrincipal } from '../../auth/page-session.js';
@@ -58,6 +59,29 @@ export function pickNotice<T extends string>(
   allowed: Record<T, unknown>,
 ): T | undefined {
   return value !== undefined && Object.hasOwn(allowed, value) ? (value as T) : undefined;
+}
+
+/**
+ * A form's fields as a correction `schema` validates (the JSON API's own): each named field's text, an
+ * emptied `clearable` one as `null`. The correction, or the first refusal in words (`labels` name fields).
+ */
+export function correctionFromForm<T>(
+  schema: ZodType<T>,
+  body: Record<string, unknown>,
+  labels: Record<string, string>,
+  clearable: readonly string[],
+): { ok: true; value: T } | { ok: false; message: string } {
+  const fields = Object.fromEntries(
+    Object.keys(labels).map((name) => {
+      const text = typeof body[name] === 'string' ? body[name] : '';
+      return [name, clearable.includes(name) && text.trim() === '' ? null : text];
+    }),
+  );
+  const parsed = schema.safeParse(fields);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const label = labels[String(issue?.path[0])] ?? 'The form';
+  return { ok: false, message: `${label}: ${issue?.message ?? 'not accepted'}` };
 }
 
 export function createPageKit(deps: AppDeps): PageKit {
