@@ -6,8 +6,8 @@
  * No table holds source code: findings keep prose that the API has already stripped of fenced code.
  *
  * Sealed columns (`encryption.ts`, `SEALED_COLUMNS`) hold AES-256-GCM envelopes (`envelope.ts`), never
- * plaintext: finding texts, account and key names, GitHub logins, repository names, hosted config, audit
- * targets and client addresses. A value the API looks up by equality has a blind index beside it (an
+ * plaintext: finding texts, account and key names, the account's company and contact e-mail, GitHub logins,
+ * people's names and e-mails, repository names, hosted config, audit targets and client addresses. A value the API looks up by equality has a blind index beside it (an
  * HMAC under the data key: `users.loginKey`, `repositories.nameKey`, `dailyAggregates.repository`).
  */
 import { sql } from 'drizzle-orm';
@@ -34,7 +34,7 @@ export const accounts = sqliteTable('accounts', {
   purgeAfter: ms('purge_after'),
   /** Bumped to end every page session of the account at once (sign-out everywhere, deletion). */
   sessionVersion: integer('session_version').notNull().default(1),
-  /** The account's own details, shown and corrected by its admins (`profiles.ts`). */
+  /** The account's own details, shown and corrected by its admins (`profiles.ts`). Sealed. */
   company: text('company'),
   contactEmail: text('contact_email'),
 });
@@ -51,7 +51,7 @@ export const users = sqliteTable(
     /** Blind index of the lower-cased login (GitHub logins are case-insensitive), under the login's key. */
     loginKey: text('login_key').notNull(),
     createdAt: ms('created_at').notNull(),
-    /** What the person tells the accounts they joined about themselves, and corrects (`profiles.ts`). */
+    /** What the person tells the accounts they joined about themselves, and corrects (`profiles.ts`). Sealed. */
     displayName: text('display_name'),
     email: text('email'),
   },

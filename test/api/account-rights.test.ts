@@ -149,7 +149,7 @@ const auditOf = (accountId: string, action: string) =>
 
 /** Every byte of the database files, where an audit entry could have kept a value. */
 const storedBytes = () =>
-  ['diffray.db', 'diffray.db-wal']
+  ['diffray.db', 'diffray.db-wal', 'diffray.db-shm']
     .map((f) => {
       try {
         return readFileSync(join(s.dir, f)).toString('latin1');
@@ -333,5 +333,36 @@ describe('GET and PATCH /v1/me: what the accounts hold about the person', () => 
     expect(res.json).toMatchObject({ error: { code: 'person_required' } });
     expect((await s.call('PATCH', '/v1/me', { key: a.key, body: { displayName: 'x' } })).status).toBe(403);
     expect((await s.call('GET', '/v1/me')).status).toBe(401);
+  });
+});
+
+describe('the corrections in the OpenAPI document', () => {
+  it('documents GET and PATCH /v1/account and /v1/me from the schemas that validate them', async () => {
+    const doc = (await s.call('GET', '/v1/openapi.json')).json as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>;
+      };
+    };
+    expect(Object.keys(doc.paths['/v1/account']!)).toEqual(
+      expect.arrayContaining(['get', 'patch', 'delete']),
+    );
+    expect(Object.keys(doc.paths['/v1/me']!)).toEqual(expect.arrayContaining(['get', 'patch']));
+    expect(doc.paths['/v1/me']!.patch!.requestBody!.content['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/PersonPatch',
+    });
+    const { AccountPatch, PersonPatch, Person, AccountDetails } = doc.components.schemas;
+    expect(Object.keys(AccountPatch!.properties!).sort()).toEqual(['company', 'contactEmail', 'name']);
+    expect(Object.keys(PersonPatch!.properties!).sort()).toEqual(['displayName', 'email']);
+    for (const patch of [AccountPatch, PersonPatch]) expect(patch!.additionalProperties).toBe(false);
+    expect(Object.keys(Person!.properties!)).toEqual(
+      expect.arrayContaining(['login', 'displayName', 'email', 'memberships']),
+    );
+    expect(Object.keys(AccountDetails!.properties!)).toEqual(
+      expect.arrayContaining(['name', 'company', 'contactEmail']),
+    );
   });
 });

@@ -94,6 +94,52 @@ describe('an invitation is for the person it names to accept', () => {
     expect(count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
   });
 
+  it('sign-in never lands a person in an account they did not accept', async () => {
+    // The attacker's grant comes first: sign-in used to open the oldest membership.
+    const mallory = seedAccount(t, 'Mallory Inc');
+    grant(t, mallory.accountId, 'victim', 'admin');
+    t.clock.advance(60_000);
+    const own = seedAccount(t, 'Victim Co');
+    member(t, own.accountId, 'victim');
+
+    for (const next of ['/', '/settings']) {
+      const res = await signInWithGitHub(t, gh, VICTIM, next);
+      expect(res.headers.get('location')).toBe('/accounts');
+      expect(cookieFrom(res)).toBeUndefined();
+      // Opening the account only invited into is refused from the waiting sign-in.
+      const choice = choiceOf(res);
+      const csrf = csrfIn(await (await get(t, '/accounts', choice)).text());
+      const refused = await postForm(
+        t,
+        `/accounts/${mallory.accountId}/open`,
+        { _csrf: csrf },
+        { cookie: choice },
+      );
+      expect(refused.status).toBe(404);
+      expect(cookieFrom(refused)).toBeUndefined();
+      // Opening their own account works, and from there the switcher refuses the invitation's account too.
+      const opened = await postForm(
+        t,
+        `/accounts/${own.accountId}/open`,
+        { _csrf: csrf },
+        { cookie: choice },
+      );
+      const session = cookieFrom(opened)!;
+      expect(claims(session).acc).toBe(own.accountId);
+      const header = await (await get(t, '/', session)).text();
+      expect(header).not.toContain(`action="/accounts/${mallory.accountId}/open"`);
+      const switched = await postForm(
+        t,
+        `/accounts/${mallory.accountId}/open`,
+        { _csrf: csrfIn(header) },
+        { cookie: session },
+      );
+      expect(switched.status).toBe(404);
+      expect(cookieFrom(switched)).toBeUndefined();
+    }
+    expect(count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
+  });
+
   it('a pending invitation grants nothing, even to a session made for it', async () => {
     const a = seedAccount(t, 'acme');
     const { userId } = grant(t, a.accountId, 'victim', 'admin');
