@@ -62,6 +62,10 @@ export function addMember(
   });
 }
 
+/**
+ * An account's members and invitations, logins opened; the name and e-mail a person gave only for members
+ * who accepted.
+ */
 export function listMembers(orm: Orm, accountId: string) {
   const rows = orm
     .select({
@@ -78,12 +82,17 @@ export function listMembers(orm: Orm, accountId: string) {
     .innerJoin(users, eq(users.id, memberships.userId))
     .where(eq(memberships.accountId, accountId))
     .all();
-  return rows.map((m) => ({
-    ...m,
-    login: unseal(orm, users.login, m.userId, m.login),
-    displayName: unsealOptional(orm, users.displayName, m.userId, m.displayName),
-    email: unsealOptional(orm, users.email, m.userId, m.email),
-  }));
+  // A person's name and e-mail are for the accounts they joined: an invitation, which anyone can make for
+  // any login, shows the login alone.
+  return rows.map((m) => {
+    const joined = m.acceptedAt !== null;
+    return {
+      ...m,
+      login: unseal(orm, users.login, m.userId, m.login),
+      displayName: joined ? unsealOptional(orm, users.displayName, m.userId, m.displayName) : null,
+      email: joined ? unsealOptional(orm, users.email, m.userId, m.email) : null,
+    };
+  });
 }
 
 /**

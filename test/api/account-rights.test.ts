@@ -315,6 +315,13 @@ describe('GET and PATCH /v1/me: what the accounts hold about the person', () => 
         email: 'person-canary@piedpiper.example',
       }),
     ]);
+    // An account that only invited the person (anyone can invite any login) sees the login alone.
+    const inviting = (await s.call('GET', '/v1/account/export', { key: c.key })).json as {
+      members: { login: string; displayName: string | null; email: string | null }[];
+    };
+    expect(inviting.members).toEqual([
+      expect.objectContaining({ login: 'Richard', displayName: null, email: null }),
+    ]);
 
     const cleared = await s.call('PATCH', '/v1/me', { headers, body: { email: null } });
     expect(cleared.json).toMatchObject({ displayName: 'Richard Hendricks', email: null });
