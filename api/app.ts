@@ -22,6 +22,7 @@ import { accountRouter } from './routes/account.js';
 import { configRouter } from './routes/config.js';
 import { healthRouter } from './routes/health.js';
 import { keysRouter } from './routes/keys.js';
+import { meRouter } from './routes/me.js';
 import { repositoriesRouter } from './routes/repositories.js';
 import { reviewsRouter } from './routes/reviews.js';
 import { webhookRouter } from './routes/webhook.js';
@@ -180,6 +181,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/', configRouter(deps, auth));
   app.route('/', keysRouter(deps, auth));
   app.route('/', accountRouter(deps, auth));
+  app.route('/', meRouter(deps, auth));
   app.route('/', repositoriesRouter(deps, auth));
   if (deps.config.webhookSecrets.length > 0) app.route('/', webhookRouter(deps, auth));
   app.doc31('/v1/openapi.json', {

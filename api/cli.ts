@@ -294,7 +294,7 @@ async function run(argv: string[]): Promise<number> {
     return withDb((db) => {
       const account = requireLiveAccount(db, values.account);
       const now = new Date();
-      const member = addMember(db.orm, { accountId: account.id, login, role, now });
+      const member = addMember(db.orm, { accountId: account.id, login, role, now, invitedBy: 'cli' });
       recordAudit(db.orm, {
         accountId: account.id,
         actor: 'cli',

@@ -6,7 +6,7 @@ import { z } from '@hono/zod-openapi';
 import * as shared from '../shared/index.js';
 import { CATEGORIES, CONCLUSIONS, REVIEW_STATUSES, SEVERITIES } from '../shared/index.js';
 import { forRequests, toClassic } from './classic.js';
-import { SCOPES } from './db/index.js';
+import { MEMBER_ROLES, SCOPES } from './db/index.js';
 
 export const MAX_PAGE_SIZE = 100;
 export const DEFAULT_PAGE_SIZE = 50;
@@ -215,3 +215,69 @@ export const WebhookResultSchema = z
     movedIn: z.number().int().optional(),
   })
   .openapi('WebhookResult');
+
+/** A line a person typed: trimmed, 1 to `max` characters, no control characters (no line break either). */
+const typedLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .refine((line) => !/\p{Cc}/u.test(line), 'must not hold control characters or line breaks')
+    .openapi({ description: `One line of text, 1 to ${max} characters, no control characters` });
+
+const emailAddress = z
+  .string()
+  .trim()
+  .max(254, 'must be at most 254 characters')
+  .pipe(z.email('must be an e-mail address'))
+  .openapi({ format: 'email' });
+
+export const AccountDetailsSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    company: z.string().nullable(),
+    contactEmail: z.string().nullable(),
+    createdAt: isoDate,
+  })
+  .openapi('AccountDetails');
+
+/** A correction of the account's details: the fields given are set, `null` clears one. */
+export const AccountPatchSchema = z
+  .object({
+    name: typedLine(100).optional(),
+    company: typedLine(100).nullable().optional(),
+    contactEmail: emailAddress.nullable().optional(),
+  })
+  .strict()
+  .openapi('AccountPatch');
+
+export const PersonSchema = z
+  .object({
+    id: z.string(),
+    login: z.string().openapi({ description: 'The GitHub login: corrected by renaming it on GitHub' }),
+    displayName: z.string().nullable(),
+    email: z.string().nullable(),
+    memberships: z.array(
+      z.object({
+        accountId: z.string(),
+        accountName: z.string(),
+        role: z.enum(MEMBER_ROLES),
+        invitedAt: isoDate,
+        joinedAt: isoDate
+          .nullable()
+          .openapi({ description: 'Null while the invitation waits for an answer' }),
+      }),
+    ),
+  })
+  .openapi('Person');
+
+/** A correction of what the person tells the accounts about themselves: `null` clears a field. */
+export const PersonPatchSchema = z
+  .object({
+    displayName: typedLine(100).nullable().optional(),
+    email: emailAddress.nullable().optional(),
+  })
+  .strict()
+  .openapi('PersonPatch');

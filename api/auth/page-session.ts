@@ -27,6 +27,8 @@ export interface SessionPrincipal {
   /** For the audit log: `user:<id>` or `key:<id>`. */
   actor: string;
   via: 'github' | 'key';
+  /** The person signed in with GitHub (absent for a key sign-in). */
+  userId?: string;
   /** GitHub login, or the key's name. */
   displayName: string;
   /** The token every state-changing form must carry. */
@@ -37,7 +39,7 @@ export interface SessionPrincipal {
  * Resolves a session token to a principal, or undefined. The JWT must verify (HS256, iss, aud, exp), and
  * then, in the database: the session row exists, matches the token's account, is neither revoked nor
  * expired; the account is not deleted and its session version equals the token's and the row's; the key
- * that signed it in is still valid and admin, or the user is still a member.
+ * that signed it in is still valid and admin, or the user is still a member who accepted the membership.
  */
 export async function resolveSession(
   orm: Orm,
@@ -69,12 +71,13 @@ export async function resolveSession(
     return { ...base, role: 'admin', actor: `key:${row.apiKeyId}`, via: 'key', displayName: row.keyName };
   }
   if (row.userId !== null) {
-    if (row.memberRole === null || row.userLogin === null) return undefined;
+    if (row.memberRole === null || row.memberAcceptedAt === null || row.userLogin === null) return undefined;
     return {
       ...base,
       role: row.memberRole,
       actor: `user:${row.userId}`,
       via: 'github',
+      userId: row.userId,
       displayName: row.userLogin,
     };
   }
@@ -160,7 +163,7 @@ export const sessionResolver: SessionResolver = async (c, deps) => {
     actor: s.actor,
     sessionId: s.sessionId,
   };
-  if (s.actor.startsWith('user:')) principal.userId = s.actor.slice(5);
+  if (s.userId !== undefined) principal.userId = s.userId;
   if (s.actor.startsWith('key:')) principal.keyId = s.actor.slice(4);
   return principal;
 };

@@ -1,11 +1,20 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Orm } from './client.js';
-import { seal, unseal } from './encryption.js';
+import { seal, unseal, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { accounts, apiKeys, sessions } from './schema.js';
 
 export function createAccount(orm: Orm, name: string, now: Date) {
-  const row = { id: newId(), name, createdAt: now, deletedAt: null, purgeAfter: null, sessionVersion: 1 };
+  const row = {
+    id: newId(),
+    name,
+    createdAt: now,
+    deletedAt: null,
+    purgeAfter: null,
+    sessionVersion: 1,
+    company: null,
+    contactEmail: null,
+  };
   orm
     .insert(accounts)
     .values({ ...row, name: seal(orm, accounts.name, row.id, name) })
@@ -15,7 +24,14 @@ export function createAccount(orm: Orm, name: string, now: Date) {
 
 export function getAccount(orm: Orm, id: string) {
   const row = orm.select().from(accounts).where(eq(accounts.id, id)).get();
-  return row && { ...row, name: unseal(orm, accounts.name, row.id, row.name) };
+  return (
+    row && {
+      ...row,
+      name: unseal(orm, accounts.name, row.id, row.name),
+      company: unsealOptional(orm, accounts.company, row.id, row.company),
+      contactEmail: unsealOptional(orm, accounts.contactEmail, row.id, row.contactEmail),
+    }
+  );
 }
 
 /**

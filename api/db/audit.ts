@@ -10,6 +10,8 @@ export interface AuditEntry {
   action: string;
   target?: string | undefined;
   clientAddress?: string | undefined;
+  /** The fields a correction changed (names, never values). */
+  fields?: string[] | undefined;
   at: Date;
 }
 
@@ -24,6 +26,7 @@ export function recordAudit(orm: Orm, entry: AuditEntry): void {
       action: entry.action,
       target: sealOptional(orm, auditLog.target, id, entry.target),
       clientAddress: sealOptional(orm, auditLog.clientAddress, id, entry.clientAddress),
+      fields: entry.fields ?? null,
       at: entry.at,
     })
     .run();

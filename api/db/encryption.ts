@@ -41,10 +41,10 @@ export interface SealedTable {
  * customer wrote or personal data goes here and through `seal`/`unseal` in its query functions.
  */
 export const SEALED_TABLES: readonly SealedTable[] = [
-  { key: accounts.id, text: [accounts.name], bytes: [] },
+  { key: accounts.id, text: [accounts.name, accounts.company, accounts.contactEmail], bytes: [] },
   {
     key: users.id,
-    text: [users.login],
+    text: [users.login, users.displayName, users.email],
     bytes: [],
     index: { column: users.loginKey, of: users.login, domain: 'login' },
   },

@@ -52,7 +52,14 @@ const FINDINGS_PER_PAGE = 50;
 export function exportedAccount(orm: Orm, accountId: string) {
   const account = getAccount(orm, accountId);
   if (!account) return undefined;
-  return { id: account.id, name: account.name, createdAt: account.createdAt, deletedAt: account.deletedAt };
+  return {
+    id: account.id,
+    name: account.name,
+    company: account.company,
+    contactEmail: account.contactEmail,
+    createdAt: account.createdAt,
+    deletedAt: account.deletedAt,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ export { DecryptError } from './envelope.js';
 export * from './export.js';
 export * from './ids.js';
 export * from './members.js';
+export * from './profiles.js';
 export * from './purge.js';
 export * from './repositories.js';
 export * from './reviews.js';

@@ -6,8 +6,8 @@
  * No table holds source code: findings keep prose that the API has already stripped of fenced code.
  *
  * Sealed columns (`encryption.ts`, `SEALED_COLUMNS`) hold AES-256-GCM envelopes (`envelope.ts`), never
- * plaintext: finding texts, account and key names, GitHub logins, repository names, hosted config, audit
- * targets and client addresses. A value the API looks up by equality has a blind index beside it (an
+ * plaintext: finding texts, account and key names, the account's company and contact e-mail, GitHub logins,
+ * people's names and e-mails, repository names, hosted config, audit targets and client addresses. A value the API looks up by equality has a blind index beside it (an
  * HMAC under the data key: `users.loginKey`, `repositories.nameKey`, `dailyAggregates.repository`).
  */
 import { sql } from 'drizzle-orm';
@@ -34,6 +34,9 @@ export const accounts = sqliteTable('accounts', {
   purgeAfter: ms('purge_after'),
   /** Bumped to end every page session of the account at once (sign-out everywhere, deletion). */
   sessionVersion: integer('session_version').notNull().default(1),
+  /** The account's own details, shown and corrected by its admins (`profiles.ts`). Sealed. */
+  company: text('company'),
+  contactEmail: text('contact_email'),
 });
 
 /** A GitHub user known from sign-in or from a membership grant by login. */
@@ -48,6 +51,9 @@ export const users = sqliteTable(
     /** Blind index of the lower-cased login (GitHub logins are case-insensitive), under the login's key. */
     loginKey: text('login_key').notNull(),
     createdAt: ms('created_at').notNull(),
+    /** What the person tells the accounts they joined about themselves, and corrects (`profiles.ts`). Sealed. */
+    displayName: text('display_name'),
+    email: text('email'),
   },
   (t) => [
     uniqueIndex('users_github_id_unique').on(t.githubId),
@@ -58,6 +64,12 @@ export const users = sqliteTable(
 export const MEMBER_ROLES = ['admin', 'member'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
+/**
+ * A person's place in an account. An admin's grant is only an invitation (`acceptedAt` null): it grants
+ * nothing until the person accepts it at their next GitHub sign-in, so nobody can put someone else's login
+ * in their account and receive that person's sessions. Rows older than `acceptedAt` became invitations too:
+ * the sign-ins they saw may have been exactly that mistake, so each person confirms once.
+ */
 export const memberships = sqliteTable(
   'memberships',
   {
@@ -68,7 +80,12 @@ export const memberships = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: MEMBER_ROLES }).notNull(),
+    /** When the invitation was made. */
     createdAt: ms('created_at').notNull(),
+    /** Who invited: `user:<id>`, `key:<id>` or `cli` (shown with the invitation). */
+    invitedBy: text('invited_by'),
+    /** When the person accepted; null while it is an invitation. */
+    acceptedAt: ms('accepted_at'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.userId] }), index('memberships_user_idx').on(t.userId)],
 );
@@ -278,7 +295,10 @@ export const dailyAggregates = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );
 
-/** Who did what, kept 7 days. `actor` is `key:<id>`, `user:<id>`, `cli` or `github`. */
+/**
+ * Who did what, kept 7 days. `actor` is `key:<id>`, `user:<id>`, `cli` or `github`. A correction names the
+ * fields it changed (`fields`, a JSON array of names), never their values: those may be personal data.
+ */
 export const auditLog = sqliteTable(
   'audit_log',
   {
@@ -293,6 +313,7 @@ export const auditLog = sqliteTable(
     at: ms('at').notNull(),
     /** Sealed. */
     clientAddress: text('client_address'),
+    fields: text('fields', { mode: 'json' }).$type<string[]>(),
   },
   (t) => [index('audit_account_at_idx').on(t.accountId, t.at), index('audit_at_idx').on(t.at)],
 );

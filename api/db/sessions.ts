@@ -53,6 +53,7 @@ const loadSessionStatement = perDatabase((orm) =>
       keyExpiresAt: apiKeys.expiresAt,
       userLogin: users.login,
       memberRole: memberships.role,
+      memberAcceptedAt: memberships.acceptedAt,
     })
     .from(sessions)
     .innerJoin(accounts, eq(accounts.id, sessions.accountId))

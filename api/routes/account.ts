@@ -1,12 +1,19 @@
 import { createRoute } from '@hono/zod-openapi';
-import { getAccount, lockAccount } from '../db/index.js';
+import { correctAccount, getAccount, getAccountDetails, lockAccount } from '../db/index.js';
 import { ApiError, notFound } from '../errors.js';
 import { exportBody } from '../export.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { accountPurgeAfter } from '../retention.js';
-import { AccountDeletedSchema, AccountExportSchema, DeleteAccountBodySchema } from '../schemas.js';
+import {
+  AccountDeletedSchema,
+  AccountDetailsSchema,
+  AccountExportSchema,
+  AccountPatchSchema,
+  DeleteAccountBodySchema,
+} from '../schemas.js';
+import { toAccountJson } from './mappers.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, SECURITY, auditCall, err, json, newRouter } from './router.js';
+import { AUTH_ERRORS, SECURITY, UNPROCESSABLE, auditCall, err, json, newRouter } from './router.js';
 
 const exportRoute = createRoute({
   method: 'get',
@@ -31,6 +38,23 @@ const deleteRoute = createRoute({
   },
 });
 
+const detailsRoute = createRoute({
+  method: 'get',
+  path: '/v1/account',
+  summary: 'What the account holds about itself: its name, company and contact e-mail',
+  security: SECURITY,
+  responses: { 200: json(AccountDetailsSchema, 'The account'), ...AUTH_ERRORS },
+});
+
+const correctRoute = createRoute({
+  method: 'patch',
+  path: '/v1/account',
+  summary: "Correct the account's details (`null` clears one); audited by the names of the fields changed",
+  security: SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: AccountPatchSchema } } } },
+  responses: { 200: json(AccountDetailsSchema, 'The account, corrected'), ...AUTH_ERRORS, ...UNPROCESSABLE },
+});
+
 export function accountRouter(deps: AppDeps, auth: Auth) {
   const { db, clock } = deps;
   const app = newRouter();
@@ -38,6 +62,23 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   app.use('/v1/account/*', auth.requireAuth, requireScope('admin'));
   // Documented from its schema, validated in the handler: every refusal is the 400 that names the account.
   app.openAPIRegistry.registerPath(deleteRoute);
+
+  app
+    .openapi(detailsRoute, (c) => {
+      const details = getAccountDetails(db.orm, c.get('principal').accountId);
+      if (!details) throw notFound();
+      return c.json(toAccountJson(details), 200);
+    })
+    .openapi(correctRoute, (c) => {
+      const principal = c.get('principal');
+      const corrected = correctAccount(db, principal.accountId, c.req.valid('json'), {
+        actor: principal.actor,
+        clientAddress: c.get('clientAddress'),
+        at: clock(),
+      });
+      if (!corrected) throw notFound();
+      return c.json(toAccountJson(corrected), 200);
+    });
 
   // The export streams its JSON (`export.ts`), which a typed `openapi()` handler cannot return: the route is
   // registered for the OpenAPI document and served by a plain handler.

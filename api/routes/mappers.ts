@@ -1,6 +1,5 @@
-import type { ReviewRow } from '../db/index.js';
+import type { accountsOf, getAccountDetails, getPerson, KeyInfo, ReviewRow } from '../db/index.js';
 import type { ReviewJson } from '../schemas.js';
-import type { KeyInfo } from '../db/index.js';
 
 export const iso = (d: Date) => d.toISOString();
 export const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -50,5 +49,25 @@ export function toKeyJson(key: KeyInfo) {
     lastUsedAt: isoOrNull(key.lastUsedAt),
     expiresAt: isoOrNull(key.expiresAt),
     revokedAt: isoOrNull(key.revokedAt),
+  };
+}
+
+export function toAccountJson(details: NonNullable<ReturnType<typeof getAccountDetails>>) {
+  return { ...details, createdAt: iso(details.createdAt) };
+}
+
+export function toPersonJson(
+  person: NonNullable<ReturnType<typeof getPerson>>,
+  memberships: ReturnType<typeof accountsOf>,
+) {
+  return {
+    ...person,
+    memberships: memberships.map((m) => ({
+      accountId: m.accountId,
+      accountName: m.accountName,
+      role: m.role,
+      invitedAt: iso(m.invitedAt),
+      joinedAt: isoOrNull(m.acceptedAt),
+    })),
   };
 }

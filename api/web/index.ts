@@ -9,12 +9,14 @@ import type { Auth } from '../auth/authenticate.js';
 import { sessionResolver } from '../auth/page-session.js';
 import type { AppDeps, AppEnv } from '../types.js';
 import { accountPages } from './routes/account.js';
+import { accountsPages } from './routes/accounts.js';
 import { configPages } from './routes/config.js';
 import { pageGuards } from './routes/guards.js';
 import { keysPages } from './routes/keys.js';
 import { membersPages } from './routes/members.js';
 import { overviewPages } from './routes/overview.js';
 import { createPageKit, type WebEnv } from './routes/page-kit.js';
+import { profilePages } from './routes/profile.js';
 import { repositoriesPages } from './routes/repositories.js';
 import { reviewsPages } from './routes/reviews.js';
 import { settingsPages } from './routes/settings.js';
@@ -32,6 +34,8 @@ const PAGE_PATHS = [
   '/sign-in/*',
   '/sign-out',
   '/auth/*',
+  '/accounts/*',
+  '/profile',
   '/repositories/*',
   '/reviews/*',
   '/settings/*',
@@ -49,12 +53,16 @@ export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'
 
   onPages(guard.sameOriginOnly, guard.loadViewer);
   web.use('/sign-in/*', guard.formLimit);
+  web.use('/accounts/*', guard.formLimit);
   web.use('/sign-out', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
   for (const path of ['/', '/repositories/*', '/reviews/*']) web.use(path, guard.requireViewer);
+  web.use('/profile', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
   web.use('/settings/*', guard.formLimit, guard.requireViewer, guard.requireAdmin, guard.requireCsrfToken);
 
   web.route('/', staticPages());
   web.route('/', signInPages(kit, auth, opts));
+  web.route('/', accountsPages(kit));
+  web.route('/', profilePages(kit));
   web.route('/', overviewPages(kit));
   web.route('/', repositoriesPages(kit));
   web.route('/', reviewsPages(kit));

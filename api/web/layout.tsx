@@ -10,6 +10,8 @@ export interface LayoutViewer {
   via: 'github' | 'key';
   csrf: string;
   isAdmin: boolean;
+  /** For a person signed in with GitHub: the other accounts they joined, and the invitations waiting. */
+  accounts?: { others: { id: string; name: string }[]; invitations: number } | undefined;
 }
 
 /** What the pages of reviews are rendered with: who is looking, the request's instant, GitHub's links. */
@@ -34,6 +36,41 @@ function BrandMark() {
 /** The hidden CSRF field every state-changing form carries. */
 export function CsrfField(props: { token: string }) {
   return <input type="hidden" name="_csrf" value={props.token} />;
+}
+
+/**
+ * The open account's name in the top bar, opening (without script: `<details>`) the person's other
+ * accounts, each switched to by a POST with the form token, and the way to their invitations.
+ */
+function AccountSwitcher(props: { viewer: LayoutViewer; accounts: NonNullable<LayoutViewer['accounts']> }) {
+  const { others, invitations } = props.accounts;
+  const waiting = invitations === 1 ? '1 invitation' : `${invitations} invitations`;
+  return (
+    <details class="switcher">
+      <summary>
+        <strong>{props.viewer.accountName}</strong>
+        <span class="visually-hidden"> (switch account)</span>
+        {invitations > 0 ? <span class="badge badge-plain switcher-count">{waiting}</span> : null}
+      </summary>
+      <div class="switcher-menu">
+        {others.length > 0 ? (
+          <ul>
+            {others.map((a) => (
+              <li>
+                <form method="post" action={`/accounts/${encodeURIComponent(a.id)}/open`}>
+                  <CsrfField token={props.viewer.csrf} />
+                  <button type="submit" class="switcher-item">
+                    {a.name}
+                  </button>
+                </form>
+              </li>
+            ))}
+          </ul>
+        ) : null}
+        <a href="/accounts">{invitations > 0 ? `Answer ${waiting}` : 'Your accounts'}</a>
+      </div>
+    </details>
+  );
 }
 
 /** The full HTML document: skip link, top bar (when signed in), main landmark, footer. */
@@ -83,10 +120,18 @@ export function Layout(props: {
             ) : null}
             {viewer ? (
               <div class="topbar-end">
-                <span class="who">
-                  <strong>{viewer.accountName}</strong>
-                  <span class="hide-sm">{` · ${viewer.via === 'github' ? '@' : 'key '}${viewer.displayName}`}</span>
-                </span>
+                {viewer.accounts ? (
+                  <AccountSwitcher viewer={viewer} accounts={viewer.accounts} />
+                ) : (
+                  <span class="who">
+                    <strong>{viewer.accountName}</strong>
+                  </span>
+                )}
+                {viewer.via === 'github' ? (
+                  <a class="who hide-sm" href="/profile" title="Your profile">{`@${viewer.displayName}`}</a>
+                ) : (
+                  <span class="who hide-sm">{`key ${viewer.displayName}`}</span>
+                )}
                 <form method="post" action="/sign-out" class="inline">
                   <CsrfField token={viewer.csrf} />
                   <button type="submit" class="btn btn-small">

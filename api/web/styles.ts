@@ -119,6 +119,26 @@ code, pre, .mono { font-family: var(--mono); font-size: 0.88em; }
 .topbar-end { margin-left: auto; display: flex; align-items: center; gap: 0.75rem; flex-wrap: wrap; }
 .who { color: var(--muted); font-size: 0.92rem; }
 .who strong { color: var(--text); font-weight: 600; }
+.switcher { position: relative; font-size: 0.92rem; }
+.switcher > summary {
+  cursor: pointer; list-style: none; display: inline-flex; align-items: center; gap: 0.4rem;
+  padding: 0.3rem 0.6rem; border: 1px solid var(--border); border-radius: 8px;
+}
+.switcher > summary::-webkit-details-marker { display: none; }
+.switcher > summary::after { content: '▾'; color: var(--muted); }
+.switcher-count { color: var(--accent-strong); background: var(--accent-soft); }
+.switcher-menu {
+  position: absolute; right: 0; top: calc(100% + 0.35rem); z-index: 20; min-width: 14rem;
+  background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius);
+  box-shadow: var(--shadow); padding: 0.4rem;
+}
+.switcher-menu ul { list-style: none; margin: 0 0 0.3rem; padding: 0; }
+.switcher-menu form { margin: 0; }
+.switcher-item, .switcher-menu a {
+  display: block; width: 100%; text-align: left; padding: 0.4rem 0.6rem; border: 0; border-radius: 6px;
+  background: none; color: var(--text); font: inherit; cursor: pointer; text-decoration: none;
+}
+.switcher-item:hover, .switcher-menu a:hover { background: var(--surface-2); }
 
 /* Page */
 main { flex: 1; width: 100%; max-width: 1120px; margin: 0 auto; padding: 1.75rem 1.25rem 3rem; }
@@ -226,11 +246,15 @@ tbody tr:hover { background: var(--surface-2); }
 .inline { display: inline; margin: 0; }
 label, .label { display: block; font-weight: 600; font-size: 0.92rem; margin-bottom: 0.3rem; }
 .hint { color: var(--muted); font-size: 0.85rem; margin: 0.25rem 0 0; font-weight: 400; }
-input[type='text'], input[type='password'], input[type='search'], select, textarea {
+input[type='text'], input[type='password'], input[type='search'], input[type='email'], select, textarea {
   font: inherit; color: var(--text); background: var(--surface); width: 100%;
   border: 1px solid var(--border); border-radius: 8px; padding: 0.5rem 0.65rem; min-height: 2.5rem;
 }
-input[type='text'], input[type='password'], select { height: 2.5rem; }
+input[type='text'], input[type='password'], input[type='email'], select { height: 2.5rem; }
+input[readonly] { color: var(--muted); background: var(--surface-2); }
+.details { display: grid; grid-template-columns: max-content 1fr; gap: 0.4rem 1.25rem; margin: 0; }
+.details dt { color: var(--muted); }
+.details dd { margin: 0; }
 textarea { font-family: var(--mono); font-size: 0.88rem; line-height: 1.5; min-height: 14rem; resize: vertical; tab-size: 2; }
 input:focus-visible, select:focus-visible, textarea:focus-visible { outline: 3px solid var(--focus); outline-offset: 0; border-color: var(--focus); }
 input[aria-invalid='true'], textarea[aria-invalid='true'] { border-color: var(--bad); }

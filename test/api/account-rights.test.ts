@@ -1,15 +1,30 @@
 /**
  * What a person may ask of the account over the JSON API: everything it holds (the export leaves nothing
- * out), its deletion only when they name it.
+ * out), to see and correct what it holds about the account and about them, and its deletion only when they
+ * name it.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, recordAudit } from '../../api/db/index.js';
+import { sessionResolver } from '../../api/auth/page-session.js';
+import { signSession } from '../../api/auth/session-token.js';
+import { acceptInvitation, addMember, createSession, recordAudit } from '../../api/db/index.js';
 import { DAY_MS } from '../../shared/index.js';
-import { countRows, seedAccount, startServer, T0, type TestServer } from './helpers.js';
+import {
+  auditEntries,
+  countRows,
+  seedAccount,
+  seedKey,
+  startServer,
+  T0,
+  testConfig,
+  type TestServer,
+} from './helpers.js';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startServer();
+  // Page sessions act on the JSON API too: /v1/me answers for the person signed in with GitHub.
+  s = await startServer({ app: { resolveSession: sessionResolver } });
 });
 afterAll(() => s.close());
 
@@ -106,5 +121,255 @@ describe('DELETE /v1/account', () => {
       required: ['confirm'],
       additionalProperties: false,
     });
+  });
+});
+
+/** A GitHub user who joined the account, and the headers of their page session on the JSON API. */
+async function personSession(accountId: string, login: string, role: 'admin' | 'member' = 'member') {
+  const { userId } = addMember(s.db.orm, { accountId, login, role, now: T0 });
+  acceptInvitation(s.db.orm, { accountId, userId, now: T0 });
+  const session = createSession(s.db.orm, {
+    accountId,
+    userId,
+    now: T0,
+    expiresAt: new Date(T0.getTime() + DAY_MS),
+  })!;
+  const token = await signSession(
+    { sid: session.id, acc: accountId, sv: session.sessionVersion },
+    { secret: testConfig().sessionSecret, issuer: 'https://diffray.test', now: T0 },
+  );
+  return { userId, headers: { cookie: `__Host-diffray_session=${token}`, 'sec-fetch-site': 'same-origin' } };
+}
+
+/** The audit entries of an account for `action` (sealed values opened), with the fields they name. */
+const auditOf = (accountId: string, action: string) =>
+  auditEntries(s.db, accountId)
+    .filter((e) => e.action === action)
+    .map(({ actor, target, fields }) => ({ actor, target, fields }));
+
+/** Every byte of the database files, where an audit entry could have kept a value. */
+const storedBytes = () =>
+  ['diffray.db', 'diffray.db-wal', 'diffray.db-shm']
+    .map((f) => {
+      try {
+        return readFileSync(join(s.dir, f)).toString('latin1');
+      } catch {
+        return '';
+      }
+    })
+    .join('');
+
+describe('GET and PATCH /v1/account: what the account holds about itself', () => {
+  it('shows the account and corrects its name, company and contact e-mail, audited by field name only', async () => {
+    const a = seedAccount(s.db, { name: 'Initech' });
+    const before = await s.call('GET', '/v1/account', { key: a.key });
+    expect(before.status).toBe(200);
+    expect(before.json).toEqual({
+      id: a.accountId,
+      name: 'Initech',
+      company: null,
+      contactEmail: null,
+      createdAt: T0.toISOString(),
+    });
+
+    const res = await s.call('PATCH', '/v1/account', {
+      key: a.key,
+      body: { company: '  Initech GmbH ', contactEmail: 'billing-canary@initech.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      name: 'Initech',
+      company: 'Initech GmbH',
+      contactEmail: 'billing-canary@initech.example',
+    });
+    expect((await s.call('GET', '/v1/account', { key: a.key })).json).toMatchObject({
+      company: 'Initech GmbH',
+    });
+    expect(auditOf(a.accountId, 'account.update')).toEqual([
+      { actor: `key:${a.keyId}`, target: a.accountId, fields: ['company', 'contactEmail'] },
+    ]);
+
+    const renamed = await s.call('PATCH', '/v1/account', {
+      key: a.key,
+      body: { name: 'Initrode', contactEmail: null },
+    });
+    expect(renamed.json).toMatchObject({ name: 'Initrode', company: 'Initech GmbH', contactEmail: null });
+    // Both entries carry the server's clock (fixed here): in either order.
+    expect(auditOf(a.accountId, 'account.update').map((e) => e.fields)).toEqual(
+      expect.arrayContaining([
+        ['company', 'contactEmail'],
+        ['name', 'contactEmail'],
+      ]),
+    );
+    // The same values again change nothing and record nothing.
+    await s.call('PATCH', '/v1/account', { key: a.key, body: { name: 'Initrode' } });
+    expect(auditOf(a.accountId, 'account.update')).toHaveLength(2);
+    s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    expect(storedBytes()).not.toContain('billing-canary');
+  });
+
+  it('refuses what is not a name, a company or an e-mail (422 naming the field), and changes nothing', async () => {
+    const a = seedAccount(s.db, { name: 'Strict' });
+    for (const body of [
+      { name: '' },
+      { name: '   ' },
+      { name: null },
+      { name: 'a\u0000b' },
+      { name: 'x'.repeat(101) },
+      { company: 'Line\nbreak' },
+      { contactEmail: 'not an e-mail' },
+      { contactEmail: `${'x'.repeat(250)}@a.example` },
+      { plan: 'enterprise' },
+    ]) {
+      const res = await s.call('PATCH', '/v1/account', { key: a.key, body });
+      expect(res.status, JSON.stringify(body)).toBe(422);
+      expect(res.json).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+    expect((await s.call('GET', '/v1/account', { key: a.key })).json).toMatchObject({
+      name: 'Strict',
+      company: null,
+    });
+    expect(auditOf(a.accountId, 'account.update')).toEqual([]);
+  });
+
+  it("is an admin's: other keys and members' sessions are refused", async () => {
+    const a = seedAccount(s.db, { name: 'Scoped' });
+    const reader = seedKey(s.db, a.accountId, ['reviews:read', 'config:read']);
+    expect((await s.call('GET', '/v1/account', { key: reader.key })).status).toBe(403);
+    expect((await s.call('PATCH', '/v1/account', { key: reader.key, body: { name: 'x' } })).status).toBe(403);
+    const { headers } = await personSession(a.accountId, 'reader-person');
+    expect((await s.call('PATCH', '/v1/account', { headers, body: { name: 'x' } })).status).toBe(403);
+  });
+});
+
+describe('GET and PATCH /v1/me: what the accounts hold about the person', () => {
+  it('shows the person signed in with GitHub and their memberships, and corrects their name and e-mail', async () => {
+    const a = seedAccount(s.db, { name: 'Hooli' });
+    const b = seedAccount(s.db, { name: 'Pied Piper' });
+    const { userId, headers } = await personSession(a.accountId, 'Richard', 'member');
+    acceptInvitation(s.db.orm, {
+      accountId: b.accountId,
+      userId: addMember(s.db.orm, { accountId: b.accountId, login: 'richard', role: 'admin', now: T0 })
+        .userId,
+      now: T0,
+    });
+    const c = seedAccount(s.db, { name: 'Not yet' });
+    addMember(s.db.orm, { accountId: c.accountId, login: 'richard', role: 'member', now: T0 });
+
+    const me = await s.call('GET', '/v1/me', { headers });
+    expect(me.status).toBe(200);
+    expect(me.json).toEqual({
+      id: userId,
+      login: 'Richard',
+      displayName: null,
+      email: null,
+      memberships: [
+        {
+          accountId: a.accountId,
+          accountName: 'Hooli',
+          role: 'member',
+          invitedAt: T0.toISOString(),
+          joinedAt: T0.toISOString(),
+        },
+        {
+          accountId: c.accountId,
+          accountName: 'Not yet',
+          role: 'member',
+          invitedAt: T0.toISOString(),
+          joinedAt: null,
+        },
+        {
+          accountId: b.accountId,
+          accountName: 'Pied Piper',
+          role: 'admin',
+          invitedAt: T0.toISOString(),
+          joinedAt: T0.toISOString(),
+        },
+      ],
+    });
+
+    const res = await s.call('PATCH', '/v1/me', {
+      headers,
+      body: { displayName: 'Richard Hendricks', email: 'person-canary@piedpiper.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({
+      displayName: 'Richard Hendricks',
+      email: 'person-canary@piedpiper.example',
+    });
+    // Audited, by field name, in every account the person joined (not the one still inviting them).
+    for (const accountId of [a.accountId, b.accountId]) {
+      expect(auditOf(accountId, 'user.update')).toEqual([
+        { actor: `user:${userId}`, target: `user:${userId}`, fields: ['displayName', 'email'] },
+      ]);
+    }
+    expect(auditOf(c.accountId, 'user.update')).toEqual([]);
+    // The account's admins see what it holds about its members.
+    const exported = (await s.call('GET', '/v1/account/export', { key: a.key })).json as {
+      members: { login: string; displayName: string | null; email: string | null }[];
+    };
+    expect(exported.members).toEqual([
+      expect.objectContaining({
+        login: 'Richard',
+        displayName: 'Richard Hendricks',
+        email: 'person-canary@piedpiper.example',
+      }),
+    ]);
+    // An account that only invited the person (anyone can invite any login) sees the login alone.
+    const inviting = (await s.call('GET', '/v1/account/export', { key: c.key })).json as {
+      members: { login: string; displayName: string | null; email: string | null }[];
+    };
+    expect(inviting.members).toEqual([
+      expect.objectContaining({ login: 'Richard', displayName: null, email: null }),
+    ]);
+
+    const cleared = await s.call('PATCH', '/v1/me', { headers, body: { email: null } });
+    expect(cleared.json).toMatchObject({ displayName: 'Richard Hendricks', email: null });
+    expect((await s.call('PATCH', '/v1/me', { headers, body: { email: 'nope' } })).status).toBe(422);
+    expect((await s.call('PATCH', '/v1/me', { headers, body: { login: 'someone-else' } })).status).toBe(422);
+    s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    expect(auditOf(a.accountId, 'user.update').map((e) => e.fields)).toEqual(
+      expect.arrayContaining([['displayName', 'email'], ['email']]),
+    );
+  });
+
+  it('answers 403 for a key: a key is no person', async () => {
+    const a = seedAccount(s.db, { name: 'Keyed' });
+    const res = await s.call('GET', '/v1/me', { key: a.key });
+    expect(res.status).toBe(403);
+    expect(res.json).toMatchObject({ error: { code: 'person_required' } });
+    expect((await s.call('PATCH', '/v1/me', { key: a.key, body: { displayName: 'x' } })).status).toBe(403);
+    expect((await s.call('GET', '/v1/me')).status).toBe(401);
+  });
+});
+
+describe('the corrections in the OpenAPI document', () => {
+  it('documents GET and PATCH /v1/account and /v1/me from the schemas that validate them', async () => {
+    const doc = (await s.call('GET', '/v1/openapi.json')).json as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+      components: {
+        schemas: Record<string, { properties?: Record<string, unknown>; additionalProperties?: unknown }>;
+      };
+    };
+    expect(Object.keys(doc.paths['/v1/account']!)).toEqual(
+      expect.arrayContaining(['get', 'patch', 'delete']),
+    );
+    expect(Object.keys(doc.paths['/v1/me']!)).toEqual(expect.arrayContaining(['get', 'patch']));
+    expect(doc.paths['/v1/me']!.patch!.requestBody!.content['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/PersonPatch',
+    });
+    const { AccountPatch, PersonPatch, Person, AccountDetails } = doc.components.schemas;
+    expect(Object.keys(AccountPatch!.properties!).sort()).toEqual(['company', 'contactEmail', 'name']);
+    expect(Object.keys(PersonPatch!.properties!).sort()).toEqual(['displayName', 'email']);
+    for (const patch of [AccountPatch, PersonPatch]) expect(patch!.additionalProperties).toBe(false);
+    expect(Object.keys(Person!.properties!)).toEqual(
+      expect.arrayContaining(['login', 'displayName', 'email', 'memberships']),
+    );
+    expect(Object.keys(AccountDetails!.properties!)).toEqual(
+      expect.arrayContaining(['name', 'company', 'contactEmail']),
+    );
   });
 });

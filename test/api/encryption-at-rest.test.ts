@@ -28,7 +28,10 @@ import {
   makeFinding,
   makeReport,
   makeTestApp,
+  personSession,
+  PUBLIC_URL,
   seedAccount,
+  SESSION_COOKIE_NAME,
   seedReview,
   signInWithKey,
   type TestApp,
@@ -90,6 +93,38 @@ describe('a canary in every sealed column', () => {
     });
     expect(gone.status).toBe(204);
 
+    // What the account holds about itself and about a person, as corrected by an admin and by the person.
+    const details = await t.app.request('/v1/account', {
+      method: 'PATCH',
+      headers: { ...bearer(key), 'content-type': 'application/json' },
+      body: JSON.stringify({ company: `Company ${canary}`, contactEmail: `billing.${canary}@acme.example` }),
+    });
+    expect(details.status).toBe(200);
+    const person = await personSession(t, accountId, 'Person-canary', 'member');
+    const personHeaders = {
+      cookie: `${SESSION_COOKIE_NAME}=${person}`,
+      'sec-fetch-site': 'same-origin',
+      'content-type': 'application/json',
+    };
+    const me = await t.app.request(`${PUBLIC_URL}/v1/me`, {
+      method: 'PATCH',
+      headers: personHeaders,
+      body: JSON.stringify({ displayName: `Name ${canary}`, email: `me.${canary}@person.example` }),
+    });
+    expect(me.status).toBe(200);
+    const personal = [
+      `Company ${canary}`,
+      `billing.${canary}@acme.example`,
+      `Name ${canary}`,
+      `me.${canary}@person.example`,
+    ];
+    const account = await (await t.app.request('/v1/account', { headers: bearer(key) })).text();
+    for (const text of personal.slice(0, 2)) expect(account).toContain(text);
+    const mine = await (await t.app.request(`${PUBLIC_URL}/v1/me`, { headers: personHeaders })).text();
+    for (const text of personal.slice(2)) expect(mine).toContain(text);
+    const profile = await (await get(t, '/profile', person)).text();
+    for (const text of personal.slice(2)) expect(profile).toContain(text);
+
     const review = await (await t.app.request(`/v1/reviews/${id}`, { headers: bearer(key) })).text();
     for (const text of [`octo/${canary}`, `src/${canary}.ts`, `Title ${canary}`, `Body ${canary}`])
       expect(review).toContain(text);
@@ -100,12 +135,15 @@ describe('a canary in every sealed column', () => {
       `key ${canary}`,
       `# ${canary}`,
       `gone/${canary}`,
+      ...personal,
     ])
       expect(exported).toContain(text);
     const cookie = await signInWithKey(t, key);
     const page = await (await get(t, `/reviews/${id}`, cookie)).text();
     expect(page).toContain(`Title ${canary}`);
     expect(page).toContain(`Acme ${canary}`);
+    const settings = await (await get(t, '/settings', cookie)).text();
+    for (const text of personal) expect(settings).toContain(text);
 
     expect(existsSync(join(t.dir, 'test.db-wal'))).toBe(true);
     expect(filesHolding(t.dir, canary)).toEqual([]);

@@ -207,6 +207,7 @@ describe('GET /v1/openapi.json', () => {
           '/v1/github/webhook',
           '/v1/keys',
           '/v1/keys/{id}',
+          '/v1/me',
           '/v1/repositories/{owner}/{name}',
           '/v1/reviews',
           '/v1/reviews/{id}',

@@ -177,6 +177,8 @@ export function auditEntries(db: DiffrayDb, accountId: string) {
     action: string;
     target: string | null;
     clientAddress: string | null;
+    /** The fields a correction changed (names only). */
+    fields: string[] | null;
   }[];
 }
 

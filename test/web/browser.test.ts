@@ -1,5 +1,5 @@
 // helpers first: it loads the API app, which extends zod for OpenAPI before the shared schemas load.
-import { makeClock, makeFinding, makeReport, testConfig } from './helpers.js';
+import { makeClock, makeFinding, makeReport, member, testConfig } from './helpers.js';
 import { openTestDatabase } from '../api/helpers.js';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,12 @@ import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
-import { createAccount, insertKey, type DiffrayDb } from '../../api/db/index.js';
+import { addMember, createAccount, insertKey, type DiffrayDb } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { pageOptions } from '../../api/web/index.js';
 import type { ReviewReport } from '../../shared/report.js';
+import type { ApiConfig } from '../../api/types.js';
+import { FakeGitHubOAuth } from '../fakes/github-oauth.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
@@ -27,7 +29,7 @@ const XSS_BODY =
   'Untrusted: <img src=x onerror=alert(1)> and [click me](javascript:alert(document.cookie)) and ![tracker](https://evil.example/pixel.png)';
 
 describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
-  let server: ServerType;
+  const servers: ServerType[] = [];
   let db: DiffrayDb;
   let dir: string;
   let base = '';
@@ -39,6 +41,8 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   const requests: string[] = [];
   const cspViolations: string[] = [];
   const clock = makeClock(new Date());
+  const gh = new FakeGitHubOAuth();
+  let acmeId = '';
 
   async function postReview(report: ReviewReport): Promise<string> {
     const res = await fetch(`${base}/v1/reviews`, {
@@ -50,6 +54,23 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     return ((await res.json()) as { id: string }).id;
   }
 
+  /** The app on `db` over HTTP: bound first so PUBLIC_URL can carry its port, the app attached right after. */
+  async function startPages(config: Partial<ApiConfig> = {}): Promise<string> {
+    const late: { app?: ReturnType<typeof createApp> } = {};
+    const server = serve({ fetch: (req) => late.app!.fetch(req), hostname: '127.0.0.1', port: 0 });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+    late.app = createApp({
+      db,
+      clock,
+      config: testConfig({ publicUrl: url, ...config }),
+      log: () => {},
+      ...pageOptions(),
+    });
+    return url;
+  }
+
   async function shot(page: Page, name: string) {
     await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
   }
@@ -58,21 +79,10 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'diffray-browser-'));
     db = openTestDatabase(join(dir, 'results.db'));
-    // The server is bound first so PUBLIC_URL can carry its port; the app is attached right after.
-    const late: { app?: ReturnType<typeof createApp> } = {};
-    server = serve({ fetch: (req) => late.app!.fetch(req), hostname: '127.0.0.1', port: 0 });
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    const port = (server.address() as AddressInfo).port;
-    base = `http://localhost:${port}`;
-    late.app = createApp({
-      db,
-      clock,
-      config: testConfig({ publicUrl: base }),
-      log: () => {},
-      ...pageOptions(),
-    });
+    base = await startPages();
 
     const account = createAccount(db.orm, 'Acme Corp', clock());
+    acmeId = account.id;
     adminKey = generateKey();
     insertKey(db.orm, {
       accountId: account.id,
@@ -190,7 +200,8 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   afterAll(async () => {
     await context?.close();
     await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gh.close();
     db?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -294,5 +305,68 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     const foreign = requests.filter((u) => !u.startsWith(base));
     expect(foreign).toEqual([]);
     expect(requests.some((u) => /\/x$|javascript:|evil\.example/.test(u))).toBe(false);
+  }, 120_000);
+
+  it('signs in with GitHub, answers an invitation, switches account from the header and corrects the profile', async () => {
+    await gh.start();
+    const site = await startPages(gh.oauthConfig);
+    const globex = createAccount(db.orm, 'Globex', clock());
+    member({ db, clock }, globex.id, 'octo-dev', 'member');
+    addMember(db.orm, {
+      accountId: acmeId,
+      login: 'octo-dev',
+      role: 'admin',
+      now: clock(),
+      invitedBy: 'cli',
+    });
+    gh.signInAs({ id: 4242, login: 'octo-dev' });
+    const github = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await github.newPage();
+    watch(page);
+
+    await page.goto(`${site}/sign-in`);
+    await page.getByRole('link', { name: 'Sign in with GitHub' }).click();
+    // An invitation waits: nothing is open until the person answers it.
+    await page.waitForURL(`${site}/accounts`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Your accounts' }).isVisible()).resolves.toBe(
+      true,
+    );
+    await expect(page.getByText("the server's operator").isVisible()).resolves.toBe(true);
+    await shot(page, '13-invitation');
+    await page.goto(`${site}/`);
+    expect(new URL(page.url()).pathname).toBe('/sign-in');
+
+    await page.goto(`${site}/accounts`);
+    await page.getByRole('button', { name: 'Accept the invitation of Acme Corp' }).click();
+    await page.waitForURL(`${site}/`);
+    await expect(page.getByText('Reviews of the last 30 days for Acme Corp.').isVisible()).resolves.toBe(
+      true,
+    );
+
+    await page.locator('details.switcher > summary').click();
+    await shot(page, '14-account-switcher');
+    await page.getByRole('button', { name: 'Globex' }).click();
+    await page.waitForURL(`${site}/`);
+    await expect(page.getByText('Reviews of the last 30 days for Globex.').isVisible()).resolves.toBe(true);
+    await shot(page, '15-switched');
+
+    // What the accounts hold about the person, corrected where they would look: their name in the header.
+    await page.getByRole('link', { name: '@octo-dev' }).click();
+    await page.waitForURL(`${site}/profile`);
+    await page.getByLabel('E-mail').fill('not an address');
+    await page.getByLabel('Name', { exact: true }).fill('Octo Dev');
+    // The browser's own check stops a malformed address before it is sent.
+    await page.getByRole('button', { name: 'Save' }).click();
+    expect(new URL(page.url()).search).toBe('');
+    await page.getByLabel('E-mail').fill('octo-dev@example.com');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(`${site}/profile?notice=saved`);
+    await expect(page.getByText('Saved.').isVisible()).resolves.toBe(true);
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Octo Dev');
+    await shot(page, '16-profile');
+
+    await github.close();
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
   }, 120_000);
 });

@@ -8,23 +8,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../api/app.js';
 import {
+  acceptInvitation,
   addMember,
   createAccount,
+  createSession,
   insertKey,
   insertReview,
   type DiffrayDb,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
+import { signSession } from '../../api/auth/session-token.js';
 import type { ApiConfig, LogRecord } from '../../api/types.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/index.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
 import { makeFinding as apiFinding, makeReport as apiReport, openTestDatabase } from '../api/helpers.js';
+import type { FakeGitHubOAuth } from '../fakes/github-oauth.js';
 
 export const PUBLIC_URL = 'http://localhost:8787';
 export const SESSION_COOKIE_NAME = '__Host-diffray_session';
+export const OAUTH_COOKIE = '__Host-diffray_oauth';
+/** A GitHub sign-in waiting for the person to choose an account or answer an invitation. */
+export const CHOICE_COOKIE = '__Host-diffray_choice';
 
 export interface TestClock {
   (): Date;
@@ -147,6 +154,39 @@ export function grant(
   return addMember(t.db.orm, { accountId, login, role, now: t.clock() });
 }
 
+/** A member who accepted the invitation (what `grant` alone leaves pending). */
+export function member(
+  t: { db: DiffrayDb; clock: () => Date },
+  accountId: string,
+  login: string,
+  role: 'admin' | 'member' = 'admin',
+) {
+  const granted = grant(t, accountId, login, role);
+  acceptInvitation(t.db.orm, { accountId, userId: granted.userId, now: t.clock() });
+  return granted;
+}
+
+/** A page session of a GitHub user who joined the account, as the OAuth callback would start it. */
+export async function personSession(
+  t: { db: DiffrayDb; clock: () => Date; config: ApiConfig },
+  accountId: string,
+  login: string,
+  role: 'admin' | 'member',
+) {
+  const { userId } = member(t, accountId, login, role);
+  const now = t.clock();
+  const s = createSession(t.db.orm, {
+    accountId,
+    userId,
+    now,
+    expiresAt: new Date(now.getTime() + 3_600_000),
+  })!;
+  return signSession(
+    { sid: s.id, acc: accountId, sv: s.sessionVersion },
+    { secret: t.config.sessionSecret, issuer: new URL(PUBLIC_URL).origin, now },
+  );
+}
+
 let fp = 0;
 /** The API tests' finding, with a fingerprint of its own each time (pages group and count by it). */
 export function makeFinding(overrides: Partial<ReportedFinding> = {}): ReportedFinding {
@@ -198,21 +238,34 @@ export function setCookieLine(res: Response, name = SESSION_COOKIE_NAME): string
   return res.headers.getSetCookie().find((l) => l.startsWith(`${name}=`));
 }
 
+/** The Cookie header for a session cookie value, or for cookies named in full. */
+function cookieHeader(cookie: string | Record<string, string> | undefined): Record<string, string> {
+  if (cookie === undefined) return {};
+  const pairs = typeof cookie === 'string' ? { [SESSION_COOKIE_NAME]: cookie } : cookie;
+  return {
+    cookie: Object.entries(pairs)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; '),
+  };
+}
+
 /** Posts a form as the browser would from our own page (Origin + Sec-Fetch-Site), with optional cookie. */
 export function postForm(
   t: { app: TestApp['app'] },
   path: string,
   fields: Record<string, string | string[]>,
-  opts: { cookie?: string; origin?: string | null; site?: string | null } = {},
+  opts: { cookie?: string | Record<string, string>; origin?: string | null; site?: string | null } = {},
 ) {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) body.append(k, one);
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    ...cookieHeader(opts.cookie),
+  };
   const origin = opts.origin === undefined ? PUBLIC_URL : opts.origin;
   const site = opts.site === undefined ? 'same-origin' : opts.site;
   if (origin !== null) headers.origin = origin;
   if (site !== null) headers['sec-fetch-site'] = site;
-  if (opts.cookie) headers.cookie = `${SESSION_COOKIE_NAME}=${opts.cookie}`;
   return t.app.request(`${PUBLIC_URL}${path}`, {
     method: 'POST',
     headers,
@@ -221,11 +274,44 @@ export function postForm(
   });
 }
 
-export function get(t: { app: TestApp['app'] }, path: string, cookie?: string) {
-  return t.app.request(`${PUBLIC_URL}${path}`, {
-    headers: cookie ? { cookie: `${SESSION_COOKIE_NAME}=${cookie}` } : {},
+/** A GET with the session cookie (its value) or with cookies named in full. */
+export function get(t: { app: TestApp['app'] }, path: string, cookie?: string | Record<string, string>) {
+  return t.app.request(`${PUBLIC_URL}${path}`, { headers: cookieHeader(cookie), redirect: 'manual' });
+}
+
+/** Starts a GitHub sign-in: where the browser is sent, and the flow cookie that went with it. */
+export async function startGitHubFlow(t: { app: TestApp['app'] }, next?: string) {
+  const res = await get(t, next ? `/auth/github?next=${encodeURIComponent(next)}` : '/auth/github');
+  if (res.status !== 302) throw new Error(`no GitHub sign-in: ${res.status}`);
+  return {
+    location: res.headers.get('location')!,
+    flowCookie: cookieFrom(res, OAUTH_COOKIE)!,
+    setCookie: setCookieLine(res, OAUTH_COOKIE)!,
+  };
+}
+
+/** GitHub sending the browser back to the callback with `params`. */
+export function gitHubCallback(
+  t: { app: TestApp['app'] },
+  params: Record<string, string>,
+  flowCookie?: string,
+) {
+  return t.app.request(`${PUBLIC_URL}/auth/github/callback?${new URLSearchParams(params).toString()}`, {
+    headers: flowCookie ? { cookie: `${OAUTH_COOKIE}=${flowCookie}` } : {},
     redirect: 'manual',
   });
+}
+
+/** A whole GitHub sign-in as `user` (the fake approves it): the callback's answer. */
+export async function signInWithGitHub(
+  t: { app: TestApp['app'] },
+  gh: FakeGitHubOAuth,
+  user: { id: number; login: string },
+  next?: string,
+) {
+  const { location, flowCookie } = await startGitHubFlow(t, next);
+  const { code, state } = gh.approve(location, user);
+  return gitHubCallback(t, { code, state }, flowCookie);
 }
 
 /** Signs in with an API key through the form and returns the session cookie value. */

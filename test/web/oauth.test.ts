@@ -2,127 +2,40 @@
 import {
   cookieFrom,
   get,
-  grant,
+  gitHubCallback,
+  member,
   makeTestApp,
+  OAUTH_COOKIE,
   PUBLIC_URL,
   seedAccount,
-  setCookieLine,
+  startGitHubFlow,
   type TestApp,
 } from './helpers.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tables } from '../../api/db/index.js';
 import { testIndex } from '../api/helpers.js';
+import { FakeGitHubOAuth } from '../fakes/github-oauth.js';
 
-/**
- * A fake GitHub over real HTTP: the token endpoint checks client credentials, the code (single use), the
- * redirect URI and the PKCE verifier against the challenge the code was issued for; `/api/v3/user`
- * answers for the token it handed out (the GHES layout, since the base URL is not github.com).
- */
-class FakeGitHub {
-  server!: Server;
-  url = '';
-  readonly clientId = 'Iv1.fakeclient';
-  readonly clientSecret = 'fake-client-secret';
-  private codes = new Map<
-    string,
-    { challenge: string; redirectUri: string; user: { id: number; login: string } }
-  >();
-  private tokens = new Map<string, { id: number; login: string }>();
-  tokenRequests = 0;
-
-  async start() {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop() {
-    return new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  /** What GitHub does when the user approves on /login/oauth/authorize: a code bound to the challenge. */
-  approve(
-    authorizeLocation: string,
-    user: { id: number; login: string },
-    challenge?: string,
-  ): { code: string; state: string } {
-    const url = new URL(authorizeLocation);
-    const code = randomBytes(10).toString('hex');
-    this.codes.set(code, {
-      challenge: challenge ?? url.searchParams.get('code_challenge')!,
-      redirectUri: url.searchParams.get('redirect_uri')!,
-      user,
-    });
-    return { code, state: url.searchParams.get('state')! };
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    if (req.method === 'POST' && req.url === '/login/oauth/access_token') {
-      this.tokenRequests += 1;
-      const form = new URLSearchParams(Buffer.concat(chunks).toString());
-      if (form.get('client_id') !== this.clientId || form.get('client_secret') !== this.clientSecret) {
-        return json(200, { error: 'incorrect_client_credentials' });
-      }
-      const grant = this.codes.get(form.get('code') ?? '');
-      if (!grant) return json(200, { error: 'bad_verification_code' });
-      this.codes.delete(form.get('code')!);
-      if (form.get('redirect_uri') !== grant.redirectUri)
-        return json(200, { error: 'redirect_uri_mismatch' });
-      const verifier = form.get('code_verifier') ?? '';
-      const computed = createHash('sha256').update(verifier).digest('base64url');
-      if (computed !== grant.challenge)
-        return json(200, { error: 'invalid_grant', error_description: 'PKCE' });
-      const token = `gho_${randomBytes(12).toString('hex')}`;
-      this.tokens.set(token, grant.user);
-      return json(200, { access_token: token, token_type: 'bearer', scope: '' });
-    }
-    if (req.method === 'GET' && req.url === '/api/v3/user') {
-      const user = this.tokens.get((req.headers.authorization ?? '').replace(/^Bearer /, ''));
-      if (!user) return json(401, { message: 'Bad credentials' });
-      return json(200, { id: user.id, login: user.login, name: 'The Octocat' });
-    }
-    json(404, { message: 'Not Found' });
-  }
-}
-
-const gh = new FakeGitHub();
+const gh = new FakeGitHubOAuth();
 let t: TestApp;
 
 beforeAll(() => gh.start());
-afterAll(() => gh.stop());
+afterAll(() => gh.close());
 beforeEach(() => {
-  t = makeTestApp({
-    config: { githubUrl: gh.url, githubOAuth: { clientId: gh.clientId, clientSecret: gh.clientSecret } },
-  });
+  t = makeTestApp({ config: gh.oauthConfig });
 });
 afterEach(() => t.close());
 
-const OAUTH_COOKIE = '__Host-diffray_oauth';
-
 async function startFlow(next?: string) {
-  const res = await get(t, next ? `/auth/github?next=${encodeURIComponent(next)}` : '/auth/github');
-  expect(res.status).toBe(302);
-  const flowCookie = cookieFrom(res, OAUTH_COOKIE)!;
-  expect(flowCookie).toBeTruthy();
-  return { location: res.headers.get('location')!, flowCookie, setCookie: setCookieLine(res, OAUTH_COOKIE)! };
+  const flow = await startGitHubFlow(t, next);
+  expect(flow.flowCookie).toBeTruthy();
+  return flow;
 }
 
-function callback(params: Record<string, string>, flowCookie?: string) {
-  return t.app.request(`${PUBLIC_URL}/auth/github/callback?${new URLSearchParams(params).toString()}`, {
-    headers: flowCookie ? { cookie: `${OAUTH_COOKIE}=${flowCookie}` } : {},
-    redirect: 'manual',
-  });
-}
+const callback = (params: Record<string, string>, flowCookie?: string) =>
+  gitHubCallback(t, params, flowCookie);
 
 const OCTOCAT = { id: 583231, login: 'octocat' };
 
@@ -145,7 +58,7 @@ describe('GitHub OAuth', () => {
 
   it('signs in a member and binds their GitHub id', async () => {
     const a = seedAccount(t, 'acme');
-    grant(t, a.accountId, 'OctoCat', 'admin');
+    member(t, a.accountId, 'OctoCat', 'admin');
     const { location, flowCookie } = await startFlow('/settings');
     const { code, state } = gh.approve(location, OCTOCAT);
     const res = await callback({ code, state }, flowCookie);
@@ -186,7 +99,7 @@ describe('GitHub OAuth', () => {
 
   it('refuses a replayed state', async () => {
     const a = seedAccount(t, 'acme');
-    grant(t, a.accountId, 'octocat');
+    member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const { code, state } = gh.approve(location, OCTOCAT);
     const first = await callback({ code, state }, flowCookie);
@@ -201,7 +114,7 @@ describe('GitHub OAuth', () => {
 
   it('refuses a code issued for another PKCE challenge (wrong verifier)', async () => {
     const a = seedAccount(t, 'acme');
-    grant(t, a.accountId, 'octocat');
+    member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const otherChallenge = createHash('sha256').update('someone-elses-verifier').digest('base64url');
     const { code, state } = gh.approve(location, OCTOCAT, otherChallenge);
@@ -223,7 +136,7 @@ describe('GitHub OAuth', () => {
 
   it('refuses a flow cookie older than ten minutes', async () => {
     const a = seedAccount(t, 'acme');
-    grant(t, a.accountId, 'octocat');
+    member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const { code, state } = gh.approve(location, OCTOCAT);
     t.clock.advance(11 * 60_000);

@@ -8,6 +8,7 @@ import {
   makeFinding,
   makeReport,
   makeTestApp,
+  personSession,
   postForm,
   PUBLIC_URL,
   seedAccount,
@@ -18,9 +19,9 @@ import {
 } from './helpers.js';
 import { sign } from 'hono/jwt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SESSION_AUDIENCE, signSession } from '../../api/auth/session-token.js';
+import { SESSION_AUDIENCE } from '../../api/auth/session-token.js';
 import { deriveKey, sessionKeyId } from '../../api/auth/signed-token.js';
-import { bumpSessionVersion, createSession, getKey, lockAccount } from '../../api/db/index.js';
+import { bumpSessionVersion, getKey, lockAccount } from '../../api/db/index.js';
 import type { ReportedFinding } from '../../shared/report.js';
 
 let t: TestApp;
@@ -29,23 +30,9 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
-const ISSUER = new URL(PUBLIC_URL).origin;
-
-/** A session for a GitHub user of the account, as the OAuth callback would create it. */
-async function userSession(accountId: string, login: string, role: 'admin' | 'member') {
-  const { userId } = grant(t, accountId, login, role);
-  const now = t.clock();
-  const s = createSession(t.db.orm, {
-    accountId,
-    userId,
-    now,
-    expiresAt: new Date(now.getTime() + 3_600_000),
-  })!;
-  return signSession(
-    { sid: s.id, acc: accountId, sv: s.sessionVersion },
-    { secret: t.config.sessionSecret, issuer: ISSUER, now },
-  );
-}
+/** A session for a GitHub user who joined the account, as the OAuth callback would create it. */
+const userSession = (accountId: string, login: string, role: 'admin' | 'member') =>
+  personSession(t, accountId, login, role);
 
 /** The acme account's admin, signed in with its key, and the form token of that session. */
 async function signedInAdmin() {

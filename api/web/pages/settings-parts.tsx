@@ -22,12 +22,18 @@ export function ActionsHeader() {
   );
 }
 
-/** A row's one-button form (revoke, remove); `label` names the row for screen readers. */
-export function RowButton(props: { action: string; csrf: string; label: string; text: string }) {
+/** A row's one-button form (revoke, remove, accept); `label` names the row for screen readers. */
+export function RowButton(props: {
+  action: string;
+  csrf: string;
+  label: string;
+  text: string;
+  kind?: 'danger' | 'primary';
+}) {
   return (
     <form method="post" action={props.action} class="inline">
       <CsrfField token={props.csrf} />
-      <button type="submit" class="btn btn-danger btn-small" aria-label={props.label}>
+      <button type="submit" class={`btn btn-${props.kind ?? 'danger'} btn-small`} aria-label={props.label}>
         {props.text}
       </button>
     </form>
@@ -54,6 +60,35 @@ export function ConfirmField(props: { id: string; children: Child }) {
     <div class="field">
       <label for={props.id}>{props.children}</label>
       <input id={props.id} name="confirm" type="text" required autocomplete="off" spellcheck={false} />
+    </div>
+  );
+}
+
+/** A one-line text field of a form, labelled. */
+export function TextField(props: {
+  id: string;
+  label: string;
+  name?: string;
+  value: string | null;
+  type?: 'text' | 'email';
+  maxlength?: number;
+  autocomplete?: string;
+  required?: boolean;
+  readonly?: boolean;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        name={props.name}
+        type={props.type ?? 'text'}
+        value={props.value ?? ''}
+        maxlength={props.maxlength}
+        autocomplete={props.autocomplete}
+        required={props.required}
+        readonly={props.readonly}
+      />
     </div>
   );
 }

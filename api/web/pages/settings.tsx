@@ -1,6 +1,7 @@
 import { NoticeText, Table } from '../components.js';
 import { CsrfField, Layout, type LayoutViewer } from '../layout.js';
 import { repositoryHref } from './overview.js';
+import { AccountDetailsSection, type AccountDetailsView } from './settings-account.js';
 import { KeysSection, type KeyView } from './settings-keys.js';
 import { ActionsHeader, ConfirmField, RowButton, Section } from './settings-parts.js';
 
@@ -8,7 +9,10 @@ export interface MemberView {
   userId: string;
   login: string;
   role: string;
-  signedIn: boolean;
+  displayName: string | null;
+  email: string | null;
+  /** Accepted the invitation; until then the membership grants nothing. */
+  joined: boolean;
 }
 
 export interface RepositoryView {
@@ -19,23 +23,26 @@ export interface RepositoryView {
 /** Flash messages picked by a fixed code from the query string, never free text. */
 export const SETTINGS_NOTICES = {
   'key-revoked': 'The key was revoked. Requests and sessions using it are refused from now on.',
-  'member-added': 'Member added. They can sign in with GitHub now.',
+  'member-added':
+    'Invitation sent. It shows at their next GitHub sign-in, and they join when they accept it.',
   'member-removed': 'Member removed and their sessions ended.',
   'repository-disconnected': 'The repository was disconnected and its reviews, findings and config deleted.',
   'config-saved': 'Config saved.',
+  'account-saved': 'The account’s details were saved.',
 } as const;
 export type SettingsNotice = keyof typeof SETTINGS_NOTICES;
 
 /** Why a settings form was refused, shown above that form. */
 export interface SettingsFormError {
-  section: 'keys' | 'members' | 'delete';
+  section: 'account' | 'keys' | 'members' | 'delete';
   message: string;
 }
 
-/** The settings of an admin: keys, hosted config, members, the account's data and its deletion. */
+/** The settings of an admin: the account's details, keys, hosted config, members, its data and its deletion. */
 export function SettingsPage(props: {
   viewer: LayoutViewer;
   now: Date;
+  details: AccountDetailsView;
   keys: KeyView[];
   members: MemberView[];
   repositories: RepositoryView[];
@@ -62,6 +69,9 @@ export function SettingsPage(props: {
       <nav aria-label="Settings sections">
         <ul class="settings-nav">
           <li>
+            <a href="#account">Account</a>
+          </li>
+          <li>
             <a href="#keys">API keys</a>
           </li>
           <li>
@@ -76,6 +86,8 @@ export function SettingsPage(props: {
         </ul>
       </nav>
       <NoticeText kind="ok" text={props.notice && SETTINGS_NOTICES[props.notice]} />
+
+      <AccountDetailsSection details={props.details} csrf={viewer.csrf} error={err('account')} />
 
       <KeysSection
         keys={props.keys}
@@ -156,10 +168,13 @@ export function SettingsPage(props: {
       </Section>
 
       <Section id="members" title="Members">
-        <p class="muted">People who sign in with GitHub. Admins manage keys, config, members and data.</p>
+        <p class="muted">
+          People who sign in with GitHub. Admins manage keys, config, members and data. A login you add is
+          invited: it joins, and sees this account, only once its person accepts.
+        </p>
         {err('members')}
         {props.members.length === 0 ? (
-          <p class="muted">No members yet: grant access by GitHub login below.</p>
+          <p class="muted">No members yet: invite a GitHub login below.</p>
         ) : (
           <Table
             caption="Members"
@@ -167,16 +182,21 @@ export function SettingsPage(props: {
               <>
                 <th scope="col">GitHub login</th>
                 <th scope="col">Role</th>
-                <th scope="col">Signed in</th>
+                <th scope="col">Status</th>
                 <ActionsHeader />
               </>
             }
           >
             {props.members.map((m) => (
               <tr>
-                <td>{`@${m.login}`}</td>
+                <td>
+                  {`@${m.login}`}
+                  {m.displayName || m.email ? (
+                    <span class="sub">{[m.displayName, m.email].filter(Boolean).join(' · ')}</span>
+                  ) : null}
+                </td>
                 <td>{m.role}</td>
-                <td class="muted">{m.signedIn ? 'yes' : 'not yet'}</td>
+                <td class="muted">{m.joined ? 'joined' : 'invited'}</td>
                 <td class="num">
                   <RowButton
                     action={`/settings/members/${encodeURIComponent(m.userId)}/remove`}
@@ -212,15 +232,15 @@ export function SettingsPage(props: {
             </select>
           </div>
           <button type="submit" class="btn">
-            Grant access
+            Invite
           </button>
         </form>
       </Section>
 
       <Section id="data" title="Your data">
         <p>
-          Download everything this account holds (reviews, findings, config, keys without their secrets,
-          members, audit log) as JSON.
+          Download everything this account holds (its details, reviews, findings, config, keys without their
+          secrets, members, sessions, audit log) as JSON.
         </p>
         <a class="btn" href="/settings/export" download="">
           Export data (JSON)

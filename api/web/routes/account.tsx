@@ -1,15 +1,27 @@
 import { Hono } from 'hono';
 import { clearSessionCookie } from '../../auth/page-session.js';
-import { lockAccount, utcDay } from '../../db/index.js';
+import { correctAccount, lockAccount, utcDay } from '../../db/index.js';
 import { exportBody } from '../../export.js';
 import { accountPurgeAfter } from '../../retention.js';
-import type { PageKit, WebEnv } from './page-kit.js';
+import { AccountPatchSchema } from '../../schemas.js';
+import { correctionFromForm, type PageKit, type WebEnv } from './page-kit.js';
 import { refuseSettingsForm } from './settings.js';
 
-/** The account's data from the settings page: its export, and its deletion. */
+const LABELS = { name: 'Account name', company: 'Company', contactEmail: 'Contact e-mail' };
+
+/** The account from the settings page: its details corrected, its data exported, its deletion. */
 export function accountPages(kit: PageKit) {
   const { db } = kit.deps;
   return new Hono<WebEnv>()
+    .post('/settings/account', async (c) => {
+      const page = kit.signedIn(c);
+      const body = await c.req.parseBody({ all: true });
+      const patch = correctionFromForm(AccountPatchSchema, body, LABELS, ['company', 'contactEmail']);
+      if (!patch.ok) return refuseSettingsForm(kit, c, 'account', patch.message);
+      const by = { actor: page.session.actor, clientAddress: c.get('clientAddress'), at: page.now };
+      if (!correctAccount(db, page.session.accountId, patch.value, by)) return kit.notFoundPage(c);
+      return c.redirect('/settings?notice=account-saved#account', 303);
+    })
     .get('/settings/export', (c) => {
       const page = kit.signedIn(c);
       const body = exportBody(db.orm, page.session.accountId, page.now);

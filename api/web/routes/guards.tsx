@@ -6,8 +6,9 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { clearSessionCookie, hasSessionCookie, pageSessionOf } from '../../auth/page-session.js';
 import { csrfTokenMatches } from '../../auth/session-token.js';
+import { getAccountDetails } from '../../db/index.js';
 import { MemberSettingsPage } from '../pages/member-settings.js';
-import { viewerOf, type PageKit, type WebEnv } from './page-kit.js';
+import type { PageKit, WebEnv } from './page-kit.js';
 
 export function pageGuards(kit: PageKit) {
   const { deps, publicOrigin } = kit;
@@ -79,8 +80,10 @@ export function pageGuards(kit: PageKit) {
   const requireAdmin: MiddlewareHandler<WebEnv> = async (c, next) => {
     const viewer = c.get('viewer')!;
     if (viewer.role !== 'admin') {
-      if (c.req.method === 'GET' && c.req.path === '/settings')
-        return kit.render(c, <MemberSettingsPage viewer={viewerOf(viewer)} />);
+      const asked = c.req.method === 'GET' && c.req.path === '/settings';
+      const details = asked ? getAccountDetails(deps.db.orm, viewer.accountId) : undefined;
+      if (details)
+        return kit.render(c, <MemberSettingsPage viewer={kit.viewerOf(viewer)} details={details} />);
       return kit.errorPage(c, 403, 'Admins only', 'Only admins of this account can do this.');
     }
     await next();

@@ -6,7 +6,7 @@ import { refuseSettingsForm } from './settings.js';
 
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-_]{0,38})$/;
 
-/** Members from the settings page: access granted to a GitHub login, and removed. */
+/** Members from the settings page: a GitHub login invited (it joins once its person accepts), and removed. */
 export function membersPages(kit: PageKit) {
   const { db } = kit.deps;
   return new Hono<WebEnv>()
@@ -20,7 +20,13 @@ export function membersPages(kit: PageKit) {
         return refuseSettingsForm(kit, c, 'members', 'Enter a valid GitHub login and a role.');
       }
       const page = kit.signedIn(c);
-      const added = addMember(db.orm, { accountId: page.session.accountId, login, role, now: page.now });
+      const added = addMember(db.orm, {
+        accountId: page.session.accountId,
+        login,
+        role,
+        now: page.now,
+        invitedBy: page.session.actor,
+      });
       page.audit('member.add', `user:${added.userId}`);
       return c.redirect('/settings?notice=member-added#members', 303);
     })

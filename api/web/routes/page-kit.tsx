@@ -3,10 +3,11 @@
  * request's visitor with the clock read once and GitHub's links (`kit.signedIn(c)`: `props`, what the pages
  * of reviews are rendered with), rendering, the error pages and the audit log.
  */
+import type { ZodType } from 'zod';
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionPrincipal } from '../../auth/page-session.js';
-import { recordAudit } from '../../db/index.js';
+import { accountsOf, recordAudit } from '../../db/index.js';
 import type { AppDeps, AppEnv } from '../../types.js';
 import { GitHubLinks } from '../components.js';
 import type { LayoutViewer, PageProps } from '../layout.js';
@@ -41,6 +42,8 @@ export interface PageKit {
   publicOrigin: string;
   links: GitHubLinks;
   signedIn(c: WebContext): SignedInPage;
+  /** The visitor as the layout shows them. */
+  viewerOf(s: SessionPrincipal): LayoutViewer;
   /** Sends `node` as the HTML document. */
   render(c: WebContext, node: JSX.Element, status?: PageStatus): Html;
   /** An error page, with the top bar when the visitor is signed in. */
@@ -50,22 +53,35 @@ export interface PageKit {
   audit(c: WebContext, accountId: string, actor: string, action: string, target?: string): void;
 }
 
-export function viewerOf(s: SessionPrincipal): LayoutViewer {
-  return {
-    accountName: s.accountName,
-    displayName: s.displayName,
-    via: s.via,
-    csrf: s.csrf,
-    isAdmin: s.role === 'admin',
-  };
-}
-
 /** `value` when it is one of the fixed codes of `allowed` (flash messages are never free text). */
 export function pickNotice<T extends string>(
   value: string | undefined,
   allowed: Record<T, unknown>,
 ): T | undefined {
   return value !== undefined && Object.hasOwn(allowed, value) ? (value as T) : undefined;
+}
+
+/**
+ * A form's fields as a correction `schema` validates (the JSON API's own): each named field's text, an
+ * emptied `clearable` one as `null`. The correction, or the first refusal in words (`labels` name fields).
+ */
+export function correctionFromForm<T>(
+  schema: ZodType<T>,
+  body: Record<string, unknown>,
+  labels: Record<string, string>,
+  clearable: readonly string[],
+): { ok: true; value: T } | { ok: false; message: string } {
+  const fields = Object.fromEntries(
+    Object.keys(labels).map((name) => {
+      const text = typeof body[name] === 'string' ? body[name] : '';
+      return [name, clearable.includes(name) && text.trim() === '' ? null : text];
+    }),
+  );
+  const parsed = schema.safeParse(fields);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const label = labels[String(issue?.path[0])] ?? 'The form';
+  return { ok: false, message: `${label}: ${issue?.message ?? 'not accepted'}` };
 }
 
 export function createPageKit(deps: AppDeps): PageKit {
@@ -82,6 +98,26 @@ export function createPageKit(deps: AppDeps): PageKit {
       clientAddress: c.get('clientAddress'),
       at: clock(),
     });
+  /** A person signed in with GitHub also sees their other accounts and the invitations waiting for them. */
+  const viewerOf = (s: SessionPrincipal): LayoutViewer => {
+    const viewer: LayoutViewer = {
+      accountName: s.accountName,
+      displayName: s.displayName,
+      via: s.via,
+      csrf: s.csrf,
+      isAdmin: s.role === 'admin',
+    };
+    if (s.userId === undefined) return viewer;
+    const mine = accountsOf(db.orm, s.userId);
+    const others = mine.filter((m) => m.acceptedAt !== null && m.accountId !== s.accountId);
+    return {
+      ...viewer,
+      accounts: {
+        others: others.map((m) => ({ id: m.accountId, name: m.accountName })),
+        invitations: mine.filter((m) => m.acceptedAt === null).length,
+      },
+    };
+  };
   const errorPage = (c: WebContext, status: 403 | 404, title: string, text: string) => {
     const viewer = c.get('viewer');
     return render(
@@ -94,6 +130,7 @@ export function createPageKit(deps: AppDeps): PageKit {
     deps,
     publicOrigin: new URL(config.publicUrl).origin,
     links,
+    viewerOf,
     signedIn: (c) => {
       const session = c.get('viewer')!;
       const now = clock();

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { listConfigs, listKeys, listMembers, listRepositories } from '../../db/index.js';
+import { getAccountDetails, listConfigs, listKeys, listMembers, listRepositories } from '../../db/index.js';
 import {
   SETTINGS_NOTICES,
   SettingsPage,
@@ -29,16 +29,21 @@ export function renderSettings(
   const withConfig = new Set(
     configs.filter((x) => x.repository !== null).map((x) => x.repository!.toLowerCase()),
   );
+  const details = getAccountDetails(db.orm, accountId);
+  if (!details) return kit.notFoundPage(c);
   return page.render(
     <SettingsPage
       viewer={page.viewer}
       now={page.now}
+      details={details}
       keys={listKeys(db.orm, accountId)}
       members={listMembers(db.orm, accountId).map((m) => ({
         userId: m.userId,
         login: m.login,
         role: m.role,
-        signedIn: m.githubId !== null,
+        displayName: m.displayName,
+        email: m.email,
+        joined: m.acceptedAt !== null,
       }))}
       repositories={listRepositories(db.orm, accountId).map((r) => ({
         fullName: r.fullName,

@@ -20,8 +20,9 @@ import {
   sealFlow,
   UsedStates,
 } from '../../auth/oauth-state.js';
+import { startChoice } from '../../auth/account-choice.js';
 import { clearSessionCookie, startPageSession, tokenContext } from '../../auth/page-session.js';
-import { findKeyByHash, membershipsOf, revokeSession, userForGitHub } from '../../db/index.js';
+import { accountsOf, findKeyByHash, revokeSession, userForGitHub } from '../../db/index.js';
 import type { AppEnv } from '../../types.js';
 import { SIGN_IN_MESSAGES, SignInPage, type SignInMessage } from '../pages/sign-in.js';
 import { pickNotice, type PageKit, type WebEnv } from './page-kit.js';
@@ -124,12 +125,25 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
         return refuse(err instanceof OAuthError ? err.reason : 'unexpected error');
       }
       const userId = userForGitHub(db.orm, gh);
-      const membership = userId ? membershipsOf(db.orm, userId)[0] : undefined;
-      if (!userId || !membership) return refuse('not a member', 'not-member');
-      if (!(await startPageSession(c, deps, { accountId: membership.accountId, userId })))
-        return refuse('account locked');
-      kit.audit(c, membership.accountId, `user:${userId}`, 'session.sign_in', 'github');
-      return c.redirect(flow.next, 302);
+      const mine = userId ? accountsOf(db.orm, userId) : [];
+      if (!userId || mine.length === 0) return refuse('not a member', 'not-member');
+      // One account joined and nothing to answer: straight in. Otherwise the person chooses, and answers
+      // invitations first: an admin's grant opens nothing until its person accepts it.
+      const only = mine.length === 1 ? mine.find((m) => m.acceptedAt !== null) : undefined;
+      if (only) {
+        if (!(await startPageSession(c, deps, { accountId: only.accountId, userId })))
+          return refuse('account locked');
+        kit.audit(c, only.accountId, `user:${userId}`, 'session.sign_in', 'github');
+        return c.redirect(flow.next, 302);
+      }
+      // A session this browser still had (of someone, or of another account) ends with a new sign-in.
+      const previous = c.get('viewer');
+      if (previous) {
+        revokeSession(db.orm, previous.sessionId, now);
+        clearSessionCookie(c);
+      }
+      await startChoice(c, deps, { userId, login: gh.login, next: flow.next });
+      return c.redirect('/accounts', 302);
     })
     .post('/sign-out', (c) => {
       const page = kit.signedIn(c);
