@@ -34,7 +34,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('diffray-api CLI', () => {
+// Each test spawns the CLI several times (a process start each): minutes on a loaded 2-core runner.
+describe('diffray-api CLI', { timeout: 120_000 }, () => {
   let accountId: string;
 
   it('accounts create prints {accountId, apiKey} with an admin key', () => {

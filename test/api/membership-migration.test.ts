@@ -24,10 +24,10 @@ function tagBefore(suffix: string): string {
   return entries[at - 1]!.tag;
 }
 
-describe('the membership_invitations migration', () => {
+describe('the membership invitations migration', () => {
   it('turns every membership already there into an invitation, keeps its role, ends GitHub sessions', () => {
     const path = join(dir, 'before.db');
-    const s = databaseAtMigration(path, tagBefore('_membership_invitations'));
+    const s = databaseAtMigration(path, tagBefore('_memberships_and_profiles'));
     const at = T0.getTime();
     s.prepare("INSERT INTO accounts (id, name, created_at) VALUES ('a1', 'Acme', ?), ('a2', 'Bravo', ?)").run(
       at,
