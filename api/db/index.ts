@@ -13,6 +13,8 @@ export {
 } from './data-keys.js';
 export { DecryptError } from './envelope.js';
 export * from './export.js';
+export { isDatabaseUnavailable } from './faults.js';
+export { MigrationError } from './migrations.js';
 export * from './ids.js';
 export * from './members.js';
 export * from './purge.js';
