@@ -34,7 +34,8 @@ import { EnvError, loadEnv, resolveDataKeys, resolveSessionSecret, type Env } fr
 import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
 import { SESSION_TTL_SECONDS } from './auth/session-token.js';
 import { sessionKeyId } from './auth/signed-token.js';
-import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
+import { purgeCutoffs } from './retention.js';
+import { PURGE_CHECK_MS, purgeRunner } from './purge-lease.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';
 
@@ -176,14 +177,8 @@ async function serveCommand(env: Env): Promise<number> {
     log,
     ...pageOptions(),
   });
-  const runPurge = () => {
-    try {
-      const result = purge(db, purgeCutoffs(new Date()));
-      log({ level: 'info', msg: 'purge', ...result });
-    } catch (error) {
-      log({ level: 'error', msg: 'purge failed', detail: (error as Error).message });
-    }
-  };
+  // Once across instances: the one that takes the purge lease runs it (`purge-lease.ts`).
+  const runPurge = purgeRunner(db, () => new Date(), log);
   const stopping = new AbortController();
   const server = serve(
     { fetch: app.fetch, port: env.port, ...(env.host ? { hostname: env.host } : {}) },
@@ -200,7 +195,7 @@ async function serveCommand(env: Env): Promise<number> {
       startReencryption(db, log, stopping.signal);
     },
   );
-  const timer = setInterval(runPurge, PURGE_INTERVAL_MS);
+  const timer = setInterval(runPurge, PURGE_CHECK_MS);
   return new Promise((resolve) => {
     const shutdown = (signal: string) => {
       log({ level: 'info', msg: 'shutting down', signal });

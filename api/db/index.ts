@@ -22,6 +22,7 @@ export * from './repositories.js';
 export * from './reviews.js';
 export * from './session-keys.js';
 export * from './sessions.js';
+export * from './shared-state.js';
 export * from './totals.js';
 export * from './usage.js';
 export * from './webhooks.js';
