@@ -4,16 +4,17 @@
  * checked at start (named, never echoing a password).
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '../../api/db/index.js';
+import { MIGRATIONS_FOLDER, openDatabase } from '../../api/db/index.js';
 import { applyMigrations, readMigrations } from '../../api/db/migrations.js';
 import { loadEnv } from '../../api/env.js';
 import { makeReport, seedAccount, startServer } from './helpers.js';
-import { BIN } from './serve-process.js';
+import { BIN, startServe } from './serve-process.js';
 
 const TAGS = (
   JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta/_journal.json'), 'utf8')) as {
@@ -118,6 +119,43 @@ describe('readiness and database faults', () => {
     } finally {
       await s.close().catch(() => undefined);
     }
+  });
+});
+
+describe('SIGTERM', () => {
+  it('stops accepting, lets the reviews in flight commit, closes the database and exits 0', async () => {
+    const dbPath = join(dir, 'sigterm', 'diffray.db');
+    const dataKey = randomBytes(32);
+    const db = openDatabase(dbPath, { dataKeys: [dataKey] });
+    const { key } = seedAccount(db);
+    db.close();
+    const server = await startServe({
+      DATABASE_PATH: dbPath,
+      DATA_ENCRYPTION_KEY: dataKey.toString('base64'),
+    });
+    const answered: number[] = [];
+    const posts = Array.from({ length: 12 }, (_, i) =>
+      fetch(`${server.url}/v1/reviews`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(makeReport({ pullRequest: i + 1 })),
+      }).then(
+        (r) => answered.push(r.status),
+        () => answered.push(0), // refused: sent after the server stopped accepting
+      ),
+    );
+    while (answered.length < 1) await new Promise((r) => setTimeout(r, 2));
+    const exited = server.stop('SIGTERM');
+    await Promise.all(posts);
+    expect(await exited).toBe(0);
+    // Every request the server took was answered 201, and each of those reviews is stored.
+    expect(answered.filter((s) => s !== 201 && s !== 0)).toEqual([]);
+    const sqlite = new Database(dbPath, { readonly: true });
+    expect(sqlite.prepare('SELECT count(*) AS n FROM reviews').get()).toEqual({
+      n: answered.filter((s) => s === 201).length,
+    });
+    sqlite.close();
+    expect(server.output()).toContain('"msg":"shutting down"');
   });
 });
 
