@@ -4,7 +4,9 @@
  * authentications, together. To keep the hot path from writing to the database on every request, an
  * instance takes a few tokens at a time (`lease`, 1 for small limits: then the count is exact) and spends
  * them locally for up to `LEASE_MS`; tokens it took and did not spend in that time are lost, so the limit
- * is at most `lease` tokens per instance stricter than configured, never looser.
+ * is at most `lease` tokens per instance stricter than configured, never looser. A refusal is remembered
+ * locally until the bucket would hold a token again, so a flood of refused requests (a key over its limit,
+ * an address guessing keys) costs the database nothing.
  * The clock is injected so tests can advance time. Memory is bounded: past `maxEntries` the oldest local
  * leases (by insertion) are dropped (their tokens with them).
  */
@@ -15,6 +17,7 @@ import { takeTokens, type DiffrayDb } from './db/index.js';
 const LEASE_MS = 10_000;
 
 export class SharedTokenBuckets {
+  /** Tokens taken and not yet spent, or (tokens 0) a refusal remembered until the bucket holds one again. */
   private readonly leases = new Map<string, { tokens: number; until: number }>();
   private readonly lease: number;
 
@@ -32,19 +35,24 @@ export class SharedTokenBuckets {
   take(key: string): number {
     const now = this.clock();
     const held = this.leases.get(key);
-    if (held && held.tokens >= 1 && held.until > now.getTime()) {
+    if (held && held.until > now.getTime()) {
+      // A refusal stands until the bucket refills: a flood of refused requests never reaches the database.
+      if (held.tokens < 1) return Math.max(1, Math.ceil((held.until - now.getTime()) / 1000));
       held.tokens -= 1;
       return 0;
     }
     const result = takeTokens(this.db.orm, `${this.kind}:${key}`, this.opts, this.lease, now);
-    if (result.granted === 0) return result.retryAfterSeconds;
-    this.store(key, { tokens: result.granted - 1, until: now.getTime() + LEASE_MS });
+    if (result.granted === 0) {
+      this.store(key, { tokens: 0, until: now.getTime() + result.retryAfterSeconds * 1000 });
+      return result.retryAfterSeconds;
+    }
+    if (result.granted > 1) this.store(key, { tokens: result.granted - 1, until: now.getTime() + LEASE_MS });
+    else this.leases.delete(key);
     return 0;
   }
 
   private store(key: string, lease: { tokens: number; until: number }): void {
     this.leases.delete(key);
-    if (lease.tokens < 1) return;
     this.leases.set(key, lease);
     const max = this.opts.maxEntries ?? 50_000;
     while (this.leases.size > max) {

@@ -45,9 +45,11 @@ const statements = perDatabase((_orm, sqlite: Database.Database) => {
         ? Math.min(rule.capacity, row.tokens + (elapsed / 60_000) * rule.perMinute)
         : rule.capacity;
       const granted = Math.min(want, Math.floor(tokens));
+      // A refusal changes nothing (the bucket refills from the stored state alike): no write.
+      if (granted === 0)
+        return { granted, retryAfterSeconds: Math.max(1, Math.ceil(((1 - tokens) * 60) / rule.perMinute)) };
       writeBucket.run(bucket, tokens - granted, now);
-      if (granted > 0) return { granted, retryAfterSeconds: 0 };
-      return { granted, retryAfterSeconds: Math.max(1, Math.ceil(((1 - tokens) * 60) / rule.perMinute)) };
+      return { granted, retryAfterSeconds: 0 };
     }),
     consumeState,
     acquire: sqlite.transaction(
