@@ -39,6 +39,8 @@ export class SharedTokenBuckets {
       // A refusal stands until the bucket refills: a flood of refused requests never reaches the database.
       if (held.tokens < 1) return Math.max(1, Math.ceil((held.until - now.getTime()) / 1000));
       held.tokens -= 1;
+      // The last token spent: the next request asks the database (a zero entry would read as a refusal).
+      if (held.tokens < 1) this.leases.delete(key);
       return 0;
     }
     const result = takeTokens(this.db.orm, `${this.kind}:${key}`, this.opts, this.lease, now);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { acquireLease, openDatabase, releaseLease, renewLease, SCOPES } from '../../api/db/index.js';
 import { signPayload } from '../../api/github-webhook.js';
+import { SharedTokenBuckets } from '../../api/rate-limit.js';
 import {
   makeFinding,
   makeReport,
@@ -171,6 +172,25 @@ describe('two serve processes on one database', () => {
       // Done: nobody purges again before it is due.
       expect(acquireLease(db.orm, lease('one'), new Date(T0.getTime() + 600_000))).toBe(false);
       expect(acquireLease(db.orm, lease('one'), new Date(T0.getTime() + 3_700_000))).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('counts a large limit across instances in shares, never looser than configured', () => {
+    const db = openTestDatabase(join(dir, 'buckets.db'));
+    try {
+      const rule = { capacity: 600, perMinute: 600 };
+      const [one, two] = [0, 1].map(() => new SharedTokenBuckets(db, 'key', rule, () => T0));
+      let granted = 0;
+      for (let i = 0; i < 700; i++) if ((i % 2 === 0 ? one! : two!).take('k') === 0) granted += 1;
+      // Each instance takes 12 tokens at a time: exactly the capacity, between the two.
+      expect(granted).toBe(600);
+      // Refused now, and the refusal is remembered without asking the database again.
+      expect(one!.take('k')).toBeGreaterThan(0);
+      expect(
+        db.sqlite.prepare("SELECT count(*) AS n FROM rate_buckets WHERE bucket = 'key:k'").get(),
+      ).toEqual({ n: 1 });
     } finally {
       db.close();
     }
