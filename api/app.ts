@@ -15,7 +15,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { LIMITS } from '../shared/index.js';
-import type { DiffrayDb } from './db/index.js';
+import { isDatabaseUnavailable, type DiffrayDb } from './db/index.js';
 import { ApiError, errorBody } from './errors.js';
 import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
@@ -62,6 +62,8 @@ export interface CreateAppOptions {
   resolveSession?: SessionResolver;
   /** Pages, mounted at `/` (see the module comment). Built by the caller from the same deps. */
   web?: (deps: AppDeps, auth: Auth) => Hono<AppEnv>;
+  /** True once the server is shutting down: `/readyz` answers 503 so a load balancer stops sending. */
+  draining?: () => boolean;
 }
 
 export const stdoutLog: LogFn = (record) => {
@@ -99,7 +101,7 @@ export function createApp(options: CreateAppOptions) {
     await next();
     const headers = c.res.headers;
     const path = c.req.path;
-    const isApi = path.startsWith('/v1/') || path === '/healthz';
+    const isApi = path.startsWith('/v1/') || path === '/healthz' || path === '/readyz';
     // A route's own CSP and Cache-Control are kept (static assets are cacheable; every other answer is
     // private); the security headers below overwrite whatever a route set.
     if (!headers.has('Content-Security-Policy'))
@@ -159,6 +161,12 @@ export function createApp(options: CreateAppOptions) {
         error.status,
       );
     }
+    if (isDatabaseUnavailable(error)) {
+      // Busy past the timeout, I/O, a closed connection, the writer gone: the database, not this request.
+      log({ level: 'error', msg: 'database unavailable', requestId, detail: error.message });
+      c.header('Retry-After', '1');
+      return c.json(errorBody('unavailable', 'The database is unavailable; retry shortly', requestId), 503);
+    }
     log({
       level: 'error',
       msg: 'unhandled error',
@@ -176,7 +184,7 @@ export function createApp(options: CreateAppOptions) {
     scheme: 'bearer',
     description: 'A diffray API key (`dfr_…`) in `Authorization: Bearer`.',
   });
-  app.route('/', healthRouter());
+  app.route('/', healthRouter(deps, options.draining ?? (() => false)));
   app.route('/', reviewsRouter(deps, auth));
   app.route('/', configRouter(deps, auth));
   app.route('/', keysRouter(deps, auth));

@@ -1,5 +1,5 @@
 /**
- * `diffray-api`: serve | accounts create | keys create/list/revoke | members add | purge | reencrypt.
+ * `diffray-api`: serve | migrate | accounts create | keys create/list/revoke | members add | purge | reencrypt.
  * The only module that calls `serve()`. Output is JSON on stdout; problems go to stderr with exit 1
  * (2 for usage errors).
  */
@@ -34,13 +34,16 @@ import { EnvError, loadEnv, resolveDataKeys, resolveSessionSecret, type Env } fr
 import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
 import { SESSION_TTL_SECONDS } from './auth/session-token.js';
 import { sessionKeyId } from './auth/signed-token.js';
-import { PURGE_INTERVAL_MS, purgeCutoffs } from './retention.js';
+import { purgeCutoffs } from './retention.js';
+import { PURGE_CHECK_MS, purgeRunner } from './purge-lease.js';
 import { toKeyJson } from './routes/mappers.js';
 import { DAY_MS } from '../shared/index.js';
 
 const USAGE = `usage: diffray-api <command>
   serve                                   run the API (env PORT, DATABASE_PATH, PUBLIC_URL, SESSION_SECRET,
-                                          SESSION_SECRET_PREVIOUS, DATA_ENCRYPTION_KEY, ...)
+                                          SESSION_SECRET_PREVIOUS, DATA_ENCRYPTION_KEY, ...); applies the
+                                          migrations first (once, under a lock, if several start together)
+  migrate                                 apply the migrations and exit; prints {"applied": [tags]}
   accounts create <name>                  create an account; prints {"accountId","apiKey"} (admin key, shown once)
   keys create --account <id> [--scopes a,b] [--name <name>] [--expires-in-days <n>]
                                           default scopes: reviews:write,config:read (what the action needs)
@@ -98,6 +101,23 @@ function createKeyFor(
   return { info, apiKey };
 }
 
+/**
+ * Opens the database `env` names (migrating it), naming the variable when the file cannot be opened.
+ * `DATABASE_URL` or `DATABASE_PATH`: whichever the operator set (`resolveDatabasePath` validated it).
+ */
+function openFromEnv(env: Env, opts: { dataKeys: readonly Uint8Array[]; backgroundCheckpoints?: boolean }) {
+  try {
+    return openDatabase(env.databasePath, opts);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(SQLITE_CANTOPEN|SQLITE_NOTADB|E[A-Z]+$)/.test(code))
+      throw new Error(`DATABASE_PATH: cannot open ${env.databasePath}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    throw error;
+  }
+}
+
 /** Moves what older data keys sealed to the newest, in the background, logging when it is done. */
 function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSignal): void {
   if (!needsReencryption(db.orm)) return;
@@ -144,24 +164,21 @@ function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>, db: D
 async function serveCommand(env: Env): Promise<number> {
   const sessionSecret = resolveSessionSecret(env);
   const dataKeys = resolveDataKeys(env);
-  const db = openDatabase(env.databasePath, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
+  const db = openFromEnv(env, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
   const sessions = sessionSecrets(sessionSecret, db);
   const log = stdoutLog;
+  if (db.migrationsApplied.length > 0) log({ level: 'info', msg: 'migrated', applied: db.migrationsApplied });
+  let draining = false;
   const app = createApp({
+    draining: () => draining,
     db,
     clock: () => new Date(),
     config: { ...env.config, ...sessions.config },
     log,
     ...pageOptions(),
   });
-  const runPurge = () => {
-    try {
-      const result = purge(db, purgeCutoffs(new Date()));
-      log({ level: 'info', msg: 'purge', ...result });
-    } catch (error) {
-      log({ level: 'error', msg: 'purge failed', detail: (error as Error).message });
-    }
-  };
+  // Once across instances: the one that takes the purge lease runs it (`purge-lease.ts`).
+  const runPurge = purgeRunner(db, () => new Date(), log);
   const stopping = new AbortController();
   const server = serve(
     { fetch: app.fetch, port: env.port, ...(env.host ? { hostname: env.host } : {}) },
@@ -178,10 +195,11 @@ async function serveCommand(env: Env): Promise<number> {
       startReencryption(db, log, stopping.signal);
     },
   );
-  const timer = setInterval(runPurge, PURGE_INTERVAL_MS);
+  const timer = setInterval(runPurge, PURGE_CHECK_MS);
   return new Promise((resolve) => {
     const shutdown = (signal: string) => {
       log({ level: 'info', msg: 'shutting down', signal });
+      draining = true;
       clearInterval(timer);
       stopping.abort();
       // In-flight requests get 10 s to finish; idle keep-alive sockets are closed now.
@@ -209,7 +227,7 @@ async function run(argv: string[]): Promise<number> {
   if (command === 'serve') return serveCommand(env);
 
   const withDb = async <T>(fn: (db: DiffrayDb) => T | Promise<T>): Promise<T> => {
-    const db = openDatabase(env.databasePath, { dataKeys: resolveDataKeys(env).keys });
+    const db = openFromEnv(env, { dataKeys: resolveDataKeys(env).keys });
     try {
       return await fn(db);
     } finally {
@@ -217,6 +235,12 @@ async function run(argv: string[]): Promise<number> {
     }
   };
 
+  if (command === 'migrate' && sub === undefined) {
+    return withDb((db) => {
+      print({ applied: db.migrationsApplied });
+      return 0;
+    });
+  }
   if (command === 'accounts' && sub === 'create') {
     const name = rest.join(' ').trim();
     if (!name || name.length > 200)

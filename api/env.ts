@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createPrivateFile, makePrivateDir } from './db/files.js';
 import { DATA_KEY_BYTES } from './db/envelope.js';
@@ -42,9 +43,8 @@ const EnvSchema = z.object({
   NODE_ENV: optionalText,
   PORT: z.coerce.number().int().min(0).max(65_535).default(8787),
   HOST: optionalText,
-  DATABASE_PATH: optionalText
-    .transform((v) => v ?? './data/diffray.db')
-    .refine((v) => v !== ':memory:', 'must be a file (reviews are written from a second connection)'),
+  DATABASE_PATH: optionalText,
+  DATABASE_URL: optionalText,
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
   SESSION_SECRET_PREVIOUS: optionalText,
@@ -63,6 +63,64 @@ const EnvSchema = z.object({
 
 export class EnvError extends Error {
   override name = 'EnvError';
+}
+
+/** A connection URL as it may be logged or shown: the password replaced by `***`. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  if (copy.password) copy.password = '***';
+  return copy.href;
+}
+
+/**
+ * The SQLite file from `DATABASE_URL` / `DATABASE_PATH` (default `./data/diffray.db`), or an `EnvError`
+ * naming the variable. `DATABASE_URL` may be `file:` (SQLite) or `postgres://` (PostgreSQL, which this
+ * version does not run yet: refused by name, password never shown). Never echoes a URL that does not parse
+ * (it may hold a password).
+ */
+export function resolveDatabasePath(url: string | undefined, path: string | undefined): string {
+  if (url !== undefined && path !== undefined)
+    throw new EnvError('DATABASE_URL and DATABASE_PATH are both set: set one');
+  if (url !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new EnvError(
+        'DATABASE_URL: not a valid URL (expected postgres://user:password@host:5432/database, or file:/path/to/diffray.db)',
+      );
+    }
+    if (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') {
+      if (!parsed.hostname || parsed.pathname.length <= 1)
+        throw new EnvError(
+          `DATABASE_URL: a PostgreSQL URL needs a host and a database name (${redactUrl(parsed)})`,
+        );
+      throw new EnvError(
+        `DATABASE_URL selects PostgreSQL (${redactUrl(parsed)}), which this version of diffray-api does not run yet: ` +
+          'unset it to use SQLite (DATABASE_PATH)',
+      );
+    }
+    if (parsed.protocol !== 'file:')
+      throw new EnvError(`DATABASE_URL: unsupported scheme ${parsed.protocol} (postgres: or file:)`);
+    return checkDatabasePath('DATABASE_URL', fileURLToPath(parsed));
+  }
+  return checkDatabasePath('DATABASE_PATH', path ?? './data/diffray.db');
+}
+
+function checkDatabasePath(name: string, path: string): string {
+  if (path === ':memory:')
+    throw new EnvError(`${name}: must be a file (reviews are written from a second connection)`);
+  if (path.includes('\0')) throw new EnvError(`${name}: a path cannot hold a NUL character`);
+  if (path.endsWith('/'))
+    throw new EnvError(`${name}: names a folder (${path}); name the database file in it`);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // Missing: created on first open.
+  }
+  if (isDirectory) throw new EnvError(`${name}: ${path} is a folder; name the database file in it`);
+  return path;
 }
 
 export interface Env {
@@ -113,7 +171,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     production,
     port: e.PORT,
     host: e.HOST,
-    databasePath: e.DATABASE_PATH,
+    databasePath: resolveDatabasePath(e.DATABASE_URL, e.DATABASE_PATH),
     sessionSecret: e.SESSION_SECRET,
     sessionSecretPrevious: e.SESSION_SECRET_PREVIOUS,
     dataKeys: e.DATA_ENCRYPTION_KEY,

@@ -1,51 +1,71 @@
 /**
- * In-memory token buckets (one process serves the API; a restart forgiving everyone is acceptable).
- * The clock is injected so tests can advance time. Memory is bounded: past `maxEntries` the oldest
- * buckets (by insertion) are dropped.
+ * Rate limits shared by every instance on the database: token buckets stored in it (`takeTokens`,
+ * `db/shared-state.ts`), so two `serve` processes count one key's requests, or one address's failed
+ * authentications, together. To keep the hot path from writing to the database on every request, an
+ * instance takes a few tokens at a time (`lease`, 1 for small limits: then the count is exact) and spends
+ * them locally for up to `LEASE_MS`; tokens it took and did not spend in that time are lost, so the limit
+ * is at most `lease` tokens per instance stricter than configured, never looser. A refusal is remembered
+ * locally until the bucket would hold a token again, so a flood of refused requests (a key over its limit,
+ * an address guessing keys) costs the database nothing.
+ * The clock is injected so tests can advance time. Memory is bounded: past `maxEntries` the oldest local
+ * leases (by insertion) are dropped (their tokens with them).
  */
-export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+import { createHash } from 'node:crypto';
+import { takeTokens, type DiffrayDb } from './db/index.js';
+
+/** How long an instance may spend tokens it took from the shared bucket. */
+const LEASE_MS = 10_000;
+
+export class SharedTokenBuckets {
+  /** Tokens taken and not yet spent, or (tokens 0) a refusal remembered until the bucket holds one again. */
+  private readonly leases = new Map<string, { tokens: number; until: number }>();
+  private readonly lease: number;
 
   constructor(
+    private readonly db: DiffrayDb,
+    /** Prefix of the buckets' names in the database (`key`, `fail`, ...). */
+    private readonly kind: string,
     private readonly opts: { capacity: number; perMinute: number; maxEntries?: number },
     private readonly clock: () => Date,
-  ) {}
-
-  private refill(key: string): { tokens: number; at: number } {
-    const now = this.clock().getTime();
-    const bucket = this.buckets.get(key);
-    if (!bucket) return { tokens: this.opts.capacity, at: now };
-    const refilled = ((now - bucket.at) / 60_000) * this.opts.perMinute;
-    return { tokens: Math.min(this.opts.capacity, bucket.tokens + Math.max(0, refilled)), at: now };
-  }
-
-  /** Seconds until one token is available (0 when one is now). */
-  retryAfter(key: string): number {
-    const { tokens } = this.refill(key);
-    if (tokens >= 1) return 0;
-    return Math.max(1, Math.ceil(((1 - tokens) * 60) / this.opts.perMinute));
+  ) {
+    this.lease = Math.max(1, Math.floor(opts.capacity / 50));
   }
 
   /** Takes a token; returns 0 on success, else the seconds to wait. */
   take(key: string): number {
-    const bucket = this.refill(key);
-    if (bucket.tokens < 1) {
-      this.store(key, bucket);
-      return this.retryAfter(key);
+    const now = this.clock();
+    const held = this.leases.get(key);
+    if (held && held.until > now.getTime()) {
+      // A refusal stands until the bucket refills: a flood of refused requests never reaches the database.
+      if (held.tokens < 1) return Math.max(1, Math.ceil((held.until - now.getTime()) / 1000));
+      held.tokens -= 1;
+      // The last token spent: the next request asks the database (a zero entry would read as a refusal).
+      if (held.tokens < 1) this.leases.delete(key);
+      return 0;
     }
-    bucket.tokens -= 1;
-    this.store(key, bucket);
+    const result = takeTokens(this.db.orm, `${this.kind}:${key}`, this.opts, this.lease, now);
+    if (result.granted === 0) {
+      this.store(key, { tokens: 0, until: now.getTime() + result.retryAfterSeconds * 1000 });
+      return result.retryAfterSeconds;
+    }
+    if (result.granted > 1) this.store(key, { tokens: result.granted - 1, until: now.getTime() + LEASE_MS });
+    else this.leases.delete(key);
     return 0;
   }
 
-  private store(key: string, bucket: { tokens: number; at: number }): void {
-    this.buckets.delete(key);
-    this.buckets.set(key, bucket);
+  private store(key: string, lease: { tokens: number; until: number }): void {
+    this.leases.delete(key);
+    this.leases.set(key, lease);
     const max = this.opts.maxEntries ?? 50_000;
-    while (this.buckets.size > max) {
-      const oldest = this.buckets.keys().next().value;
+    while (this.leases.size > max) {
+      const oldest = this.leases.keys().next().value;
       if (oldest === undefined) break;
-      this.buckets.delete(oldest);
+      this.leases.delete(oldest);
     }
   }
+}
+
+/** A client address as a bucket name: hashed, so the table holds no address. */
+export function addressBucket(address: string): string {
+  return createHash('sha256').update(address).digest('base64url').slice(0, 22);
 }

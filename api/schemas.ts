@@ -40,6 +40,9 @@ export const ErrorSchema = z
   .openapi('Error');
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).openapi('Health');
+export const ReadySchema = z
+  .object({ status: z.enum(['ready', 'draining', 'unavailable']), requestId: z.string().optional() })
+  .openapi('Ready');
 
 const countsSchema = z.object({
   critical: z.number().int(),

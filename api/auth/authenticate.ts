@@ -17,7 +17,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { findKeyByHash, touchKey, type Scope } from '../db/index.js';
 import { ApiError, forbidden, tooManyRequests, unauthorized } from '../errors.js';
 import { hashKey, isWellFormedKey } from './key-format.js';
-import { TokenBuckets } from '../rate-limit.js';
+import { addressBucket, SharedTokenBuckets } from '../rate-limit.js';
 import type { AppDeps, AppEnv, Principal, SessionResolver } from '../types.js';
 
 /** `admin` holds every scope. */
@@ -53,16 +53,21 @@ export interface Auth {
 
 export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Auth {
   const { db, clock, config } = deps;
-  const failures = new TokenBuckets(
+  // In the database, shared by every instance (`rate-limit.ts`).
+  const failures = new SharedTokenBuckets(
+    db,
+    'fail',
     { capacity: config.rateLimits.failedAuthPerMinute, perMinute: config.rateLimits.failedAuthPerMinute },
     clock,
   );
-  const perPrincipal = new TokenBuckets(
+  const perPrincipal = new SharedTokenBuckets(
+    db,
+    'principal',
     { capacity: config.rateLimits.perKeyPerMinute, perMinute: config.rateLimits.perKeyPerMinute },
     clock,
   );
 
-  const noteFailedAuth = (c: Context<AppEnv>) => failures.take(c.get('clientAddress'));
+  const noteFailedAuth = (c: Context<AppEnv>) => failures.take(addressBucket(c.get('clientAddress')));
   const refuseFailedAuth = (c: Context<AppEnv>, message?: string): never => {
     const wait = noteFailedAuth(c);
     throw wait > 0 ? tooManyRequests(wait) : unauthorized(message);

@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
+import { consumeOAuthState, type DiffrayDb } from '../db/index.js';
 import { signToken, verifyToken, type TokenContext, type TokenKind } from './signed-token.js';
 
 /**
  * The OAuth flow's `state` and PKCE verifier travel in a short-lived signed HttpOnly cookie (bound to the
  * browser that started the flow, so a callback from another browser fails), and each `state` is accepted
- * once: the callback records it in a `UsedStates` set until it would have expired anyway.
+ * once: the callback records it (`UsedStates`, in the database, so a callback replayed to another instance
+ * is refused too) until it would have expired anyway; the purge sweeps expired ones.
  */
 
 export const OAUTH_COOKIE = 'diffray_oauth';
@@ -45,25 +47,13 @@ export function sameState(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Remembers consumed `state` values until they expire, so a replayed callback is refused. */
+/** Remembers consumed `state` values until they expire, across instances, so a replayed callback is refused. */
 export class UsedStates {
-  private readonly seen = new Map<string, number>();
-  constructor(private readonly maxEntries = 10_000) {}
+  constructor(private readonly db: DiffrayDb) {}
 
   /** Marks `state` used; false when it was used before. */
-  consume(state: string, expiresAtSeconds: number, nowSeconds: number): boolean {
-    this.sweep(nowSeconds);
-    if (this.seen.has(state)) return false;
-    if (this.seen.size >= this.maxEntries) {
-      const oldest = this.seen.keys().next().value;
-      if (oldest !== undefined) this.seen.delete(oldest);
-    }
-    this.seen.set(state, expiresAtSeconds);
-    return true;
-  }
-
-  private sweep(nowSeconds: number): void {
-    for (const [state, exp] of this.seen) if (exp <= nowSeconds) this.seen.delete(state);
+  consume(state: string, expiresAtSeconds: number): boolean {
+    return consumeOAuthState(this.db.orm, state, new Date(expiresAtSeconds * 1000));
   }
 }
 

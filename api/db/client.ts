@@ -2,12 +2,12 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
 import { createPrivateFile, makePrivateDir } from './files.js';
 import { attachKeyring, type Orm } from './connection.js';
 import { prepareEncryption } from './data-keys.js';
 import { Keyring } from './envelope.js';
+import { applyMigrations, readMigrations } from './migrations.js';
 import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
 import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
@@ -20,6 +20,10 @@ export interface DiffrayDb {
   orm: Orm;
   sqlite: Database.Database;
   path: string;
+  /** The migrations this open applied (tags, oldest first); empty when another process had applied them. */
+  migrationsApplied: readonly string[];
+  /** Throws unless the database answers a query (`/readyz`). */
+  ping(): void;
   /**
    * Writes one review on the writer thread (`writer.ts`; use `insertReview`, which builds the row). Resolves
    * once it is committed, so the next read on `sqlite` sees it; rejects with a `WriteError` for this review
@@ -44,7 +48,8 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle/', import.
 const FALLBACK_AUTOCHECKPOINT_PAGES = 131_072;
 
 /**
- * Opens (creating when missing) the SQLite file and applies the committed migrations.
+ * Opens (creating when missing) the SQLite file and applies the committed migrations (`migrations.ts`:
+ * once, under a lock, however many processes open it together).
  * WAL for concurrent readers (and the writer thread beside the serving connection), foreign keys for
  * cascades, a busy timeout for the writer, the checkpointer and the CLI running beside `serve`, and
  * `secure_delete` so deleted rows are overwritten, not left in free pages (`CONNECTION_PRAGMAS`).
@@ -90,14 +95,17 @@ export function openDatabase(
   const pragmas = opts.backgroundCheckpoints ? [`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`] : [];
   for (const pragma of [...CONNECTION_PRAGMAS, ...pragmas]) sqlite.pragma(pragma);
   const orm = drizzle(sqlite, { schema });
+  let migrationsApplied: string[];
   try {
-    migrate(orm, { migrationsFolder: MIGRATIONS_FOLDER });
+    migrationsApplied = applyMigrations(sqlite, readMigrations(MIGRATIONS_FOLDER));
     prepareEncryption(sqlite, keyring, new Date());
   } catch (error) {
     sqlite.close();
     throw error;
   }
   attachKeyring(sqlite, keyring);
+  // Reads a page of the schema, not just the connection: a file removed or corrupted underneath fails it.
+  const ping = sqlite.prepare('SELECT count(*) FROM "__drizzle_migrations"');
   const signals = newSignals();
   const writer = createWriter(path, signals, pragmas, opts.dataKeys);
   const checkpointer = opts.backgroundCheckpoints
@@ -107,6 +115,10 @@ export function openDatabase(
     orm,
     sqlite,
     path,
+    migrationsApplied,
+    ping: () => {
+      ping.get();
+    },
     ingest: writer.ingest,
     eraseDeleted: () => {
       if (!checkpointer?.eraseSoon()) sqlite.pragma('wal_checkpoint(TRUNCATE)');

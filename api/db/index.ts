@@ -13,6 +13,8 @@ export {
 } from './data-keys.js';
 export { DecryptError } from './envelope.js';
 export * from './export.js';
+export { isDatabaseUnavailable } from './faults.js';
+export { MigrationError } from './migrations.js';
 export * from './ids.js';
 export * from './members.js';
 export * from './profiles.js';
@@ -21,6 +23,7 @@ export * from './repositories.js';
 export * from './reviews.js';
 export * from './session-keys.js';
 export * from './sessions.js';
+export * from './shared-state.js';
 export * from './totals.js';
 export * from './usage.js';
 export * from './webhooks.js';

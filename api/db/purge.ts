@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { PURGE_BATCH_ROWS, type PurgeCutoffs } from '../retention.js';
 import type { DiffrayDb } from './client.js';
+import { sweepSharedState } from './shared-state.js';
 
 export interface PurgeResult {
   findings: number;
@@ -9,13 +10,26 @@ export interface PurgeResult {
   auditEntries: number;
   webhookDeliveries: number;
   sessions: number;
+  /** Rate-limit buckets idle for an hour (full again) and consumed OAuth states past their expiry. */
+  rateBuckets: number;
+  oauthStates: number;
 }
 
+/** Idle rate-limit buckets older than this are full again: forgetting them changes nothing. */
+const BUCKET_IDLE_MS = 3_600_000;
+
 /** Runs `stmt` (a bounded DELETE) one transaction at a time until a batch deletes fewer than the limit. */
-function deleteInBatches(db: DiffrayDb, stmt: Statement, params: unknown[], batch: number): number {
+function deleteInBatches(
+  db: DiffrayDb,
+  stmt: Statement,
+  params: unknown[],
+  batch: number,
+  onBatch: () => void,
+): number {
   let total = 0;
   const once = db.sqlite.transaction(() => stmt.run(...params, batch).changes);
   for (;;) {
+    onBatch();
     const changes = once();
     total += changes;
     if (changes < batch) return total;
@@ -41,6 +55,7 @@ function deleteReviewsInBatches(
   params: unknown[],
   batch: number,
   counts: { findings: number; reviews: number },
+  onBatch: () => void,
 ): void {
   const s = db.sqlite;
   const deleteFindings = s.prepare<[number, number, string]>(
@@ -61,6 +76,7 @@ function deleteReviewsInBatches(
     }
   });
   for (;;) {
+    onBatch();
     const done = once.immediate();
     counts.findings += done.findings;
     counts.reviews += done.reviews;
@@ -74,8 +90,14 @@ function deleteReviewsInBatches(
  * aggregates of live accounts are kept. Ends by erasing the WAL (`eraseDeleted`), so deleted bytes (already
  * zeroed in the main file by `secure_delete`) do not linger there.
  */
-export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: number } = {}): PurgeResult {
+export function purge(
+  db: DiffrayDb,
+  cutoffs: PurgeCutoffs,
+  /** `onBatch` runs before each batch's transaction (the server renews its purge lease there). */
+  opts: { batchRows?: number; onBatch?: () => void } = {},
+): PurgeResult {
   const batch = opts.batchRows ?? PURGE_BATCH_ROWS;
+  const onBatch = opts.onBatch ?? (() => {});
   const s = db.sqlite;
   const result: PurgeResult = {
     findings: 0,
@@ -84,6 +106,8 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     auditEntries: 0,
     webhookDeliveries: 0,
     sessions: 0,
+    rateBuckets: 0,
+    oauthStates: 0,
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
@@ -99,6 +123,7 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     [expired],
     batch,
     result,
+    onBatch,
   );
 
   const due = s
@@ -115,7 +140,7 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     'DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)',
   );
   for (const { id } of due) {
-    deleteReviewsInBatches(db, accountReviews, [id], batch, result);
+    deleteReviewsInBatches(db, accountReviews, [id], batch, result, onBatch);
     s.transaction(() => {
       const userIds = (memberUsers.all(id) as { user_id: string }[]).map((r) => r.user_id);
       // Cascades: keys, sessions, repositories, configs, aggregates, audit entries, memberships.
@@ -130,6 +155,7 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     s.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)'),
     [cutoffs.auditBefore.getTime()],
     batch,
+    onBatch,
   );
   result.webhookDeliveries += deleteInBatches(
     db,
@@ -138,13 +164,22 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     ),
     [cutoffs.deliveriesBefore.getTime()],
     batch,
+    onBatch,
   );
   result.sessions += deleteInBatches(
     db,
     s.prepare('DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)'),
     [cutoffs.sessionsExpiredBy.getTime()],
     batch,
+    onBatch,
   );
+  const swept = sweepSharedState(
+    db.orm,
+    new Date(cutoffs.sessionsExpiredBy.getTime() - BUCKET_IDLE_MS),
+    cutoffs.sessionsExpiredBy,
+  );
+  result.rateBuckets = swept.rateBuckets;
+  result.oauthStates = swept.oauthStates;
   db.eraseDeleted();
   return result;
 }

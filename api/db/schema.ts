@@ -366,3 +366,45 @@ export const retiredSessionKeys = sqliteTable('retired_session_keys', {
   kid: text('kid').primaryKey(),
   retiredAt: ms('retired_at').notNull(),
 });
+
+/**
+ * State several `serve` processes share (`shared-state.ts`): kept in the database they already share, so a
+ * second instance neither double-counts nor forgets (docs/deployment.md says why not a separate store).
+ */
+
+/**
+ * Token buckets of the rate limits: `bucket` names what is limited (`key:<id>`, `session:<id>`,
+ * `fail:<hash of the client address>`), `tokens` what was left at `at`. Rows idle for an hour are full
+ * again and purged.
+ */
+export const rateBuckets = sqliteTable(
+  'rate_buckets',
+  {
+    bucket: text('bucket').primaryKey(),
+    tokens: real('tokens').notNull(),
+    at: ms('at').notNull(),
+  },
+  (t) => [index('rate_buckets_at_idx').on(t.at)],
+);
+
+/** OAuth `state` values consumed by a callback (their SHA-256), until they would have expired anyway. */
+export const oauthStates = sqliteTable(
+  'oauth_states',
+  {
+    stateHash: text('state_hash').primaryKey(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [index('oauth_states_expires_idx').on(t.expiresAt)],
+);
+
+/**
+ * Leases on background work that runs once across instances (`name`, e.g. `purge`): `holder` runs it
+ * until `expires_at` (renewed between batches); `done_at` is when it last finished, so the others skip it
+ * until it is due again, and take it over once a dead holder's lease has expired.
+ */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder'),
+  expiresAt: ms('expires_at'),
+  doneAt: ms('done_at'),
+});

@@ -1,16 +1,15 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../api/db/index.js';
 import { sessionKeyId } from '../../api/auth/signed-token.js';
 import { dataKeyId } from '../../api/db/envelope.js';
 import { parseDataKeys } from '../../api/env.js';
+import { BIN, startServe } from './serve-process.js';
 
-const BIN = fileURLToPath(new URL('../../bin/diffray-api.js', import.meta.url));
 let dir: string;
 let dbPath: string;
 
@@ -160,26 +159,13 @@ describe('diffray-api serve', () => {
   });
 
   it('starts in dev with a generated 0600 session secret, answers /healthz, and shuts down on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
-      env: { PATH: process.env.PATH ?? '', DATABASE_PATH: dbPath, PORT: '0', HOST: '127.0.0.1' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line: ${out}`)), 20_000);
-      child.stdout.on('data', () => {
-        const m = /"msg":"listening","port":(\d+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
-    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const server = await startServe({ DATABASE_PATH: dbPath });
+    const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     expect(statSync(join(dir, 'data', 'session-secret')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'data', 'data-key')).mode & 0o777).toBe(0o600);
     const dataKey = readFileSync(join(dir, 'data', 'data-key'), 'utf8').trim();
+    const out = server.output();
     expect(out).toContain(
       `"dataKeys":{"source":"file","ids":["${dataKeyId(Buffer.from(dataKey, 'base64'))}"]}`,
     );
@@ -187,12 +173,26 @@ describe('diffray-api serve', () => {
     const sessionSecret = readFileSync(join(dir, 'data', 'session-secret'), 'utf8').trim();
     expect(out).toContain(`"sessionSecret":{"source":"generated","id":"${sessionKeyId(sessionSecret)}"}`);
     expect(out).not.toContain(sessionSecret);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
-    });
-    expect(code).toBe(0);
-    expect(out).toContain('"msg":"shutting down"');
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toContain('"msg":"shutting down"');
+  });
+});
+
+describe('diffray-api serve, from another folder', () => {
+  it('runs the compiled API (no TypeScript loader) and renders pages outside the repository', async () => {
+    // The page's JSX runtime comes from the build, not from a tsconfig beside the working directory.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'diffray-elsewhere-'));
+    const server = await startServe({}, { cwd: elsewhere });
+    try {
+      const page = await fetch(`${server.url}/sign-in`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<html');
+      // The default database went under the working directory's ./data/, as documented.
+      expect(statSync(join(elsewhere, 'data', 'diffray.db')).isFile()).toBe(true);
+    } finally {
+      await server.stop();
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
 

@@ -201,6 +201,7 @@ describe('GET /v1/openapi.json', () => {
       expect(Object.keys(doc.paths).sort()).toEqual(
         [
           '/healthz',
+          '/readyz',
           '/v1/account',
           '/v1/account/export',
           '/v1/config',

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sweepSharedState } from '../../api/db/index.js';
+import { openTestDatabase } from '../api/helpers.js';
 import { OAuthError, pkceChallenge, githubHostFor } from '../../api/auth/oauth.js';
 import { safeNext, UsedStates } from '../../api/auth/oauth-state.js';
 import { signSession, verifySessionToken } from '../../api/auth/session-token.js';
@@ -115,11 +120,22 @@ describe('auth helpers', () => {
     expect(new OAuthError('x').message).toContain('x');
   });
 
-  it('accepts each state once', () => {
-    const used = new UsedStates();
-    expect(used.consume('s1', 200, 100)).toBe(true);
-    expect(used.consume('s1', 200, 150)).toBe(false);
-    expect(used.consume('s1', 400, 250)).toBe(true); // forgotten after it expired: the cookie has expired too
+  it('accepts each state once, across instances of one database, until the purge forgets it expired', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diffray-states-'));
+    const db = openTestDatabase(join(dir, 'diffray.db'));
+    try {
+      // Two instances: two UsedStates on one database.
+      const [one, two] = [new UsedStates(db), new UsedStates(db)];
+      expect(one.consume('s1', 200)).toBe(true);
+      expect(two.consume('s1', 200)).toBe(false);
+      expect(one.consume('s1', 200)).toBe(false);
+      // The cookie has expired too by then: the purge's sweep forgets it.
+      sweepSharedState(db.orm, new Date(0), new Date(250_000));
+      expect(two.consume('s1', 400)).toBe(true);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps post-sign-in redirects local', () => {

@@ -41,7 +41,7 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
     ? { ...github, ...config.githubOAuth }
     : undefined;
   const redirectUri = `${config.publicUrl}/auth/github/callback`;
-  const usedStates = new UsedStates();
+  const usedStates = new UsedStates(db);
   const fetchImpl = opts.fetch ?? fetch;
   const tokens = (now: Date) => tokenContext(config, now);
 
@@ -114,8 +114,7 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       };
       if (!flow) return refuse('missing or invalid flow cookie');
       if (!state || !sameState(state, flow.state)) return refuse('state mismatch');
-      if (!usedStates.consume(flow.state, flow.exp, Math.floor(now.getTime() / 1000)))
-        return refuse('state replayed');
+      if (!usedStates.consume(flow.state, flow.exp)) return refuse('state replayed');
       if (!code || code.length > 200)
         return refuse(c.req.query('error') ? 'authorization denied' : 'no code');
       let gh;
