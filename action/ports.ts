@@ -109,6 +109,8 @@ export interface ReviewPostResult {
 export interface SummaryComment {
   id: number;
   duplicates: number[];
+  /** Its text as found (a command that changes the state edits it). */
+  body?: string;
 }
 
 export interface ExistingMarkers {
@@ -120,6 +122,8 @@ export interface ExistingMarkers {
   state?: SummaryState;
   /** The summary comment, when the PR has one: the run updates it with `upsertSummaryComment`. */
   summary?: SummaryComment;
+  /** Automatic reviews are paused on this PR (`@diffray pause`; the summary carries the marker). */
+  paused?: boolean;
 }
 
 /** A review thread started by one of diffray's inline comments. */
@@ -169,6 +173,50 @@ export interface GitHubPort {
    * refuses does not stop the others: it comes back in `failed`. Throws when the request itself fails.
    */
   replyInThreads(threadIds: string[], body: string): Promise<ThreadRepliesResult>;
+}
+
+/** The pull request as GitHub has it now (a comment event's payload does not carry all of it). */
+export interface PullRequestInfo {
+  number: number;
+  title: string;
+  body: string;
+  draft: boolean;
+  baseSha: string;
+  headSha: string;
+  /** Login of its author. */
+  author: string;
+}
+
+/** A comment a command arrived in: an issue comment on the PR, or a review comment (in a thread). */
+export type CommentTarget = { kind: 'issue'; id: number } | { kind: 'review'; id: number };
+
+/** One review comment of the PR (a thread's first comment, or a reply with `inReplyTo`). */
+export interface PrReviewComment {
+  id: number;
+  body: string;
+  path: string;
+  /** Its line at the PR's head; undefined when the comment is outdated. */
+  line?: number;
+  /** The thread's first comment, for a reply. */
+  inReplyTo?: number;
+  author: string;
+  /** Written by this token's identity: a bot, or the user a personal access token belongs to. */
+  ours: boolean;
+  createdAt: string;
+}
+
+/**
+ * Port: what talking to diffray in a PR needs of GitHub besides the review's writes. Each command makes at
+ * most two content-creating requests (the reaction, the reply) plus the summary's update.
+ */
+export interface GitHubTalkPort {
+  getPullRequest(pr: number): Promise<PullRequestInfo>;
+  /** Acknowledges a command at once (`eyes`). */
+  addReaction(target: CommentTarget, content: 'eyes'): Promise<void>;
+  /** The one reply to a command: an issue comment on the PR, or a reply in the review comment's thread. */
+  replyTo(pr: number, target: CommentTarget, body: string): Promise<void>;
+  /** Every review comment of the PR, paged. */
+  listReviewComments(pr: number): Promise<PrReviewComment[]>;
 }
 
 export interface ModelRequest {
@@ -229,6 +277,20 @@ export interface ModelPort {
    * must confirm or reject each through the forced `confirm_findings` tool. Never throws for API errors.
    */
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
+}
+
+/** A question in a diffray thread, answered through the forced `answer_question` tool. */
+export type AnswerResult =
+  | {
+      ok: true;
+      answer: { answer: string; verdict: 'stands' | 'wrong' | 'fixed' | 'unsure' };
+      usage: TokenUsage;
+    }
+  | ModelFailure;
+
+/** Port: the model answering a question about one finding. Never throws for API errors. */
+export interface AnswerPort {
+  answer(request: ModelRequest): Promise<AnswerResult>;
 }
 
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */

@@ -156,6 +156,8 @@ export async function publish(
     resultsUrl: string | undefined;
     /** The PR's summary comment as the run found it before reviewing: the one to update. */
     summaryComment: SummaryComment | undefined;
+    /** Automatic reviews are paused: the summary keeps the marker and the notice. */
+    paused?: boolean;
     lifecycle: LifecycleState;
     /** Every anchored finding of the run (already posted ones too): this run's check gets all of them. */
     anchored: AnchoredFinding[];
@@ -180,6 +182,7 @@ export async function publish(
   const summary = renderSummary(outcome, {
     ...render,
     ...(ctx.resultsUrl ? { resultsUrl: ctx.resultsUrl } : {}),
+    ...(ctx.paused ? { paused: true } : {}),
     state: {
       version: SUMMARY_STATE_VERSION,
       headSha: settings.pr.headSha,
