@@ -326,7 +326,14 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     },
     notes,
   );
-  const replies = await replyToFixed(deps, settings, lifecycle.fixed, threads, notes);
+  const replies = await replyToFixed(
+    deps,
+    settings,
+    lifecycle.fixed,
+    threads,
+    notes,
+    config['resolve-fixed-threads'] ?? true,
+  );
   const outcome = assembleOutcome({
     effective,
     posted,

@@ -135,6 +135,8 @@ export interface ReviewThread extends ThreadSignal {
 export interface ThreadRepliesResult {
   /** Threads the reply landed in. */
   replied: string[];
+  /** Threads resolved (of those asked to be), when any were. */
+  resolved?: string[];
   /** Threads GitHub refused a reply (deleted or locked since they were listed), with its reason. */
   failed: { threadId: string; reason: string }[];
 }
@@ -169,10 +171,11 @@ export interface GitHubPort {
    */
   listReviewThreads(pr: number): Promise<ReviewThread[]>;
   /**
-   * The same reply in each thread, in one content-creating request (one GraphQL mutation). A thread GitHub
-   * refuses does not stop the others: it comes back in `failed`. Throws when the request itself fails.
+   * The same reply in each thread, and `resolveIds` resolved after, in one content-creating request (one
+   * GraphQL mutation). A thread GitHub refuses does not stop the others: it comes back in `failed`. Throws
+   * when the request itself fails.
    */
-  replyInThreads(threadIds: string[], body: string): Promise<ThreadRepliesResult>;
+  replyInThreads(threadIds: string[], body: string, resolveIds?: string[]): Promise<ThreadRepliesResult>;
 }
 
 /** The pull request as GitHub has it now (a comment event's payload does not carry all of it). */

@@ -147,7 +147,7 @@ export function createGitHubPort({
 
   return {
     ...checkRuns(repoClient, run),
-    ...reviewThreads(repoClient),
+    ...reviewThreads(repoClient, identity),
     ...talkToGitHub(repoClient, identity),
 
     async listExistingFindingMarkers(pr): Promise<ExistingMarkers> {

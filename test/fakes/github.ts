@@ -124,6 +124,8 @@ interface GraphqlError {
 
 const REPLY_FIELD =
   /(\w+)\s*:\s*addPullRequestReviewThreadReply\s*\(\s*input\s*:\s*\{([^}]*)\}\s*\)\s*\{[^{}]*\{[^{}]*\}[^{}]*\}/g;
+const RESOLVE_FIELD =
+  /(\w+)\s*:\s*resolveReviewThread\s*\(\s*input\s*:\s*\{\s*threadId\s*:\s*\$(\w+)\s*\}\s*\)\s*\{[^{}]*\{[^{}]*\}[^{}]*\}/g;
 const REPLY_INPUT_FIELDS = new Set([
   'pullRequestReviewThreadId',
   'body',
@@ -266,10 +268,34 @@ export class FakeGitHub extends FakeServer {
     return this.reviewComments.filter((c) => c.in_reply_to_id === commentId);
   }
 
+  /** A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here). */
+  private commentPage(first: ReviewComment, size: number, after: unknown) {
+    const all = [first, ...this.repliesTo(first.id)];
+    const from = typeof after === 'string' ? Number(after) : 0;
+    const shown = all.slice(from, from + size);
+    const author = (u: Comment['user']) => ({
+      __typename: u.type === 'Bot' ? 'Bot' : 'User',
+      login: u.login,
+    });
+    return {
+      pageInfo: { hasNextPage: from + size < all.length, endCursor: String(from + shown.length) },
+      nodes: shown.map((c) => ({ body: c.body, author: author(c.user) })),
+    };
+  }
+
   private graphql(body: Record<string, unknown>): [number, unknown] {
     const query = String(body.query ?? '');
     const vars = (body.variables ?? {}) as Record<string, unknown>;
     if (isGraphqlMutation(query)) return this.mutation(query, vars);
+    if (/\bviewer\s*\{/.test(query)) return [200, { data: { viewer: { login: this.self.login } } }];
+    if (/\bnode\s*\(\s*id:/.test(query)) {
+      const first = this.reviewComments.find(
+        (c) => c.in_reply_to_id === undefined && threadNodeId(c.id) === vars.id,
+      );
+      if (!first) return [200, { data: { node: null } }];
+      const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
+      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor) } } }];
+    }
     if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
       return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
     }
@@ -278,21 +304,13 @@ export class FakeGitHub extends FakeServer {
         200,
         { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
       ];
-    const author = (u: Comment['user']) => ({
-      __typename: u.type === 'Bot' ? 'Bot' : 'User',
-      login: u.login,
-    });
+    const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
     const nodes = this.reviewComments
       .filter((c) => c.in_reply_to_id === undefined)
       .map((first) => ({
         id: threadNodeId(first.id),
         isResolved: this.resolvedThreads.has(first.id),
-        comments: {
-          nodes: [first, ...this.repliesTo(first.id)].map((c) => ({
-            body: c.body,
-            author: author(c.user),
-          })),
-        },
+        comments: this.commentPage(first, size, undefined),
       }));
     return [
       200,
@@ -315,8 +333,12 @@ export class FakeGitHub extends FakeServer {
   private mutation(query: string, vars: Record<string, unknown>): [number, unknown] {
     const refuse = (message: string): [number, unknown] => [200, { data: null, errors: [{ message }] }];
     const fields = [...query.matchAll(REPLY_FIELD)];
+    const resolves = [...query.matchAll(RESOLVE_FIELD)];
     const body = query.slice(query.indexOf('{') + 1, query.lastIndexOf('}'));
-    if (fields.length === 0 || body.replace(REPLY_FIELD, '').trim() !== '')
+    if (
+      fields.length + resolves.length === 0 ||
+      body.replace(REPLY_FIELD, '').replace(RESOLVE_FIELD, '').trim() !== ''
+    )
       return refuse(
         "Field doesn't exist on type 'Mutation' (the fake supports addPullRequestReviewThreadReply)",
       );
@@ -405,6 +427,24 @@ export class FakeGitHub extends FakeServer {
       };
       this.reviewComments.push(reply);
       data[alias] = { comment: { id: `PRRC_fake${reply.id}` } };
+    }
+    for (const [, alias, variable] of resolves) {
+      const threadId = vars[variable!];
+      const first = this.reviewComments.find(
+        (c) => c.in_reply_to_id === undefined && threadNodeId(c.id) === threadId,
+      );
+      data[alias!] = null;
+      if (!first) {
+        errors.push({
+          type: 'NOT_FOUND',
+          message: `Could not resolve to a node with the global id of '${String(threadId)}'`,
+          path: [alias!],
+        });
+        continue;
+      }
+      this.resolvedThreads.add(first.id);
+      this.resolvedByAction.add(first.id);
+      data[alias!] = { thread: { id: threadId } };
     }
     return [200, errors.length > 0 ? { data, errors } : { data }];
   }

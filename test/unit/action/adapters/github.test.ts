@@ -280,7 +280,7 @@ describe('the fake GitHub refuses what GitHub refuses', () => {
   it.each([
     [
       'another mutation',
-      'mutation ($t: ID!) { r0: resolveReviewThread(input: { threadId: $t }) { thread { id } } }',
+      'mutation ($t: ID!) { r0: minimizeComment(input: { subjectId: $t }) { minimizedComment { isMinimized } } }',
     ],
     [
       'a reply without its body',
