@@ -6,6 +6,7 @@
  * otherwise the `eyes` reaction at once, then one reply, or for `review` the usual review, summary and
  * check. The PR's code is read from git objects, never from the checkout.
  */
+import { toDismissalReport } from './core/output/dismissal.js';
 import { parseFindingMarkers } from './core/output/markers.js';
 import { needsThread, parseCommand, type Command } from './core/input/command.js';
 import { decidePermission, type Commenter } from './core/input/permission.js';
@@ -16,6 +17,7 @@ import { ConfigError } from './errors.js';
 import type {
   AnswerPort,
   CommentTarget,
+  ExistingMarkers,
   GitHubPort,
   GitHubTalkPort,
   ModelPort,
@@ -142,6 +144,7 @@ export async function runConversation(
     }
     case 'dismiss':
       await setDismissed(github, pr.number, existing, thread!.fingerprint, true);
+      await reportDismissal(deps, notes, event, existing, thread!, command.reason);
       return reply(dismissedReply(command.reason, render));
     case 'undismiss': {
       const { wasDismissed } = await setDismissed(github, pr.number, existing, thread!.fingerprint, false);
@@ -159,10 +162,41 @@ export async function runConversation(
         comments,
         open: existing.state?.lifecycle?.open.find((f) => f.fingerprint === thread!.fingerprint),
       });
-      if (answered.wrong) await setDismissed(github, pr.number, existing, thread!.fingerprint, true);
+      if (answered.wrong) {
+        await setDismissed(github, pr.number, existing, thread!.fingerprint, true);
+        await reportDismissal(deps, notes, event, existing, thread!, command.text);
+      }
       return reply(answered.body);
     }
   }
+}
+
+/**
+ * Tells the results API (when there is one) of a dismissal and its reason, so an admin can turn it into an
+ * instruction for the next reviews. A failure is a warning: the dismissal itself is done.
+ */
+async function reportDismissal(
+  deps: ConversationDeps,
+  notes: Notes,
+  event: CommentContext,
+  existing: ExistingMarkers,
+  thread: DiffrayThread,
+  reason: string,
+): Promise<void> {
+  if (!deps.resultsApi) return;
+  const known = existing.state?.lifecycle?.open.find((f) => f.fingerprint === thread.fingerprint);
+  const report = toDismissalReport({
+    repository: event.repository,
+    pullRequest: event.number,
+    fingerprint: thread.fingerprint,
+    path: thread.root.path,
+    comment: thread.root.body,
+    reason,
+    ...(known ? { known } : {}),
+  });
+  if (report === undefined) return;
+  const sent = await deps.resultsApi.reportDismissal(report);
+  if (sent.warning) notes.warnings.push(sent.warning);
 }
 
 /** The diffray review thread a review comment was posted in; undefined for any other thread. */

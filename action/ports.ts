@@ -2,7 +2,7 @@
  * Ports the engine talks through, implemented in action/adapters/ (and by fakes in tests). Each port is the
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
-import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared/index.js';
+import type { Conclusion, DiffrayConfig, DismissalReport, Finding, ReviewReport } from '../shared/index.js';
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { HistoryCommit } from './core/findings/eval.js';
 import type { ThreadSignal } from './core/findings/lifecycle.js';
@@ -300,6 +300,8 @@ export interface AnswerPort {
 export interface ResultsApiPort {
   fetchConfig(repository: string): Promise<{ config?: DiffrayConfig; warning?: string }>;
   sendReport(report: ReviewReport): Promise<{ id: string; url: string } | { warning: string }>;
+  /** A dismissal with its reason, for the team to turn into an instruction (`POST /v1/dismissals`). */
+  reportDismissal(dismissal: DismissalReport): Promise<{ warning?: string }>;
 }
 
 export interface Clock {

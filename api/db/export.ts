@@ -4,6 +4,7 @@ import { listKeys } from './api-keys.js';
 import { listAudit } from './audit.js';
 import type { Orm } from './client.js';
 import { listConfigs } from './configs.js';
+import { listAccountDismissals } from './dismissals.js';
 import { listMembers } from './members.js';
 import { listRepositories } from './repositories.js';
 import { listAggregates, listFindings } from './reviews.js';
@@ -37,6 +38,7 @@ export function exportAccountData(orm: Orm, accountId: string, now: Date) {
       repository,
       findings: listFindings(orm, { id: review.id, findingsFirst, findingsLast }),
     })),
+    dismissals: listAccountDismissals(orm, accountId, now),
     dailyAggregates: listAggregates(orm, accountId),
     sessions: listSessions(orm, accountId),
     auditLog: listAudit(orm, accountId),

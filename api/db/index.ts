@@ -4,6 +4,7 @@ export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
 export * from './configs.js';
+export * from './dismissals.js';
 export * from './export.js';
 export * from './ids.js';
 export * from './members.js';

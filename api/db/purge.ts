@@ -9,6 +9,7 @@ export interface PurgeResult {
   auditEntries: number;
   webhookDeliveries: number;
   sessions: number;
+  dismissals: number;
 }
 
 /** Runs `stmt` (a bounded DELETE) one transaction at a time until a batch deletes fewer than the limit. */
@@ -84,6 +85,7 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     auditEntries: 0,
     webhookDeliveries: 0,
     sessions: 0,
+    dismissals: 0,
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
@@ -125,6 +127,13 @@ export function purge(db: DiffrayDb, cutoffs: PurgeCutoffs, opts: { batchRows?: 
     result.accounts += 1;
   }
 
+  // Dismissals are kept as long as reviews (their reason is a person's words about a finding).
+  result.dismissals += deleteInBatches(
+    db,
+    s.prepare('DELETE FROM dismissals WHERE id IN (SELECT id FROM dismissals WHERE expires_at <= ? LIMIT ?)'),
+    [expired],
+    batch,
+  );
   result.auditEntries += deleteInBatches(
     db,
     s.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)'),

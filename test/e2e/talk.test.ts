@@ -4,11 +4,12 @@
  * the fake Anthropic API. Commands by members, by the PR's author, by outsiders and by bots; questions in
  * diffray's threads (prompt injection included); pause and resume across pushes; dismissals at once.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { findingsFor, userText, type MessagesRequest, type Script } from '../fakes/anthropic.js';
 import { isContentCreating, type Comment, type FakeGitHub, type ReviewComment } from '../fakes/github.js';
 import { parseSummaryState } from '../../action/core/output/markers.js';
-import { APP_BASE, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+import { APP_BASE, APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+import { startApi } from './api-harness.js';
 import { OWNER, PR_NUMBER, pushToPr, REPO, type PrUnderTest, type StartPrOptions } from './harness.js';
 
 const FULL = `${OWNER}/${REPO}`;
@@ -374,5 +375,52 @@ describe("commands and questions in diffray's threads", () => {
       "questions are answered only as replies in diffray's review threads",
     );
     expect(pr.anthropic.requests.filter((r) => isAnswer(r.body))).toHaveLength(0);
+  });
+});
+
+describe('a dismissal that teaches', () => {
+  it('is reported with its reason (no code), accepted as an instruction, and sent to the model on the next review', async () => {
+    const pr = await setup();
+    const api = await startApi();
+    onTestFinished(() => api.cleanup());
+    const inputs = { 'api-key': api.actionKey, 'api-url': api.url };
+    expect((await pr.run({ inputs })).code).toBe(0);
+    const thread = threadOf(pr.github, 'src/app.ts');
+    const dismiss = pr.github.replyAsUser(
+      thread.id,
+      '@diffray dismiss callers subtract one on purpose: `const n = count(items) - 1;` is the documented contract',
+      'maintainer',
+    );
+    const result = await pr.run({
+      inputs,
+      eventName: 'pull_request_review_comment',
+      event: reviewCommentEvent(dismiss),
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+
+    const listed = await api.get(`/v1/dismissals?repository=${FULL}`);
+    const [dismissal] = (listed.json as { dismissals: { id: string; reason: string; pathPattern: string }[] })
+      .dismissals;
+    expect(dismissal).toMatchObject({ pathPattern: 'src/**/*.ts', category: 'correctness' });
+    expect(dismissal!.reason).toContain('callers subtract one on purpose');
+    expect(dismissal!.reason).not.toContain('count(items) - 1');
+
+    const accepted = await fetch(`${api.url}/v1/dismissals/${dismissal!.id}/accept`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.adminKey}` },
+    });
+    expect(accepted.status).toBe(200);
+
+    pushToPr(pr.repo, { 'src/app.ts': `// counts\n${APP_HEAD}` });
+    pr.github.setHead(pr.repo.headSha, pr.repo.diff);
+    const before = pr.anthropic.reviewRequests().length;
+    expect((await pr.run({ inputs })).code).toBe(0);
+    const sent = pr.anthropic
+      .reviewRequests()
+      .slice(before)
+      .map((r) => userText(r.body))
+      .join('\n');
+    expect(sent).toContain('Do not report correctness findings like "Off-by-one in count"');
+    expect(sent).toContain('callers subtract one on purpose');
   });
 });
