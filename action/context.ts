@@ -34,7 +34,37 @@ export interface UnsupportedContext {
   skippedCheckSha?: string;
 }
 
-export type ActionContext = PullRequestContext | UnsupportedContext;
+/**
+ * A comment on a pull request (`issue_comment` on a PR, `pull_request_review_comment`), type `created`: a
+ * possible command. Its text, and everything about the PR, is untrusted data.
+ */
+export interface CommentContext {
+  kind: 'comment';
+  eventName: 'issue_comment' | 'pull_request_review_comment';
+  repository: string;
+  owner: string;
+  repo: string;
+  /** The pull request's number. */
+  number: number;
+  /** Login of the PR's author (who may ask about the findings on their own PR). */
+  prAuthor: string;
+  comment: {
+    id: number;
+    body: string;
+    author: string;
+    /** `user.type`: `User`, `Bot`, `Organization`. */
+    authorType: string;
+    /** `author_association`: OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE, ... */
+    association: string;
+    /** A review comment's thread: the id of the thread's first comment (itself when it starts one). */
+    threadRootId?: number;
+  };
+}
+
+export type ActionContext = PullRequestContext | CommentContext | UnsupportedContext;
+
+/** The events that may carry a command, handled by conversation.ts. */
+export const COMMENT_EVENTS = ['issue_comment', 'pull_request_review_comment'] as const;
 
 const sha = z.string().check(z.regex(/^[0-9a-f]{40,64}$/i, 'a commit sha'));
 
@@ -55,6 +85,31 @@ const PullRequestPayloadSchema = z.looseObject({
   sender: z.optional(z.nullable(z.looseObject({ login: z.optional(z.string()) }))),
 });
 
+const login = z.optional(
+  z.nullable(z.looseObject({ login: z.optional(z.string()), type: z.optional(z.string()) })),
+);
+
+const CommentPayloadSchema = z.looseObject({
+  action: z.optional(z.string()),
+  comment: z.looseObject({
+    id: z.number().check(z.int(), z.positive()),
+    body: maybeText,
+    user: login,
+    author_association: z.optional(z.string()),
+    in_reply_to_id: z.optional(z.nullable(z.number())),
+  }),
+  // issue_comment: the issue (a PR when `pull_request` is set); pull_request_review_comment: the PR.
+  issue: z.optional(
+    z.looseObject({
+      number: z.number().check(z.int(), z.positive()),
+      user: login,
+      pull_request: z.optional(z.nullable(z.looseObject({}))),
+    }),
+  ),
+  pull_request: z.optional(z.looseObject({ number: z.number().check(z.int(), z.positive()), user: login })),
+  repository: z.optional(z.looseObject({ full_name: z.string().check(z.minLength(3)) })),
+});
+
 const MergeGroupPayloadSchema = z.looseObject({ merge_group: z.looseObject({ head_sha: sha }) });
 
 /**
@@ -73,6 +128,9 @@ export function parseEventContext(eventName: string, payload: unknown, repositor
         "diffray reviews pull requests: the merge queue's group is made of pull requests it reviewed already, so its check is marked skipped",
       ...(group.success ? { skippedCheckSha: group.data.merge_group.head_sha.toLowerCase() } : {}),
     };
+  }
+  if (eventName === 'issue_comment' || eventName === 'pull_request_review_comment') {
+    return parseCommentEvent(eventName, payload, repositoryEnv);
   }
   if (eventName !== 'pull_request' && eventName !== 'pull_request_target') {
     return {
@@ -113,6 +171,65 @@ export function parseEventContext(eventName: string, payload: unknown, repositor
 }
 
 /**
+ * A comment event as a possible command. Only new comments count (an edit does not run a command twice),
+ * and a comment on an issue that is not a pull request ends with a notice.
+ */
+function parseCommentEvent(
+  eventName: 'issue_comment' | 'pull_request_review_comment',
+  payload: unknown,
+  repositoryEnv: string,
+): CommentContext | UnsupportedContext {
+  const unsupported = (reason: string): UnsupportedContext => ({
+    kind: 'unsupported',
+    eventName,
+    repository: repositoryEnv,
+    reason,
+  });
+  const parsed = CommentPayloadSchema.safeParse(payload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(
+      `The ${eventName} event payload is not a comment event (${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'})`,
+    );
+  }
+  const data = parsed.data;
+  if ((data.action ?? 'created') !== 'created')
+    return unsupported(`diffray answers new comments; this one was ${data.action ?? 'changed'}`);
+  const pr =
+    eventName === 'pull_request_review_comment'
+      ? data.pull_request
+      : data.issue?.pull_request
+        ? data.issue
+        : undefined;
+  if (!pr) {
+    return unsupported(
+      `diffray answers comments on pull requests; issue #${data.issue?.number ?? '?'} is not a pull request`,
+    );
+  }
+  const repository = data.repository?.full_name ?? repositoryEnv;
+  const [owner = '', repo = ''] = repository.split('/');
+  const c = data.comment;
+  const threadRootId = eventName === 'pull_request_review_comment' ? (c.in_reply_to_id ?? c.id) : undefined;
+  return {
+    kind: 'comment',
+    eventName,
+    repository,
+    owner,
+    repo,
+    number: pr.number,
+    prAuthor: pr.user?.login ?? '',
+    comment: {
+      id: c.id,
+      body: c.body ?? '',
+      author: c.user?.login ?? '',
+      authorType: c.user?.type ?? '',
+      association: (c.author_association ?? 'NONE').toUpperCase(),
+      ...(threadRootId !== undefined ? { threadRootId } : {}),
+    },
+  };
+}
+
+/**
  * Why this run has no secrets, when GitHub withholds them by design: a `pull_request` from a fork, or one
  * triggered by Dependabot (its runs get Dependabot secrets only). Undefined otherwise: a missing key is
  * then the workflow's mistake, not GitHub's policy.
@@ -136,7 +253,8 @@ export function secretlessReason(context: PullRequestContext): string | undefine
 export function readActionContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
   const eventName = env.GITHUB_EVENT_NAME ?? '';
   const repository = env.GITHUB_REPOSITORY ?? '';
-  if (eventName !== 'pull_request' && eventName !== 'pull_request_target' && eventName !== 'merge_group') {
+  const withPayload = ['pull_request', 'pull_request_target', 'merge_group', ...COMMENT_EVENTS];
+  if (!withPayload.includes(eventName)) {
     return parseEventContext(eventName, undefined, repository);
   }
   const path = env.GITHUB_EVENT_PATH;

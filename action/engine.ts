@@ -84,7 +84,8 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     );
     diff.catch(() => undefined); // awaited in review(); not an unhandled rejection if the config fails first
     const effective = await loadEffectiveConfig(deps, settings, notes);
-    if (pr.draft && !effective.config['review-drafts']) {
+    const command = settings.trigger === 'command';
+    if (pr.draft && !effective.config['review-drafts'] && !command) {
       throw new SkipError(
         'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',
       );
@@ -97,6 +98,13 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
       throw new SkipError(
         `Outdated run: the pull request's head is now ${shortSha(head)}, and this run is for ` +
           `${shortSha(pr.headSha)} (a re-run of an older run?). Not reviewed: the run for the newer head reviews it.`,
+      );
+    }
+    // A paused PR is reviewed only on demand. The summary says so, and `@diffray resume` ends it.
+    if (!command && (await existing)?.paused) {
+      throw new SkipError(
+        'Automatic reviews are paused on this pull request (`@diffray pause`): comment `@diffray resume` ' +
+          'to resume them, or `@diffray review` for one review now.',
       );
     }
     return review(deps, settings, {
@@ -191,7 +199,13 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const previous = existing?.state;
   deps.log.info(`Diff: ${prFiles.length} files changed`);
   await noteBaseFileChanges(deps, settings, prFiles, config, notes);
-  const scope = await chooseScope(deps, { mergeBase, headSha: pr.headSha, prFiles, previous });
+  const scope = await chooseScope(deps, {
+    mergeBase,
+    headSha: pr.headSha,
+    prFiles,
+    previous,
+    ...(settings.fullReview ? { full: true } : {}),
+  });
 
   // Selection looks at paths and file kinds only, and git starts reading the selected files' head
   // versions (for context) at once, while the rest is prepared.
@@ -315,7 +329,14 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     },
     notes,
   );
-  const replies = await replyToFixed(deps, settings, lifecycle.fixed, threads, notes);
+  const replies = await replyToFixed(
+    deps,
+    settings,
+    lifecycle.fixed,
+    threads,
+    notes,
+    config['resolve-fixed-threads'] ?? true,
+  );
   const outcome = assembleOutcome({
     effective,
     posted,
@@ -343,6 +364,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     mergeBase,
     resultsUrl,
     summaryComment: existing?.summary,
+    paused: existing?.paused === true,
     lifecycle: lifecycle.next,
     anchored: toPost,
     notes,

@@ -7,7 +7,13 @@ import { createGitHubClient } from './adapters/github-client.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { readActionContext, secretlessReason, type PullRequestContext } from './context.js';
+import {
+  readActionContext,
+  secretlessReason,
+  type CommentContext,
+  type PullRequestContext,
+} from './context.js';
+import { runConversation, type ConversationRun } from './conversation.js';
 import { privilegedCheckout } from './core/input/checkout.js';
 import { CHECK_NAME, githubServerUrl } from './core/constants.js';
 import { privilegedCheckoutWarning } from './core/output/phrases.js';
@@ -16,7 +22,7 @@ import { CancelledError, SkipError } from './errors.js';
 import { InputError, readInputs, type Inputs } from './inputs.js';
 import type { EarlyGit } from './early-git.js';
 import { reportRun, reportSkipped, type ActionsToolkit } from './outputs.js';
-import type { GitHubPort, GitPort, Logger } from './ports.js';
+import type { GitHubPort, GitHubTalkPort, GitPort, Logger } from './ports.js';
 import { exitAfterLog, runnerCancellation } from './signals.js';
 
 /** Log lines are metadata only; `debug` shows with ACTIONS_STEP_DEBUG and still never carries code. */
@@ -39,13 +45,23 @@ export async function main(env: NodeJS.ProcessEnv = process.env, early?: EarlyGi
     early?.log.attach(actionsLogger);
     const context = await pullRequestContext(inputs, env);
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const run = await reviewPullRequest(inputs, context, { env, workspace, early, signal });
-    await reportRun(toolkit, run, {
-      workspace,
-      runnerTemp: env.RUNNER_TEMP,
-      sarifFile: inputs.sarifFile,
-      serverUrl: githubServerUrl(env),
-    });
+    const report = (run: ReviewRun) =>
+      reportRun(toolkit, run, {
+        workspace,
+        runnerTemp: env.RUNNER_TEMP,
+        sarifFile: inputs.sarifFile,
+        serverUrl: githubServerUrl(env),
+      });
+    if (context.kind === 'comment') {
+      const talk = await converse(inputs, context, { env, workspace, signal });
+      if (talk.kind === 'ignored') return reportSkipped(toolkit, talk.reason);
+      if (talk.kind === 'review') return await report(talk.run);
+      for (const warning of talk.warnings) core.warning(warning);
+      core.info(`Answered @diffray ${talk.command}`);
+      if (talk.errors.length > 0) core.setFailed(talk.errors.join('\n'));
+      return;
+    }
+    await report(await reviewPullRequest(inputs, context, { env, workspace, early, signal }));
   } catch (error) {
     if (error instanceof SkipError) return reportSkipped(toolkit, error.message);
     core.setFailed(error instanceof Error ? error.message : String(error));
@@ -72,7 +88,10 @@ function actionsToolkit(env: NodeJS.ProcessEnv): ActionsToolkit {
  * The pull request this run reviews. Any other event ends the run as skipped; a merge queue's group also
  * gets its check completed as skipped, when the token may write one.
  */
-async function pullRequestContext(inputs: Inputs, env: NodeJS.ProcessEnv): Promise<PullRequestContext> {
+async function pullRequestContext(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv,
+): Promise<PullRequestContext | CommentContext> {
   const context = readActionContext(env);
   if (context.kind !== 'unsupported') return context;
   if (context.skippedCheckSha && inputs.githubToken) {
@@ -107,17 +126,10 @@ async function reviewPullRequest(
 
   return runReview(
     {
+      ...runtimePorts(inputs, anthropicApiKey),
       git,
       github,
-      model: createAnthropicPort({ apiKey: anthropicApiKey }),
       workspace: createWorkspacePort(workspace),
-      resultsApi:
-        inputs.apiKey && inputs.apiUrl
-          ? createResultsApiPort({ baseUrl: inputs.apiUrl, apiKey: inputs.apiKey })
-          : undefined,
-      clock: { now: () => Date.now() },
-      log: actionsLogger,
-      stripTypes: nodeTypeStripper(),
     },
     {
       repository: context.repository,
@@ -130,14 +142,66 @@ async function reviewPullRequest(
         baseSha: context.base.sha,
         headSha: context.head.sha,
       },
-      model: inputs.model,
-      failOn: inputs.failOn,
-      maxComments: inputs.maxComments,
-      configFile: inputs.configFile,
-      exclude: inputs.exclude,
-      signal: opts.signal,
+      ...inputSettings(inputs, opts.signal),
     },
   );
+}
+
+/**
+ * A comment that may be a command. The job has the repository's secrets and a write token even for a
+ * fork's PR, so nothing of the PR is run or read from the checkout: its code comes from git objects.
+ */
+async function converse(
+  inputs: Inputs,
+  context: CommentContext,
+  opts: { env: NodeJS.ProcessEnv; workspace: string; signal: AbortSignal },
+): Promise<ConversationRun> {
+  const { env, workspace } = opts;
+  if (!inputs.githubToken) throw new InputError('github-token is required to answer comments');
+  const github = githubPort(inputs.githubToken, context.repository, env);
+  return runConversation(
+    {
+      git: createGitPort({
+        run: execGitRunner(workspace, fetchAuthEnv(inputs.githubToken, env)),
+        stream: execGitStreamer(workspace),
+        log: actionsLogger,
+      }),
+      github,
+      // Without a key, a command that needs the model says so in its reply (Anthropic answers 401).
+      ...runtimePorts(inputs, inputs.anthropicApiKey ?? ''),
+    },
+    {
+      event: context,
+      serverUrl: githubServerUrl(env),
+      ...inputSettings(inputs, opts.signal),
+    },
+  );
+}
+
+/** The review settings the inputs give, for a push's review and a command's alike. */
+function inputSettings(inputs: Inputs, signal: AbortSignal) {
+  return {
+    model: inputs.model,
+    failOn: inputs.failOn,
+    maxComments: inputs.maxComments,
+    configFile: inputs.configFile,
+    exclude: inputs.exclude,
+    signal,
+  };
+}
+
+/** The ports every run builds the same way: the model, the results API, the clock, the log. */
+function runtimePorts(inputs: Inputs, anthropicApiKey: string) {
+  return {
+    model: createAnthropicPort({ apiKey: anthropicApiKey }),
+    resultsApi:
+      inputs.apiKey && inputs.apiUrl
+        ? createResultsApiPort({ baseUrl: inputs.apiUrl, apiKey: inputs.apiKey })
+        : undefined,
+    clock: { now: () => Date.now() },
+    log: actionsLogger,
+    stripTypes: nodeTypeStripper(),
+  };
 }
 
 /** Warns (in the log and the run's annotations) when this privileged job has the PR's code checked out. */
@@ -159,7 +223,7 @@ async function warnOfPrivilegedCheckout(
   }
 }
 
-function githubPort(token: string, repository: string, env: NodeJS.ProcessEnv): GitHubPort {
+function githubPort(token: string, repository: string, env: NodeJS.ProcessEnv): GitHubPort & GitHubTalkPort {
   const client = createGitHubClient({
     token,
     baseUrl: env.GITHUB_API_URL || 'https://api.github.com',

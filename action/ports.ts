@@ -2,7 +2,7 @@
  * Ports the engine talks through, implemented in action/adapters/ (and by fakes in tests). Each port is the
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
-import type { Conclusion, DiffrayConfig, Finding, ReviewReport } from '../shared/index.js';
+import type { Conclusion, DiffrayConfig, DismissalReport, Finding, ReviewReport } from '../shared/index.js';
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { AnswerRepairs } from './core/findings/answer.js';
 import type { HistoryCommit } from './core/findings/eval.js';
@@ -111,6 +111,8 @@ export interface ReviewPostResult {
 export interface SummaryComment {
   id: number;
   duplicates: number[];
+  /** Its text as found (a command that changes the state edits it). */
+  body?: string;
 }
 
 export interface ExistingMarkers {
@@ -122,6 +124,8 @@ export interface ExistingMarkers {
   state?: SummaryState;
   /** The summary comment, when the PR has one: the run updates it with `upsertSummaryComment`. */
   summary?: SummaryComment;
+  /** Automatic reviews are paused on this PR (`@diffray pause`; the summary carries the marker). */
+  paused?: boolean;
 }
 
 /** A review thread started by one of diffray's inline comments. */
@@ -133,6 +137,8 @@ export interface ReviewThread extends ThreadSignal {
 export interface ThreadRepliesResult {
   /** Threads the reply landed in. */
   replied: string[];
+  /** Threads resolved (of those asked to be), when any were. */
+  resolved?: string[];
   /** Threads GitHub refused a reply (deleted or locked since they were listed), with its reason. */
   failed: { threadId: string; reason: string }[];
 }
@@ -167,10 +173,55 @@ export interface GitHubPort {
    */
   listReviewThreads(pr: number): Promise<ReviewThread[]>;
   /**
-   * The same reply in each thread, in one content-creating request (one GraphQL mutation). A thread GitHub
-   * refuses does not stop the others: it comes back in `failed`. Throws when the request itself fails.
+   * The same reply in each thread, and `resolveIds` resolved after, in one content-creating request (one
+   * GraphQL mutation). A thread GitHub refuses does not stop the others: it comes back in `failed`. Throws
+   * when the request itself fails.
    */
-  replyInThreads(threadIds: string[], body: string): Promise<ThreadRepliesResult>;
+  replyInThreads(threadIds: string[], body: string, resolveIds?: string[]): Promise<ThreadRepliesResult>;
+}
+
+/** The pull request as GitHub has it now (a comment event's payload does not carry all of it). */
+export interface PullRequestInfo {
+  number: number;
+  title: string;
+  body: string;
+  draft: boolean;
+  baseSha: string;
+  headSha: string;
+  /** Login of its author. */
+  author: string;
+}
+
+/** A comment a command arrived in: an issue comment on the PR, or a review comment (in a thread). */
+export type CommentTarget = { kind: 'issue'; id: number } | { kind: 'review'; id: number };
+
+/** One review comment of the PR (a thread's first comment, or a reply with `inReplyTo`). */
+export interface PrReviewComment {
+  id: number;
+  body: string;
+  path: string;
+  /** Its line at the PR's head; undefined when the comment is outdated. */
+  line?: number;
+  /** The thread's first comment, for a reply. */
+  inReplyTo?: number;
+  author: string;
+  /** Written by this token's identity: a bot, or the user a personal access token belongs to. */
+  ours: boolean;
+  createdAt: string;
+}
+
+/**
+ * Port: what talking to diffray in a PR needs of GitHub besides the review's writes. Each command makes at
+ * most two content-creating requests (the reaction, the reply) plus the summary's update.
+ */
+export interface GitHubTalkPort {
+  getPullRequest(pr: number): Promise<PullRequestInfo>;
+  /** Acknowledges a command at once (`eyes`). */
+  addReaction(target: CommentTarget, content: 'eyes'): Promise<void>;
+  /** The one reply to a command: an issue comment on the PR, or a reply in the review comment's thread. */
+  replyTo(pr: number, target: CommentTarget, body: string): Promise<void>;
+  /** Every review comment of the PR, paged. */
+  listReviewComments(pr: number): Promise<PrReviewComment[]>;
 }
 
 export interface ModelRequest {
@@ -246,10 +297,26 @@ export interface ModelPort {
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
 }
 
+/** A question in a diffray thread, answered through the forced `answer_question` tool. */
+export type AnswerResult =
+  | {
+      ok: true;
+      answer: { answer: string; verdict: 'stands' | 'wrong' | 'fixed' | 'unsure' };
+      usage: TokenUsage;
+    }
+  | ModelFailure;
+
+/** Port: the model answering a question about one finding. Never throws for API errors. */
+export interface AnswerPort {
+  answer(request: ModelRequest): Promise<AnswerResult>;
+}
+
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */
 export interface ResultsApiPort {
   fetchConfig(repository: string): Promise<{ config?: DiffrayConfig; warning?: string }>;
   sendReport(report: ReviewReport): Promise<{ id: string; url: string } | { warning: string }>;
+  /** A dismissal with its reason, for the team to turn into an instruction (`POST /v1/dismissals`). */
+  reportDismissal(dismissal: DismissalReport): Promise<{ warning?: string }>;
 }
 
 export interface Clock {

@@ -65,6 +65,16 @@ export const MERGE_POLICY: MergePolicy<DiffrayConfig> = {
     'min-severity': strictestOf(['low', 'medium', 'high', 'critical']),
   },
   budget: { 'max-cost-usd': lower, 'max-input-tokens': lower },
+  commands: {
+    // Answers spend the account's money and post under diffray's name: either side may turn them off.
+    enabled: strictestOf([true, false]),
+    // Fewer people may start a model call: only those both sides allow.
+    'allowed-associations': (account, repo) => account.filter((a) => repo.includes(a)),
+    // The account pays for every answer: its limit is a ceiling.
+    'answers-per-hour': lower,
+  },
+  // Housekeeping of the PR's threads, not a stricter or looser review: the account's choice stands.
+  'resolve-fixed-threads': accountDecides,
 };
 
 export interface MergedConfig {

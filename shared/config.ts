@@ -29,6 +29,29 @@ export type Rule = z.infer<typeof RuleSchema>;
 export const InstructionSchema = z.strictObject({ paths: list(glob, 1, 50), text: text(1, 4_000) });
 
 /**
+ * GitHub's `author_association` values. Commands come from the first three by default: people with write
+ * access (or an organization's members); anyone can comment on a public repository's pull requests.
+ */
+export const AUTHOR_ASSOCIATIONS = [
+  'OWNER',
+  'MEMBER',
+  'COLLABORATOR',
+  'CONTRIBUTOR',
+  'FIRST_TIME_CONTRIBUTOR',
+  'FIRST_TIMER',
+  'MANNEQUIN',
+  'NONE',
+] as const;
+export type AuthorAssociation = (typeof AUTHOR_ASSOCIATIONS)[number];
+
+/** Talking to diffray in a pull request (`@diffray review`, questions in its threads, ...). */
+export const CommandsConfigSchema = z.strictObject({
+  enabled: z.optional(z.boolean()),
+  'allowed-associations': z.optional(list(z.enum(AUTHOR_ASSOCIATIONS), 0, AUTHOR_ASSOCIATIONS.length)),
+  'answers-per-hour': z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+});
+
+/**
  * `.diffray.yml` (and the account's hosted config, same shape). Keys use the action's input spelling.
  * Every key is optional; unknown keys are errors. A new key needs its row in `MERGE_POLICY`.
  */
@@ -54,6 +77,8 @@ export const DiffrayConfigSchema = z.strictObject({
       'max-input-tokens': z.optional(z.number().check(z.int(), z.positive())),
     }),
   ),
+  commands: z.optional(CommandsConfigSchema),
+  'resolve-fixed-threads': z.optional(z.boolean()),
 });
 export type DiffrayConfig = z.infer<typeof DiffrayConfigSchema>;
 

@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './report.js';
 export * from './severity.js';
 export * from './text.js';
+export * from './dismissal.js';

@@ -15,9 +15,12 @@ import type {
 import { FINDINGS_TOOL, findingsTool, type ToolDefinition } from '../core/plan/prompt.js';
 import { readFindingsAnswer, type FindingsAnswer } from '../core/findings/answer.js';
 import { CONFIRM_TOOL, parseVerdicts } from '../core/findings/validation.js';
+import { ANSWER_TOOL, parseAnswer } from '../core/plan/answer.js';
 import type { RateBucket, RateLimitSnapshot } from '../core/plan/rate-budget.js';
 import type { TokenUsage } from '../core/types.js';
 import type {
+  AnswerPort,
+  AnswerResult,
   AttemptObserver,
   ConfirmRequest,
   ConfirmResult,
@@ -58,7 +61,7 @@ export interface AnthropicPortOptions {
 }
 
 /** ModelPort over the Messages API; the client is built here, never at import. */
-export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
+export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort & AnswerPort {
   const client = new BaseAnthropic({
     apiKey: opts.apiKey,
     maxRetries: opts.maxRetries ?? MODEL_MAX_RETRIES,
@@ -81,16 +84,22 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
   return {
     review: (request) => reviewWith(send, request),
     confirm: (request) => confirmWith(send, request),
+    answer: (request) => answerWith(send, request),
   };
 }
 
 type Tool = NonNullable<MessageCreateParamsNonStreaming['tools']>[number];
 
 /**
- * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
- * the findings when validation fails, so a second attempt would only add cost).
+ * One request whose answer is a forced call of `tool`, its input checked by `parse`; no retry on malformed
+ * input. Never throws: a failure comes back with what the request used.
  */
-export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+async function forcedToolCall<T>(
+  send: Send,
+  request: ModelRequest,
+  tool: ToolDefinition,
+  parse: (input: unknown) => { ok: true; value: T } | { ok: false; error: string },
+): Promise<{ ok: true; value: T; usage: TokenUsage } | ModelFailure> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   try {
     const message = await send(
@@ -98,24 +107,43 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
         model: request.model,
         max_tokens: request.maxOutputTokens,
         system: [{ type: 'text', text: request.system }],
-        tools: [CONFIRM_TOOL as ToolDefinition as Tool],
-        tool_choice: { type: 'tool', name: CONFIRM_TOOL.name },
+        tools: [tool as Tool],
+        tool_choice: { type: 'tool', name: tool.name },
         messages: [{ role: 'user', content: request.user }],
       },
       hooksOf(request),
     );
     addUsage(usage, message);
     const block = message.content?.find(
-      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
+      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === tool.name,
     );
-    if (!block) return { ok: false, error: `no ${CONFIRM_TOOL.name} call in the answer`, usage };
-    const parsed = parseVerdicts(block.input, request.count);
-    return parsed.ok
-      ? { ok: true, verdicts: parsed.verdicts, usage }
-      : { ok: false, error: parsed.error, usage };
+    if (!block) return { ok: false, error: `no ${tool.name} call in the answer`, usage };
+    const parsed = parse(block.input);
+    return parsed.ok ? { ok: true, value: parsed.value, usage } : { ok: false, error: parsed.error, usage };
   } catch (error) {
     return { ok: false, ...describeError(error), usage };
   }
+}
+
+/**
+ * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
+ * the findings when validation fails, so a second attempt would only add cost).
+ */
+export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+  const result = await forcedToolCall(send, request, CONFIRM_TOOL, (input) => {
+    const parsed = parseVerdicts(input, request.count);
+    return parsed.ok ? { ok: true, value: parsed.verdicts } : parsed;
+  });
+  return result.ok ? { ok: true, verdicts: result.value, usage: result.usage } : result;
+}
+
+/** A question in a diffray thread: one forced `answer_question` call, no retry (a person is waiting). */
+export async function answerWith(send: Send, request: ModelRequest): Promise<AnswerResult> {
+  const result = await forcedToolCall(send, request, ANSWER_TOOL, (input) => {
+    const parsed = parseAnswer(input);
+    return parsed.ok ? { ok: true, value: parsed.answer } : parsed;
+  });
+  return result.ok ? { ok: true, answer: result.value, usage: result.usage } : result;
 }
 
 /**

@@ -156,7 +156,7 @@ export function createGitPort(opts: {
     async ensureCommit(sha) {
       if (!SHA.test(sha)) return false;
       if (await hasCommit(sha)) return true;
-      log.info(`Fetching the last reviewed head ${shortSha(sha)} from ${remote}`);
+      log.info(`Fetching commit ${shortSha(sha)} from ${remote}`);
       await fetch([`--depth=${FETCH_DEPTHS[0]}`, remote, sha]);
       return hasCommit(sha);
     },

@@ -1,13 +1,19 @@
 /**
  * The review threads of diffray's inline comments, through GraphQL (REST does not say whether a person
- * resolved a thread): listing them with their resolution and people's replies, and replying in many at once
- * with one mutation.
+ * resolved a thread): listing them with their resolution and people's replies (every comment, paged), and
+ * replying in many at once, resolving the fixed ones, with one mutation.
  */
 import { parseFindingMarkers } from '../core/output/markers.js';
 import { PermissionError, type GitHubPort, type ReviewThread, type ThreadRepliesResult } from '../ports.js';
 import { firstLine, httpError, MAX_PAGES, rethrow, type RepoClient } from './github-client.js';
+import type { Identity } from './github-identity.js';
 
-/** Threads and the first comments of each: enough to see the marker, a resolution and dismiss replies. */
+/**
+ * Threads and the first comments of each (with their authors' association): enough to see the marker, a
+ * resolution and dismiss replies. A thread with more comments is read on (THREAD_COMMENTS_QUERY), so a
+ * late `@diffray dismiss` in a long thread is never missed.
+ */
+const COMMENT_FIELDS = 'pageInfo { hasNextPage endCursor } nodes { body author { __typename login } }';
 const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $pr) {
@@ -16,44 +22,63 @@ const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!,
         nodes {
           id
           isResolved
-          comments(first: 50) { nodes { body author { __typename login } } }
+          comments(first: 100) { ${COMMENT_FIELDS} }
         }
       }
     }
   }
 }`;
 
+/** The rest of one thread's comments, 100 at a time. */
+const THREAD_COMMENTS_QUERY = `query ($id: ID!, $cursor: String) {
+  node(id: $id) {
+    ... on PullRequestReviewThread {
+      comments(first: 100, after: $cursor) { ${COMMENT_FIELDS} }
+    }
+  }
+}`;
+
+interface CommentNode {
+  body?: string | null;
+  author?: { __typename?: string; login?: string } | null;
+}
+
+interface CommentsConnection {
+  pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
+  nodes?: (CommentNode | null)[];
+}
+
 interface ThreadsPage {
   repository?: {
     pullRequest?: {
       reviewThreads?: {
         pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
-        nodes?: ({
-          id?: string;
-          isResolved?: boolean;
-          comments?: {
-            nodes?: ({
-              body?: string | null;
-              author?: { __typename?: string; login?: string } | null;
-            } | null)[];
-          };
-        } | null)[];
+        nodes?: ({ id?: string; isResolved?: boolean; comments?: CommentsConnection } | null)[];
       };
     } | null;
   } | null;
 }
 
 /**
- * One mutation document with one aliased field per thread (`r0`, `r1`, ...): GitHub runs the fields in
- * order, and a field it refuses comes back null with an error whose path names its alias, the others
- * still land. The body is one variable, so no text is ever spliced into the document.
+ * One mutation document with one aliased field per thread (`r0`, `r1`, ...), then, for the threads to
+ * resolve, one `resolveReviewThread` field each (`x0`, ...): GitHub runs the fields in order, and a field it
+ * refuses comes back null with an error whose path names its alias, the others still land. The body is
+ * one variable, so no text is ever spliced into the document.
  */
-function threadRepliesMutation(threadIds: string[]): string {
-  const variables = threadIds.map((_, i) => `$t${i}: ID!`).join(', ');
-  const fields = threadIds.map(
-    (_, i) =>
-      `  r${i}: addPullRequestReviewThreadReply(input: { pullRequestReviewThreadId: $t${i}, body: $body }) { comment { id } }`,
-  );
+function threadRepliesMutation(threadIds: string[], resolveIds: string[]): string {
+  const variables = [
+    ...threadIds.map((_, i) => `$t${i}: ID!`),
+    ...resolveIds.map((_, i) => `$v${i}: ID!`),
+  ].join(', ');
+  const fields = [
+    ...threadIds.map(
+      (_, i) =>
+        `  r${i}: addPullRequestReviewThreadReply(input: { pullRequestReviewThreadId: $t${i}, body: $body }) { comment { id } }`,
+    ),
+    ...resolveIds.map(
+      (_, i) => `  x${i}: resolveReviewThread(input: { threadId: $v${i} }) { thread { id } }`,
+    ),
+  ];
   return [`mutation ($body: String!, ${variables}) {`, ...fields, '}'].join('\n');
 }
 
@@ -74,11 +99,34 @@ function graphqlAnswerOf(error: unknown): GraphqlAnswer {
   return typeof body === 'object' && body !== null ? (body as GraphqlAnswer) : {};
 }
 
-export function reviewThreads({
-  client,
-  owner,
-  repo,
-}: RepoClient): Pick<GitHubPort, 'listReviewThreads' | 'replyInThreads'> {
+export function reviewThreads(
+  { client, owner, repo }: RepoClient,
+  identity: Identity,
+): Pick<GitHubPort, 'listReviewThreads' | 'replyInThreads'> {
+  const author = (c: CommentNode) => ({
+    ...(c.author?.login !== undefined ? { login: c.author.login } : {}),
+    ...(c.author?.__typename !== undefined ? { type: c.author.__typename } : {}),
+  });
+
+  /** Every comment of a thread: the first page came with the thread, the rest is read on. */
+  async function allComments(
+    threadId: string,
+    first: CommentsConnection | undefined,
+  ): Promise<CommentNode[]> {
+    const comments = (first?.nodes ?? []).filter((c) => c !== null);
+    let page = first?.pageInfo;
+    for (let n = 0; n < MAX_PAGES && page?.hasNextPage; n++) {
+      const data: { node?: { comments?: CommentsConnection } | null } = await client.graphql(
+        THREAD_COMMENTS_QUERY,
+        { id: threadId, cursor: page.endCursor ?? null },
+      );
+      const more = data.node?.comments;
+      comments.push(...(more?.nodes ?? []).filter((c) => c !== null));
+      page = more?.pageInfo;
+    }
+    return comments;
+  }
+
   return {
     async listReviewThreads(pr): Promise<ReviewThread[]> {
       const threads: ReviewThread[] = [];
@@ -93,20 +141,21 @@ export function reviewThreads({
           });
           const connection = data.repository?.pullRequest?.reviewThreads;
           for (const node of connection?.nodes ?? []) {
-            const comments = (node?.comments?.nodes ?? []).filter((c) => c !== null);
-            const first = comments[0];
-            if (!first || first.author?.__typename !== 'Bot' || typeof node?.id !== 'string') continue;
+            const first = node?.comments?.nodes?.find((c) => c !== null);
+            if (!first || typeof node?.id !== 'string') continue;
             const fingerprint = parseFindingMarkers(first.body ?? '')[0];
-            if (fingerprint === undefined) continue;
+            if (fingerprint === undefined || !(await identity.isOurs(author(first), first.body ?? '')))
+              continue;
+            const comments = await allComments(node.id, node.comments);
+            // Replies by people only: diffray's own replies ("Fixed in ...", answers) never dismiss anything.
+            const replies: string[] = [];
+            for (const c of comments.slice(1))
+              if (!(await identity.isOurs(author(c), c.body ?? ''))) replies.push(c.body ?? '');
             threads.push({
               fingerprint,
               threadId: node.id,
-              resolved: node?.isResolved === true,
-              // Replies by people only: diffray's own replies ("Fixed in ...") never dismiss anything.
-              replies: comments
-                .slice(1)
-                .filter((c) => c.author?.__typename !== 'Bot')
-                .map((c) => c.body ?? ''),
+              resolved: node.isResolved === true,
+              replies,
             });
           }
           if (!connection?.pageInfo?.hasNextPage) break;
@@ -124,13 +173,16 @@ export function reviewThreads({
       }
     },
 
-    async replyInThreads(threadIds, body): Promise<ThreadRepliesResult> {
-      if (threadIds.length === 0) return { replied: [], failed: [] };
-      const variables = Object.fromEntries(threadIds.map((id, i) => [`t${i}`, id]));
+    async replyInThreads(threadIds, body, resolveIds = []): Promise<ThreadRepliesResult> {
+      if (threadIds.length === 0 && resolveIds.length === 0) return { replied: [], failed: [] };
+      const variables = Object.fromEntries([
+        ...threadIds.map((id, i) => [`t${i}`, id]),
+        ...resolveIds.map((id, i) => [`v${i}`, id]),
+      ]);
       let answer: GraphqlAnswer;
       try {
         answer = {
-          data: await client.graphql(threadRepliesMutation(threadIds), {
+          data: await client.graphql(threadRepliesMutation(threadIds, resolveIds), {
             ...variables,
             body,
             // Not idempotent: a retry after a 5xx (or GitHub's "something went wrong", which the retry plugin
@@ -155,7 +207,8 @@ export function reviewThreads({
           ? []
           : [{ threadId, reason: firstLine(errors.find((e) => e.path?.[0] === `r${i}`)?.message ?? '') }],
       );
-      return { replied, failed };
+      const resolved = resolveIds.filter((_, i) => data?.[`x${i}`]);
+      return { replied, failed, ...(resolveIds.length > 0 ? { resolved } : {}) };
     },
   };
 }

@@ -1,9 +1,10 @@
-import { SUMMARY_MARKER } from '../core/constants.js';
-import { parseFindingMarkers, parseSummaryState } from '../core/output/markers.js';
+import { PAUSED_MARKER, SUMMARY_MARKER } from '../core/constants.js';
+import { hasMarkerLine, parseFindingMarkers, parseSummaryState } from '../core/output/markers.js';
 import { parseHunks, rightSideLines } from '../core/input/diff.js';
 import type {
   ExistingMarkers,
   GitHubPort,
+  GitHubTalkPort,
   Logger,
   PlannedComment,
   ReviewPostResult,
@@ -11,6 +12,8 @@ import type {
 } from '../ports.js';
 import { checkRuns } from './github-checks.js';
 import { firstLine, httpError, MAX_PAGES, PER_PAGE, rethrow, type GitHubClient } from './github-client.js';
+import { createIdentity } from './github-identity.js';
+import { talkToGitHub } from './github-talk.js';
 import { reviewThreads } from './github-threads.js';
 
 interface CommentRow {
@@ -35,9 +38,16 @@ export interface GitHubPortOptions {
  * Reads are paginated; content-creating writes stay at three per run (check, review, and the summary or the
  * replies in fixed threads).
  */
-export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOptions): GitHubPort {
+export function createGitHubPort({
+  client,
+  owner,
+  repo,
+  log,
+  run,
+}: GitHubPortOptions): GitHubPort & GitHubTalkPort {
   const base = { owner, repo };
   const repoClient = { client, owner, repo };
+  const identity = createIdentity(client);
 
   async function listAll(route: string, params: Record<string, unknown>): Promise<CommentRow[]> {
     const rows: CommentRow[] = [];
@@ -50,16 +60,26 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
     return rows;
   }
 
-  /** Our comments are written by a bot (GITHUB_TOKEN or an app token); marker text by anyone else is ignored. */
-  const isBot = (row: CommentRow) => row.user?.type === 'Bot';
+  /** Ours: a bot's (GITHUB_TOKEN or an app token), or the token's own user's (github-identity.ts). */
+  const ours = async (rows: CommentRow[]) => {
+    const kept: CommentRow[] = [];
+    for (const row of rows) if (await identity.isOurs(row.user, row.body ?? '')) kept.push(row);
+    return kept;
+  };
 
   async function findSummary(pr: number): Promise<{ row: CommentRow; found: SummaryComment } | undefined> {
     const comments = await listAll('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
       issue_number: pr,
     });
     // The oldest is the one every later run updated; any other is a duplicate from a race.
-    const [summary, ...extra] = comments.filter((c) => isBot(c) && (c.body ?? '').includes(SUMMARY_MARKER));
-    return summary && { row: summary, found: { id: summary.id, duplicates: extra.map((c) => c.id) } };
+    const marked = comments.filter((c) => (c.body ?? '').includes(SUMMARY_MARKER));
+    const [summary, ...extra] = await ours(marked);
+    return (
+      summary && {
+        row: summary,
+        found: { id: summary.id, duplicates: extra.map((c) => c.id), body: summary.body ?? '' },
+      }
+    );
   }
 
   /** Updates the summary comment; false when it was deleted since it was listed. */
@@ -127,7 +147,8 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
 
   return {
     ...checkRuns(repoClient, run),
-    ...reviewThreads(repoClient),
+    ...reviewThreads(repoClient, identity),
+    ...talkToGitHub(repoClient, identity),
 
     async listExistingFindingMarkers(pr): Promise<ExistingMarkers> {
       try {
@@ -136,8 +157,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           pull_number: pr,
         });
         const fingerprints = new Set<string>();
-        for (const c of reviewComments) {
-          if (!isBot(c)) continue;
+        for (const c of await ours(reviewComments)) {
           for (const fp of parseFindingMarkers(c.body ?? '')) fingerprints.add(fp);
         }
         const state = summary ? parseSummaryState(summary.row.body ?? '') : undefined;
@@ -146,6 +166,7 @@ export function createGitHubPort({ client, owner, repo, log, run }: GitHubPortOp
           fingerprints,
           ...(state ? { lastHeadSha: state.headSha, state } : {}),
           ...(summary ? { summary: summary.found } : {}),
+          ...(summary && hasMarkerLine(summary.row.body ?? '', PAUSED_MARKER) ? { paused: true } : {}),
         };
       } catch (error) {
         rethrow(error, 'pull-requests: read', 'list the PR comments');

@@ -3,6 +3,7 @@ import {
   parseConfigYaml,
   formatConfigIssues,
   DiffrayConfigSchema,
+  type DismissalReport,
   type ReviewReport,
 } from '../../shared/index.js';
 import type { ResultsApiPort } from '../ports.js';
@@ -73,6 +74,17 @@ export function createResultsApiPort(opts: {
         return created.data;
       } catch (error) {
         return { warning: failure('report upload', error) };
+      }
+    },
+
+    async reportDismissal(dismissal: DismissalReport) {
+      try {
+        const { status } = await call('POST', '/v1/dismissals', dismissal);
+        if (status !== 201 && status !== 200)
+          return { warning: `diffray results API: the dismissal report answered HTTP ${status}` };
+        return {};
+      } catch (error) {
+        return { warning: failure('dismissal report', error) };
       }
     },
   };

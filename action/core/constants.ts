@@ -24,6 +24,12 @@ export const MARKER_PREFIX = 'diffray:';
 /** Finds the one summary comment the action updates in place. */
 export const SUMMARY_MARKER = '<!-- diffray:summary -->';
 
+/** In the summary comment while automatic reviews on pushes are paused (`@diffray pause`). */
+export const PAUSED_MARKER = '<!-- diffray:paused -->';
+
+/** In each answer diffray posts in a thread: answers are counted against the per-PR hourly limit. */
+export const ANSWER_MARKER = '<!-- diffray:answer -->';
+
 /** Version of the state stored in the summary comment; bump on an incompatible change. */
 export const SUMMARY_STATE_VERSION = 1;
 

@@ -186,6 +186,8 @@ export type ReviewRange = {
   to: string;
 } & (
   | { reason: 'first-review' }
+  /** `@diffray full review`: everything again, whatever was reviewed before. */
+  | { reason: 'requested'; lastHead?: string }
   | {
       /**
        * A push since `lastHead` (incremental), or why the whole PR is reviewed again: a re-run on the same

@@ -67,8 +67,10 @@ export async function postReview(
 }
 
 /**
- * A short reply in the thread of each fixed finding, at most MAX_FIXED_REPLIES, all in one request. Threads
- * GitHub refuses (deleted or locked since they were listed) are a warning: the fix is in the summary anyway.
+ * A short reply in the thread of each fixed finding, at most MAX_FIXED_REPLIES, all in one request, which
+ * also resolves the threads no person has replied in (`resolve`, the config's `resolve-fixed-threads`): a
+ * thread where someone wrote is a conversation, and closing it is theirs to do. Threads GitHub refuses
+ * (deleted or locked since they were listed) are a warning: the fix is in the summary anyway.
  */
 export async function replyToFixed(
   deps: EngineDeps,
@@ -76,6 +78,7 @@ export async function replyToFixed(
   fixed: OpenFinding[],
   threads: ReviewThread[] | undefined,
   notes: Notes,
+  resolve = true,
 ): Promise<{ posted: number; capped: number }> {
   if (!deps.github || fixed.length === 0 || threads === undefined) return { posted: 0, capped: 0 };
   const github = deps.github;
@@ -84,10 +87,19 @@ export async function replyToFixed(
   const capped = Math.max(0, targets.length - MAX_FIXED_REPLIES);
   const threadIds = targets.slice(0, MAX_FIXED_REPLIES).map((t) => t.threadId);
   if (threadIds.length === 0) return { posted: 0, capped };
+  const resolveIds = resolve
+    ? targets
+        .slice(0, MAX_FIXED_REPLIES)
+        .filter((t) => t.replies.length === 0)
+        .map((t) => t.threadId)
+    : [];
   const result = await deliver(notes, () =>
-    github.replyInThreads(threadIds, fixedReply(settings.pr.headSha)),
+    resolveIds.length > 0
+      ? github.replyInThreads(threadIds, fixedReply(settings.pr.headSha), resolveIds)
+      : github.replyInThreads(threadIds, fixedReply(settings.pr.headSha)),
   );
   const posted = result?.replied.length ?? 0;
+  if (result?.resolved?.length) deps.log.info(`Resolved ${result.resolved.length} fixed finding thread(s)`);
   if (result?.failed[0])
     notes.warnings.push(
       `GitHub refused the "fixed" reply in ${result.failed.length} of ${threadIds.length} review thread(s): ${result.failed[0].reason}`,
@@ -156,6 +168,8 @@ export async function publish(
     resultsUrl: string | undefined;
     /** The PR's summary comment as the run found it before reviewing: the one to update. */
     summaryComment: SummaryComment | undefined;
+    /** Automatic reviews are paused: the summary keeps the marker and the notice. */
+    paused?: boolean;
     lifecycle: LifecycleState;
     /** Every anchored finding of the run (already posted ones too): this run's check gets all of them. */
     anchored: AnchoredFinding[];
@@ -180,6 +194,7 @@ export async function publish(
   const summary = renderSummary(outcome, {
     ...render,
     ...(ctx.resultsUrl ? { resultsUrl: ctx.resultsUrl } : {}),
+    ...(ctx.paused ? { paused: true } : {}),
     state: {
       version: SUMMARY_STATE_VERSION,
       headSha: settings.pr.headSha,

@@ -44,6 +44,13 @@ export interface ReviewSettings {
   /** Globs from the `exclude` input, added to the config's and the defaults. */
   exclude: string[];
   budgetTokens?: number;
+  /**
+   * What started the run: a push (`pull_request`, the default), which a paused PR does not review, or a
+   * command in the PR (`@diffray review`), which reviews even a paused PR or a draft.
+   */
+  trigger?: 'push' | 'command';
+  /** `@diffray full review`: the whole PR again, not the changes since the last reviewed head. */
+  fullReview?: boolean;
   /** Aborted when the runner cancels the run: the run stops unless it has started posting. */
   signal?: AbortSignal;
 }

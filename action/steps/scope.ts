@@ -21,9 +21,27 @@ export interface ReviewScope {
  */
 export async function chooseScope(
   deps: EngineDeps,
-  opts: { mergeBase: string; headSha: string; prFiles: DiffFile[]; previous: SummaryState | undefined },
+  opts: {
+    mergeBase: string;
+    headSha: string;
+    prFiles: DiffFile[];
+    previous: SummaryState | undefined;
+    /** `@diffray full review`. */
+    full?: boolean;
+  },
 ): Promise<ReviewScope> {
   const lastHead = opts.previous?.headSha;
+  if (opts.full) {
+    const range: ReviewRange = {
+      mode: 'full',
+      from: opts.mergeBase,
+      to: opts.headSha,
+      reason: 'requested',
+      ...(lastHead !== undefined ? { lastHead } : {}),
+    };
+    deps.log.info(`Review range: full (${rangeReason(range)})`);
+    return { range, review: opts.prFiles, unchanged: [], pushedHunks: new Map() };
+  }
   const lastHeadExists =
     lastHead !== undefined && lastHead !== opts.headSha ? await deps.git.ensureCommit(lastHead) : false;
   const isAncestor =

@@ -13,6 +13,7 @@ import {
   apiKeys,
   auditLog,
   configs,
+  dismissals,
   findingTexts,
   repositories,
   reviews,
@@ -58,6 +59,7 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   { key: configs.id, text: [configs.yaml], bytes: [] },
   { key: auditLog.id, text: [auditLog.target, auditLog.clientAddress], bytes: [] },
   { key: findingTexts.reviewId, text: [], bytes: [findingTexts.sealed] },
+  { key: dismissals.id, text: [dismissals.title, dismissals.pathPattern, dismissals.reason], bytes: [] },
   { key: reviews.id, text: [reviews.walkthrough], bytes: [] },
 ];
 

@@ -13,6 +13,7 @@ import { getAccount } from './accounts.js';
 import { keyInfoColumns } from './api-keys.js';
 import type { Orm } from './client.js';
 import { unseal, unsealOptional } from './encryption.js';
+import { listAccountDismissals } from './dismissals.js';
 import { listMembers } from './members.js';
 import { repositoryNames } from './repositories.js';
 import { listFindings, openWalkthrough } from './reviews.js';
@@ -26,6 +27,7 @@ export const EXPORT_SECTIONS = [
   'repositories',
   'configs',
   'reviews',
+  'dismissals',
   'dailyAggregates',
   'auditLog',
 ] as const;
@@ -176,6 +178,9 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
   );
 
   yield* reviewPages(orm, accountId, now);
+
+  // Unexpired dismissals, kept 30 days like reviews: a few per pull request, read in one.
+  yield { kind: 'rows', section: 'dismissals', rows: listAccountDismissals(orm, accountId, now) };
 
   // A day's counts name their repository by its blind index: the name comes from the repository's row.
   const nameOf = repositoryNames(orm);

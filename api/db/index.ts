@@ -12,6 +12,7 @@ export {
   type ReencryptResult,
 } from './data-keys.js';
 export { DecryptError } from './envelope.js';
+export * from './dismissals.js';
 export * from './export.js';
 export { isDatabaseUnavailable } from './faults.js';
 export { MigrationError } from './migrations.js';

@@ -13,6 +13,7 @@ export interface PurgeResult {
   /** Rate-limit buckets idle for an hour (full again) and consumed OAuth states past their expiry. */
   rateBuckets: number;
   oauthStates: number;
+  dismissals: number;
 }
 
 /** Idle rate-limit buckets older than this are full again: forgetting them changes nothing. */
@@ -108,6 +109,7 @@ export function purge(
     sessions: 0,
     rateBuckets: 0,
     oauthStates: 0,
+    dismissals: 0,
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
@@ -150,6 +152,14 @@ export function purge(
     result.accounts += 1;
   }
 
+  // Dismissals are kept as long as reviews (their reason is a person's words about a finding).
+  result.dismissals += deleteInBatches(
+    db,
+    s.prepare('DELETE FROM dismissals WHERE id IN (SELECT id FROM dismissals WHERE expires_at <= ? LIMIT ?)'),
+    [expired],
+    batch,
+    onBatch,
+  );
   result.auditEntries += deleteInBatches(
     db,
     s.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)'),

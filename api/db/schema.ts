@@ -408,3 +408,37 @@ export const leases = sqliteTable('leases', {
   expiresAt: ms('expires_at'),
   doneAt: ms('done_at'),
 });
+
+/**
+ * A finding a person dismissed in a pull request, with their reason: what a review got wrong for this
+ * repository, for an admin to turn into a path instruction (`acceptedAt`). Never code: the title and the
+ * reason are stripped of it on both sides; the title, path pattern and reason are sealed (`encryption.ts`).
+ * Readable until `expiresAt` (created + 30 days), like reviews.
+ */
+export const dismissals = sqliteTable(
+  'dismissals',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    pullRequest: integer('pull_request').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    category: text('category').notNull(),
+    severity: text('severity'),
+    title: text('title').notNull(),
+    pathPattern: text('path_pattern').notNull(),
+    reason: text('reason').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+    /** When an admin turned it into an instruction in the repository's hosted config. */
+    acceptedAt: ms('accepted_at'),
+  },
+  (t) => [
+    index('dismissals_repository_created_idx').on(t.repositoryId, t.createdAt),
+    index('dismissals_expires_idx').on(t.expiresAt),
+  ],
+);

@@ -205,6 +205,8 @@ describe('GET /v1/openapi.json', () => {
           '/v1/account',
           '/v1/account/export',
           '/v1/config',
+          '/v1/dismissals',
+          '/v1/dismissals/{id}/accept',
           '/v1/github/webhook',
           '/v1/keys',
           '/v1/keys/{id}',

@@ -245,7 +245,7 @@ export interface StartPrOptions {
   base: Record<string, string>;
   head: Record<string, string | null>;
   script: Script;
-  github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines' | 'personalToken'>;
+  github?: Pick<FakeGitHubOptions, 'denied' | 'rejectLines' | 'personalToken' | 'prAuthor'>;
   anthropic?: FakeAnthropicOptions;
 }
 
@@ -257,6 +257,7 @@ export async function startPr(opts: StartPrOptions): Promise<PrUnderTest> {
     pullNumber: PR_NUMBER,
     diff: repo.diff,
     headSha: repo.headSha,
+    baseSha: repo.baseSha,
     ...opts.github,
   });
   const anthropic = await startFakeAnthropic(opts.script, opts.anthropic);

@@ -22,6 +22,15 @@ export interface Comment {
   id: number;
   body: string;
   user: { login: string; type: 'Bot' | 'User' };
+  author_association?: string;
+  created_at?: string;
+}
+
+/** A reaction the action added to a comment. */
+export interface Reaction {
+  kind: 'issue' | 'review';
+  commentId: number;
+  content: string;
 }
 
 export interface ReviewComment extends Comment {
@@ -60,6 +69,10 @@ export interface FakeGitHubOptions {
   personalToken?: boolean;
   /** Lines GitHub considers outside its diff although the local diff has them (a diverged view). */
   rejectLines?: { path: string; line: number }[];
+  /** The PR's base commit (`GET /pulls/:n`). */
+  baseSha?: string;
+  /** Login of the PR's author (default `octocat`). */
+  prAuthor?: string;
 }
 
 interface PlannedFault {
@@ -79,6 +92,8 @@ export interface FakeFile {
 }
 
 const BOT = { login: 'github-actions[bot]', type: 'Bot' as const };
+/** Who the action writes as with a personal access token (`personalToken`): a person, as far as GitHub says. */
+export const PAT_USER = { login: 'ci-robot', type: 'User' as const };
 
 /** GraphQL node id of the thread started by review comment `commentId` (opaque on GitHub too). */
 export const threadNodeId = (commentId: number) => `PRRT_fake${commentId}`;
@@ -109,6 +124,8 @@ interface GraphqlError {
 
 const REPLY_FIELD =
   /(\w+)\s*:\s*addPullRequestReviewThreadReply\s*\(\s*input\s*:\s*\{([^}]*)\}\s*\)\s*\{[^{}]*\{[^{}]*\}[^{}]*\}/g;
+const RESOLVE_FIELD =
+  /(\w+)\s*:\s*resolveReviewThread\s*\(\s*input\s*:\s*\{\s*threadId\s*:\s*\$(\w+)\s*\}\s*\)\s*\{[^{}]*\{[^{}]*\}[^{}]*\}/g;
 const REPLY_INPUT_FIELDS = new Set([
   'pullRequestReviewThreadId',
   'body',
@@ -122,6 +139,9 @@ export class FakeGitHub extends FakeServer {
   readonly reviews: { id: number; event: string; body: string; commit_id: string; comments: number }[] = [];
   readonly issueComments: Comment[] = [];
   readonly reviewComments: ReviewComment[] = [];
+  readonly reactions: Reaction[] = [];
+  /** Threads (first-comment ids) the action resolved with `resolveReviewThread`. */
+  readonly resolvedByAction = new Set<number>();
   files: FakeFile[];
   headSha: string | undefined;
   /** First-comment ids of the threads a person resolved. */
@@ -179,17 +199,55 @@ export class FakeGitHub extends FakeServer {
     this.resolvedThreads.add(commentId);
   }
 
-  /** A person replies in the thread started by `commentId`. */
-  replyAsUser(commentId: number, body: string, login = 'octocat'): void {
+  /** Who the action writes as: a bot, or with a personal access token, the token's user. */
+  private get self(): Comment['user'] {
+    return this.opts.personalToken ? PAT_USER : BOT;
+  }
+
+  /** A person (or with `type: 'Bot'`, an app) replies in the thread started by `commentId`. */
+  replyAsUser(
+    commentId: number,
+    body: string,
+    login = 'octocat',
+    opts: { association?: string; type?: 'Bot' | 'User' } = {},
+  ): ReviewComment {
     const first = this.reviewComments.find((c) => c.id === commentId);
     if (!first) throw new Error(`no review comment ${commentId}`);
-    this.reviewComments.push({
+    const reply: ReviewComment = {
       ...first,
       id: this.nextId++,
       body,
-      user: { login, type: 'User' },
+      user: { login, type: opts.type ?? 'User' },
+      author_association: opts.association ?? 'MEMBER',
+      created_at: new Date().toISOString(),
       in_reply_to_id: commentId,
-    });
+    };
+    this.reviewComments.push(reply);
+    return reply;
+  }
+
+  /** A person writes a comment on the PR's conversation tab. */
+  commentAsUser(
+    body: string,
+    login = 'octocat',
+    opts: { association?: string; type?: 'Bot' | 'User' } = {},
+  ): Comment {
+    const comment: Comment = {
+      id: this.nextId++,
+      body,
+      user: { login, type: opts.type ?? 'User' },
+      author_association: opts.association ?? 'MEMBER',
+      created_at: new Date().toISOString(),
+    };
+    this.issueComments.push(comment);
+    return comment;
+  }
+
+  /** The replies the action posted in a thread (or on the PR's conversation tab when `commentId` is undefined). */
+  actionReplies(commentId?: number): Comment[] {
+    const ours = (c: Comment) => c.user.login === this.self.login;
+    if (commentId === undefined) return this.issueComments.filter(ours);
+    return this.repliesTo(commentId).filter(ours);
   }
 
   /** A person deletes the thread started by `commentId` while a run is between listing and replying. */
@@ -230,11 +288,35 @@ export class FakeGitHub extends FakeServer {
           ];
   }
 
+  /** A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here). */
+  private commentPage(first: ReviewComment, size: number, after: unknown) {
+    const all = [first, ...this.repliesTo(first.id)];
+    const from = typeof after === 'string' ? Number(after) : 0;
+    const shown = all.slice(from, from + size);
+    const author = (u: Comment['user']) => ({
+      __typename: u.type === 'Bot' ? 'Bot' : 'User',
+      login: u.login,
+    });
+    return {
+      pageInfo: { hasNextPage: from + size < all.length, endCursor: String(from + shown.length) },
+      nodes: shown.map((c) => ({ body: c.body, author: author(c.user) })),
+    };
+  }
+
   private graphql(body: Record<string, unknown>): [number, unknown] {
     if (this.graphqlRefusal) return this.graphqlRefusal;
     const query = String(body.query ?? '');
     const vars = (body.variables ?? {}) as Record<string, unknown>;
     if (isGraphqlMutation(query)) return this.mutation(query, vars);
+    if (/\bviewer\s*\{/.test(query)) return [200, { data: { viewer: { login: this.self.login } } }];
+    if (/\bnode\s*\(\s*id:/.test(query)) {
+      const first = this.reviewComments.find(
+        (c) => c.in_reply_to_id === undefined && threadNodeId(c.id) === vars.id,
+      );
+      if (!first) return [200, { data: { node: null } }];
+      const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
+      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor) } } }];
+    }
     if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
       return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
     }
@@ -243,21 +325,13 @@ export class FakeGitHub extends FakeServer {
         200,
         { data: null, errors: [{ type: 'FORBIDDEN', message: 'Resource not accessible by integration' }] },
       ];
-    const author = (u: Comment['user']) => ({
-      __typename: u.type === 'Bot' ? 'Bot' : 'User',
-      login: u.login,
-    });
+    const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
     const nodes = this.reviewComments
       .filter((c) => c.in_reply_to_id === undefined)
       .map((first) => ({
         id: threadNodeId(first.id),
         isResolved: this.resolvedThreads.has(first.id),
-        comments: {
-          nodes: [first, ...this.repliesTo(first.id)].map((c) => ({
-            body: c.body,
-            author: author(c.user),
-          })),
-        },
+        comments: this.commentPage(first, size, undefined),
       }));
     return [
       200,
@@ -280,8 +354,12 @@ export class FakeGitHub extends FakeServer {
   private mutation(query: string, vars: Record<string, unknown>): [number, unknown] {
     const refuse = (message: string): [number, unknown] => [200, { data: null, errors: [{ message }] }];
     const fields = [...query.matchAll(REPLY_FIELD)];
+    const resolves = [...query.matchAll(RESOLVE_FIELD)];
     const body = query.slice(query.indexOf('{') + 1, query.lastIndexOf('}'));
-    if (fields.length === 0 || body.replace(REPLY_FIELD, '').trim() !== '')
+    if (
+      fields.length + resolves.length === 0 ||
+      body.replace(REPLY_FIELD, '').replace(RESOLVE_FIELD, '').trim() !== ''
+    )
       return refuse(
         "Field doesn't exist on type 'Mutation' (the fake supports addPullRequestReviewThreadReply)",
       );
@@ -365,11 +443,29 @@ export class FakeGitHub extends FakeServer {
         ...first,
         id: this.nextId++,
         body: text,
-        user: BOT,
+        user: this.self,
         in_reply_to_id: first.id,
       };
       this.reviewComments.push(reply);
       data[alias] = { comment: { id: `PRRC_fake${reply.id}` } };
+    }
+    for (const [, alias, variable] of resolves) {
+      const threadId = vars[variable!];
+      const first = this.reviewComments.find(
+        (c) => c.in_reply_to_id === undefined && threadNodeId(c.id) === threadId,
+      );
+      data[alias!] = null;
+      if (!first) {
+        errors.push({
+          type: 'NOT_FOUND',
+          message: `Could not resolve to a node with the global id of '${String(threadId)}'`,
+          path: [alias!],
+        });
+        continue;
+      }
+      this.resolvedThreads.add(first.id);
+      this.resolvedByAction.add(first.id);
+      data[alias!] = { thread: { id: threadId } };
     }
     return [200, errors.length > 0 ? { data, errors } : { data }];
   }
@@ -477,7 +573,12 @@ export class FakeGitHub extends FakeServer {
       if (method === 'POST') {
         const no = denied('pull-requests');
         if (no) return no;
-        const comment: Comment = { id: this.nextId++, body: String(b.body), user: BOT };
+        const comment: Comment = {
+          id: this.nextId++,
+          body: String(b.body),
+          user: this.self,
+          created_at: new Date().toISOString(),
+        };
         this.issueComments.push(comment);
         return [201, comment];
       }
@@ -500,7 +601,53 @@ export class FakeGitHub extends FakeServer {
     }
     if (method === 'GET' && path === `/pulls/${pr}`) {
       if (this.headSha === undefined) return [404, { message: 'Not Found' }];
-      return [200, { number: pr, state: 'open', head: { sha: this.headSha } }];
+      return [
+        200,
+        {
+          number: pr,
+          state: 'open',
+          title: 'Add widget parsing',
+          body: 'Parses widgets.',
+          draft: false,
+          user: { login: this.opts.prAuthor ?? 'octocat', type: 'User' },
+          head: { sha: this.headSha },
+          base: { sha: this.opts.baseSha ?? this.headSha },
+        },
+      ];
+    }
+    if (method === 'POST' && (m = /^\/(issues|pulls)\/comments\/(\d+)\/reactions$/.exec(path))) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      const kind = m[1] === 'issues' ? 'issue' : 'review';
+      const id = Number(m[2]);
+      const exists =
+        kind === 'issue'
+          ? this.issueComments.some((c) => c.id === id)
+          : this.reviewComments.some((c) => c.id === id);
+      if (!exists) return [404, { message: 'Not Found' }];
+      this.reactions.push({ kind, commentId: id, content: String(b.content) });
+      return [201, { id: this.nextId++, content: b.content }];
+    }
+    if (
+      method === 'POST' &&
+      (m = /^\/pulls\/(\d+)\/comments\/(\d+)\/replies$/.exec(path)) &&
+      Number(m[1]) === pr
+    ) {
+      const no = denied('pull-requests');
+      if (no) return no;
+      const first = this.reviewComments.find((c) => c.id === Number(m![2]));
+      // GitHub threads replies under a thread's first comment; a reply to a reply is refused.
+      if (!first || first.in_reply_to_id !== undefined) return [404, { message: 'Not Found' }];
+      const reply: ReviewComment = {
+        ...first,
+        id: this.nextId++,
+        body: String(b.body),
+        user: this.self,
+        created_at: new Date().toISOString(),
+        in_reply_to_id: first.id,
+      };
+      this.reviewComments.push(reply);
+      return [201, reply];
     }
     if (method === 'GET' && path === `/pulls/${pr}/comments`) return page(this.reviewComments);
     if (method === 'GET' && path === `/pulls/${pr}/files`) {
@@ -539,11 +686,12 @@ export class FakeGitHub extends FakeServer {
           line: c.line,
           start_line: c.start_line ?? null,
           side: c.side ?? 'RIGHT',
-          user: BOT,
+          created_at: new Date().toISOString(),
+          user: this.self,
           pull_request_review_id: review.id,
         });
       }
-      return [200, { ...review, user: BOT }];
+      return [200, { ...review, user: this.self }];
     }
     return undefined;
   }

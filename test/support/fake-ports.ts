@@ -456,6 +456,10 @@ export function fakeResultsApi(config?: DiffrayConfig): FakeResultsApi {
       const id = `r${api.reports.length}`;
       return Promise.resolve({ id, url: `https://app.diffray.example/reviews/${id}` });
     },
+    reportDismissal: (dismissal) => {
+      api.calls.push({ method: 'reportDismissal', args: [dismissal] });
+      return Promise.resolve({});
+    },
   };
   return api;
 }

@@ -51,6 +51,24 @@ describe.each(WORKFLOWS)('the workflow in $name', ({ text, workflow }) => {
   });
 });
 
+describe.each(WORKFLOWS)('the comment job of the workflow in $name', ({ text }) => {
+  it('subscribes to comments, skips bots and other comments, and checks out the default branch only', () => {
+    const workflow = parse(text) as {
+      on: Record<string, { types?: string[] }>;
+      jobs: Record<string, { if?: string; steps: { with?: Record<string, string> }[] }>;
+    };
+    expect(workflow.on.issue_comment?.types).toEqual(['created']);
+    expect(workflow.on.pull_request_review_comment?.types).toEqual(['created']);
+    const talk = workflow.jobs.talk!;
+    expect(talk.if).toContain("startsWith(github.event.comment.body, '@diffray')");
+    expect(talk.if).toContain("github.event.comment.user.type != 'Bot'");
+    expect(talk.steps[0]!.with).toEqual({
+      'persist-credentials': false,
+      ref: '${{ github.event.repository.default_branch }}',
+    });
+  });
+});
+
 it('runs this repository’s own action on its pull requests', () => {
   expect(uses(WORKFLOWS[1]!.workflow)).toContain('./');
 });

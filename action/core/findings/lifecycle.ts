@@ -108,9 +108,43 @@ export interface LifecycleResult<T extends TrackedFinding> {
  */
 const DISMISS_COMMAND = /^[ \t]*(?:@diffray\s+dismiss|diffray:\s*dismiss)\b/im;
 
+/** `@diffray undismiss` at the start of a line: takes back an earlier dismissal in the same thread. */
+const UNDISMISS_COMMAND = /^[ \t]*(?:@diffray\s+undismiss|diffray:\s*undismiss)\b/im;
+
 /** True when a reply asks diffray to dismiss the finding of its thread. */
 export function isDismissCommand(reply: string): boolean {
-  return DISMISS_COMMAND.test(reply.replace(/^[ \t]*>.*$/gm, ''));
+  return DISMISS_COMMAND.test(withoutQuotes(reply));
+}
+
+function withoutQuotes(reply: string): string {
+  return reply.replace(/^[ \t]*>.*$/gm, '');
+}
+
+/**
+ * What the replies of a thread say, the last command winning: `dismissed` after a dismiss command,
+ * `undismissed` after an undismiss that came later, undefined when no reply says either.
+ */
+export function threadDismissal(replies: readonly string[]): 'dismissed' | 'undismissed' | undefined {
+  let said: 'dismissed' | 'undismissed' | undefined;
+  for (const reply of replies) {
+    const text = withoutQuotes(reply);
+    if (UNDISMISS_COMMAND.test(text)) said = 'undismissed';
+    else if (DISMISS_COMMAND.test(text)) said = 'dismissed';
+  }
+  return said;
+}
+
+/** The state with a finding dismissed at once (`@diffray dismiss`, or an answer agreeing it is wrong). */
+export function dismissInState(state: LifecycleState, fingerprint: string): LifecycleState {
+  return {
+    open: state.open.filter((f) => f.fingerprint !== fingerprint),
+    dismissed: [...state.dismissed.filter((fp) => fp !== fingerprint), fingerprint],
+  };
+}
+
+/** The state with a dismissal taken back (`@diffray undismiss`): a later review may raise it again. */
+export function undismissInState(state: LifecycleState, fingerprint: string): LifecycleState {
+  return { open: state.open, dismissed: state.dismissed.filter((fp) => fp !== fingerprint) };
 }
 
 /**
@@ -126,8 +160,10 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   const dismissedFps = new Set(input.previous?.dismissed ?? []);
   for (const thread of input.threads ?? []) {
     const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
-    if (thread.replies.some(isDismissCommand) || (thread.resolved && wasOpen))
-      dismissedFps.add(thread.fingerprint);
+    const said = threadDismissal(thread.replies);
+    // An undismiss in the thread wins over an earlier dismiss reply and over the stored dismissal.
+    if (said === 'undismissed') dismissedFps.delete(thread.fingerprint);
+    else if (said === 'dismissed' || (thread.resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
   }
 
   const result: LifecycleResult<T> = {

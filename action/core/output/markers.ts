@@ -1,9 +1,15 @@
 import * as z from 'zod/mini';
 import { stripCodeBlocks } from '../../../shared/index.js';
-import { MAX_STATE_FINGERPRINTS, SUMMARY_MARKER, SUMMARY_STATE_VERSION } from '../constants.js';
+import {
+  ANSWER_MARKER,
+  MAX_STATE_FINGERPRINTS,
+  PAUSED_MARKER,
+  SUMMARY_MARKER,
+  SUMMARY_STATE_VERSION,
+} from '../constants.js';
 import { LifecycleStateSchema } from '../findings/lifecycle.js';
 
-export { SUMMARY_MARKER };
+export { ANSWER_MARKER, PAUSED_MARKER, SUMMARY_MARKER };
 
 const FINGERPRINT = /^[a-f0-9]{16,64}$/;
 const SHA = /^[a-f0-9]{40,64}$/;
@@ -63,6 +69,23 @@ export function parseSummaryState(body: string): SummaryState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The summary comment with `state` in place of the one it carries (a command acting at once: a dismissal);
+ * undefined when the comment has no state line to replace.
+ */
+export function replaceSummaryState(body: string, state: SummaryState): string | undefined {
+  const lines = body.split('\n');
+  const at = lines.findIndex((line) => STATE_MARKER_LINE.test(line));
+  if (at < 0) return undefined;
+  lines[at] = renderSummaryState(state);
+  return lines.join('\n');
+}
+
+/** Whether a comment carries a marker of ours on a line of its own (outside code), like `PAUSED_MARKER`. */
+export function hasMarkerLine(body: string, marker: string): boolean {
+  return markerLines(body).some((line) => line.trimEnd() === marker);
 }
 
 /** True when text carries something that looks like one of our markers. */

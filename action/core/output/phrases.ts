@@ -29,6 +29,7 @@ export function rangeLine(range: ReviewRange): string {
 /** Why the run reviews this range, for the summary and the log. */
 export function rangeReason(range: ReviewRange): string {
   if (range.reason === 'first-review') return 'first review of this pull request';
+  if (range.reason === 'requested') return 'a full review was requested (`@diffray full review`)';
   const last = shortSha(range.lastHead);
   switch (range.reason) {
     case 'pushed':

@@ -28,6 +28,7 @@ import {
   usageSection,
   type RenderOptions,
 } from './render-parts.js';
+import { withPausedNotice } from './replies.js';
 import { codeSpan, sanitizeModelMarkdown, sanitizeTitle } from './sanitize.js';
 import { renderWalkthrough } from './walkthrough.js';
 
@@ -36,6 +37,8 @@ export interface SummaryContext extends RenderOptions {
   resultsUrl?: string;
   /** Stored in the comment for the next run. */
   state: SummaryState;
+  /** Automatic reviews are paused on this PR (`@diffray pause`): the comment keeps saying so. */
+  paused?: boolean;
 }
 
 /** List caps tried in turn until the summary fits in one comment. */
@@ -92,7 +95,8 @@ export function fixedReply(headSha: string): string {
  * the hidden markers come first so they survive any cut.
  */
 export function renderSummary(outcome: ReviewOutcome, ctx: SummaryContext): string {
-  const head = `${SUMMARY_MARKER}\n${renderSummaryState(ctx.state)}\n`;
+  const hidden = `${SUMMARY_MARKER}\n${renderSummaryState(ctx.state)}\n`;
+  const head = ctx.paused ? withPausedNotice(hidden, true) : hidden;
   for (const cap of SUMMARY_LIST_CAPS) {
     const text = head + summaryBody(outcome, ctx, cap);
     if (text.length > LIMITS.commentBodyChars) continue;

@@ -58,12 +58,12 @@ describe('parseEventContext', () => {
 
   it('marks a PR from another repository as a fork', () => {
     const ctx = parseEventContext('pull_request', prPayload({ headRepo: 'someone/widgets' }), 'acme/widgets');
-    expect(ctx.kind !== 'unsupported' && ctx.fork).toBe(true);
+    expect(ctx.kind === 'pull_request' && ctx.fork).toBe(true);
   });
 
   it('treats a PR whose head repository was deleted as a fork', () => {
     const ctx = parseEventContext('pull_request', prPayload({ headRepo: null }), 'acme/widgets');
-    expect(ctx.kind !== 'unsupported' && ctx.fork).toBe(true);
+    expect(ctx.kind === 'pull_request' && ctx.fork).toBe(true);
   });
 
   it('reads draft and an empty body', () => {
@@ -71,7 +71,7 @@ describe('parseEventContext', () => {
     expect(ctx).toMatchObject({ draft: true, body: '' });
   });
 
-  it.each(['push', 'issue_comment', 'workflow_dispatch', ''])('calls the %s event unsupported', (event) => {
+  it.each(['push', 'workflow_dispatch', ''])('calls the %s event unsupported', (event) => {
     expect(parseEventContext(event, {}, 'acme/widgets')).toMatchObject({
       kind: 'unsupported',
       eventName: event,

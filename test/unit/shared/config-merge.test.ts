@@ -71,6 +71,12 @@ describe('mergeConfigs: one direction per key', () => {
     ['budget.max-cost-usd', 2, 5, 2, true],
     ['budget.max-input-tokens', 100_000, 50_000, 50_000, false],
     ['budget.max-input-tokens', 100_000, 900_000, 100_000, true],
+    ['commands.enabled', true, false, false, false],
+    ['commands.enabled', false, true, false, true],
+    ['commands.allowed-associations', ['OWNER', 'MEMBER'], ['OWNER'], ['OWNER'], false],
+    ['commands.allowed-associations', ['OWNER'], ['OWNER', 'CONTRIBUTOR'], ['OWNER'], true],
+    ['commands.answers-per-hour', 10, 3, 3, false],
+    ['commands.answers-per-hour', 10, 50, 10, true],
   ];
 
   it.each(cases)('%s: account %j, repository %j → %j (held: %s)', (key, account, repo, value, held) => {
@@ -81,6 +87,7 @@ describe('mergeConfigs: one direction per key', () => {
     ['model', { model: 'claude-sonnet-4-5' }, { model: 'claude-haiku-4-5' }],
     ['language', { language: 'en' }, { language: 'de' }],
     ['exclude', { exclude: ['*.gen.ts'] }, { exclude: ['*.gen.ts', 'src/**'] }],
+    ['resolve-fixed-threads', { 'resolve-fixed-threads': false }, { 'resolve-fixed-threads': true }],
   ] as [string, DiffrayConfig, DiffrayConfig][])(
     '%s: the account decides when it sets one; a different repository value is held',
     (key, account, repo) => {

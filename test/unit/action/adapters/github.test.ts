@@ -193,7 +193,7 @@ describe('upsertSummaryComment', () => {
     const { github, port } = await setup();
     github.issueComments.push(summary(1, 'first'), summary(2, 'raced'), summary(3, 'raced again'));
     const existing = await port.listExistingFindingMarkers(PR);
-    expect(existing.summary).toEqual({ id: 1, duplicates: [2, 3] });
+    expect(existing.summary).toMatchObject({ id: 1, duplicates: [2, 3] });
     await port.upsertSummaryComment(PR, `${SUMMARY_MARKER}\nnow`, existing.summary);
 
     expect(github.issueComments.map((c) => [c.id, c.body.split('\n')[1]])).toEqual([[1, 'now']]);
@@ -280,7 +280,7 @@ describe('the fake GitHub refuses what GitHub refuses', () => {
   it.each([
     [
       'another mutation',
-      'mutation ($t: ID!) { r0: resolveReviewThread(input: { threadId: $t }) { thread { id } } }',
+      'mutation ($t: ID!) { r0: minimizeComment(input: { subjectId: $t }) { minimizedComment { isMinimized } } }',
     ],
     [
       'a reply without its body',

@@ -1,0 +1,126 @@
+import { and, desc, eq, gt } from 'drizzle-orm';
+import type { DismissalReport } from '../../shared/index.js';
+import type { Orm } from './client.js';
+import { seal, unseal } from './encryption.js';
+import { newId } from './ids.js';
+import { findRepository, repositoryNames, upsertRepository } from './repositories.js';
+import { dismissals, repositories } from './schema.js';
+
+/**
+ * Stores a dismissal reported by the action, its texts sealed; the repository is created on first report.
+ * Returns its id.
+ */
+export function insertDismissal(
+  orm: Orm,
+  input: { accountId: string; report: DismissalReport; now: Date; expiresAt: Date },
+): string {
+  const { report } = input;
+  return orm.transaction((tx) => {
+    const repositoryId = upsertRepository(tx, input.accountId, report.repository, input.now);
+    const id = newId();
+    tx.insert(dismissals)
+      .values({
+        id,
+        accountId: input.accountId,
+        repositoryId,
+        pullRequest: report.pullRequest,
+        fingerprint: report.fingerprint,
+        category: report.category,
+        severity: report.severity ?? null,
+        title: seal(tx, dismissals.title, id, report.title),
+        pathPattern: seal(tx, dismissals.pathPattern, id, report.pathPattern),
+        reason: seal(tx, dismissals.reason, id, report.reason),
+        createdAt: input.now,
+        expiresAt: input.expiresAt,
+      })
+      .run();
+    return id;
+  });
+}
+
+const COLUMNS = {
+  id: dismissals.id,
+  repositoryId: dismissals.repositoryId,
+  repository: repositories.fullName,
+  pullRequest: dismissals.pullRequest,
+  fingerprint: dismissals.fingerprint,
+  category: dismissals.category,
+  severity: dismissals.severity,
+  title: dismissals.title,
+  pathPattern: dismissals.pathPattern,
+  reason: dismissals.reason,
+  createdAt: dismissals.createdAt,
+  acceptedAt: dismissals.acceptedAt,
+};
+
+interface Sealed {
+  id: string;
+  repositoryId: string;
+  repository: string;
+  title: string;
+  pathPattern: string;
+  reason: string;
+}
+
+/** Dismissals with their sealed texts and repository names opened (each repository's name once). */
+function opened<T extends Sealed>(orm: Orm, rows: T[]) {
+  const nameOf = repositoryNames(orm);
+  return rows.map(({ repositoryId, repository, title, pathPattern, reason, ...row }) => ({
+    ...row,
+    repository: nameOf(repositoryId, repository),
+    title: unseal(orm, dismissals.title, row.id, title),
+    pathPattern: unseal(orm, dismissals.pathPattern, row.id, pathPattern),
+    reason: unseal(orm, dismissals.reason, row.id, reason),
+  }));
+}
+
+/** A repository's unexpired dismissals, newest first (at most 200). */
+export function listDismissals(orm: Orm, accountId: string, repository: string, now: Date) {
+  const repo = findRepository(orm, accountId, repository);
+  if (!repo) return [];
+  return opened(
+    orm,
+    orm
+      .select(COLUMNS)
+      .from(dismissals)
+      .innerJoin(repositories, eq(repositories.id, dismissals.repositoryId))
+      .where(and(eq(dismissals.repositoryId, repo.id), gt(dismissals.expiresAt, now)))
+      .orderBy(desc(dismissals.createdAt))
+      .limit(200)
+      .all(),
+  );
+}
+
+/** One unexpired dismissal of the account; undefined for another account's. */
+export function getDismissal(orm: Orm, accountId: string, id: string, now: Date) {
+  const row = orm
+    .select(COLUMNS)
+    .from(dismissals)
+    .innerJoin(repositories, eq(repositories.id, dismissals.repositoryId))
+    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId), gt(dismissals.expiresAt, now)))
+    .get();
+  return row && opened(orm, [row])[0];
+}
+
+/** Records that an admin turned the dismissal into an instruction. */
+export function markDismissalAccepted(orm: Orm, accountId: string, id: string, now: Date): void {
+  orm
+    .update(dismissals)
+    .set({ acceptedAt: now })
+    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)))
+    .run();
+}
+
+/** Every unexpired dismissal of the account, for its data export. */
+export function listAccountDismissals(orm: Orm, accountId: string, now: Date) {
+  return opened(
+    orm,
+    orm
+      .select(COLUMNS)
+      .from(dismissals)
+      .innerJoin(repositories, eq(repositories.id, dismissals.repositoryId))
+      .where(and(eq(dismissals.accountId, accountId), gt(dismissals.expiresAt, now)))
+      .orderBy(desc(dismissals.createdAt))
+      .all(),
+  );
+}

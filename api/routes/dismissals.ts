@@ -1,0 +1,163 @@
+/**
+ * Dismissals that teach: the action reports each finding a person dismissed in a pull request with their
+ * reason (`POST /v1/dismissals`, never code); a repository's are listed, each with the path instruction it
+ * would become, and an admin accepts one into the repository's hosted config, where the next reviews
+ * receive it like any other instruction.
+ */
+import { createRoute, z } from '@hono/zod-openapi';
+import { isMap, isSeq, parseDocument, stringify } from 'yaml';
+import {
+  DismissalReportSchema as SharedDismissalReportSchema,
+  LIMITS,
+  DISMISSAL_REASON_CHARS,
+  dismissalInstruction,
+  parseConfigYaml,
+  stripCodeBlocks,
+  truncate,
+  type Category,
+  type DismissalReport,
+} from '../../shared/index.js';
+import { requireScope, type Auth } from '../auth/authenticate.js';
+import { forRequests, toClassic } from '../classic.js';
+import {
+  getConfigs,
+  getDismissal,
+  insertDismissal,
+  listDismissals,
+  markDismissalAccepted,
+  putConfig,
+} from '../db/index.js';
+import { ApiError, notFound } from '../errors.js';
+import { reviewExpiresAt } from '../retention.js';
+import { IdParamSchema, RepositoryNameSchema } from '../schemas.js';
+import type { AppDeps } from '../types.js';
+import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, auditCall, json, newRouter } from './router.js';
+
+const DismissalReportSchema = forRequests(toClassic(SharedDismissalReportSchema));
+const InstructionSchema = z.object({ paths: z.array(z.string()), text: z.string() });
+const DismissalSchema = z.object({
+  id: z.string(),
+  repository: z.string(),
+  pullRequest: z.number(),
+  fingerprint: z.string(),
+  category: z.string(),
+  severity: z.string().nullable(),
+  title: z.string(),
+  pathPattern: z.string(),
+  reason: z.string(),
+  createdAt: z.string(),
+  acceptedAt: z.string().nullable(),
+  /** The entry accepting it adds to the repository's hosted config: shown before it is saved. */
+  instruction: InstructionSchema,
+});
+
+const create = createRoute({
+  method: 'post',
+  path: '/v1/dismissals',
+  summary: 'Report a finding a person dismissed, with the reason (no code)',
+  security: SECURITY,
+  request: { body: { required: true, content: { 'application/json': { schema: DismissalReportSchema } } } },
+  responses: {
+    201: json(z.object({ id: z.string() }), 'Stored'),
+    ...AUTH_ERRORS,
+    ...UNPROCESSABLE,
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/v1/dismissals',
+  summary: "A repository's unexpired dismissals, newest first, each with the instruction it would become",
+  security: SECURITY,
+  request: { query: z.object({ repository: RepositoryNameSchema }).strict() },
+  responses: { 200: json(z.object({ dismissals: z.array(DismissalSchema) }), 'The list'), ...AUTH_ERRORS },
+});
+
+const accept = createRoute({
+  method: 'post',
+  path: '/v1/dismissals/{id}/accept',
+  summary: "Add the dismissal's instruction to the repository's hosted config",
+  security: SECURITY,
+  request: { params: IdParamSchema },
+  responses: {
+    200: json(z.object({ instruction: InstructionSchema, yaml: z.string() }), 'Saved'),
+    ...AUTH_ERRORS,
+    ...NOT_FOUND,
+    ...UNPROCESSABLE,
+  },
+});
+
+/** The API strips code again whatever the action sent: it never stores code. */
+function sanitizeDismissal(report: DismissalReport): DismissalReport {
+  const prose = (text: string, max: number) =>
+    truncate(stripCodeBlocks(text).replace(/\s+/g, ' ').trim(), max);
+  return {
+    ...report,
+    title: prose(report.title, LIMITS.findingTitleChars),
+    reason: prose(report.reason, DISMISSAL_REASON_CHARS),
+  };
+}
+
+/** The repository's config YAML with `instruction` appended to its `instructions` (created if absent). */
+function withInstruction(yaml: string | undefined, instruction: { paths: string[]; text: string }): string {
+  const doc = parseDocument(yaml ?? '');
+  // No config yet (a valid config is always a mapping): the instruction starts one.
+  if (!isMap(doc.contents)) return stringify({ instructions: [instruction] });
+  const existing = doc.get('instructions');
+  if (isSeq(existing)) existing.add(doc.createNode(instruction));
+  else doc.set('instructions', [instruction]);
+  return String(doc);
+}
+
+export function dismissalsRouter(deps: AppDeps, auth: Auth) {
+  const { db, clock } = deps;
+  const app = newRouter();
+  app.use('/v1/dismissals', auth.requireAuth);
+  app.use('/v1/dismissals/*', auth.requireAuth);
+
+  const toJson = (row: NonNullable<ReturnType<typeof getDismissal>>) => ({
+    ...row,
+    createdAt: row.createdAt.toISOString(),
+    acceptedAt: row.acceptedAt?.toISOString() ?? null,
+    instruction: dismissalInstruction({ ...row, category: row.category as Category }),
+  });
+
+  return app
+    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, (c) => {
+      const now = clock();
+      const id = insertDismissal(db.orm, {
+        accountId: c.get('principal').accountId,
+        report: sanitizeDismissal(c.req.valid('json')),
+        now,
+        expiresAt: reviewExpiresAt(now),
+      });
+      return c.json({ id }, 201);
+    })
+    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, (c) => {
+      const rows = listDismissals(
+        db.orm,
+        c.get('principal').accountId,
+        c.req.valid('query').repository,
+        clock(),
+      );
+      return c.json({ dismissals: rows.map(toJson) }, 200);
+    })
+    .openapi({ ...accept, middleware: [requireScope('admin')] }, (c) => {
+      const { accountId } = c.get('principal');
+      const now = clock();
+      const row = getDismissal(db.orm, accountId, c.req.valid('param').id, now);
+      if (!row) throw notFound();
+      const instruction = toJson(row).instruction;
+      const yaml = withInstruction(
+        getConfigs(db.orm, accountId, row.repository).repository?.yaml,
+        instruction,
+      );
+      const parsed = parseConfigYaml(yaml);
+      if (!parsed.ok)
+        throw new ApiError(422, 'invalid_config', 'The config would be invalid', { issues: parsed.issues });
+      putConfig(db, accountId, row.repository, yaml, now);
+      markDismissalAccepted(db.orm, accountId, row.id, now);
+      auditCall(c, db, { action: 'dismissal.accept', target: row.repository, at: now });
+      return c.json({ instruction, yaml }, 200);
+    });
+}
