@@ -1,5 +1,6 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/findings/anchor.js';
+import { ruleSources, ruleTextFor } from './core/findings/filters.js';
 import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
 import { linesLeftOut, narrowToPush } from './core/input/incremental.js';
@@ -253,16 +254,18 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   ]);
   const isSecret = (f: Finding) =>
     secrets.some((s) => s.path === f.path && s.line === f.line && s.title === f.title);
-  const validation = await validateFindings(deps, effective, {
+  const sources = ruleSources(config.rules ?? [], guidelines.sources);
+  const validation = await validateFindings(deps, settings, effective, {
     findings: [...anchoredAll.anchored, ...anchoredAll.unanchored],
     skip: (f) => isSecret(f) || known.has(f.fingerprint),
     readHead,
     lanes,
+    context: { files: redacted, ruleText: (rule) => ruleTextFor(rule, sources) },
+    lines: findingLines,
   });
-  const kept = new Set<Finding>(validation.kept);
   const anchored = await vetSuggestions(
     deps,
-    anchoredAll.anchored.filter((f) => kept.has(f)),
+    validation.kept.filter((f): f is AnchoredFinding => 'anchor' in f),
     readHead,
   );
 
@@ -287,7 +290,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   });
   const dismissed = new Set(lifecycle.next.dismissed);
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));
-  const listed = anchoredAll.unanchored.filter((f) => kept.has(f) && !dismissed.has(f.fingerprint));
+  const listed = validation.kept.filter(
+    (f): f is UnanchoredFinding => !('anchor' in f) && !dismissed.has(f.fingerprint),
+  );
 
   const headNow = await headAfterReview;
   if (headNow !== undefined && headNow !== pr.headSha) {
@@ -359,6 +364,12 @@ function scannedDiff(files: DiffFile[], scans: SecretScan[]): ReturnType<typeof 
   const input = scans.flatMap((s) => s.input);
   if (input.length !== files.length || input.some((f, i) => f !== files[i])) return scanAndRedact(files);
   return { files: scans.flatMap((s) => s.files), hits: scans.flatMap((s) => s.hits) };
+}
+
+/** The lines a finding points at: its anchor on the diff, or the lines it gave when it has none. */
+function findingLines(f: AnchoredFinding | UnanchoredFinding): { start: number; end: number } {
+  if ('anchor' in f) return { start: f.anchor.startLine ?? f.anchor.line, end: f.anchor.line };
+  return { start: f.startLine ?? f.line, end: f.line };
 }
 
 function filterBySeverity(findings: Finding[], config: DiffrayConfig): Finding[] {

@@ -23,6 +23,9 @@ export const positiveInt = () => z.number().check(z.int(), z.positive());
  * Lines are new-file (RIGHT side) line numbers; `startLine` (optional) begins a multi-line range.
  * `quote` is the exact text of the code line the finding is about, used to correct off-by-n lines.
  * `suggestion` replaces exactly lines startLine..line (or just `line`) when present.
+ * `rule` names the team rule (its id) or guideline file (its path) a finding relies on, and `ruleQuote` is the
+ * sentence of it the finding applies, copied verbatim: a rule finding whose quote is not in that text is
+ * dropped before validation (action/core/findings/filters.ts).
  */
 export const FindingSchema = z.strictObject({
   path: text(1, LIMITS.pathChars),
@@ -35,6 +38,8 @@ export const FindingSchema = z.strictObject({
   quote: z.optional(text(0, 2_000)),
   suggestion: z.optional(text(0, 20_000)),
   confidence: z.number().check(z.gte(0), z.lte(1)),
+  rule: z.optional(text(1, 300)),
+  ruleQuote: z.optional(text(0, 1_000)),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

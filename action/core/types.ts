@@ -106,10 +106,10 @@ export interface TokenUsage {
   output: number;
 }
 
-/** One verdict of the validation pass, by the index of the finding in the request. */
+/** One verdict of the validation pass, by the index of the finding in the request: a grade from 0 to 100. */
 export interface Verdict {
   index: number;
-  confirmed: boolean;
+  score: number;
   reason: string;
 }
 
@@ -118,6 +118,8 @@ export interface Verdict {
 /** A finding placed on the diff, ready to become an inline comment. */
 export interface AnchoredFinding extends Finding {
   fingerprint: string;
+  /** The validation pass's grade (0–100), when the finding was validated: it ranks findings for posting. */
+  validationScore?: number;
   /** Validated anchor: `line` and optional `startLine` on the RIGHT side, inside one hunk. */
   anchor: { line: number; startLine?: number };
   /** True when `suggestion` replaces exactly the commented lines and may be a ```suggestion block. */
@@ -139,6 +141,7 @@ export type UnanchoredReason =
 
 export interface UnanchoredFinding extends Finding {
   fingerprint: string;
+  validationScore?: number;
   reason: UnanchoredReason;
 }
 
@@ -263,8 +266,18 @@ export interface ReviewOutcome {
     /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
     replies: { posted: number; capped: number };
   };
-  /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
-  validation?: { checked: number; dropped: number; model: string; error?: string };
+  /**
+   * The validation pass: findings graded, how many scored below `threshold` and were dropped, by which
+   * models; `unchecked` findings were kept because their request failed (`error`, the first failure).
+   */
+  validation?: {
+    checked: number;
+    dropped: number;
+    threshold: number;
+    models: string[];
+    unchecked?: number;
+    error?: string;
+  };
   /**
    * Files and changed lines reviewed, partially reviewed and skipped, with reasons: the one source of the
    * coverage figures the summary, the check and the results-API report show.

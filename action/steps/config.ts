@@ -84,8 +84,8 @@ export async function loadGuidelines(
   deps: EngineDeps,
   baseSha: string,
   config: DiffrayConfig,
-): Promise<{ text?: string; files: string[] }> {
-  if (config.guidelines === false) return { files: [] };
+): Promise<{ text?: string; files: string[]; sources: { path: string; text: string }[] }> {
+  if (config.guidelines === false) return { files: [], sources: [] };
   const texts = await Promise.all(
     GUIDELINE_FILES.map((path) =>
       // A missing file is undefined; a failed read is said, not silently reviewed without the guidance.
@@ -104,5 +104,7 @@ export async function loadGuidelines(
   const text = assembleGuidelines(found);
   if (found.length > 0)
     deps.log.info(`Guidelines: ${found.map((f) => f.path).join(', ')} from the base commit`);
-  return text === undefined ? { files: [] } : { text, files: found.map((f) => f.path) };
+  return text === undefined
+    ? { files: [], sources: [] }
+    : { text, files: found.map((f) => f.path), sources: found };
 }

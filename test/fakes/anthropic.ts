@@ -101,9 +101,9 @@ export type ConfirmReply = { verdicts: unknown[] } | Exclude<FakeReply, { findin
 /** Scripts `confirm_findings` requests (the validation pass); `count` is the number of findings listed. */
 export type ConfirmScript = (request: MessagesRequest, count: number) => ConfirmReply;
 
-/** By default the validator confirms every finding it is shown. */
+/** By default the validator gives every finding it is shown the top score. */
 export const confirmAll: ConfirmScript = (_request, count) => ({
-  verdicts: Array.from({ length: count }, (_, index) => ({ index, confirmed: true, reason: 'confirmed' })),
+  verdicts: Array.from({ length: count }, (_, index) => ({ index, score: 100, reason: 'confirmed' })),
 });
 
 export class FakeAnthropic extends FakeServer {

@@ -399,7 +399,7 @@ export function findingsFor(...findings: Finding[]): ReviewScript {
 /** The validation pass confirming every finding it is shown. */
 export const confirmAll: ConfirmScript = (request) => ({
   ok: true,
-  verdicts: Array.from({ length: request.count }, (_, index) => ({ index, confirmed: true, reason: 'real' })),
+  verdicts: Array.from({ length: request.count }, (_, index) => ({ index, score: 100, reason: 'real' })),
   usage: USAGE,
 });
 

@@ -35,10 +35,14 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
   const lines: string[] = [];
   const v = outcome.validation;
   if (v !== undefined) {
+    const by = v.models.map((m) => codeSpan(m)).join(' and ');
+    const failed =
+      v.unchecked !== undefined && v.unchecked > 0
+        ? ` Validation failed for ${plural(v.unchecked, 'finding')} (${v.error ?? 'request failed'}): kept unchecked.`
+        : '';
     lines.push(
-      v.error !== undefined
-        ? `Validation by ${codeSpan(v.model)} failed (${v.error}); ${plural(v.checked, 'finding')} kept unchecked.`
-        : `Validation by ${codeSpan(v.model)}: ${plural(v.checked, 'finding')} re-checked, ${v.dropped} unconfirmed dropped.`,
+      `${plural(v.dropped, 'finding')} dropped by validation (score below ${v.threshold} of 100; ` +
+        `${plural(v.checked, 'finding')} graded by ${by}).${failed}`,
     );
   }
   const routing = outcome.routing;
