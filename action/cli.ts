@@ -20,12 +20,13 @@ import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
 import type { GitPort, Logger } from './ports.js';
 
-const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL]
+const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL] [--show-dropped]
        diffray eval [--prs N] [--head REF] [--format text|json] [--model ID]
 
 review: reviews the changes between the merge base of --base (default: origin/HEAD, main or master) and
 --head (default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is
-posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors.
+posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors. --show-dropped also lists
+the findings the filters and the validation pass dropped, each with its reason (and score), to audit them.
 
 eval: reviews the last N (default 10) merged pull requests on the first-parent history of --head: merge
 commits and squash merges (subjects ending in "(#123)"), or every commit when there are neither, each
@@ -58,6 +59,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         'fail-on': { type: 'string', default: 'high' },
         prs: { type: 'string', default: '10' },
         verbose: { type: 'boolean', default: false },
+        'show-dropped': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -129,7 +131,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         exclude: [],
       },
     );
-    console.log(render(run, format));
+    console.log(render(run, format, values['show-dropped']));
     for (const w of run.warnings) log.warning(w);
     return run.outcome.conclusion === 'failure' ? 1 : 0;
   } catch (error) {
@@ -245,7 +247,22 @@ async function resolveBase(git: GitPort, base: string | undefined): Promise<stri
   throw new Error('no base branch found: pass --base REF');
 }
 
-function render(run: ReviewRun, format: Format): string {
+/** A dropped finding as `--show-dropped` lists it. */
+function droppedEntry({ finding: f, reason, detail, score }: ReviewRun['dropped'][number]) {
+  return {
+    path: f.path,
+    line: 'anchor' in f ? f.anchor.line : f.line,
+    severity: f.severity,
+    category: f.category,
+    title: f.title,
+    confidence: f.confidence,
+    reason,
+    detail,
+    ...(score !== undefined ? { score } : {}),
+  };
+}
+
+function render(run: ReviewRun, format: Format, showDropped = false): string {
   const findings = run.findings;
   if (format === 'sarif') {
     return JSON.stringify(toSarif(findings, SARIF_TOOL), null, 2);
@@ -271,6 +288,9 @@ function render(run: ReviewRun, format: Format): string {
             suggestion,
           }),
         ),
+        ...(outcome.filtered ? { filtered: outcome.filtered } : {}),
+        ...(outcome.validation ? { validation: outcome.validation } : {}),
+        ...(showDropped ? { dropped: run.dropped.map(droppedEntry) } : {}),
         skipped: outcome.skipped,
         failedRequests: outcome.failedChunks,
         usage: outcome.usage,
@@ -283,6 +303,13 @@ function render(run: ReviewRun, format: Format): string {
   const lines = findings.map(
     (f) => `${f.path}:${f.line}  [${f.severity}] ${f.title}\n    ${f.body.replace(/\n/g, '\n    ')}`,
   );
+  if (showDropped && run.dropped.length > 0) {
+    lines.push('', `Dropped (${run.dropped.length}):`);
+    for (const d of run.dropped.map(droppedEntry))
+      lines.push(
+        `  ${d.path}:${d.line}  [${d.severity}] ${d.title}  (${d.reason}${d.score !== undefined ? ` ${d.score}` : ''}: ${d.detail})`,
+      );
+  }
   lines.push(
     '',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} · ${outcome.reviewedFiles.length} files reviewed, ` +

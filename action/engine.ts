@@ -1,6 +1,12 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/findings/anchor.js';
-import { ruleSources, ruleTextFor } from './core/findings/filters.js';
+import {
+  countDrops,
+  filterFindings,
+  ruleSources,
+  ruleTextFor,
+  type DroppedFinding,
+} from './core/findings/filters.js';
 import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
 import { linesLeftOut, narrowToPush } from './core/input/incremental.js';
@@ -39,6 +45,8 @@ export interface ReviewRun {
   outcome: ReviewOutcome;
   /** Every finding of the run with its fingerprint (for SARIF and the CLI). */
   findings: (AnchoredFinding | UnanchoredFinding)[];
+  /** The findings dropped by the filters in code and by validation, with why (`--show-dropped`). */
+  dropped: DroppedFinding<AnchoredFinding | UnanchoredFinding>[];
   mergeBase: string;
   resultsUrl?: string;
   /** Things that went wrong without stopping the review (results API, a lost permission...). */
@@ -255,14 +263,26 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const isSecret = (f: Finding) =>
     secrets.some((s) => s.path === f.path && s.line === f.line && s.title === f.title);
   const sources = ruleSources(config.rules ?? [], guidelines.sources);
+  // Secrets are certain, and findings already on the PR were filtered and graded when first raised.
+  const exempt = (f: Finding & { fingerprint: string }) => isSecret(f) || known.has(f.fingerprint);
+  const raised = [...anchoredAll.anchored, ...anchoredAll.unanchored];
+  const filtered = filterFindings(
+    raised.filter((f) => !exempt(f)),
+    { files: redacted, sources, lines: findingLines },
+  );
+  const dropped: DroppedFinding<AnchoredFinding | UnanchoredFinding>[] = [...filtered.dropped];
+  if (dropped.length > 0) deps.log.info(`Filters: ${dropped.length} findings dropped before validation`);
+  const filteredOut = new Set(dropped.map((d) => d.finding));
   const validation = await validateFindings(deps, settings, effective, {
-    findings: [...anchoredAll.anchored, ...anchoredAll.unanchored],
-    skip: (f) => isSecret(f) || known.has(f.fingerprint),
+    findings: raised.filter((f) => !filteredOut.has(f)),
+    skip: exempt,
     readHead,
     lanes,
     context: { files: redacted, ruleText: (rule) => ruleTextFor(rule, sources) },
     lines: findingLines,
   });
+  for (const d of validation.dropped)
+    dropped.push({ finding: d.finding, reason: 'validation', detail: d.reason, score: d.score });
   const anchored = await vetSuggestions(
     deps,
     validation.kept.filter((f): f is AnchoredFinding => 'anchor' in f),
@@ -332,6 +352,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     since: previous?.headSha !== pr.headSha ? previous?.headSha : undefined,
     replies,
     validation: validation.stats,
+    filtered: countDrops(filtered.dropped),
     extra: { usage: validation.usage, costUsd: validation.costUsd },
     guidelines: guidelines.files,
     durationMs: Math.max(0, deps.clock.now() - run.started),
@@ -350,6 +371,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   return {
     outcome,
     findings: [...toPost, ...posted.unanchored],
+    dropped,
     mergeBase,
     ...(resultsUrl ? { resultsUrl } : {}),
     ...notes,

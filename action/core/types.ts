@@ -106,6 +106,12 @@ export interface TokenUsage {
   output: number;
 }
 
+/**
+ * Why a finding was dropped before it was posted: by a filter in code (action/core/findings/filters.ts,
+ * before any validation request), or by the validation pass's score.
+ */
+export type DropReason = 'low-confidence' | 'base-only' | 'rule-not-quoted' | 'rule-misquoted' | 'validation';
+
 /** One verdict of the validation pass, by the index of the finding in the request: a grade from 0 to 100. */
 export interface Verdict {
   index: number;
@@ -266,6 +272,8 @@ export interface ReviewOutcome {
     /** Replies posted in fixed findings' threads, and how many were left out by the per-run cap. */
     replies: { posted: number; capped: number };
   };
+  /** Findings the filters in code dropped before validation, by reason (absent when none). */
+  filtered?: Partial<Record<Exclude<DropReason, 'validation'>, number>>;
   /**
    * The validation pass: findings graded, how many scored below `threshold` and were dropped, by which
    * models; `unchecked` findings were kept because their request failed (`error`, the first failure).

@@ -29,6 +29,7 @@ export interface OutcomeInput {
   since: string | undefined;
   replies: { posted: number; capped: number };
   validation: ReviewOutcome['validation'];
+  filtered?: ReviewOutcome['filtered'];
   extra: { usage: TokenUsage; costUsd: number };
   guidelines: string[];
   durationMs: number;
@@ -78,6 +79,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
       ...(input.since !== undefined ? { since: input.since } : {}),
       replies: input.replies,
     },
+    ...(input.filtered && Object.keys(input.filtered).length > 0 ? { filtered: input.filtered } : {}),
     ...(input.validation ? { validation: input.validation } : {}),
     coverage,
     ...(routing.triage || routing.fallback ? { routing } : {}),

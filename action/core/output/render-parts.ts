@@ -33,6 +33,8 @@ export function resultLine(outcome: ReviewOutcome): string {
 /** Validation, model routing and guidelines: one line each, only when they happened. */
 export function runNotes(outcome: ReviewOutcome): string | undefined {
   const lines: string[] = [];
+  const filtered = filteredLine(outcome.filtered);
+  if (filtered !== undefined) lines.push(filtered);
   const v = outcome.validation;
   if (v !== undefined) {
     const by = v.models.map((m) => codeSpan(m)).join(' and ');
@@ -59,6 +61,24 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
     );
   }
   return lines.length > 0 ? lines.map((l) => `- ${l}`).join('\n') : undefined;
+}
+
+const FILTER_WORDS: Record<keyof NonNullable<ReviewOutcome['filtered']>, string> = {
+  'low-confidence': 'below confidence 0.5',
+  'base-only': 'about code the PR deleted or does not change',
+  'rule-not-quoted': 'citing a rule or guideline without quoting it',
+  'rule-misquoted': 'misquoting the rule or guideline they cite',
+};
+
+/** "3 findings dropped by filters: 2 below confidence 0.5, 1 about code the PR deleted or does not change." */
+function filteredLine(filtered: ReviewOutcome['filtered']): string | undefined {
+  const parts = (Object.keys(FILTER_WORDS) as (keyof typeof FILTER_WORDS)[]).flatMap((reason) => {
+    const n = filtered?.[reason] ?? 0;
+    return n > 0 ? [`${n} ${FILTER_WORDS[reason]}`] : [];
+  });
+  if (parts.length === 0) return undefined;
+  const total = Object.values(filtered ?? {}).reduce((a, b) => a + b, 0);
+  return `${plural(total, 'finding')} dropped by filters: ${parts.join(', ')}.`;
 }
 
 export function allFindings(outcome: ReviewOutcome): (AnchoredFinding | UnanchoredFinding)[] {

@@ -126,6 +126,11 @@ same hunk, startLine smaller than line. Keep ranges short.
 after the line number and mark, including its indentation. It is used to place the comment \
 when a line number is off, so never paraphrase it.
 
+# Rules and guidelines
+When a finding applies a team rule or a repository guideline rather than a problem of its own, set "rule" \
+to the rule's id (as in <team_rules>) or the guideline file's path (as after "From"), and "ruleQuote" to \
+the sentence of it you apply, copied word for word. A rule finding without a verbatim quote is dropped.
+
 # Suggestions
 Add "suggestion" only when you can write the exact fix. It replaces lines startLine..line (or only \
 line) in full: include every line of that range as it should read after the fix, with the file's \

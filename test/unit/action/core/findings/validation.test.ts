@@ -13,8 +13,7 @@ import {
   validationOutputTokens,
   validatorRoute,
 } from '../../../../../action/core/findings/validation.js';
-import type { DiffFile } from '../../../../../action/core/types.js';
-import { makeFinding } from '../../builders.js';
+import { makeDiffFile, makeFinding } from '../../builders.js';
 
 const BLOCK = [
   ...Array.from({ length: 9 }, (_, i) => `line ${i + 1}`),
@@ -45,29 +44,9 @@ describe('validation pass', () => {
   });
 
   const PR = { title: 'Fix totals', body: 'The cart total was wrong.' };
-  const DIFF: DiffFile = {
-    path: 'src/a.ts',
-    status: 'modified',
-    binary: false,
-    submodule: false,
-    additions: 1,
-    deletions: 1,
-    hunks: [
-      {
-        oldStart: 18,
-        oldLines: 5,
-        newStart: 18,
-        newLines: 5,
-        header: '',
-        lines: [
-          { kind: 'context', text: 'line 18', oldLine: 18, newLine: 18 },
-          { kind: 'del', text: 'old 19', oldLine: 19 },
-          { kind: 'add', text: 'line 19', newLine: 19 },
-          { kind: 'context', text: 'line 20', oldLine: 20, newLine: 20 },
-        ],
-      },
-    ],
-  };
+  const DIFF = makeDiffFile('src/a.ts', [
+    { newStart: 18, lines: [' line 18', '-old 19', '+line 19', ' line 20'] },
+  ]);
 
   it('shows the enclosing block with the diff marks, the flagged lines marked, and the PR text as data', () => {
     const text = buildValidationPrompt(
