@@ -19,7 +19,12 @@ import { CancelledError, ConfigError, SkipError } from './errors.js';
 import type { CheckRunResult, ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './core/types.js';
 import { cancellation, type Cancellation } from './steps/cancellation.js';
-import { loadEffectiveConfig, loadGuidelines, noteBaseFileChanges } from './steps/config.js';
+import {
+  loadEffectiveConfig,
+  loadGuidelines,
+  loadNestedGuidelines,
+  noteBaseFileChanges,
+} from './steps/config.js';
 import { createHeadReader, readsHead } from './steps/head-files.js';
 import { createModelLanes } from './steps/model-lanes.js';
 import { assembleOutcome } from './steps/outcome.js';
@@ -199,6 +204,8 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const previous = existing?.state;
   deps.log.info(`Diff: ${prFiles.length} files changed`);
   await noteBaseFileChanges(deps, settings, prFiles, config, notes);
+  const nestedLoading = loadNestedGuidelines(deps, pr.baseSha, config, prFiles);
+  nestedLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const scope = await chooseScope(deps, { mergeBase, headSha: pr.headSha, prFiles, previous });
 
   // Selection looks at paths and file kinds only, and git starts reading the selected files' head
@@ -229,7 +236,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   );
 
   // The model passes: review (budgeted, routed), then validation of new severe findings.
-  const guidelines = await guidelinesLoading;
+  const [guidelines, nested] = await Promise.all([guidelinesLoading, nestedLoading]);
   const system = buildSystemPrompt({
     ...(config.language ? { language: config.language } : {}),
     ...(config.strictness ? { strictness: config.strictness } : {}),
@@ -239,6 +246,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     files: selection.selected,
     systemTokens: estimateTokens(system),
     readHead,
+    guidelines: nested,
   });
   // One set of lanes for both model passes: they draw on the same rate limits.
   const lanes = createModelLanes({
@@ -262,7 +270,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   ]);
   const isSecret = (f: Finding) =>
     secrets.some((s) => s.path === f.path && s.line === f.line && s.title === f.title);
-  const sources = ruleSources(config.rules ?? [], guidelines.sources);
+  const sources = ruleSources(config.rules ?? [], [...guidelines.sources, ...nested]);
   // Secrets are certain, and findings already on the PR were filtered and graded when first raised.
   const exempt = (f: Finding & { fingerprint: string }) => isSecret(f) || known.has(f.fingerprint);
   const raised = [...anchoredAll.anchored, ...anchoredAll.unanchored];
@@ -354,7 +362,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     validation: validation.stats,
     filtered: countDrops(filtered.dropped),
     extra: { usage: validation.usage, costUsd: validation.costUsd },
-    guidelines: guidelines.files,
+    guidelines: [...guidelines.files, ...nested.map((g) => g.path)],
     durationMs: Math.max(0, deps.clock.now() - run.started),
   });
   const code = reviewedLines(redacted, results.chunks);

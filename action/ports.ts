@@ -218,6 +218,9 @@ export interface ConfirmRequest extends ModelRequest {
 
 export type ConfirmResult = { ok: true; verdicts: Verdict[]; usage: TokenUsage } | ModelFailure;
 
+/** A plain-text answer (the PR-wide overview of a split review). */
+export type TextResult = { ok: true; text: string; usage: TokenUsage } | ModelFailure;
+
 /**
  * Port: asks the model to review one chunk through a forced tool call. The adapter validates the tool
  * input with FindingsToolInputSchema, retries malformed output once, and never throws for API errors.
@@ -229,6 +232,11 @@ export interface ModelPort {
    * must confirm or reject each through the forced `confirm_findings` tool. Never throws for API errors.
    */
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
+  /**
+   * A plain-text request without tools: the cheap PR-wide overview sent before a split review. Never throws
+   * for API errors.
+   */
+  summarize(request: ModelRequest): Promise<TextResult>;
 }
 
 /** Port: the optional diffray results API. Never throws: failures come back as warnings. */

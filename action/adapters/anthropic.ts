@@ -25,6 +25,7 @@ import type {
   ModelPort,
   ModelRequest,
   ModelResult,
+  TextResult,
 } from '../ports.js';
 
 /** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
@@ -81,16 +82,22 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort {
   return {
     review: (request) => reviewWith(send, request),
     confirm: (request) => confirmWith(send, request),
+    summarize: (request) => summarizeWith(send, request),
   };
 }
 
 type Tool = NonNullable<MessageCreateParamsNonStreaming['tools']>[number];
 
 /**
- * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
- * the findings when validation fails, so a second attempt would only add cost).
+ * One request answered once (no retry on a malformed answer): the message read by `read`, usage kept on
+ * every path, API errors described rather than thrown. `tool` forces that tool call; without it, plain text.
  */
-export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+async function singleAnswer<R>(
+  send: Send,
+  request: ModelRequest,
+  tool: ToolDefinition | undefined,
+  read: (message: Message, usage: TokenUsage) => R | ModelFailure,
+): Promise<R | ModelFailure> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   try {
     const message = await send(
@@ -98,13 +105,24 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
         model: request.model,
         max_tokens: request.maxOutputTokens,
         system: [{ type: 'text', text: request.system }],
-        tools: [CONFIRM_TOOL as ToolDefinition as Tool],
-        tool_choice: { type: 'tool', name: CONFIRM_TOOL.name },
+        ...(tool ? { tools: [tool as Tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
         messages: [{ role: 'user', content: request.user }],
       },
       hooksOf(request),
     );
     addUsage(usage, message);
+    return read(message, usage);
+  } catch (error) {
+    return { ok: false, ...describeError(error), usage };
+  }
+}
+
+/**
+ * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
+ * the findings when validation fails, so a second attempt would only add cost).
+ */
+export function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+  return singleAnswer(send, request, CONFIRM_TOOL, (message, usage): ConfirmResult => {
     const block = message.content?.find(
       (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
     );
@@ -113,9 +131,18 @@ export async function confirmWith(send: Send, request: ConfirmRequest): Promise<
     return parsed.ok
       ? { ok: true, verdicts: parsed.verdicts, usage }
       : { ok: false, error: parsed.error, usage };
-  } catch (error) {
-    return { ok: false, ...describeError(error), usage };
-  }
+  });
+}
+
+/** A plain-text request (no tools): the answer's text blocks joined; an answer with none is a failure. */
+export function summarizeWith(send: Send, request: ModelRequest): Promise<TextResult> {
+  return singleAnswer(send, request, undefined, (message, usage): TextResult => {
+    const text = (message.content ?? [])
+      .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+      .join('\n')
+      .trim();
+    return text === '' ? { ok: false, error: 'no text in the answer', usage } : { ok: true, text, usage };
+  });
 }
 
 /**
