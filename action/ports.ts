@@ -178,6 +178,8 @@ export interface ModelRequest {
   /** The chunk's content (diff, context, PR metadata marked untrusted). */
   user: string;
   maxOutputTokens: number;
+  /** Sampling temperature; the API's default when absent (the benchmark judge asks for 0). */
+  temperature?: number;
   /**
    * Called once when the answer starts (its first streamed event), or not at all if it never does: the run
    * holds its other requests until then, because a prompt-cache entry becomes readable only once its

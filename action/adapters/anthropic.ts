@@ -104,6 +104,7 @@ async function singleAnswer<R>(
       {
         model: request.model,
         max_tokens: request.maxOutputTokens,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         system: [{ type: 'text', text: request.system }],
         ...(tool ? { tools: [tool as Tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
         messages: [{ role: 'user', content: request.user }],

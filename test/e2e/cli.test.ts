@@ -184,6 +184,17 @@ describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
     expect(plain).not.toHaveProperty('dropped');
   });
 
+  it('refuses eval --bench swe-prbench without a dataset pin, and an unknown benchmark', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const unpinned = await cli(['eval', '--bench', 'swe-prbench'], KEY);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stderr).toContain('--bench swe-prbench needs --dataset-pin REVISION:SHA256');
+    const unknown = await cli(['eval', '--bench', 'nope'], KEY);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--bench must be martian or swe-prbench');
+    expect(anthropic.requests).toHaveLength(0);
+  });
+
   it('stops on an invalid base config, saying what each key expects and what it found, in line order', async () => {
     const { anthropic, cli } = await startLocalRepo({
       '.diffray.yml': 'max-coments: 5\nfail-on: hihg\nreview-drafts: yes\n',
