@@ -110,12 +110,13 @@ const results: {
   load: {},
 };
 
-/** Calls per pass: review + validation (+ anything else, by tool name). */
+/** Calls per pass: review + validation (+ the PR-wide overview of a split PR, + anything else). */
 function passes(r: RunFigures): string {
   const review = r.callsByTool.report_findings ?? 0;
   const validation = r.callsByTool.confirm_findings ?? 0;
-  const other = r.calls - review - validation;
-  return `${review}+${validation}${other > 0 ? `+${other}?` : ''}`;
+  const overview = r.callsByTool.overview ?? 0;
+  const other = r.calls - review - validation - overview;
+  return `${review}+${validation}${overview > 0 ? `+${overview} ov` : ''}${other > 0 ? `+${other}?` : ''}`;
 }
 
 function printQuality(rows: QualityFigures[]): void {
