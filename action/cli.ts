@@ -18,21 +18,36 @@ import { conclusionReason } from './core/output/phrases.js';
 import { toSarif } from './core/output/sarif.js';
 import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
+import { join } from 'node:path';
+import { downloadPinned, preparePrRepo, resultCache, sha256 } from './adapters/bench-data.js';
+import { renderBenchEval, runBenchEval, type BenchEvalReport, type PrResult } from './bench-eval.js';
+import { extractJudgePrompt, MARTIAN, swePrBench } from './core/findings/bench.js';
+import { VALIDATION_SYSTEM } from './core/findings/validation.js';
+import { buildSystemPrompt, FINDINGS_TOOL } from './core/plan/prompt.js';
 import type { GitPort, Logger } from './ports.js';
 
-const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL]
+const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL] [--show-dropped]
        diffray eval [--prs N] [--head REF] [--format text|json] [--model ID]
+       diffray eval --bench martian|swe-prbench [--judge ID] [--limit N] [--cache DIR] [--dataset-pin REV:SHA256]
 
 review: reviews the changes between the merge base of --base (default: origin/HEAD, main or master) and
 --head (default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is
-posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors.
+posted. Exit code 1 when a finding reaches --fail-on (default high), 2 on errors. --show-dropped also lists
+the findings the filters and the validation pass dropped, each with its reason (and score), to audit them.
 
 eval: reviews the last N (default 10) merged pull requests on the first-parent history of --head: merge
 commits and squash merges (subjects ending in "(#123)"), or every commit when there are neither, each
 against its first parent; and for each finding checks whether a later commit changed the flagged lines:
 the share that did is a rough precision estimate for this repository. Nothing is posted.
 
-Both need ANTHROPIC_API_KEY.`;
+eval --bench: reviews the PRs of a public benchmark (downloaded at run time, pinned by commit and checked
+by hash; each PR's repository partially cloned under --cache) and scores the findings by the benchmark's
+method: one --judge call (default claude-opus-4-5-20251101, the published table's judge) per golden/finding
+pair. Prints precision, recall and F1 beside the published table, and the money spent. Results are cached
+per PR (model, judge, prompt) under --cache (default ~/.cache/diffray/bench): a second run resumes.
+swe-prbench needs --dataset-pin (the dataset revision and the SHA-256 of dataset/prs.jsonl).
+
+All need ANTHROPIC_API_KEY.`;
 
 const FORMATS = ['text', 'json', 'sarif'] as const;
 type Format = (typeof FORMATS)[number];
@@ -57,7 +72,13 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         model: { type: 'string', default: env.DIFFRAY_MODEL ?? 'claude-sonnet-4-5' },
         'fail-on': { type: 'string', default: 'high' },
         prs: { type: 'string', default: '10' },
+        bench: { type: 'string' },
+        judge: { type: 'string', default: MARTIAN.publishedJudge!.model },
+        limit: { type: 'string' },
+        cache: { type: 'string' },
+        'dataset-pin': { type: 'string' },
         verbose: { type: 'boolean', default: false },
+        'show-dropped': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -99,6 +120,12 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
 
   const log = stderrLogger(values.verbose);
   try {
+    // A benchmark run needs no repository of the user's: it clones the benchmark's.
+    if (command === 'eval' && values.bench !== undefined) {
+      const report = await benchEval(values, { apiKey, log, env });
+      console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderBenchEval(report));
+      return 0;
+    }
     const root = (await execGitRunner(process.cwd())(['rev-parse', '--show-toplevel'])).stdout.trim();
     if (!root) throw new Error('not inside a git repository');
     const git = createGitPort({ run: execGitRunner(root), stream: execGitStreamer(root), log });
@@ -129,13 +156,88 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
         exclude: [],
       },
     );
-    console.log(render(run, format));
+    console.log(render(run, format, values['show-dropped']));
     for (const w of run.warnings) log.warning(w);
     return run.outcome.conclusion === 'failure' ? 1 : 0;
   } catch (error) {
     console.error(`diffray: ${(error as Error).message}`);
     return 2;
   }
+}
+
+/** `diffray eval --bench`: the runtime of bench-eval.ts over the real downloader, git, model and cache. */
+async function benchEval(
+  values: {
+    bench?: string;
+    judge: string;
+    limit?: string;
+    cache?: string;
+    'dataset-pin'?: string;
+    model: string;
+  },
+  ctx: { apiKey: string; log: Logger; env: NodeJS.ProcessEnv },
+): Promise<BenchEvalReport> {
+  const pin = values['dataset-pin'] ? /^([^:]+):([0-9a-f]{64})$/.exec(values['dataset-pin']) : undefined;
+  if (values.bench !== 'martian' && values.bench !== 'swe-prbench')
+    throw new Error(`--bench must be martian or swe-prbench; got "${values.bench}"`);
+  if (values.bench === 'swe-prbench' && !pin)
+    throw new Error('--bench swe-prbench needs --dataset-pin REVISION:SHA256 (see docs/eval.md)');
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
+    throw new Error(`--limit must be a whole number above 0; got "${values.limit}"`);
+  const source = values.bench === 'martian' ? MARTIAN : swePrBench({ revision: pin![1]!, sha256: pin![2]! });
+  const cacheDir = values.cache ?? join(ctx.env.HOME ?? '.', '.cache/diffray/bench');
+  const model = createAnthropicPort({ apiKey: ctx.apiKey });
+  const baseUrl = ctx.env.DIFFRAY_BENCH_BASE_URL ?? source.baseUrl;
+  const quiet: Logger = { info: () => {}, warning: (m) => ctx.log.warning(m), debug: () => {} };
+  return runBenchEval(
+    {
+      load: (file) => downloadPinned(baseUrl, file, { cacheDir }),
+      judgePrompt: async () =>
+        extractJudgePrompt(
+          await downloadPinned(
+            ctx.env.DIFFRAY_BENCH_BASE_URL ?? MARTIAN.baseUrl,
+            MARTIAN.files.judgeScript!,
+            {
+              cacheDir,
+            },
+          ),
+        ),
+      review: async (pr) => {
+        const dir = join(
+          cacheDir,
+          'repos',
+          pr.cloneUrl.replace(/^https:\/\/github\.com\//, '').replace(/\W+/g, '_'),
+        );
+        const { baseSha, headSha } = await preparePrRepo(execGitRunner, pr, dir);
+        const git = createGitPort({ run: execGitRunner(dir), stream: execGitStreamer(dir), log: quiet });
+        const run = await runReview(
+          { git, model, clock: { now: () => Date.now() }, log: quiet, stripTypes: nodeTypeStripper() },
+          {
+            repository: pr.cloneUrl,
+            serverUrl: GITHUB_COM,
+            pr: { number: pr.number, title: pr.title, body: pr.body, draft: false, baseSha, headSha },
+            model: values.model,
+            failOn: 'none',
+            maxComments: 100,
+            configFile: '.diffray.yml',
+            exclude: [],
+          },
+        );
+        return { findings: run.findings, costUsd: run.outcome.costUsd };
+      },
+      judge: (request) => model.summarize(request),
+      cache: resultCache<PrResult>(cacheDir),
+      progress: (line) => ctx.log.info(line),
+    },
+    {
+      source,
+      model: values.model,
+      judgeModel: values.judge,
+      promptHash: sha256(buildSystemPrompt({}) + JSON.stringify(FINDINGS_TOOL) + VALIDATION_SYSTEM),
+      ...(limit !== undefined ? { limit } : {}),
+    },
+  );
 }
 
 interface EvalReport extends ReturnType<typeof estimatePrecision> {
@@ -245,7 +347,22 @@ async function resolveBase(git: GitPort, base: string | undefined): Promise<stri
   throw new Error('no base branch found: pass --base REF');
 }
 
-function render(run: ReviewRun, format: Format): string {
+/** A dropped finding as `--show-dropped` lists it. */
+function droppedEntry({ finding: f, reason, detail, score }: ReviewRun['dropped'][number]) {
+  return {
+    path: f.path,
+    line: 'anchor' in f ? f.anchor.line : f.line,
+    severity: f.severity,
+    category: f.category,
+    title: f.title,
+    confidence: f.confidence,
+    reason,
+    detail,
+    ...(score !== undefined ? { score } : {}),
+  };
+}
+
+function render(run: ReviewRun, format: Format, showDropped = false): string {
   const findings = run.findings;
   if (format === 'sarif') {
     return JSON.stringify(toSarif(findings, SARIF_TOOL), null, 2);
@@ -271,6 +388,9 @@ function render(run: ReviewRun, format: Format): string {
             suggestion,
           }),
         ),
+        ...(outcome.filtered ? { filtered: outcome.filtered } : {}),
+        ...(outcome.validation ? { validation: outcome.validation } : {}),
+        ...(showDropped ? { dropped: run.dropped.map(droppedEntry) } : {}),
         skipped: outcome.skipped,
         failedRequests: outcome.failedChunks,
         usage: outcome.usage,
@@ -283,6 +403,13 @@ function render(run: ReviewRun, format: Format): string {
   const lines = findings.map(
     (f) => `${f.path}:${f.line}  [${f.severity}] ${f.title}\n    ${f.body.replace(/\n/g, '\n    ')}`,
   );
+  if (showDropped && run.dropped.length > 0) {
+    lines.push('', `Dropped (${run.dropped.length}):`);
+    for (const d of run.dropped.map(droppedEntry))
+      lines.push(
+        `  ${d.path}:${d.line}  [${d.severity}] ${d.title}  (${d.reason}${d.score !== undefined ? ` ${d.score}` : ''}: ${d.detail})`,
+      );
+  }
   lines.push(
     '',
     `${findings.length} finding${findings.length === 1 ? '' : 's'} · ${outcome.reviewedFiles.length} files reviewed, ` +

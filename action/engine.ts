@@ -1,5 +1,12 @@
 import { severityRank, type DiffrayConfig, type Finding } from '../shared/index.js';
 import { anchorFindings } from './core/findings/anchor.js';
+import {
+  countDrops,
+  filterFindings,
+  ruleSources,
+  ruleTextFor,
+  type DroppedFinding,
+} from './core/findings/filters.js';
 import { reviewedLines } from './core/output/code-runs.js';
 import { buildCoverage } from './core/output/coverage.js';
 import { mergeWalkthrough } from './core/output/walkthrough.js';
@@ -13,7 +20,12 @@ import { CancelledError, ConfigError, SkipError } from './errors.js';
 import type { CheckRunResult, ExistingMarkers } from './ports.js';
 import type { AnchoredFinding, DiffFile, ReviewOutcome, UnanchoredFinding } from './core/types.js';
 import { cancellation, type Cancellation } from './steps/cancellation.js';
-import { loadEffectiveConfig, loadGuidelines, noteBaseFileChanges } from './steps/config.js';
+import {
+  loadEffectiveConfig,
+  loadGuidelines,
+  loadNestedGuidelines,
+  noteBaseFileChanges,
+} from './steps/config.js';
 import { createHeadReader, readsHead } from './steps/head-files.js';
 import { createModelLanes } from './steps/model-lanes.js';
 import { assembleOutcome } from './steps/outcome.js';
@@ -39,6 +51,8 @@ export interface ReviewRun {
   outcome: ReviewOutcome;
   /** Every finding of the run with its fingerprint (for SARIF and the CLI). */
   findings: (AnchoredFinding | UnanchoredFinding)[];
+  /** The findings dropped by the filters in code and by validation, with why (`--show-dropped`). */
+  dropped: DroppedFinding<AnchoredFinding | UnanchoredFinding>[];
   mergeBase: string;
   resultsUrl?: string;
   /** Things that went wrong without stopping the review (results API, a lost permission...). */
@@ -199,6 +213,8 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   const previous = existing?.state;
   deps.log.info(`Diff: ${prFiles.length} files changed`);
   await noteBaseFileChanges(deps, settings, prFiles, config, notes);
+  const nestedLoading = loadNestedGuidelines(deps, pr.baseSha, config, prFiles);
+  nestedLoading.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   const scope = await chooseScope(deps, {
     mergeBase,
     headSha: pr.headSha,
@@ -235,7 +251,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   );
 
   // The model passes: review (budgeted, routed), then validation of new severe findings.
-  const guidelines = await guidelinesLoading;
+  const [guidelines, nested] = await Promise.all([guidelinesLoading, nestedLoading]);
   const system = buildSystemPrompt({
     ...(config.language ? { language: config.language } : {}),
     ...(config.strictness ? { strictness: config.strictness } : {}),
@@ -246,6 +262,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     files: selection.selected,
     systemTokens: estimateTokens(system),
     readHead,
+    guidelines: nested,
   });
   // One set of lanes for both model passes: they draw on the same rate limits.
   const lanes = createModelLanes({
@@ -269,16 +286,30 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   ]);
   const isSecret = (f: Finding) =>
     secrets.some((s) => s.path === f.path && s.line === f.line && s.title === f.title);
-  const validation = await validateFindings(deps, effective, {
-    findings: [...anchoredAll.anchored, ...anchoredAll.unanchored],
-    skip: (f) => isSecret(f) || known.has(f.fingerprint),
+  const sources = ruleSources(config.rules ?? [], [...guidelines.sources, ...nested]);
+  // Secrets are certain, and findings already on the PR were filtered and graded when first raised.
+  const exempt = (f: Finding & { fingerprint: string }) => isSecret(f) || known.has(f.fingerprint);
+  const raised = [...anchoredAll.anchored, ...anchoredAll.unanchored];
+  const filtered = filterFindings(
+    raised.filter((f) => !exempt(f)),
+    { files: redacted, sources, lines: findingLines },
+  );
+  const dropped: DroppedFinding<AnchoredFinding | UnanchoredFinding>[] = [...filtered.dropped];
+  if (dropped.length > 0) deps.log.info(`Filters: ${dropped.length} findings dropped before validation`);
+  const filteredOut = new Set(dropped.map((d) => d.finding));
+  const validation = await validateFindings(deps, settings, effective, {
+    findings: raised.filter((f) => !filteredOut.has(f)),
+    skip: exempt,
     readHead,
     lanes,
+    context: { files: redacted, ruleText: (rule) => ruleTextFor(rule, sources) },
+    lines: findingLines,
   });
-  const kept = new Set<Finding>(validation.kept);
+  for (const d of validation.dropped)
+    dropped.push({ finding: d.finding, reason: 'validation', detail: d.reason, score: d.score });
   const anchored = await vetSuggestions(
     deps,
-    anchoredAll.anchored.filter((f) => kept.has(f)),
+    validation.kept.filter((f): f is AnchoredFinding => 'anchor' in f),
     readHead,
   );
 
@@ -304,7 +335,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   });
   const dismissed = new Set(lifecycle.next.dismissed);
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));
-  const listed = anchoredAll.unanchored.filter((f) => kept.has(f) && !dismissed.has(f.fingerprint));
+  const listed = validation.kept.filter(
+    (f): f is UnanchoredFinding => !('anchor' in f) && !dismissed.has(f.fingerprint),
+  );
 
   const headNow = await headAfterReview;
   if (headNow !== undefined && headNow !== pr.headSha) {
@@ -352,8 +385,9 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     replies,
     ...(threadsRead && 'unread' in threadsRead ? { threadsUnread: threadsRead.unread } : {}),
     validation: validation.stats,
+    filtered: countDrops(filtered.dropped),
     extra: { usage: validation.usage, costUsd: validation.costUsd },
-    guidelines: guidelines.files,
+    guidelines: [...guidelines.files, ...nested.map((g) => g.path)],
     walkthrough: mergeWalkthrough(results.walkthroughs, prFiles),
     durationMs: Math.max(0, deps.clock.now() - run.started),
   });
@@ -372,6 +406,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
   return {
     outcome,
     findings: [...toPost, ...posted.unanchored],
+    dropped,
     mergeBase,
     ...(resultsUrl ? { resultsUrl } : {}),
     ...notes,
@@ -386,6 +421,12 @@ function scannedDiff(files: DiffFile[], scans: SecretScan[]): ReturnType<typeof 
   const input = scans.flatMap((s) => s.input);
   if (input.length !== files.length || input.some((f, i) => f !== files[i])) return scanAndRedact(files);
   return { files: scans.flatMap((s) => s.files), hits: scans.flatMap((s) => s.hits) };
+}
+
+/** The lines a finding points at: its anchor on the diff, or the lines it gave when it has none. */
+function findingLines(f: AnchoredFinding | UnanchoredFinding): { start: number; end: number } {
+  if ('anchor' in f) return { start: f.anchor.startLine ?? f.anchor.line, end: f.anchor.line };
+  return { start: f.startLine ?? f.line, end: f.line };
 }
 
 function filterBySeverity(findings: Finding[], config: DiffrayConfig): Finding[] {

@@ -233,6 +233,8 @@ export interface ModelRequest {
   maxOutputTokens: number;
   /** Ask for the walkthrough in the same answer (`findingsTool(true)`); review requests only. */
   walkthrough?: boolean;
+  /** Sampling temperature; the API's default when absent (the benchmark judge asks for 0). */
+  temperature?: number;
   /**
    * Called once when the answer starts (its first streamed event), or not at all if it never does: the run
    * holds its other requests until then, because a prompt-cache entry becomes readable only once its
@@ -283,6 +285,9 @@ export interface ConfirmRequest extends ModelRequest {
 
 export type ConfirmResult = { ok: true; verdicts: Verdict[]; usage: TokenUsage } | ModelFailure;
 
+/** A plain-text answer (the PR-wide overview of a split review). */
+export type TextResult = { ok: true; text: string; usage: TokenUsage } | ModelFailure;
+
 /**
  * Port: asks the model to review one chunk through a forced tool call. The adapter reads the tool input
  * finding by finding (core/findings/answer.ts: a bad finding is repaired or dropped alone), asks once more
@@ -295,6 +300,11 @@ export interface ModelPort {
    * must confirm or reject each through the forced `confirm_findings` tool. Never throws for API errors.
    */
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
+  /**
+   * A plain-text request without tools: the cheap PR-wide overview sent before a split review. Never throws
+   * for API errors.
+   */
+  summarize(request: ModelRequest): Promise<TextResult>;
 }
 
 /** A question in a diffray thread, answered through the forced `answer_question` tool. */

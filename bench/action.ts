@@ -251,14 +251,14 @@ async function measureRun(
   // pass's best makespan; the critical path, the same with unbounded lanes.
   const byTool = new Map<string, number[]>();
   ok.forEach((r, i) => {
-    const tool = r.body.tool_choice?.name ?? 'unknown';
+    const tool = r.body.tool_choice?.name ?? 'overview';
     byTool.set(tool, [...(byTool.get(tool) ?? []), service[i]!]);
   });
   const floorMs = [...byTool.values()].reduce((n, pass) => n + makespan(pass, DEFAULT_MODEL_LANES), 0);
   const criticalPathMs = [...byTool.values()].reduce((n, pass) => n + Math.max(...pass), 0);
   const callsByTool: Record<string, number> = {};
   for (const r of requests) {
-    const tool = r.body.tool_choice?.name ?? 'unknown';
+    const tool = r.body.tool_choice?.name ?? 'overview';
     callsByTool[tool] = (callsByTool[tool] ?? 0) + 1;
   }
   const modelBusyMs = unionLength(ok.map((r) => [r.timing!.receivedAt, r.timing!.doneAt]));
@@ -283,7 +283,10 @@ async function measureRun(
     diffTokens,
     weightedInput,
     weightedInputPerDiffToken: weightedInput / diffTokens,
-    callTarget: Math.ceil(diffTokens / REQUEST_BUDGET_TOKENS) + 1,
+    // Review requests, one validation request per validating model (review and cheap), and the PR-wide
+    // overview when the review is split.
+    callTarget:
+      Math.ceil(diffTokens / REQUEST_BUDGET_TOKENS) + 2 + (diffTokens > REQUEST_BUDGET_TOKENS ? 1 : 0),
     linesChanged,
     linesSent: sent.lines,
     filesSent: sent.files,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only action|api] [--sizes 5,50] [--latency 1800,63] [--no-build] [--quick]`
+ * `npm run bench [-- --only action|api|quality] [--sizes 5,50] [--latency 1800,63] [--no-build] [--quick]`
  * Runs the benchmarks, prints the figures against their targets and writes JSON to bench/results/.
  * Figures, not tests: nothing here fails on a slow machine; misses are printed as MISS.
  */
@@ -18,9 +18,10 @@ import {
   type TierRun,
 } from './action.js';
 import { runApiBench, type ApiResults } from './api.js';
+import { runQualityBench, type QualityFigures } from './quality.js';
 import { int, kb, ms, pct, ratio, sec, table, verdict } from './lib/stats.js';
 
-const USAGE = `usage: npm run bench -- [--only action|api] [--sizes 5,50,300,1000] [--latency <first-token-ms>,<tokens/s>]
+const USAGE = `usage: npm run bench -- [--only action|api|quality] [--sizes 5,50,300,1000] [--latency <first-token-ms>,<tokens/s>]
                      [--tier generous|low|both|none] [--tier-speedup N]
                      [--no-build] [--no-incremental] [--no-overhead] [--overhead-only] [--overhead-runs N]
                      [--purge-rows 10000,100000,1000000]
@@ -48,8 +49,8 @@ if (values.help) {
   console.log(USAGE);
   process.exit(0);
 }
-if (values.only !== undefined && values.only !== 'action' && values.only !== 'api') {
-  console.error(`--only: action or api\n${USAGE}`);
+if (values.only !== undefined && !['action', 'api', 'quality'].includes(values.only)) {
+  console.error(`--only: action, api or quality\n${USAGE}`);
   process.exit(2);
 }
 const numbers = (text: string | undefined, name: string, fallback: number[]): number[] => {
@@ -102,18 +103,63 @@ const results: {
   load: Record<string, number>;
   action?: ActionResults;
   api?: ApiResults;
+  quality?: QualityFigures[];
 } = {
   startedAt: new Date().toISOString(),
   machine: { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, platform: process.platform },
   load: {},
 };
 
-/** Calls per pass: review + validation (+ anything else, by tool name). */
+/** Calls per pass: review + validation (+ the PR-wide overview of a split PR, + anything else). */
 function passes(r: RunFigures): string {
   const review = r.callsByTool.report_findings ?? 0;
   const validation = r.callsByTool.confirm_findings ?? 0;
-  const other = r.calls - review - validation;
-  return `${review}+${validation}${other > 0 ? `+${other}?` : ''}`;
+  const overview = r.callsByTool.overview ?? 0;
+  const other = r.calls - review - validation - overview;
+  return `${review}+${validation}${overview > 0 ? `+${overview} ov` : ''}${other > 0 ? `+${other}?` : ''}`;
+}
+
+function printQuality(rows: QualityFigures[]): void {
+  console.log(
+    '\n== Quality (engine in process on the synthetic PRs; the scripted model reports true findings and false ones:' +
+      " low-confidence, base-only, misquoted-rule, and ones the validator scores 25; usage from the action's token estimator)",
+  );
+  console.log(
+    table([
+      [
+        'files',
+        'true kept',
+        'false dropped',
+        'low-conf',
+        'base-only',
+        'rule',
+        'by validation',
+        'val. calls',
+        'val. in',
+        'val. out',
+        'review wIn',
+        'val ÷ wIn (≤ 15 % at 50)',
+        'overview in/out',
+        '+$ %',
+      ],
+      ...rows.map((q) => [
+        String(q.files),
+        `${q.trueKept}/${q.trueTotal} ${verdict(q.trueKept === q.trueTotal)}`,
+        `${q.falseDropped}/${q.falseTotal} ${verdict(q.falseDropped === q.falseTotal)}`,
+        String(q.filtered['low-confidence'] ?? 0),
+        String(q.filtered['base-only'] ?? 0),
+        String((q.filtered['rule-not-quoted'] ?? 0) + (q.filtered['rule-misquoted'] ?? 0)),
+        `${q.validation.dropped} of ${q.validation.graded}`,
+        String(q.validation.calls),
+        int(q.validation.input),
+        int(q.validation.output),
+        int(q.review.weightedInput),
+        `${pct(q.validationShare)}${q.files === 50 ? ` ${verdict(q.validationShare <= 0.15)}` : ''}`,
+        q.overview.calls > 0 ? `${int(q.overview.input)}/${int(q.overview.output)}` : '—',
+        pct(q.addedCostShare),
+      ]),
+    ]),
+  );
 }
 
 function printAction(a: ActionResults): void {
@@ -393,7 +439,13 @@ function printApi(a: ApiResults): void {
 }
 
 const started = performance.now();
-if (values.only !== 'api') {
+if (values.only === undefined || values.only === 'quality') {
+  results.load.quality = loadavg()[0]!;
+  console.log('Quality benchmark');
+  results.quality = [];
+  for (const files of sizes) results.quality.push(await runQualityBench(files));
+}
+if (values.only === undefined || values.only === 'action') {
   results.load.action = loadavg()[0]!;
   console.log('Action benchmark');
   results.action = await runActionBench({
@@ -409,7 +461,7 @@ if (values.only !== 'api') {
     log,
   });
 }
-if (values.only !== 'action') {
+if (values.only === undefined || values.only === 'api') {
   results.load.api = loadavg()[0]!;
   console.log('\nAPI benchmark');
   results.api = await runApiBench({ purgeRows, durationSeconds: duration!, connections: 10, log });
@@ -427,6 +479,7 @@ if (results.action) {
   printTiers(results.action);
 }
 if (results.api) printApi(results.api);
+if (results.quality) printQuality(results.quality);
 
 const dir = join(ROOT, 'bench/results');
 mkdirSync(dir, { recursive: true });

@@ -21,6 +21,8 @@ const FIELD_DESCRIPTIONS: Record<string, string> = {
   suggestion:
     'Replacement code for lines startLine..line (or just line), complete and indented as the file is.',
   confidence: "0..1: how sure you are that this is a real problem worth the author's time.",
+  rule: 'Only for a finding that applies a team rule or a guideline file: the rule id, or the guideline file path.',
+  ruleQuote: 'The sentence of that rule or guideline the finding applies, copied verbatim from it.',
 };
 
 /** The walkthrough's fields (left out of the tool when the config turns the walkthrough off). */

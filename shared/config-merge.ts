@@ -63,6 +63,8 @@ export const MERGE_POLICY: MergePolicy<DiffrayConfig> = {
     enabled: strictestOf([true, false]),
     // A higher threshold submits fewer findings to a check that may drop them.
     'min-severity': strictestOf(['low', 'medium', 'high', 'critical']),
+    // A higher score to pass drops more findings: the lower of the two keeps every finding either keeps.
+    threshold: lower,
   },
   budget: { 'max-cost-usd': lower, 'max-input-tokens': lower },
   commands: {

@@ -69,7 +69,11 @@ export const DiffrayConfigSchema = z.strictObject({
   instructions: z.optional(list(InstructionSchema, 0, 50)),
   rules: z.optional(list(RuleSchema, 0, 100)),
   validation: z.optional(
-    z.strictObject({ enabled: z.optional(z.boolean()), 'min-severity': z.optional(z.enum(SEVERITIES)) }),
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      'min-severity': z.optional(z.enum(SEVERITIES)),
+      threshold: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+    }),
   ),
   budget: z.optional(
     z.strictObject({

@@ -28,6 +28,9 @@ export const FINDINGS_PER_ANSWER = 200;
  * Lines are new-file (RIGHT side) line numbers; `startLine` (optional) begins a multi-line range.
  * `quote` is the exact text of the code line the finding is about, used to correct off-by-n lines.
  * `suggestion` replaces exactly lines startLine..line (or just `line`) when present.
+ * `rule` names the team rule (its id) or guideline file (its path) a finding relies on, and `ruleQuote` is the
+ * sentence of it the finding applies, copied verbatim: a rule finding whose quote is not in that text is
+ * dropped before validation (action/core/findings/filters.ts).
  */
 export const FindingSchema = z.strictObject({
   path: text(1, LIMITS.pathChars),
@@ -40,6 +43,8 @@ export const FindingSchema = z.strictObject({
   quote: z.optional(text(0, QUOTE_CHARS)),
   suggestion: z.optional(text(0, SUGGESTION_CHARS)),
   confidence: z.number().check(z.gte(0), z.lte(1)),
+  rule: z.optional(text(1, 300)),
+  ruleQuote: z.optional(text(0, 1_000)),
 });
 export type Finding = z.infer<typeof FindingSchema>;
 

@@ -28,6 +28,7 @@ import type {
   ModelPort,
   ModelRequest,
   ModelResult,
+  TextResult,
 } from '../ports.js';
 
 /** SDK retries for 429 (honouring retry-after), 408/409, 5xx and 529; one loop, the SDK's. */
@@ -85,41 +86,37 @@ export function createAnthropicPort(opts: AnthropicPortOptions): ModelPort & Ans
     review: (request) => reviewWith(send, request),
     confirm: (request) => confirmWith(send, request),
     answer: (request) => answerWith(send, request),
+    summarize: (request) => summarizeWith(send, request),
   };
 }
 
 type Tool = NonNullable<MessageCreateParamsNonStreaming['tools']>[number];
 
 /**
- * One request whose answer is a forced call of `tool`, its input checked by `parse`; no retry on malformed
- * input. Never throws: a failure comes back with what the request used.
+ * One request answered once (no retry on a malformed answer): the message read by `read`, usage kept on
+ * every path, API errors described rather than thrown. `tool` forces that tool call; without it, plain text.
  */
-async function forcedToolCall<T>(
+async function singleAnswer<R>(
   send: Send,
   request: ModelRequest,
-  tool: ToolDefinition,
-  parse: (input: unknown) => { ok: true; value: T } | { ok: false; error: string },
-): Promise<{ ok: true; value: T; usage: TokenUsage } | ModelFailure> {
+  tool: ToolDefinition | undefined,
+  read: (message: Message, usage: TokenUsage) => R | ModelFailure,
+): Promise<R | ModelFailure> {
   const usage: TokenUsage = { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 };
   try {
     const message = await send(
       {
         model: request.model,
         max_tokens: request.maxOutputTokens,
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
         system: [{ type: 'text', text: request.system }],
-        tools: [tool as Tool],
-        tool_choice: { type: 'tool', name: tool.name },
+        ...(tool ? { tools: [tool as Tool], tool_choice: { type: 'tool' as const, name: tool.name } } : {}),
         messages: [{ role: 'user', content: request.user }],
       },
       hooksOf(request),
     );
     addUsage(usage, message);
-    const block = message.content?.find(
-      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === tool.name,
-    );
-    if (!block) return { ok: false, error: `no ${tool.name} call in the answer`, usage };
-    const parsed = parse(block.input);
-    return parsed.ok ? { ok: true, value: parsed.value, usage } : { ok: false, error: parsed.error, usage };
+    return read(message, usage);
   } catch (error) {
     return { ok: false, ...describeError(error), usage };
   }
@@ -129,21 +126,40 @@ async function forcedToolCall<T>(
  * The validation request: one forced `confirm_findings` call, no retry on malformed output (the caller keeps
  * the findings when validation fails, so a second attempt would only add cost).
  */
-export async function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
-  const result = await forcedToolCall(send, request, CONFIRM_TOOL, (input) => {
-    const parsed = parseVerdicts(input, request.count);
-    return parsed.ok ? { ok: true, value: parsed.verdicts } : parsed;
+export function confirmWith(send: Send, request: ConfirmRequest): Promise<ConfirmResult> {
+  return singleAnswer(send, request, CONFIRM_TOOL, (message, usage): ConfirmResult => {
+    const block = message.content?.find(
+      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === CONFIRM_TOOL.name,
+    );
+    if (!block) return { ok: false, error: `no ${CONFIRM_TOOL.name} call in the answer`, usage };
+    const parsed = parseVerdicts(block.input, request.count);
+    return parsed.ok
+      ? { ok: true, verdicts: parsed.verdicts, usage }
+      : { ok: false, error: parsed.error, usage };
   });
-  return result.ok ? { ok: true, verdicts: result.value, usage: result.usage } : result;
+}
+
+/** A plain-text request (no tools): the answer's text blocks joined; an answer with none is a failure. */
+export function summarizeWith(send: Send, request: ModelRequest): Promise<TextResult> {
+  return singleAnswer(send, request, undefined, (message, usage): TextResult => {
+    const text = (message.content ?? [])
+      .flatMap((b) => (b.type === 'text' ? [b.text] : []))
+      .join('\n')
+      .trim();
+    return text === '' ? { ok: false, error: 'no text in the answer', usage } : { ok: true, text, usage };
+  });
 }
 
 /** A question in a diffray thread: one forced `answer_question` call, no retry (a person is waiting). */
-export async function answerWith(send: Send, request: ModelRequest): Promise<AnswerResult> {
-  const result = await forcedToolCall(send, request, ANSWER_TOOL, (input) => {
-    const parsed = parseAnswer(input);
-    return parsed.ok ? { ok: true, value: parsed.answer } : parsed;
+export function answerWith(send: Send, request: ModelRequest): Promise<AnswerResult> {
+  return singleAnswer(send, request, ANSWER_TOOL, (message, usage): AnswerResult => {
+    const block = message.content?.find(
+      (b): b is ToolUseBlock => b.type === 'tool_use' && b.name === ANSWER_TOOL.name,
+    );
+    if (!block) return { ok: false, error: `no ${ANSWER_TOOL.name} call in the answer`, usage };
+    const parsed = parseAnswer(block.input);
+    return parsed.ok ? { ok: true, answer: parsed.answer, usage } : { ok: false, error: parsed.error, usage };
   });
-  return result.ok ? { ok: true, answer: result.value, usage: result.usage } : result;
 }
 
 /**

@@ -106,10 +106,16 @@ export interface TokenUsage {
   output: number;
 }
 
-/** One verdict of the validation pass, by the index of the finding in the request. */
+/**
+ * Why a finding was dropped before it was posted: by a filter in code (action/core/findings/filters.ts,
+ * before any validation request), or by the validation pass's score.
+ */
+export type DropReason = 'low-confidence' | 'base-only' | 'rule-not-quoted' | 'rule-misquoted' | 'validation';
+
+/** One verdict of the validation pass, by the index of the finding in the request: a grade from 0 to 100. */
 export interface Verdict {
   index: number;
-  confirmed: boolean;
+  score: number;
   reason: string;
 }
 
@@ -132,6 +138,8 @@ export interface Walkthrough {
 /** A finding placed on the diff, ready to become an inline comment. */
 export interface AnchoredFinding extends Finding {
   fingerprint: string;
+  /** The validation pass's grade (0–100), when the finding was validated: it ranks findings for posting. */
+  validationScore?: number;
   /** Validated anchor: `line` and optional `startLine` on the RIGHT side, inside one hunk. */
   anchor: { line: number; startLine?: number };
   /** True when `suggestion` replaces exactly the commented lines and may be a ```suggestion block. */
@@ -153,6 +161,7 @@ export type UnanchoredReason =
 
 export interface UnanchoredFinding extends Finding {
   fingerprint: string;
+  validationScore?: number;
   reason: UnanchoredReason;
 }
 
@@ -286,8 +295,20 @@ export interface ReviewOutcome {
    * their distinct reasons, and findings kept after a repair (a text cut to its limit...). Absent when none.
    */
   answerRepairs?: { dropped: number; reasons: string[]; repaired: number };
-  /** The validation pass: findings re-checked, how many were dropped as unconfirmed, by which model. */
-  validation?: { checked: number; dropped: number; model: string; error?: string };
+  /** Findings the filters in code dropped before validation, by reason (absent when none). */
+  filtered?: Partial<Record<Exclude<DropReason, 'validation'>, number>>;
+  /**
+   * The validation pass: findings graded, how many scored below `threshold` and were dropped, by which
+   * models; `unchecked` findings were kept because their request failed (`error`, the first failure).
+   */
+  validation?: {
+    checked: number;
+    dropped: number;
+    threshold: number;
+    models: string[];
+    unchecked?: number;
+    error?: string;
+  };
   /**
    * Files and changed lines reviewed, partially reviewed and skipped, with reasons: the one source of the
    * coverage figures the summary, the check and the results-API report show.

@@ -5,7 +5,14 @@ import {
   parseConfigYaml,
   type DiffrayConfig,
 } from '../../shared/index.js';
-import { assembleGuidelines, GUIDELINE_FILES } from '../core/plan/guidelines.js';
+import {
+  assembleGuidelines,
+  assembleNestedGuidelines,
+  GUIDELINE_FILES,
+  NESTED_GUIDELINE_NAMES,
+  nestedGuidelinePaths,
+  type NestedGuideline,
+} from '../core/plan/guidelines.js';
 import { ConfigError } from '../errors.js';
 import type { DiffFile } from '../core/types.js';
 import type { Effective, EngineDeps, Notes, ReviewSettings } from './run-context.js';
@@ -61,7 +68,14 @@ export async function noteBaseFileChanges(
 ): Promise<void> {
   const configFile = settings.configFile.replace(/^\.\//, '');
   const read = [configFile, ...(config.guidelines === false ? [] : GUIDELINE_FILES)];
-  const touched = read.filter((path) => changed.some((f) => f.path === path || f.oldPath === path));
+  const isGuideline = (path: string | undefined) =>
+    config.guidelines !== false &&
+    path !== undefined &&
+    (NESTED_GUIDELINE_NAMES as readonly string[]).includes(path.split('/').at(-1)!);
+  const touched = [
+    ...read.filter((path) => changed.some((f) => f.path === path || f.oldPath === path)),
+    ...changed.filter((f) => f.path.includes('/') && isGuideline(f.path)).map((f) => f.path),
+  ];
   if (touched.length === 0) return;
   deps.log.info(
     `This PR changes ${touched.join(', ')}: this review uses the base commit's version; the change applies once merged`,
@@ -84,8 +98,8 @@ export async function loadGuidelines(
   deps: EngineDeps,
   baseSha: string,
   config: DiffrayConfig,
-): Promise<{ text?: string; files: string[] }> {
-  if (config.guidelines === false) return { files: [] };
+): Promise<{ text?: string; files: string[]; sources: { path: string; text: string }[] }> {
+  if (config.guidelines === false) return { files: [], sources: [] };
   const texts = await Promise.all(
     GUIDELINE_FILES.map((path) =>
       // A missing file is undefined; a failed read is said, not silently reviewed without the guidance.
@@ -104,5 +118,38 @@ export async function loadGuidelines(
   const text = assembleGuidelines(found);
   if (found.length > 0)
     deps.log.info(`Guidelines: ${found.map((f) => f.path).join(', ')} from the base commit`);
-  return text === undefined ? { files: [] } : { text, files: found.map((f) => f.path) };
+  return text === undefined
+    ? { files: [], sources: [] }
+    : { text, files: found.map((f) => f.path), sources: found };
+}
+
+/**
+ * The guideline files (CLAUDE.md, AGENTS.md) of the directories below the root that hold a changed file,
+ * from the BASE commit like the root ones, in one batch of git reads; each is sent only with the files
+ * under it. Off with `guidelines: false`; an unreadable file is left out (and said).
+ */
+export async function loadNestedGuidelines(
+  deps: EngineDeps,
+  baseSha: string,
+  config: DiffrayConfig,
+  changed: readonly DiffFile[],
+): Promise<NestedGuideline[]> {
+  if (config.guidelines === false) return [];
+  const paths = nestedGuidelinePaths(changed.map((f) => f.path));
+  if (paths.length === 0) return [];
+  const texts = await Promise.all(
+    deps.git.showFiles(baseSha, paths).map((read, i) =>
+      read.catch((error: unknown) => {
+        deps.log.warning(
+          `Could not read ${paths[i]} at the base commit (${(error as Error).name}); reviewing without it`,
+        );
+        return undefined;
+      }),
+    ),
+  );
+  const found = paths.flatMap((path, i) => (texts[i] !== undefined ? [{ path, text: texts[i] }] : []));
+  const nested = assembleNestedGuidelines(found);
+  if (nested.length > 0)
+    deps.log.info(`Directory guidelines: ${nested.map((g) => g.path).join(', ')} from the base commit`);
+  return nested;
 }

@@ -33,6 +33,7 @@ export interface OutcomeInput {
   /** Why the review threads could not be read, when GitHub refused the query. */
   threadsUnread?: string;
   validation: ReviewOutcome['validation'];
+  filtered?: ReviewOutcome['filtered'];
   extra: { usage: TokenUsage; costUsd: number };
   guidelines: string[];
   walkthrough: Walkthrough | undefined;
@@ -86,6 +87,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
       ...(input.threadsUnread !== undefined ? { threadsUnread: input.threadsUnread } : {}),
     },
     ...(repairs.dropped.length > 0 || repairs.repaired > 0 ? { answerRepairs: repairCounts(repairs) } : {}),
+    ...(input.filtered && Object.keys(input.filtered).length > 0 ? { filtered: input.filtered } : {}),
     ...(input.validation ? { validation: input.validation } : {}),
     coverage,
     ...(routing.triage || routing.fallback ? { routing } : {}),

@@ -6,6 +6,14 @@ import { planContext, wantsContext } from '../core/plan/context.js';
 import { addUsage, estimateCostUsd } from '../core/plan/cost.js';
 import { applyBudget, estimateDiffTokens, prioritizeFiles } from '../core/plan/priority.js';
 import { buildUserPrompt, findingsTool, promptSizing, type Guidance } from '../core/plan/prompt.js';
+import type { NestedGuideline } from '../core/plan/guidelines.js';
+import {
+  buildOverviewPrompt,
+  fitOverview,
+  OVERVIEW_MAX_OUTPUT_TOKENS,
+  OVERVIEW_RESERVE_TOKENS,
+  OVERVIEW_SYSTEM,
+} from '../core/plan/overview.js';
 import { createModelRouter } from '../core/plan/routing.js';
 import { redactSecrets } from '../core/input/secrets.js';
 import type { RequestCost } from '../core/plan/rate-budget.js';
@@ -38,13 +46,17 @@ export const MAX_OUTPUT_TOKENS = 8_192;
 
 type Item = { file: DiffFile; context?: Map<number, string> };
 
-/** What the user prompt is built from besides the chunk: the PR text (redacted) and the team guidance. */
-function promptInputs(settings: ReviewSettings, effective: Effective) {
+/**
+ * What the user prompt is built from besides the chunk: the PR text (redacted) and the team guidance (rules,
+ * instructions, the guideline files of directories below the root).
+ */
+function promptInputs(settings: ReviewSettings, effective: Effective, guidelines: NestedGuideline[]) {
   return {
     pr: { title: redactSecrets(settings.pr.title), body: redactSecrets(settings.pr.body) },
     guidance: {
       rules: effective.config.rules ?? [],
       instructions: effective.config.instructions ?? [],
+      guidelines,
     } satisfies Guidance,
   };
 }
@@ -61,6 +73,10 @@ export interface ReviewPlan {
   skipped: SkippedFile[];
   /** The cheap model trivial files go to, and how many there are (0 when routing is off). */
   triage: { model: string; files: number };
+  /** The guideline files of directories below the root, sent with the files under them. */
+  guidelines: NestedGuideline[];
+  /** The files reviewed, for the PR-wide overview of a split review. */
+  files: DiffFile[];
 }
 
 /**
@@ -71,7 +87,7 @@ export async function planReview(
   deps: EngineDeps,
   settings: ReviewSettings,
   effective: Effective,
-  input: { files: DiffFile[]; systemTokens: number; readHead: HeadReader },
+  input: { files: DiffFile[]; systemTokens: number; readHead: HeadReader; guidelines?: NestedGuideline[] },
 ): Promise<ReviewPlan> {
   const items = await readContexts(input.files, input.readHead);
   const budget = effective.config.budget;
@@ -107,10 +123,11 @@ export async function planReview(
   const trivial = routing ? admitted.filter((i) => classifyTrivial(i.file).trivial) : [];
   const trivialSet = new Set(trivial);
   const main = admitted.filter((i) => !trivialSet.has(i));
-  const { pr, guidance } = promptInputs(settings, effective);
-  const sizing = promptSizing(pr, guidance);
-  const pack = (chosen: Item[]) =>
-    buildChunks(
+  const guidelines = input.guidelines ?? [];
+  const { pr, guidance } = promptInputs(settings, effective, guidelines);
+  const pack = (chosen: Item[], overviewTokens: number) => {
+    const sizing = promptSizing(pr, guidance, overviewTokens);
+    return buildChunks(
       chosen.map((i) => ({ ...i, applies: sizing.applies(i.file) })),
       {
         budgetTokens: settings.budgetTokens ?? REQUEST_BUDGET_TOKENS,
@@ -118,8 +135,14 @@ export async function planReview(
         guidanceTokens: sizing.guidanceTokens,
       },
     );
-  const packedMain = pack(main);
-  const packedTrivial = pack(trivial);
+  };
+  let packedMain = pack(main, 0);
+  let packedTrivial = pack(trivial, 0);
+  // A split review carries the PR-wide overview in every request: packed again with room kept for it.
+  if (packedMain.chunks.length + packedTrivial.chunks.length > 1) {
+    packedMain = pack(main, OVERVIEW_RESERVE_TOKENS);
+    packedTrivial = pack(trivial, OVERVIEW_RESERVE_TOKENS);
+  }
   skipped.push(...packedMain.skipped, ...packedTrivial.skipped);
   return {
     jobs: [
@@ -131,6 +154,8 @@ export async function planReview(
     ],
     skipped,
     triage: { model: triageModel, files: trivial.length },
+    guidelines,
+    files: admitted.map((i) => i.file),
   };
 }
 
@@ -176,6 +201,8 @@ export interface ChunkResults {
   repairs: AnswerRepairs;
   /** Each answered request's walkthrough of its part of the PR, with its chunk (config `walkthrough`). */
   walkthroughs: { chunk: ReviewChunk; walkthrough: WalkthroughPart }[];
+  /** The PR-wide overview request of a split review: its model and usage, or why it failed. */
+  overview?: { model: string; usage: TokenUsage; error?: string };
   /**
    * The first error that stopped requests beyond its own (a rejected key, a spend cap, a model the key may
    * not use): no retry or later run gets past it until someone changes the key, the model or the plan.
@@ -195,7 +222,7 @@ export async function runReviewJobs(
   system: string,
   lanes: ModelLanes,
 ): Promise<ChunkResults> {
-  const { pr, guidance } = promptInputs(settings, effective);
+  const { pr, guidance } = promptInputs(settings, effective, plan.guidelines);
   const router = createModelRouter(effective.model);
   const results: ChunkResults = {
     findings: [],
@@ -253,6 +280,7 @@ export async function runReviewJobs(
     });
 
   deps.log.info(`Reviewing in ${plan.jobs.length} request${plan.jobs.length === 1 ? '' : 's'}`);
+  const overview = plan.jobs.length > 1 ? await summarizePr() : undefined;
   const gate = plan.jobs.length > 1 ? warmed : undefined;
   await Promise.all(
     plan.jobs.map(async (job) => {
@@ -270,9 +298,43 @@ export async function runReviewJobs(
   const fatal = accountBlocked ?? modelBlocked.values().next().value;
   return fatal === undefined ? results : { ...results, fatal };
 
+  /**
+   * The PR-wide overview of a split review: one request to the cheap model with the file list and hunk
+   * headers, its answer cut to the room every chunk keeps for it. A failure only leaves the chunks without it.
+   */
+  async function summarizePr(): Promise<string | undefined> {
+    const model = plan.triage.model;
+    const user = buildOverviewPrompt(plan.files, pr);
+    const result = await lanes.run({
+      model: () => model,
+      cost: () => ({ input: estimateTokens(OVERVIEW_SYSTEM + user), output: OVERVIEW_MAX_OUTPUT_TOKENS }),
+      send: (_model, observer) =>
+        deps.model.summarize({
+          model,
+          system: OVERVIEW_SYSTEM,
+          user,
+          maxOutputTokens: OVERVIEW_MAX_OUTPUT_TOKENS,
+          observer,
+        }),
+    });
+    addUsage(results.usage, result.usage);
+    results.costUsd += estimateCostUsd(model, result.usage);
+    results.overview = { model, usage: result.usage, ...(result.ok ? {} : { error: result.error }) };
+    if (!result.ok) {
+      deps.log.warning(`PR overview request failed (${result.error}); the requests go without it`);
+      // What blocks every request (a rejected key, a spent cap) blocks the review's too, unsent.
+      if (result.blocks === 'account') accountBlocked = result.error;
+      if (result.blocks === 'model') modelBlocked.set(model, result.error);
+      return undefined;
+    }
+    const { input, cacheWrite, cacheRead, output } = result.usage;
+    deps.log.info(`PR overview (${model}): ${input + cacheWrite + cacheRead} input, ${output} output tokens`);
+    return fitOverview(result.text);
+  }
+
   async function reviewJob(chunk: ReviewChunk, route: ReviewJob['route'], onFirstToken?: () => void) {
     const files = [...new Set(chunk.slices.map((s) => s.file.path))];
-    const user = buildUserPrompt(chunk, pr, guidance);
+    const user = buildUserPrompt(chunk, pr, guidance, overview);
     const pick = () => (route === 'trivial' ? plan.triage.model : router.primary());
     let sent = await send(pick, chunk, user, onFirstToken);
     if (route === 'main' && 'ok' in sent.result && !sent.result.ok) {

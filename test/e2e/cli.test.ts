@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { SarifLog } from '../../action/core/output/sarif.js';
-import { findingsFor, modelFinding, startFakeAnthropic } from '../fakes/anthropic.js';
+import { findingsFor, modelFinding, startFakeAnthropic, userText } from '../fakes/anthropic.js';
 import { BUNDLE_NODE, makePrRepo, ROOT } from './harness.js';
 
 const execFileAsync = promisify(execFile);
@@ -29,24 +29,25 @@ function readmeBlock(name: string): string {
 }
 
 /** A repository whose feature branch divides by zero (`base` files added), and a fake model that says so. */
-async function startLocalRepo(base: Record<string, string> = {}) {
+const DIVISION = modelFinding({
+  path: 'src/a.ts',
+  line: 2,
+  severity: 'high',
+  title: 'Division by zero',
+  body: 'b is always Infinity.',
+});
+
+async function startLocalRepo(
+  base: Record<string, string> = {},
+  findings: ReturnType<typeof modelFinding>[] = [DIVISION],
+) {
   const repo = makePrRepo({
     base: { 'src/a.ts': 'export const a = 1;\n', ...base },
     head: { 'src/a.ts': 'export const a = 1;\nexport const b = a / 0;\n' },
     shallow: false,
   });
   onTestFinished(() => repo.cleanup());
-  const anthropic = await startFakeAnthropic(
-    findingsFor(
-      modelFinding({
-        path: 'src/a.ts',
-        line: 2,
-        severity: 'high',
-        title: 'Division by zero',
-        body: 'b is always Infinity.',
-      }),
-    ),
-  );
+  const anthropic = await startFakeAnthropic(findingsFor(...findings));
   onTestFinished(() => anthropic.close());
   /** `bash -c script` in the repository, with `env` on top of a bare PATH and ANTHROPIC_BASE_URL. */
   const shell = async (script: string, env: Record<string, string>): Promise<CliResult> =>
@@ -152,6 +153,46 @@ describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
     expect(out.conclusion).toBe('failure');
     expect(out.findings).toMatchObject([{ path: 'src/a.ts', line: 2, title: 'Division by zero' }]);
     expect(anthropic.reviewRequests()).toHaveLength(1);
+  });
+
+  it('lists the findings the filters dropped, each with its reason, with --show-dropped', async () => {
+    const { anthropic, cli } = await startLocalRepo({ 'CLAUDE.md': 'Prefer named exports.\n' }, [
+      DIVISION,
+      { ...DIVISION, title: 'Maybe b overflows', category: 'reliability', confidence: 0.3 },
+      { ...DIVISION, line: 1, title: 'a is a magic number', quote: 'export const a = 1;' },
+      { ...DIVISION, title: 'Use a default export', body: 'CLAUDE.md asks for it.', category: 'style' },
+    ]);
+    const result = await cli([...REVIEW, '--format', 'json', '--show-dropped'], KEY);
+
+    const out = JSON.parse(result.stdout) as {
+      findings: { title: string }[];
+      filtered: Record<string, number>;
+      dropped: { title: string; reason: string }[];
+    };
+    expect(out.findings.map((f) => f.title)).toEqual(['Division by zero']);
+    expect(out.filtered).toEqual({ 'low-confidence': 1, 'base-only': 1, 'rule-not-quoted': 1 });
+    expect(out.dropped.map((d) => [d.title, d.reason])).toEqual([
+      ['Maybe b overflows', 'low-confidence'],
+      ['a is a magic number', 'base-only'],
+      ['Use a default export', 'rule-not-quoted'],
+    ]);
+    // The filters run in code: only the true finding reaches the validation request.
+    expect(anthropic.confirmRequests()).toHaveLength(1);
+    expect(userText(anthropic.confirmRequests()[0]!.body).match(/^\[\d+\] /gm)).toHaveLength(1);
+    // Without the flag, the counts are there but not the list.
+    const plain = JSON.parse((await cli([...REVIEW, '--format', 'json'], KEY)).stdout) as object;
+    expect(plain).not.toHaveProperty('dropped');
+  });
+
+  it('refuses eval --bench swe-prbench without a dataset pin, and an unknown benchmark', async () => {
+    const { anthropic, cli } = await startLocalRepo();
+    const unpinned = await cli(['eval', '--bench', 'swe-prbench'], KEY);
+    expect(unpinned.code).toBe(2);
+    expect(unpinned.stderr).toContain('--bench swe-prbench needs --dataset-pin REVISION:SHA256');
+    const unknown = await cli(['eval', '--bench', 'nope'], KEY);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--bench must be martian or swe-prbench');
+    expect(anthropic.requests).toHaveLength(0);
   });
 
   it('stops on an invalid base config, saying what each key expects and what it found, in line order', async () => {

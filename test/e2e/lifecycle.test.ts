@@ -294,26 +294,47 @@ describe('a run that cannot read what earlier runs left on the PR', () => {
 });
 
 describe('truer findings', () => {
-  it('drops a high finding the validation pass does not confirm and counts it in the summary', async () => {
+  it('grades every finding in one request with the marked diff and the PR text, and drops the low scores', async () => {
     const { github, anthropic, run } = await setup();
-    anthropic.setConfirmScript(() => ({
-      verdicts: [{ index: 0, confirmed: false, reason: 'length + 1 is intended here' }],
-    }));
+    anthropic.setConfirmScript((request, count) => {
+      const text = userText(request);
+      return {
+        verdicts: Array.from({ length: count }, (_, index) => {
+          const block = text.split(`[${index}] `)[1] ?? '';
+          const intended = block.startsWith('high') && block.includes('Off-by-one');
+          return { index, score: intended ? 30 : 90, reason: intended ? 'length + 1 is intended' : 'real' };
+        }),
+      };
+    });
     const result = await run();
 
     expect(anthropic.reviewRequests()).toHaveLength(1);
     const checks = anthropic.confirmRequests();
     expect(checks).toHaveLength(1);
-    expect(checks[0]!.body.model).toBe('claude-haiku-4-5');
+    // Correctness findings are graded by the review model, every severity of them.
+    expect(checks[0]!.body.model).toBe(anthropic.reviewRequests()[0]!.body.model);
     const shown = userText(checks[0]!.body);
     expect(shown).toContain('Off-by-one in count');
-    expect(shown).toContain('>   const total = items.length + 1;');
-    // Only findings at or above high are re-checked.
-    expect(shown).not.toContain('clamp arguments swapped');
+    expect(shown).toContain('clamp arguments swapped');
+    expect(shown).toMatch(/^>\s*7\+ {2}const total = items\.length \+ 1;$/m);
+    expect(shown).toContain('<untrusted_pr_description>');
+    expect(checks[0]!.body.tools[0]!.input_schema).toMatchObject({
+      properties: { verdicts: { items: { required: ['index', 'score', 'reason'] } } },
+    });
 
     expect(github.reviewComments.map((c) => c.path)).toEqual(['src/util.ts']);
-    expect(summaryOf(github)).toContain('1 finding re-checked, 1 unconfirmed dropped');
+    expect(summaryOf(github)).toContain('1 finding dropped by validation (score below 80 of 100');
     expect(result.outputs.conclusion).toBe('success');
+  });
+
+  it('keeps the findings when the validation request fails, and says so in the summary', async () => {
+    const { github, anthropic, run } = await setup();
+    anthropic.setConfirmScript(() => ({ status: 400, type: 'invalid_request_error', message: 'bad' }));
+    const result = await run();
+
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(github.reviewComments.map((c) => c.path).sort()).toEqual(['src/app.ts', 'src/util.ts']);
+    expect(summaryOf(github)).toMatch(/Validation failed for 2 findings \(.*\): kept unchecked\./);
   });
 });
 

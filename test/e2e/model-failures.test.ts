@@ -140,7 +140,9 @@ describe('errors the model API answers with', () => {
       // nobody looks at.
       expect(result.code, result.stdout + result.stderr).toBe(1);
       expect(result.stdout).toMatch(new RegExp(`::error::The review could not run: ${error.source}`));
-      expect(anthropic.requests).toHaveLength(1);
+      // The PR-wide overview of this split PR (2 requests) went first, to the cheap model.
+      expect(anthropic.textRequests()).toHaveLength(1);
+      expect(anthropic.reviewRequests()).toHaveLength(1);
       const summary = summaryOf(github);
       expect(summary).toContain('### Failed requests (2)');
       const failed = failedRequestLines(summary);
@@ -163,7 +165,7 @@ describe('errors the model API answers with', () => {
     }));
     const result = await run();
 
-    expect(anthropic.requests).toHaveLength(2);
+    expect(anthropic.reviewRequests()).toHaveLength(2);
     const failed = failedRequestLines(summaryOf(github));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(
@@ -182,7 +184,7 @@ describe('errors the model API answers with', () => {
     }));
     const result = await run();
 
-    expect(anthropic.requests).toHaveLength(2);
+    expect(anthropic.reviewRequests()).toHaveLength(2);
     const summary = summaryOf(github);
     expect(summary).toContain('### Failed requests (1)');
     expect(summary).toMatch(/- `c1` \(1 file\): Anthropic API HTTP 400, invalid_request_error/);

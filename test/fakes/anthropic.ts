@@ -26,7 +26,8 @@ export interface MessagesRequest {
   max_tokens: number;
   system: { type: string; text: string; cache_control?: { type: string } }[];
   tools: { name: string; input_schema: unknown }[];
-  tool_choice: { type: string; name: string };
+  /** Absent on a plain-text request (the PR-wide overview). */
+  tool_choice?: { type: string; name: string };
   messages: { role: string; content: unknown }[];
   /** Server-sent events: message_start at the first token, the tool input, then message_stop. */
   stream?: boolean;
@@ -102,9 +103,9 @@ export type ConfirmReply = { verdicts: unknown[] } | Exclude<FakeReply, { findin
 /** Scripts `confirm_findings` requests (the validation pass); `count` is the number of findings listed. */
 export type ConfirmScript = (request: MessagesRequest, count: number) => ConfirmReply;
 
-/** By default the validator confirms every finding it is shown. */
+/** By default the validator gives every finding it is shown the top score. */
 export const confirmAll: ConfirmScript = (_request, count) => ({
-  verdicts: Array.from({ length: count }, (_, index) => ({ index, confirmed: true, reason: 'confirmed' })),
+  verdicts: Array.from({ length: count }, (_, index) => ({ index, score: 100, reason: 'confirmed' })),
 });
 
 export class FakeAnthropic extends FakeServer {
@@ -202,10 +203,13 @@ export class FakeAnthropic extends FakeServer {
     let outputUsed = 0;
     res.on('close', () => this.limiter?.release(body.model, body.max_tokens - outputUsed, Date.now()));
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    const reply: FakeReply | ConfirmReply =
-      body.tool_choice?.name === 'confirm_findings'
-        ? this.confirmScript(body, (userText(body).match(/^\[\d+\] /gm) ?? []).length)
-        : this.script(body, n);
+    // A request without a forced tool (the PR-wide overview) is answered in plain text.
+    const reply: FakeReply | ConfirmReply | { text: string } =
+      body.tool_choice === undefined
+        ? { text: this.overviewScript(body) }
+        : body.tool_choice.name === 'confirm_findings'
+          ? this.confirmScript(body, (userText(body).match(/^\[\d+\] /gm) ?? []).length)
+          : this.script(body, n);
 
     if ('status' in reply) {
       if (reply.status === 429 && !('type' in reply)) {
@@ -223,15 +227,21 @@ export class FakeAnthropic extends FakeServer {
       const r = reply as { status: number; type: string; message: string };
       return send(r.status, { type: 'error', error: { type: r.type, message: r.message } });
     }
+    const text = 'text' in reply ? reply.text : undefined;
     const input =
-      'findings' in reply
-        ? { findings: reply.findings, ...('walkthrough' in reply ? { walkthrough: reply.walkthrough } : {}) }
-        : 'verdicts' in reply
-          ? { verdicts: reply.verdicts }
-          : reply.toolInput;
+      'text' in reply
+        ? undefined
+        : 'findings' in reply
+          ? {
+              findings: reply.findings,
+              ...('walkthrough' in reply ? { walkthrough: reply.walkthrough } : {}),
+            }
+          : 'verdicts' in reply
+            ? { verdicts: reply.verdicts }
+            : reply.toolInput;
     const usage = {
       ...this.inputUsage(body, receivedAt, true),
-      output_tokens: this.count(JSON.stringify(input)),
+      output_tokens: this.count(text ?? JSON.stringify(input)),
     };
     outputUsed = usage.output_tokens;
     const firstTokenAt = receivedAt + (this.opts.firstTokenMs ?? 0);
@@ -265,21 +275,26 @@ export class FakeAnthropic extends FakeServer {
           usage: { ...inputUsage, output_tokens: 1 },
         },
       });
-      event('content_block_start', {
-        index: 0,
-        content_block: { type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice.name, input: {} },
-      });
-      // The input in two fragments, as the real API splits it.
-      const json = JSON.stringify(input);
-      const half = Math.floor(json.length / 2);
-      for (const part of [json.slice(0, half), json.slice(half)])
-        event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } });
+      if (text !== undefined) {
+        event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+        event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+      } else {
+        event('content_block_start', {
+          index: 0,
+          content_block: { type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice!.name, input: {} },
+        });
+        // The input in two fragments, as the real API splits it.
+        const json = JSON.stringify(input);
+        const half = Math.floor(json.length / 2);
+        for (const part of [json.slice(0, half), json.slice(half)])
+          event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: part } });
+      }
       await until(doneAt);
       record.usage = usage;
       record.timing = { receivedAt, firstTokenAt, doneAt: performance.now() };
       event('content_block_stop', { index: 0 });
       event('message_delta', {
-        delta: { stop_reason: 'tool_use', stop_sequence: null },
+        delta: { stop_reason: text !== undefined ? 'end_turn' : 'tool_use', stop_sequence: null },
         usage: { output_tokens },
       });
       event('message_stop', {});
@@ -294,11 +309,27 @@ export class FakeAnthropic extends FakeServer {
       type: 'message',
       role: 'assistant',
       model: body.model,
-      content: [{ type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice.name, input }],
-      stop_reason: 'tool_use',
+      content:
+        text !== undefined
+          ? [{ type: 'text', text }]
+          : [{ type: 'tool_use', id: `toolu_fake_${n}`, name: body.tool_choice!.name, input }],
+      stop_reason: text !== undefined ? 'end_turn' : 'tool_use',
       stop_sequence: null,
       usage,
     });
+  }
+
+  /** Overview requests (no forced tool), in arrival order. */
+  textRequests(): RecordedMessage[] {
+    return this.requests.filter((r) => r.body.tool_choice === undefined);
+  }
+
+  private overviewScript: (request: MessagesRequest) => string = () =>
+    'The change reworks the modules listed; each part uses the helpers the others define.';
+
+  /** Scripts the plain-text answers (the PR-wide overview of a split review). */
+  setTextScript(script: (request: MessagesRequest) => string): void {
+    this.overviewScript = script;
   }
 
   private count(text: string): number {

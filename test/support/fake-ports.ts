@@ -24,7 +24,13 @@ import type {
   ReviewThread,
 } from '../../action/ports.js';
 import type { DiffFile, DiffLine, Hunk, TokenUsage } from '../../action/core/types.js';
-import type { ConfirmRequest, ConfirmResult, ModelRequest, ModelResult } from '../../action/ports.js';
+import type {
+  ConfirmRequest,
+  ConfirmResult,
+  ModelRequest,
+  ModelResult,
+  TextResult,
+} from '../../action/ports.js';
 import type { Finding } from '../../shared/index.js';
 import type { DiffrayConfig, ReviewReport } from '../../shared/index.js';
 
@@ -375,6 +381,8 @@ export interface FakeModel {
   confirm(request: ConfirmRequest): Promise<ConfirmResult>;
   reviews: ModelRequest[];
   confirms: ConfirmRequest[];
+  summarize(request: ModelRequest): Promise<TextResult>;
+  summaries: ModelRequest[];
   script: ReviewScript;
   confirmScript: ConfirmScript;
 }
@@ -399,7 +407,7 @@ export function findingsFor(...findings: Finding[]): ReviewScript {
 /** The validation pass confirming every finding it is shown. */
 export const confirmAll: ConfirmScript = (request) => ({
   ok: true,
-  verdicts: Array.from({ length: request.count }, (_, index) => ({ index, confirmed: true, reason: 'real' })),
+  verdicts: Array.from({ length: request.count }, (_, index) => ({ index, score: 100, reason: 'real' })),
   usage: USAGE,
 });
 
@@ -416,6 +424,11 @@ export function fakeModel(script: ReviewScript = () => found([])): FakeModel {
     confirm: (request) => {
       model.confirms.push(request);
       return Promise.resolve(model.confirmScript(request, model.confirms.length - 1));
+    },
+    summaries: [],
+    summarize: (request) => {
+      model.summaries.push(request);
+      return Promise.resolve({ ok: true, text: 'Overview of the whole change.', usage: USAGE });
     },
   };
   return model;

@@ -1,9 +1,20 @@
 import { severityRank, type Finding } from '../../../shared/index.js';
 import type { AnchoredFinding, ReviewComment } from '../types.js';
 
-/** Most severe first, then most confident: the order in which findings earn one of the few comment slots. */
-export function byPriority(a: Finding, b: Finding): number {
-  return severityRank(a.severity) - severityRank(b.severity) || b.confidence - a.confidence;
+/**
+ * Most severe first, then the validation pass's score (a finding it did not grade counts as 100: secrets and
+ * findings already on the PR), then the model's confidence: the order in which findings earn one of the few
+ * comment slots.
+ */
+export function byPriority(
+  a: Finding & { validationScore?: number },
+  b: Finding & { validationScore?: number },
+): number {
+  return (
+    severityRank(a.severity) - severityRank(b.severity) ||
+    (b.validationScore ?? 100) - (a.validationScore ?? 100) ||
+    b.confidence - a.confidence
+  );
 }
 
 export interface PostingPlan {

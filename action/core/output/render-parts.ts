@@ -46,12 +46,18 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
     const why = sanitizeTitle(unread, DEFAULT_RENDER);
     lines.push(`Review threads not read (GitHub refused the query: ${why}): ${THREADS_NOT_CHECKED}.`);
   }
+  const filtered = filteredLine(outcome.filtered);
+  if (filtered !== undefined) lines.push(filtered);
   const v = outcome.validation;
   if (v !== undefined) {
+    const by = v.models.map((m) => codeSpan(m)).join(' and ');
+    const failed =
+      v.unchecked !== undefined && v.unchecked > 0
+        ? ` Validation failed for ${plural(v.unchecked, 'finding')} (${v.error ?? 'request failed'}): kept unchecked.`
+        : '';
     lines.push(
-      v.error !== undefined
-        ? `Validation by ${codeSpan(v.model)} failed (${v.error}); ${plural(v.checked, 'finding')} kept unchecked.`
-        : `Validation by ${codeSpan(v.model)}: ${plural(v.checked, 'finding')} re-checked, ${v.dropped} unconfirmed dropped.`,
+      `${plural(v.dropped, 'finding')} dropped by validation (score below ${v.threshold} of 100; ` +
+        `${plural(v.checked, 'finding')} graded by ${by}).${failed}`,
     );
   }
   const routing = outcome.routing;
@@ -73,6 +79,24 @@ export function runNotes(outcome: ReviewOutcome): string | undefined {
 /** "[Full results](url)": the link to this review on the results page, when it is a plain http(s) URL. */
 export function resultsLink(url: string | undefined): string | undefined {
   return url !== undefined && /^https?:\/\/[^\s()<>]+$/.test(url) ? `[Full results](${url})` : undefined;
+}
+
+const FILTER_WORDS: Record<keyof NonNullable<ReviewOutcome['filtered']>, string> = {
+  'low-confidence': 'below confidence 0.5',
+  'base-only': 'about code the PR deleted or does not change',
+  'rule-not-quoted': 'citing a rule or guideline without quoting it',
+  'rule-misquoted': 'misquoting the rule or guideline they cite',
+};
+
+/** "3 findings dropped by filters: 2 below confidence 0.5, 1 about code the PR deleted or does not change." */
+function filteredLine(filtered: ReviewOutcome['filtered']): string | undefined {
+  const parts = (Object.keys(FILTER_WORDS) as (keyof typeof FILTER_WORDS)[]).flatMap((reason) => {
+    const n = filtered?.[reason] ?? 0;
+    return n > 0 ? [`${n} ${FILTER_WORDS[reason]}`] : [];
+  });
+  if (parts.length === 0) return undefined;
+  const total = Object.values(filtered ?? {}).reduce((a, b) => a + b, 0);
+  return `${plural(total, 'finding')} dropped by filters: ${parts.join(', ')}.`;
 }
 
 export function allFindings(outcome: ReviewOutcome): (AnchoredFinding | UnanchoredFinding)[] {

@@ -41,6 +41,7 @@ const finding = makeAnchored({ severity: 'high' });
 const run: ReviewRun = {
   outcome: makeOutcome({ conclusion: 'failure', posted: [finding], alreadyPosted: 2 }),
   findings: [finding],
+  dropped: [],
   mergeBase: 'b'.repeat(40),
   resultsUrl: 'https://diffray.example/r/1',
   warnings: ['the results API said no'],

@@ -90,11 +90,17 @@ describe('findings on the diff', () => {
 
     const run = await runReview(pr.deps, pr.settings);
 
-    // Only the high finding is re-checked by the validation pass, on the cheap model.
+    // Every finding is graded by the validation pass, in one request: correctness goes to the review model,
+    // which sees the enclosing block with the diff's marks and the PR's text as untrusted data.
     expect(pr.model.confirms).toHaveLength(1);
-    expect(pr.model.confirms[0]).toMatchObject({ model: 'claude-haiku-4-5', count: 1 });
-    expect(pr.model.confirms[0]!.user).toContain('total() skips the first line');
-    expect(pr.model.confirms[0]!.user).not.toContain('toCents() truncates');
+    expect(pr.model.confirms[0]).toMatchObject({ model: pr.settings.model, count: 2 });
+    const user = pr.model.confirms[0]!.user;
+    expect(user).toContain('total() skips the first line');
+    expect(user).toContain('toCents() truncates');
+    expect(user).toContain('<untrusted_pr_description>');
+    expect(user).toContain('-  for (let i = 0; i < lines.length; i++)');
+    expect(user).toMatch(/^>\s*10\+ {2}for \(let i = 1;/m);
+    expect(user).toMatch(/^ \s*8 export function total/m);
 
     expect(pr.github.writes()).toEqual([
       'createCheckRun',
@@ -140,11 +146,14 @@ describe('findings on the diff', () => {
     expect(run.errors).toEqual([]);
   });
 
-  it('drops a high finding the validation pass does not confirm, and says so in the summary', async () => {
+  it('drops a finding scored below the threshold, and says so in the summary', async () => {
     const pr = fakePr({ base: BASE, head: HEAD, script: findingsFor(SKIPS_FIRST, FLOORS_CENTS) });
     pr.model.confirmScript = () => ({
       ok: true,
-      verdicts: [{ index: 0, confirmed: false, reason: 'the first line is a header' }],
+      verdicts: [
+        { index: 0, score: 40, reason: 'the first line is a header' },
+        { index: 1, score: 85, reason: 'floor loses a cent' },
+      ],
       usage: { input: 10, cacheWrite: 0, cacheRead: 0, output: 5 },
     });
 
@@ -152,9 +161,65 @@ describe('findings on the diff', () => {
 
     expect(pr.github.reviews).toHaveLength(1);
     expect(pr.github.reviews[0]!.comments.map((c) => c.comment.path)).toEqual(['src/money.ts']);
-    expect(pr.github.summary).toContain('1 finding re-checked, 1 unconfirmed dropped');
+    expect(pr.github.summary).toContain('1 finding dropped by validation (score below 80 of 100');
     expect(pr.github.lastCheck().result!.conclusion).toBe('success');
-    expect(run.outcome.validation).toEqual({ checked: 1, dropped: 1, model: 'claude-haiku-4-5' });
+    expect(run.outcome.validation).toEqual({
+      checked: 2,
+      dropped: 1,
+      threshold: 80,
+      models: [pr.settings.model],
+    });
+    expect(run.findings.map((f) => f.validationScore)).toEqual([85]);
+  });
+
+  it('keeps the findings of a failed validation request, unchecked, and says so', async () => {
+    const pr = fakePr({ base: BASE, head: HEAD, script: findingsFor(SKIPS_FIRST, FLOORS_CENTS) });
+    pr.model.confirmScript = () => ({
+      ok: false,
+      error: 'HTTP 500 (request id req_1)',
+      usage: { input: 0, cacheWrite: 0, cacheRead: 0, output: 0 },
+    });
+
+    const run = await runReview(pr.deps, pr.settings);
+
+    expect(pr.github.reviews[0]!.comments).toHaveLength(2);
+    expect(pr.github.summary).toContain(
+      'Validation failed for 2 findings (HTTP 500 (request id req_1)): kept unchecked.',
+    );
+    expect(run.outcome.validation).toMatchObject({ checked: 2, dropped: 0, unchecked: 2 });
+  });
+
+  it('sends guideline and style findings to the cheaper model, beside the review model', async () => {
+    const style = { ...FLOORS_CENTS, category: 'style' as const, title: 'toCents() name' };
+    const pr = fakePr({ base: BASE, head: HEAD, script: findingsFor(SKIPS_FIRST, style) });
+
+    await runReview(pr.deps, pr.settings);
+
+    expect(pr.model.confirms.map((c) => [c.model, c.count]).sort()).toEqual(
+      [
+        ['claude-haiku-4-5', 1],
+        [pr.settings.model, 1],
+      ].sort(),
+    );
+  });
+
+  it('ranks findings by their score within a severity before max-comments cuts', async () => {
+    const second = { ...FLOORS_CENTS, severity: 'high' as const, confidence: 0.99 };
+    const pr = fakePr({ base: BASE, head: HEAD, script: findingsFor(SKIPS_FIRST, second) });
+    pr.settings.maxComments = 1;
+    pr.model.confirmScript = (request) => ({
+      ok: true,
+      verdicts: Array.from({ length: request.count }, (_, index) => ({
+        index,
+        score: request.user.includes(`[${index}] high correctness at src/cart.ts`) ? 95 : 81,
+        reason: '',
+      })),
+      usage: { input: 10, cacheWrite: 0, cacheRead: 0, output: 5 },
+    });
+
+    await runReview(pr.deps, pr.settings);
+
+    expect(pr.github.reviews[0]!.comments.map((c) => c.comment.path)).toEqual(['src/cart.ts']);
   });
 });
 

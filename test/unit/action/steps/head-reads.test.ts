@@ -58,11 +58,13 @@ describe('a file git cannot read at the head', () => {
     } as unknown as EngineDeps;
     const effective: Effective = { config: {}, model: 'claude-sonnet-4-5', failOn: 'high', maxComments: 20 };
     const finding = makeAnchored({ severity: 'critical' });
-    const result = await validateFindings(deps, effective, {
+    const result = await validateFindings(deps, { pr: { title: '', body: '' } } as never, effective, {
       findings: [finding],
       skip: () => false,
       readHead: unreadable,
       lanes: createModelLanes({ clock: { now: () => 0 }, log: deps.log }),
+      context: { files: [], ruleText: () => undefined },
+      lines: (f) => ({ start: f.line, end: f.line }),
     });
     expect(result.kept).toEqual([finding]);
     expect(confirms).toHaveLength(0);

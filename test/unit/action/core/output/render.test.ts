@@ -257,7 +257,8 @@ describe('renderSummary', () => {
           since: 'c'.repeat(40),
           replies: { posted: 10, capped: 4 },
         },
-        validation: { checked: 4, dropped: 1, model: 'claude-haiku-4-5' },
+        validation: { checked: 4, dropped: 1, threshold: 80, models: ['claude-haiku-4-5'] },
+        filtered: { 'low-confidence': 2, 'base-only': 1 },
         routing: {
           triage: { model: 'claude-haiku-4-5', files: 2 },
           fallback: { model: 'claude-haiku-4-5', overloaded: 'claude-sonnet-4-5' },
@@ -274,7 +275,12 @@ describe('renderSummary', () => {
     expect(text).toContain(
       'Replied in 10 fixed threads; 4 more fixed findings got no reply (at most 10 replies per run',
     );
-    expect(text).toContain('Validation by `claude-haiku-4-5`: 4 findings re-checked, 1 unconfirmed dropped.');
+    expect(text).toContain(
+      '3 findings dropped by filters: 2 below confidence 0.5, 1 about code the PR deleted or does not change.',
+    );
+    expect(text).toContain(
+      '1 finding dropped by validation (score below 80 of 100; 4 findings graded by `claude-haiku-4-5`).',
+    );
     expect(text).toContain('2 trivial files (docs, renames, formatting) reviewed by `claude-haiku-4-5`.');
     expect(text).toContain(
       'Fallback model: claude-sonnet-4-5 was overloaded (HTTP 529 after retries), so claude-haiku-4-5 finished the review.',

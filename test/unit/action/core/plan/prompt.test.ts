@@ -57,6 +57,20 @@ describe('FINDINGS_TOOL', () => {
 });
 
 describe('buildSystemPrompt', () => {
+  it('lists what not to report, and asks for every qualifying finding, in the one cached prefix', () => {
+    const prompt = buildSystemPrompt({});
+    for (const item of [
+      'Changes that are clearly intentional',
+      'Problems in code the pull request does not change',
+      'Speculation that does not name the affected code',
+      'Fixes more rigorous than the rest of the codebase',
+      'explicit lint-ignore',
+      'Report every finding that qualifies, in one list: do not stop at the first',
+      'set "rule"',
+    ])
+      expect(prompt).toContain(item);
+  });
+
   it('is long enough for prompt caching to engage', () => {
     expect(estimateTokens(buildSystemPrompt({}))).toBeGreaterThanOrEqual(1400);
   });
