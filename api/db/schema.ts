@@ -367,10 +367,8 @@ export const retiredSessionKeys = sqliteTable('retired_session_keys', {
   retiredAt: ms('retired_at').notNull(),
 });
 
-/**
- * State several `serve` processes share (`shared-state.ts`): kept in the database they already share, so a
- * second instance neither double-counts nor forgets (docs/deployment.md says why not a separate store).
- */
+// State several `serve` processes share (`shared-state.ts`), below: kept in the database they already share,
+// so a second instance neither double-counts nor forgets (docs/deployment.md says why not a separate store).
 
 /**
  * Token buckets of the rate limits: `bucket` names what is limited (`key:<id>`, `session:<id>`,
