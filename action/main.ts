@@ -7,7 +7,7 @@ import { createGitHubClient } from './adapters/github-client.js';
 import { createResultsApiPort } from './adapters/results-api.js';
 import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
-import { readActionContext, secretlessReason, type PullRequestContext } from './context.js';
+import { readActionContext, reviewEvent, secretlessReason, type PullRequestContext } from './context.js';
 import { privilegedCheckout } from './core/input/checkout.js';
 import { CHECK_NAME, githubServerUrl } from './core/constants.js';
 import { privilegedCheckoutWarning } from './core/output/phrases.js';
@@ -129,7 +129,10 @@ async function reviewPullRequest(
         draft: context.draft,
         baseSha: context.base.sha,
         headSha: context.head.sha,
+        branch: context.head.ref,
+        author: context.author,
       },
+      event: reviewEvent(context, env.GITHUB_RUN_ATTEMPT),
       model: inputs.model,
       failOn: inputs.failOn,
       maxComments: inputs.maxComments,

@@ -13,6 +13,10 @@ export const LIMITS = {
   findingBodyChars: 4_000,
   findingCategoryChars: 40,
   pathChars: 1_024,
+  /** Our caps on a report's own texts: the PR title, a dismissal's reason, why the run is not complete. */
+  prTitleChars: 256,
+  dismissReasonChars: 500,
+  reasonChars: 1_000,
   /** Results API: findings per review and request body size. */
   findingsPerReview: 500,
   requestBodyBytes: 1_048_576,

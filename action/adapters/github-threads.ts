@@ -16,6 +16,7 @@ const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!,
         nodes {
           id
           isResolved
+          resolvedBy { login }
           comments(first: 50) { nodes { body author { __typename login } } }
         }
       }
@@ -31,6 +32,7 @@ interface ThreadsPage {
         nodes?: ({
           id?: string;
           isResolved?: boolean;
+          resolvedBy?: { login?: string } | null;
           comments?: {
             nodes?: ({
               body?: string | null;
@@ -98,15 +100,16 @@ export function reviewThreads({
             if (!first || first.author?.__typename !== 'Bot' || typeof node?.id !== 'string') continue;
             const fingerprint = parseFindingMarkers(first.body ?? '')[0];
             if (fingerprint === undefined) continue;
+            // Replies by people only: diffray's own replies ("Fixed in ...") never dismiss anything.
+            const people = comments.slice(1).filter((c) => c.author?.__typename !== 'Bot');
+            const resolvedBy = node.resolvedBy?.login;
             threads.push({
               fingerprint,
               threadId: node.id,
               resolved: node?.isResolved === true,
-              // Replies by people only: diffray's own replies ("Fixed in ...") never dismiss anything.
-              replies: comments
-                .slice(1)
-                .filter((c) => c.author?.__typename !== 'Bot')
-                .map((c) => c.body ?? ''),
+              replies: people.map((c) => c.body ?? ''),
+              replyAuthors: people.map((c) => c.author?.login),
+              ...(resolvedBy ? { resolvedBy } : {}),
             });
           }
           if (!connection?.pageInfo?.hasNextPage) break;

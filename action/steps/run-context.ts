@@ -2,6 +2,7 @@
  * What every step of a run receives: the ports, the run's settings, the effective config and the notes
  * (warnings and failed deliveries) collected on the way. Types only, plus the delivery helper.
  */
+import type { ReviewEvent } from '../../shared/index.js';
 import type { DiffrayConfig, FailOn } from '../../shared/index.js';
 import type {
   Clock,
@@ -36,7 +37,19 @@ export interface ReviewSettings {
   repository: string;
   /** The PR's GitHub server (links in model text may point only there). */
   serverUrl: string;
-  pr: { number: number; title: string; body: string; draft: boolean; baseSha: string; headSha: string };
+  pr: {
+    number: number;
+    title: string;
+    body: string;
+    draft: boolean;
+    baseSha: string;
+    headSha: string;
+    /** The head branch and the PR's author, for the results-API report. */
+    branch?: string;
+    author?: string;
+  };
+  /** What started the run, for the results-API report. */
+  event?: ReviewEvent;
   model: string;
   failOn: FailOn;
   maxComments: number;

@@ -34,6 +34,8 @@ export const OpenFindingSchema = z.object({
   span: z.int().check(z.minimum(1), z.maximum(MAX_SPAN)),
   /** Head sha of the run that first raised it. */
   seenAt: z.string().check(z.regex(/^[a-f0-9]{7,64}$/)),
+  /** Its line when last raised (absent from states written before it was kept). */
+  line: z.optional(z.int().check(z.minimum(1))),
 });
 export type OpenFinding = z.infer<typeof OpenFindingSchema>;
 
@@ -63,6 +65,16 @@ export interface ThreadSignal {
   resolved: boolean;
   /** Bodies of the replies written by people (not by diffray). */
   replies: string[];
+  /** The logins of those replies' authors, in the same order, when known. */
+  replyAuthors?: (string | undefined)[];
+  /** Who resolved the thread, when it is resolved and GitHub says. */
+  resolvedBy?: string;
+}
+
+/** Who dismissed a finding and why, as far as its thread tells. */
+export interface Dismissal {
+  by?: string;
+  reason?: string;
 }
 
 export interface LifecycleInput<T extends TrackedFinding> {
@@ -95,6 +107,8 @@ export interface LifecycleResult<T extends TrackedFinding> {
   fixed: OpenFinding[];
   /** Dismissed by a person (this run or before) and raised or open again: never posted, only counted. */
   dismissed: OpenFinding[];
+  /** Who dismissed and why, by fingerprint, for the dismissals whose thread says. */
+  dismissals: Map<string, Dismissal>;
   /** Findings of this run dropped because they were dismissed; the engine must not post them. */
   suppressed: T[];
   /** The state to store in the summary comment. */
@@ -124,10 +138,13 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   const previousOpen = new Map((input.previous?.open ?? []).map((f) => [f.fingerprint, f]));
   const currentByFp = new Map(input.current.map((f) => [f.fingerprint, f]));
   const dismissedFps = new Set(input.previous?.dismissed ?? []);
+  const dismissals = new Map<string, Dismissal>();
   for (const thread of input.threads ?? []) {
     const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
-    if (thread.replies.some(isDismissCommand) || (thread.resolved && wasOpen))
-      dismissedFps.add(thread.fingerprint);
+    const command = thread.replies.findIndex(isDismissCommand);
+    if (command >= 0 || (thread.resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
+    if (command >= 0 || (thread.resolved && dismissedFps.has(thread.fingerprint)))
+      dismissals.set(thread.fingerprint, dismissalOf(thread, command));
   }
 
   const result: LifecycleResult<T> = {
@@ -136,6 +153,7 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
     fixed: [],
     dismissed: [],
     suppressed: [],
+    dismissals,
     next: { open: [], dismissed: [] },
   };
   for (const finding of currentByFp.values()) {
@@ -164,6 +182,22 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   return result;
 }
 
+/** The words after the dismiss command, on its line and the lines after it. */
+const DISMISS_REASON = /^[ \t]*(?:@diffray\s+dismiss|diffray:\s*dismiss)\b[:,.\s-]*([\s\S]*)$/im;
+
+/** Who dismissed through `thread` (the command's author, else who resolved it) and the command's reason. */
+function dismissalOf(thread: ThreadSignal, command: number): Dismissal {
+  const dismissal: Dismissal = {};
+  const by = command >= 0 ? thread.replyAuthors?.[command] : thread.resolvedBy;
+  if (by) dismissal.by = by;
+  if (command >= 0) {
+    const unquoted = thread.replies[command]!.replace(/^[ \t]*>.*$/gm, '');
+    const reason = DISMISS_REASON.exec(unquoted)?.[1]?.trim();
+    if (reason) dismissal.reason = truncate(reason, 500);
+  }
+  return dismissal;
+}
+
 /** The state record of a finding of this run. */
 export function toOpenFinding(f: TrackedFinding, headSha: string): OpenFinding {
   const span =
@@ -176,6 +210,7 @@ export function toOpenFinding(f: TrackedFinding, headSha: string): OpenFinding {
     category: f.category,
     span,
     seenAt: headSha,
+    line: f.line,
   };
 }
 
