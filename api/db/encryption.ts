@@ -8,7 +8,16 @@ import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { keyringOf, type Orm } from './connection.js';
 import { associatedData, type IndexDomain } from './envelope.js';
-import { accounts, apiKeys, auditLog, configs, findingTexts, repositories, users } from './schema.js';
+import {
+  accounts,
+  apiKeys,
+  auditLog,
+  configs,
+  findingTexts,
+  repositories,
+  reviews,
+  users,
+} from './schema.js';
 
 /** `table.column`, as associated data names it. */
 export function columnLabel(column: SQLiteColumn): string {
@@ -49,6 +58,7 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   { key: configs.id, text: [configs.yaml], bytes: [] },
   { key: auditLog.id, text: [auditLog.target, auditLog.clientAddress], bytes: [] },
   { key: findingTexts.reviewId, text: [], bytes: [findingTexts.sealed] },
+  { key: reviews.id, text: [reviews.details], bytes: [] },
 ];
 
 /** `value` sealed for `column` of the row `rowKey`, with the newest data key. */

@@ -15,7 +15,7 @@ import type { Orm } from './client.js';
 import { unseal, unsealOptional } from './encryption.js';
 import { listMembers } from './members.js';
 import { repositoryNames } from './repositories.js';
-import { listFindings } from './reviews.js';
+import { listFindings, openDetails } from './reviews.js';
 import { apiKeys, auditLog, configs, dailyAggregates, repositories, reviews, sessions } from './schema.js';
 
 /** The export's lists, in the order they are written. */
@@ -259,7 +259,8 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
     let findings = 0;
     for (const { review, repository } of page) {
       // The findings' row-id range is internal: used to read them, not exported.
-      const { findingsFirst: first, findingsLast: last, ...exported } = review;
+      const { findingsFirst: first, findingsLast: last, details: sealed, ...stored } = review;
+      const exported = { ...stored, details: openDetails(orm, review.id, sealed) };
       const name = nameOf(review.repositoryId, repository);
       const count = first === null || last === null ? 0 : last - first + 1;
       if (findings + count > FINDINGS_PER_PAGE && rows.length > 0) {

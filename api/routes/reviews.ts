@@ -51,9 +51,24 @@ export function sanitizeReport(report: ReviewReport): ReviewReport {
       fingerprint: f.fingerprint,
     };
     if (f.startLine !== undefined && f.startLine <= f.line) finding.startLine = f.startLine;
+    if (f.state !== undefined) finding.state = f.state;
+    if (f.firstSeen !== undefined) finding.firstSeen = f.firstSeen;
+    if (f.dismissal !== undefined && f.state === 'dismissed') {
+      const { by, reason } = f.dismissal;
+      finding.dismissal = {
+        ...(by !== undefined ? { by } : {}),
+        ...(reason ? { reason: truncate(stripCodeBlocks(reason), LIMITS.dismissReasonChars) } : {}),
+      };
+    }
     findings[i] = finding;
   }
-  return { ...report, findings };
+  const { title, reason, ...rest } = report;
+  return {
+    ...rest,
+    ...(title !== undefined ? { title: truncate(oneLine(stripCodeBlocks(title)), LIMITS.prTitleChars) } : {}),
+    ...(reason !== undefined ? { reason: truncate(stripCodeBlocks(reason), LIMITS.reasonChars) } : {}),
+    findings,
+  };
 }
 
 export function encodeCursor(cursor: ReviewCursor): string {
@@ -149,11 +164,13 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
       return c.json(
         {
           ...toReviewJson(found.review, config.publicUrl),
-          findings: found.findings.map(({ startLine, ...f }) => ({
+          findings: found.findings.map(({ startLine, dismissal, ...f }) => ({
             ...f,
             ...(startLine === null ? {} : { startLine }),
             severity: f.severity as 'low',
             category: f.category as 'style',
+            state: f.state as 'new',
+            ...(dismissal ? { dismissal } : {}),
           })),
         },
         200,

@@ -56,28 +56,65 @@ export function SeverityBadge(props: { severity: string }) {
 
 const CONCLUSION_LABEL: Record<string, string> = { success: 'passed', failure: 'failed', neutral: 'neutral' };
 
-export function ConclusionBadge(props: { conclusion: string; status?: string }) {
-  const c = props.conclusion in CONCLUSION_LABEL ? props.conclusion : 'neutral';
-  const label = CONCLUSION_LABEL[c]!;
-  const extra = props.status && props.status !== 'completed' ? ` (${props.status})` : '';
-  return <span class={`badge concl-${c}`}>{`${label}${extra}`}</span>;
+/**
+ * The check's verdict and how much of the review ran, as one state: "failed" (findings block the PR),
+ * "partial review" or "failed, partial review", "review failed" (its requests failed), "skipped".
+ */
+export function resultLabel(conclusion: string, status: string | undefined): string {
+  const verdict = CONCLUSION_LABEL[conclusion] ?? 'neutral';
+  switch (status) {
+    case 'failed':
+      return conclusion === 'failure' ? 'failed, review incomplete' : 'review failed';
+    case 'partial':
+      return conclusion === 'failure' ? 'failed, partial review' : 'partial review';
+    case 'skipped':
+      return 'skipped';
+    default:
+      return verdict;
+  }
 }
 
-/** Four small counters, critical to low, greyed when zero; labelled for screen readers. */
+export function ConclusionBadge(props: { conclusion: string; status?: string }) {
+  const c = props.conclusion in CONCLUSION_LABEL ? props.conclusion : 'neutral';
+  return <span class={`badge concl-${c}`}>{resultLabel(c, props.status)}</span>;
+}
+
+const SHORT_SEVERITY: Record<string, string> = { critical: 'crit', high: 'high', medium: 'med', low: 'low' };
+
+/** Four small counters, critical to low, each with its word, greyed when zero. */
 export function Counts(props: { counts: SeverityCounts }) {
   return (
     <span class="counts">
       {SEVERITIES.map((s) => (
-        <span
-          class={`count ${props.counts[s] > 0 ? `sev-${s}` : 'zero'}`}
-          title={`${props.counts[s]} ${s}`}
-          aria-label={`${props.counts[s]} ${s}`}
-        >
+        <span class={`count ${props.counts[s] > 0 ? `sev-${s}` : 'zero'}`} title={`${props.counts[s]} ${s}`}>
           {String(props.counts[s])}
+          <span class="count-word" aria-hidden="true">{` ${SHORT_SEVERITY[s]}`}</span>
+          <span class="visually-hidden">{` ${s}`}</span>
         </span>
       ))}
     </span>
   );
+}
+
+/** What started a run, as the pages name it. */
+export const EVENT_LABEL: Record<string, string> = {
+  push: 'push',
+  command: 'command',
+  're-run': 're-run',
+  other: 'pull request activity',
+};
+
+const STATE_LABEL: Record<string, string> = {
+  new: 'new',
+  open: 'still open',
+  fixed: 'fixed',
+  dismissed: 'dismissed',
+};
+
+/** A finding's state at a head, in words. */
+export function StateBadge(props: { state: string }) {
+  const state = props.state in STATE_LABEL ? props.state : 'new';
+  return <span class={`badge state-${state}`}>{STATE_LABEL[state]}</span>;
 }
 
 export function sumCounts(c: SeverityCounts): number {

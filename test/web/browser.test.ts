@@ -295,4 +295,111 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     expect(foreign).toEqual([]);
     expect(requests.some((u) => /\/x$|javascript:|evil\.example/.test(u))).toBe(false);
   }, 120_000);
+
+  async function signIn(page: Page) {
+    await page.goto(`${base}/sign-in`);
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${base}/`);
+  }
+
+  it('shows two runs of one pull request as the PR at each head, and the PR page across runs', async () => {
+    const now = clock().getTime();
+    const fp = (n: number) => String(n).repeat(16);
+    const meta = { title: 'Parser rewrite', branch: 'fix/parser', author: 'octocat' };
+    clock.set(new Date(now - 2 * 3_600_000));
+    await postReview(
+      makeReport({
+        ...meta,
+        event: 'push',
+        repository: 'acme/widgets',
+        pullRequest: 77,
+        headSha: 'c'.repeat(40),
+        conclusion: 'failure',
+        costUsd: 0.03,
+        findings: [
+          makeFinding({ fingerprint: fp(1), state: 'new', title: 'Unchecked index', severity: 'high' }),
+          makeFinding({
+            fingerprint: fp(2),
+            state: 'new',
+            title: 'Leaked handle',
+            severity: 'medium',
+            line: 20,
+          }),
+          makeFinding({ fingerprint: fp(3), state: 'new', title: 'Odd naming', severity: 'low', line: 30 }),
+        ],
+      }),
+    );
+    clock.set(new Date(now - 3_600_000));
+    const second = await postReview(
+      makeReport({
+        ...meta,
+        event: 're-run',
+        repository: 'acme/widgets',
+        pullRequest: 77,
+        headSha: 'd'.repeat(40),
+        conclusion: 'failure',
+        reason: '1 finding at or above high',
+        costUsd: 0.02,
+        findings: [
+          makeFinding({
+            fingerprint: fp(1),
+            state: 'open',
+            firstSeen: 'c'.repeat(40),
+            title: 'Unchecked index',
+          }),
+          makeFinding({
+            fingerprint: fp(2),
+            state: 'fixed',
+            title: 'Leaked handle',
+            severity: 'medium',
+            line: 20,
+          }),
+          makeFinding({
+            fingerprint: fp(3),
+            state: 'dismissed',
+            title: 'Odd naming',
+            severity: 'low',
+            line: 30,
+            dismissal: { by: 'maintainer', reason: 'house style' },
+          }),
+        ],
+      }),
+    );
+    clock.set(new Date(now));
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${base}/reviews/${second}`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('#77 Parser rewrite');
+    await expect(page.getByText('Why: 1 finding at or above high').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('1 open, 1 fixed, 1 dismissed').isVisible()).resolves.toBe(true);
+    expect(await page.locator('article.finding').count()).toBe(1);
+    await expect(page.getByText('Still open since ccccccc').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Dismissed by @maintainer: house style').first().isVisible()).resolves.toBe(
+      true,
+    );
+    await shot(page, '13-review-second-run');
+
+    await page.goto(`${base}/repositories/acme/widgets`);
+    expect(await page.getByRole('link', { name: '#77 Parser rewrite' }).count()).toBe(2);
+    await expect(page.getByText('fix/parser · @octocat · re-run').isVisible()).resolves.toBe(true);
+
+    await page.goto(`${base}/reviews/${second}`);
+    await page.getByRole('link', { name: 'All runs of this pull request' }).click();
+    await page.waitForURL(/\/repositories\/acme\/widgets\/pulls\/77$/);
+    await expect(page.getByText('2 runs in the last 30 days · total cost $0.05').isVisible()).resolves.toBe(
+      true,
+    );
+    const history = page.getByRole('table', { name: /Each finding/ });
+    expect(await history.locator('tbody tr').count()).toBe(3);
+    await expect(history.locator('tr', { hasText: 'Leaked handle' }).textContent()).resolves.toContain(
+      'fixed',
+    );
+    await expect(history.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      'dismissed',
+    );
+    await shot(page, '14-pull-request');
+    await page.close();
+  }, 120_000);
 });

@@ -3,6 +3,7 @@ import { SeverityChart, type ChartDay } from '../chart.js';
 import {
   ConclusionBadge,
   Counts,
+  EVENT_LABEL,
   formatCost,
   formatNumber,
   GetStarted,
@@ -23,6 +24,9 @@ export interface ReviewListItem extends SeverityCounts {
   conclusion: string;
   costUsd: number;
   createdAt: Date;
+  /** What the PR is known by (absent for reports of older actions). */
+  details?: { title?: string; branch?: string; author?: string };
+  event?: string | null;
 }
 
 export interface TopRepository extends SeverityCounts {
@@ -32,6 +36,20 @@ export interface TopRepository extends SeverityCounts {
 
 export function repositoryHref(fullName: string): string {
   return `/repositories/${fullName.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The page of one pull request: all its runs and its findings across them. */
+export function pullRequestHref(fullName: string, pullRequest: number): string {
+  return `${repositoryHref(fullName)}/pulls/${pullRequest}`;
+}
+
+/** "fix/parser · @octocat · re-run": what tells one run of a list from another. */
+export function runLine(r: Pick<ReviewListItem, 'details' | 'event'>): string {
+  const parts: string[] = [];
+  if (r.details?.branch) parts.push(r.details.branch);
+  if (r.details?.author) parts.push(`@${r.details.author}`);
+  if (r.event) parts.push(EVENT_LABEL[r.event] ?? r.event);
+  return parts.join(' · ');
 }
 
 export function ReviewsTable(props: {
@@ -71,9 +89,12 @@ export function ReviewsTable(props: {
               <a href={repositoryHref(r.repository)}>{r.repository}</a>
             </td>
           ) : null}
-          <td class="nowrap">
-            <a href={`/reviews/${encodeURIComponent(r.id)}`}>{`#${r.pullRequest}`}</a>
+          <td>
+            <a href={`/reviews/${encodeURIComponent(r.id)}`}>
+              {r.details?.title ? `#${r.pullRequest} ${r.details.title}` : `#${r.pullRequest}`}
+            </a>
             {compact && props.showRepository ? <span class="sub">{r.repository}</span> : null}
+            {runLine(r) ? <span class="sub pr-meta">{runLine(r)}</span> : null}
           </td>
           <td>
             <ConclusionBadge conclusion={r.conclusion} status={r.status} />

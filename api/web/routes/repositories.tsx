@@ -7,11 +7,13 @@ import {
   findRepository,
   firstAggregateDay,
   listReviews,
+  pullRequestRuns,
   reviewTotals,
   utcDay,
 } from '../../db/index.js';
 import { daysBetween, fillDays } from '../chart.js';
 import { DisconnectPage } from '../pages/disconnect.js';
+import { PullRequestPage } from '../pages/pull-request.js';
 import { RepositoryPage } from '../pages/repository.js';
 import type { PageKit, WebContext, WebEnv } from './page-kit.js';
 
@@ -59,6 +61,22 @@ export function repositoriesPages(kit: PageKit) {
           trendFrom={utcDay(from)}
           totals={reviewTotals(db.orm, { accountId, now, repositoryId: repo.id })}
         />,
+      );
+    })
+    .get('/repositories/:owner/:name/pulls/:number', (c) => {
+      const repo = repositoryOf(c);
+      const number = Number(c.req.param('number'));
+      if (!repo || !Number.isSafeInteger(number) || number <= 0) return kit.notFoundPage(c);
+      const page = kit.signedIn(c);
+      const runs = pullRequestRuns(db.orm, {
+        accountId: page.session.accountId,
+        repositoryId: repo.id,
+        pullRequest: number,
+        now: page.now,
+      });
+      if (runs.length === 0) return kit.notFoundPage(c);
+      return page.render(
+        <PullRequestPage {...page.props} repository={repo.fullName} pullRequest={number} runs={runs} />,
       );
     })
     .get('/settings/repositories/:owner/:name/disconnect', (c) => {
