@@ -235,7 +235,10 @@ export function UntrustedText(props: { text: string; links: GitHubLinks }) {
   return <>{parts}</>;
 }
 
-/** The workflow a newcomer copies into `.github/workflows/diffray.yml`. */
+/**
+ * The workflow a newcomer copies into `.github/workflows/diffray.yml`: the README's (a shallow checkout
+ * without persisted credentials, one run per PR at a time), reporting to this API.
+ */
 export function workflowSnippet(publicUrl: string): string {
   return `name: diffray
 on:
@@ -247,13 +250,16 @@ permissions:
   pull-requests: write
   checks: write
 
+concurrency:
+  group: diffray-\${{ github.event.pull_request.number }}
+  cancel-in-progress: true
+
 jobs:
   review:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
-          fetch-depth: 0
           persist-credentials: false
       - uses: diffray/action@v1
         with:
@@ -261,6 +267,19 @@ jobs:
           api-key: \${{ secrets.DIFFRAY_API_KEY }}
           api-url: ${publicUrl}
 `;
+}
+
+/** True when GitHub's runners cannot reach `publicUrl` (a loopback or private address). */
+export function unreachableFromRunners(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname;
+  return (
+    host === 'localhost' ||
+    host === '[::1]' ||
+    /^127\./.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host)
+  );
 }
 
 /** The empty state: what to do to get the first review here. */
@@ -291,6 +310,12 @@ export function GetStarted(props: { publicUrl: string; isAdmin: boolean }) {
       <pre class="snippet" tabindex={0} aria-label="Workflow file">
         <code>{workflowSnippet(props.publicUrl)}</code>
       </pre>
+      <p>
+        {`The action sends its report from GitHub's runners, so this API must be reachable from them at ${props.publicUrl}.`}
+        {unreachableFromRunners(props.publicUrl)
+          ? ' This address is only reachable from this machine: set PUBLIC_URL to an address GitHub can reach (a public host or a tunnel) before you add the workflow.'
+          : ''}
+      </p>
       <p class="muted">
         The next pull request you open or update is reviewed, and its findings appear on this page.
       </p>

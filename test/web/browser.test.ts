@@ -402,4 +402,23 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await shot(page, '14-pull-request');
     await page.close();
   }, 120_000);
+
+  it('first contact: sign-in by 127.0.0.1 while PUBLIC_URL says localhost, an HTML 404, the onboarding note', async () => {
+    const loopback = base.replace('localhost', '127.0.0.1');
+    const page = await context.newPage();
+    await page.goto(`${loopback}/sign-in`);
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${loopback}/`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' }).isVisible()).resolves.toBe(true);
+
+    const missing = await page.goto(`${loopback}/no/such/page`);
+    expect(missing?.status()).toBe(404);
+    expect(missing?.headers()['content-type']).toContain('text/html');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Not found');
+    const api = await fetch(`${base}/v1/no-such-route`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/json');
+    await page.close();
+  }, 60_000);
 });
