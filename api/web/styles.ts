@@ -208,6 +208,13 @@ tbody tr:hover { background: var(--surface-2); }
 .sev-bg-high { background: var(--sev-high); }
 .sev-bg-medium { background: var(--sev-medium); }
 .sev-bg-low { background: var(--sev-low); }
+.trend-fill-introduced { fill: var(--bad); }
+.trend-fill-fixed { fill: var(--ok); }
+.trend-fill-dismissed { fill: var(--muted); }
+.trend-fill-costUsd { fill: var(--accent, #5b4fd6); }
+.trend-bg-introduced { background: var(--bad); }
+.trend-bg-fixed { background: var(--ok); }
+.trend-bg-dismissed { background: var(--muted); }
 .chart-data { margin-top: 0.5rem; font-size: 0.88rem; }
 .chart-data summary { cursor: pointer; color: var(--muted); }
 .chart-data table { margin-top: 0.5rem; }

@@ -297,7 +297,9 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   }, 120_000);
 
   async function signIn(page: Page) {
-    await page.goto(`${base}/sign-in`);
+    await page.goto(`${base}/`);
+    // The context keeps the session of an earlier test.
+    if (new URL(page.url()).pathname !== '/sign-in') return;
     await page.getByLabel('Sign in with an admin API key').fill(adminKey);
     await page.getByRole('button', { name: 'Sign in with key' }).click();
     await page.waitForURL(`${base}/`);
@@ -419,6 +421,48 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     const api = await fetch(`${base}/v1/no-such-route`, { headers: { accept: 'application/json' } });
     expect(api.status).toBe(404);
     expect(api.headers.get('content-type')).toContain('application/json');
+    await page.close();
+  }, 60_000);
+
+  it('shows trends from aggregates older than the 30 days findings are kept, as SVG with a table', async () => {
+    const now = clock().getTime();
+    clock.set(new Date(now - 90 * 86_400_000));
+    await postReview(
+      makeReport({
+        repository: 'acme/legacy',
+        pullRequest: 5,
+        headSha: 'e'.repeat(40),
+        costUsd: 0.4,
+        findings: [makeFinding({ fingerprint: '9'.repeat(16), state: 'new', category: 'security' })],
+      }),
+    );
+    clock.set(new Date(now - 88 * 86_400_000));
+    await postReview(
+      makeReport({
+        repository: 'acme/legacy',
+        pullRequest: 5,
+        headSha: 'f'.repeat(40),
+        costUsd: 0.1,
+        findings: [makeFinding({ fingerprint: '9'.repeat(16), state: 'fixed', firstSeen: 'e'.repeat(40) })],
+      }),
+    );
+    clock.set(new Date(now));
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${base}/repositories/acme/legacy`);
+    const trends = page.locator('section', { has: page.getByRole('heading', { name: /Trends/ }) });
+    await expect(trends.getByText('aggregated daily counts', { exact: false }).isVisible()).resolves.toBe(
+      true,
+    );
+    expect(await trends.locator('svg.chart-svg rect.trend-fill-introduced').count()).toBe(1);
+    expect(await trends.locator('svg.chart-svg rect.trend-fill-fixed').count()).toBe(1);
+    await expect(trends.getByText('within 3 days').isVisible()).resolves.toBe(true);
+    await expect(trends.getByText('security (1)').isVisible()).resolves.toBe(true);
+    await trends.getByText('Show the numbers').click();
+    const table = trends.getByRole('table', { name: /per week/ });
+    expect(await table.textContent()).toMatch(/\$0\.(50|40)/);
+    await shot(page, '15-trends');
     await page.close();
   }, 60_000);
 });

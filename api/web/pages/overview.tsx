@@ -14,6 +14,7 @@ import {
   type GitHubLinks,
 } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
+import { Trends, weeklyTrends, type TrendInput } from '../trends.js';
 
 /** A review as listed on the overview and repository pages. */
 export interface ReviewListItem extends SeverityCounts {
@@ -119,6 +120,7 @@ export function OverviewPage(
     top: TopRepository[];
     latest: ReviewListItem[];
     totals: { count: number; costUsd: number; failures: number };
+    trend: { days: TrendInput[]; from: Date };
   },
 ) {
   const findings30 = props.chart.reduce((n, d) => n + sumCounts(d), 0);
@@ -153,6 +155,12 @@ export function OverviewPage(
               days={props.chart}
             />
           </section>
+          <Trends
+            id="overview-trends"
+            scope={`All repositories of ${props.viewer.accountName}`}
+            weeks={weeklyTrends(props.trend.days, props.trend.from, props.now)}
+            days={props.trend.days}
+          />
           <div class="grid grid-side">
             <section class="card" aria-labelledby="top-head">
               <h2 id="top-head">Top repositories</h2>

@@ -9,8 +9,10 @@ import {
   listReviews,
   pullRequestRuns,
   reviewTotals,
+  trendDays,
   utcDay,
 } from '../../db/index.js';
+import { TREND_DAYS } from '../trends.js';
 import { daysBetween, fillDays } from '../chart.js';
 import { DisconnectPage } from '../pages/disconnect.js';
 import { PullRequestPage } from '../pages/pull-request.js';
@@ -51,6 +53,7 @@ export function repositoriesPages(kit: PageKit) {
       let from = first && first < utcDay(thirtyAgo) ? new Date(`${first}T00:00:00Z`) : thirtyAgo;
       if (from < oldest) from = oldest;
       const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
+      const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
       return page.render(
         <RepositoryPage
           {...page.props}
@@ -60,6 +63,10 @@ export function repositoriesPages(kit: PageKit) {
           trend={fillDays(daysBetween(from, now), rows)}
           trendFrom={utcDay(from)}
           totals={reviewTotals(db.orm, { accountId, now, repositoryId: repo.id })}
+          weekly={{
+            days: trendDays(db.orm, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
+            from: yearAgo,
+          }}
         />,
       );
     })
