@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
+import type { ReviewEvent } from '../shared/index.js';
 
 /** The PR being reviewed, as the event payload describes it. PR text is untrusted data. */
 export interface PullRequestContext {
@@ -17,6 +18,10 @@ export interface PullRequestContext {
   fork: boolean;
   /** Login of whoever triggered the event (`sender`); empty when the payload has none. */
   sender: string;
+  /** Login of the PR's author; empty when the payload has none. */
+  author: string;
+  /** The pull request event's activity (`opened`, `synchronize`, ...); empty when the payload has none. */
+  action: string;
   base: { sha: string; ref: string; repository: string };
   head: { sha: string; ref: string; repository: string };
 }
@@ -78,11 +83,13 @@ const PullRequestPayloadSchema = z.looseObject({
     body: maybeText,
     html_url: z.optional(z.string()),
     draft: z.optional(z.boolean()),
+    user: z.optional(z.nullable(z.looseObject({ login: z.optional(z.string()) }))),
     base: z.looseObject({ sha, ref: z.string(), repo: repoRef }),
     head: z.looseObject({ sha, ref: z.string(), repo: repoRef }),
   }),
   repository: z.optional(z.looseObject({ full_name: z.string().check(z.minLength(3)) })),
   sender: z.optional(z.nullable(z.looseObject({ login: z.optional(z.string()) }))),
+  action: z.optional(z.string()),
 });
 
 const login = z.optional(
@@ -165,6 +172,8 @@ export function parseEventContext(eventName: string, payload: unknown, repositor
     draft: pr.draft ?? false,
     fork: headRepo.toLowerCase() !== baseRepo.toLowerCase(),
     sender: parsed.data.sender?.login ?? '',
+    author: pr.user?.login ?? '',
+    action: parsed.data.action ?? '',
     base: { sha: pr.base.sha.toLowerCase(), ref: pr.base.ref, repository: baseRepo },
     head: { sha: pr.head.sha.toLowerCase(), ref: pr.head.ref, repository: headRepo },
   };
@@ -247,6 +256,17 @@ export function secretlessReason(context: PullRequestContext): string | undefine
     );
   }
   return undefined;
+}
+
+/**
+ * What started the run, as the results page names it: a re-run of the workflow (`GITHUB_RUN_ATTEMPT` above
+ * 1), a push (the PR opened, reopened or its branch pushed to), or another activity (edited, labeled...).
+ * A comment command's review is `command` (conversation.ts).
+ */
+export function reviewEvent(context: PullRequestContext, runAttempt: string | undefined): ReviewEvent {
+  if (Number(runAttempt ?? '1') > 1) return 're-run';
+  if (['opened', 'reopened', 'synchronize', ''].includes(context.action)) return 'push';
+  return 'other';
 }
 
 /** Reads the runner's event (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY). */

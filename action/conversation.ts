@@ -41,7 +41,7 @@ export interface ConversationDeps extends EngineDeps {
 }
 
 /** The review settings a command's review uses, less what the PR itself gives (read from GitHub). */
-export type ConversationSettings = Omit<ReviewSettings, 'pr' | 'repository' | 'trigger' | 'fullReview'> & {
+export type ConversationSettings = Omit<ReviewSettings, 'pr' | 'repository' | 'event' | 'fullReview'> & {
   event: CommentContext;
 };
 
@@ -225,8 +225,9 @@ function toReviewSettings(
       draft: pr.draft,
       baseSha: pr.baseSha,
       headSha: pr.headSha,
+      author: pr.author,
     },
-    trigger: 'command',
+    event: 'command',
     ...(command.kind === 'full-review' ? { fullReview: true } : {}),
   };
 }

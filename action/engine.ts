@@ -98,7 +98,7 @@ export async function runReview(deps: EngineDeps, settings: ReviewSettings): Pro
     );
     diff.catch(() => undefined); // awaited in review(); not an unhandled rejection if the config fails first
     const effective = await loadEffectiveConfig(deps, settings, notes);
-    const command = settings.trigger === 'command';
+    const command = settings.event === 'command';
     if (pr.draft && !effective.config['review-drafts'] && !command) {
       throw new SkipError(
         'Draft pull request: not reviewed (set review-drafts: true in the config to review drafts)',

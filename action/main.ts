@@ -9,6 +9,7 @@ import { nodeTypeStripper } from './adapters/type-stripper.js';
 import { createWorkspacePort } from './adapters/workspace.js';
 import {
   readActionContext,
+  reviewEvent,
   secretlessReason,
   type CommentContext,
   type PullRequestContext,
@@ -141,7 +142,10 @@ async function reviewPullRequest(
         draft: context.draft,
         baseSha: context.base.sha,
         headSha: context.head.sha,
+        branch: context.head.ref,
+        author: context.author,
       },
+      event: reviewEvent(context, env.GITHUB_RUN_ATTEMPT),
       ...inputSettings(inputs, opts.signal),
     },
   );

@@ -188,6 +188,7 @@ async function serveCommand(env: Env): Promise<number> {
         msg: 'listening',
         port: info.port,
         publicUrl: env.config.publicUrl,
+        open: `Open ${env.config.publicUrl} in a browser${!env.production && new URL(env.config.publicUrl).hostname === 'localhost' ? ' (or the same port on 127.0.0.1)' : ''}; sign in with an admin key from: diffray-api accounts create <name>`,
         sessionSecret: sessions.log,
         dataKeys: { source: dataKeys.source, ids: dataKeyIds(db.orm) },
       });

@@ -176,6 +176,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     sessionSecretPrevious: e.SESSION_SECRET_PREVIOUS,
     dataKeys: e.DATA_ENCRYPTION_KEY,
     config: {
+      production,
       publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
       webhookSecrets: [e.GITHUB_WEBHOOK_SECRET, e.GITHUB_WEBHOOK_SECRET_PREVIOUS].filter(
         (s): s is string => s !== undefined,

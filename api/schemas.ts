@@ -4,7 +4,14 @@
  */
 import { z } from '@hono/zod-openapi';
 import * as shared from '../shared/index.js';
-import { CATEGORIES, CONCLUSIONS, REVIEW_STATUSES, SEVERITIES } from '../shared/index.js';
+import {
+  CATEGORIES,
+  CONCLUSIONS,
+  FINDING_STATES,
+  REVIEW_EVENTS,
+  REVIEW_STATUSES,
+  SEVERITIES,
+} from '../shared/index.js';
 import { forRequests, toClassic } from './classic.js';
 import { MEMBER_ROLES, SCOPES } from './db/index.js';
 
@@ -76,7 +83,18 @@ export const ReviewSchema = z
       linesReviewed: z.number(),
       linesChanged: z.number(),
     }),
+    /** The findings open at the review's head (new in it or still open), by severity. */
     counts: countsSchema,
+    /** Findings this run found fixed, and findings dismissed at its head. */
+    fixed: z.number().int(),
+    dismissed: z.number().int(),
+    /** The pull request as its people know it; null when the action did not say (older actions). */
+    pullRequestTitle: z.string().nullable(),
+    branch: z.string().nullable(),
+    author: z.string().nullable(),
+    event: z.enum(REVIEW_EVENTS).nullable(),
+    /** Why the run concluded as it did, as the check said; null when it did not say. */
+    reason: z.string().nullable(),
     createdAt: isoDate,
     expiresAt: isoDate,
   })
@@ -93,6 +111,12 @@ export const StoredFindingSchema = z
     title: z.string(),
     body: z.string(),
     fingerprint: z.string(),
+    /** new in this review, still open from an earlier one, fixed by this one, or dismissed by a person. */
+    state: z.enum(FINDING_STATES),
+    /** The head commit of the run that first raised it; null when the action did not say. */
+    firstSeen: z.string().nullable(),
+    /** Who dismissed it and why, when the state is `dismissed` and GitHub said. */
+    dismissal: z.object({ by: z.string().optional(), reason: z.string().optional() }).optional(),
   })
   .openapi('Finding');
 

@@ -25,6 +25,11 @@ export interface ApiConfig {
   trustProxy: boolean;
   rateLimits: RateLimitSettings;
   quotas: QuotaSettings;
+  /**
+   * `NODE_ENV=production`. Outside production a form from the page reached by another loopback name than
+   * `publicUrl`'s (127.0.0.1 for localhost, and back) is the page's own.
+   */
+  production?: boolean;
 }
 
 /** Per-account quotas, so that one account cannot fill the server for every other. */

@@ -17,6 +17,10 @@ export const LIMITS = {
   walkthroughOverviewChars: 600,
   walkthroughSummaryChars: 200,
   walkthroughFiles: 1_000,
+  /** Our caps on a report's own texts: the PR title, a dismissal's reason, why the run is not complete. */
+  prTitleChars: 256,
+  dismissReasonChars: 500,
+  reasonChars: 1_000,
   /** Results API: findings per review and request body size. */
   findingsPerReview: 500,
   requestBodyBytes: 1_048_576,

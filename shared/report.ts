@@ -9,6 +9,23 @@ export const REVIEW_STATUSES = ['completed', 'partial', 'failed', 'skipped'] as 
 export const CONCLUSIONS = ['success', 'failure', 'neutral'] as const;
 export type Conclusion = (typeof CONCLUSIONS)[number];
 
+/**
+ * A finding's state at the reviewed head: raised for the first time by this run, raised earlier and still
+ * open, fixed by this run (its code is gone), or dismissed by a person. The first two are what is open.
+ */
+export const FINDING_STATES = ['new', 'open', 'fixed', 'dismissed'] as const;
+export type FindingState = (typeof FINDING_STATES)[number];
+
+/**
+ * What started the run: a push to the PR (opened, synchronized, reopened), a command (a comment asking
+ * for a review), a re-run of the workflow, or another pull-request activity (edited, ready for review...).
+ */
+export const REVIEW_EVENTS = ['push', 'command', 're-run', 'other'] as const;
+export type ReviewEvent = (typeof REVIEW_EVENTS)[number];
+
+/** GitHub logins: at most 39 characters (bots' `[bot]` suffix included here). */
+const login = () => text(1, 45);
+
 /*
  * GitHub's own naming rules, so that no name GitHub could not have (`../..`, `./.`) is ever stored: such a
  * name could not be filtered on or disconnected afterwards.
@@ -43,6 +60,17 @@ export const ReportedFindingSchema = z.strictObject({
   title: text(1, LIMITS.findingTitleChars),
   body: text(0, LIMITS.findingBodyChars),
   fingerprint: z.string().check(z.regex(/^[a-f0-9]{16,64}$/)),
+  /** Absent from reports of older actions: every finding was then new in its run. */
+  state: z.optional(z.enum(FINDING_STATES)),
+  /** The head commit of the run that first raised it (7 to 64 hex digits). */
+  firstSeen: z.optional(z.string().check(z.regex(/^[a-f0-9]{7,64}$/))),
+  /** Who dismissed it and why, when the state is `dismissed` and GitHub said. */
+  dismissal: z.optional(
+    z.strictObject({
+      by: z.optional(login()),
+      reason: z.optional(text(0, LIMITS.dismissReasonChars)),
+    }),
+  ),
 });
 export type ReportedFinding = z.infer<typeof ReportedFindingSchema>;
 
@@ -77,6 +105,13 @@ export const ReviewReportSchema = z.strictObject({
       files: z.array(FileSummarySchema).check(z.maxLength(LIMITS.walkthroughFiles)),
     }),
   ),
+  /** The pull request as its people know it (never code); absent from reports of older actions. */
+  title: z.optional(text(0, LIMITS.prTitleChars)),
+  branch: z.optional(text(0, 255)),
+  author: z.optional(login()),
+  event: z.optional(z.enum(REVIEW_EVENTS)),
+  /** Why the run concluded as it did, as the check said (open findings at fail-on, failed requests, budget...). */
+  reason: z.optional(text(0, LIMITS.reasonChars)),
 });
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;
 

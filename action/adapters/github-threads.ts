@@ -22,6 +22,7 @@ const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!,
         nodes {
           id
           isResolved
+          resolvedBy { login }
           comments(first: 100) { ${COMMENT_FIELDS} }
         }
       }
@@ -53,7 +54,12 @@ interface ThreadsPage {
     pullRequest?: {
       reviewThreads?: {
         pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
-        nodes?: ({ id?: string; isResolved?: boolean; comments?: CommentsConnection } | null)[];
+        nodes?: ({
+          id?: string;
+          isResolved?: boolean;
+          resolvedBy?: { login?: string } | null;
+          comments?: CommentsConnection;
+        } | null)[];
       };
     } | null;
   } | null;
@@ -148,14 +154,17 @@ export function reviewThreads(
               continue;
             const comments = await allComments(node.id, node.comments);
             // Replies by people only: diffray's own replies ("Fixed in ...", answers) never dismiss anything.
-            const replies: string[] = [];
+            const people: CommentNode[] = [];
             for (const c of comments.slice(1))
-              if (!(await identity.isOurs(author(c), c.body ?? ''))) replies.push(c.body ?? '');
+              if (!(await identity.isOurs(author(c), c.body ?? ''))) people.push(c);
+            const resolvedBy = node.resolvedBy?.login;
             threads.push({
               fingerprint,
               threadId: node.id,
               resolved: node.isResolved === true,
-              replies,
+              replies: people.map((c) => c.body ?? ''),
+              replyAuthors: people.map((c) => c.author?.login),
+              ...(resolvedBy ? { resolvedBy } : {}),
             });
           }
           if (!connection?.pageInfo?.hasNextPage) break;

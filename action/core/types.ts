@@ -3,7 +3,15 @@
  * hands to the runtime. Pure data only (no I/O, no SDK types), importing nothing of ours but shared/, so
  * every module may use it. The requests and results of the ports are declared with them, in action/ports.ts.
  */
-import type { Conclusion, FailOn, FileSummary, Finding, ReviewReport } from '../../shared/index.js';
+import type {
+  Category,
+  Conclusion,
+  FailOn,
+  FileSummary,
+  Finding,
+  ReviewReport,
+  Severity,
+} from '../../shared/index.js';
 
 // ---------------------------------------------------------------- the diff
 
@@ -248,6 +256,27 @@ export interface LifecycleCounts {
   dismissed: number;
 }
 
+/**
+ * A finding raised by an earlier run of the PR, as this run found it: still open, fixed by this run, or
+ * dismissed by a person. Title and body are the run's own when it raised the finding again; otherwise the
+ * title the summary's state kept and no body.
+ */
+export interface CarriedFinding {
+  fingerprint: string;
+  path: string;
+  title: string;
+  body?: string;
+  severity: Severity;
+  category: Category;
+  /** Absent when the state that remembered it was written before lines were kept. */
+  line?: number;
+  startLine?: number;
+  /** The head commit of the run that first raised it. */
+  seenAt: string;
+  /** Who dismissed it and why, when its thread says. */
+  dismissal?: { by?: string; reason?: string };
+}
+
 // ---------------------------------------------------------------- the outcome
 
 /** Why a run's verdict is not a plain success (output/conclusion.ts), in the order users read them. */
@@ -309,6 +338,8 @@ export interface ReviewOutcome {
     unchecked?: number;
     error?: string;
   };
+  /** The earlier runs' findings at this head (absent when the run tracked none). */
+  carried?: { stillOpen: CarriedFinding[]; fixed: CarriedFinding[]; dismissed: CarriedFinding[] };
   /**
    * Files and changed lines reviewed, partially reviewed and skipped, with reasons: the one source of the
    * coverage figures the summary, the check and the results-API report show.

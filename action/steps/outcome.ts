@@ -1,9 +1,10 @@
 import { decideConclusion } from '../core/output/conclusion.js';
 import { addUsage } from '../core/plan/cost.js';
 import { repairCounts } from '../core/findings/answer.js';
-import { lifecycleCounts, type LifecycleResult } from '../core/findings/lifecycle.js';
+import { lifecycleCounts, type LifecycleResult, type OpenFinding } from '../core/findings/lifecycle.js';
 import type {
   AnchoredFinding,
+  CarriedFinding,
   CoverageReceipt,
   ReviewOutcome,
   ReviewRange,
@@ -19,8 +20,12 @@ import type { Effective } from './run-context.js';
 export interface OutcomeInput {
   effective: Effective;
   posted: Posted;
-  /** Every finding of the run that was not suppressed (for the verdict). */
-  current: { fingerprint: string; severity: AnchoredFinding['severity'] }[];
+  /**
+   * Every finding of the run that was not suppressed (for the verdict); with their texts and lines, a
+   * finding still open from an earlier run is reported as raised now.
+   */
+  current: (Pick<AnchoredFinding, 'fingerprint' | 'severity'> &
+    Partial<Pick<AnchoredFinding, 'title' | 'body' | 'line' | 'startLine'>>)[];
   hits: SecretHit[];
   results: ChunkResults;
   skipped: SkippedFile[];
@@ -80,6 +85,7 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     durationMs: input.durationMs,
     failOn: input.effective.failOn,
     range: input.range,
+    carried: carriedFindings(input),
     lifecycle: {
       ...lifecycleCounts(input.lifecycle),
       ...(input.since !== undefined ? { since: input.since } : {}),
@@ -93,5 +99,34 @@ export function assembleOutcome(input: OutcomeInput): ReviewOutcome {
     ...(routing.triage || routing.fallback ? { routing } : {}),
     ...(input.guidelines.length > 0 ? { guidelines: input.guidelines } : {}),
     ...(input.walkthrough ? { walkthrough: input.walkthrough } : {}),
+  };
+}
+
+/** The earlier runs' findings as this run leaves them: still open, fixed, dismissed (with who and why). */
+function carriedFindings(input: OutcomeInput): NonNullable<ReviewOutcome['carried']> {
+  const raised = new Map(input.current.map((f) => [f.fingerprint, f]));
+  const { dismissals } = input.lifecycle;
+  const carry = (f: OpenFinding): CarriedFinding => {
+    const now = raised.get(f.fingerprint);
+    const dismissal = dismissals.get(f.fingerprint);
+    const line = now?.line ?? f.line;
+    return {
+      fingerprint: f.fingerprint,
+      path: f.path,
+      title: now?.title ?? f.title,
+      ...(now?.body !== undefined ? { body: now.body } : {}),
+      severity: f.severity,
+      category: f.category,
+      ...(line !== undefined ? { line } : {}),
+      ...(now?.startLine !== undefined ? { startLine: now.startLine } : {}),
+      seenAt: f.seenAt,
+      ...(dismissal ? { dismissal } : {}),
+    };
+  };
+  const unique = (list: OpenFinding[]) => [...new Map(list.map((f) => [f.fingerprint, f])).values()];
+  return {
+    stillOpen: input.lifecycle.stillOpen.map(carry),
+    fixed: input.lifecycle.fixed.map(carry),
+    dismissed: unique(input.lifecycle.dismissed).map(carry),
   };
 }

@@ -127,12 +127,24 @@ export async function sendReport(
         pullRequest: settings.pr.number,
         headSha: settings.pr.headSha,
         baseSha: mergeBase,
+        title: settings.pr.title,
+        ...(settings.pr.branch ? { branch: settings.pr.branch } : {}),
+        ...(settings.pr.author ? { author: settings.pr.author } : {}),
+        ...(settings.event ? { event: settings.event } : {}),
       },
       code,
     ),
   );
-  const findings = outcome.posted.length + outcome.overflow.length + outcome.unanchored.length;
-  const cut = describeCuts(fitted, findings - fitted.report.findings.length);
+  const carried = outcome.carried;
+  const reported = new Set(
+    [
+      ...outcome.posted,
+      ...outcome.overflow,
+      ...outcome.unanchored,
+      ...(carried ? [...carried.stillOpen, ...carried.fixed, ...carried.dismissed] : []),
+    ].map((f) => f.fingerprint),
+  );
+  const cut = describeCuts(fitted, reported.size - fitted.report.findings.length);
   if (cut) notes.warnings.push(cut);
   const sent = await deps.resultsApi.sendReport(fitted.report);
   if ('warning' in sent) {

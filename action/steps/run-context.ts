@@ -2,6 +2,7 @@
  * What every step of a run receives: the ports, the run's settings, the effective config and the notes
  * (warnings and failed deliveries) collected on the way. Types only, plus the delivery helper.
  */
+import type { ReviewEvent } from '../../shared/index.js';
 import type { DiffrayConfig, FailOn } from '../../shared/index.js';
 import type {
   Clock,
@@ -36,7 +37,22 @@ export interface ReviewSettings {
   repository: string;
   /** The PR's GitHub server (links in model text may point only there). */
   serverUrl: string;
-  pr: { number: number; title: string; body: string; draft: boolean; baseSha: string; headSha: string };
+  pr: {
+    number: number;
+    title: string;
+    body: string;
+    draft: boolean;
+    baseSha: string;
+    headSha: string;
+    /** The head branch and the PR's author, for the results-API report. */
+    branch?: string;
+    author?: string;
+  };
+  /**
+   * What started the run, for the results-API report. A command in the PR (`@diffray review`) also reviews
+   * even a paused PR or a draft; every other event is automatic, which a paused PR does not review.
+   */
+  event?: ReviewEvent;
   model: string;
   failOn: FailOn;
   maxComments: number;
@@ -44,11 +60,6 @@ export interface ReviewSettings {
   /** Globs from the `exclude` input, added to the config's and the defaults. */
   exclude: string[];
   budgetTokens?: number;
-  /**
-   * What started the run: a push (`pull_request`, the default), which a paused PR does not review, or a
-   * command in the PR (`@diffray review`), which reviews even a paused PR or a draft.
-   */
-  trigger?: 'push' | 'command';
   /** `@diffray full review`: the whole PR again, not the changes since the last reviewed head. */
   fullReview?: boolean;
   /** Aborted when the runner cancels the run: the run stops unless it has started posting. */

@@ -60,7 +60,7 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   { key: auditLog.id, text: [auditLog.target, auditLog.clientAddress], bytes: [] },
   { key: findingTexts.reviewId, text: [], bytes: [findingTexts.sealed] },
   { key: dismissals.id, text: [dismissals.title, dismissals.pathPattern, dismissals.reason], bytes: [] },
-  { key: reviews.id, text: [reviews.walkthrough], bytes: [] },
+  { key: reviews.id, text: [reviews.walkthrough, reviews.details], bytes: [] },
 ];
 
 /** `value` sealed for `column` of the row `rowKey`, with the newest data key. */

@@ -16,7 +16,7 @@ import { unseal, unsealOptional } from './encryption.js';
 import { listAccountDismissals } from './dismissals.js';
 import { listMembers } from './members.js';
 import { repositoryNames } from './repositories.js';
-import { listFindings, openWalkthrough } from './reviews.js';
+import { listFindings, openDetails, openWalkthrough } from './reviews.js';
 import { apiKeys, auditLog, configs, dailyAggregates, repositories, reviews, sessions } from './schema.js';
 
 /** The export's lists, in the order they are written. */
@@ -270,9 +270,13 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
     let rows: unknown[] = [];
     let findings = 0;
     for (const { review, repository } of page) {
-      // The findings' row-id range is internal: used to read them, not exported. The walkthrough is opened.
-      const { findingsFirst: first, findingsLast: last, walkthrough: sealed, ...rest } = review;
-      const exported = { ...rest, walkthrough: openWalkthrough(orm, review.id, sealed) ?? null };
+      // The findings' row-id range is internal: used to read them, not exported. Sealed texts are opened.
+      const { findingsFirst: first, findingsLast: last, walkthrough, details, ...rest } = review;
+      const exported = {
+        ...rest,
+        details: openDetails(orm, review.id, details),
+        walkthrough: openWalkthrough(orm, review.id, walkthrough) ?? null,
+      };
       const name = nameOf(review.repositoryId, repository);
       const count = first === null || last === null ? 0 : last - first + 1;
       if (findings + count > FINDINGS_PER_PAGE && rows.length > 0) {

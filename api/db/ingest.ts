@@ -7,7 +7,13 @@
  */
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
-import type { ReportedFinding, ReviewReport, SeverityCounts } from '../../shared/index.js';
+import {
+  CATEGORIES,
+  countBySeverity,
+  type ReportedFinding,
+  type ReviewReport,
+  type SeverityCounts,
+} from '../../shared/index.js';
 import { columnLabel } from './encryption.js';
 import { accountUsage, dailyAggregates, findings, findingTexts, repositories, reviews } from './schema.js';
 
@@ -33,7 +39,15 @@ const REVIEW_REPORTED = [
   reviews.linesReviewed,
   reviews.linesChanged,
   reviews.walkthrough,
+  reviews.event,
+  reviews.fixed,
+  reviews.dismissed,
 ] as const;
+
+/** A finding open at the review's head: new in it or still open (reports of older actions: all). */
+export function isOpen(f: ReportedFinding): boolean {
+  return f.state === undefined || f.state === 'new' || f.state === 'open';
+}
 
 /** `walkthrough`: the report's walkthrough as JSON, sealed (`reviews.ts`), or null without one. */
 export function reviewValues(report: ReviewReport, walkthrough: string | null): Value[] {
@@ -56,6 +70,9 @@ export function reviewValues(report: ReviewReport, walkthrough: string | null): 
     coverage.linesReviewed,
     coverage.linesChanged,
     walkthrough,
+    report.event ?? null,
+    report.findings.filter((f) => f.state === 'fixed').length,
+    report.findings.filter((f) => f.state === 'dismissed').length,
   ];
 }
 
@@ -66,6 +83,8 @@ const FINDING_REPORTED = [
   findings.severity,
   findings.category,
   findings.fingerprint,
+  findings.state,
+  findings.firstSeen,
 ] as const;
 
 /** Values per finding in `IngestRow.findings`. */
@@ -74,7 +93,16 @@ export const FINDING_WIDTH = FINDING_REPORTED.length;
 /** Every finding's `FINDING_REPORTED` values, one finding after the other. */
 export function findingValues(list: readonly ReportedFinding[]): Value[] {
   const values: Value[] = [];
-  for (const f of list) values.push(f.startLine ?? null, f.line, f.severity, f.category, f.fingerprint);
+  for (const f of list)
+    values.push(
+      f.startLine ?? null,
+      f.line,
+      f.severity,
+      f.category,
+      f.fingerprint,
+      f.state ?? 'new',
+      f.firstSeen ?? null,
+    );
   return values;
 }
 
@@ -102,8 +130,12 @@ export interface IngestRow {
   day: string;
   createdAt: number;
   expiresAt: number;
-  /** `severityValues` of the findings' counts. */
+  /** `severityValues` of the open findings' counts. */
   counts: Value[];
+  /** `aggregateValues`: what the review adds to its repository's counts of the day. */
+  aggregate: Value[];
+  /** `ReviewDetails` as JSON (`reviews.ts`), sealed by the writer; null when the report had none. */
+  details: string | null;
   /** `reviewValues` of the report. */
   review: Value[];
   /** `findingValues` of the report. */
@@ -112,6 +144,52 @@ export interface IngestRow {
   storedBytes: number;
   /** `findingTextValues` of the report. */
   texts: string[];
+}
+
+/** How long a fix took, in days: the upper bounds of `FIX_TIME_COLUMNS` but the last, which is open. */
+export const FIX_TIME_BUCKETS = [1, 3, 7, 14] as const;
+
+/** What one review adds to the day's counts of its repository, beside the review itself. */
+export interface AggregateInput {
+  /** Findings new in this review, by severity and by category. */
+  introduced: readonly ReportedFinding[];
+  fixed: number;
+  /** Dismissed at this head and not yet at the PR's previous review. */
+  newlyDismissed: number;
+  costUsd: number;
+  /** Days from the run that first raised each fixed finding to this one, when that run is known. */
+  fixDays: readonly number[];
+}
+
+/** The count columns of `daily_aggregates` past the severities, in the order of `aggregateValues`. */
+const AGGREGATE_EXTRA = [
+  dailyAggregates.fixed,
+  dailyAggregates.dismissed,
+  dailyAggregates.costMicros,
+  dailyAggregates.fixedIn1d,
+  dailyAggregates.fixedIn3d,
+  dailyAggregates.fixedIn7d,
+  dailyAggregates.fixedIn14d,
+  dailyAggregates.fixedLater,
+  ...CATEGORIES.map((c) => dailyAggregates[c]),
+] as const;
+
+export function aggregateValues(input: AggregateInput): Value[] {
+  const buckets = [0, 0, 0, 0, 0];
+  for (const days of input.fixDays) {
+    const k = FIX_TIME_BUCKETS.findIndex((limit) => days <= limit);
+    buckets[k < 0 ? FIX_TIME_BUCKETS.length : k]! += 1;
+  }
+  const categories = new Map<string, number>();
+  for (const f of input.introduced) categories.set(f.category, (categories.get(f.category) ?? 0) + 1);
+  return [
+    ...severityValues(countBySeverity(input.introduced)),
+    input.fixed,
+    input.newlyDismissed,
+    Math.round(input.costUsd * 1_000_000),
+    ...buckets,
+    ...CATEGORIES.map((c) => categories.get(c) ?? 0),
+  ];
 }
 
 /** The count columns of `reviews` and `daily_aggregates`, in the order of `severityValues`. */
@@ -152,6 +230,7 @@ export const REVIEW_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   reviews.findingsFirst,
   reviews.findingsLast,
   reviews.storedBytes,
+  reviews.details,
 ];
 
 /** The columns of `insertFinding`, in the order of its parameters: the row id, the review, the values. */
@@ -165,7 +244,7 @@ export const FINDING_INSERT_COLUMNS: readonly SQLiteColumn[] = [
 function addToAggregatesSql(): string {
   const a = dailyAggregates;
   const key = [a.accountId, a.repository, a.day];
-  const counts = SEVERITY_COLUMNS.map((s) => a[s]);
+  const counts = [...SEVERITY_COLUMNS.map((s) => a[s]), ...AGGREGATE_EXTRA];
   const add = (c: SQLiteColumn, value: string) => `${column(c)} = ${column(c)} + ${value}`;
   return [
     `INSERT INTO ${table(a)} (${names([...key, a.reviews, ...counts])})`,
@@ -217,7 +296,7 @@ export const INGEST_SQL = {
   insertFinding: insertInto(findings, FINDING_INSERT_COLUMNS),
   /** (review id, sealed texts). */
   insertTexts: insertInto(findingTexts, [findingTexts.reviewId, findingTexts.sealed]),
-  /** (account id, name key, day, critical, high, medium, low). */
+  /** (account id, name key, day, `aggregateValues`). */
   addToAggregates: addToAggregatesSql(),
   /** (account id, day, stored bytes). */
   addToUsage: addToUsageSql(),
@@ -229,6 +308,7 @@ export type IngestSql = typeof INGEST_SQL;
 export const INGEST_SEALED = {
   fullName: columnLabel(repositories.fullName),
   texts: columnLabel(findingTexts.sealed),
+  details: columnLabel(reviews.details),
 } as const;
 
 export type IngestSealed = typeof INGEST_SEALED;

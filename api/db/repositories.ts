@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { getTableColumns, and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { DiffrayDb, Orm } from './client.js';
 import { indexesOf, indexOf, seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
@@ -185,7 +185,11 @@ export function moveRepository(db: DiffrayDb, accountId: string, from: string, t
 function mergeAggregates(orm: Orm, accountId: string, from: string, to: string): void {
   const a = dailyAggregates;
   const whereFrom = and(eq(a.accountId, accountId), eq(a.repository, from));
-  const counts = ['reviews', 'critical', 'high', 'medium', 'low'] as const;
+  // Every count of the row: all but its key.
+  const counts = Object.keys(getTableColumns(a)).filter(
+    (c): c is Exclude<keyof typeof a.$inferSelect, 'accountId' | 'repository' | 'day'> =>
+      c !== 'accountId' && c !== 'repository' && c !== 'day',
+  );
   for (const row of orm.select().from(a).where(whereFrom).all()) {
     orm
       .insert(a)

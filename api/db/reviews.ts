@@ -1,12 +1,20 @@
 import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
-import { countBySeverity, type ReviewReport } from '../../shared/index.js';
+import { countBySeverity, DAY_MS, type ReviewReport } from '../../shared/index.js';
 import { perDatabase, type DiffrayDb, type Orm } from './client.js';
 import { keyringOf } from './connection.js';
 import { columnLabel, seal, unsealOptional } from './encryption.js';
 import { associatedData } from './envelope.js';
 import { unpackTexts } from './finding-texts.js';
 import { newId } from './ids.js';
-import { findingTextValues, findingValues, reviewValues, severityValues, type IngestRow } from './ingest.js';
+import {
+  aggregateValues,
+  findingTextValues,
+  findingValues,
+  isOpen,
+  reviewValues,
+  severityValues,
+  type IngestRow,
+} from './ingest.js';
 import { findRepository, repositoryNames } from './repositories.js';
 import { findings, findingTexts, repositories, reviews } from './schema.js';
 
@@ -32,12 +40,14 @@ export interface NewReview {
  */
 export function storedBytesOf(report: ReviewReport): number {
   const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+  const details = detailsOf(report);
   let total =
     bytes(report.headSha) +
     bytes(report.baseSha) +
     bytes(report.status) +
     bytes(report.conclusion) +
-    bytes(report.model);
+    bytes(report.model) +
+    (details === null ? 0 : bytes(details));
   const walk = report.walkthrough;
   if (walk)
     total += bytes(walk.overview.join('')) + bytes(walk.files.map((f) => f.path + f.summary).join(''));
@@ -54,20 +64,125 @@ export function storedBytesOf(report: ReviewReport): number {
 }
 
 /**
+ * What a review says about the pull request and its people (never code), sealed as one value
+ * (`reviews.details`): PR title, head branch, author, why the run concluded so, and who dismissed which
+ * finding (by fingerprint) and why.
+ */
+export interface ReviewDetails {
+  title?: string;
+  branch?: string;
+  author?: string;
+  reason?: string;
+  dismissals?: Record<string, { by?: string; reason?: string }>;
+}
+
+/** The report's `ReviewDetails` as JSON, or null when it has none. */
+function detailsOf(report: ReviewReport): string | null {
+  const details: ReviewDetails = {};
+  if (report.title) details.title = report.title;
+  if (report.branch) details.branch = report.branch;
+  if (report.author) details.author = report.author;
+  if (report.reason) details.reason = report.reason;
+  for (const f of report.findings) {
+    if (f.dismissal === undefined || f.state !== 'dismissed') continue;
+    (details.dismissals ??= {})[f.fingerprint] = f.dismissal;
+  }
+  return Object.keys(details).length === 0 ? null : JSON.stringify(details);
+}
+
+/** What the pull request's earlier reviews tell about this one: for the day's counts. */
+export interface PullRequestHistory {
+  /** Fingerprints dismissed at the PR's previous review. */
+  dismissed: ReadonlySet<string>;
+  /** When each head was first reviewed, by commit sha (unexpired reviews only). */
+  firstReviewed: ReadonlyMap<string, number>;
+}
+
+const NO_HISTORY: PullRequestHistory = { dismissed: new Set(), firstReviewed: new Map() };
+
+/** The unexpired earlier reviews of the report's pull request, as `PullRequestHistory`. */
+export function pullRequestHistory(
+  orm: Orm,
+  input: { accountId: string; report: ReviewReport; now: Date },
+): PullRequestHistory {
+  const repo = findRepository(orm, input.accountId, input.report.repository);
+  if (!repo) return NO_HISTORY;
+  const earlier = orm
+    .select({
+      id: reviews.id,
+      headSha: reviews.headSha,
+      createdAt: reviews.createdAt,
+      findingsFirst: reviews.findingsFirst,
+      findingsLast: reviews.findingsLast,
+    })
+    .from(reviews)
+    .where(
+      and(
+        eq(reviews.repositoryId, repo.id),
+        eq(reviews.pullRequest, input.report.pullRequest),
+        gt(reviews.expiresAt, input.now),
+      ),
+    )
+    .orderBy(asc(reviews.createdAt), asc(reviews.id))
+    .all();
+  const firstReviewed = new Map<string, number>();
+  for (const r of earlier)
+    if (!firstReviewed.has(r.headSha)) firstReviewed.set(r.headSha, r.createdAt.getTime());
+  const last = earlier.at(-1);
+  const dismissed = new Set<string>();
+  if (last && last.findingsFirst !== null && last.findingsLast !== null) {
+    const rows = orm
+      .select({ fingerprint: findings.fingerprint })
+      .from(findings)
+      .where(
+        and(
+          between(findings.rowId, last.findingsFirst, last.findingsLast),
+          eq(findings.reviewId, last.id),
+          eq(findings.state, 'dismissed'),
+        ),
+      )
+      .all();
+    for (const r of rows) dismissed.add(r.fingerprint);
+  }
+  return { dismissed, firstReviewed };
+}
+
+/** Whole days from the first review of `sha` (a full or abbreviated commit) to `now`, when it is known. */
+function daysSince(history: PullRequestHistory, sha: string | undefined, now: number): number | undefined {
+  if (sha === undefined) return undefined;
+  for (const [head, at] of history.firstReviewed)
+    if (head.startsWith(sha)) return Math.max(0, (now - at) / DAY_MS);
+  return undefined;
+}
+
+/**
  * The row the writer stores for one review (`ingest.ts`). Every value but the sealed ones is decided here,
- * on the serving thread: ids, timestamps, counts.
+ * on the serving thread: ids, timestamps, counts. The review's counts are of the findings open at its
+ * head; the day's counts take the findings it introduced, fixed and newly dismissed (`history`: the PR's
+ * earlier reviews), so a finding that stays open over many runs is counted once.
  */
 export function ingestRow(
   input: NewReview,
-  sealWalkthrough?: (reviewId: string, json: string) => string,
+  opts: {
+    history?: PullRequestHistory;
+    /** Seals the walkthrough's JSON for the review `reviewId`; required when the report has one. */
+    sealWalkthrough?: (reviewId: string, json: string) => string;
+  } = {},
 ): IngestRow {
   const { accountId, report, now } = input;
+  const history = opts.history ?? NO_HISTORY;
   const id = newId();
   let walkthrough: string | null = null;
   if (report.walkthrough) {
-    if (!sealWalkthrough)
+    if (!opts.sealWalkthrough)
       throw new Error('a review with a walkthrough is stored with its walkthrough sealed');
-    walkthrough = sealWalkthrough(id, JSON.stringify(report.walkthrough));
+    walkthrough = opts.sealWalkthrough(id, JSON.stringify(report.walkthrough));
+  }
+  const fixed = report.findings.filter((f) => f.state === 'fixed');
+  const fixDays: number[] = [];
+  for (const f of fixed) {
+    const days = daysSince(history, f.firstSeen, now.getTime());
+    if (days !== undefined) fixDays.push(days);
   }
   return {
     id,
@@ -78,7 +193,17 @@ export function ingestRow(
     day: utcDay(now),
     createdAt: now.getTime(),
     expiresAt: input.expiresAt.getTime(),
-    counts: severityValues(countBySeverity(report.findings)),
+    counts: severityValues(countBySeverity(report.findings.filter(isOpen))),
+    aggregate: aggregateValues({
+      introduced: report.findings.filter((f) => f.state === undefined || f.state === 'new'),
+      fixed: fixed.length,
+      newlyDismissed: report.findings.filter(
+        (f) => f.state === 'dismissed' && !history.dismissed.has(f.fingerprint),
+      ).length,
+      costUsd: report.costUsd,
+      fixDays,
+    }),
+    details: detailsOf(report),
     review: reviewValues(report, walkthrough),
     findings: findingValues(report.findings),
     storedBytes: input.storedBytes ?? storedBytesOf(report),
@@ -92,8 +217,12 @@ export function ingestRow(
  * (`writer.ts`), off the event loop. Resolves with the review's id once the review is committed.
  */
 export async function insertReview(db: DiffrayDb, input: NewReview): Promise<string> {
-  // The walkthrough is sealed here (one value per review); the finding texts on the writer thread.
-  const row = ingestRow(input, (id, json) => seal(db.orm, reviews.walkthrough, id, json));
+  const hasHistory = input.report.findings.some((f) => f.state === 'fixed' || f.state === 'dismissed');
+  // The walkthrough is sealed here (one value per review); the finding texts and details on the writer thread.
+  const row = ingestRow(input, {
+    history: hasHistory ? pullRequestHistory(db.orm, input) : NO_HISTORY,
+    sealWalkthrough: (id, json) => seal(db.orm, reviews.walkthrough, id, json),
+  });
   await db.ingest(row);
   return row.id;
 }
@@ -125,22 +254,35 @@ const reviewColumns = {
   low: reviews.low,
   createdAt: reviews.createdAt,
   expiresAt: reviews.expiresAt,
+  event: reviews.event,
+  fixed: reviews.fixed,
+  dismissed: reviews.dismissed,
+  details: reviews.details,
 };
 
 type StoredReview = {
-  [K in keyof typeof reviewColumns]: (typeof reviewColumns)[K]['_']['data'];
+  [K in keyof typeof reviewColumns]: (typeof reviewColumns)[K]['_']['notNull'] extends true
+    ? (typeof reviewColumns)[K]['_']['data']
+    : (typeof reviewColumns)[K]['_']['data'] | null;
 };
-export type ReviewRow = Omit<StoredReview, 'repositoryId'>;
+export type ReviewRow = Omit<StoredReview, 'repositoryId' | 'details'> & { details: ReviewDetails };
 
-/** Reviews with their repository's name opened (each repository's once). */
+/** A review's sealed details opened (`{}` when it has none). */
+export function openDetails(orm: Orm, reviewId: string, envelope: string | null): ReviewDetails {
+  const json = unsealOptional(orm, reviews.details, reviewId, envelope);
+  return json === null ? {} : (JSON.parse(json) as ReviewDetails);
+}
+
+/** Reviews with their repository's name and their details opened (each repository's name once). */
 function withRepositoryNames<T extends StoredReview>(
   orm: Orm,
   rows: T[],
-): (Omit<T, 'repositoryId' | 'repository'> & { repository: string })[] {
+): (Omit<T, 'repositoryId' | 'repository' | 'details'> & { repository: string; details: ReviewDetails })[] {
   const nameOf = repositoryNames(orm);
-  return rows.map(({ repositoryId, repository, ...row }) => ({
+  return rows.map(({ repositoryId, repository, details, ...row }) => ({
     ...row,
     repository: nameOf(repositoryId, repository),
+    details: openDetails(orm, row.id, details),
   }));
 }
 
@@ -222,6 +364,8 @@ const readStatements = perDatabase((orm) => ({
       severity: findings.severity,
       category: findings.category,
       fingerprint: findings.fingerprint,
+      state: findings.state,
+      firstSeen: findings.firstSeen,
     })
     .from(findings)
     // The review's row-id range (a range on the table's key), guarded by the review id.
@@ -252,12 +396,20 @@ export function getReview(orm: Orm, input: { accountId: string; id: string; now:
   if (!found) return undefined;
   const { findingsFirst, findingsLast, walkthrough, ...stored } = found;
   const [review] = withRepositoryNames(orm, [stored]);
-  const rows = listFindings(orm, { id: stored.id, findingsFirst, findingsLast });
   return {
     review: review!,
-    findings: rows,
+    findings: findingsOf(orm, review!, { id: stored.id, findingsFirst, findingsLast }),
     walkthrough: openWalkthrough(orm, stored.id, walkthrough),
   };
+}
+
+/** A review's findings, each dismissed one with who dismissed it and why (from the review's details). */
+function findingsOf(orm: Orm, review: ReviewRow, where: FindingsOf) {
+  const dismissals = review.details.dismissals ?? {};
+  return listFindings(orm, where).map((f) => ({
+    ...f,
+    dismissal: f.state === 'dismissed' ? dismissals[f.fingerprint] : undefined,
+  }));
 }
 
 /** A review's stored walkthrough, opened and read back; undefined without one (or one that does not parse). */
@@ -316,3 +468,39 @@ export function listFindings(orm: Orm, review: FindingsOf, slice?: { first: numb
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** At most this many runs of one pull request are read for its page (the newest). */
+export const PULL_REQUEST_RUNS = 100;
+
+/**
+ * The unexpired runs of one pull request of the account's repository, oldest first (the newest
+ * `PULL_REQUEST_RUNS`), each with its findings and their states.
+ */
+export function pullRequestRuns(
+  orm: Orm,
+  input: { accountId: string; repositoryId: string; pullRequest: number; now: Date },
+) {
+  const rows = orm
+    .select({ ...reviewColumns, findingsFirst: reviews.findingsFirst, findingsLast: reviews.findingsLast })
+    .from(reviews)
+    .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
+    .where(
+      and(
+        eq(reviews.accountId, input.accountId),
+        eq(reviews.repositoryId, input.repositoryId),
+        eq(reviews.pullRequest, input.pullRequest),
+        gt(reviews.expiresAt, input.now),
+      ),
+    )
+    .orderBy(desc(reviews.createdAt), desc(reviews.id))
+    .limit(PULL_REQUEST_RUNS)
+    .all()
+    .reverse();
+  return rows.map(({ findingsFirst, findingsLast, ...stored }) => {
+    const [review] = withRepositoryNames(orm, [stored]);
+    return {
+      review: review!,
+      findings: findingsOf(orm, review!, { id: stored.id, findingsFirst, findingsLast }),
+    };
+  });
+}

@@ -11,6 +11,7 @@
  * HMAC under the data key: `users.loginKey`, `repositories.nameKey`, `dailyAggregates.repository`).
  */
 import { sql } from 'drizzle-orm';
+import { CATEGORIES, type Category } from '../../shared/finding.js';
 import {
   blob,
   index,
@@ -23,6 +24,12 @@ import {
 } from 'drizzle-orm/sqlite-core';
 
 const ms = (name: string) => integer(name, { mode: 'timestamp_ms' });
+const count = (name: string) => integer(name).notNull().default(0);
+
+/** A count column per finding category, keyed by the category. */
+const categoryCounts = Object.fromEntries(CATEGORIES.map((c) => [c, count(`category_${c}`)])) as {
+  [K in Category]: ReturnType<typeof count>;
+};
 
 /** A tenant. Deleting one locks it at once (`deletedAt`) and purges its data after `purgeAfter`. */
 export const accounts = sqliteTable('accounts', {
@@ -224,6 +231,17 @@ export const reviews = sqliteTable(
     findingsLast: integer('findings_last'),
     /** The review's share of its account's `account_usage.stored_bytes` (`storedBytesOf` in reviews.ts). */
     storedBytes: integer('stored_bytes').notNull().default(0),
+    /** What started the run (`REVIEW_EVENTS`); null for reports of older actions. */
+    event: text('event'),
+    /** Findings this run found fixed, and dismissed ones at this head (the severity counts are the open ones). */
+    fixed: integer('fixed').notNull().default(0),
+    dismissed: integer('dismissed').notNull().default(0),
+    /**
+     * Sealed: JSON of what names the pull request and its people (`ReviewDetails` in reviews.ts: PR title,
+     * head branch, author login, the check's reason, who dismissed which finding and why). Null when the
+     * report had none of it.
+     */
+    details: text('details'),
   },
   (t) => [
     index('reviews_account_created_idx').on(t.accountId, t.createdAt, t.id),
@@ -259,6 +277,10 @@ export const findings = sqliteTable('findings', {
   severity: text('severity').notNull(),
   category: text('category').notNull(),
   fingerprint: text('fingerprint').notNull(),
+  /** `FINDING_STATES`: new in its review, still open, fixed by it, dismissed. */
+  state: text('state').notNull().default('new'),
+  /** The head commit of the run that first raised it; null for reports of older actions. */
+  firstSeen: text('first_seen'),
 });
 
 /**
@@ -287,10 +309,27 @@ export const dailyAggregates = sqliteTable(
     /** `YYYY-MM-DD` (UTC). */
     day: text('day').notNull(),
     reviews: integer('reviews').notNull().default(0),
+    /** Findings introduced (new in a review of the day), by severity. */
     critical: integer('critical').notNull().default(0),
     high: integer('high').notNull().default(0),
     medium: integer('medium').notNull().default(0),
     low: integer('low').notNull().default(0),
+    /** Findings reviews of the day found fixed, and findings newly dismissed. */
+    fixed: integer('fixed').notNull().default(0),
+    dismissed: integer('dismissed').notNull().default(0),
+    /** The reviews' cost, in millionths of a US dollar. */
+    costMicros: integer('cost_micros').notNull().default(0),
+    /**
+     * Fixed findings by the time from the run that first raised them to the run that found them fixed
+     * (`FIX_TIME_BUCKETS`: within a day, 3 days, a week, 2 weeks, later), when that first run was known.
+     */
+    fixedIn1d: integer('fixed_in_1d').notNull().default(0),
+    fixedIn3d: integer('fixed_in_3d').notNull().default(0),
+    fixedIn7d: integer('fixed_in_7d').notNull().default(0),
+    fixedIn14d: integer('fixed_in_14d').notNull().default(0),
+    fixedLater: integer('fixed_later').notNull().default(0),
+    /** Findings introduced, by category (`category_<name>`): the top categories over months. */
+    ...categoryCounts,
   },
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );

@@ -3,7 +3,8 @@
  * daily aggregates, which outlive the reviews), and the count and cost of the unexpired reviews. Everything
  * is scoped to an account id passed in by the caller.
  */
-import { and, asc, desc, eq, gt, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { CATEGORIES, type Category } from '../../shared/finding.js';
 import type { Orm } from './client.js';
 import { indexesOf } from './encryption.js';
 import { repositoryNames } from './repositories.js';
@@ -98,4 +99,46 @@ export function reviewTotals(orm: Orm, input: { accountId: string; now: Date; re
     .where(and(...conditions))
     .get();
   return row ?? { count: 0, costUsd: 0, failures: 0 };
+}
+
+/** The day's counts the trends read: everything `daily_aggregates` holds but its key, summed per day. */
+const trendSums = {
+  introduced: sql<number>`sum(${dailyAggregates.critical} + ${dailyAggregates.high} + ${dailyAggregates.medium} + ${dailyAggregates.low})`,
+  fixed: sql<number>`sum(${dailyAggregates.fixed})`,
+  dismissed: sql<number>`sum(${dailyAggregates.dismissed})`,
+  costMicros: sql<number>`sum(${dailyAggregates.costMicros})`,
+  fixedIn1d: sql<number>`sum(${dailyAggregates.fixedIn1d})`,
+  fixedIn3d: sql<number>`sum(${dailyAggregates.fixedIn3d})`,
+  fixedIn7d: sql<number>`sum(${dailyAggregates.fixedIn7d})`,
+  fixedIn14d: sql<number>`sum(${dailyAggregates.fixedIn14d})`,
+  fixedLater: sql<number>`sum(${dailyAggregates.fixedLater})`,
+  ...Object.fromEntries(CATEGORIES.map((c) => [c, sql<number>`sum(${dailyAggregates[c]})`])),
+} as Record<'introduced' | 'fixed' | 'dismissed' | 'costMicros' | FixColumn | Category, SQL<number>>;
+
+type FixColumn = 'fixedIn1d' | 'fixedIn3d' | 'fixedIn7d' | 'fixedIn14d' | 'fixedLater';
+
+/** One day of an account's (or one repository's) aggregates, for the trends. */
+export type TrendDay = { day: string } & Record<
+  'introduced' | 'fixed' | 'dismissed' | 'costMicros' | FixColumn | Category,
+  number
+>;
+
+/** Per-day aggregates since `sinceDay` (inclusive; up to 12 months back), the account's or one repository's. */
+export function trendDays(
+  orm: Orm,
+  input: { accountId: string; sinceDay: string; repository?: string },
+): TrendDay[] {
+  const conditions = [
+    eq(dailyAggregates.accountId, input.accountId),
+    gte(dailyAggregates.day, input.sinceDay),
+  ];
+  if (input.repository !== undefined)
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(orm, 'repository', input.repository)));
+  return orm
+    .select({ day: dailyAggregates.day, ...trendSums })
+    .from(dailyAggregates)
+    .where(and(...conditions))
+    .groupBy(dailyAggregates.day)
+    .orderBy(asc(dailyAggregates.day))
+    .all() as TrendDay[];
 }

@@ -64,7 +64,7 @@ function failure(error: unknown): WriteFailure {
 
 /**
  * The ingest statements (`sql`, rows of `findingWidth` values per finding) compiled on `db`, and
- * `commitBatch(rows)`: seals each row's finding texts (before taking the lock: the associated data names
+ * `commitBatch(rows)`: seals each row's finding texts and details (before taking the lock: the associated data names
  * the review, not the row ids the transaction allocates), then writes the rows in one transaction, each in
  * a savepoint of its own, with the write lock held from the start (the finding row ids depend on it);
  * answers one entry per row, undefined for a row written.
@@ -87,7 +87,7 @@ export function createIngest(
   // Reused for every finding: the row id, the review id, then the finding's values.
   const findingParams = new Array<Value>(findingWidth + 2);
 
-  const ingest = db.transaction((row: IngestRow, texts: Buffer | undefined) => {
+  const ingest = db.transaction((row: IngestRow, texts: Buffer | undefined, details: string | null) => {
     const { findings, counts } = row;
     // During a rotation the repository may still be indexed under an older key: look under each.
     const nameKeys = keyring.blindIndexes('repository', row.repository);
@@ -118,6 +118,7 @@ export function createIngest(
       first,
       first === null ? null : first + count - 1,
       row.storedBytes,
+      details,
     );
     findingParams[1] = row.id;
     for (let k = 0; k < count; k += 1) {
@@ -126,15 +127,19 @@ export function createIngest(
       insertFinding.run(findingParams);
     }
     if (texts !== undefined) insertTexts.run(row.id, texts);
-    addToAggregates.run(row.accountId, nameKey, row.day, ...counts);
+    addToAggregates.run(row.accountId, nameKey, row.day, ...row.aggregate);
     addToUsage.run(row.accountId, row.day, row.storedBytes);
   });
 
   const commit = db.transaction(
-    (rows: readonly IngestRow[], texts: (Buffer | undefined)[]): (WriteFailure | undefined)[] =>
+    (
+      rows: readonly IngestRow[],
+      texts: (Buffer | undefined)[],
+      details: (string | null)[],
+    ): (WriteFailure | undefined)[] =>
       rows.map((row, i) => {
         try {
-          ingest(row, texts[i]);
+          ingest(row, texts[i], details[i]!);
           return undefined;
         } catch (error) {
           // SQLite ended the whole transaction (disk full, I/O error): the batch's earlier reviews are gone too.
@@ -149,7 +154,10 @@ export function createIngest(
         ? undefined
         : keyring.sealBytes(packTexts(row.texts), associatedData(sealed.texts, row.id)),
     );
-    return commit.immediate(rows, texts);
+    const details = rows.map((row) =>
+      row.details === null ? null : keyring.sealText(row.details, associatedData(sealed.details, row.id)),
+    );
+    return commit.immediate(rows, texts, details);
   };
 }
 

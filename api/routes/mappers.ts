@@ -34,6 +34,13 @@ export function toReviewJson(row: ReviewRow, publicUrl: string): ReviewJson {
       linesChanged: row.linesChanged,
     },
     counts: { critical: row.critical, high: row.high, medium: row.medium, low: row.low },
+    fixed: row.fixed,
+    dismissed: row.dismissed,
+    pullRequestTitle: row.details.title ?? null,
+    branch: row.details.branch ?? null,
+    author: row.details.author ?? null,
+    event: (row.event as ReviewJson['event']) ?? null,
+    reason: row.details.reason ?? null,
     createdAt: iso(row.createdAt),
     expiresAt: iso(row.expiresAt),
   };

@@ -51,24 +51,38 @@ export function sanitizeReport(report: ReviewReport): ReviewReport {
       fingerprint: f.fingerprint,
     };
     if (f.startLine !== undefined && f.startLine <= f.line) finding.startLine = f.startLine;
+    if (f.state !== undefined) finding.state = f.state;
+    if (f.firstSeen !== undefined) finding.firstSeen = f.firstSeen;
+    if (f.dismissal !== undefined && f.state === 'dismissed') {
+      const { by, reason } = f.dismissal;
+      finding.dismissal = {
+        ...(by !== undefined ? { by } : {}),
+        ...(reason ? { reason: truncate(stripCodeBlocks(reason), LIMITS.dismissReasonChars) } : {}),
+      };
+    }
     findings[i] = finding;
   }
-  const { walkthrough, ...rest } = report;
-  if (walkthrough === undefined) return { ...rest, findings };
+  const { walkthrough, title, reason, ...rest } = report;
   // The walkthrough is prose about the code, held to the same rule as finding bodies.
   const prose = (text: string, max: number) => truncate(oneLine(stripCodeBlocks(text)), max);
   return {
     ...rest,
+    ...(title !== undefined ? { title: prose(title, LIMITS.prTitleChars) } : {}),
+    ...(reason !== undefined ? { reason: truncate(stripCodeBlocks(reason), LIMITS.reasonChars) } : {}),
     findings,
-    walkthrough: {
-      overview: walkthrough.overview
-        .map((o) => prose(o, LIMITS.walkthroughOverviewChars))
-        .filter((o) => o !== ''),
-      files: walkthrough.files.flatMap((f) => {
-        const summary = prose(f.summary, LIMITS.walkthroughSummaryChars);
-        return summary === '' ? [] : [{ path: f.path, summary }];
-      }),
-    },
+    ...(walkthrough !== undefined
+      ? {
+          walkthrough: {
+            overview: walkthrough.overview
+              .map((o) => prose(o, LIMITS.walkthroughOverviewChars))
+              .filter((o) => o !== ''),
+            files: walkthrough.files.flatMap((f) => {
+              const summary = prose(f.summary, LIMITS.walkthroughSummaryChars);
+              return summary === '' ? [] : [{ path: f.path, summary }];
+            }),
+          },
+        }
+      : {}),
   };
 }
 
@@ -165,11 +179,13 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
       return c.json(
         {
           ...toReviewJson(found.review, config.publicUrl),
-          findings: found.findings.map(({ startLine, ...f }) => ({
+          findings: found.findings.map(({ startLine, dismissal, ...f }) => ({
             ...f,
             ...(startLine === null ? {} : { startLine }),
             severity: f.severity as 'low',
             category: f.category as 'style',
+            state: f.state as 'new',
+            ...(dismissal ? { dismissal } : {}),
           })),
         },
         200,

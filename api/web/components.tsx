@@ -56,28 +56,65 @@ export function SeverityBadge(props: { severity: string }) {
 
 const CONCLUSION_LABEL: Record<string, string> = { success: 'passed', failure: 'failed', neutral: 'neutral' };
 
-export function ConclusionBadge(props: { conclusion: string; status?: string }) {
-  const c = props.conclusion in CONCLUSION_LABEL ? props.conclusion : 'neutral';
-  const label = CONCLUSION_LABEL[c]!;
-  const extra = props.status && props.status !== 'completed' ? ` (${props.status})` : '';
-  return <span class={`badge concl-${c}`}>{`${label}${extra}`}</span>;
+/**
+ * The check's verdict and how much of the review ran, as one state: "failed" (findings block the PR),
+ * "partial review" or "failed, partial review", "review failed" (its requests failed), "skipped".
+ */
+export function resultLabel(conclusion: string, status: string | undefined): string {
+  const verdict = CONCLUSION_LABEL[conclusion] ?? 'neutral';
+  switch (status) {
+    case 'failed':
+      return conclusion === 'failure' ? 'failed, review incomplete' : 'review failed';
+    case 'partial':
+      return conclusion === 'failure' ? 'failed, partial review' : 'partial review';
+    case 'skipped':
+      return 'skipped';
+    default:
+      return verdict;
+  }
 }
 
-/** Four small counters, critical to low, greyed when zero; labelled for screen readers. */
+export function ConclusionBadge(props: { conclusion: string; status?: string }) {
+  const c = props.conclusion in CONCLUSION_LABEL ? props.conclusion : 'neutral';
+  return <span class={`badge concl-${c}`}>{resultLabel(c, props.status)}</span>;
+}
+
+const SHORT_SEVERITY: Record<string, string> = { critical: 'crit', high: 'high', medium: 'med', low: 'low' };
+
+/** Four small counters, critical to low, each with its word, greyed when zero. */
 export function Counts(props: { counts: SeverityCounts }) {
   return (
     <span class="counts">
       {SEVERITIES.map((s) => (
-        <span
-          class={`count ${props.counts[s] > 0 ? `sev-${s}` : 'zero'}`}
-          title={`${props.counts[s]} ${s}`}
-          aria-label={`${props.counts[s]} ${s}`}
-        >
+        <span class={`count ${props.counts[s] > 0 ? `sev-${s}` : 'zero'}`} title={`${props.counts[s]} ${s}`}>
           {String(props.counts[s])}
+          <span class="count-word" aria-hidden="true">{` ${SHORT_SEVERITY[s]}`}</span>
+          <span class="visually-hidden">{` ${s}`}</span>
         </span>
       ))}
     </span>
   );
+}
+
+/** What started a run, as the pages name it. */
+export const EVENT_LABEL: Record<string, string> = {
+  push: 'push',
+  command: 'command',
+  're-run': 're-run',
+  other: 'pull request activity',
+};
+
+const STATE_LABEL: Record<string, string> = {
+  new: 'new',
+  open: 'still open',
+  fixed: 'fixed',
+  dismissed: 'dismissed',
+};
+
+/** A finding's state at a head, in words. */
+export function StateBadge(props: { state: string }) {
+  const state = props.state in STATE_LABEL ? props.state : 'new';
+  return <span class={`badge state-${state}`}>{STATE_LABEL[state]}</span>;
 }
 
 export function sumCounts(c: SeverityCounts): number {
@@ -198,7 +235,10 @@ export function UntrustedText(props: { text: string; links: GitHubLinks }) {
   return <>{parts}</>;
 }
 
-/** The workflow a newcomer copies into `.github/workflows/diffray.yml`. */
+/**
+ * The workflow a newcomer copies into `.github/workflows/diffray.yml`: the README's (a shallow checkout
+ * without persisted credentials, one run per PR at a time), reporting to this API.
+ */
 export function workflowSnippet(publicUrl: string): string {
   return `name: diffray
 on:
@@ -210,13 +250,16 @@ permissions:
   pull-requests: write
   checks: write
 
+concurrency:
+  group: diffray-\${{ github.event.pull_request.number }}
+  cancel-in-progress: true
+
 jobs:
   review:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v4
+      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
         with:
-          fetch-depth: 0
           persist-credentials: false
       - uses: diffray/action@v1
         with:
@@ -224,6 +267,19 @@ jobs:
           api-key: \${{ secrets.DIFFRAY_API_KEY }}
           api-url: ${publicUrl}
 `;
+}
+
+/** True when GitHub's runners cannot reach `publicUrl` (a loopback or private address). */
+export function unreachableFromRunners(publicUrl: string): boolean {
+  const host = new URL(publicUrl).hostname;
+  return (
+    host === 'localhost' ||
+    host === '[::1]' ||
+    /^127\./.test(host) ||
+    /^10\./.test(host) ||
+    /^192\.168\./.test(host) ||
+    /^172\.(1[6-9]|2\d|3[01])\./.test(host)
+  );
 }
 
 /** The empty state: what to do to get the first review here. */
@@ -254,6 +310,12 @@ export function GetStarted(props: { publicUrl: string; isAdmin: boolean }) {
       <pre class="snippet" tabindex={0} aria-label="Workflow file">
         <code>{workflowSnippet(props.publicUrl)}</code>
       </pre>
+      <p>
+        {`The action sends its report from GitHub's runners, so this API must be reachable from them at ${props.publicUrl}.`}
+        {unreachableFromRunners(props.publicUrl)
+          ? ' This address is only reachable from this machine: set PUBLIC_URL to an address GitHub can reach (a public host or a tunnel) before you add the workflow.'
+          : ''}
+      </p>
       <p class="muted">
         The next pull request you open or update is reviewed, and its findings appear on this page.
       </p>

@@ -71,6 +71,12 @@ export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'
   web.route('/', configPages(kit));
   web.route('/', membersPages(kit));
   web.route('/', accountPages(kit));
+  // Any other address a browser asks for is a page that does not exist: an HTML 404, not the API's JSON.
+  web.get('*', (c, next) =>
+    c.req.path.startsWith('/v1/') || !(c.req.header('accept') ?? '').includes('text/html')
+      ? next()
+      : kit.notFoundPage(c),
+  );
 
   // Mounted into the API app, whose context variables are a subset of ours.
   return web as unknown as Hono<AppEnv>;

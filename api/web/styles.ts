@@ -196,9 +196,17 @@ tbody tr:hover { background: var(--surface-2); }
 .concl-failure { color: var(--bad); background: var(--bad-soft); }
 .concl-neutral { color: var(--muted); background: var(--surface-2); }
 .cat { color: var(--muted); background: var(--surface-2); border-color: var(--border); }
-.counts { display: inline-flex; gap: 0.3rem; flex-wrap: nowrap; }
+.counts { display: inline-flex; gap: 0.3rem; flex-wrap: wrap; }
 .count { display: inline-flex; align-items: center; justify-content: center; min-width: 1.9rem; padding: 0 0.4rem; border-radius: 6px; font-size: 0.8rem; font-weight: 650; font-variant-numeric: tabular-nums; line-height: 1.6; }
-.count.zero { color: var(--muted); background: transparent; opacity: 0.55; }
+.count.zero { color: var(--muted); background: transparent; }
+.count { white-space: nowrap; }
+.count-word { font-weight: 500; font-size: 0.72rem; margin-left: 0.15rem; }
+.state-new { color: var(--bad); background: var(--bad-soft); }
+.state-open { color: var(--warn); background: var(--sev-medium-soft); }
+.state-fixed { color: var(--ok); background: var(--ok-soft); }
+.state-dismissed { color: var(--muted); background: var(--surface-2); }
+.pr-meta { color: var(--muted); font-size: 0.85rem; }
+.run-reason { margin-top: 0.25rem; }
 
 /* Chart */
 .chart { margin: 0; }
@@ -220,6 +228,13 @@ tbody tr:hover { background: var(--surface-2); }
 .sev-bg-high { background: var(--sev-high); }
 .sev-bg-medium { background: var(--sev-medium); }
 .sev-bg-low { background: var(--sev-low); }
+.trend-fill-introduced { fill: var(--bad); }
+.trend-fill-fixed { fill: var(--ok); }
+.trend-fill-dismissed { fill: var(--muted); }
+.trend-fill-costUsd { fill: var(--accent, #5b4fd6); }
+.trend-bg-introduced { background: var(--bad); }
+.trend-bg-fixed { background: var(--ok); }
+.trend-bg-dismissed { background: var(--muted); }
 .chart-data { margin-top: 0.5rem; font-size: 0.88rem; }
 .chart-data summary { cursor: pointer; color: var(--muted); }
 .chart-data table { margin-top: 0.5rem; }

@@ -91,7 +91,9 @@ describe('the ingest statements', () => {
           expiresAt: reviewExpiresAt(T0),
         });
         expect(stored?.findings).toEqual(
-          findings.map((f) => ({ ...f, startLine: f.startLine ?? null })).sort((a, b) => a.line - b.line),
+          findings
+            .map((f) => ({ ...f, startLine: f.startLine ?? null, state: 'new', firstSeen: null }))
+            .sort((a, b) => a.line - b.line),
         );
       }
       expect(

@@ -369,4 +369,174 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
   }, 120_000);
+
+  async function signIn(page: Page) {
+    await page.goto(`${base}/`);
+    // The context keeps the session of an earlier test.
+    if (new URL(page.url()).pathname !== '/sign-in') return;
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${base}/`);
+  }
+
+  it('shows two runs of one pull request as the PR at each head, and the PR page across runs', async () => {
+    const now = clock().getTime();
+    const fp = (n: number) => String(n).repeat(16);
+    const meta = { title: 'Parser rewrite', branch: 'fix/parser', author: 'octocat' };
+    clock.set(new Date(now - 2 * 3_600_000));
+    await postReview(
+      makeReport({
+        ...meta,
+        event: 'push',
+        repository: 'acme/widgets',
+        pullRequest: 77,
+        headSha: 'c'.repeat(40),
+        conclusion: 'failure',
+        costUsd: 0.03,
+        findings: [
+          makeFinding({ fingerprint: fp(1), state: 'new', title: 'Unchecked index', severity: 'high' }),
+          makeFinding({
+            fingerprint: fp(2),
+            state: 'new',
+            title: 'Leaked handle',
+            severity: 'medium',
+            line: 20,
+          }),
+          makeFinding({ fingerprint: fp(3), state: 'new', title: 'Odd naming', severity: 'low', line: 30 }),
+        ],
+      }),
+    );
+    clock.set(new Date(now - 3_600_000));
+    const second = await postReview(
+      makeReport({
+        ...meta,
+        event: 're-run',
+        repository: 'acme/widgets',
+        pullRequest: 77,
+        headSha: 'd'.repeat(40),
+        conclusion: 'failure',
+        reason: '1 finding at or above high',
+        costUsd: 0.02,
+        findings: [
+          makeFinding({
+            fingerprint: fp(1),
+            state: 'open',
+            firstSeen: 'c'.repeat(40),
+            title: 'Unchecked index',
+          }),
+          makeFinding({
+            fingerprint: fp(2),
+            state: 'fixed',
+            title: 'Leaked handle',
+            severity: 'medium',
+            line: 20,
+          }),
+          makeFinding({
+            fingerprint: fp(3),
+            state: 'dismissed',
+            title: 'Odd naming',
+            severity: 'low',
+            line: 30,
+            dismissal: { by: 'maintainer', reason: 'house style' },
+          }),
+        ],
+      }),
+    );
+    clock.set(new Date(now));
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${base}/reviews/${second}`);
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('#77 Parser rewrite');
+    await expect(page.getByText('Why: 1 finding at or above high').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('1 open, 1 fixed, 1 dismissed').isVisible()).resolves.toBe(true);
+    expect(await page.locator('article.finding').count()).toBe(1);
+    await expect(page.getByText('Still open since ccccccc').isVisible()).resolves.toBe(true);
+    await expect(page.getByText('Dismissed by @maintainer: house style').first().isVisible()).resolves.toBe(
+      true,
+    );
+    await shot(page, '17-review-second-run');
+
+    await page.goto(`${base}/repositories/acme/widgets`);
+    expect(await page.getByRole('link', { name: '#77 Parser rewrite' }).count()).toBe(2);
+    await expect(page.getByText('fix/parser · @octocat · re-run').isVisible()).resolves.toBe(true);
+
+    await page.goto(`${base}/reviews/${second}`);
+    await page.getByRole('link', { name: 'All runs of this pull request' }).click();
+    await page.waitForURL(/\/repositories\/acme\/widgets\/pulls\/77$/);
+    await expect(page.getByText('2 runs in the last 30 days · total cost $0.05').isVisible()).resolves.toBe(
+      true,
+    );
+    const history = page.getByRole('table', { name: /Each finding/ });
+    expect(await history.locator('tbody tr').count()).toBe(3);
+    await expect(history.locator('tr', { hasText: 'Leaked handle' }).textContent()).resolves.toContain(
+      'fixed',
+    );
+    await expect(history.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      'dismissed',
+    );
+    await shot(page, '18-pull-request');
+    await page.close();
+  }, 120_000);
+
+  it('first contact: sign-in by 127.0.0.1 while PUBLIC_URL says localhost, an HTML 404, the onboarding note', async () => {
+    const loopback = base.replace('localhost', '127.0.0.1');
+    const page = await context.newPage();
+    await page.goto(`${loopback}/sign-in`);
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${loopback}/`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Overview' }).isVisible()).resolves.toBe(true);
+
+    const missing = await page.goto(`${loopback}/no/such/page`);
+    expect(missing?.status()).toBe(404);
+    expect(missing?.headers()['content-type']).toContain('text/html');
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Not found');
+    const api = await fetch(`${base}/v1/no-such-route`, { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toContain('application/json');
+    await page.close();
+  }, 60_000);
+
+  it('shows trends from aggregates older than the 30 days findings are kept, as SVG with a table', async () => {
+    const now = clock().getTime();
+    clock.set(new Date(now - 90 * 86_400_000));
+    await postReview(
+      makeReport({
+        repository: 'acme/legacy',
+        pullRequest: 5,
+        headSha: 'e'.repeat(40),
+        costUsd: 0.4,
+        findings: [makeFinding({ fingerprint: '9'.repeat(16), state: 'new', category: 'security' })],
+      }),
+    );
+    clock.set(new Date(now - 88 * 86_400_000));
+    await postReview(
+      makeReport({
+        repository: 'acme/legacy',
+        pullRequest: 5,
+        headSha: 'f'.repeat(40),
+        costUsd: 0.1,
+        findings: [makeFinding({ fingerprint: '9'.repeat(16), state: 'fixed', firstSeen: 'e'.repeat(40) })],
+      }),
+    );
+    clock.set(new Date(now));
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.goto(`${base}/repositories/acme/legacy`);
+    const trends = page.locator('section', { has: page.getByRole('heading', { name: /Trends/ }) });
+    await expect(trends.getByText('aggregated daily counts', { exact: false }).isVisible()).resolves.toBe(
+      true,
+    );
+    expect(await trends.locator('svg.chart-svg rect.trend-fill-introduced').count()).toBe(1);
+    expect(await trends.locator('svg.chart-svg rect.trend-fill-fixed').count()).toBe(1);
+    await expect(trends.getByText('within 3 days').isVisible()).resolves.toBe(true);
+    await expect(trends.getByText('security (1)').isVisible()).resolves.toBe(true);
+    await trends.getByText('Show the numbers').click();
+    const table = trends.getByRole('table', { name: /per week/ });
+    expect(await table.textContent()).toMatch(/\$0\.(50|40)/);
+    await shot(page, '19-trends');
+    await page.close();
+  }, 60_000);
 });

@@ -198,6 +198,10 @@ describe('pages of a signed-in admin', () => {
     expect(html).toContain('checks: write');
     expect(html).toContain('contents: read');
     expect(html).toContain(`api-url: ${PUBLIC_URL}`);
+    expect(html).toContain('cancel-in-progress: true');
+    expect(html).toContain('persist-credentials: false');
+    expect(html).toContain('this API must be reachable from them');
+    expect(html).toContain('only reachable from this machine');
   });
 
   it('shows a repository with its reviews and a trend reaching past 30 days', async () => {
@@ -535,6 +539,28 @@ describe('ending sessions', () => {
 });
 
 describe('cross-site forms', () => {
+  it('outside production takes a form from the page reached by another loopback name', async () => {
+    const a = seedAccount(t, 'acme');
+    const twin = PUBLIC_URL.replace('localhost', '127.0.0.1');
+    const res = await postForm(t, '/sign-in/key', { key: a.key }, { origin: twin });
+    expect(res.status).toBe(303);
+    expect(cookieFrom(res)).toBeDefined();
+  });
+
+  it('in production names what origin came and which was expected', async () => {
+    const prod = makeTestApp({ config: { production: true } });
+    try {
+      const a = seedAccount(prod, 'acme');
+      const twin = PUBLIC_URL.replace('localhost', '127.0.0.1');
+      const res = await postForm(prod, '/sign-in/key', { key: a.key }, { origin: twin });
+      expect(res.status).toBe(403);
+      const html = await res.text();
+      expect(html).toContain(`It came from ${twin}, but PUBLIC_URL says the page is at ${PUBLIC_URL}`);
+    } finally {
+      prod.close();
+    }
+  });
+
   it.each([
     ['a foreign Origin', { origin: 'https://evil.example', site: 'cross-site' }],
     ['a foreign Origin without fetch metadata', { origin: 'https://evil.example', site: null }],

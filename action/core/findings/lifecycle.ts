@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import {
   CATEGORIES,
+  LIMITS,
   SEVERITIES,
   bySeverity,
   truncate,
@@ -34,6 +35,8 @@ export const OpenFindingSchema = z.object({
   span: z.int().check(z.minimum(1), z.maximum(MAX_SPAN)),
   /** Head sha of the run that first raised it. */
   seenAt: z.string().check(z.regex(/^[a-f0-9]{7,64}$/)),
+  /** Its line when last raised (absent from states written before it was kept). */
+  line: z.optional(z.int().check(z.minimum(1))),
 });
 export type OpenFinding = z.infer<typeof OpenFindingSchema>;
 
@@ -63,6 +66,16 @@ export interface ThreadSignal {
   resolved: boolean;
   /** Bodies of the replies written by people (not by diffray). */
   replies: string[];
+  /** The logins of those replies' authors, in the same order, when known. */
+  replyAuthors?: (string | undefined)[];
+  /** Who resolved the thread, when it is resolved and GitHub says. */
+  resolvedBy?: string;
+}
+
+/** Who dismissed a finding and why, as far as its thread tells. */
+export interface Dismissal {
+  by?: string;
+  reason?: string;
 }
 
 export interface LifecycleInput<T extends TrackedFinding> {
@@ -95,6 +108,8 @@ export interface LifecycleResult<T extends TrackedFinding> {
   fixed: OpenFinding[];
   /** Dismissed by a person (this run or before) and raised or open again: never posted, only counted. */
   dismissed: OpenFinding[];
+  /** Who dismissed and why, by fingerprint, for the dismissals whose thread says. */
+  dismissals: Map<string, Dismissal>;
   /** Findings of this run dropped because they were dismissed; the engine must not post them. */
   suppressed: T[];
   /** The state to store in the summary comment. */
@@ -158,12 +173,17 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   const previousOpen = new Map((input.previous?.open ?? []).map((f) => [f.fingerprint, f]));
   const currentByFp = new Map(input.current.map((f) => [f.fingerprint, f]));
   const dismissedFps = new Set(input.previous?.dismissed ?? []);
+  const dismissals = new Map<string, Dismissal>();
   for (const thread of input.threads ?? []) {
     const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
     const said = threadDismissal(thread.replies);
     // An undismiss in the thread wins over an earlier dismiss reply and over the stored dismissal.
     if (said === 'undismissed') dismissedFps.delete(thread.fingerprint);
     else if (said === 'dismissed' || (thread.resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
+    if (dismissedFps.has(thread.fingerprint) && (said === 'dismissed' || thread.resolved)) {
+      const command = said === 'dismissed' ? thread.replies.findLastIndex(isDismissCommand) : -1;
+      dismissals.set(thread.fingerprint, dismissalOf(thread, command));
+    }
   }
 
   const result: LifecycleResult<T> = {
@@ -172,6 +192,7 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
     fixed: [],
     dismissed: [],
     suppressed: [],
+    dismissals,
     next: { open: [], dismissed: [] },
   };
   for (const finding of currentByFp.values()) {
@@ -200,6 +221,21 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   return result;
 }
 
+/** The words after the dismiss command, on its line and the lines after it. */
+const DISMISS_REASON = /^[ \t]*(?:@diffray\s+dismiss|diffray:\s*dismiss)\b[:,.\s-]*([\s\S]*)$/im;
+
+/** Who dismissed through `thread` (the command's author, else who resolved it) and the command's reason. */
+function dismissalOf(thread: ThreadSignal, command: number): Dismissal {
+  const dismissal: Dismissal = {};
+  const by = command >= 0 ? thread.replyAuthors?.[command] : thread.resolvedBy;
+  if (by) dismissal.by = by;
+  if (command >= 0) {
+    const reason = DISMISS_REASON.exec(withoutQuotes(thread.replies[command]!))?.[1]?.trim();
+    if (reason) dismissal.reason = truncate(reason, LIMITS.dismissReasonChars);
+  }
+  return dismissal;
+}
+
 /** The state record of a finding of this run. */
 export function toOpenFinding(f: TrackedFinding, headSha: string): OpenFinding {
   const span =
@@ -212,6 +248,7 @@ export function toOpenFinding(f: TrackedFinding, headSha: string): OpenFinding {
     category: f.category,
     span,
     seenAt: headSha,
+    line: f.line,
   };
 }
 

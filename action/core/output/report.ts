@@ -1,38 +1,89 @@
 import {
   LIMITS,
+  severityRank,
   stripCodeBlocks,
   truncate,
+  type FindingState,
   type ReportedFinding,
+  type ReviewEvent,
   type ReviewReport,
 } from '../../../shared/index.js';
-import type { AnchoredFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
+import type { AnchoredFinding, CarriedFinding, ReviewOutcome, UnanchoredFinding } from '../types.js';
 import { byPriority } from '../findings/posting.js';
 import { reportCoverage } from './coverage.js';
 import { redactSecrets } from '../input/secrets.js';
 import { maskCodeRuns } from './code-runs.js';
+import { conclusionReason } from './phrases.js';
 
 export interface PullRequestRef {
   repository: string;
   pullRequest: number;
   headSha: string;
   baseSha: string;
+  /** What people know the PR by (never code); each left out of the report when empty. */
+  title?: string;
+  branch?: string;
+  author?: string;
+  event?: ReviewEvent;
+}
+
+/** One finding of the report before its prose is cleaned. */
+interface Entry {
+  finding: AnchoredFinding | UnanchoredFinding | CarriedFinding;
+  state: FindingState;
+  firstSeen: string;
+}
+
+const STATE_ORDER: Record<FindingState, number> = { new: 0, open: 0, fixed: 1, dismissed: 2 };
+
+/**
+ * Every finding of the PR at this head with its state: this run's new findings, the earlier ones still open
+ * (as raised again now when they were), those this run found fixed, and the dismissed ones. Open findings
+ * first, then fixed, then dismissed; most severe first within each, so the per-review cap cuts the least
+ * telling.
+ */
+function reportEntries(outcome: ReviewOutcome, headSha: string): Entry[] {
+  const carried = outcome.carried;
+  const open = new Map((carried?.stillOpen ?? []).map((f) => [f.fingerprint, f]));
+  const raised = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored].sort(byPriority);
+  const entries: Entry[] = [];
+  const seen = new Set<string>();
+  for (const f of raised) {
+    const before = open.get(f.fingerprint);
+    seen.add(f.fingerprint);
+    entries.push({ finding: f, state: before ? 'open' : 'new', firstSeen: before?.seenAt ?? headSha });
+  }
+  const add = (list: CarriedFinding[] | undefined, state: FindingState) => {
+    for (const f of list ?? []) {
+      if (seen.has(f.fingerprint)) continue;
+      seen.add(f.fingerprint);
+      entries.push({ finding: f, state, firstSeen: f.seenAt });
+    }
+  };
+  add(carried?.stillOpen, 'open');
+  add(carried?.fixed, 'fixed');
+  add(carried?.dismissed, 'dismissed');
+  return entries.sort(
+    (a, b) =>
+      STATE_ORDER[a.state] - STATE_ORDER[b.state] ||
+      severityRank(a.finding.severity) - severityRank(b.finding.severity),
+  );
 }
 
 /**
- * The results-API report of one run. The API promises never to store source code, so findings travel as
- * metadata and prose only: no suggestion, no quote, secrets redacted, and the title and body without code:
- * Markdown code in any form removed, then any run of the reviewed code's lines (`code`: every line the
- * run read) that the prose still quotes masked, whatever the markup. Most severe first when the
- * per-review cap cuts the list. The walkthrough's overview and file lines travel the same way.
+ * The results-API report of one run: the PR's state at its head. The API promises never to store source
+ * code, so findings travel as metadata and prose only: no suggestion, no quote, secrets redacted, and the
+ * title and body without code: Markdown code in any form removed, then any run of the reviewed code's lines
+ * (`code`: every line the run read) that the prose still quotes masked, whatever the markup. Open findings
+ * first and most severe first when the per-review cap cuts the list. The walkthrough's overview and file
+ * lines travel the same way.
  */
 export function toReviewReport(
   outcome: ReviewOutcome,
   pr: PullRequestRef,
   code: Iterable<string>,
 ): ReviewReport {
-  const all = [...outcome.posted, ...outcome.overflow, ...outcome.unanchored]
-    .sort(byPriority)
-    .slice(0, LIMITS.findingsPerReview);
+  const all = reportEntries(outcome, pr.headSha).slice(0, LIMITS.findingsPerReview);
   const walk = outcome.walkthrough;
   const overview = walk?.overview ?? [];
   const summaries = (walk?.files ?? []).slice(0, LIMITS.walkthroughFiles);
@@ -40,7 +91,7 @@ export function toReviewReport(
   const cleaned = (text: string) => stripCodeBlocks(redactSecrets(text));
   const prose = maskCodeRuns(
     [
-      ...all.flatMap((f) => [cleaned(f.title), cleaned(f.body)]),
+      ...all.flatMap(({ finding: f }) => [cleaned(f.title), cleaned(f.body ?? '')]),
       ...overview.map(cleaned),
       ...summaries.map((f) => cleaned(f.summary)),
     ],
@@ -56,8 +107,15 @@ export function toReviewReport(
       return summary === '' ? [] : [{ path: truncate(f.path, LIMITS.pathChars), summary }];
     }),
   };
+  const { title, branch, author, event, ...ref } = pr;
+  const reason = conclusionReason(outcome.conclusionReasons);
   return {
-    ...pr,
+    ...ref,
+    ...(title ? { title: truncate(stripCodeBlocks(redactSecrets(title)), LIMITS.prTitleChars) } : {}),
+    ...(branch ? { branch: truncate(branch, 255) } : {}),
+    ...(author ? { author: truncate(author, 45) } : {}),
+    ...(event ? { event } : {}),
+    ...(reason ? { reason: truncate(reason, LIMITS.reasonChars) } : {}),
     status: outcome.status,
     conclusion: outcome.conclusion,
     model: truncate(outcome.model, 100),
@@ -65,7 +123,7 @@ export function toReviewReport(
     costUsd: Math.min(Math.max(outcome.costUsd, 0), 10_000),
     durationMs: Math.max(0, Math.round(outcome.durationMs)),
     coverage: reportCoverage(outcome.coverage),
-    findings: all.map((f, i) => toReportedFinding(f, prose[2 * i]!, prose[2 * i + 1]!)),
+    findings: all.map((e, i) => toReportedFinding(e, prose[2 * i]!, prose[2 * i + 1]!)),
     ...(walkthrough && (walkthrough.overview.length > 0 || walkthrough.files.length > 0)
       ? { walkthrough }
       : {}),
@@ -73,11 +131,12 @@ export function toReviewReport(
 }
 
 function toReportedFinding(
-  f: AnchoredFinding | UnanchoredFinding,
+  { finding: f, state, firstSeen }: Entry,
   title: string,
   body: string,
 ): ReportedFinding {
-  const lines = 'anchor' in f ? f.anchor : { line: f.line, startLine: f.startLine };
+  // A finding remembered from before lines were kept in the state has none: its first line stands in.
+  const lines = 'anchor' in f ? f.anchor : { line: f.line ?? 1, startLine: f.startLine };
   const reported: ReportedFinding = {
     path: truncate(f.path, LIMITS.pathChars),
     line: lines.line,
@@ -86,8 +145,19 @@ function toReportedFinding(
     title: truncate(title, LIMITS.findingTitleChars) || f.category,
     body: truncate(body.trim(), LIMITS.findingBodyChars),
     fingerprint: f.fingerprint,
+    state,
+    firstSeen,
   };
   if (lines.startLine !== undefined && lines.startLine < lines.line) reported.startLine = lines.startLine;
+  const dismissal = 'dismissal' in f ? f.dismissal : undefined;
+  if (state === 'dismissed' && dismissal && (dismissal.by || dismissal.reason)) {
+    reported.dismissal = {
+      ...(dismissal.by ? { by: truncate(dismissal.by, 45) } : {}),
+      ...(dismissal.reason
+        ? { reason: truncate(stripCodeBlocks(redactSecrets(dismissal.reason)), LIMITS.dismissReasonChars) }
+        : {}),
+    };
+  }
   return reported;
 }
 

@@ -3,6 +3,7 @@ import { SeverityChart, type ChartDay } from '../chart.js';
 import {
   ConclusionBadge,
   Counts,
+  EVENT_LABEL,
   formatCost,
   formatNumber,
   GetStarted,
@@ -13,6 +14,7 @@ import {
   type GitHubLinks,
 } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
+import { Trends, weeklyTrends, type TrendInput } from '../trends.js';
 
 /** A review as listed on the overview and repository pages. */
 export interface ReviewListItem extends SeverityCounts {
@@ -23,6 +25,9 @@ export interface ReviewListItem extends SeverityCounts {
   conclusion: string;
   costUsd: number;
   createdAt: Date;
+  /** What the PR is known by (absent for reports of older actions). */
+  details?: { title?: string; branch?: string; author?: string };
+  event?: string | null;
 }
 
 export interface TopRepository extends SeverityCounts {
@@ -32,6 +37,20 @@ export interface TopRepository extends SeverityCounts {
 
 export function repositoryHref(fullName: string): string {
   return `/repositories/${fullName.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/** The page of one pull request: all its runs and its findings across them. */
+export function pullRequestHref(fullName: string, pullRequest: number): string {
+  return `${repositoryHref(fullName)}/pulls/${pullRequest}`;
+}
+
+/** "fix/parser · @octocat · re-run": what tells one run of a list from another. */
+export function runLine(r: Pick<ReviewListItem, 'details' | 'event'>): string {
+  const parts: string[] = [];
+  if (r.details?.branch) parts.push(r.details.branch);
+  if (r.details?.author) parts.push(`@${r.details.author}`);
+  if (r.event) parts.push(EVENT_LABEL[r.event] ?? r.event);
+  return parts.join(' · ');
 }
 
 export function ReviewsTable(props: {
@@ -71,9 +90,12 @@ export function ReviewsTable(props: {
               <a href={repositoryHref(r.repository)}>{r.repository}</a>
             </td>
           ) : null}
-          <td class="nowrap">
-            <a href={`/reviews/${encodeURIComponent(r.id)}`}>{`#${r.pullRequest}`}</a>
+          <td>
+            <a href={`/reviews/${encodeURIComponent(r.id)}`}>
+              {r.details?.title ? `#${r.pullRequest} ${r.details.title}` : `#${r.pullRequest}`}
+            </a>
             {compact && props.showRepository ? <span class="sub">{r.repository}</span> : null}
+            {runLine(r) ? <span class="sub pr-meta">{runLine(r)}</span> : null}
           </td>
           <td>
             <ConclusionBadge conclusion={r.conclusion} status={r.status} />
@@ -98,6 +120,7 @@ export function OverviewPage(
     top: TopRepository[];
     latest: ReviewListItem[];
     totals: { count: number; costUsd: number; failures: number };
+    trend: { days: TrendInput[]; from: Date };
   },
 ) {
   const findings30 = props.chart.reduce((n, d) => n + sumCounts(d), 0);
@@ -132,6 +155,12 @@ export function OverviewPage(
               days={props.chart}
             />
           </section>
+          <Trends
+            id="overview-trends"
+            scope={`All repositories of ${props.viewer.accountName}`}
+            weeks={weeklyTrends(props.trend.days, props.trend.from, props.now)}
+            days={props.trend.days}
+          />
           <div class="grid grid-side">
             <section class="card" aria-labelledby="top-head">
               <h2 id="top-head">Top repositories</h2>

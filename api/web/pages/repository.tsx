@@ -1,6 +1,7 @@
 import { SeverityChart, type ChartDay } from '../chart.js';
 import { formatCost, formatNumber, Stat, sumCounts } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
+import { Trends, weeklyTrends, type TrendInput } from '../trends.js';
 import { ReviewsTable, type ReviewListItem } from './overview.js';
 
 export function RepositoryPage(
@@ -11,6 +12,7 @@ export function RepositoryPage(
     trend: ChartDay[];
     trendFrom: string;
     totals: { count: number; costUsd: number; failures: number };
+    weekly: { days: TrendInput[]; from: Date };
   },
 ) {
   const { fullName } = props;
@@ -51,6 +53,12 @@ export function RepositoryPage(
           days={props.trend}
         />
       </section>
+      <Trends
+        id="repo-trends"
+        scope={fullName}
+        weeks={weeklyTrends(props.weekly.days, props.weekly.from, props.now)}
+        days={props.weekly.days}
+      />
       <section class="card" aria-labelledby="reviews-head">
         <h2 id="reviews-head">Reviews</h2>
         {props.reviews.length === 0 ? (

@@ -8,12 +8,13 @@ import {
   formatNumber,
   formatUtc,
   SeverityBadge,
-  sumCounts,
+  StateBadge,
+  Table,
   Time,
   UntrustedText,
 } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
-import { repositoryHref } from './overview.js';
+import { pullRequestHref, repositoryHref, runLine } from './overview.js';
 
 export interface ReviewDetail extends SeverityCounts {
   id: string;
@@ -36,6 +37,10 @@ export interface ReviewDetail extends SeverityCounts {
   linesChanged: number;
   createdAt: Date;
   expiresAt: Date;
+  fixed: number;
+  dismissed: number;
+  event: string | null;
+  details: { title?: string; branch?: string; author?: string; reason?: string };
 }
 
 export interface FindingView {
@@ -46,6 +51,30 @@ export interface FindingView {
   category: string;
   title: string;
   body: string;
+  /** new, open (still open from an earlier run), fixed, dismissed. */
+  state: string;
+  firstSeen: string | null;
+  dismissal?: { by?: string; reason?: string } | undefined;
+}
+
+const isOpenState = (state: string) => state === 'new' || state === 'open';
+
+/** Where a finding stands at this head, in a sentence. */
+export function stateLine(f: Pick<FindingView, 'state' | 'firstSeen' | 'dismissal'>): string {
+  const since = f.firstSeen ? ` since ${f.firstSeen.slice(0, 7)}` : '';
+  switch (f.state) {
+    case 'open':
+      return `Still open${since}`;
+    case 'fixed':
+      return `Fixed by this run (raised${since || ' earlier'})`;
+    case 'dismissed': {
+      const by = f.dismissal?.by ? ` by @${f.dismissal.by}` : '';
+      const reason = f.dismissal?.reason ? `: ${f.dismissal.reason}` : '';
+      return `Dismissed${by}${reason}`;
+    }
+    default:
+      return 'New in this run';
+  }
 }
 
 /** What the PR changes, as the run reported it (prose only): overviews and one line per file. */
@@ -114,8 +143,11 @@ export function ReviewPage(
   },
 ) {
   const { review: r, links, filters } = props;
-  const shown = applyFilters(props.findings, filters);
+  const matching = applyFilters(props.findings, filters);
+  const shown = matching.filter((f) => isOpenState(f.state));
+  const closed = matching.filter((f) => !isOpenState(f.state));
   const files = groupByFile(shown);
+  const meta = runLine(r);
   const presentCategories = CATEGORIES.filter((c) => props.findings.some((f) => f.category === c));
   const filtered = filters.severities.length > 0 || filters.categories.length > 0;
   const title = `${r.repository} #${r.pullRequest}`;
@@ -126,13 +158,19 @@ export function ReviewPage(
           <p class="breadcrumb">
             <a href="/">Overview</a> / <a href={repositoryHref(r.repository)}>{r.repository}</a>
           </p>
-          <h1>{`Pull request #${r.pullRequest}`}</h1>
+          <h1>
+            {r.details.title ? `#${r.pullRequest} ${r.details.title}` : `Pull request #${r.pullRequest}`}
+          </h1>
+          {meta ? <p class="pr-meta">{meta}</p> : null}
           <p>
             {'Reviewed '}
             <Time at={r.createdAt} now={props.now} />
             {' · '}
             <ConclusionBadge conclusion={r.conclusion} status={r.status} />
+            {' · '}
+            <a href={pullRequestHref(r.repository, r.pullRequest)}>All runs of this pull request</a>
           </p>
+          {r.details.reason ? <p class="run-reason">{`Why: ${r.details.reason}`}</p> : null}
         </div>
         <a class="btn" href={links.pullRequest(r.repository, r.pullRequest)} rel="noopener noreferrer">
           View pull request on GitHub<span aria-hidden="true"> ↗</span>
@@ -143,10 +181,18 @@ export function ReviewPage(
         <h2 id="run-head">This run</h2>
         <dl class="meta">
           <div>
-            <dt>Findings</dt>
+            <dt>Open at this head</dt>
             <dd>
               <Counts counts={r} />
             </dd>
+          </div>
+          <div>
+            <dt>Fixed by this run</dt>
+            <dd>{formatNumber(r.fixed)}</dd>
+          </div>
+          <div>
+            <dt>Dismissed</dt>
+            <dd>{formatNumber(r.dismissed)}</dd>
           </div>
           <div>
             <dt>Files reviewed</dt>
@@ -195,8 +241,8 @@ export function ReviewPage(
             Findings{' '}
             <span class="card-sub">
               {filtered
-                ? `${shown.length} of ${props.findings.length} shown`
-                : `${props.findings.length} in total`}
+                ? `${matching.length} of ${props.findings.length} shown`
+                : `${props.findings.filter((f) => isOpenState(f.state)).length} open, ${r.fixed} fixed, ${r.dismissed} dismissed`}
             </span>
           </h2>
           <form method="get" class="filters" aria-label="Filter findings">
@@ -238,13 +284,13 @@ export function ReviewPage(
           </form>
         </div>
 
-        {sumCounts(r) === 0 && props.findings.length === 0 ? (
+        {props.findings.length === 0 ? (
           <div class="card">
-            <p>No findings in this run. Nothing to fix here.</p>
+            <p>No findings open at this head. Nothing to fix here.</p>
           </div>
         ) : files.length === 0 ? (
           <div class="card">
-            <p>No findings match these filters.</p>
+            <p>{filtered ? 'No open findings match these filters.' : 'No findings open at this head.'}</p>
           </div>
         ) : (
           files.map((file) => (
@@ -258,9 +304,11 @@ export function ReviewPage(
                   <article class="finding">
                     <div class="finding-head">
                       <SeverityBadge severity={f.severity} />
+                      <StateBadge state={f.state} />
                       <span class="badge badge-plain cat">{f.category}</span>
                       <h4 class="finding-title">{f.title}</h4>
                     </div>
+                    {f.state === 'open' ? <p class="muted">{stateLine(f)}</p> : null}
                     <p class="finding-body">
                       <UntrustedText text={f.body} links={links} />
                     </p>
@@ -279,6 +327,37 @@ export function ReviewPage(
             </section>
           ))
         )}
+        {closed.length > 0 ? (
+          <section class="card" aria-labelledby="closed-head">
+            <h2 id="closed-head">Fixed and dismissed at this head</h2>
+            <Table
+              caption="Findings fixed by this run or dismissed"
+              head={
+                <>
+                  <th scope="col">State</th>
+                  <th scope="col">Severity</th>
+                  <th scope="col">Finding</th>
+                  <th scope="col">Where</th>
+                  <th scope="col">Details</th>
+                </>
+              }
+            >
+              {closed.map((f) => (
+                <tr>
+                  <td>
+                    <StateBadge state={f.state} />
+                  </td>
+                  <td>
+                    <SeverityBadge severity={f.severity} />
+                  </td>
+                  <td>{f.title}</td>
+                  <td class="mono">{`${f.path}:${f.line}`}</td>
+                  <td>{stateLine(f)}</td>
+                </tr>
+              ))}
+            </Table>
+          </section>
+        ) : null}
       </section>
     </Layout>
   );

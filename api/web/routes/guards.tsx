@@ -13,20 +13,34 @@ import type { PageKit, WebEnv } from './page-kit.js';
 export function pageGuards(kit: PageKit) {
   const { deps, publicOrigin } = kit;
 
+  const production = deps.config.production === true;
+
   /**
    * Cross-site form posts are refused before anything else: the request must say it comes from our origin
-   * (Origin equal to PUBLIC_URL's, or Sec-Fetch-Site same-origin when Origin is absent).
+   * (Origin equal to PUBLIC_URL's, or Sec-Fetch-Site same-origin when Origin is absent). Outside
+   * production, the page reached by another loopback name (127.0.0.1 for localhost) is our origin too.
    */
   const sameOriginOnly: MiddlewareHandler<WebEnv> = async (c, next) => {
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
       const site = c.req.header('sec-fetch-site');
       const origin = c.req.header('origin');
+      const ours = (o: string) => o === publicOrigin || (!production && loopbackTwins(o, publicOrigin));
       const ok =
         (site === undefined || site === 'same-origin') &&
-        (origin !== undefined ? origin === publicOrigin : site === 'same-origin');
+        (origin !== undefined ? ours(origin) : site === 'same-origin');
       // Runs before the session is read, so the page has no top bar.
-      if (!ok)
-        return kit.errorPage(c, 403, 'Request refused', "This form was not sent from diffray's own page.");
+      if (!ok) {
+        const why =
+          origin !== undefined && site === 'same-origin'
+            ? ` It came from ${origin}, but PUBLIC_URL says the page is at ${publicOrigin}: open the page there, or set PUBLIC_URL to the address you use.`
+            : '';
+        return kit.errorPage(
+          c,
+          403,
+          'Request refused',
+          `This form was not sent from diffray's own page.${why}`,
+        );
+      }
     }
     await next();
   };
@@ -90,4 +104,19 @@ export function pageGuards(kit: PageKit) {
   };
 
   return { sameOriginOnly, loadViewer, formLimit, requireViewer, requireCsrfToken, requireAdmin };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Two origins that differ only in which loopback name they use (same scheme and port). */
+export function loopbackTwins(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return (
+      x.protocol === y.protocol && x.port === y.port && LOOPBACK.has(x.hostname) && LOOPBACK.has(y.hostname)
+    );
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,15 @@
 import { Hono } from 'hono';
 import { DAY_MS } from '../../../shared/limits.js';
-import { dailyTotals, listReviews, reviewTotals, topRepositories, utcDay } from '../../db/index.js';
+import {
+  dailyTotals,
+  listReviews,
+  reviewTotals,
+  topRepositories,
+  trendDays,
+  utcDay,
+} from '../../db/index.js';
 import { daysBetween, fillDays } from '../chart.js';
+import { TREND_DAYS } from '../trends.js';
 import { OverviewPage } from '../pages/overview.js';
 import type { PageKit, WebEnv } from './page-kit.js';
 
@@ -15,6 +23,8 @@ export function overviewPages(kit: PageKit) {
     const from = new Date(now.getTime() - 29 * DAY_MS);
     const sinceDay = utcDay(from);
     const rows = dailyTotals(db.orm, { accountId, sinceDay });
+    const trendFrom = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
+    const trend = trendDays(db.orm, { accountId, sinceDay: utcDay(trendFrom) });
     return page.render(
       <OverviewPage
         {...page.props}
@@ -23,6 +33,7 @@ export function overviewPages(kit: PageKit) {
         top={topRepositories(db.orm, { accountId, sinceDay, limit: 6 })}
         latest={listReviews(db.orm, { accountId, limit: 8, now }).rows}
         totals={reviewTotals(db.orm, { accountId, now })}
+        trend={{ days: trend, from: trendFrom }}
       />,
     );
   });

@@ -7,11 +7,15 @@ import {
   findRepository,
   firstAggregateDay,
   listReviews,
+  pullRequestRuns,
   reviewTotals,
+  trendDays,
   utcDay,
 } from '../../db/index.js';
+import { TREND_DAYS } from '../trends.js';
 import { daysBetween, fillDays } from '../chart.js';
 import { DisconnectPage } from '../pages/disconnect.js';
+import { PullRequestPage } from '../pages/pull-request.js';
 import { RepositoryPage } from '../pages/repository.js';
 import type { PageKit, WebContext, WebEnv } from './page-kit.js';
 
@@ -49,6 +53,7 @@ export function repositoriesPages(kit: PageKit) {
       let from = first && first < utcDay(thirtyAgo) ? new Date(`${first}T00:00:00Z`) : thirtyAgo;
       if (from < oldest) from = oldest;
       const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
+      const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
       return page.render(
         <RepositoryPage
           {...page.props}
@@ -58,7 +63,27 @@ export function repositoriesPages(kit: PageKit) {
           trend={fillDays(daysBetween(from, now), rows)}
           trendFrom={utcDay(from)}
           totals={reviewTotals(db.orm, { accountId, now, repositoryId: repo.id })}
+          weekly={{
+            days: trendDays(db.orm, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
+            from: yearAgo,
+          }}
         />,
+      );
+    })
+    .get('/repositories/:owner/:name/pulls/:number', (c) => {
+      const repo = repositoryOf(c);
+      const number = Number(c.req.param('number'));
+      if (!repo || !Number.isSafeInteger(number) || number <= 0) return kit.notFoundPage(c);
+      const page = kit.signedIn(c);
+      const runs = pullRequestRuns(db.orm, {
+        accountId: page.session.accountId,
+        repositoryId: repo.id,
+        pullRequest: number,
+        now: page.now,
+      });
+      if (runs.length === 0) return kit.notFoundPage(c);
+      return page.render(
+        <PullRequestPage {...page.props} repository={repo.fullName} pullRequest={number} runs={runs} />,
       );
     })
     .get('/settings/repositories/:owner/:name/disconnect', (c) => {

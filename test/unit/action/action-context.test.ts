@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   parseEventContext,
   readActionContext,
+  reviewEvent,
   secretlessReason,
   type PullRequestContext,
 } from '../../../action/context.js';
@@ -20,6 +21,7 @@ function prPayload(overrides: { headRepo?: string | null; draft?: boolean; body?
       body: overrides.body === undefined ? 'Body text' : overrides.body,
       html_url: 'https://github.com/acme/widgets/pull/12',
       draft: overrides.draft ?? false,
+      user: { login: 'octocat' },
       base: { sha: BASE, ref: 'main', repo: { full_name: 'acme/widgets' } },
       head: {
         sha: HEAD,
@@ -28,6 +30,7 @@ function prPayload(overrides: { headRepo?: string | null; draft?: boolean; body?
       },
     },
     repository: { full_name: 'acme/widgets' },
+    action: 'synchronize',
   };
 }
 
@@ -45,9 +48,20 @@ describe('parseEventContext', () => {
       draft: false,
       fork: false,
       sender: '',
+      author: 'octocat',
+      action: 'synchronize',
       base: { sha: BASE, ref: 'main', repository: 'acme/widgets' },
       head: { sha: HEAD, ref: 'fix', repository: 'acme/widgets' },
     });
+  });
+
+  it('names what started the run: a push, a re-run of the workflow, another activity', () => {
+    const pr = parseEventContext('pull_request', prPayload(), 'acme/widgets');
+    if (pr.kind !== 'pull_request') throw new Error('unexpected');
+    expect(reviewEvent(pr, '1')).toBe('push');
+    expect(reviewEvent(pr, undefined)).toBe('push');
+    expect(reviewEvent(pr, '2')).toBe('re-run');
+    expect(reviewEvent({ ...pr, action: 'edited' }, '1')).toBe('other');
   });
 
   it('keeps pull_request_target apart from pull_request', () => {

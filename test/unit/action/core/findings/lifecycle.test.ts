@@ -117,6 +117,29 @@ describe('classifyFindings', () => {
     expect(result.next.dismissed).toEqual([fp(1)]);
   });
 
+  it("says who dismissed a finding and why: the command's author and words, or who resolved the thread", () => {
+    const result = run({
+      previous: { open: [open(1), open(2), open(3)], dismissed: [] },
+      threads: [
+        {
+          fingerprint: fp(1),
+          resolved: false,
+          replies: ['Looks odd', 'Intentional here.\n@diffray dismiss: legacy API, removed in v3'],
+          replyAuthors: ['someone', 'maintainer'],
+        },
+        { fingerprint: fp(2), resolved: true, replies: [], replyAuthors: [], resolvedBy: 'reviewer' },
+        { fingerprint: fp(3), resolved: false, replies: ['diffray: dismiss'], replyAuthors: [undefined] },
+      ],
+    });
+    expect(result.dismissals.get(fp(1))).toEqual({ by: 'maintainer', reason: 'legacy API, removed in v3' });
+    expect(result.dismissals.get(fp(2))).toEqual({ by: 'reviewer' });
+    expect(result.dismissals.get(fp(3))).toEqual({});
+  });
+
+  it('keeps the line of each open finding in the state', () => {
+    expect(run({ current: [tracked(1, { line: 42 })] }).next.open[0]).toMatchObject({ line: 42 });
+  });
+
   it('raises a regression again when the resolved thread belonged to a finding that was already fixed', () => {
     const result = run({
       previous: { open: [], dismissed: [] },

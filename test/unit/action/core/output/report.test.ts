@@ -13,6 +13,68 @@ import {
 const pr = { repository: 'acme/widgets', pullRequest: 7, headSha: HEAD_SHA, baseSha: BASE_SHA };
 const SECRET_CODE = 'const internalAlgorithm = computeSecretSauce(42);';
 
+describe('toReviewReport: the PR at this head', () => {
+  const carried = (n: string, overrides = {}) => ({
+    fingerprint: n.repeat(32),
+    path: 'src/old.ts',
+    title: `Earlier ${n}`,
+    severity: 'high' as const,
+    category: 'correctness' as const,
+    line: 5,
+    seenAt: BASE_SHA,
+    ...overrides,
+  });
+  const outcome = makeOutcome({
+    status: 'completed',
+    conclusion: 'failure',
+    conclusionReasons: [{ kind: 'blocking-findings', findings: 2, failOn: 'high' }],
+    posted: [makeAnchored({ severity: 'high', fingerprint: 'a'.repeat(32) })],
+    carried: {
+      stillOpen: [carried('d', { body: 'Still here.' }), carried('a', { seenAt: BASE_SHA })],
+      fixed: [carried('e', { severity: 'low' })],
+      dismissed: [carried('f', { dismissal: { by: 'octocat', reason: 'by design' } })],
+    },
+  });
+  const report = toReviewReport(
+    outcome,
+    { ...pr, title: 'Fix parser', branch: 'fix/parser', author: 'octocat', event: 're-run' },
+    [],
+  );
+
+  it('carries every finding with its state: new, still open, fixed by this run, dismissed with who and why', () => {
+    expect(ReviewReportSchema.parse(report)).toEqual(report);
+    expect(report.findings.map((f) => [f.fingerprint[0], f.state])).toEqual([
+      ['a', 'open'],
+      ['d', 'open'],
+      ['e', 'fixed'],
+      ['f', 'dismissed'],
+    ]);
+    expect(report.findings[0]).toMatchObject({ firstSeen: BASE_SHA });
+    expect(report.findings[1]).toMatchObject({ line: 5, body: 'Still here.', firstSeen: BASE_SHA });
+    expect(report.findings[3]!.dismissal).toEqual({ by: 'octocat', reason: 'by design' });
+  });
+
+  it('names the pull request, what started the run and why it concluded so', () => {
+    expect(report).toMatchObject({
+      title: 'Fix parser',
+      branch: 'fix/parser',
+      author: 'octocat',
+      event: 're-run',
+      reason: '2 findings at or above high',
+    });
+  });
+
+  it("calls this run's findings new and stamps them with the head", () => {
+    const first = toReviewReport(
+      makeOutcome({ posted: [makeAnchored({ fingerprint: 'a'.repeat(32) })] }),
+      pr,
+      [],
+    );
+    expect(first.findings[0]).toMatchObject({ state: 'new', firstSeen: HEAD_SHA });
+    expect(first).not.toHaveProperty('title');
+  });
+});
+
 describe('toReviewReport', () => {
   const outcome = makeOutcome({
     status: 'partial',
