@@ -115,7 +115,7 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
   app.use('/v1/dismissals', auth.requireAuth);
   app.use('/v1/dismissals/*', auth.requireAuth);
 
-  const toJson = (row: NonNullable<ReturnType<typeof getDismissal>>) => ({
+  const toJson = (row: NonNullable<Awaited<ReturnType<typeof getDismissal>>>) => ({
     ...row,
     createdAt: row.createdAt.toISOString(),
     acceptedAt: row.acceptedAt?.toISOString() ?? null,
@@ -123,9 +123,9 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
   });
 
   return app
-    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, (c) => {
+    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
       const now = clock();
-      const id = insertDismissal(db.orm, {
+      const id = await insertDismissal(db, {
         accountId: c.get('principal').accountId,
         report: sanitizeDismissal(c.req.valid('json')),
         now,
@@ -133,31 +133,31 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
       });
       return c.json({ id }, 201);
     })
-    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, (c) => {
-      const rows = listDismissals(
-        db.orm,
+    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, async (c) => {
+      const rows = await listDismissals(
+        db,
         c.get('principal').accountId,
         c.req.valid('query').repository,
         clock(),
       );
       return c.json({ dismissals: rows.map(toJson) }, 200);
     })
-    .openapi({ ...accept, middleware: [requireScope('admin')] }, (c) => {
+    .openapi({ ...accept, middleware: [requireScope('admin')] }, async (c) => {
       const { accountId } = c.get('principal');
       const now = clock();
-      const row = getDismissal(db.orm, accountId, c.req.valid('param').id, now);
+      const row = await getDismissal(db, accountId, c.req.valid('param').id, now);
       if (!row) throw notFound();
       const instruction = toJson(row).instruction;
       const yaml = withInstruction(
-        getConfigs(db.orm, accountId, row.repository).repository?.yaml,
+        (await getConfigs(db, accountId, row.repository)).repository?.yaml,
         instruction,
       );
       const parsed = parseConfigYaml(yaml);
       if (!parsed.ok)
         throw new ApiError(422, 'invalid_config', 'The config would be invalid', { issues: parsed.issues });
-      putConfig(db, accountId, row.repository, yaml, now);
-      markDismissalAccepted(db.orm, accountId, row.id, now);
-      auditCall(c, db, { action: 'dismissal.accept', target: row.repository, at: now });
+      await putConfig(db, accountId, row.repository, yaml, now);
+      await markDismissalAccepted(db, accountId, row.id, now);
+      await auditCall(c, db, { action: 'dismissal.accept', target: row.repository, at: now });
       return c.json({ instruction, yaml }, 200);
     });
 }

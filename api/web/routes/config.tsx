@@ -19,14 +19,14 @@ function repositoryParam(value: unknown): string | undefined | null {
 export function configPages(kit: PageKit) {
   const { db } = kit.deps;
   return new Hono<WebEnv>()
-    .get('/settings/config', (c) => {
+    .get('/settings/config', async (c) => {
       const repository = repositoryParam(c.req.query('repository'));
       if (repository === null) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
-      const stored = getConfigs(db.orm, accountId, repository);
+      const stored = await getConfigs(db, accountId, repository);
       const current = repository === undefined ? stored.account : stored.repository;
-      const known = repository === undefined ? undefined : findRepository(db.orm, accountId, repository);
+      const known = repository === undefined ? undefined : await findRepository(db, accountId, repository);
       return page.render(
         <ConfigPage
           viewer={page.viewer}
@@ -43,7 +43,7 @@ export function configPages(kit: PageKit) {
       const body = await c.req.parseBody({ all: true });
       const repository = repositoryParam(body.repository);
       if (repository === null) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const yaml = typeof body.yaml === 'string' ? body.yaml.replace(/\r\n/g, '\n') : '';
       let issues: ConfigIssue[] = [];
       if (yaml.length > MAX_CONFIG_CHARS) {
@@ -72,8 +72,8 @@ export function configPages(kit: PageKit) {
           422,
         );
       }
-      putConfig(db, page.session.accountId, repository, yaml, page.now);
-      page.audit('config.put', repository ?? '(account)');
+      await putConfig(db, page.session.accountId, repository, yaml, page.now);
+      await page.audit('config.put', repository ?? '(account)');
       const query = repository === undefined ? '' : `repository=${encodeURIComponent(repository)}&`;
       return c.redirect(`/settings/config?${query}saved=1`, 303);
     });

@@ -16,23 +16,23 @@ import type { PageKit, WebEnv } from './page-kit.js';
 /** The overview: the last 30 days of the account. */
 export function overviewPages(kit: PageKit) {
   const { db, config } = kit.deps;
-  return new Hono<WebEnv>().get('/', (c) => {
-    const page = kit.signedIn(c);
+  return new Hono<WebEnv>().get('/', async (c) => {
+    const page = await kit.signedIn(c);
     const { accountId } = page.session;
     const { now } = page;
     const from = new Date(now.getTime() - 29 * DAY_MS);
     const sinceDay = utcDay(from);
-    const rows = dailyTotals(db.orm, { accountId, sinceDay });
+    const rows = await dailyTotals(db, { accountId, sinceDay });
     const trendFrom = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
-    const trend = trendDays(db.orm, { accountId, sinceDay: utcDay(trendFrom) });
+    const trend = await trendDays(db, { accountId, sinceDay: utcDay(trendFrom) });
     return page.render(
       <OverviewPage
         {...page.props}
         publicUrl={config.publicUrl}
         chart={fillDays(daysBetween(from, now), rows)}
-        top={topRepositories(db.orm, { accountId, sinceDay, limit: 6 })}
-        latest={listReviews(db.orm, { accountId, limit: 8, now }).rows}
-        totals={reviewTotals(db.orm, { accountId, now })}
+        top={await topRepositories(db, { accountId, sinceDay, limit: 6 })}
+        latest={(await listReviews(db, { accountId, limit: 8, now })).rows}
+        totals={await reviewTotals(db, { accountId, now })}
         trend={{ days: trend, from: trendFrom }}
       />,
     );
