@@ -8,7 +8,7 @@
  *   processes starting together both see "nothing applied" and the second fails or applies twice. Here the
  *   whole check-and-apply runs inside `withMigrationLock`, which for SQLite is an exclusive transaction
  *   (a second process waits on the busy timeout, raised for the purpose, then finds nothing left to do).
- *   The PostgreSQL port replaces only that function, with `pg_advisory_xact_lock` inside a transaction.
+ *   The PostgreSQL runner (`pg/migrations.ts`) takes `pg_advisory_xact_lock` in its transaction instead.
  * - Missing migrations are errors that name them: a journal entry whose `.sql` file is absent, a migration
  *   older than the newest applied one that is not applied (drizzle would skip it silently), and a database
  *   migrated by a newer version than this one (it records a migration this version does not know).
