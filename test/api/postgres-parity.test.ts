@@ -1,12 +1,13 @@
 /**
  * The two engines side by side: the same rows written through drizzle read back as the same JavaScript
- * values, and the shared state's operations give the same answers to the same sequence of calls. What the
- * schema parity test (test/unit/pg-schema-parity.test.ts) checks by declaration, checked here by data.
+ * values, the triggers that drizzle-kit does not model delete and release alike, and the shared state's
+ * operations give the same answers to the same sequence of calls. What the schema parity test
+ * (test/unit/pg-schema-parity.test.ts) checks by declaration, checked here by data.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { asc } from 'drizzle-orm';
+import { asc, eq, gte } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type pg from 'pg';
@@ -26,7 +27,42 @@ import { openTestDatabase } from './helpers.js';
 const T = new Date('2026-06-01T12:00:00.123Z');
 const at = (ms: number) => new Date(T.getTime() + ms);
 
-/** A row in nearly every table (not `data_keys`: opening the SQLite database writes its own), in an order that satisfies the foreign keys, using every kind of column. */
+/** A review row, used by both the table-by-table check and the deletion check. */
+const REVIEW = {
+  id: 'v1',
+  accountId: 'a1',
+  repositoryId: 'r1',
+  pullRequest: 7,
+  headSha: 'h',
+  baseSha: 'b',
+  status: 'completed',
+  conclusion: 'success',
+  model: 'm',
+  tokensInput: 1,
+  tokensCacheWrite: 2,
+  tokensCacheRead: 3,
+  tokensOutput: 4,
+  costUsd: 0.125,
+  durationMs: 5,
+  filesReviewed: 6,
+  filesSkipped: 0,
+  linesReviewed: 8,
+  linesChanged: 9,
+  critical: 0,
+  high: 1,
+  medium: 2,
+  low: 3,
+  createdAt: T,
+  expiresAt: at(30 * 86_400_000),
+  findingsFirst: 2 ** 33,
+  findingsLast: 2 ** 33 + 1,
+  storedBytes: 3 * 2 ** 31,
+};
+
+/**
+ * A row in nearly every table (not `data_keys`: opening the SQLite database writes its own), in an order
+ * that satisfies the foreign keys, using every kind of column.
+ */
 const ROWS = [
   ['accounts', { id: 'a1', name: 'acme', createdAt: T, deletedAt: null, sessionVersion: 3, company: 'Acme' }],
   ['users', { id: 'u1', githubId: 2 ** 40, login: 'octo', loginKey: 'k-octo', createdAt: T, email: null }],
@@ -46,39 +82,7 @@ const ROWS = [
   ],
   ['repositories', { id: 'r1', accountId: 'a1', fullName: 'acme/api', nameKey: 'nk', createdAt: T }],
   ['configs', { id: 'c1', accountId: 'a1', repositoryId: null, yaml: 'x: 1', updatedAt: T }],
-  [
-    'reviews',
-    {
-      id: 'v1',
-      accountId: 'a1',
-      repositoryId: 'r1',
-      pullRequest: 7,
-      headSha: 'h',
-      baseSha: 'b',
-      status: 'completed',
-      conclusion: 'success',
-      model: 'm',
-      tokensInput: 1,
-      tokensCacheWrite: 2,
-      tokensCacheRead: 3,
-      tokensOutput: 4,
-      costUsd: 0.125,
-      durationMs: 5,
-      filesReviewed: 6,
-      filesSkipped: 0,
-      linesReviewed: 8,
-      linesChanged: 9,
-      critical: 0,
-      high: 1,
-      medium: 2,
-      low: 3,
-      createdAt: T,
-      expiresAt: at(30 * 86_400_000),
-      findingsFirst: 2 ** 33,
-      findingsLast: 2 ** 33 + 1,
-      storedBytes: 3 * 2 ** 31,
-    },
-  ],
+  ['reviews', REVIEW],
   [
     'findings',
     {
@@ -149,6 +153,79 @@ describe.skipIf(skip)('SQLite and PostgreSQL, side by side', () => {
       'SELECT count(*) AS n, sum(stored_bytes) AS total FROM reviews',
     );
     expect(counted.rows[0]).toEqual({ n: 1, total: 3 * 2 ** 31 });
+  });
+
+  it('deletes the findings of deleted reviews and gives their bytes back, however the reviews are deleted', async () => {
+    const orm = pgOrm(pool);
+    const base = 2 ** 34;
+    const rows = {
+      account: { id: 'a2', name: 'other', createdAt: T },
+      repository: { id: 'r2', accountId: 'a2', fullName: 'o/r', nameKey: 'nk2', createdAt: T },
+      reviews: [0, 1].map((i) => ({
+        ...REVIEW,
+        id: `v2-${i}`,
+        accountId: 'a2',
+        repositoryId: 'r2',
+        findingsFirst: base + 10 * i,
+        findingsLast: base + 10 * i + 2,
+        storedBytes: 100 + i,
+      })),
+      findings: [0, 1].flatMap((i) =>
+        [0, 1, 2].map((j) => ({
+          rowId: base + 10 * i + j,
+          reviewId: `v2-${i}`,
+          line: j,
+          severity: 'low',
+          category: 'style',
+          fingerprint: `f${j}`,
+        })),
+      ),
+      usage: { accountId: 'a2', day: '2026-06-01', reviewsOnDay: 2, storedBytes: 1_000 },
+    };
+    const s = sqliteTables;
+    sqlite.orm.insert(s.accounts).values(rows.account).run();
+    sqlite.orm.insert(s.repositories).values(rows.repository).run();
+    sqlite.orm.insert(s.reviews).values(rows.reviews).run();
+    sqlite.orm.insert(s.findings).values(rows.findings).run();
+    sqlite.orm.insert(s.accountUsage).values(rows.usage).run();
+    const p = pgTables;
+    await orm.insert(p.accounts).values(rows.account);
+    await orm.insert(p.repositories).values(rows.repository);
+    await orm.insert(p.reviews).values(rows.reviews);
+    await orm.insert(p.findings).values(rows.findings);
+    await orm.insert(p.accountUsage).values(rows.usage);
+
+    const state = async () => ({
+      sqlite: {
+        findings: sqlite.orm
+          .select({ id: s.findings.rowId })
+          .from(s.findings)
+          .where(gte(s.findings.rowId, base))
+          .all(),
+        usage: sqlite.orm.select().from(s.accountUsage).where(eq(s.accountUsage.accountId, 'a2')).all(),
+      },
+      postgresql: {
+        findings: await orm
+          .select({ id: p.findings.rowId })
+          .from(p.findings)
+          .where(gte(p.findings.rowId, base)),
+        usage: await orm.select().from(p.accountUsage).where(eq(p.accountUsage.accountId, 'a2')),
+      },
+    });
+    sqlite.orm.delete(s.reviews).where(eq(s.reviews.id, 'v2-0')).run();
+    await orm.delete(p.reviews).where(eq(p.reviews.id, 'v2-0'));
+    const afterOne = await state();
+    expect(afterOne.postgresql).toEqual(afterOne.sqlite);
+    expect(afterOne.sqlite.findings.map((f) => f.id)).toEqual([base + 10, base + 11, base + 12]);
+    expect(afterOne.sqlite.usage[0]!.storedBytes).toBe(900);
+
+    // An account's deletion cascades to its repositories and reviews: the triggers run for those too.
+    sqlite.orm.delete(s.repositories).where(eq(s.repositories.id, 'r2')).run();
+    await orm.delete(p.repositories).where(eq(p.repositories.id, 'r2'));
+    const afterCascade = await state();
+    expect(afterCascade.postgresql).toEqual(afterCascade.sqlite);
+    expect(afterCascade.sqlite.findings).toEqual([]);
+    expect(afterCascade.sqlite.usage[0]!.storedBytes).toBe(799);
   });
 
   it('answers the same sequence of shared-state calls with the same results', async () => {

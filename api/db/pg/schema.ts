@@ -13,8 +13,8 @@
  *   parses `int8` as a number (`connection.ts`), values are far below 2^53.
  * - `real` is `double precision` (SQLite's REAL is 8 bytes), JSON text is `jsonb`, blobs are `bytea`.
  * - `findings.row_id` has no identity or sequence: the writer allocates ranges itself, as on SQLite. The
- *   triggers that SQLite's hand-edited migrations add (`reviews_delete_findings`, `reviews_release_usage`)
- *   belong to the port of the writer and purge, which adds them to a hand-edited migration here.
+ *   triggers of SQLite's hand-edited migrations (`reviews_delete_findings`, `reviews_release_usage`) are
+ *   in the hand-written `drizzle/postgres/0002_review_triggers.sql`, statement-level there.
  */
 import { sql } from 'drizzle-orm';
 import {
