@@ -19,9 +19,8 @@ import {
 } from '../../api/db/pg/shared-state.js';
 import {
   createTestDatabase,
-  POSTGRES_REQUIRED,
   postgresBinDir,
-  postgresUnavailable,
+  SKIP_POSTGRES,
   startCluster,
   usePostgres,
   type Cluster,
@@ -34,14 +33,13 @@ const SETTINGS: PgPoolSettings = {
   statementTimeoutMs: 10_000,
 };
 const MIGRATIONS = readMigrations(PG_MIGRATIONS_FOLDER);
-const skip = postgresUnavailable() !== undefined && !POSTGRES_REQUIRED;
 
 /** A migration that only records itself, for the bookkeeping's error cases. */
 function syntheticMigration(tag: string, when: number): Migration {
   return { tag, when, hash: tag, statements: [`CREATE TABLE "${tag}" (id integer)`] };
 }
 
-describe.skipIf(skip)('PostgreSQL migrations', () => {
+describe.skipIf(SKIP_POSTGRES)('PostgreSQL migrations', () => {
   const pools: pg.Pool[] = [];
   const fresh = async () => {
     const database = await createTestDatabase();
@@ -116,12 +114,11 @@ describe.skipIf(skip)('PostgreSQL migrations', () => {
   });
 });
 
-describe.skipIf(skip)('shared state on PostgreSQL', () => {
-  const database = usePostgres();
+describe.skipIf(SKIP_POSTGRES)('shared state on PostgreSQL', () => {
+  const database = usePostgres({ migrated: true });
   let pool: pg.Pool;
-  beforeAll(async () => {
+  beforeAll(() => {
     pool = openPgPool(database.url, SETTINGS);
-    await applyPgMigrations(pool, MIGRATIONS);
   });
   afterAll(() => pool.end());
 
@@ -210,7 +207,7 @@ describe.skipIf(skip)('shared state on PostgreSQL', () => {
   });
 });
 
-describe.skipIf(skip)('the PostgreSQL pool', () => {
+describe.skipIf(SKIP_POSTGRES)('the PostgreSQL pool', () => {
   const database = usePostgres();
 
   it('has the server cancel a statement past DATABASE_STATEMENT_TIMEOUT_MS, a 503', async () => {

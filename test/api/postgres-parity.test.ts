@@ -13,15 +13,13 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffrayDb } from '../../api/db/index.js';
-import { readMigrations } from '../../api/db/migrations.js';
 import { openPgPool, pgOrm } from '../../api/db/pg/connection.js';
-import { applyPgMigrations, PG_MIGRATIONS_FOLDER } from '../../api/db/pg/migrations.js';
 import * as pgTables from '../../api/db/pg/schema.js';
 import * as pgState from '../../api/db/pg/shared-state.js';
 import * as sqliteTables from '../../api/db/schema.js';
 import * as sqliteState from '../../api/db/shared-state.js';
 import type { BucketRule } from '../../api/db/shared-state.js';
-import { POSTGRES_REQUIRED, postgresUnavailable, usePostgres } from '../support/postgres.js';
+import { SKIP_POSTGRES, usePostgres } from '../support/postgres.js';
 import { openTestDatabase } from './helpers.js';
 
 const T = new Date('2026-06-01T12:00:00.123Z');
@@ -104,10 +102,8 @@ const ROWS = [
   ['leases', { name: 'purge', holder: null, expiresAt: null, doneAt: T }],
 ] as const;
 
-const skip = postgresUnavailable() !== undefined && !POSTGRES_REQUIRED;
-
-describe.skipIf(skip)('SQLite and PostgreSQL, side by side', () => {
-  const database = usePostgres();
+describe.skipIf(SKIP_POSTGRES)('SQLite and PostgreSQL, side by side', () => {
+  const database = usePostgres({ migrated: true });
   let pool: pg.Pool;
   let sqlite: DiffrayDb;
   let dir: string;
@@ -118,7 +114,6 @@ describe.skipIf(skip)('SQLite and PostgreSQL, side by side', () => {
       idleTimeoutMs: 30_000,
       statementTimeoutMs: 10_000,
     });
-    await applyPgMigrations(pool, readMigrations(PG_MIGRATIONS_FOLDER));
     dir = mkdtempSync(join(tmpdir(), 'diffray-parity-'));
     sqlite = openTestDatabase(join(dir, 'diffray.db'));
   });

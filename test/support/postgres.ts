@@ -1,6 +1,6 @@
 /**
- * A real PostgreSQL server for the tests: `usePostgres()` in a `describe` gives each suite its own fresh
- * database (CREATE DATABASE with a random name, dropped with FORCE after), on
+ * A real PostgreSQL server for the tests: `usePostgres()` in a `describe.skipIf(SKIP_POSTGRES)` gives
+ * each suite its own fresh database, migrated on request (CREATE DATABASE with a random name, dropped with FORCE after), on
  * - the server named by `DIFFRAY_TEST_POSTGRES_URL` (an admin URL to a throwaway cluster: `.ci/run` starts
  *   one), or else
  * - a throwaway cluster started on first use and shared by every test file of the run: the first worker to
@@ -30,6 +30,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
+import { readMigrations } from '../../api/db/migrations.js';
+import { applyPgMigrations, PG_MIGRATIONS_FOLDER } from '../../api/db/pg/migrations.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -239,14 +241,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 }
 
 /**
- * A fresh database for the enclosing `describe`, created before its tests and dropped after; use with
- * `describe.skipIf(postgresUnavailable() !== undefined && !POSTGRES_REQUIRED)`. `url` is read in a test
- * or a hook, once the database exists.
+ * Whether the PostgreSQL suites are skipped here (no server and `DIFFRAY_REQUIRE_POSTGRES` unset):
+ * `describe.skipIf(SKIP_POSTGRES)`. When the server is required and missing, they run and fail.
  */
-export function usePostgres(): { readonly url: string } {
+export const SKIP_POSTGRES = postgresUnavailable() !== undefined && !POSTGRES_REQUIRED;
+
+/**
+ * A fresh database for the enclosing `describe`, created before its tests (with `migrated`, with the
+ * committed migrations applied) and dropped after. `url` is read in a test or a hook, once it exists.
+ */
+export function usePostgres(options: { migrated?: boolean } = {}): { readonly url: string } {
   let database: TestDatabase | undefined;
   beforeAll(async () => {
     database = await createTestDatabase();
+    if (options.migrated) {
+      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+      try {
+        await applyPgMigrations(pool, readMigrations(PG_MIGRATIONS_FOLDER));
+      } finally {
+        await pool.end();
+      }
+    }
   });
   afterAll(async () => {
     await database?.drop();
