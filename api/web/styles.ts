@@ -32,6 +32,9 @@ export const STYLESHEET = `
   --sev-high-soft: #feebe0;
   --sev-medium-soft: #fdf3d1;
   --sev-low-soft: #eceff3;
+  /* Severity words on their soft backgrounds: darker than the chart fills, for 4.5:1 contrast. */
+  --sev-high-ink: #a63d11;
+  --sev-medium-ink: #8a5c00;
   --radius: 10px;
   --shadow: 0 1px 2px rgba(16, 24, 40, 0.06), 0 1px 3px rgba(16, 24, 40, 0.08);
   --mono: ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace;
@@ -63,6 +66,8 @@ export const STYLESHEET = `
     --sev-high-soft: #3a2113;
     --sev-medium-soft: #33290f;
     --sev-low-soft: #242a31;
+    --sev-high-ink: #f0883e;
+    --sev-medium-ink: #d29922;
     --shadow: none;
   }
 }
@@ -189,8 +194,8 @@ tbody tr:hover { background: var(--surface-2); }
 .badge::before { content: ''; width: 0.5rem; height: 0.5rem; border-radius: 50%; background: currentColor; }
 .badge-plain::before { display: none; }
 .sev-critical { color: var(--sev-critical); background: var(--sev-critical-soft); }
-.sev-high { color: var(--sev-high); background: var(--sev-high-soft); }
-.sev-medium { color: var(--warn); background: var(--sev-medium-soft); }
+.sev-high { color: var(--sev-high-ink); background: var(--sev-high-soft); }
+.sev-medium { color: var(--sev-medium-ink); background: var(--sev-medium-soft); }
 .sev-low { color: var(--muted); background: var(--sev-low-soft); }
 .concl-success { color: var(--ok); background: var(--ok-soft); }
 .concl-failure { color: var(--bad); background: var(--bad-soft); }
