@@ -60,7 +60,17 @@ function valueAt(config: DiffrayConfig, path: string[]): unknown {
 }
 
 /** Whether diffray reviews a repository under this effective hosted config (on unless `enabled: false`). */
-export const isEnabled = (config: DiffrayConfig): boolean => config.enabled !== false;
+const isEnabled = (config: DiffrayConfig): boolean => config.enabled !== false;
+
+/**
+ * Whether the account's hosted config lets diffray review a repository, from the stored texts of the
+ * account default and of the repository's own config (undefined for the default alone).
+ */
+export function reviewsEnabled(accountYaml: string | undefined, repositoryYaml: string | undefined): boolean {
+  return isEnabled(
+    overlayConfig(readStoredConfig(accountYaml).config, readStoredConfig(repositoryYaml).config),
+  );
+}
 
 /**
  * A repository's config text with `enabled` set for `enabled`, comments and the other keys kept. The key is

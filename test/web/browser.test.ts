@@ -581,8 +581,14 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     expect(await row.getByRole('cell', { name: 'off', exact: true }).count()).toBe(1);
     expect(await served()).toMatchObject({ enabled: false });
     await shot(page, '20-reviews-disabled');
+    await page.goto(`${base}/repositories/acme/widgets`);
+    await expect(page.getByText('Reviews are off for this repository').isVisible()).resolves.toBe(true);
+    await page.goto(`${base}/settings`);
 
-    await row.getByRole('link', { name: 'Edit config of acme/widgets' }).click();
+    await configs
+      .getByRole('row', { name: /acme\/widgets/ })
+      .getByRole('link', { name: 'Edit config of acme/widgets' })
+      .click();
     await page.waitForURL(/\/settings\/config\?repository=acme%2Fwidgets$/);
     await expect(page.getByLabel('YAML').inputValue()).resolves.toContain('enabled: false');
     const effective = page.getByRole('table', { name: 'Effective hosted config, key by key' });
@@ -599,6 +605,8 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await page.getByRole('button', { name: 'Enable reviews of acme/widgets' }).click();
     await page.waitForURL(/notice=reviews-enabled/);
     expect((await served()).enabled).toBeUndefined();
+    await page.goto(`${base}/repositories/acme/widgets`);
+    expect(await page.getByText('Reviews are off for this repository').count()).toBe(0);
     expect(cspViolations).toEqual([]);
     await page.close();
   }, 60_000);

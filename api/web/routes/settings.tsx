@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
-import { overlayConfig } from '../../../shared/config-merge.js';
 import { getAccountDetails, listConfigs, listKeys, listMembers, listRepositories } from '../../db/index.js';
-import { isEnabled, readStoredConfig } from '../../hosted-config.js';
+import { reviewsEnabled } from '../../hosted-config.js';
 import {
   SETTINGS_NOTICES,
   SettingsPage,
@@ -29,7 +28,6 @@ export function renderSettings(
   const { accountId } = page.session;
   const configs = listConfigs(db.orm, accountId);
   const accountYaml = configs.find((x) => x.repository === null)?.yaml;
-  const accountDefault = readStoredConfig(accountYaml).config;
   const repositoryYaml = new Map(
     configs.flatMap((x) => (x.repository === null ? [] : [[x.repository.toLowerCase(), x.yaml] as const])),
   );
@@ -54,11 +52,11 @@ export function renderSettings(
         return {
           fullName: r.fullName,
           hasConfig: yaml !== undefined,
-          enabled: isEnabled(overlayConfig(accountDefault, readStoredConfig(yaml).config)),
+          enabled: reviewsEnabled(accountYaml, yaml),
         };
       })}
       hasAccountConfig={accountYaml !== undefined}
-      accountEnabled={isEnabled(accountDefault)}
+      accountEnabled={reviewsEnabled(accountYaml, undefined)}
       {...extra}
     />,
     status,
