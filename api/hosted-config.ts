@@ -18,24 +18,19 @@ export function readStoredConfig(yaml: string | undefined): { config: DiffrayCon
   return parsed.ok ? { config: parsed.config, stale: false } : { config: {}, stale: true };
 }
 
-/** Where an effective hosted value comes from. */
-export type ConfigSource = 'repository' | 'account';
-
 export interface EffectiveEntry {
   /** Dotted, as the config nests it: `budget.max-cost-usd`. */
   key: string;
   value: unknown;
-  source: ConfigSource;
+  /** Whose config set the value that applies. */
+  source: 'repository' | 'account';
 }
 
 /**
- * The hosted config a repository gets (`GET /v1/config`: its own laid over the account default), with each
- * set key's source, in the schema's key order.
+ * The hosted config a repository gets (`GET /v1/config`: its own laid over the account default), key by key
+ * with each set key's source, in the schema's key order.
  */
-export function effectiveHostedConfig(
-  account: DiffrayConfig,
-  repository: DiffrayConfig,
-): { config: DiffrayConfig; entries: EffectiveEntry[] } {
+export function effectiveHostedConfig(account: DiffrayConfig, repository: DiffrayConfig): EffectiveEntry[] {
   const config = overlayConfig(account, repository);
   const entries: EffectiveEntry[] = [];
   const walk = (policy: object, prefix: string[]) => {
@@ -52,7 +47,7 @@ export function effectiveHostedConfig(
     }
   };
   walk(MERGE_POLICY, []);
-  return { config, entries };
+  return entries;
 }
 
 function valueAt(config: DiffrayConfig, path: string[]): unknown {

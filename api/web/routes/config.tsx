@@ -27,7 +27,7 @@ function effectiveRows(stored: StoredConfigs) {
   return effectiveHostedConfig(
     readStoredConfig(stored.account?.yaml).config,
     readStoredConfig(stored.repository?.yaml).config,
-  ).entries;
+  );
 }
 
 /**
