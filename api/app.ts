@@ -31,9 +31,12 @@ import type { ApiConfig, AppDeps, AppEnv, LogFn, SessionResolver } from './types
 
 /** The JSON API loads nothing and may not be framed. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-/** The pages' Content-Security-Policy: no script at all, styles and images from us only. */
+/**
+ * The pages' Content-Security-Policy: scripts, styles and images from us only (no inline script: the one
+ * script, the copy button's, is a static file; every page works without it).
+ */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * Set on every answer, overwriting a route's own value: what Hono's `secureHeaders()` sets by default

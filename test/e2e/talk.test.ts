@@ -424,3 +424,37 @@ describe('a dismissal that teaches', () => {
     expect(sent).toContain('callers subtract one on purpose');
   });
 });
+
+describe('a repository the account disabled', () => {
+  it('answers neither a command nor a question: no model call, no reaction, no reply, no review', async () => {
+    const pr = await setup();
+    const api = await startApi();
+    onTestFinished(() => api.cleanup());
+    const inputs = { 'api-key': api.actionKey, 'api-url': api.url };
+    expect((await pr.run({ inputs })).code).toBe(0);
+    await api.putConfig('enabled: false\n', FULL);
+    const calls = modelCalls(pr);
+    const writes = pr.github.requests.length;
+
+    const review = pr.github.commentAsUser('@diffray review', 'maintainer');
+    const commanded = await pr.run({ inputs, eventName: 'issue_comment', event: issueCommentEvent(review) });
+    const question = pr.github.replyAsUser(
+      threadOf(pr.github, 'src/app.ts').id,
+      '@diffray why?',
+      'maintainer',
+    );
+    const asked = await pr.run({
+      inputs,
+      eventName: 'pull_request_review_comment',
+      event: reviewCommentEvent(question),
+    });
+
+    for (const result of [commanded, asked]) {
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/::notice title=diffray skipped this run::Disabled by the account/);
+    }
+    expect(modelCalls(pr)).toBe(calls);
+    expect(writesSince(pr.github, writes)).toEqual([]);
+    expect(pr.github.reactions).toEqual([]);
+  });
+});

@@ -6,12 +6,14 @@ import {
   deleteRepository,
   findRepository,
   firstAggregateDay,
+  getConfigs,
   listReviews,
   pullRequestRuns,
   reviewTotals,
   trendDays,
   utcDay,
 } from '../../db/index.js';
+import { reviewsEnabled } from '../../hosted-config.js';
 import { TREND_DAYS } from '../trends.js';
 import { daysBetween, fillDays } from '../chart.js';
 import { DisconnectPage } from '../pages/disconnect.js';
@@ -54,10 +56,12 @@ export function repositoriesPages(kit: PageKit) {
       if (from < oldest) from = oldest;
       const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
       const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
+      const configs = getConfigs(db.orm, accountId, repo.fullName);
       return page.render(
         <RepositoryPage
           {...page.props}
           fullName={repo.fullName}
+          enabled={reviewsEnabled(configs.account?.yaml, configs.repository?.yaml)}
           reviews={list.rows}
           nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
           trend={fillDays(daysBetween(from, now), rows)}
