@@ -13,7 +13,8 @@ import type { Identity } from './github-identity.js';
  * resolution and dismiss replies. A thread with more comments is read on (THREAD_COMMENTS_QUERY), so a
  * late `@diffray dismiss` in a long thread is never missed.
  */
-const COMMENT_FIELDS = 'pageInfo { hasNextPage endCursor } nodes { body author { __typename login } }';
+const COMMENT_FIELDS =
+  'pageInfo { hasNextPage endCursor } nodes { body authorAssociation author { __typename login } }';
 const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $pr) {
@@ -41,6 +42,7 @@ const THREAD_COMMENTS_QUERY = `query ($id: ID!, $cursor: String) {
 
 interface CommentNode {
   body?: string | null;
+  authorAssociation?: string | null;
   author?: { __typename?: string; login?: string } | null;
 }
 
@@ -163,7 +165,11 @@ export function reviewThreads(
               threadId: node.id,
               resolved: node.isResolved === true,
               replies: people.map((c) => c.body ?? ''),
-              replyAuthors: people.map((c) => c.author?.login),
+              // Who may dismiss in a thread is decided on these (`lifecycle.ts`), as for a dismiss command.
+              replyAuthors: people.map((c) => ({
+                ...author(c),
+                ...(c.authorAssociation ? { association: c.authorAssociation } : {}),
+              })),
               ...(resolvedBy ? { resolvedBy } : {}),
             });
           }

@@ -288,8 +288,11 @@ export class FakeGitHub extends FakeServer {
           ];
   }
 
-  /** A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here). */
-  private commentPage(first: ReviewComment, size: number, after: unknown) {
+  /**
+   * A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here), with each
+   * comment's `authorAssociation` only when the query asks for it, as GitHub answers only what is asked.
+   */
+  private commentPage(first: ReviewComment, size: number, after: unknown, query: string) {
     const all = [first, ...this.repliesTo(first.id)];
     const from = typeof after === 'string' ? Number(after) : 0;
     const shown = all.slice(from, from + size);
@@ -299,7 +302,12 @@ export class FakeGitHub extends FakeServer {
     });
     return {
       pageInfo: { hasNextPage: from + size < all.length, endCursor: String(from + shown.length) },
-      nodes: shown.map((c) => ({ body: c.body, author: author(c.user) })),
+      nodes: shown.map((c) => ({
+        body: c.body,
+        author: author(c.user),
+        // What GitHub says of the app's own comments; people's comments carry their association.
+        ...(/\bauthorAssociation\b/.test(query) ? { authorAssociation: c.author_association ?? 'NONE' } : {}),
+      })),
     };
   }
 
@@ -315,7 +323,7 @@ export class FakeGitHub extends FakeServer {
       );
       if (!first) return [200, { data: { node: null } }];
       const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
-      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor) } } }];
+      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor, query) } } }];
     }
     if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
       return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
@@ -331,7 +339,7 @@ export class FakeGitHub extends FakeServer {
       .map((first) => ({
         id: threadNodeId(first.id),
         isResolved: this.resolvedThreads.has(first.id),
-        comments: this.commentPage(first, size, undefined),
+        comments: this.commentPage(first, size, undefined, query),
       }));
     return [
       200,
