@@ -469,6 +469,8 @@ export const dismissals = sqliteTable(
     title: text('title').notNull(),
     pathPattern: text('path_pattern').notNull(),
     reason: text('reason').notNull(),
+    /** Sealed: the login of who dismissed it; null in reports of older actions. */
+    by: text('dismissed_by'),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
     /** When an admin turned it into an instruction in the repository's hosted config. */
@@ -477,5 +479,37 @@ export const dismissals = sqliteTable(
   (t) => [
     index('dismissals_repository_created_idx').on(t.repositoryId, t.createdAt),
     index('dismissals_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * What answering a question in one of diffray's threads cost (`POST /v1/answers`): counted in its pull
+ * request's total and, through the day's `costMicros` in `dailyAggregates`, in the account's cost per day
+ * and week. Metadata only, no text. Readable until `expiresAt` (created + 30 days), like reviews.
+ */
+export const answers = sqliteTable(
+  'answers',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    pullRequest: integer('pull_request').notNull(),
+    model: text('model').notNull(),
+    tokensInput: integer('tokens_input').notNull(),
+    tokensCacheWrite: integer('tokens_cache_write').notNull(),
+    tokensCacheRead: integer('tokens_cache_read').notNull(),
+    tokensOutput: integer('tokens_output').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    index('answers_repository_pull_idx').on(t.repositoryId, t.pullRequest),
+    index('answers_account_created_idx').on(t.accountId, t.createdAt),
+    index('answers_expires_idx').on(t.expiresAt),
   ],
 );

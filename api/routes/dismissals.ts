@@ -45,6 +45,8 @@ const DismissalSchema = z.object({
   title: z.string(),
   pathPattern: z.string(),
   reason: z.string(),
+  /** Who dismissed it (a GitHub login); null in reports of older actions. */
+  by: z.string().nullable(),
   createdAt: z.string(),
   acceptedAt: z.string().nullable(),
   /** The entry accepting it adds to the repository's hosted config: shown before it is saved. */

@@ -24,6 +24,7 @@ const REPORT: DismissalReport = {
   title: 'Off-by-one in count',
   pathPattern: 'src/**/*.ts',
   reason: 'callers subtract one ```const x = items.length - 1;``` as documented',
+  by: 'maintainer',
 };
 
 describe('dismissals', () => {
@@ -37,6 +38,7 @@ describe('dismissals', () => {
       repository: 'octo/hello',
       category: 'correctness',
       pathPattern: 'src/**/*.ts',
+      by: 'maintainer',
       acceptedAt: null,
       instruction: { paths: ['src/**/*.ts'], text: expect.stringContaining('Off-by-one in count') },
     });

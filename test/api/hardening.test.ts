@@ -204,6 +204,7 @@ describe('GET /v1/openapi.json', () => {
           '/readyz',
           '/v1/account',
           '/v1/account/export',
+          '/v1/answers',
           '/v1/config',
           '/v1/dismissals',
           '/v1/dismissals/{id}/accept',
