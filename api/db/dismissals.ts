@@ -53,6 +53,7 @@ const COLUMNS = {
   by: dismissals.by,
   createdAt: dismissals.createdAt,
   acceptedAt: dismissals.acceptedAt,
+  declinedAt: dismissals.declinedAt,
 };
 
 interface Sealed {
@@ -106,16 +107,30 @@ export function getDismissal(orm: Orm, accountId: string, id: string, now: Date)
   return row && opened(orm, [row])[0];
 }
 
-/** Records that an admin turned the dismissal into an instruction. */
+/** Records that an admin turned the dismissal into an instruction (taking back a decline). */
 export function markDismissalAccepted(orm: Orm, accountId: string, id: string, now: Date): void {
   orm
     .update(dismissals)
-    .set({ acceptedAt: now })
+    .set({ acceptedAt: now, declinedAt: null })
     .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)))
     .run();
 }
 
-/** Every unexpired dismissal of the account, for its data export. */
+/** Records that an admin declined the dismissal: it teaches nothing, and stays listed as declined. */
+export async function markDismissalDeclined(
+  orm: Orm,
+  accountId: string,
+  id: string,
+  now: Date,
+): Promise<void> {
+  orm
+    .update(dismissals)
+    .set({ declinedAt: now })
+    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)))
+    .run();
+}
+
+/** Every unexpired dismissal of the account, newest first: its data export, and the page's list. */
 export function listAccountDismissals(orm: Orm, accountId: string, now: Date) {
   return opened(
     orm,

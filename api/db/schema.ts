@@ -31,6 +31,13 @@ const categoryCounts = Object.fromEntries(CATEGORIES.map((c) => [c, count(`categ
   [K in Category]: ReturnType<typeof count>;
 };
 
+/** A count column per finding category for findings that ended so (`fixed` or `dismissed`), keyed `<end>_<category>`. */
+function categoryEnds<E extends 'fixed' | 'dismissed'>(end: E) {
+  return Object.fromEntries(CATEGORIES.map((c) => [`${end}_${c}`, count(`${end}_${c}`)])) as {
+    [K in `${E}_${Category}`]: ReturnType<typeof count>;
+  };
+}
+
 /** A tenant. Deleting one locks it at once (`deletedAt`) and purges its data after `purgeAfter`. */
 export const accounts = sqliteTable('accounts', {
   id: text('id').primaryKey(),
@@ -330,6 +337,12 @@ export const dailyAggregates = sqliteTable(
     fixedLater: integer('fixed_later').notNull().default(0),
     /** Findings introduced, by category (`category_<name>`): the top categories over months. */
     ...categoryCounts,
+    /**
+     * The day's fixed and newly dismissed findings by category (`fixed_<name>`, `dismissed_<name>`): where
+     * dismissals concentrate against fixes tells a team which categories to turn off.
+     */
+    ...categoryEnds('fixed'),
+    ...categoryEnds('dismissed'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );
@@ -475,6 +488,8 @@ export const dismissals = sqliteTable(
     expiresAt: ms('expires_at').notNull(),
     /** When an admin turned it into an instruction in the repository's hosted config. */
     acceptedAt: ms('accepted_at'),
+    /** When an admin decided it teaches nothing (kept, listed as declined, until it expires). */
+    declinedAt: ms('declined_at'),
   },
   (t) => [
     index('dismissals_repository_created_idx').on(t.repositoryId, t.createdAt),

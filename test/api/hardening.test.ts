@@ -208,6 +208,7 @@ describe('GET /v1/openapi.json', () => {
           '/v1/config',
           '/v1/dismissals',
           '/v1/dismissals/{id}/accept',
+          '/v1/dismissals/{id}/decline',
           '/v1/github/webhook',
           '/v1/keys',
           '/v1/keys/{id}',
