@@ -7,7 +7,7 @@
  * findings are read with it. The pages are separate reads, not one snapshot: a row written while an export
  * runs may or may not be in it, and none is in it twice.
  */
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, or } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
 import { keyInfoColumns } from './api-keys.js';
@@ -222,17 +222,14 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
     'dailyAggregates',
     (after: { repositoryKey: string; day: string } | undefined) => {
       const a = dailyAggregates;
+      // Every count of the day (reviews, severities, fixed and dismissed, cost, fix times, categories).
+      const { accountId: _account, repository: _key, ...counts } = getTableColumns(a);
       return orm
         .select({
           repositoryKey: a.repository,
           repositoryId: repositories.id,
           repository: repositories.fullName,
-          day: a.day,
-          reviews: a.reviews,
-          critical: a.critical,
-          high: a.high,
-          medium: a.medium,
-          low: a.low,
+          ...counts,
         })
         .from(a)
         .innerJoin(

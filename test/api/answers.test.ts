@@ -80,6 +80,11 @@ describe("an answer's cost", () => {
     expect(answers).toHaveLength(3);
     expect(answers[0]).toMatchObject({ repository: 'octo/hello', pullRequest: 7, model: ANSWER.model });
     expect(answers[0]).not.toHaveProperty('accountId');
+    // The day's counts hold the answers' cost with the review's, and every other count of the day.
+    const days = (exported.json as { dailyAggregates: Record<string, unknown>[] }).dailyAggregates;
+    expect(days).toEqual([
+      expect.objectContaining({ repository: 'octo/hello', costMicros: 541_000, dismissed_style: 0 }),
+    ]);
     const result = purge(s.db, purgeCutoffs(new Date(s.time.clock().getTime() + 31 * 86_400_000)));
     expect(result.answers).toBe(4);
     expect(countRows(s.db, 'answers')).toBe(0);
