@@ -18,6 +18,7 @@ const COMMENT_FIELDS =
 const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $pr) {
+      authorAssociation author { login }
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -54,6 +55,8 @@ interface CommentsConnection {
 interface ThreadsPage {
   repository?: {
     pullRequest?: {
+      authorAssociation?: string | null;
+      author?: { login?: string } | null;
       reviewThreads?: {
         pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
         nodes?: ({
@@ -147,7 +150,8 @@ export function reviewThreads(
             pr,
             cursor,
           });
-          const connection = data.repository?.pullRequest?.reviewThreads;
+          const pull = data.repository?.pullRequest;
+          const connection = pull?.reviewThreads;
           for (const node of connection?.nodes ?? []) {
             const first = node?.comments?.nodes?.find((c) => c !== null);
             if (!first || typeof node?.id !== 'string') continue;
@@ -160,10 +164,17 @@ export function reviewThreads(
             for (const c of comments.slice(1))
               if (!(await identity.isOurs(author(c), c.body ?? ''))) people.push(c);
             const resolvedBy = node.resolvedBy?.login;
+            // GitHub lets the PR's author resolve threads without write access: their association says
+            // whether that resolution may dismiss (`lifecycle.ts`); anyone else who resolves has write access.
+            const resolverAssociation =
+              resolvedBy !== undefined && pull?.author?.login?.toLowerCase() === resolvedBy.toLowerCase()
+                ? pull.authorAssociation
+                : undefined;
             threads.push({
               fingerprint,
               threadId: node.id,
               resolved: node.isResolved === true,
+              ...(resolverAssociation ? { resolverAssociation } : {}),
               replies: people.map((c) => c.body ?? ''),
               // Who may dismiss in a thread is decided on these (`lifecycle.ts`), as for a dismiss command.
               replyAuthors: people.map((c) => ({

@@ -101,7 +101,7 @@ describe('a long thread', () => {
 });
 
 describe('a dismiss reply read at the next push', () => {
-  it("counts only from someone who may command diffray: not an outsider's, not the PR author's", async () => {
+  it("counts only from someone who may command diffray: not an outsider's, not the PR author's (nor their resolving it)", async () => {
     const { repo, github, anthropic, run } = await setup();
     expect((await run()).code).toBe(0);
     const app = threadOf(github, 'src/app.ts');
@@ -123,13 +123,21 @@ describe('a dismiss reply read at the next push', () => {
     expect(summary).not.toContain('dismissed');
     expect(summary).toMatch(/2 still open/);
 
+    // The PR's author resolving the thread (GitHub lets them, without write access) dismisses nothing.
+    github.resolveThread(app.id, 'octocat');
+    pushToPr(repo, { 'src/app.ts': `// counts\n// still\n${APP_HEAD}` });
+    github.setHead(repo.headSha, repo.diff);
+    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 2 }));
+    expect((await run()).code).toBe(0);
+    expect(github.issueComments[0]!.body).not.toContain('dismissed');
+
     // A member's dismissal in the same thread counts at the push after it.
     github.replyAsUser(app.id, '@diffray dismiss documented behaviour', 'maintainer', {
       association: 'MEMBER',
     });
-    pushToPr(repo, { 'src/app.ts': `// counts\n// twice\n${APP_HEAD}` });
+    pushToPr(repo, { 'src/app.ts': `// counts\n// still\n// twice\n${APP_HEAD}` });
     github.setHead(repo.headSha, repo.diff);
-    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 2 }));
+    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 3 }));
     expect((await run()).code).toBe(0);
     expect(github.issueComments[0]!.body).toContain('1 dismissed');
   });

@@ -73,6 +73,8 @@ export interface FakeGitHubOptions {
   baseSha?: string;
   /** Login of the PR's author (default `octocat`). */
   prAuthor?: string;
+  /** The PR author's `authorAssociation` (default `CONTRIBUTOR`: no write access). */
+  prAuthorAssociation?: string;
 }
 
 interface PlannedFault {
@@ -194,9 +196,13 @@ export class FakeGitHub extends FakeServer {
     this.files = filesOfDiff(diff, this.opts.rejectLines ?? []);
   }
 
-  /** A person resolves the thread started by `commentId`. */
-  resolveThread(commentId: number): void {
+  /** Who resolved a thread, by its first comment, when the test says. */
+  private readonly resolvers = new Map<number, string>();
+
+  /** A person (`by`, when the test names them) resolves the thread started by `commentId`. */
+  resolveThread(commentId: number, by?: string): void {
     this.resolvedThreads.add(commentId);
+    if (by !== undefined) this.resolvers.set(commentId, by);
   }
 
   /** Who the action writes as: a bot, or with a personal access token, the token's user. */
@@ -336,17 +342,31 @@ export class FakeGitHub extends FakeServer {
     const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
     const nodes = this.reviewComments
       .filter((c) => c.in_reply_to_id === undefined)
-      .map((first) => ({
-        id: threadNodeId(first.id),
-        isResolved: this.resolvedThreads.has(first.id),
-        comments: this.commentPage(first, size, undefined, query),
-      }));
+      .map((first) => {
+        const resolver = this.resolvers.get(first.id);
+        return {
+          id: threadNodeId(first.id),
+          isResolved: this.resolvedThreads.has(first.id),
+          resolvedBy: resolver === undefined ? null : { login: resolver },
+          comments: this.commentPage(first, size, undefined, query),
+        };
+      });
+    // The PR's author and association only when asked, as GitHub answers only what is asked.
+    const author = /\bauthorAssociation\b/.test(query.slice(0, query.indexOf('reviewThreads')))
+      ? {
+          author: { login: this.opts.prAuthor ?? 'octocat' },
+          authorAssociation: this.opts.prAuthorAssociation ?? 'CONTRIBUTOR',
+        }
+      : {};
     return [
       200,
       {
         data: {
           repository: {
-            pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } },
+            pullRequest: {
+              ...author,
+              reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes },
+            },
           },
         },
       },

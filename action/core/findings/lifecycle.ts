@@ -71,6 +71,11 @@ export interface ThreadSignal {
   replyAuthors?: ReplyAuthor[];
   /** Who resolved the thread, when it is resolved and GitHub says. */
   resolvedBy?: string;
+  /**
+   * The resolver's association when it is known: for the PR's author, the one person GitHub lets resolve a
+   * thread without write access (anyone else who resolves has it).
+   */
+  resolverAssociation?: string;
 }
 
 /** Who wrote a reply in a thread, as far as GitHub said. */
@@ -190,10 +195,11 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
     const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
     const heard = commandsHeard(thread, input.allowedAssociations);
     const said = threadDismissal(heard);
+    const resolved = thread.resolved && resolutionHeard(thread, input.allowedAssociations);
     // An undismiss in the thread wins over an earlier dismiss reply and over the stored dismissal.
     if (said === 'undismissed') dismissedFps.delete(thread.fingerprint);
-    else if (said === 'dismissed' || (thread.resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
-    if (dismissedFps.has(thread.fingerprint) && (said === 'dismissed' || thread.resolved)) {
+    else if (said === 'dismissed' || (resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
+    if (dismissedFps.has(thread.fingerprint) && (said === 'dismissed' || resolved)) {
       const command = said === 'dismissed' ? heard.findLastIndex(isDismissCommand) : -1;
       dismissals.set(thread.fingerprint, dismissalOf(thread, heard, command));
     }
@@ -245,15 +251,29 @@ function commandsHeard(thread: ThreadSignal, allowed: readonly string[] | undefi
   return thread.replies.map((reply, i) => {
     const author = thread.replyAuthors?.[i];
     if (author?.association === undefined) return '';
-    const permission = decidePermission({
-      command: { kind: 'dismiss', reason: '' },
-      commenter: { login: author.login ?? '', type: author.type ?? 'User', association: author.association },
-      prAuthor: '',
-      inDiffrayThread: true,
-      ...(allowed ? { allowed } : {}),
-    });
-    return permission.allowed ? reply : '';
+    return mayDismiss({ ...author, association: author.association }, allowed) ? reply : '';
   });
+}
+
+/**
+ * Whether a resolution dismisses: the PR's author resolving without an association that may dismiss does
+ * not (GitHub lets them resolve, and a failing check must not turn green by it); anyone else needed write
+ * access to resolve, and a resolver GitHub did not name keeps the resolution.
+ */
+function resolutionHeard(thread: ThreadSignal, allowed: readonly string[] | undefined): boolean {
+  if (thread.resolverAssociation === undefined) return true;
+  return mayDismiss({ login: thread.resolvedBy, association: thread.resolverAssociation }, allowed);
+}
+
+/** `permission.ts`'s rule for a dismiss command by `author`. */
+function mayDismiss(author: ReplyAuthor & { association: string }, allowed: readonly string[] | undefined) {
+  return decidePermission({
+    command: { kind: 'dismiss', reason: '' },
+    commenter: { login: author.login ?? '', type: author.type ?? 'User', association: author.association },
+    prAuthor: '',
+    inDiffrayThread: true,
+    ...(allowed ? { allowed } : {}),
+  }).allowed;
 }
 
 /** The words after the dismiss command, on its line and the lines after it. */

@@ -12,6 +12,7 @@ import {
   type LifecycleState,
   type OpenFinding,
   type ReplyAuthor,
+  type ThreadSignal,
   type TrackedFinding,
 } from '../../../../../action/core/findings/lifecycle.js';
 import { appDiff, makeFinding } from '../../builders.js';
@@ -192,6 +193,22 @@ describe('classifyFindings', () => {
     });
     expect(fps(undone.suppressed)).toEqual([fp(1)]);
     expect(undone.dismissals.get(fp(1))).toEqual({ by: 'maintainer' });
+  });
+
+  it("does not dismiss on a resolution by the PR's author without write access; anyone else's counts", () => {
+    const resolvedBy = (resolver: Partial<ThreadSignal>) =>
+      run({
+        previous: { open: [open(1)], dismissed: [] },
+        current: [tracked(1)],
+        threads: [{ fingerprint: fp(1), resolved: true, replies: [], ...resolver }],
+      });
+    const outsider = resolvedBy({ resolvedBy: 'author', resolverAssociation: 'CONTRIBUTOR' });
+    expect(outsider.suppressed).toEqual([]);
+    expect(outsider.next.dismissed).toEqual([]);
+    expect(fps(resolvedBy({ resolvedBy: 'author', resolverAssociation: 'MEMBER' }).suppressed)).toEqual([
+      fp(1),
+    ]);
+    expect(fps(resolvedBy({ resolvedBy: 'reviewer' }).suppressed)).toEqual([fp(1)]);
   });
 
   it("hears only the associations the config's commands.allowed-associations lists", () => {
