@@ -332,6 +332,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     reviewedPaths: coveredPaths(coverage.files, prFiles, previous?.lifecycle?.open ?? []),
     threads,
     readHead,
+    allowedAssociations: config.commands?.['allowed-associations'],
   });
   const dismissed = new Set(lifecycle.next.dismissed);
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));

@@ -20,6 +20,7 @@ import { ApiError, errorBody } from './errors.js';
 import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
 import { configRouter } from './routes/config.js';
+import { answersRouter } from './routes/answers.js';
 import { dismissalsRouter } from './routes/dismissals.js';
 import { healthRouter } from './routes/health.js';
 import { keysRouter } from './routes/keys.js';
@@ -192,6 +193,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/', reviewsRouter(deps, auth));
   app.route('/', configRouter(deps, auth));
   app.route('/', dismissalsRouter(deps, auth));
+  app.route('/', answersRouter(deps, auth));
   app.route('/', keysRouter(deps, auth));
   app.route('/', accountRouter(deps, auth));
   app.route('/', meRouter(deps, auth));

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt } from 'drizzle-orm';
 import type { DismissalReport } from '../../shared/index.js';
 import type { Orm } from './client.js';
-import { seal, unseal } from './encryption.js';
+import { seal, sealOptional, unseal, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { findRepository, repositoryNames, upsertRepository } from './repositories.js';
 import { dismissals, repositories } from './schema.js';
@@ -30,6 +30,7 @@ export function insertDismissal(
         title: seal(tx, dismissals.title, id, report.title),
         pathPattern: seal(tx, dismissals.pathPattern, id, report.pathPattern),
         reason: seal(tx, dismissals.reason, id, report.reason),
+        by: sealOptional(tx, dismissals.by, id, report.by),
         createdAt: input.now,
         expiresAt: input.expiresAt,
       })
@@ -49,8 +50,10 @@ const COLUMNS = {
   title: dismissals.title,
   pathPattern: dismissals.pathPattern,
   reason: dismissals.reason,
+  by: dismissals.by,
   createdAt: dismissals.createdAt,
   acceptedAt: dismissals.acceptedAt,
+  declinedAt: dismissals.declinedAt,
 };
 
 interface Sealed {
@@ -60,17 +63,19 @@ interface Sealed {
   title: string;
   pathPattern: string;
   reason: string;
+  by: string | null;
 }
 
 /** Dismissals with their sealed texts and repository names opened (each repository's name once). */
 function opened<T extends Sealed>(orm: Orm, rows: T[]) {
   const nameOf = repositoryNames(orm);
-  return rows.map(({ repositoryId, repository, title, pathPattern, reason, ...row }) => ({
+  return rows.map(({ repositoryId, repository, title, pathPattern, reason, by, ...row }) => ({
     ...row,
     repository: nameOf(repositoryId, repository),
     title: unseal(orm, dismissals.title, row.id, title),
     pathPattern: unseal(orm, dismissals.pathPattern, row.id, pathPattern),
     reason: unseal(orm, dismissals.reason, row.id, reason),
+    by: unsealOptional(orm, dismissals.by, row.id, by),
   }));
 }
 
@@ -102,16 +107,30 @@ export function getDismissal(orm: Orm, accountId: string, id: string, now: Date)
   return row && opened(orm, [row])[0];
 }
 
-/** Records that an admin turned the dismissal into an instruction. */
+/** Records that an admin turned the dismissal into an instruction (taking back a decline). */
 export function markDismissalAccepted(orm: Orm, accountId: string, id: string, now: Date): void {
   orm
     .update(dismissals)
-    .set({ acceptedAt: now })
+    .set({ acceptedAt: now, declinedAt: null })
     .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)))
     .run();
 }
 
-/** Every unexpired dismissal of the account, for its data export. */
+/** Records that an admin declined the dismissal: it teaches nothing, and stays listed as declined. */
+export async function markDismissalDeclined(
+  orm: Orm,
+  accountId: string,
+  id: string,
+  now: Date,
+): Promise<void> {
+  orm
+    .update(dismissals)
+    .set({ declinedAt: now })
+    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)))
+    .run();
+}
+
+/** Every unexpired dismissal of the account, newest first: its data export, and the page's list. */
 export function listAccountDismissals(orm: Orm, accountId: string, now: Date) {
   return opened(
     orm,

@@ -716,4 +716,86 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await shot(page, '22-keyboard-focus');
     await page.close();
   }, 120_000);
+
+  it('lists dismissals, accepts one after its preview, declines another, and counts answers in the PR cost', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+    };
+    const dismissal = {
+      repository: 'acme/widgets',
+      pullRequest: 77,
+      category: 'style',
+      severity: 'low',
+      pathPattern: 'src/**/*.ts',
+      by: 'maintainer',
+    };
+    await post('/v1/dismissals', {
+      ...dismissal,
+      fingerprint: 'a'.repeat(16),
+      title: 'Odd naming',
+      reason: 'house style <img src=x onerror=alert(1)>',
+    });
+    await post('/v1/dismissals', {
+      ...dismissal,
+      fingerprint: 'b'.repeat(16),
+      title: 'Missing blank line',
+      reason: 'prettier decides',
+    });
+    await post('/v1/answers', {
+      repository: 'acme/widgets',
+      pullRequest: 77,
+      model: 'claude-sonnet-4-5',
+      tokens: { input: 2000, cacheWrite: 0, cacheRead: 0, output: 300 },
+      costUsd: 0.01,
+    });
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dismissals' }).click();
+    await page.waitForURL(`${base}/dismissals`);
+    const list = page.getByRole('table', { name: /Findings dismissed/ });
+    await expect(list.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      'house style <img src=x onerror=alert(1)>',
+    );
+    await expect(list.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      '@maintainer',
+    );
+    const categories = page.getByRole('table', { name: /per category/ });
+    await expect(categories.locator('tr', { hasText: 'style' }).first().isVisible()).resolves.toBe(true);
+    await shot(page, '20-dismissals');
+
+    await page.getByRole('link', { name: /Accept the dismissal of “Odd naming”/ }).click();
+    await page.waitForURL(/\/settings\/dismissals\//);
+    await expect(
+      page.getByText('Do not report style findings like "Odd naming"').first().isVisible(),
+    ).resolves.toBe(true);
+    await shot(page, '21-dismissal-preview');
+    await page.getByRole('button', { name: 'Save to the config' }).click();
+    await page.waitForURL(/notice=accepted/);
+    await expect(
+      page.getByText("Saved: the instruction is in the repository's hosted config.").isVisible(),
+    ).resolves.toBe(true);
+    await page.getByRole('button', { name: /Decline the dismissal of “Missing blank line”/ }).click();
+    await page.waitForURL(/notice=declined/);
+    const after = page.getByRole('table', { name: /Findings dismissed/ });
+    await expect(after.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain('accepted');
+    await expect(after.locator('tr', { hasText: 'Missing blank line' }).textContent()).resolves.toContain(
+      'declined',
+    );
+
+    await page.goto(`${base}/settings/config?repository=acme/widgets`);
+    expect(await page.locator('textarea').inputValue()).toContain('Do not report style findings like');
+    await page.goto(`${base}/repositories/acme/widgets/pulls/77`);
+    await expect(
+      page.getByText('2 runs and 1 answer ($0.01) in the last 30 days · total cost $0.06').isVisible(),
+    ).resolves.toBe(true);
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  }, 60_000);
 });

@@ -41,6 +41,12 @@ const categoryCounts = Object.fromEntries(CATEGORIES.map((c) => [c, count(`categ
   [K in Category]: ReturnType<typeof count>;
 };
 
+function categoryEnds<E extends 'fixed' | 'dismissed'>(end: E) {
+  return Object.fromEntries(CATEGORIES.map((c) => [`${end}_${c}`, count(`${end}_${c}`)])) as {
+    [K in `${E}_${Category}`]: ReturnType<typeof count>;
+  };
+}
+
 /** Epoch milliseconds in a `bigint`, a `Date` in JavaScript (SQLite's `integer({ mode: 'timestamp_ms' })`). */
 const epochMs = customType<{ data: Date; driverData: number | string }>({
   dataType: () => 'bigint',
@@ -261,6 +267,8 @@ export const dailyAggregates = pgTable(
     fixedIn14d: count('fixed_in_14d'),
     fixedLater: count('fixed_later'),
     ...categoryCounts,
+    ...categoryEnds('fixed'),
+    ...categoryEnds('dismissed'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );
@@ -357,9 +365,38 @@ export const dismissals = pgTable(
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
     acceptedAt: ms('accepted_at'),
+    by: text('dismissed_by'),
+    declinedAt: ms('declined_at'),
   },
   (t) => [
     index('dismissals_repository_created_idx').on(t.repositoryId, t.createdAt),
     index('dismissals_expires_idx').on(t.expiresAt),
+  ],
+);
+
+export const answers = pgTable(
+  'answers',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    pullRequest: integer('pull_request').notNull(),
+    model: text('model').notNull(),
+    tokensInput: integer('tokens_input').notNull(),
+    tokensCacheWrite: integer('tokens_cache_write').notNull(),
+    tokensCacheRead: integer('tokens_cache_read').notNull(),
+    tokensOutput: integer('tokens_output').notNull(),
+    costUsd: doublePrecision('cost_usd').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    index('answers_repository_pull_idx').on(t.repositoryId, t.pullRequest),
+    index('answers_account_created_idx').on(t.accountId, t.createdAt),
+    index('answers_expires_idx').on(t.expiresAt),
   ],
 );

@@ -2,6 +2,7 @@ import { SeverityChart, type ChartDay } from '../chart.js';
 import { formatCost, formatNumber, Notice, Stat, sumCounts } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
 import { Trends, weeklyTrends, type TrendInput } from '../trends.js';
+import { dismissalsHref } from './dismissals.js';
 import { ReviewsTable, type ReviewListItem } from './overview.js';
 
 export function RepositoryPage(
@@ -31,6 +32,8 @@ export function RepositoryPage(
             <a href={props.links.repository(fullName)} rel="noopener noreferrer">
               Open on GitHub<span aria-hidden="true"> ↗</span>
             </a>
+            {' · '}
+            <a href={dismissalsHref(fullName)}>Dismissals</a>
           </p>
         </div>
         {props.viewer.isAdmin ? (

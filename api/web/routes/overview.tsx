@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { DAY_MS } from '../../../shared/limits.js';
 import {
+  answerCosts,
   dailyTotals,
   listReviews,
   reviewTotals,
@@ -16,7 +17,7 @@ import type { PageKit, WebEnv } from './page-kit.js';
 /** The overview: the last 30 days of the account. */
 export function overviewPages(kit: PageKit) {
   const { db, config } = kit.deps;
-  return new Hono<WebEnv>().get('/', (c) => {
+  return new Hono<WebEnv>().get('/', async (c) => {
     const page = kit.signedIn(c);
     const { accountId } = page.session;
     const { now } = page;
@@ -25,6 +26,8 @@ export function overviewPages(kit: PageKit) {
     const rows = dailyTotals(db.orm, { accountId, sinceDay });
     const trendFrom = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
     const trend = trendDays(db.orm, { accountId, sinceDay: utcDay(trendFrom) });
+    const reviewed = reviewTotals(db.orm, { accountId, now });
+    const answered = await answerCosts(db.orm, { accountId, now });
     return page.render(
       <OverviewPage
         {...page.props}
@@ -32,7 +35,7 @@ export function overviewPages(kit: PageKit) {
         chart={fillDays(daysBetween(from, now), rows)}
         top={topRepositories(db.orm, { accountId, sinceDay, limit: 6 })}
         latest={listReviews(db.orm, { accountId, limit: 8, now }).rows}
-        totals={reviewTotals(db.orm, { accountId, now })}
+        totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
         trend={{ days: trend, from: trendFrom }}
       />,
     );

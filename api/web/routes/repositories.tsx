@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { DAY_MS } from '../../../shared/limits.js';
 import { RepositoryNameSchema } from '../../../shared/report.js';
 import {
+  answerCosts,
   dailyTotals,
   deleteRepository,
   findRepository,
@@ -35,7 +36,7 @@ export function repositoriesPages(kit: PageKit) {
   };
 
   return new Hono<WebEnv>()
-    .get('/repositories/:owner/:name', (c) => {
+    .get('/repositories/:owner/:name', async (c) => {
       const repo = repositoryOf(c);
       if (!repo) return kit.notFoundPage(c);
       const page = kit.signedIn(c);
@@ -57,6 +58,8 @@ export function repositoriesPages(kit: PageKit) {
       const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
       const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
       const configs = getConfigs(db.orm, accountId, repo.fullName);
+      const reviewed = reviewTotals(db.orm, { accountId, now, repositoryId: repo.id });
+      const answered = await answerCosts(db.orm, { accountId, now, repositoryId: repo.id });
       return page.render(
         <RepositoryPage
           {...page.props}
@@ -66,7 +69,7 @@ export function repositoriesPages(kit: PageKit) {
           nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
           trend={fillDays(daysBetween(from, now), rows)}
           trendFrom={utcDay(from)}
-          totals={reviewTotals(db.orm, { accountId, now, repositoryId: repo.id })}
+          totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
           weekly={{
             days: trendDays(db.orm, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
             from: yearAgo,
@@ -74,7 +77,7 @@ export function repositoriesPages(kit: PageKit) {
         />,
       );
     })
-    .get('/repositories/:owner/:name/pulls/:number', (c) => {
+    .get('/repositories/:owner/:name/pulls/:number', async (c) => {
       const repo = repositoryOf(c);
       const number = Number(c.req.param('number'));
       if (!repo || !Number.isSafeInteger(number) || number <= 0) return kit.notFoundPage(c);
@@ -86,8 +89,20 @@ export function repositoriesPages(kit: PageKit) {
         now: page.now,
       });
       if (runs.length === 0) return kit.notFoundPage(c);
+      const answers = await answerCosts(db.orm, {
+        accountId: page.session.accountId,
+        now: page.now,
+        repositoryId: repo.id,
+        pullRequest: number,
+      });
       return page.render(
-        <PullRequestPage {...page.props} repository={repo.fullName} pullRequest={number} runs={runs} />,
+        <PullRequestPage
+          {...page.props}
+          repository={repo.fullName}
+          pullRequest={number}
+          runs={runs}
+          answers={answers}
+        />,
       );
     })
     .get('/settings/repositories/:owner/:name/disconnect', (c) => {
