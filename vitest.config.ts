@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    globalSetup: ['test/setup/build-bundle.ts'],
+    globalSetup: ['test/setup/build-bundle.ts', 'test/setup/postgres.ts'],
     setupFiles: ['test/setup/network-guard.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,7 +1,8 @@
 /**
- * `diffray eval --bench martian|swe-prbench`: each PR of a public benchmark reviewed by diffray and scored
+ * `diffray eval --bench martian`: each PR of the Martian Code Review Bench reviewed by diffray and scored
  * by the benchmark's method (core/findings/bench.ts), with the I/O injected: the pinned files, the PR's
  * repository, the review, the judge and the per-PR cache. Progress and money spent go to `progress`.
+ * SWE-PRBench's run is bench-swe.ts.
  */
 import { estimateCostUsd } from './core/plan/cost.js';
 import {
@@ -10,7 +11,6 @@ import {
   judgeUser,
   parseJudgeAnswer,
   parseMartianGoldens,
-  parseSwePrBench,
   publishedTable,
   scorePr,
   type Aggregate,
@@ -28,13 +28,10 @@ const JUDGE_MAX_OUTPUT_TOKENS = 400;
 /** Judge calls in flight at once (step 3 sends batches of 40; fewer here, the user's rate limits apply). */
 const JUDGE_CONCURRENCY = 8;
 
-export interface PrResult {
+export interface PrResult extends CostedResult {
   id: string;
   score?: PrScore;
   candidates: number;
-  error?: string;
-  reviewCostUsd: number;
-  judgeCostUsd: number;
 }
 
 export interface BenchEvalDeps {
@@ -81,34 +78,25 @@ export function sameJudge(model: string, published: string): boolean {
 export async function runBenchEval(deps: BenchEvalDeps, opts: BenchEvalOptions): Promise<BenchEvalReport> {
   const { source } = opts;
   const texts = await Promise.all(source.files.golden.map((f) => deps.load(f)));
-  const all = source.name === 'martian' ? parseMartianGoldens(texts) : parseSwePrBench(texts.join('\n'));
+  const all = parseMartianGoldens(texts);
   const prs = opts.limit !== undefined ? all.slice(0, opts.limit) : all;
   const prompt = await deps.judgePrompt();
-  const results: PrResult[] = [];
-  let spent = 0;
-  for (const [i, pr] of prs.entries()) {
-    const key = JSON.stringify({
-      bench: source.name,
-      revision: source.revision,
-      pr: pr.id,
-      model: opts.model,
-      judge: opts.judgeModel,
-      prompt: opts.promptHash,
-    });
-    const cached = deps.cache.get(key);
-    const result = cached ?? (await evaluatePr(deps, pr, prompt, opts.judgeModel));
-    if (!cached && result.error === undefined) deps.cache.set(key, result);
-    results.push(result);
-    spent += cached ? 0 : result.reviewCostUsd + result.judgeCostUsd;
-    const s = result.score;
-    deps.progress(
-      `[${i + 1}/${prs.length}] ${pr.id}: ` +
-        (result.error !== undefined
-          ? `failed (${result.error})`
-          : `${s?.tp ?? 0} TP, ${s?.fp ?? 0} FP, ${s?.fn ?? 0} FN${cached ? ' (cached)' : ''}`) +
-        ` · spent $${spent.toFixed(2)}`,
-    );
-  }
+  const results = await eachPr(
+    deps,
+    prs.map((pr) => ({
+      id: pr.id,
+      key: {
+        bench: source.name,
+        revision: source.revision,
+        pr: pr.id,
+        model: opts.model,
+        judge: opts.judgeModel,
+        prompt: opts.promptHash,
+      },
+      evaluate: () => evaluatePr(deps, pr, prompt, opts.judgeModel),
+    })),
+    (r) => `${r.score?.tp ?? 0} TP, ${r.score?.fp ?? 0} FP, ${r.score?.fn ?? 0} FN`,
+  );
   const scored = results.flatMap((r) => (r.score && !r.score.skipped ? [r.score] : []));
   const published =
     source.files.table && source.publishedJudge
@@ -132,11 +120,60 @@ export async function runBenchEval(deps: BenchEvalDeps, opts: BenchEvalOptions):
     result: aggregate(scored),
     prs: results,
     ...(published ? { published } : {}),
-    costUsd: {
-      review: results.reduce((n, r) => n + r.reviewCostUsd, 0),
-      judge: results.reduce((n, r) => n + r.judgeCostUsd, 0),
-    },
+    costUsd: spentUsd(results),
   };
+}
+
+/** What a benchmark run keeps of a PR: at least its failure and what it cost. */
+export interface CostedResult {
+  error?: string;
+  reviewCostUsd: number;
+  judgeCostUsd: number;
+}
+
+/**
+ * Each PR of a benchmark run, in order: its result from the per-PR cache, else evaluated (and cached unless
+ * it failed, so the next run tries it again); a progress line per PR with the money spent so far.
+ */
+export async function eachPr<R extends CostedResult>(
+  deps: {
+    cache: { get(key: string): R | undefined; set(key: string, value: R): void };
+    progress(line: string): void;
+  },
+  prs: readonly { id: string; key: Record<string, string>; evaluate: () => Promise<R> }[],
+  describe: (result: R) => string,
+): Promise<R[]> {
+  const results: R[] = [];
+  let spent = 0;
+  for (const [i, pr] of prs.entries()) {
+    const key = JSON.stringify(pr.key);
+    const cached = deps.cache.get(key);
+    const result = cached ?? (await pr.evaluate());
+    if (!cached && result.error === undefined) deps.cache.set(key, result);
+    results.push(result);
+    spent += cached ? 0 : result.reviewCostUsd + result.judgeCostUsd;
+    deps.progress(
+      `[${i + 1}/${prs.length}] ${pr.id}: ` +
+        (result.error !== undefined
+          ? `failed (${result.error})`
+          : `${describe(result)}${cached ? ' (cached)' : ''}`) +
+        ` · spent $${spent.toFixed(2)}`,
+    );
+  }
+  return results;
+}
+
+/** The money a run's PRs cost, reviews and judge apart (list prices). */
+export function spentUsd(results: readonly CostedResult[]): { review: number; judge: number } {
+  return {
+    review: results.reduce((n, r) => n + r.reviewCostUsd, 0),
+    judge: results.reduce((n, r) => n + r.judgeCostUsd, 0),
+  };
+}
+
+/** The report's last line: what the run spent. */
+export function spentLine(cost: { review: number; judge: number }): string {
+  return `Spent: $${cost.review.toFixed(2)} on reviews, $${cost.judge.toFixed(2)} on the judge (list prices).`;
 }
 
 /** One PR: reviewed, then one judge call per golden/candidate pair, scored. A failure is kept, not thrown. */
@@ -201,9 +238,6 @@ export function renderBenchEval(r: BenchEvalReport): string {
         `  ${row.tool.padEnd(16)} P ${pct(row.precision).padStart(7)}  R ${pct(row.recall).padStart(7)}  F1 ${pct(row.f1).padStart(7)}`,
       );
   }
-  lines.push(
-    '',
-    `Spent: $${r.costUsd.review.toFixed(2)} on reviews, $${r.costUsd.judge.toFixed(2)} on the judge (list prices).`,
-  );
+  lines.push('', spentLine(r.costUsd));
   return lines.join('\n');
 }

@@ -20,15 +20,17 @@ import { shortSha } from './core/text.js';
 import { runReview, type ReviewRun } from './engine.js';
 import { join } from 'node:path';
 import { downloadPinned, preparePrRepo, resultCache, sha256 } from './adapters/bench-data.js';
-import { renderBenchEval, runBenchEval, type BenchEvalReport, type PrResult } from './bench-eval.js';
-import { extractJudgePrompt, MARTIAN, swePrBench } from './core/findings/bench.js';
+import { renderBenchEval, runBenchEval, type PrResult } from './bench-eval.js';
+import { renderSwePrBench, runSwePrBench, type SwePrResult } from './bench-swe.js';
+import { extractJudgePrompt, MARTIAN } from './core/findings/bench.js';
+import { SWE_PRBENCH, swePrBenchDataset } from './core/findings/swe-prbench.js';
 import { VALIDATION_SYSTEM } from './core/findings/validation.js';
 import { buildSystemPrompt, FINDINGS_TOOL } from './core/plan/prompt.js';
-import type { GitPort, Logger } from './ports.js';
+import type { GitPort, Logger, ModelRequest } from './ports.js';
 
 const USAGE = `Usage: diffray review [--base REF] [--head REF] [--format text|json|sarif] [--model ID] [--fail-on LEVEL] [--show-dropped]
        diffray eval [--prs N] [--head REF] [--format text|json] [--model ID]
-       diffray eval --bench martian|swe-prbench [--judge ID] [--limit N] [--cache DIR] [--dataset-pin REV:SHA256]
+       diffray eval --bench martian|swe-prbench [--judge ID] [--limit N] [--cache DIR] [--dataset-pin COMMIT:SHA256]
 
 review: reviews the changes between the merge base of --base (default: origin/HEAD, main or master) and
 --head (default: HEAD) with the same engine as the GitHub Action, and prints the findings. Nothing is
@@ -42,10 +44,13 @@ the share that did is a rough precision estimate for this repository. Nothing is
 
 eval --bench: reviews the PRs of a public benchmark (downloaded at run time, pinned by commit and checked
 by hash; each PR's repository partially cloned under --cache) and scores the findings by the benchmark's
-method: one --judge call (default claude-opus-4-5-20251101, the published table's judge) per golden/finding
-pair. Prints precision, recall and F1 beside the published table, and the money spent. Results are cached
-per PR (model, judge, prompt) under --cache (default ~/.cache/diffray/bench): a second run resumes.
-swe-prbench needs --dataset-pin (the dataset revision and the SHA-256 of dataset/prs.jsonl).
+method: for martian, one --judge call (default claude-opus-4-5-20251101, the published table's judge) per
+golden/finding pair, and precision, recall and F1; for swe-prbench, the PRs of its eval_100 split, one judge
+call per PR with the harness's prompt, and its mean score, detection and false-positive rates (never
+comparable with its table: see docs/eval.md). Each beside the published table, with the money spent.
+Results are cached per PR (model, judge, prompt) under --cache (default ~/.cache/diffray/bench): a second
+run resumes. swe-prbench needs --dataset-pin (the dataset's Hugging Face commit and the SHA-256 of its
+dataset/prs.jsonl).
 
 All need ANTHROPIC_API_KEY.`;
 
@@ -123,7 +128,7 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
     // A benchmark run needs no repository of the user's: it clones the benchmark's.
     if (command === 'eval' && values.bench !== undefined) {
       const report = await benchEval(values, { apiKey, log, env });
-      console.log(format === 'json' ? JSON.stringify(report, null, 2) : renderBenchEval(report));
+      console.log(format === 'json' ? JSON.stringify(report.json, null, 2) : report.text);
       return 0;
     }
     const root = (await execGitRunner(process.cwd())(['rev-parse', '--show-toplevel'])).stdout.trim();
@@ -165,7 +170,10 @@ export async function cli(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 }
 
-/** `diffray eval --bench`: the runtime of bench-eval.ts over the real downloader, git, model and cache. */
+/**
+ * `diffray eval --bench`: the runtime of bench-eval.ts (Martian) and bench-swe.ts (SWE-PRBench) over the
+ * real downloader, git, model and cache.
+ */
 async function benchEval(
   values: {
     bench?: string;
@@ -176,68 +184,106 @@ async function benchEval(
     model: string;
   },
   ctx: { apiKey: string; log: Logger; env: NodeJS.ProcessEnv },
-): Promise<BenchEvalReport> {
-  const pin = values['dataset-pin'] ? /^([^:]+):([0-9a-f]{64})$/.exec(values['dataset-pin']) : undefined;
+): Promise<{ json: unknown; text: string }> {
   if (values.bench !== 'martian' && values.bench !== 'swe-prbench')
     throw new Error(`--bench must be martian or swe-prbench; got "${values.bench}"`);
-  if (values.bench === 'swe-prbench' && !pin)
-    throw new Error('--bench swe-prbench needs --dataset-pin REVISION:SHA256 (see docs/eval.md)');
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   if (limit !== undefined && !(Number.isInteger(limit) && limit > 0))
     throw new Error(`--limit must be a whole number above 0; got "${values.limit}"`);
-  const source = values.bench === 'martian' ? MARTIAN : swePrBench({ revision: pin![1]!, sha256: pin![2]! });
   const cacheDir = values.cache ?? join(ctx.env.HOME ?? '.', '.cache/diffray/bench');
   const model = createAnthropicPort({ apiKey: ctx.apiKey });
-  const baseUrl = ctx.env.DIFFRAY_BENCH_BASE_URL ?? source.baseUrl;
+  const mirror = ctx.env.DIFFRAY_BENCH_BASE_URL;
   const quiet: Logger = { info: () => {}, warning: (m) => ctx.log.warning(m), debug: () => {} };
-  return runBenchEval(
+  const review = async (pr: {
+    cloneUrl: string;
+    number: number;
+    title: string;
+    body: string;
+    baseSha?: string;
+    headSha?: string;
+  }) => {
+    const dir = join(
+      cacheDir,
+      'repos',
+      pr.cloneUrl.replace(/^https:\/\/github\.com\//, '').replace(/\W+/g, '_'),
+    );
+    const { baseSha, headSha } = await preparePrRepo(execGitRunner, pr, dir);
+    const git = createGitPort({ run: execGitRunner(dir), stream: execGitStreamer(dir), log: quiet });
+    const run = await runReview(
+      { git, model, clock: { now: () => Date.now() }, log: quiet, stripTypes: nodeTypeStripper() },
+      {
+        repository: pr.cloneUrl,
+        serverUrl: GITHUB_COM,
+        pr: { number: pr.number, title: pr.title, body: pr.body, draft: false, baseSha, headSha },
+        model: values.model,
+        failOn: 'none',
+        maxComments: 100,
+        configFile: '.diffray.yml',
+        exclude: [],
+      },
+    );
+    return { findings: run.findings, costUsd: run.outcome.costUsd };
+  };
+  const common = {
+    judge: (request: ModelRequest) => model.summarize(request),
+    progress: (line: string) => ctx.log.info(line),
+  };
+  const opts = {
+    model: values.model,
+    judgeModel: values.judge,
+    promptHash: sha256(buildSystemPrompt({}) + JSON.stringify(FINDINGS_TOOL) + VALIDATION_SYSTEM),
+    ...(limit !== undefined ? { limit } : {}),
+  };
+  if (values.bench === 'swe-prbench') {
+    // The pin names a dataset commit: the split and annotations, without a hash, are read at that commit.
+    const pin = values['dataset-pin']
+      ? /^([0-9a-f]{40}):([0-9a-f]{64})$/.exec(values['dataset-pin'])
+      : undefined;
+    if (!pin)
+      throw new Error(
+        '--bench swe-prbench needs --dataset-pin COMMIT:SHA256 (the Hugging Face commit of foundry-ai/swe-prbench, ' +
+          'and the SHA-256 of its dataset/prs.jsonl; see docs/eval.md)',
+      );
+    const dataset = swePrBenchDataset({ revision: pin[1]!, sha256: pin[2]! });
+    const report = await runSwePrBench(
+      {
+        ...common,
+        dataset: (file) => downloadPinned(mirror ?? dataset.baseUrl, file, { cacheDir }),
+        harness: (file) => downloadPinned(mirror ?? SWE_PRBENCH.harnessUrl, file, { cacheDir }),
+        review: async (pr) => {
+          const run = await review({
+            cloneUrl: `https://github.com/${pr.repo}.git`,
+            number: pr.number,
+            title: pr.title,
+            body: pr.description,
+            baseSha: pr.baseSha,
+            headSha: pr.headSha,
+          });
+          return {
+            findings: run.findings.map((f) => ({ ...f, line: 'anchor' in f ? f.anchor.line : f.line })),
+            costUsd: run.costUsd,
+          };
+        },
+        cache: resultCache<SwePrResult>(cacheDir),
+      },
+      { ...opts, pin: { revision: pin[1]!, sha256: pin[2]! } },
+    );
+    return { json: report, text: renderSwePrBench(report) };
+  }
+  const report = await runBenchEval(
     {
-      load: (file) => downloadPinned(baseUrl, file, { cacheDir }),
+      ...common,
+      load: (file) => downloadPinned(mirror ?? MARTIAN.baseUrl, file, { cacheDir }),
       judgePrompt: async () =>
         extractJudgePrompt(
-          await downloadPinned(
-            ctx.env.DIFFRAY_BENCH_BASE_URL ?? MARTIAN.baseUrl,
-            MARTIAN.files.judgeScript!,
-            {
-              cacheDir,
-            },
-          ),
+          await downloadPinned(mirror ?? MARTIAN.baseUrl, MARTIAN.files.judgeScript!, { cacheDir }),
         ),
-      review: async (pr) => {
-        const dir = join(
-          cacheDir,
-          'repos',
-          pr.cloneUrl.replace(/^https:\/\/github\.com\//, '').replace(/\W+/g, '_'),
-        );
-        const { baseSha, headSha } = await preparePrRepo(execGitRunner, pr, dir);
-        const git = createGitPort({ run: execGitRunner(dir), stream: execGitStreamer(dir), log: quiet });
-        const run = await runReview(
-          { git, model, clock: { now: () => Date.now() }, log: quiet, stripTypes: nodeTypeStripper() },
-          {
-            repository: pr.cloneUrl,
-            serverUrl: GITHUB_COM,
-            pr: { number: pr.number, title: pr.title, body: pr.body, draft: false, baseSha, headSha },
-            model: values.model,
-            failOn: 'none',
-            maxComments: 100,
-            configFile: '.diffray.yml',
-            exclude: [],
-          },
-        );
-        return { findings: run.findings, costUsd: run.outcome.costUsd };
-      },
-      judge: (request) => model.summarize(request),
+      review,
       cache: resultCache<PrResult>(cacheDir),
-      progress: (line) => ctx.log.info(line),
     },
-    {
-      source,
-      model: values.model,
-      judgeModel: values.judge,
-      promptHash: sha256(buildSystemPrompt({}) + JSON.stringify(FINDINGS_TOOL) + VALIDATION_SYSTEM),
-      ...(limit !== undefined ? { limit } : {}),
-    },
+    { ...opts, source: MARTIAN },
   );
+  return { json: report, text: renderBenchEval(report) };
 }
 
 interface EvalReport extends ReturnType<typeof estimatePrecision> {

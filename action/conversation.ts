@@ -166,6 +166,17 @@ export async function runConversation(
         await setDismissed(github, pr.number, existing, thread!.fingerprint, true);
         await reportDismissal(deps, notes, event, existing, thread!, command.text);
       }
+      if (answered.usage && deps.resultsApi) {
+        const { model, tokens, costUsd } = answered.usage;
+        const sent = await deps.resultsApi.reportAnswer({
+          repository: event.repository,
+          pullRequest: pr.number,
+          model,
+          tokens,
+          costUsd,
+        });
+        if (sent.warning) notes.warnings.push(sent.warning);
+      }
       return reply(answered.body);
     }
   }
@@ -192,6 +203,7 @@ async function reportDismissal(
     path: thread.root.path,
     comment: thread.root.body,
     reason,
+    by: event.comment.author,
     ...(known ? { known } : {}),
   });
   if (report === undefined) return;

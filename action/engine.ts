@@ -178,7 +178,7 @@ function stoppedCheck(error: unknown, settings: ReviewSettings): CheckRunResult 
   if (error instanceof ConfigError)
     return check('failure', `Invalid ${settings.configFile}`, '```\n' + error.message + '\n```');
   if (error instanceof CancelledError) return check('cancelled', 'Cancelled', error.message);
-  if (error instanceof SkipError) return check('neutral', 'Not reviewed', error.message);
+  if (error instanceof SkipError) return check('neutral', error.title, error.message);
   const message = error instanceof Error ? error.message : String(error);
   return check('neutral', 'Review did not complete', `diffray stopped: ${message}`);
 }
@@ -332,6 +332,7 @@ async function review(deps: EngineDeps, settings: ReviewSettings, run: RunState)
     reviewedPaths: coveredPaths(coverage.files, prFiles, previous?.lifecycle?.open ?? []),
     threads,
     readHead,
+    allowedAssociations: config.commands?.['allowed-associations'],
   });
   const dismissed = new Set(lifecycle.next.dismissed);
   const toPost = anchored.filter((f) => !dismissed.has(f.fingerprint));

@@ -1,7 +1,10 @@
 /** The run ends early on purpose (wrong event, draft, fork without key): a notice, exit 0, never green. */
 export class SkipError extends Error {
-  constructor(message: string) {
+  /** The check's title: what the skip is, at a glance on the PR. */
+  readonly title: string;
+  constructor(message: string, title = 'Not reviewed') {
     super(message);
+    this.title = title;
     this.name = 'SkipError';
   }
 }

@@ -2,7 +2,14 @@
  * Ports the engine talks through, implemented in action/adapters/ (and by fakes in tests). Each port is the
  * smallest surface the engine needs; none of them exposes an SDK type.
  */
-import type { Conclusion, DiffrayConfig, DismissalReport, Finding, ReviewReport } from '../shared/index.js';
+import type {
+  AnswerReport,
+  Conclusion,
+  DiffrayConfig,
+  DismissalReport,
+  Finding,
+  ReviewReport,
+} from '../shared/index.js';
 import type { CheckedOutCommit } from './core/input/checkout.js';
 import type { AnswerRepairs } from './core/findings/answer.js';
 import type { HistoryCommit } from './core/findings/eval.js';
@@ -327,6 +334,8 @@ export interface ResultsApiPort {
   sendReport(report: ReviewReport): Promise<{ id: string; url: string } | { warning: string }>;
   /** A dismissal with its reason, for the team to turn into an instruction (`POST /v1/dismissals`). */
   reportDismissal(dismissal: DismissalReport): Promise<{ warning?: string }>;
+  /** What an answer in a thread cost, counted with the reviews' costs (`POST /v1/answers`). */
+  reportAnswer(answer: AnswerReport): Promise<{ warning?: string }>;
 }
 
 export interface Clock {

@@ -20,6 +20,7 @@ import { ApiError, errorBody } from './errors.js';
 import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
 import { configRouter } from './routes/config.js';
+import { answersRouter } from './routes/answers.js';
 import { dismissalsRouter } from './routes/dismissals.js';
 import { healthRouter } from './routes/health.js';
 import { keysRouter } from './routes/keys.js';
@@ -31,9 +32,12 @@ import type { ApiConfig, AppDeps, AppEnv, LogFn, SessionResolver } from './types
 
 /** The JSON API loads nothing and may not be framed. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-/** The pages' Content-Security-Policy: no script at all, styles and images from us only. */
+/**
+ * The pages' Content-Security-Policy: scripts, styles and images from us only (no inline script: the one
+ * script, the copy button's, is a static file; every page works without it).
+ */
 export const PAGE_CSP =
-  "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
  * Set on every answer, overwriting a route's own value: what Hono's `secureHeaders()` sets by default
@@ -189,6 +193,7 @@ export function createApp(options: CreateAppOptions) {
   app.route('/', reviewsRouter(deps, auth));
   app.route('/', configRouter(deps, auth));
   app.route('/', dismissalsRouter(deps, auth));
+  app.route('/', answersRouter(deps, auth));
   app.route('/', keysRouter(deps, auth));
   app.route('/', accountRouter(deps, auth));
   app.route('/', meRouter(deps, auth));

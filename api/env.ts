@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { createPrivateFile, makePrivateDir } from './db/files.js';
 import { DATA_KEY_BYTES } from './db/envelope.js';
+import type { PgPoolSettings } from './db/pg/connection.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig } from './types.js';
 
 export const MIN_SECRET_BYTES = 32;
@@ -38,6 +39,8 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const positiveInt = z.coerce.number().int().positive();
+/** Milliseconds, up to a day: a larger value is a unit mistake (seconds meant), not a wish. */
+const millis = z.coerce.number().int().min(0).max(86_400_000);
 
 const EnvSchema = z.object({
   NODE_ENV: optionalText,
@@ -45,6 +48,10 @@ const EnvSchema = z.object({
   HOST: optionalText,
   DATABASE_PATH: optionalText,
   DATABASE_URL: optionalText,
+  DATABASE_POOL_SIZE: positiveInt.max(1000).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: millis.positive().default(5_000),
+  DATABASE_IDLE_TIMEOUT_MS: millis.positive().default(30_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: millis.default(30_000),
   PUBLIC_URL: optionalText.pipe(url.optional()),
   SESSION_SECRET: optionalText,
   SESSION_SECRET_PREVIOUS: optionalText,
@@ -128,6 +135,8 @@ export interface Env {
   port: number;
   host: string | undefined;
   databasePath: string;
+  /** PostgreSQL's pool (`DATABASE_POOL_SIZE`, `DATABASE_*_TIMEOUT_MS`), read whichever engine is chosen. */
+  databasePool: PgPoolSettings;
   /** Everything but the session secret (resolved by `resolveSessionSecret`). */
   config: Omit<ApiConfig, 'sessionSecret' | 'previousSessionSecret'>;
   sessionSecret: string | undefined;
@@ -172,6 +181,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     port: e.PORT,
     host: e.HOST,
     databasePath: resolveDatabasePath(e.DATABASE_URL, e.DATABASE_PATH),
+    databasePool: {
+      max: e.DATABASE_POOL_SIZE,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: e.DATABASE_IDLE_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    },
     sessionSecret: e.SESSION_SECRET,
     sessionSecretPrevious: e.SESSION_SECRET_PREVIOUS,
     dataKeys: e.DATA_ENCRYPTION_KEY,

@@ -120,8 +120,19 @@ export const StoredFindingSchema = z
   })
   .openapi('Finding');
 
+export const WalkthroughSchema = z
+  .object({
+    /** What the pull request changes, one paragraph per review request, in file order. */
+    overview: z.array(z.string()),
+    /** One line per file on what the change does there. */
+    files: z.array(z.object({ path: z.string(), summary: z.string() })),
+  })
+  .openapi('Walkthrough');
+
 export const ReviewWithFindingsSchema = ReviewSchema.extend({
   findings: z.array(StoredFindingSchema),
+  /** The review's walkthrough (model-written prose, never code); null when the run wrote none. */
+  walkthrough: WalkthroughSchema.nullable(),
 }).openapi('ReviewWithFindings');
 
 export const ReviewListQuerySchema = z

@@ -30,6 +30,9 @@ const accountDecides = <T>(account: T): T => account;
  * value applies. The README's table states the same policy for users.
  */
 export const MERGE_POLICY: MergePolicy<DiffrayConfig> = {
+  // Which repositories diffray reviews, and spends the account's money on, is the account's word; a
+  // repository's file may turn diffray off only where the account says nothing.
+  enabled: accountDecides,
   // The account pays for the model; nothing makes one model "stricter" than another.
   model: accountDecides,
   // A lower threshold fails the check on more findings; `none` never fails it.

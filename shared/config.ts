@@ -7,6 +7,9 @@ import { FAIL_ON_VALUES, SEVERITIES } from './severity.js';
 const glob = text(1, 500);
 const list = <T extends z.ZodMiniType>(item: T, min: number, max: number) =>
   z.array(item).check(z.minLength(min), z.maxLength(max));
+/** A key's description: in the published JSON Schema (editor completion) and the config editor's key list. */
+const about = <T extends z.ZodMiniType>(description: string, schema: T): T =>
+  schema.check(z.describe(description));
 
 /** A team rule: sent to the model only with the files its globs (and optional content regex) match. */
 export const RuleSchema = z.strictObject({
@@ -46,9 +49,15 @@ export type AuthorAssociation = (typeof AUTHOR_ASSOCIATIONS)[number];
 
 /** Talking to diffray in a pull request (`@diffray review`, questions in its threads, ...). */
 export const CommandsConfigSchema = z.strictObject({
-  enabled: z.optional(z.boolean()),
-  'allowed-associations': z.optional(list(z.enum(AUTHOR_ASSOCIATIONS), 0, AUTHOR_ASSOCIATIONS.length)),
-  'answers-per-hour': z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+  enabled: about('false: nobody can command diffray or ask it questions.', z.optional(z.boolean())),
+  'allowed-associations': about(
+    'Who may command diffray, by GitHub author association (OWNER, MEMBER, COLLABORATOR by default).',
+    z.optional(list(z.enum(AUTHOR_ASSOCIATIONS), 0, AUTHOR_ASSOCIATIONS.length)),
+  ),
+  'answers-per-hour': about(
+    'At most this many answers to questions per pull request and hour.',
+    z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+  ),
 });
 
 /**
@@ -56,33 +65,82 @@ export const CommandsConfigSchema = z.strictObject({
  * Every key is optional; unknown keys are errors. A new key needs its row in `MERGE_POLICY`.
  */
 export const DiffrayConfigSchema = z.strictObject({
-  model: z.optional(text(1, 100)),
-  'fail-on': z.optional(z.enum(FAIL_ON_VALUES)),
-  'max-comments': z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
-  'min-severity': z.optional(z.enum(SEVERITIES)),
-  'review-drafts': z.optional(z.boolean()),
-  exclude: z.optional(list(glob, 0, 200)),
-  strictness: z.optional(z.enum(['relaxed', 'balanced', 'strict'])),
-  language: z.optional(text(2, 35)),
-  guidelines: z.optional(z.boolean()),
-  walkthrough: z.optional(z.boolean()),
-  instructions: z.optional(list(InstructionSchema, 0, 50)),
-  rules: z.optional(list(RuleSchema, 0, 100)),
-  validation: z.optional(
-    z.strictObject({
-      enabled: z.optional(z.boolean()),
-      'min-severity': z.optional(z.enum(SEVERITIES)),
-      threshold: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
-    }),
+  enabled: about(
+    'false: diffray does not review this repository (a neutral check says so, no model call).',
+    z.optional(z.boolean()),
   ),
-  budget: z.optional(
-    z.strictObject({
-      'max-cost-usd': z.optional(z.number().check(z.positive(), z.lte(1_000))),
-      'max-input-tokens': z.optional(z.number().check(z.int(), z.positive())),
-    }),
+  model: about('The Claude model id that reviews.', z.optional(text(1, 100))),
+  'fail-on': about(
+    'The check fails when a finding at or above this severity exists (none: never).',
+    z.optional(z.enum(FAIL_ON_VALUES)),
   ),
-  commands: z.optional(CommandsConfigSchema),
-  'resolve-fixed-threads': z.optional(z.boolean()),
+  'max-comments': about(
+    'At most this many inline comments per run; the rest go to the summary.',
+    z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+  ),
+  'min-severity': about('Findings below this severity are not reported.', z.optional(z.enum(SEVERITIES))),
+  'review-drafts': about('true: draft pull requests are reviewed too.', z.optional(z.boolean())),
+  exclude: about('Globs of files never reviewed, added to the defaults.', z.optional(list(glob, 0, 200))),
+  strictness: about(
+    'How many, and how minor, the findings the model is asked for.',
+    z.optional(z.enum(['relaxed', 'balanced', 'strict'])),
+  ),
+  language: about('The language of the comments, e.g. English or de.', z.optional(text(2, 35))),
+  guidelines: about(
+    'false: CLAUDE.md, AGENTS.md and .github/copilot-instructions.md are not read.',
+    z.optional(z.boolean()),
+  ),
+  walkthrough: about(
+    'false: the summary leaves out its walkthrough of what each changed file does.',
+    z.optional(z.boolean()),
+  ),
+  instructions: about(
+    'Guidance for the files under some paths: a list of { paths, text }.',
+    z.optional(list(InstructionSchema, 0, 50)),
+  ),
+  rules: about(
+    'Team rules: a list of { id, title, description, severity, files, pattern? }.',
+    z.optional(list(RuleSchema, 0, 100)),
+  ),
+  validation: about(
+    'A second request scores each finding and drops the unconvincing ones.',
+    z.optional(
+      z.strictObject({
+        enabled: about('false: findings are not validated.', z.optional(z.boolean())),
+        'min-severity': about(
+          'Findings below this severity skip validation.',
+          z.optional(z.enum(SEVERITIES)),
+        ),
+        threshold: about(
+          'Findings scored below this (0-100) are dropped.',
+          z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+        ),
+      }),
+    ),
+  ),
+  budget: about(
+    'Per pull request ceilings; over them the riskiest files are reviewed first.',
+    z.optional(
+      z.strictObject({
+        'max-cost-usd': about(
+          'At most this many US dollars of model use per run.',
+          z.optional(z.number().check(z.positive(), z.lte(1_000))),
+        ),
+        'max-input-tokens': about(
+          'At most this many input tokens per run.',
+          z.optional(z.number().check(z.int(), z.positive())),
+        ),
+      }),
+    ),
+  ),
+  commands: about(
+    'Talking to diffray in a pull request (@diffray review, questions).',
+    z.optional(CommandsConfigSchema),
+  ),
+  'resolve-fixed-threads': about(
+    "false: a fixed finding's thread stays open (by default it is resolved unless a person replied).",
+    z.optional(z.boolean()),
+  ),
 });
 export type DiffrayConfig = z.infer<typeof DiffrayConfigSchema>;
 

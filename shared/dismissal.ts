@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { CATEGORIES, positiveInt, text, type Category } from './finding.js';
 import { LIMITS } from './limits.js';
-import { RepositoryNameSchema } from './report.js';
+import { githubLogin, RepositoryNameSchema } from './report.js';
 import { SEVERITIES } from './severity.js';
 import { truncate } from './text.js';
 
@@ -11,7 +11,8 @@ export const DISMISSAL_REASON_CHARS = 500;
 /**
  * The body of `POST /v1/dismissals`: a finding a person dismissed with `@diffray dismiss [reason]` (or an
  * answer agreed was wrong). What it teaches, never code: the finding's identity, category and title, a
- * path pattern around its file, and the reason. Both sides strip code from the title and the reason.
+ * path pattern around its file, the reason and who gave it. Both sides strip code from the title and the
+ * reason.
  */
 export const DismissalReportSchema = z.strictObject({
   repository: RepositoryNameSchema,
@@ -22,6 +23,8 @@ export const DismissalReportSchema = z.strictObject({
   title: text(0, LIMITS.findingTitleChars),
   pathPattern: text(1, 500),
   reason: text(0, DISMISSAL_REASON_CHARS),
+  /** Who dismissed it: the command's author; absent from reports of older actions. */
+  by: z.optional(githubLogin()),
 });
 export type DismissalReport = z.infer<typeof DismissalReportSchema>;
 

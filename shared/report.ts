@@ -24,7 +24,16 @@ export const REVIEW_EVENTS = ['push', 'command', 're-run', 'other'] as const;
 export type ReviewEvent = (typeof REVIEW_EVENTS)[number];
 
 /** GitHub logins: at most 39 characters (bots' `[bot]` suffix included here). */
-const login = () => text(1, 45);
+export const githubLogin = () => text(1, 45);
+
+/** A run's or an answer's tokens, as the model's usage counts them. */
+const TokensSchema = z.strictObject({
+  input: count(),
+  cacheWrite: count(),
+  cacheRead: count(),
+  output: count(),
+});
+const costUsd = () => z.number().check(z.gte(0), z.lte(10_000));
 
 /*
  * GitHub's own naming rules, so that no name GitHub could not have (`../..`, `./.`) is ever stored: such a
@@ -67,7 +76,7 @@ export const ReportedFindingSchema = z.strictObject({
   /** Who dismissed it and why, when the state is `dismissed` and GitHub said. */
   dismissal: z.optional(
     z.strictObject({
-      by: z.optional(login()),
+      by: z.optional(githubLogin()),
       reason: z.optional(text(0, LIMITS.dismissReasonChars)),
     }),
   ),
@@ -85,8 +94,8 @@ export const ReviewReportSchema = z.strictObject({
   status: z.enum(REVIEW_STATUSES),
   conclusion: z.enum(CONCLUSIONS),
   model: text(1, 100),
-  tokens: z.strictObject({ input: count(), cacheWrite: count(), cacheRead: count(), output: count() }),
-  costUsd: z.number().check(z.gte(0), z.lte(10_000)),
+  tokens: TokensSchema,
+  costUsd: costUsd(),
   durationMs: count(),
   coverage: z.strictObject({
     filesReviewed: count(),
@@ -108,12 +117,25 @@ export const ReviewReportSchema = z.strictObject({
   /** The pull request as its people know it (never code); absent from reports of older actions. */
   title: z.optional(text(0, LIMITS.prTitleChars)),
   branch: z.optional(text(0, 255)),
-  author: z.optional(login()),
+  author: z.optional(githubLogin()),
   event: z.optional(z.enum(REVIEW_EVENTS)),
   /** Why the run concluded as it did, as the check said (open findings at fail-on, failed requests, budget...). */
   reason: z.optional(text(0, LIMITS.reasonChars)),
 });
 export type ReviewReport = z.infer<typeof ReviewReportSchema>;
+
+/**
+ * The body of `POST /v1/answers`: what answering one question in a diffray thread cost, counted in the
+ * account's costs beside the reviews'. Metadata only: neither the question nor the answer.
+ */
+export const AnswerReportSchema = z.strictObject({
+  repository: RepositoryNameSchema,
+  pullRequest: positiveInt(),
+  model: text(1, 100),
+  tokens: TokensSchema,
+  costUsd: costUsd(),
+});
+export type AnswerReport = z.infer<typeof AnswerReportSchema>;
 
 /** The answer to `POST /v1/reviews`. */
 export const ReviewCreatedSchema = z.object({ id: z.string(), url: z.string() });

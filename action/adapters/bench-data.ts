@@ -6,29 +6,34 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BenchPr, PinnedFile } from '../core/findings/bench.js';
+import type { PinnedFile } from '../core/findings/bench.js';
 import type { GitRunner } from './git-process.js';
 
 export const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
 
-/** Fetches `file` under `baseUrl` (or reads it from the cache), refusing a body whose hash differs. */
+/**
+ * Fetches `file` under `baseUrl` (or reads it from the cache), refusing a body whose hash is not the
+ * pinned one. A file without a known hash (a SWE-PRBench annotation, at the pinned dataset commit) is kept
+ * by its URL, which names that commit.
+ */
 export async function downloadPinned(
   baseUrl: string,
   file: PinnedFile,
   opts: { cacheDir: string; fetch?: typeof fetch },
 ): Promise<string> {
+  const url = `${baseUrl.replace(/\/$/, '')}/${file.path}`;
   const dir = join(opts.cacheDir, 'data');
-  const cached = join(dir, file.sha256);
+  const cached = join(dir, file.sha256 ?? sha256(url));
+  const pinned = (body: Buffer) => file.sha256 === undefined || sha256(body) === file.sha256;
   if (existsSync(cached)) {
     const body = readFileSync(cached);
-    if (sha256(body) === file.sha256) return body.toString('utf8');
+    if (pinned(body)) return body.toString('utf8');
   }
-  const url = `${baseUrl.replace(/\/$/, '')}/${file.path}`;
   const res = await (opts.fetch ?? fetch)(url);
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
   const body = Buffer.from(await res.arrayBuffer());
   const got = sha256(body);
-  if (got !== file.sha256)
+  if (file.sha256 !== undefined && got !== file.sha256)
     throw new Error(
       `${file.path}: SHA-256 ${got} is not the pinned ${file.sha256} (the file changed or was tampered with)`,
     );
@@ -45,7 +50,7 @@ export async function downloadPinned(
  */
 export async function preparePrRepo(
   run: (cwd: string) => GitRunner,
-  pr: BenchPr,
+  pr: { cloneUrl: string; number: number; baseSha?: string; headSha?: string },
   dir: string,
 ): Promise<{ baseSha: string; headSha: string }> {
   if (!existsSync(join(dir, 'HEAD')) && !existsSync(join(dir, '.git'))) {

@@ -13,10 +13,12 @@ import type { Identity } from './github-identity.js';
  * resolution and dismiss replies. A thread with more comments is read on (THREAD_COMMENTS_QUERY), so a
  * late `@diffray dismiss` in a long thread is never missed.
  */
-const COMMENT_FIELDS = 'pageInfo { hasNextPage endCursor } nodes { body author { __typename login } }';
+const COMMENT_FIELDS =
+  'pageInfo { hasNextPage endCursor } nodes { body authorAssociation author { __typename login } }';
 const REVIEW_THREADS_QUERY = `query ($owner: String!, $repo: String!, $pr: Int!, $cursor: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $pr) {
+      authorAssociation author { login }
       reviewThreads(first: 100, after: $cursor) {
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -41,6 +43,7 @@ const THREAD_COMMENTS_QUERY = `query ($id: ID!, $cursor: String) {
 
 interface CommentNode {
   body?: string | null;
+  authorAssociation?: string | null;
   author?: { __typename?: string; login?: string } | null;
 }
 
@@ -52,6 +55,8 @@ interface CommentsConnection {
 interface ThreadsPage {
   repository?: {
     pullRequest?: {
+      authorAssociation?: string | null;
+      author?: { login?: string } | null;
       reviewThreads?: {
         pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
         nodes?: ({
@@ -145,7 +150,8 @@ export function reviewThreads(
             pr,
             cursor,
           });
-          const connection = data.repository?.pullRequest?.reviewThreads;
+          const pull = data.repository?.pullRequest;
+          const connection = pull?.reviewThreads;
           for (const node of connection?.nodes ?? []) {
             const first = node?.comments?.nodes?.find((c) => c !== null);
             if (!first || typeof node?.id !== 'string') continue;
@@ -158,12 +164,23 @@ export function reviewThreads(
             for (const c of comments.slice(1))
               if (!(await identity.isOurs(author(c), c.body ?? ''))) people.push(c);
             const resolvedBy = node.resolvedBy?.login;
+            // GitHub lets the PR's author resolve threads without write access: their association says
+            // whether that resolution may dismiss (`lifecycle.ts`); anyone else who resolves has write access.
+            const resolverAssociation =
+              resolvedBy !== undefined && pull?.author?.login?.toLowerCase() === resolvedBy.toLowerCase()
+                ? pull.authorAssociation
+                : undefined;
             threads.push({
               fingerprint,
               threadId: node.id,
               resolved: node.isResolved === true,
+              ...(resolverAssociation ? { resolverAssociation } : {}),
               replies: people.map((c) => c.body ?? ''),
-              replyAuthors: people.map((c) => c.author?.login),
+              // Who may dismiss in a thread is decided on these (`lifecycle.ts`), as for a dismiss command.
+              replyAuthors: people.map((c) => ({
+                ...author(c),
+                ...(c.authorAssociation ? { association: c.authorAssociation } : {}),
+              })),
               ...(resolvedBy ? { resolvedBy } : {}),
             });
           }

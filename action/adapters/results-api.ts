@@ -3,6 +3,7 @@ import {
   parseConfigYaml,
   formatConfigIssues,
   DiffrayConfigSchema,
+  type AnswerReport,
   type DismissalReport,
   type ReviewReport,
 } from '../../shared/index.js';
@@ -48,6 +49,18 @@ export function createResultsApiPort(opts: {
   const failure = (what: string, error: unknown) =>
     `diffray results API: ${what} failed (${describeError(error, timeoutMs)}); the review is not affected`;
 
+  /** A record the API keeps and answers with no more than its id: only whether it landed matters. */
+  async function record(path: string, body: unknown, what: string): Promise<{ warning?: string }> {
+    try {
+      const { status } = await call('POST', path, body);
+      if (status !== 201 && status !== 200)
+        return { warning: `diffray results API: the ${what} answered HTTP ${status}` };
+      return {};
+    } catch (error) {
+      return { warning: failure(what, error) };
+    }
+  }
+
   return {
     async fetchConfig(repository) {
       try {
@@ -77,16 +90,8 @@ export function createResultsApiPort(opts: {
       }
     },
 
-    async reportDismissal(dismissal: DismissalReport) {
-      try {
-        const { status } = await call('POST', '/v1/dismissals', dismissal);
-        if (status !== 201 && status !== 200)
-          return { warning: `diffray results API: the dismissal report answered HTTP ${status}` };
-        return {};
-      } catch (error) {
-        return { warning: failure('dismissal report', error) };
-      }
-    },
+    reportDismissal: (dismissal: DismissalReport) => record('/v1/dismissals', dismissal, 'dismissal report'),
+    reportAnswer: (answer: AnswerReport) => record('/v1/answers', answer, 'answer cost report'),
   };
 }
 

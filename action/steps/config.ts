@@ -13,7 +13,7 @@ import {
   nestedGuidelinePaths,
   type NestedGuideline,
 } from '../core/plan/guidelines.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, SkipError } from '../errors.js';
 import type { DiffFile } from '../core/types.js';
 import type { Effective, EngineDeps, Notes, ReviewSettings } from './run-context.js';
 
@@ -35,9 +35,11 @@ export async function loadEffectiveConfig(
     config = parsed.config;
     deps.log.info(`Config: ${settings.configFile} from the base commit`);
   }
+  let hostedConfig: DiffrayConfig | undefined;
   if (deps.resultsApi) {
     const hosted = await deps.resultsApi.fetchConfig(settings.repository);
     if (hosted.warning) notes.warnings.push(hosted.warning);
+    hostedConfig = hosted.config;
     // The account's config is the floor; the repository file can tighten it, not loosen it.
     if (hosted.config) {
       const merged = mergeConfigs(hosted.config, config);
@@ -45,6 +47,17 @@ export async function loadEffectiveConfig(
       const notice = heldKeysNotice(merged.held, settings.configFile);
       if (notice) notes.warnings.push(notice);
     }
+  }
+  if (config.enabled === false) {
+    throw hostedConfig?.enabled === false
+      ? new SkipError(
+          "Disabled by the account: its hosted config turns diffray off for this repository (enabled: false). Not reviewed, no model called; an admin of the account can enable it again on diffray's settings page.",
+          'Disabled by the account',
+        )
+      : new SkipError(
+          `Disabled by ${settings.configFile} (enabled: false): not reviewed, no model called.`,
+          `Disabled by ${settings.configFile}`,
+        );
   }
   return {
     config,

@@ -201,8 +201,6 @@ export interface ChunkResults {
   repairs: AnswerRepairs;
   /** Each answered request's walkthrough of its part of the PR, with its chunk (config `walkthrough`). */
   walkthroughs: { chunk: ReviewChunk; walkthrough: WalkthroughPart }[];
-  /** The PR-wide overview request of a split review: its model and usage, or why it failed. */
-  overview?: { model: string; usage: TokenUsage; error?: string };
   /**
    * The first error that stopped requests beyond its own (a rejected key, a spend cap, a model the key may
    * not use): no retry or later run gets past it until someone changes the key, the model or the plan.
@@ -317,9 +315,9 @@ export async function runReviewJobs(
           observer,
         }),
     });
+    // Counted with the review requests: the summary's usage row and every cost line show the run's totals.
     addUsage(results.usage, result.usage);
     results.costUsd += estimateCostUsd(model, result.usage);
-    results.overview = { model, usage: result.usage, ...(result.ok ? {} : { error: result.error }) };
     if (!result.ok) {
       deps.log.warning(`PR overview request failed (${result.error}); the requests go without it`);
       // What blocks every request (a rejected key, a spent cap) blocks the review's too, unsent.

@@ -31,7 +31,7 @@ export async function readReviewThreads(github: GitHubPort, pr: number, notes: N
 /**
  * Classifies this run's findings against the last run's state and the PR's review threads: new, still
  * open, fixed (its code is gone from a file this run covered), dismissed (thread resolved, or a reply
- * `@diffray dismiss`).
+ * `@diffray dismiss` by someone who may command diffray).
  */
 export async function trackLifecycle(input: {
   previous: SummaryState | undefined;
@@ -40,6 +40,8 @@ export async function trackLifecycle(input: {
   reviewedPaths: ReadonlySet<string>;
   threads: ReviewThread[] | undefined;
   readHead: HeadReader;
+  /** `commands.allowed-associations`: who may dismiss in a thread. */
+  allowedAssociations?: readonly string[] | undefined;
 }): Promise<LifecycleResult<AnchoredFinding>> {
   const previous = input.previous?.lifecycle;
   const current = new Set(input.anchored.map((f) => f.fingerprint));
@@ -60,5 +62,6 @@ export async function trackLifecycle(input: {
     reviewedPaths: input.reviewedPaths,
     codeStillPresent: (f) => (texts.has(f.path) ? fingerprintStillPresent(f, texts.get(f.path)) : undefined),
     ...(input.threads ? { threads: input.threads } : {}),
+    ...(input.allowedAssociations ? { allowedAssociations: input.allowedAssociations } : {}),
   });
 }

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt } from 'drizzle-orm';
 import type { DismissalReport } from '../../shared/index.js';
 import type { DiffrayDb, Tables } from './client.js';
-import { seal, unseal } from './encryption.js';
+import { seal, sealOptional, unseal, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
 import { findRepository, repositoryNames, upsertRepository } from './repositories.js';
 
@@ -29,6 +29,7 @@ export async function insertDismissal(
       title: seal(tx, dismissals.title, id, report.title),
       pathPattern: seal(tx, dismissals.pathPattern, id, report.pathPattern),
       reason: seal(tx, dismissals.reason, id, report.reason),
+      by: sealOptional(tx, dismissals.by, id, report.by),
       createdAt: input.now,
       expiresAt: input.expiresAt,
     });
@@ -48,8 +49,10 @@ function columns({ dismissals, repositories }: Tables) {
     title: dismissals.title,
     pathPattern: dismissals.pathPattern,
     reason: dismissals.reason,
+    by: dismissals.by,
     createdAt: dismissals.createdAt,
     acceptedAt: dismissals.acceptedAt,
+    declinedAt: dismissals.declinedAt,
   };
 }
 
@@ -60,18 +63,20 @@ interface Sealed {
   title: string;
   pathPattern: string;
   reason: string;
+  by: string | null;
 }
 
 /** Dismissals with their sealed texts and repository names opened (each repository's name once). */
 function opened<T extends Sealed>(db: DiffrayDb, rows: T[]) {
   const { dismissals } = db.tables;
   const nameOf = repositoryNames(db);
-  return rows.map(({ repositoryId, repository, title, pathPattern, reason, ...row }) => ({
+  return rows.map(({ repositoryId, repository, title, pathPattern, reason, by, ...row }) => ({
     ...row,
     repository: nameOf(repositoryId, repository),
     title: unseal(db, dismissals.title, row.id, title),
     pathPattern: unseal(db, dismissals.pathPattern, row.id, pathPattern),
     reason: unseal(db, dismissals.reason, row.id, reason),
+    by: unsealOptional(db, dismissals.by, row.id, by),
   }));
 }
 
@@ -102,7 +107,7 @@ export async function getDismissal(db: DiffrayDb, accountId: string, id: string,
   return row && opened(db, [row])[0];
 }
 
-/** Records that an admin turned the dismissal into an instruction. */
+/** Records that an admin turned the dismissal into an instruction (taking back a decline). */
 export async function markDismissalAccepted(
   db: DiffrayDb,
   accountId: string,
@@ -112,11 +117,25 @@ export async function markDismissalAccepted(
   const { dismissals } = db.tables;
   await db.orm
     .update(dismissals)
-    .set({ acceptedAt: now })
+    .set({ acceptedAt: now, declinedAt: null })
     .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)));
 }
 
-/** Every unexpired dismissal of the account, for its data export. */
+/** Records that an admin declined the dismissal: it teaches nothing, and stays listed as declined. */
+export async function markDismissalDeclined(
+  db: DiffrayDb,
+  accountId: string,
+  id: string,
+  now: Date,
+): Promise<void> {
+  const { dismissals } = db.tables;
+  await db.orm
+    .update(dismissals)
+    .set({ declinedAt: now })
+    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)));
+}
+
+/** Every unexpired dismissal of the account, newest first: its data export, and the page's list. */
 export async function listAccountDismissals(db: DiffrayDb, accountId: string, now: Date) {
   const { dismissals, repositories } = db.tables;
   const rows = await db.orm

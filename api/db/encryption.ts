@@ -63,7 +63,11 @@ export const SEALED_TABLES: readonly SealedTable[] = [
   { key: configs.id, text: [configs.yaml], bytes: [] },
   { key: auditLog.id, text: [auditLog.target, auditLog.clientAddress], bytes: [] },
   { key: findingTexts.reviewId, text: [], bytes: [findingTexts.sealed] },
-  { key: dismissals.id, text: [dismissals.title, dismissals.pathPattern, dismissals.reason], bytes: [] },
+  {
+    key: dismissals.id,
+    text: [dismissals.title, dismissals.pathPattern, dismissals.reason, dismissals.by],
+    bytes: [],
+  },
   { key: reviews.id, text: [reviews.walkthrough, reviews.details], bytes: [] },
 ];
 

@@ -7,7 +7,7 @@
  * findings are read with it. The pages are separate reads, not one snapshot: a row written while an export
  * runs may or may not be in it, and none is in it twice.
  */
-import { and, asc, eq, gt, or } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, or } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
 import { keyInfoColumns } from './api-keys.js';
@@ -27,6 +27,7 @@ export const EXPORT_SECTIONS = [
   'configs',
   'reviews',
   'dismissals',
+  'answers',
   'dailyAggregates',
   'auditLog',
 ] as const;
@@ -92,7 +93,7 @@ function afterPair(a: SQLiteColumn, b: SQLiteColumn, x: unknown, y: unknown) {
  * (`encryption.ts`): the export is the account's own data, in clear.
  */
 export async function* exportPages(db: DiffrayDb, accountId: string, now: Date): AsyncGenerator<ExportPage> {
-  const { apiKeys, auditLog, configs, dailyAggregates, repositories, sessions } = db.tables;
+  const { answers, apiKeys, auditLog, configs, dailyAggregates, repositories, sessions } = db.tables;
   const limit = ROWS_PER_PAGE;
   yield { kind: 'rows', section: 'members', rows: await listMembers(db, accountId) };
 
@@ -178,23 +179,44 @@ export async function* exportPages(db: DiffrayDb, accountId: string, now: Date):
   // Unexpired dismissals, kept 30 days like reviews: a few per pull request, read in one.
   yield { kind: 'rows', section: 'dismissals', rows: await listAccountDismissals(db, accountId, now) };
 
-  // A day's counts name their repository by its blind index: the name comes from the repository's row.
+  // A day's counts, and answers, name their repository by id: the name comes from the repository's row.
   const nameOf = repositoryNames(db);
+  yield* paged(
+    'answers',
+    async (after: { createdAt: Date; id: string } | undefined) =>
+      (
+        await db.orm
+          .select({ answer: answers, repository: repositories.fullName })
+          .from(answers)
+          .innerJoin(repositories, eq(repositories.id, answers.repositoryId))
+          .where(
+            and(
+              eq(answers.accountId, accountId),
+              gt(answers.expiresAt, now),
+              after && afterPair(answers.createdAt, answers.id, after.createdAt, after.id),
+            ),
+          )
+          .orderBy(asc(answers.createdAt), asc(answers.id))
+          .limit(limit)
+      ).map(({ answer, repository }) => ({ ...answer, repository })),
+    ({ accountId: _account, repositoryId, repository, ...answer }) => ({
+      ...answer,
+      repository: nameOf(repositoryId, repository),
+    }),
+  );
+
   yield* paged(
     'dailyAggregates',
     (after: { repositoryKey: string; day: string } | undefined) => {
       const a = dailyAggregates;
+      // Every count of the day (reviews, severities, fixed and dismissed, cost, fix times, categories).
+      const { accountId: _account, repository: _key, ...counts } = getTableColumns(a);
       return db.orm
         .select({
           repositoryKey: a.repository,
           repositoryId: repositories.id,
           repository: repositories.fullName,
-          day: a.day,
-          reviews: a.reviews,
-          critical: a.critical,
-          high: a.high,
-          medium: a.medium,
-          low: a.low,
+          ...counts,
         })
         .from(a)
         .innerJoin(

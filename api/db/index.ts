@@ -1,5 +1,6 @@
 /** The results database: the only place that imports drizzle and better-sqlite3. */
 export * from './accounts.js';
+export * from './answers.js';
 export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';

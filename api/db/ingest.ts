@@ -153,9 +153,9 @@ export const FIX_TIME_BUCKETS = [1, 3, 7, 14] as const;
 export interface AggregateInput {
   /** Findings new in this review, by severity and by category. */
   introduced: readonly ReportedFinding[];
-  fixed: number;
+  fixed: readonly ReportedFinding[];
   /** Dismissed at this head and not yet at the PR's previous review. */
-  newlyDismissed: number;
+  newlyDismissed: readonly ReportedFinding[];
   costUsd: number;
   /** Days from the run that first raised each fixed finding to this one, when that run is known. */
   fixDays: readonly number[];
@@ -172,7 +172,14 @@ const AGGREGATE_EXTRA = [
   dailyAggregates.fixedIn14d,
   dailyAggregates.fixedLater,
   ...CATEGORIES.map((c) => dailyAggregates[c]),
+  ...CATEGORIES.map((c) => dailyAggregates[`fixed_${c}`]),
+  ...CATEGORIES.map((c) => dailyAggregates[`dismissed_${c}`]),
 ] as const;
+
+/** How many of `findings` are of each category, in `CATEGORIES` order. */
+function byCategory(findings: readonly ReportedFinding[]): number[] {
+  return CATEGORIES.map((c) => findings.filter((f) => f.category === c).length);
+}
 
 export function aggregateValues(input: AggregateInput): Value[] {
   const buckets = [0, 0, 0, 0, 0];
@@ -180,15 +187,15 @@ export function aggregateValues(input: AggregateInput): Value[] {
     const k = FIX_TIME_BUCKETS.findIndex((limit) => days <= limit);
     buckets[k < 0 ? FIX_TIME_BUCKETS.length : k]! += 1;
   }
-  const categories = new Map<string, number>();
-  for (const f of input.introduced) categories.set(f.category, (categories.get(f.category) ?? 0) + 1);
   return [
     ...severityValues(countBySeverity(input.introduced)),
-    input.fixed,
-    input.newlyDismissed,
+    input.fixed.length,
+    input.newlyDismissed.length,
     Math.round(input.costUsd * 1_000_000),
     ...buckets,
-    ...CATEGORIES.map((c) => categories.get(c) ?? 0),
+    ...byCategory(input.introduced),
+    ...byCategory(input.fixed),
+    ...byCategory(input.newlyDismissed),
   ];
 }
 

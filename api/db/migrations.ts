@@ -8,7 +8,7 @@
  *   processes starting together both see "nothing applied" and the second fails or applies twice. Here the
  *   whole check-and-apply runs inside `withMigrationLock`, which for SQLite is an exclusive transaction
  *   (a second process waits on the busy timeout, raised for the purpose, then finds nothing left to do).
- *   The PostgreSQL port replaces only that function, with `pg_advisory_xact_lock` inside a transaction.
+ *   The PostgreSQL runner (`pg/migrations.ts`) takes `pg_advisory_xact_lock` in its transaction instead.
  * - Missing migrations are errors that name them: a journal entry whose `.sql` file is absent, a migration
  *   older than the newest applied one that is not applied (drizzle would skip it silently), and a database
  *   migrated by a newer version than this one (it records a migration this version does not know).
@@ -32,7 +32,7 @@ export class MigrationError extends Error {
 }
 
 /** How long a process waits for another one's migrations before giving up. */
-const MIGRATION_LOCK_WAIT_MS = 120_000;
+export const MIGRATION_LOCK_WAIT_MS = 120_000;
 
 /** The migrations of `folder` in journal order; a journal entry without its file is an error naming it. */
 export function readMigrations(folder: string): Migration[] {
@@ -75,6 +75,35 @@ export function withMigrationLock<T>(sqlite: Database.Database, fn: () => T): T 
   }
 }
 
+/**
+ * The migrations a database lacks, given the journal `when` of those it records (both engines' runners call
+ * it under their lock); a `MigrationError` for one it records that this version does not know, or for one
+ * it lacks that is older than the newest it records.
+ */
+export function pendingMigrations(
+  migrations: readonly Migration[],
+  applied: ReadonlySet<number>,
+): Migration[] {
+  const known = new Set(migrations.map((m) => m.when));
+  const unknown = [...applied].filter((at) => !known.has(at)).sort((a, b) => b - a);
+  if (unknown.length > 0) {
+    throw new MigrationError(
+      `the database has a migration this version of diffray-api does not know (created ${new Date(unknown[0]!).toISOString()}): ` +
+        'it was migrated by a newer version; run that version, or restore a backup taken before it',
+    );
+  }
+  const newest = Math.max(-Infinity, ...applied);
+  const pending = migrations.filter((m) => !applied.has(m.when));
+  const skipped = pending.find((m) => m.when < newest);
+  if (skipped) {
+    throw new MigrationError(
+      `migration ${skipped.tag} is missing from the database, though later ones are applied: ` +
+        'it was committed out of order; regenerate it after the newest one',
+    );
+  }
+  return pending;
+}
+
 /** Applies the migrations the database lacks, under the lock; returns the tags it applied. */
 export function applyMigrations(sqlite: Database.Database, migrations: readonly Migration[]): string[] {
   return withMigrationLock(sqlite, () => {
@@ -87,23 +116,7 @@ export function applyMigrations(sqlite: Database.Database, migrations: readonly 
         .all()
         .map((r) => Number(r.at)),
     );
-    const known = new Set(migrations.map((m) => m.when));
-    const unknown = [...applied].filter((at) => !known.has(at)).sort((a, b) => b - a);
-    if (unknown.length > 0) {
-      throw new MigrationError(
-        `the database has a migration this version of diffray-api does not know (created ${new Date(unknown[0]!).toISOString()}): ` +
-          'it was migrated by a newer version; run that version, or restore a backup taken before it',
-      );
-    }
-    const newest = Math.max(-Infinity, ...applied);
-    const pending = migrations.filter((m) => !applied.has(m.when));
-    const skipped = pending.find((m) => m.when < newest);
-    if (skipped) {
-      throw new MigrationError(
-        `migration ${skipped.tag} is missing from the database, though later ones are applied: ` +
-          'it was committed out of order; regenerate it after the newest one',
-      );
-    }
+    const pending = pendingMigrations(migrations, applied);
     const record = sqlite.prepare('INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)');
     for (const migration of pending) {
       for (const statement of migration.statements) sqlite.exec(statement);

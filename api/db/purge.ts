@@ -14,6 +14,7 @@ export interface PurgeResult {
   rateBuckets: number;
   oauthStates: number;
   dismissals: number;
+  answers: number;
 }
 
 /** Idle rate-limit buckets older than this are full again: forgetting them changes nothing. */
@@ -110,6 +111,7 @@ export async function purge(
     rateBuckets: 0,
     oauthStates: 0,
     dismissals: 0,
+    answers: 0,
   };
   const expired = cutoffs.reviewsExpiredBy.getTime();
 
@@ -156,6 +158,14 @@ export async function purge(
   result.dismissals += await deleteInBatches(
     db,
     s.prepare('DELETE FROM dismissals WHERE id IN (SELECT id FROM dismissals WHERE expires_at <= ? LIMIT ?)'),
+    [expired],
+    batch,
+    onBatch,
+  );
+  // Answers' costs, kept as long as the reviews they sit beside in a pull request's total.
+  result.answers += await deleteInBatches(
+    db,
+    s.prepare('DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE expires_at <= ? LIMIT ?)'),
     [expired],
     batch,
     onBatch,

@@ -193,10 +193,10 @@ export function ingestRow(
     counts: severityValues(countBySeverity(report.findings.filter(isOpen))),
     aggregate: aggregateValues({
       introduced: report.findings.filter((f) => f.state === undefined || f.state === 'new'),
-      fixed: fixed.length,
+      fixed,
       newlyDismissed: report.findings.filter(
         (f) => f.state === 'dismissed' && !history.dismissed.has(f.fingerprint),
-      ).length,
+      ),
       costUsd: report.costUsd,
       fixDays,
     }),

@@ -31,6 +31,13 @@ const categoryCounts = Object.fromEntries(CATEGORIES.map((c) => [c, count(`categ
   [K in Category]: ReturnType<typeof count>;
 };
 
+/** A count column per finding category for findings that ended so (`fixed` or `dismissed`), keyed `<end>_<category>`. */
+function categoryEnds<E extends 'fixed' | 'dismissed'>(end: E) {
+  return Object.fromEntries(CATEGORIES.map((c) => [`${end}_${c}`, count(`${end}_${c}`)])) as {
+    [K in `${E}_${Category}`]: ReturnType<typeof count>;
+  };
+}
+
 /** A tenant. Deleting one locks it at once (`deletedAt`) and purges its data after `purgeAfter`. */
 export const accounts = sqliteTable('accounts', {
   id: text('id').primaryKey(),
@@ -330,6 +337,12 @@ export const dailyAggregates = sqliteTable(
     fixedLater: integer('fixed_later').notNull().default(0),
     /** Findings introduced, by category (`category_<name>`): the top categories over months. */
     ...categoryCounts,
+    /**
+     * The day's fixed and newly dismissed findings by category (`fixed_<name>`, `dismissed_<name>`): where
+     * dismissals concentrate against fixes tells a team which categories to turn off.
+     */
+    ...categoryEnds('fixed'),
+    ...categoryEnds('dismissed'),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.repository, t.day] })],
 );
@@ -469,13 +482,49 @@ export const dismissals = sqliteTable(
     title: text('title').notNull(),
     pathPattern: text('path_pattern').notNull(),
     reason: text('reason').notNull(),
+    /** Sealed: the login of who dismissed it; null in reports of older actions. */
+    by: text('dismissed_by'),
     createdAt: ms('created_at').notNull(),
     expiresAt: ms('expires_at').notNull(),
     /** When an admin turned it into an instruction in the repository's hosted config. */
     acceptedAt: ms('accepted_at'),
+    /** When an admin decided it teaches nothing (kept, listed as declined, until it expires). */
+    declinedAt: ms('declined_at'),
   },
   (t) => [
     index('dismissals_repository_created_idx').on(t.repositoryId, t.createdAt),
     index('dismissals_expires_idx').on(t.expiresAt),
+  ],
+);
+
+/**
+ * What answering a question in one of diffray's threads cost (`POST /v1/answers`): counted in its pull
+ * request's total and, through the day's `costMicros` in `dailyAggregates`, in the account's cost per day
+ * and week. Metadata only, no text. Readable until `expiresAt` (created + 30 days), like reviews.
+ */
+export const answers = sqliteTable(
+  'answers',
+  {
+    id: text('id').primaryKey(),
+    accountId: text('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    repositoryId: text('repository_id')
+      .notNull()
+      .references(() => repositories.id, { onDelete: 'cascade' }),
+    pullRequest: integer('pull_request').notNull(),
+    model: text('model').notNull(),
+    tokensInput: integer('tokens_input').notNull(),
+    tokensCacheWrite: integer('tokens_cache_write').notNull(),
+    tokensCacheRead: integer('tokens_cache_read').notNull(),
+    tokensOutput: integer('tokens_output').notNull(),
+    costUsd: real('cost_usd').notNull(),
+    createdAt: ms('created_at').notNull(),
+    expiresAt: ms('expires_at').notNull(),
+  },
+  (t) => [
+    index('answers_repository_pull_idx').on(t.repositoryId, t.pullRequest),
+    index('answers_account_created_idx').on(t.accountId, t.createdAt),
+    index('answers_expires_idx').on(t.expiresAt),
   ],
 );

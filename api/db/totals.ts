@@ -168,3 +168,43 @@ export async function trendDays(
     .groupBy(dailyAggregates.day)
     .orderBy(asc(dailyAggregates.day))) as TrendDay[];
 }
+
+/** Per category: findings introduced, fixed and dismissed, from the daily aggregates. */
+export type CategoryOutcome = { category: Category; introduced: number; fixed: number; dismissed: number };
+
+/**
+ * Each category's findings introduced, fixed and dismissed since `sinceDay` (inclusive), the account's or
+ * one repository's: where dismissals concentrate against fixes, a category is noise to that team.
+ */
+export async function categoryOutcomes(
+  db: DiffrayDb,
+  input: { accountId: string; sinceDay: string; repository?: string },
+): Promise<CategoryOutcome[]> {
+  const { dailyAggregates } = db.tables;
+  const conditions = [
+    eq(dailyAggregates.accountId, input.accountId),
+    gte(dailyAggregates.day, input.sinceDay),
+  ];
+  if (input.repository !== undefined)
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
+  const sum = (column: keyof typeof dailyAggregates.$inferSelect) =>
+    sql<number>`coalesce(sum(${dailyAggregates[column]}), 0)`.mapWith(Number);
+  const [row] = await db.orm
+    .select(
+      Object.fromEntries(
+        CATEGORIES.flatMap((c) => [
+          [c, sum(c)],
+          [`fixed_${c}`, sum(`fixed_${c}`)],
+          [`dismissed_${c}`, sum(`dismissed_${c}`)],
+        ]),
+      ) as Record<string, SQL<number>>,
+    )
+    .from(dailyAggregates)
+    .where(and(...conditions));
+  return CATEGORIES.map((category) => ({
+    category,
+    introduced: row?.[category] ?? 0,
+    fixed: row?.[`fixed_${category}`] ?? 0,
+    dismissed: row?.[`dismissed_${category}`] ?? 0,
+  }));
+}

@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
-import { overlayConfig, parseConfigYaml, type DiffrayConfig } from '../../shared/index.js';
+import { overlayConfig, parseConfigYaml } from '../../shared/index.js';
 import { getConfigs, putConfig } from '../db/index.js';
+import { readStoredConfig } from '../hosted-config.js';
 import { ApiError } from '../errors.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import {
@@ -39,13 +40,10 @@ export function configRouter(deps: AppDeps, auth: Auth) {
   const app = newRouter();
   app.use('/v1/config', auth.requireAuth);
 
-  /** Stored text was validated on write; should the schema tighten later, a stale config reads as empty. */
-  const parseStored = (yaml: string | undefined, what: string): DiffrayConfig => {
-    if (yaml === undefined) return {};
-    const parsed = parseConfigYaml(yaml);
-    if (parsed.ok) return parsed.config;
-    log({ level: 'warn', msg: 'stored config no longer valid; ignored', what });
-    return {};
+  const parseStored = (yaml: string | undefined, what: string) => {
+    const stored = readStoredConfig(yaml);
+    if (stored.stale) log({ level: 'warn', msg: 'stored config no longer valid; ignored', what });
+    return stored.config;
   };
 
   return app

@@ -5,33 +5,38 @@
  * receive it like any other instruction.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import {
   DismissalReportSchema as SharedDismissalReportSchema,
   LIMITS,
   DISMISSAL_REASON_CHARS,
-  dismissalInstruction,
-  parseConfigYaml,
   stripCodeBlocks,
   truncate,
-  type Category,
   type DismissalReport,
 } from '../../shared/index.js';
 import { requireScope, type Auth } from '../auth/authenticate.js';
 import { forRequests, toClassic } from '../classic.js';
+import { insertDismissal, listDismissals } from '../db/index.js';
 import {
-  getConfigs,
-  getDismissal,
-  insertDismissal,
-  listDismissals,
-  markDismissalAccepted,
-  putConfig,
-} from '../db/index.js';
+  acceptDismissal,
+  declineDismissal,
+  instructionOf,
+  type Refusal,
+  type StoredDismissal,
+} from '../dismissal-rules.js';
 import { ApiError, notFound } from '../errors.js';
 import { reviewExpiresAt } from '../retention.js';
 import { IdParamSchema, RepositoryNameSchema } from '../schemas.js';
 import type { AppDeps } from '../types.js';
-import { AUTH_ERRORS, NOT_FOUND, SECURITY, UNPROCESSABLE, auditCall, json, newRouter } from './router.js';
+import {
+  AUTH_ERRORS,
+  NOT_FOUND,
+  SECURITY,
+  UNPROCESSABLE,
+  auditCall,
+  err,
+  json,
+  newRouter,
+} from './router.js';
 
 const DismissalReportSchema = forRequests(toClassic(SharedDismissalReportSchema));
 const InstructionSchema = z.object({ paths: z.array(z.string()), text: z.string() });
@@ -45,11 +50,16 @@ const DismissalSchema = z.object({
   title: z.string(),
   pathPattern: z.string(),
   reason: z.string(),
+  /** Who dismissed it (a GitHub login); null in reports of older actions. */
+  by: z.string().nullable(),
   createdAt: z.string(),
   acceptedAt: z.string().nullable(),
+  declinedAt: z.string().nullable(),
   /** The entry accepting it adds to the repository's hosted config: shown before it is saved. */
   instruction: InstructionSchema,
 });
+
+const ALREADY = { 409: err('Already decided: accepted (or, to decline, accepted or declined)') } as const;
 
 const create = createRoute({
   method: 'post',
@@ -83,7 +93,22 @@ const accept = createRoute({
     200: json(z.object({ instruction: InstructionSchema, yaml: z.string() }), 'Saved'),
     ...AUTH_ERRORS,
     ...NOT_FOUND,
+    ...ALREADY,
     ...UNPROCESSABLE,
+  },
+});
+
+const decline = createRoute({
+  method: 'post',
+  path: '/v1/dismissals/{id}/decline',
+  summary: 'Decline a dismissal: it teaches nothing, and stays listed as declined',
+  security: SECURITY,
+  request: { params: IdParamSchema },
+  responses: {
+    200: json(z.object({ declinedAt: z.string() }), 'Declined'),
+    ...AUTH_ERRORS,
+    ...NOT_FOUND,
+    ...ALREADY,
   },
 });
 
@@ -98,15 +123,12 @@ function sanitizeDismissal(report: DismissalReport): DismissalReport {
   };
 }
 
-/** The repository's config YAML with `instruction` appended to its `instructions` (created if absent). */
-function withInstruction(yaml: string | undefined, instruction: { paths: string[]; text: string }): string {
-  const doc = parseDocument(yaml ?? '');
-  // No config yet (a valid config is always a mapping): the instruction starts one.
-  if (!isMap(doc.contents)) return stringify({ instructions: [instruction] });
-  const existing = doc.get('instructions');
-  if (isSeq(existing)) existing.add(doc.createNode(instruction));
-  else doc.set('instructions', [instruction]);
-  return String(doc);
+/** A decision refused, as the API says it. */
+function refused(decision: Refusal): never {
+  if (decision.why === 'not-found') throw notFound();
+  if (decision.why === 'decided')
+    throw new ApiError(409, 'already_decided', 'The dismissal is already decided');
+  throw new ApiError(422, 'invalid_config', 'The config would be invalid', { issues: decision.issues });
 }
 
 export function dismissalsRouter(deps: AppDeps, auth: Auth) {
@@ -115,11 +137,12 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
   app.use('/v1/dismissals', auth.requireAuth);
   app.use('/v1/dismissals/*', auth.requireAuth);
 
-  const toJson = (row: NonNullable<Awaited<ReturnType<typeof getDismissal>>>) => ({
+  const toJson = (row: StoredDismissal) => ({
     ...row,
     createdAt: row.createdAt.toISOString(),
     acceptedAt: row.acceptedAt?.toISOString() ?? null,
-    instruction: dismissalInstruction({ ...row, category: row.category as Category }),
+    declinedAt: row.declinedAt?.toISOString() ?? null,
+    instruction: instructionOf(row),
   });
 
   return app
@@ -143,21 +166,20 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
       return c.json({ dismissals: rows.map(toJson) }, 200);
     })
     .openapi({ ...accept, middleware: [requireScope('admin')] }, async (c) => {
-      const { accountId } = c.get('principal');
       const now = clock();
-      const row = await getDismissal(db, accountId, c.req.valid('param').id, now);
-      if (!row) throw notFound();
-      const instruction = toJson(row).instruction;
-      const yaml = withInstruction(
-        (await getConfigs(db, accountId, row.repository)).repository?.yaml,
-        instruction,
-      );
-      const parsed = parseConfigYaml(yaml);
-      if (!parsed.ok)
-        throw new ApiError(422, 'invalid_config', 'The config would be invalid', { issues: parsed.issues });
-      await putConfig(db, accountId, row.repository, yaml, now);
-      await markDismissalAccepted(db, accountId, row.id, now);
-      await auditCall(c, db, { action: 'dismissal.accept', target: row.repository, at: now });
+      const accountId = c.get('principal').accountId;
+      const decision = await acceptDismissal(db, { accountId, id: c.req.valid('param').id, now });
+      if (!decision.ok) refused(decision);
+      await auditCall(c, db, { action: 'dismissal.accept', target: decision.dismissal.repository, at: now });
+      const { instruction, yaml } = decision.saved;
       return c.json({ instruction, yaml }, 200);
+    })
+    .openapi({ ...decline, middleware: [requireScope('admin')] }, async (c) => {
+      const now = clock();
+      const accountId = c.get('principal').accountId;
+      const decision = await declineDismissal(db, { accountId, id: c.req.valid('param').id, now });
+      if (!decision.ok) refused(decision);
+      await auditCall(c, db, { action: 'dismissal.decline', target: decision.dismissal.repository, at: now });
+      return c.json({ declinedAt: now.toISOString() }, 200);
     });
 }

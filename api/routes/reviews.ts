@@ -187,6 +187,7 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
             state: f.state as 'new',
             ...(dismissal ? { dismissal } : {}),
           })),
+          walkthrough: found.walkthrough ?? null,
         },
         200,
       );

@@ -59,8 +59,8 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       throw new ApiError(400, 'malformed_json', 'Malformed JSON');
     }
     const now = clock();
-    const audit = (accountId: string, action: string, target: string) =>
-      recordAudit(db, {
+    const audit = async (accountId: string, action: string, target: string) =>
+      await recordAudit(db, {
         accountId,
         actor: 'github',
         action,

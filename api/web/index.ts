@@ -11,6 +11,7 @@ import type { AppDeps, AppEnv } from '../types.js';
 import { accountPages } from './routes/account.js';
 import { accountsPages } from './routes/accounts.js';
 import { configPages } from './routes/config.js';
+import { dismissalsPages } from './routes/dismissals.js';
 import { pageGuards } from './routes/guards.js';
 import { keysPages } from './routes/keys.js';
 import { membersPages } from './routes/members.js';
@@ -38,6 +39,7 @@ const PAGE_PATHS = [
   '/profile',
   '/repositories/*',
   '/reviews/*',
+  '/dismissals',
   '/settings/*',
   '/static/*',
 ];
@@ -55,7 +57,8 @@ export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'
   web.use('/sign-in/*', guard.formLimit);
   web.use('/accounts/*', guard.formLimit);
   web.use('/sign-out', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
-  for (const path of ['/', '/repositories/*', '/reviews/*']) web.use(path, guard.requireViewer);
+  for (const path of ['/', '/repositories/*', '/reviews/*', '/dismissals'])
+    web.use(path, guard.requireViewer);
   web.use('/profile', guard.formLimit, guard.requireViewer, guard.requireCsrfToken);
   web.use('/settings/*', guard.formLimit, guard.requireViewer, guard.requireAdmin, guard.requireCsrfToken);
 
@@ -66,6 +69,7 @@ export function createWebRoutes(deps: AppDeps, auth: Pick<Auth, 'noteFailedAuth'
   web.route('/', overviewPages(kit));
   web.route('/', repositoriesPages(kit));
   web.route('/', reviewsPages(kit));
+  web.route('/', dismissalsPages(kit));
   web.route('/', settingsPages(kit));
   web.route('/', keysPages(kit));
   web.route('/', configPages(kit));

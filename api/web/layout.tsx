@@ -21,7 +21,7 @@ export interface PageProps {
   links: GitHubLinks;
 }
 
-export type NavSection = 'overview' | 'settings' | 'none';
+export type NavSection = 'overview' | 'dismissals' | 'settings' | 'none';
 
 function BrandMark() {
   return (
@@ -108,6 +108,11 @@ export function Layout(props: {
                   <li>
                     <a href="/" aria-current={section === 'overview' ? 'page' : undefined}>
                       Overview
+                    </a>
+                  </li>
+                  <li>
+                    <a href="/dismissals" aria-current={section === 'dismissals' ? 'page' : undefined}>
+                      Dismissals
                     </a>
                   </li>
                   <li>

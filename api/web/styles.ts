@@ -32,6 +32,9 @@ export const STYLESHEET = `
   --sev-high-soft: #feebe0;
   --sev-medium-soft: #fdf3d1;
   --sev-low-soft: #eceff3;
+  /* Severity words on their soft backgrounds: darker than the chart fills, for 4.5:1 contrast. */
+  --sev-high-ink: #a63d11;
+  --sev-medium-ink: #8a5c00;
   --radius: 10px;
   --shadow: 0 1px 2px rgba(16, 24, 40, 0.06), 0 1px 3px rgba(16, 24, 40, 0.08);
   --mono: ui-monospace, SFMono-Regular, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace;
@@ -63,6 +66,8 @@ export const STYLESHEET = `
     --sev-high-soft: #3a2113;
     --sev-medium-soft: #33290f;
     --sev-low-soft: #242a31;
+    --sev-high-ink: #f0883e;
+    --sev-medium-ink: #d29922;
     --shadow: none;
   }
 }
@@ -189,8 +194,8 @@ tbody tr:hover { background: var(--surface-2); }
 .badge::before { content: ''; width: 0.5rem; height: 0.5rem; border-radius: 50%; background: currentColor; }
 .badge-plain::before { display: none; }
 .sev-critical { color: var(--sev-critical); background: var(--sev-critical-soft); }
-.sev-high { color: var(--sev-high); background: var(--sev-high-soft); }
-.sev-medium { color: var(--warn); background: var(--sev-medium-soft); }
+.sev-high { color: var(--sev-high-ink); background: var(--sev-high-soft); }
+.sev-medium { color: var(--sev-medium-ink); background: var(--sev-medium-soft); }
 .sev-low { color: var(--muted); background: var(--sev-low-soft); }
 .concl-success { color: var(--ok); background: var(--ok-soft); }
 .concl-failure { color: var(--bad); background: var(--bad-soft); }
@@ -289,9 +294,10 @@ input[aria-invalid='true'], textarea[aria-invalid='true'] { border-color: var(--
 .notice-error { background: var(--bad-soft); border-color: var(--bad); }
 .notice-warn { background: var(--warn-soft); border-color: var(--warn); }
 .notice h2 { font-size: 1rem; }
+.copy-field { display: flex; gap: 0.5rem; align-items: center; margin: 0.5rem 0; }
 .secret {
-  display: block; font-family: var(--mono); font-size: 0.95rem; padding: 0.6rem 0.75rem; margin: 0.5rem 0;
-  background: var(--surface); border: 1px dashed var(--ok); border-radius: 8px; word-break: break-all; user-select: all;
+  flex: 1; min-width: 0; font-family: var(--mono); font-size: 0.95rem; padding: 0.6rem 0.75rem;
+  background: var(--surface); color: var(--text); border: 1px dashed var(--ok); border-radius: 8px; user-select: all;
 }
 .issues { margin: 0.25rem 0 0; padding-left: 1.2rem; }
 .issues code { font-weight: 600; }
@@ -361,12 +367,46 @@ pre.snippet {
 @media (prefers-reduced-motion: reduce) { * { transition: none !important; animation: none !important; } }
 `;
 
+/** A static asset's path, versioned by its content so it can be cached immutably. */
+function contentPath(name: string, extension: string, content: string): string {
+  return `/static/${name}.${createHash('sha256').update(content).digest('hex').slice(0, 12)}.${extension}`;
+}
+
 let cachedPath: string | undefined;
 
-/** The stylesheet's path, versioned by content so it can be cached immutably. */
+/** The stylesheet's path. */
 export function stylesheetPath(): string {
-  cachedPath ??= `/static/app.${createHash('sha256').update(STYLESHEET).digest('hex').slice(0, 12)}.css`;
+  cachedPath ??= contentPath('app', 'css', STYLESHEET);
   return cachedPath;
+}
+
+/**
+ * The pages' one script, served from `/static/` (the CSP allows no inline script): it shows each copy
+ * button (`button[data-copy]`, hidden until then: without script the field's text is selected by hand) and
+ * copies the value of the field it names, saying so in the button.
+ */
+export const COPY_SCRIPT = `'use strict';
+for (const button of document.querySelectorAll('button[data-copy]')) {
+  const field = document.getElementById(button.dataset.copy);
+  if (!field) continue;
+  button.hidden = false;
+  field.addEventListener('focus', () => field.select());
+  button.addEventListener('click', () => {
+    field.select();
+    navigator.clipboard.writeText(field.value).then(
+      () => { button.textContent = 'Copied'; },
+      () => { button.textContent = 'Selected: press Ctrl+C (⌘C)'; },
+    );
+  });
+}
+`;
+
+let cachedScriptPath: string | undefined;
+
+/** The copy script's path. */
+export function copyScriptPath(): string {
+  cachedScriptPath ??= contentPath('copy', 'js', COPY_SCRIPT);
+  return cachedScriptPath;
 }
 
 /** The brand mark as a standalone SVG (also the favicon). */

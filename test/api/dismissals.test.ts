@@ -24,6 +24,7 @@ const REPORT: DismissalReport = {
   title: 'Off-by-one in count',
   pathPattern: 'src/**/*.ts',
   reason: 'callers subtract one ```const x = items.length - 1;``` as documented',
+  by: 'maintainer',
 };
 
 describe('dismissals', () => {
@@ -37,6 +38,7 @@ describe('dismissals', () => {
       repository: 'octo/hello',
       category: 'correctness',
       pathPattern: 'src/**/*.ts',
+      by: 'maintainer',
       acceptedAt: null,
       instruction: { paths: ['src/**/*.ts'], text: expect.stringContaining('Off-by-one in count') },
     });
@@ -85,6 +87,36 @@ describe('dismissals', () => {
       (after.json as { dismissals: { acceptedAt: string | null }[] }).dismissals[0]!.acceptedAt,
     ).not.toBeNull();
     expect((await s.call('POST', '/v1/dismissals/nope/accept', { key: acct.key })).status).toBe(404);
+    // Accepted once: a second accept would add the same instruction again, and a decline comes too late.
+    expect((await s.call('POST', `/v1/dismissals/${id}/accept`, { key: acct.key })).status).toBe(409);
+    expect((await s.call('POST', `/v1/dismissals/${id}/decline`, { key: acct.key })).status).toBe(409);
+  });
+
+  it('are declined by an admin: listed as declined, the config untouched, and accepted later if wanted', async () => {
+    const created = await s.call('POST', '/v1/dismissals', {
+      key: actionKey,
+      body: { ...REPORT, repository: 'octo/other' },
+    });
+    const { id } = created.json as { id: string };
+    expect((await s.call('POST', `/v1/dismissals/${id}/decline`, { key: actionKey })).status).toBe(403);
+    const declined = await s.call('POST', `/v1/dismissals/${id}/decline`, { key: acct.key });
+    expect(declined.status).toBe(200);
+    expect((await s.call('POST', `/v1/dismissals/${id}/decline`, { key: acct.key })).status).toBe(409);
+    const list = await s.call('GET', '/v1/dismissals?repository=octo/other', { key: acct.key });
+    expect((list.json as { dismissals: Record<string, unknown>[] }).dismissals[0]).toMatchObject({
+      declinedAt: expect.any(String),
+      acceptedAt: null,
+    });
+    expect((await s.call('GET', '/v1/config?repository=octo/other', { key: actionKey })).json).toMatchObject({
+      yaml: { repository: null },
+    });
+
+    expect((await s.call('POST', `/v1/dismissals/${id}/accept`, { key: acct.key })).status).toBe(200);
+    const after = await s.call('GET', '/v1/dismissals?repository=octo/other', { key: acct.key });
+    expect((after.json as { dismissals: Record<string, unknown>[] }).dismissals[0]).toMatchObject({
+      declinedAt: null,
+      acceptedAt: expect.any(String),
+    });
   });
 });
 

@@ -81,3 +81,40 @@ describe('GITHUB_WEBHOOK_SECRET_PREVIOUS', () => {
     expect(() => loadEnv({ GITHUB_WEBHOOK_SECRET_PREVIOUS: previous })).toThrow(EnvError);
   });
 });
+
+describe("PostgreSQL's pool settings", () => {
+  const base = { DATABASE_PATH: join(dir, 'pool.db') };
+
+  it('has defaults, and reads DATABASE_POOL_SIZE and the DATABASE_*_TIMEOUT_MS variables', () => {
+    expect(loadEnv(base).databasePool).toEqual({
+      max: 10,
+      connectTimeoutMs: 5_000,
+      idleTimeoutMs: 30_000,
+      statementTimeoutMs: 30_000,
+    });
+    expect(
+      loadEnv({
+        ...base,
+        DATABASE_POOL_SIZE: '4',
+        DATABASE_CONNECT_TIMEOUT_MS: '1500',
+        DATABASE_IDLE_TIMEOUT_MS: '60000',
+        DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      }).databasePool,
+    ).toEqual({ max: 4, connectTimeoutMs: 1_500, idleTimeoutMs: 60_000, statementTimeoutMs: 0 });
+  });
+
+  it.each([
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_POOL_SIZE', '5000'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '0'],
+    ['DATABASE_IDLE_TIMEOUT_MS', '-1'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '1.5'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '999999999'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadEnv({ ...base, [name]: value })).toThrow(EnvError);
+    expect(() => loadEnv({ ...base, [name]: value })).toThrow(
+      new RegExp(`^invalid environment:\\n  ${name}: `),
+    );
+  });
+});

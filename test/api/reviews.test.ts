@@ -71,7 +71,7 @@ describe('POST /v1/reviews', () => {
     expect(stored.findings.some((f) => f.body.includes('SECRET_CODE'))).toBe(false);
   });
 
-  it('stores the walkthrough sealed, as prose only: code stripped, lines kept to one line; a review without one has none', async () => {
+  it('stores the walkthrough sealed, as prose only: code stripped, lines kept to one line; a review without one has none; GET shows it', async () => {
     const res = await post(
       makeReport({
         walkthrough: {
@@ -98,11 +98,15 @@ describe('POST /v1/reviews', () => {
         { path: 'src/gone.ts', summary: '[code omitted]' },
       ],
     });
+    // GET /v1/reviews/:id shows it as the page does.
+    const got = await s.call('GET', `/v1/reviews/${id}`, { key: acct.key });
+    expect((got.json as { walkthrough: unknown }).walkthrough).toEqual(stored.walkthrough);
     const plain = await post(makeReport());
-    const none = s.db.sqlite
-      .prepare('SELECT walkthrough FROM reviews WHERE id = ?')
-      .get((plain.json as { id: string }).id);
+    const plainId = (plain.json as { id: string }).id;
+    const none = s.db.sqlite.prepare('SELECT walkthrough FROM reviews WHERE id = ?').get(plainId);
     expect(none).toEqual({ walkthrough: null });
+    const gotNone = await s.call('GET', `/v1/reviews/${plainId}`, { key: acct.key });
+    expect((gotNone.json as { walkthrough: unknown }).walkthrough).toBeNull();
     // Over its limits, like a finding body: refused.
     const long = makeReport({ walkthrough: { overview: ['x'.repeat(601)], files: [] } });
     expect((await post(long)).status).toBe(422);

@@ -155,6 +155,10 @@ export async function startApi(opts: { mode?: ApiMode } = {}): Promise<RunningAp
       () => resolve(s as Server),
     );
   });
+  // As on a real deployment, the client gives up an idle connection first (undici: 4 s): a server closing
+  // it at the same moment (Node's default, 5 s) races the action's next request into an ECONNRESET when
+  // this machine is loaded and timers run late.
+  server.keepAliveTimeout = 60_000;
   api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   built.app = createApp({
     db,

@@ -188,7 +188,7 @@ describe('diffray review (local CLI)', { timeout: 60_000 }, () => {
     const { anthropic, cli } = await startLocalRepo();
     const unpinned = await cli(['eval', '--bench', 'swe-prbench'], KEY);
     expect(unpinned.code).toBe(2);
-    expect(unpinned.stderr).toContain('--bench swe-prbench needs --dataset-pin REVISION:SHA256');
+    expect(unpinned.stderr).toContain('--bench swe-prbench needs --dataset-pin COMMIT:SHA256');
     const unknown = await cli(['eval', '--bench', 'nope'], KEY);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('--bench must be martian or swe-prbench');

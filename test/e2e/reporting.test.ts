@@ -191,6 +191,46 @@ describe.concurrent('hosted config from the results API', GROUP, () => {
   });
 });
 
+describe.concurrent('a repository the account disabled', GROUP, () => {
+  it('gets a neutral "Disabled by the account" check, no model call, no review and no summary', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, { repoConfig: 'enabled: true\n' });
+    await s.api.putConfig('enabled: false\n', REPOSITORY);
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(s.anthropic.requests).toHaveLength(0);
+    expect(s.github.checkRuns).toHaveLength(1);
+    expect(s.github.checkRuns[0]).toMatchObject({
+      status: 'completed',
+      conclusion: 'neutral',
+      output: { title: 'Disabled by the account' },
+    });
+    expect(s.github.checkRuns[0]!.output?.summary).toMatch(/^Disabled by the account: its hosted config/);
+    expect(s.github.reviews).toEqual([]);
+    expect(s.github.issueComments).toEqual([]);
+    expect(apiCalls(s.api).filter((call) => call.startsWith('POST /v1/reviews'))).toEqual([]);
+    // The repository's file cannot outvote the account.
+    expect(warnings(result).join('\n')).toMatch(/hosted config holds enabled: \.diffray\.yml/);
+  });
+
+  it('is reviewed again once its per-repository config enables it under an account default that disables', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const s = await setup(onTestFinished, { accountConfig: 'enabled: false\n' });
+    await s.api.putConfig('enabled: true\n', REPOSITORY);
+    const result = await run(s);
+
+    expect(result.code, logsOf(result)).toBe(0);
+    expect(s.anthropic.reviewRequests().length).toBeGreaterThan(0);
+    expect(s.github.reviews).toHaveLength(1);
+    expect(s.github.checkRuns[0]!.conclusion).toBe('success');
+  });
+});
+
 describe.concurrent('the review reported to POST /v1/reviews', GROUP, () => {
   it('after the GitHub review is posted; results-url is the review page; readable with findings', async ({
     expect,

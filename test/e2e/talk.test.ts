@@ -9,6 +9,7 @@ import { findingsFor, userText, type MessagesRequest, type Script } from '../fak
 import { isContentCreating, type Comment, type FakeGitHub, type ReviewComment } from '../fakes/github.js';
 import { parseSummaryState } from '../../action/core/output/markers.js';
 import { APP_BASE, APP_HEAD, CLAMP_SWAPPED, OFF_BY_ONE, startTwoFindingPr } from './fixtures.js';
+import { answerCosts, findRepository, trendDays, utcDay } from '../../api/db/index.js';
 import { startApi } from './api-harness.js';
 import { OWNER, PR_NUMBER, pushToPr, REPO, type PrUnderTest, type StartPrOptions } from './harness.js';
 
@@ -378,14 +379,19 @@ describe("commands and questions in diffray's threads", () => {
   });
 });
 
+/** A PR reviewed by the action reporting to a real results API, and the thread of its finding in src/app.ts. */
+async function reviewedWithApi() {
+  const pr = await setup();
+  const api = await startApi();
+  onTestFinished(() => api.cleanup());
+  const inputs = { 'api-key': api.actionKey, 'api-url': api.url };
+  expect((await pr.run({ inputs })).code).toBe(0);
+  return { pr, api, inputs, thread: threadOf(pr.github, 'src/app.ts') };
+}
+
 describe('a dismissal that teaches', () => {
   it('is reported with its reason (no code), accepted as an instruction, and sent to the model on the next review', async () => {
-    const pr = await setup();
-    const api = await startApi();
-    onTestFinished(() => api.cleanup());
-    const inputs = { 'api-key': api.actionKey, 'api-url': api.url };
-    expect((await pr.run({ inputs })).code).toBe(0);
-    const thread = threadOf(pr.github, 'src/app.ts');
+    const { pr, api, inputs, thread } = await reviewedWithApi();
     const dismiss = pr.github.replyAsUser(
       thread.id,
       '@diffray dismiss callers subtract one on purpose: `const n = count(items) - 1;` is the documented contract',
@@ -399,9 +405,14 @@ describe('a dismissal that teaches', () => {
     expect(result.code, result.stdout + result.stderr).toBe(0);
 
     const listed = await api.get(`/v1/dismissals?repository=${FULL}`);
-    const [dismissal] = (listed.json as { dismissals: { id: string; reason: string; pathPattern: string }[] })
-      .dismissals;
-    expect(dismissal).toMatchObject({ pathPattern: 'src/**/*.ts', category: 'correctness' });
+    const [dismissal] = (
+      listed.json as { dismissals: { id: string; reason: string; pathPattern: string; by: string }[] }
+    ).dismissals;
+    expect(dismissal).toMatchObject({
+      pathPattern: 'src/**/*.ts',
+      category: 'correctness',
+      by: 'maintainer',
+    });
     expect(dismissal!.reason).toContain('callers subtract one on purpose');
     expect(dismissal!.reason).not.toContain('count(items) - 1');
 
@@ -422,5 +433,78 @@ describe('a dismissal that teaches', () => {
       .join('\n');
     expect(sent).toContain('Do not report correctness findings like "Off-by-one in count"');
     expect(sent).toContain('callers subtract one on purpose');
+  });
+});
+
+describe('a repository the account disabled', () => {
+  it('answers neither a command nor a question: no model call, no reaction, no reply, no review', async () => {
+    const pr = await setup();
+    const api = await startApi();
+    onTestFinished(() => api.cleanup());
+    const inputs = { 'api-key': api.actionKey, 'api-url': api.url };
+    expect((await pr.run({ inputs })).code).toBe(0);
+    await api.putConfig('enabled: false\n', FULL);
+    const calls = modelCalls(pr);
+    const writes = pr.github.requests.length;
+
+    const review = pr.github.commentAsUser('@diffray review', 'maintainer');
+    const commanded = await pr.run({ inputs, eventName: 'issue_comment', event: issueCommentEvent(review) });
+    const question = pr.github.replyAsUser(
+      threadOf(pr.github, 'src/app.ts').id,
+      '@diffray why?',
+      'maintainer',
+    );
+    const asked = await pr.run({
+      inputs,
+      eventName: 'pull_request_review_comment',
+      event: reviewCommentEvent(question),
+    });
+
+    for (const result of [commanded, asked]) {
+      expect(result.code, result.stdout + result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/::notice title=diffray skipped this run::Disabled by the account/);
+    }
+    expect(modelCalls(pr)).toBe(calls);
+    expect(writesSince(pr.github, writes)).toEqual([]);
+    expect(pr.github.reactions).toEqual([]);
+  });
+});
+
+describe("an answer's cost", () => {
+  it('is reported to the results API with its tokens, no text, and counted in the pull request and the day', async () => {
+    const { pr, api, inputs, thread } = await reviewedWithApi();
+    const question = pr.github.replyAsUser(thread.id, '@diffray why is this off by one?', 'maintainer');
+    const result = await pr.run({
+      inputs,
+      eventName: 'pull_request_review_comment',
+      event: reviewCommentEvent(question),
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+
+    const sent = api.requests.filter((r) => r.method === 'POST' && r.path === '/v1/answers');
+    expect(sent).toHaveLength(1);
+    const report = JSON.parse(sent[0]!.body) as { costUsd: number; tokens: { output: number } };
+    expect(Object.keys(report).sort()).toEqual(['costUsd', 'model', 'pullRequest', 'repository', 'tokens']);
+    expect(report.tokens.output).toBeGreaterThan(0);
+    // The reply's footer shows the same cost the API counts.
+    const footer = pr.github.actionReplies(thread.id).at(-1)!.body;
+    expect(footer).toContain(`~$${report.costUsd.toFixed(4)}`);
+
+    const now = new Date();
+    const repo = (await findRepository(api.db, api.accountId, FULL))!;
+    const counted = await answerCosts(api.db, {
+      accountId: api.accountId,
+      now,
+      repositoryId: repo.id,
+      pullRequest: PR_NUMBER,
+    });
+    expect(counted).toEqual({ count: 1, costUsd: report.costUsd });
+    const reviewsCost = (await api.get(`/v1/reviews?repository=${FULL}`)).json as {
+      reviews: { costUsd: number }[];
+    };
+    const days = await trendDays(api.db, { accountId: api.accountId, sinceDay: utcDay(new Date(0)) });
+    expect(days.reduce((sum, d) => sum + d.costMicros, 0)).toBe(
+      Math.round(reviewsCost.reviews[0]!.costUsd * 1_000_000) + Math.round(report.costUsd * 1_000_000),
+    );
   });
 });

@@ -100,6 +100,49 @@ describe('a long thread', () => {
   });
 });
 
+describe('a dismiss reply read at the next push', () => {
+  it("counts only from someone who may command diffray: not an outsider's, not the PR author's (nor their resolving it)", async () => {
+    const { repo, github, anthropic, run } = await setup();
+    expect((await run()).code).toBe(0);
+    const app = threadOf(github, 'src/app.ts');
+    github.replyAsUser(app.id, '@diffray dismiss spam', 'drive-by', { association: 'NONE' });
+    // The PR's author may ask questions in diffray's threads, never dismiss (as with the command itself).
+    github.replyAsUser(app.id, '@diffray dismiss not mine', 'octocat', { association: 'CONTRIBUTOR' });
+
+    pushToPr(repo, { 'src/app.ts': `// counts\n${APP_HEAD}` });
+    github.setHead(repo.headSha, repo.diff);
+    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 1 }));
+    const second = await run();
+
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const threadQueries = github.requests.filter(
+      (r) => r.path === '/graphql' && String((r.body as { query: string }).query).includes('reviewThreads'),
+    );
+    expect(String((threadQueries.at(-1)!.body as { query: string }).query)).toContain('authorAssociation');
+    const summary = github.issueComments[0]!.body;
+    expect(summary).not.toContain('dismissed');
+    expect(summary).toMatch(/2 still open/);
+
+    // The PR's author resolving the thread (GitHub lets them, without write access) dismisses nothing.
+    github.resolveThread(app.id, 'octocat');
+    pushToPr(repo, { 'src/app.ts': `// counts\n// still\n${APP_HEAD}` });
+    github.setHead(repo.headSha, repo.diff);
+    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 2 }));
+    expect((await run()).code).toBe(0);
+    expect(github.issueComments[0]!.body).not.toContain('dismissed');
+
+    // A member's dismissal in the same thread counts at the push after it.
+    github.replyAsUser(app.id, '@diffray dismiss documented behaviour', 'maintainer', {
+      association: 'MEMBER',
+    });
+    pushToPr(repo, { 'src/app.ts': `// counts\n// still\n// twice\n${APP_HEAD}` });
+    github.setHead(repo.headSha, repo.diff);
+    anthropic.setScript(findingsFor({ ...OFF_BY_ONE, line: (OFF_BY_ONE.line as number) + 3 }));
+    expect((await run()).code).toBe(0);
+    expect(github.issueComments[0]!.body).toContain('1 dismissed');
+  });
+});
+
 describe('with a personal access token', () => {
   it("recognises diffray's own comments and threads by their marker and the token's login", async () => {
     const { repo, github, anthropic, run } = await setup({ github: { personalToken: true } });

@@ -73,6 +73,8 @@ export interface FakeGitHubOptions {
   baseSha?: string;
   /** Login of the PR's author (default `octocat`). */
   prAuthor?: string;
+  /** The PR author's `authorAssociation` (default `CONTRIBUTOR`: no write access). */
+  prAuthorAssociation?: string;
 }
 
 interface PlannedFault {
@@ -194,9 +196,13 @@ export class FakeGitHub extends FakeServer {
     this.files = filesOfDiff(diff, this.opts.rejectLines ?? []);
   }
 
-  /** A person resolves the thread started by `commentId`. */
-  resolveThread(commentId: number): void {
+  /** Who resolved a thread, by its first comment, when the test says. */
+  private readonly resolvers = new Map<number, string>();
+
+  /** A person (`by`, when the test names them) resolves the thread started by `commentId`. */
+  resolveThread(commentId: number, by?: string): void {
     this.resolvedThreads.add(commentId);
+    if (by !== undefined) this.resolvers.set(commentId, by);
   }
 
   /** Who the action writes as: a bot, or with a personal access token, the token's user. */
@@ -288,8 +294,11 @@ export class FakeGitHub extends FakeServer {
           ];
   }
 
-  /** A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here). */
-  private commentPage(first: ReviewComment, size: number, after: unknown) {
+  /**
+   * A thread's comments as GraphQL pages them: `first` of them after the cursor (an index here), with each
+   * comment's `authorAssociation` only when the query asks for it, as GitHub answers only what is asked.
+   */
+  private commentPage(first: ReviewComment, size: number, after: unknown, query: string) {
     const all = [first, ...this.repliesTo(first.id)];
     const from = typeof after === 'string' ? Number(after) : 0;
     const shown = all.slice(from, from + size);
@@ -299,7 +308,12 @@ export class FakeGitHub extends FakeServer {
     });
     return {
       pageInfo: { hasNextPage: from + size < all.length, endCursor: String(from + shown.length) },
-      nodes: shown.map((c) => ({ body: c.body, author: author(c.user) })),
+      nodes: shown.map((c) => ({
+        body: c.body,
+        author: author(c.user),
+        // What GitHub says of the app's own comments; people's comments carry their association.
+        ...(/\bauthorAssociation\b/.test(query) ? { authorAssociation: c.author_association ?? 'NONE' } : {}),
+      })),
     };
   }
 
@@ -315,7 +329,7 @@ export class FakeGitHub extends FakeServer {
       );
       if (!first) return [200, { data: { node: null } }];
       const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
-      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor) } } }];
+      return [200, { data: { node: { comments: this.commentPage(first, size, vars.cursor, query) } } }];
     }
     if (!query.includes('reviewThreads') || Number(vars.pr) !== this.opts.pullNumber) {
       return [200, { data: null, errors: [{ message: 'unsupported query in the fake' }] }];
@@ -328,17 +342,31 @@ export class FakeGitHub extends FakeServer {
     const size = Number(/comments\(first:\s*(\d+)/.exec(query)?.[1] ?? 100);
     const nodes = this.reviewComments
       .filter((c) => c.in_reply_to_id === undefined)
-      .map((first) => ({
-        id: threadNodeId(first.id),
-        isResolved: this.resolvedThreads.has(first.id),
-        comments: this.commentPage(first, size, undefined),
-      }));
+      .map((first) => {
+        const resolver = this.resolvers.get(first.id);
+        return {
+          id: threadNodeId(first.id),
+          isResolved: this.resolvedThreads.has(first.id),
+          resolvedBy: resolver === undefined ? null : { login: resolver },
+          comments: this.commentPage(first, size, undefined, query),
+        };
+      });
+    // The PR's author and association only when asked, as GitHub answers only what is asked.
+    const author = /\bauthorAssociation\b/.test(query.slice(0, query.indexOf('reviewThreads')))
+      ? {
+          author: { login: this.opts.prAuthor ?? 'octocat' },
+          authorAssociation: this.opts.prAuthorAssociation ?? 'CONTRIBUTOR',
+        }
+      : {};
     return [
       200,
       {
         data: {
           repository: {
-            pullRequest: { reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes } },
+            pullRequest: {
+              ...author,
+              reviewThreads: { pageInfo: { hasNextPage: false, endCursor: null }, nodes },
+            },
           },
         },
       },

@@ -473,6 +473,10 @@ export function fakeResultsApi(config?: DiffrayConfig): FakeResultsApi {
       api.calls.push({ method: 'reportDismissal', args: [dismissal] });
       return Promise.resolve({});
     },
+    reportAnswer: (answer) => {
+      api.calls.push({ method: 'reportAnswer', args: [answer] });
+      return Promise.resolve({});
+    },
   };
   return api;
 }

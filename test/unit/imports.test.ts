@@ -36,10 +36,10 @@ function importsOf(text: string): Import[] {
 }
 
 const IO_PACKAGES =
-  /^(@actions\/|@octokit\/|@anthropic-ai\/|hono|@hono\/|drizzle-orm|better-sqlite3|node:(fs|child_process|net|http|https|dgram|dns|tls|worker_threads)|fs$|child_process$|http$|https$|net$)/;
+  /^(@actions\/|@octokit\/|@anthropic-ai\/|hono|@hono\/|drizzle-orm|better-sqlite3|pg$|node:(fs|child_process|net|http|https|dgram|dns|tls|worker_threads)|fs$|child_process$|http$|https$|net$)/;
 /** Builtins without I/O that pure code may use (hashing, path arithmetic, text). */
 const PURE_BUILTINS = new Set(['node:crypto', 'node:buffer', 'node:path', 'node:url', 'node:util']);
-const NATIVE_OR_SERVER = /^(hono|@hono\/|drizzle-orm|better-sqlite3)/;
+const NATIVE_OR_SERVER = /^(hono|@hono\/|drizzle-orm|better-sqlite3|pg$)/;
 
 type Rule = {
   files: RegExp;
@@ -113,8 +113,8 @@ const RULES: Rule[] = [
   },
   {
     files: /^api\//,
-    forbid: (spec, file) => /^(drizzle-orm|better-sqlite3)/.test(spec) && !/^api\/db\//.test(file),
-    why: 'only api/db/ imports drizzle or better-sqlite3',
+    forbid: (spec, file) => /^(drizzle-orm|better-sqlite3|pg$)/.test(spec) && !/^api\/db\//.test(file),
+    why: 'only api/db/ imports drizzle, better-sqlite3 or pg',
   },
   {
     files: /^api\/db\//,

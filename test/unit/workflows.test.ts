@@ -55,13 +55,25 @@ describe.each(WORKFLOWS)('the comment job of the workflow in $name', ({ text }) 
   it('subscribes to comments, skips bots and other comments, and checks out the default branch only', () => {
     const workflow = parse(text) as {
       on: Record<string, { types?: string[] }>;
-      jobs: Record<string, { if?: string; steps: { with?: Record<string, string> }[] }>;
+      jobs: Record<
+        string,
+        {
+          if?: string;
+          concurrency?: { group: string; 'cancel-in-progress': boolean };
+          steps: { with?: Record<string, string> }[];
+        }
+      >;
     };
     expect(workflow.on.issue_comment?.types).toEqual(['created']);
     expect(workflow.on.pull_request_review_comment?.types).toEqual(['created']);
     const talk = workflow.jobs.talk!;
     expect(talk.if).toContain("startsWith(github.event.comment.body, '@diffray')");
     expect(talk.if).toContain("github.event.comment.user.type != 'Bot'");
+    // Queued per pull request, never cancelling an answer under way, in a group apart from the reviews'.
+    expect(talk.concurrency).toEqual({
+      group: 'diffray-talk-${{ github.event.issue.number || github.event.pull_request.number }}',
+      'cancel-in-progress': false,
+    });
     expect(talk.steps[0]!.with).toEqual({
       'persist-credentials': false,
       ref: '${{ github.event.repository.default_branch }}',

@@ -1,7 +1,8 @@
 // helpers first: it loads the API app, which extends zod for OpenAPI before the shared schemas load.
 import { makeClock, makeFinding, makeReport, member, testConfig } from './helpers.js';
 import { openTestDatabase } from '../api/helpers.js';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +25,15 @@ if (!HAS_CHROMIUM) {
     `browser tests skipped: ${CHROMIUM} is not installed (CI installs it with apt-get install chromium)`,
   );
 }
+
+interface AxeViolation {
+  id: string;
+  impact?: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const XSS_BODY =
   'Untrusted: <img src=x onerror=alert(1)> and [click me](javascript:alert(document.cookie)) and ![tracker](https://evil.example/pixel.png)';
@@ -182,7 +192,10 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
       ],
       // launch() runs every browser in a fresh temporary user-data dir, removed on close.
     });
-    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     context.on('page', (p) => watch(p));
   }, 120_000);
 
@@ -259,8 +272,12 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await shot(page, '06-settings');
     await page.getByLabel('Name', { exact: true }).fill('GitHub Action');
     await page.getByRole('button', { name: 'Create key' }).click();
-    const secret = (await page.locator('#new-key').textContent())!.trim();
+    const secret = await page.getByLabel('The new key GitHub Action').inputValue();
     expect(secret).toMatch(/^dfr_[0-9A-Za-z]{28}$/);
+    // The copy button works under the page's CSP (its script is a static file).
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
     await shot(page, '07-key-created');
     const ok = await fetch(`${base}/v1/config?repository=acme/widgets`, {
       headers: { authorization: `Bearer ${secret}` },
@@ -537,6 +554,248 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     const table = trends.getByRole('table', { name: /per week/ });
     expect(await table.textContent()).toMatch(/\$0\.(50|40)/);
     await shot(page, '19-trends');
+    await page.close();
+  }, 60_000);
+  it('turns reviews of a repository off and on from settings; the editor shows the effective config and the keys', async () => {
+    const page = await context.newPage();
+    await signIn(page);
+    const served = async () =>
+      (
+        (await (
+          await fetch(`${base}/v1/config?repository=acme/widgets`, {
+            headers: { authorization: `Bearer ${adminKey}` },
+          })
+        ).json()) as { config: { enabled?: boolean } }
+      ).config;
+
+    await page.goto(`${base}/settings`);
+    const keys = page.getByRole('table', { name: 'API keys' });
+    for (const header of ['Last used', 'Expires'])
+      expect(await keys.getByRole('columnheader', { name: header }).count()).toBe(1);
+    const configs = page.getByRole('table', { name: 'Repositories and their config' });
+    const row = configs.getByRole('row', { name: /acme\/widgets/ });
+    expect(await row.getByRole('cell', { name: 'on', exact: true }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Disable reviews of acme/widgets' }).click();
+    await page.waitForURL(/notice=reviews-disabled/);
+    await expect(page.getByText('Reviews disabled').isVisible()).resolves.toBe(true);
+    expect(await row.getByRole('cell', { name: 'off', exact: true }).count()).toBe(1);
+    expect(await served()).toMatchObject({ enabled: false });
+    await shot(page, '20-reviews-disabled');
+    await page.goto(`${base}/repositories/acme/widgets`);
+    await expect(page.getByText('Reviews are off for this repository').isVisible()).resolves.toBe(true);
+    await page.goto(`${base}/settings`);
+
+    await configs
+      .getByRole('row', { name: /acme\/widgets/ })
+      .getByRole('link', { name: 'Edit config of acme/widgets' })
+      .click();
+    await page.waitForURL(/\/settings\/config\?repository=acme%2Fwidgets$/);
+    await expect(page.getByLabel('YAML').inputValue()).resolves.toContain('enabled: false');
+    const effective = page.getByRole('table', { name: 'Effective hosted config, key by key' });
+    await expect(effective.getByRole('row', { name: /^enabled/ }).textContent()).resolves.toBe(
+      'enabledfalsethis repository',
+    );
+    const reference = page.getByRole('table', { name: /Config keys/ });
+    await expect(
+      reference.getByRole('row', { name: /^budget\.max-cost-usd/ }).textContent(),
+    ).resolves.toContain('US dollars');
+    await shot(page, '21-config-editor');
+
+    await page.goto(`${base}/settings`);
+    await page.getByRole('button', { name: 'Enable reviews of acme/widgets' }).click();
+    await page.waitForURL(/notice=reviews-enabled/);
+    expect((await served()).enabled).toBeUndefined();
+    await page.goto(`${base}/repositories/acme/widgets`);
+    expect(await page.getByText('Reviews are off for this repository').count()).toBe(0);
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  /** The serious and critical violations axe-core finds on the page as it is now, one line each. */
+  async function seriousViolations(page: Page): Promise<string[]> {
+    await page.addScriptTag({ content: AXE_SOURCE });
+    // Strings run in the page: the tests are compiled without the DOM's types.
+    const violations = await page.evaluate<AxeViolation[]>('axe.run().then((r) => r.violations)');
+    return violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }
+
+  it('passes axe-core on every kind of page, light and dark: no serious or critical violation; severities in words, tables with headers', async () => {
+    // axe's source is added as an inline script, which the pages' CSP refuses: this context alone ignores it.
+    const a11y = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    const page = await a11y.newPage();
+    const found: string[] = [];
+    const check = async (name: string) => {
+      // Beyond axe: a severity is never told by colour alone, and every table has header cells.
+      const wordless = await page.evaluate<string[]>(`[
+        ...[...document.querySelectorAll('.badge[class*="sev-"], .count[class*="sev-"]')]
+          .filter((el) => !/critical|high|medium|low/.test(el.textContent))
+          .map((el) => el.outerHTML),
+        ...[...document.querySelectorAll('table')]
+          .filter((table) => !table.querySelector('th'))
+          .map((table) => table.outerHTML.slice(0, 120)),
+      ]`);
+      found.push(...wordless.map((html) => `${name}: ${html}`));
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        found.push(...(await seriousViolations(page)).map((v) => `${name} (${colorScheme}): ${v}`));
+      }
+    };
+
+    await page.goto(`${base}/sign-in`);
+    await check('sign-in');
+    await page.getByLabel('Sign in with an admin API key').fill(adminKey);
+    await page.getByRole('button', { name: 'Sign in with key' }).click();
+    await page.waitForURL(`${base}/`);
+    const pages: [string, string][] = [
+      ['overview', '/'],
+      ['repository', '/repositories/acme/widgets'],
+      ['review', `/reviews/${xssReviewId}`],
+      ['pull request', '/repositories/acme/widgets/pulls/42'],
+      ['settings', '/settings'],
+      ['config editor', '/settings/config?repository=acme/widgets'],
+      ['not found', '/no/such/page'],
+    ];
+    for (const [name, path] of pages) {
+      await page.goto(`${base}${path}`);
+      await check(name);
+    }
+    // The forms' answers: a config refused with its issues, a key just created.
+    await page.goto(`${base}/settings/config?repository=acme/widgets`);
+    await page.getByLabel('YAML').fill('fail-on: sometimes\n');
+    await page.getByRole('button', { name: 'Save config' }).click();
+    await check('config refused');
+    await page.goto(`${base}/settings`);
+    await page.getByLabel('Name', { exact: true }).fill('a11y');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await check('key created');
+
+    expect(found).toEqual([]);
+    await a11y.close();
+  }, 120_000);
+
+  it('keyboard: Tab reaches every control of a page in document order, each with a visible focus ring', async () => {
+    const page = await context.newPage();
+    await signIn(page);
+    for (const path of ['/', `/reviews/${xssReviewId}`, '/settings']) {
+      await page.goto(`${base}${path}`);
+      // Every control a person could operate, numbered in document order.
+      const count = await page.evaluate<number>(`(() => {
+        const controls = [...document.querySelectorAll(
+          'a[href], button, input:not([type="hidden"]), select, textarea, summary, [tabindex]:not([tabindex="-1"])',
+        )].filter((el) => el.checkVisibility() && !el.disabled);
+        controls.forEach((el, i) => (el.dataset.order = String(i)));
+        return controls.length;
+      })()`);
+      expect(count, path).toBeGreaterThan(5);
+      const reached: { order: string | undefined; ring: boolean }[] = [];
+      for (let i = 0; i < count; i += 1) {
+        await page.keyboard.press('Tab');
+        reached.push(
+          await page.evaluate<{ order: string | undefined; ring: boolean }>(`(() => {
+            const el = document.activeElement;
+            const style = getComputedStyle(el);
+            return {
+              order: el.dataset.order,
+              ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+            };
+          })()`),
+        );
+      }
+      expect(
+        reached.map((r) => r.order),
+        path,
+      ).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+      expect(
+        reached.filter((r) => !r.ring),
+        path,
+      ).toEqual([]);
+    }
+    // Focus rests on the last control of the settings page.
+    await shot(page, '22-keyboard-focus');
+    await page.close();
+  }, 120_000);
+
+  it('lists dismissals, accepts one after its preview, declines another, and counts answers in the PR cost', async () => {
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+    };
+    const dismissal = {
+      repository: 'acme/widgets',
+      pullRequest: 77,
+      category: 'style',
+      severity: 'low',
+      pathPattern: 'src/**/*.ts',
+      by: 'maintainer',
+    };
+    await post('/v1/dismissals', {
+      ...dismissal,
+      fingerprint: 'a'.repeat(16),
+      title: 'Odd naming',
+      reason: 'house style <img src=x onerror=alert(1)>',
+    });
+    await post('/v1/dismissals', {
+      ...dismissal,
+      fingerprint: 'b'.repeat(16),
+      title: 'Missing blank line',
+      reason: 'prettier decides',
+    });
+    await post('/v1/answers', {
+      repository: 'acme/widgets',
+      pullRequest: 77,
+      model: 'claude-sonnet-4-5',
+      tokens: { input: 2000, cacheWrite: 0, cacheRead: 0, output: 300 },
+      costUsd: 0.01,
+    });
+
+    const page = await context.newPage();
+    await signIn(page);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dismissals' }).click();
+    await page.waitForURL(`${base}/dismissals`);
+    const list = page.getByRole('table', { name: /Findings dismissed/ });
+    await expect(list.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      'house style <img src=x onerror=alert(1)>',
+    );
+    await expect(list.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain(
+      '@maintainer',
+    );
+    const categories = page.getByRole('table', { name: /per category/ });
+    await expect(categories.locator('tr', { hasText: 'style' }).first().isVisible()).resolves.toBe(true);
+    await shot(page, '20-dismissals');
+
+    await page.getByRole('link', { name: /Accept the dismissal of “Odd naming”/ }).click();
+    await page.waitForURL(/\/settings\/dismissals\//);
+    await expect(
+      page.getByText('Do not report style findings like "Odd naming"').first().isVisible(),
+    ).resolves.toBe(true);
+    await shot(page, '21-dismissal-preview');
+    await page.getByRole('button', { name: 'Save to the config' }).click();
+    await page.waitForURL(/notice=accepted/);
+    await expect(
+      page.getByText("Saved: the instruction is in the repository's hosted config.").isVisible(),
+    ).resolves.toBe(true);
+    await page.getByRole('button', { name: /Decline the dismissal of “Missing blank line”/ }).click();
+    await page.waitForURL(/notice=declined/);
+    const after = page.getByRole('table', { name: /Findings dismissed/ });
+    await expect(after.locator('tr', { hasText: 'Odd naming' }).textContent()).resolves.toContain('accepted');
+    await expect(after.locator('tr', { hasText: 'Missing blank line' }).textContent()).resolves.toContain(
+      'declined',
+    );
+
+    await page.goto(`${base}/settings/config?repository=acme/widgets`);
+    expect(await page.locator('textarea').inputValue()).toContain('Do not report style findings like');
+    await page.goto(`${base}/repositories/acme/widgets/pulls/77`);
+    await expect(
+      page.getByText('2 runs and 1 answer ($0.01) in the last 30 days · total cost $0.06').isVisible(),
+    ).resolves.toBe(true);
+    expect(dialogs).toEqual([]);
+    expect(cspViolations).toEqual([]);
     await page.close();
   }, 60_000);
 });

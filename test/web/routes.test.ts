@@ -31,8 +31,8 @@ beforeEach(() => {
 afterEach(() => t.close());
 
 /** A session for a GitHub user who joined the account, as the OAuth callback would create it. */
-const userSession = (accountId: string, login: string, role: 'admin' | 'member') =>
-  personSession(t, accountId, login, role);
+const userSession = async (accountId: string, login: string, role: 'admin' | 'member') =>
+  await personSession(t, accountId, login, role);
 
 /** The acme account's admin, signed in with its key, and the form token of that session. */
 async function signedInAdmin() {
@@ -85,6 +85,7 @@ describe('signed out', () => {
     const csp = res.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("style-src 'self'");
+    expect(csp).toContain("script-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain("frame-ancestors 'none'");
     const html = await res.text();
@@ -630,7 +631,12 @@ describe('settings', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     const html = await res.text();
-    const plaintext = /<code class="secret"[^>]*>(dfr_[0-9A-Za-z]+)<\/code>/.exec(html)![1]!;
+    // In a read-only field; its copy button is shown by the page's one script, a static file.
+    const plaintext = /<input id="new-key"[^>]*readonly[^>]*value="(dfr_[0-9A-Za-z]+)"/.exec(html)![1]!;
+    const script = /<script src="(\/static\/copy\.[a-f0-9]{12}\.js)" defer=""><\/script>/.exec(html)![1]!;
+    const served = await get(t, script, cookie);
+    expect(served.headers.get('content-type')).toContain('text/javascript');
+    expect(await served.text()).toContain('navigator.clipboard.writeText');
     // The new key works against the API with its scopes only.
     const ok = await t.app.request(`${PUBLIC_URL}/v1/config?repository=acme/widgets`, {
       headers: { authorization: `Bearer ${plaintext}` },
@@ -696,6 +702,80 @@ describe('settings', () => {
     const editor = await (await get(t, good.headers.get('location')!, cookie)).text();
     expect(editor).toContain('Config saved.');
     expect(editor).toContain('fail-on: high');
+  });
+
+  it('shows the effective hosted config with where each value comes from, and the schema’s keys', async () => {
+    const { cookie, csrf } = await signedInAdmin();
+    const save = (yaml: string, repository?: string) =>
+      postForm(
+        t,
+        '/settings/config',
+        { _csrf: csrf, yaml, ...(repository ? { repository } : {}) },
+        { cookie },
+      );
+    expect((await save('fail-on: medium\nmax-comments: 5\n')).status).toBe(303);
+    expect((await save('max-comments: 2\nexclude: ["gen/**", "*.snap"]\n', 'acme/widgets')).status).toBe(303);
+
+    const html = await (await get(t, '/settings/config?repository=acme/widgets', cookie)).text();
+    const effective = html.slice(html.indexOf('Effective hosted config for acme/widgets'));
+    const row = (key: string) =>
+      new RegExp(`<th scope="row"><code>${key}</code></th><td class="mono">([^<]*)</td><td>([^<]*)</td>`)
+        .exec(effective)
+        ?.slice(1);
+    expect(row('fail-on')).toEqual(['medium', 'account default']);
+    expect(row('max-comments')).toEqual(['2', 'this repository']);
+    expect(row('exclude')).toEqual(['gen/**, *.snap', 'this repository']);
+    // Every key of the JSON Schema, nested ones dotted, with what it takes and its description.
+    expect(html).toContain('<code>validation.threshold</code></th><td>a whole number from 0 to 100</td>');
+    expect(html).toMatch(
+      /<code>enabled<\/code><\/th><td>true or false<\/td><td>false: diffray does not review/,
+    );
+  });
+
+  it('turns reviews off and on from the settings page, as enabled in the hosted config', async () => {
+    const { a, cookie, csrf } = await signedInAdmin();
+    const served = async () =>
+      (await (
+        await t.app.request(`${PUBLIC_URL}/v1/config?repository=acme/widgets`, {
+          headers: { authorization: `Bearer ${a.key}` },
+        })
+      ).json()) as { config: { enabled?: boolean }; yaml: { repository: string | null } };
+    const toggle = (enabled: boolean, repository?: string) =>
+      postForm(
+        t,
+        '/settings/config/enabled',
+        { _csrf: csrf, enabled: String(enabled), ...(repository ? { repository } : {}) },
+        { cookie },
+      );
+    await postForm(
+      t,
+      '/settings/config',
+      { _csrf: csrf, repository: 'acme/widgets', yaml: '# ours\nfail-on: high\n' },
+      { cookie },
+    );
+
+    const off = await toggle(false, 'acme/widgets');
+    expect(off.status).toBe(303);
+    expect(off.headers.get('location')).toBe('/settings?notice=reviews-disabled#config');
+    expect(await served()).toMatchObject({
+      config: { enabled: false, 'fail-on': 'high' },
+      yaml: { repository: '# ours\nfail-on: high\nenabled: false\n' },
+    });
+    const settings = await (await get(t, '/settings', cookie)).text();
+    expect(settings).toMatch(/acme\/widgets<\/a><\/td><td class="muted">set<\/td><td>off<\/td>/);
+    expect(settings).toContain('aria-label="Enable reviews of acme/widgets"');
+
+    // Back on under a default that reviews: the repository's config keeps no leftover key.
+    await toggle(true, 'acme/widgets');
+    expect(await served()).toMatchObject({ yaml: { repository: '# ours\nfail-on: high\n' } });
+    expect((await served()).config.enabled).toBeUndefined();
+
+    // Off by default, on for one repository: its config says so explicitly.
+    await toggle(false);
+    await toggle(true, 'acme/widgets');
+    expect((await served()).config.enabled).toBe(true);
+    const audit = await (await get(t, '/settings/export', cookie)).text();
+    expect(audit).toContain('config.disable');
   });
 
   it('grants membership by GitHub login', async () => {

@@ -1,17 +1,21 @@
 /**
- * `diffray eval --bench`: public benchmarks, pure parts. What is downloaded (pinned by commit and checked by
- * hash: nothing of the benchmarks is in this repository), how their files read, and the Martian Code Review
- * Bench's scoring ported from its step 3 (offline/code_review_benchmark/step3_judge_comments.py).
+ * `diffray eval --bench martian`: the Martian Code Review Bench, pure parts. What is downloaded (pinned by
+ * commit and checked by hash: nothing of the benchmark is in this repository), how its files read, and its
+ * scoring ported from its step 3 (offline/code_review_benchmark/step3_judge_comments.py). SWE-PRBench's
+ * are in swe-prbench.ts.
  */
 
-/** A file of a benchmark, pinned: fetched from `path` under the source's base URL, checked by SHA-256. */
+/**
+ * A file of a benchmark, pinned: fetched from `path` under the source's base URL (which names a commit),
+ * checked by SHA-256 when its hash is known beforehand.
+ */
 export interface PinnedFile {
   path: string;
-  sha256: string;
+  sha256?: string;
 }
 
 export interface BenchSource {
-  name: 'martian' | 'swe-prbench';
+  name: 'martian';
   /** Where the pinned files are read, the revision included. */
   baseUrl: string;
   /** The commit or revision the files are pinned to, and its date (the published table's date). */
@@ -69,31 +73,15 @@ export const MARTIAN: BenchSource = {
   publishedJudge: { model: 'claude-opus-4-5-20251101', tableKey: 'anthropic_claude-opus-4-5-20251101' },
 };
 
-/**
- * SWE-PRBench (CC BY 4.0 data) on Hugging Face. Its revision and the file's hash could not be verified when
- * this was written (no network): the run needs `--dataset-pin <revision>:<sha256>`, which fills them in.
- */
-export function swePrBench(pin: { revision: string; sha256: string }): BenchSource {
-  return {
-    name: 'swe-prbench',
-    baseUrl: `https://huggingface.co/datasets/foundry-ai/swe-prbench/resolve/${pin.revision}`,
-    revision: pin.revision,
-    files: { golden: [{ path: 'dataset/prs.jsonl', sha256: pin.sha256 }] },
-  };
-}
-
 /** One PR of a benchmark: where to get it, and the comments a reviewer is scored against. */
 export interface BenchPr {
-  /** The PR's URL (Martian's key) or the dataset's id. */
+  /** The PR's URL (Martian's key). */
   id: string;
   /** `https://github.com/owner/name.git`. */
   cloneUrl: string;
   number: number;
   title: string;
   body: string;
-  /** Known for SWE-PRBench; for Martian, the PR's head ref is fetched and the base is its merge base. */
-  baseSha?: string;
-  headSha?: string;
   goldens: { comment: string; severity?: string }[];
 }
 
@@ -126,40 +114,6 @@ export function parseMartianGoldens(texts: string[]): BenchPr[] {
     }
   }
   return prs;
-}
-
-/**
- * SWE-PRBench's `prs.jsonl`, one PR a line. The field names read here (`repo` "owner/name", `pr_number`,
- * `base_sha`, `head_sha`, `title`, `body`, and the human comments in `comments` or `review_comments`, each a
- * string or an object with `body`/`comment`) are an assumption not checked against the published file.
- */
-export function parseSwePrBench(text: string): BenchPr[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line, i) => {
-      const row = JSON.parse(line) as Record<string, unknown>;
-      const repo = String(row.repo ?? '');
-      if (!/^[\w.-]+\/[\w.-]+$/.test(repo)) throw new Error(`line ${i + 1}: no "repo" owner/name`);
-      const raw = (row.comments ?? row.review_comments ?? []) as unknown[];
-      const goldens = raw.flatMap((c) => {
-        const comment =
-          typeof c === 'string'
-            ? c
-            : ((c as { body?: unknown; comment?: unknown }).body ?? (c as { comment?: unknown }).comment);
-        return typeof comment === 'string' && comment.trim() !== '' ? [{ comment }] : [];
-      });
-      return {
-        id: String(row.id ?? row.task_id ?? `${repo}#${String(row.pr_number)}`),
-        cloneUrl: `https://github.com/${repo}.git`,
-        number: Number(row.pr_number ?? 0),
-        title: String(row.title ?? ''),
-        body: String(row.body ?? ''),
-        ...(typeof row.base_sha === 'string' ? { baseSha: row.base_sha } : {}),
-        ...(typeof row.head_sha === 'string' ? { headSha: row.head_sha } : {}),
-        goldens,
-      };
-    });
 }
 
 /** The judge's instructions, as Martian's step 3 sends them (read from its pinned script). */

@@ -11,6 +11,7 @@ import {
 } from '../../../shared/index.js';
 import type { DiffFile, LifecycleCounts } from '../types.js';
 import { MAX_STATE_FINGERPRINTS } from '../constants.js';
+import { decidePermission } from '../input/permission.js';
 import { fingerprintFinding } from './fingerprint.js';
 
 const FINGERPRINT = z.string().check(z.regex(/^[a-f0-9]{16,64}$/));
@@ -66,10 +67,24 @@ export interface ThreadSignal {
   resolved: boolean;
   /** Bodies of the replies written by people (not by diffray). */
   replies: string[];
-  /** The logins of those replies' authors, in the same order, when known. */
-  replyAuthors?: (string | undefined)[];
+  /** Those replies' authors, in the same order, when known. */
+  replyAuthors?: ReplyAuthor[];
   /** Who resolved the thread, when it is resolved and GitHub says. */
   resolvedBy?: string;
+  /**
+   * The resolver's association when it is known: for the PR's author, the one person GitHub lets resolve a
+   * thread without write access (anyone else who resolves has it).
+   */
+  resolverAssociation?: string;
+}
+
+/** Who wrote a reply in a thread, as far as GitHub said. */
+export interface ReplyAuthor {
+  login?: string;
+  /** GraphQL's `__typename` of the author: `User`, `Bot`, ... */
+  type?: string;
+  /** The comment's `authorAssociation`: `OWNER`, `MEMBER`, `COLLABORATOR`, `CONTRIBUTOR`, `NONE`, ... */
+  association?: string;
 }
 
 /** Who dismissed a finding and why, as far as its thread tells. */
@@ -97,6 +112,8 @@ export interface LifecycleInput<T extends TrackedFinding> {
    */
   codeStillPresent: (finding: OpenFinding) => boolean | undefined;
   threads?: ThreadSignal[];
+  /** `commands.allowed-associations`: who may dismiss or undismiss in a thread (default as for commands). */
+  allowedAssociations?: readonly string[];
 }
 
 export interface LifecycleResult<T extends TrackedFinding> {
@@ -176,13 +193,15 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   const dismissals = new Map<string, Dismissal>();
   for (const thread of input.threads ?? []) {
     const wasOpen = input.previous === undefined || previousOpen.has(thread.fingerprint);
-    const said = threadDismissal(thread.replies);
+    const heard = commandsHeard(thread, input.allowedAssociations);
+    const said = threadDismissal(heard);
+    const resolved = thread.resolved && resolutionHeard(thread, input.allowedAssociations);
     // An undismiss in the thread wins over an earlier dismiss reply and over the stored dismissal.
     if (said === 'undismissed') dismissedFps.delete(thread.fingerprint);
-    else if (said === 'dismissed' || (thread.resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
-    if (dismissedFps.has(thread.fingerprint) && (said === 'dismissed' || thread.resolved)) {
-      const command = said === 'dismissed' ? thread.replies.findLastIndex(isDismissCommand) : -1;
-      dismissals.set(thread.fingerprint, dismissalOf(thread, command));
+    else if (said === 'dismissed' || (resolved && wasOpen)) dismissedFps.add(thread.fingerprint);
+    if (dismissedFps.has(thread.fingerprint) && (said === 'dismissed' || resolved)) {
+      const command = said === 'dismissed' ? heard.findLastIndex(isDismissCommand) : -1;
+      dismissals.set(thread.fingerprint, dismissalOf(thread, heard, command));
     }
   }
 
@@ -221,16 +240,52 @@ export function classifyFindings<T extends TrackedFinding>(input: LifecycleInput
   return result;
 }
 
+/**
+ * The thread's replies with those whose author may not command diffray blanked (indexes kept): a dismiss
+ * or undismiss read at a push obeys the rule `@diffray dismiss` obeys when it is posted (`permission.ts`),
+ * so someone who may not dismiss through the command cannot by waiting for the next push either. A reply
+ * whose author GitHub did not describe is not heard. `commands.enabled` is left out: it turns off the
+ * comment runs (model calls and posts), and reading a thread at a push costs neither.
+ */
+function commandsHeard(thread: ThreadSignal, allowed: readonly string[] | undefined): string[] {
+  return thread.replies.map((reply, i) => {
+    const author = thread.replyAuthors?.[i];
+    if (author?.association === undefined) return '';
+    return mayDismiss({ ...author, association: author.association }, allowed) ? reply : '';
+  });
+}
+
+/**
+ * Whether a resolution dismisses: the PR's author resolving without an association that may dismiss does
+ * not (GitHub lets them resolve, and a failing check must not turn green by it); anyone else needed write
+ * access to resolve, and a resolver GitHub did not name keeps the resolution.
+ */
+function resolutionHeard(thread: ThreadSignal, allowed: readonly string[] | undefined): boolean {
+  if (thread.resolverAssociation === undefined) return true;
+  return mayDismiss({ login: thread.resolvedBy, association: thread.resolverAssociation }, allowed);
+}
+
+/** `permission.ts`'s rule for a dismiss command by `author`. */
+function mayDismiss(author: ReplyAuthor & { association: string }, allowed: readonly string[] | undefined) {
+  return decidePermission({
+    command: { kind: 'dismiss', reason: '' },
+    commenter: { login: author.login ?? '', type: author.type ?? 'User', association: author.association },
+    prAuthor: '',
+    inDiffrayThread: true,
+    ...(allowed ? { allowed } : {}),
+  }).allowed;
+}
+
 /** The words after the dismiss command, on its line and the lines after it. */
 const DISMISS_REASON = /^[ \t]*(?:@diffray\s+dismiss|diffray:\s*dismiss)\b[:,.\s-]*([\s\S]*)$/im;
 
 /** Who dismissed through `thread` (the command's author, else who resolved it) and the command's reason. */
-function dismissalOf(thread: ThreadSignal, command: number): Dismissal {
+function dismissalOf(thread: ThreadSignal, replies: readonly string[], command: number): Dismissal {
   const dismissal: Dismissal = {};
-  const by = command >= 0 ? thread.replyAuthors?.[command] : thread.resolvedBy;
+  const by = command >= 0 ? thread.replyAuthors?.[command]?.login : thread.resolvedBy;
   if (by) dismissal.by = by;
   if (command >= 0) {
-    const reason = DISMISS_REASON.exec(withoutQuotes(thread.replies[command]!))?.[1]?.trim();
+    const reason = DISMISS_REASON.exec(withoutQuotes(replies[command]!))?.[1]?.trim();
     if (reason) dismissal.reason = truncate(reason, LIMITS.dismissReasonChars);
   }
   return dismissal;

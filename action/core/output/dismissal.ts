@@ -65,6 +65,8 @@ export function toDismissalReport(input: {
   /** diffray's inline comment that started the thread. */
   comment: string;
   reason: string;
+  /** Who dismissed it: the login of the command's author. */
+  by: string;
   /** The finding as the summary's state remembers it, when it does. */
   known?: { category: Category; severity: Severity; title: string };
 }): DismissalReport | undefined {
@@ -81,5 +83,6 @@ export function toDismissalReport(input: {
     title: storable(parsed?.title ?? input.known?.title ?? '', LIMITS.findingTitleChars),
     pathPattern: pathPatternFor(input.path),
     reason: storable(input.reason, DISMISSAL_REASON_CHARS),
+    ...(input.by ? { by: input.by } : {}),
   };
 }

@@ -1,7 +1,29 @@
 import type { ConfigIssue } from '../../../shared/config.js';
-import { NoticeText, Time } from '../components.js';
+import { NoticeText, Table, Time } from '../components.js';
 import { CsrfField, Layout, type LayoutViewer } from '../layout.js';
 import { SubmitOrCancel } from './settings-parts.js';
+
+/** A key the effective hosted config sets, and whose config set it. */
+export interface EffectiveRow {
+  key: string;
+  value: unknown;
+  source: 'repository' | 'account';
+}
+
+/** A key of the config's JSON Schema, for the reference beside the editor. */
+export interface KeyHelp {
+  key: string;
+  takes: string;
+  description: string;
+}
+
+/** A value as one short line: lists of words joined, lists of rules or instructions counted. */
+function shownValue(value: unknown): string {
+  if (!Array.isArray(value)) return String(value);
+  if (value.every((item) => typeof item !== 'object'))
+    return value.length === 0 ? '(none)' : value.join(', ');
+  return `${value.length} ${value.length === 1 ? 'entry' : 'entries'}`;
+}
 
 /** The hosted config editor: the account default's, or one repository's. */
 export function ConfigPage(props: {
@@ -12,6 +34,9 @@ export function ConfigPage(props: {
   saved: boolean;
   updatedAt: Date | undefined;
   now: Date;
+  /** The stored hosted config's effective keys (a repository's own over the account default). */
+  effective: EffectiveRow[];
+  keys: KeyHelp[];
 }) {
   const subject = props.repository ?? 'Account default';
   const hasIssues = props.issues.length > 0;
@@ -72,6 +97,67 @@ export function ConfigPage(props: {
         </div>
         <SubmitOrCancel kind="primary" text="Save config" />
       </form>
+      <section class="card" aria-labelledby="effective-head">
+        <h2 id="effective-head">
+          {props.repository ? `Effective hosted config for ${props.repository}` : 'Effective hosted config'}
+        </h2>
+        <p class="muted">
+          {props.repository
+            ? 'What the action is served for this repository: its own keys over the account default’s. Its .diffray.yml is merged after that, and can tighten these values, never loosen them.'
+            : 'What the action is served for a repository without config of its own. A repository’s .diffray.yml is merged after that, and can tighten these values, never loosen them.'}
+        </p>
+        {props.effective.length === 0 ? (
+          <p>Nothing set: the action’s inputs and defaults apply.</p>
+        ) : (
+          <Table
+            caption="Effective hosted config, key by key"
+            head={
+              <>
+                <th scope="col">Key</th>
+                <th scope="col">Value</th>
+                <th scope="col">Set by</th>
+              </>
+            }
+          >
+            {props.effective.map((e) => (
+              <tr>
+                <th scope="row">
+                  <code>{e.key}</code>
+                </th>
+                <td class="mono">{shownValue(e.value)}</td>
+                <td>{e.source === 'repository' ? 'this repository' : 'account default'}</td>
+              </tr>
+            ))}
+          </Table>
+        )}
+      </section>
+      <section class="card" aria-labelledby="keys-head">
+        <h2 id="keys-head">Keys you can set</h2>
+        <p class="muted">
+          From the config’s JSON Schema (<code>schema/diffray.schema.json</code>); nested keys are written
+          indented under their parent.
+        </p>
+        <Table
+          caption="Config keys, what each takes and does"
+          head={
+            <>
+              <th scope="col">Key</th>
+              <th scope="col">Takes</th>
+              <th scope="col">What it does</th>
+            </>
+          }
+        >
+          {props.keys.map((k) => (
+            <tr>
+              <th scope="row">
+                <code>{k.key}</code>
+              </th>
+              <td>{k.takes}</td>
+              <td>{k.description}</td>
+            </tr>
+          ))}
+        </Table>
+      </section>
     </Layout>
   );
 }

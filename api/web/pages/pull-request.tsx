@@ -64,12 +64,22 @@ export function findingHistory(runs: readonly PullRequestRun[]): FindingHistory[
 }
 
 export function PullRequestPage(
-  props: PageProps & { repository: string; pullRequest: number; runs: PullRequestRun[] },
+  props: PageProps & {
+    repository: string;
+    pullRequest: number;
+    runs: PullRequestRun[];
+    /** diffray's answers to questions in the PR's threads: their cost is part of the PR's. */
+    answers: { count: number; costUsd: number };
+  },
 ) {
-  const { runs, links } = props;
+  const { runs, links, answers } = props;
   const last = runs.at(-1)?.review;
   const title = last?.details?.title;
-  const total = runs.reduce((sum, r) => sum + r.review.costUsd, 0);
+  const total = runs.reduce((sum, r) => sum + r.review.costUsd, 0) + answers.costUsd;
+  const answered =
+    answers.count === 0
+      ? ''
+      : ` and ${answers.count} answer${answers.count === 1 ? '' : 's'} (${formatCost(answers.costUsd)})`;
   const history = findingHistory(runs);
   const meta = last ? runLine({ details: last.details, event: undefined }) : '';
   return (
@@ -82,7 +92,7 @@ export function PullRequestPage(
           <h1>{title ? `#${props.pullRequest} ${title}` : `Pull request #${props.pullRequest}`}</h1>
           {meta ? <p class="pr-meta">{meta}</p> : null}
           <p>
-            {`${runs.length} run${runs.length === 1 ? '' : 's'} in the last 30 days · total cost ${formatCost(total)}`}
+            {`${runs.length} run${runs.length === 1 ? '' : 's'}${answered} in the last 30 days · total cost ${formatCost(total)}`}
           </p>
         </div>
         <a

@@ -1,12 +1,15 @@
 import { SeverityChart, type ChartDay } from '../chart.js';
-import { formatCost, formatNumber, Stat, sumCounts } from '../components.js';
+import { formatCost, formatNumber, Notice, Stat, sumCounts } from '../components.js';
 import { Layout, type PageProps } from '../layout.js';
 import { Trends, weeklyTrends, type TrendInput } from '../trends.js';
+import { dismissalsHref } from './dismissals.js';
 import { ReviewsTable, type ReviewListItem } from './overview.js';
 
 export function RepositoryPage(
   props: PageProps & {
     fullName: string;
+    /** Reviewed under the account's hosted config (not `enabled: false`). */
+    enabled: boolean;
     reviews: ReviewListItem[];
     nextCursor: string | undefined;
     trend: ChartDay[];
@@ -29,6 +32,8 @@ export function RepositoryPage(
             <a href={props.links.repository(fullName)} rel="noopener noreferrer">
               Open on GitHub<span aria-hidden="true"> ↗</span>
             </a>
+            {' · '}
+            <a href={dismissalsHref(fullName)}>Dismissals</a>
           </p>
         </div>
         {props.viewer.isAdmin ? (
@@ -37,6 +42,15 @@ export function RepositoryPage(
           </a>
         ) : null}
       </div>
+      {props.enabled ? null : (
+        <Notice kind="warn" title="Reviews are off for this repository">
+          <p>
+            The account’s hosted config disables it (<code>enabled: false</code>): each run of the action ends
+            with a neutral “Disabled by the account” check and calls no model.
+            {props.viewer.isAdmin ? ' Turn it back on in Settings → Config.' : ''}
+          </p>
+        </Notice>
+      )}
       <dl class="stats">
         <Stat label="Reviews (30 days)" value={formatNumber(props.totals.count)} />
         <Stat label="Failed checks" value={formatNumber(props.totals.failures)} />

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { formatUtc, Notice, Table, Time } from '../components.js';
 import { CsrfField } from '../layout.js';
+import { copyScriptPath } from '../styles.js';
 import { ActionsHeader, RowButton, Section } from './settings-parts.js';
 
 const KEY_SCOPES = ['reviews:write', 'config:read', 'reviews:read', 'admin'] as const;
@@ -45,9 +46,24 @@ export function KeysSection(props: {
       {props.createdKey ? (
         <Notice kind="ok" title={`Key “${props.createdKey.name}” created`}>
           <p>Copy it now: it is shown only once and cannot be recovered.</p>
-          <code class="secret" id="new-key" tabindex={0}>
-            {props.createdKey.plaintext}
-          </code>
+          <div class="copy-field">
+            <label for="new-key" class="visually-hidden">
+              {`The new key ${props.createdKey.name}`}
+            </label>
+            <input
+              id="new-key"
+              class="secret"
+              type="text"
+              readonly
+              value={props.createdKey.plaintext}
+              spellcheck={false}
+              autocomplete="off"
+            />
+            <button type="button" class="btn" data-copy="new-key" hidden>
+              Copy
+            </button>
+          </div>
+          <script src={copyScriptPath()} defer />
         </Notice>
       ) : null}
       {props.error}
@@ -62,6 +78,7 @@ export function KeysSection(props: {
               <th scope="col">Key</th>
               <th scope="col">Scopes</th>
               <th scope="col">Last used</th>
+              <th scope="col">Expires</th>
               <th scope="col">Status</th>
               <ActionsHeader />
             </>
@@ -81,13 +98,15 @@ export function KeysSection(props: {
                   </span>
                 </td>
                 <td class="nowrap muted">{k.lastUsedAt ? <Time at={k.lastUsedAt} now={now} /> : 'never'}</td>
+                <td class="nowrap muted">
+                  {k.expiresAt ? (
+                    <time datetime={k.expiresAt.toISOString()}>{formatUtc(k.expiresAt)}</time>
+                  ) : (
+                    'never'
+                  )}
+                </td>
                 <td>
-                  <span
-                    class={`badge ${status.cls}`}
-                    title={k.expiresAt ? `expires ${formatUtc(k.expiresAt)}` : undefined}
-                  >
-                    {status.label}
-                  </span>
+                  <span class={`badge ${status.cls}`}>{status.label}</span>
                 </td>
                 <td class="num">
                   {status.label === 'revoked' ? null : (

@@ -22,18 +22,29 @@ export function ActionsHeader() {
   );
 }
 
-/** A row's one-button form (revoke, remove, accept); `label` names the row for screen readers. */
+/**
+ * A row's one-button form (revoke, remove, accept, enable); `label` names the row for screen readers,
+ * `fields` are sent with it.
+ */
 export function RowButton(props: {
   action: string;
   csrf: string;
   label: string;
   text: string;
-  kind?: 'danger' | 'primary';
+  kind?: 'danger' | 'primary' | 'plain';
+  fields?: Record<string, string>;
 }) {
   return (
     <form method="post" action={props.action} class="inline">
       <CsrfField token={props.csrf} />
-      <button type="submit" class={`btn btn-${props.kind ?? 'danger'} btn-small`} aria-label={props.label}>
+      {Object.entries(props.fields ?? {}).map(([name, value]) => (
+        <input type="hidden" name={name} value={value} />
+      ))}
+      <button
+        type="submit"
+        class={props.kind === 'plain' ? 'btn btn-small' : `btn btn-${props.kind ?? 'danger'} btn-small`}
+        aria-label={props.label}
+      >
         {props.text}
       </button>
     </form>

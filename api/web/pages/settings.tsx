@@ -18,6 +18,8 @@ export interface MemberView {
 export interface RepositoryView {
   fullName: string;
   hasConfig: boolean;
+  /** Reviewed under the hosted config (its own over the account default): not `enabled: false`. */
+  enabled: boolean;
 }
 
 /** Flash messages picked by a fixed code from the query string, never free text. */
@@ -28,14 +30,35 @@ export const SETTINGS_NOTICES = {
   'member-removed': 'Member removed and their sessions ended.',
   'repository-disconnected': 'The repository was disconnected and its reviews, findings and config deleted.',
   'config-saved': 'Config saved.',
+  'reviews-enabled': 'Reviews enabled: the next run of the action reviews as usual.',
+  'reviews-disabled':
+    'Reviews disabled: the action\u2019s next runs end with a neutral “Disabled by the account” check, with no model call.',
   'account-saved': 'The account’s details were saved.',
 } as const;
 export type SettingsNotice = keyof typeof SETTINGS_NOTICES;
 
 /** Why a settings form was refused, shown above that form. */
 export interface SettingsFormError {
-  section: 'account' | 'keys' | 'members' | 'delete';
+  section: 'account' | 'keys' | 'config' | 'members' | 'delete';
   message: string;
+}
+
+/** Turns reviews off (or back on) for a repository, or by default when `repository` is left out. */
+function ReviewsToggle(props: { csrf: string; enabled: boolean; repository?: string }) {
+  const subject = props.repository ?? 'repositories by default';
+  return (
+    <RowButton
+      action="/settings/config/enabled"
+      csrf={props.csrf}
+      kind="plain"
+      label={`${props.enabled ? 'Disable' : 'Enable'} reviews of ${subject}`}
+      text={props.enabled ? 'Disable' : 'Enable'}
+      fields={{
+        enabled: String(!props.enabled),
+        ...(props.repository === undefined ? {} : { repository: props.repository }),
+      }}
+    />
+  );
 }
 
 /** The settings of an admin: the account's details, keys, hosted config, members, its data and its deletion. */
@@ -47,6 +70,8 @@ export function SettingsPage(props: {
   members: MemberView[];
   repositories: RepositoryView[];
   hasAccountConfig: boolean;
+  /** Whether the account default leaves reviews on (repositories without their own choice follow it). */
+  accountEnabled: boolean;
   notice?: SettingsNotice | undefined;
   createdKey?: { name: string; plaintext: string } | undefined;
   formError?: SettingsFormError | undefined;
@@ -100,14 +125,17 @@ export function SettingsPage(props: {
       <Section id="config" title="Config">
         <p class="muted">
           Hosted config uses the same keys as <code>.diffray.yml</code>. A repository's own file can tighten
-          it, never loosen it.
+          it, never loosen it. A repository whose reviews are off gets a neutral “Disabled by the account”
+          check and no model call (<code>enabled: false</code>).
         </p>
+        {err('config')}
         <Table
           caption="Repositories and their config"
           head={
             <>
               <th scope="col">Scope</th>
               <th scope="col">Config</th>
+              <th scope="col">Reviews</th>
               <ActionsHeader />
             </>
           }
@@ -117,10 +145,12 @@ export function SettingsPage(props: {
               <strong>Account default</strong>
             </td>
             <td class="muted">{props.hasAccountConfig ? 'set' : 'not set'}</td>
-            <td class="num">
-              <a class="btn btn-small" href="/settings/config">
+            <td>{props.accountEnabled ? 'on' : 'off'}</td>
+            <td class="num nowrap">
+              <a class="btn btn-small" href="/settings/config" aria-label="Edit the account default config">
                 Edit
-              </a>
+              </a>{' '}
+              <ReviewsToggle csrf={viewer.csrf} enabled={props.accountEnabled} />
             </td>
           </tr>
           {props.repositories.map((r) => (
@@ -129,6 +159,7 @@ export function SettingsPage(props: {
                 <a href={repositoryHref(r.fullName)}>{r.fullName}</a>
               </td>
               <td class="muted">{r.hasConfig ? 'set' : 'account default'}</td>
+              <td>{r.enabled ? 'on' : 'off'}</td>
               <td class="num nowrap">
                 <a
                   class="btn btn-small"
@@ -137,6 +168,7 @@ export function SettingsPage(props: {
                 >
                   Edit
                 </a>{' '}
+                <ReviewsToggle csrf={viewer.csrf} enabled={r.enabled} repository={r.fullName} />{' '}
                 <a
                   class="btn btn-small btn-danger"
                   href={`${repositoryHref(r.fullName).replace('/repositories/', '/settings/repositories/')}/disconnect`}

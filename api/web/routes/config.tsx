@@ -1,9 +1,16 @@
 import { Hono } from 'hono';
 import { parseConfigYaml, type ConfigIssue } from '../../../shared/config.js';
 import { RepositoryNameSchema } from '../../../shared/report.js';
-import { findRepository, getConfigs, putConfig } from '../../db/index.js';
+import { findRepository, getConfigs, putConfig, type StoredConfigs } from '../../db/index.js';
+import {
+  configKeyReference,
+  effectiveHostedConfig,
+  readStoredConfig,
+  withEnabled,
+} from '../../hosted-config.js';
 import { ConfigPage } from '../pages/config.js';
 import type { PageKit, WebEnv } from './page-kit.js';
+import { refuseSettingsForm } from './settings.js';
 
 const MAX_CONFIG_CHARS = 65_536;
 
@@ -15,9 +22,21 @@ function repositoryParam(value: unknown): string | undefined | null {
     : null;
 }
 
-/** The hosted config editor: the account default's or one repository's, validated as the action reads it. */
+/** The stored config's effective keys: the repository's own over the account default, or the default alone. */
+function effectiveRows(stored: StoredConfigs) {
+  return effectiveHostedConfig(
+    readStoredConfig(stored.account?.yaml).config,
+    readStoredConfig(stored.repository?.yaml).config,
+  );
+}
+
+/**
+ * The hosted config editor (the account default's, or one repository's, validated as the action reads it,
+ * beside the effective config and the schema's keys), and reviews turned off or on from the settings page.
+ */
 export function configPages(kit: PageKit) {
   const { db } = kit.deps;
+  const keys = configKeyReference();
   return new Hono<WebEnv>()
     .get('/settings/config', async (c) => {
       const repository = repositoryParam(c.req.query('repository'));
@@ -36,6 +55,8 @@ export function configPages(kit: PageKit) {
           saved={c.req.query('saved') === '1'}
           updatedAt={current?.updatedAt}
           now={page.now}
+          effective={effectiveRows(stored)}
+          keys={keys}
         />,
       );
     })
@@ -68,6 +89,8 @@ export function configPages(kit: PageKit) {
             saved={false}
             updatedAt={undefined}
             now={page.now}
+            effective={effectiveRows(await getConfigs(db, page.session.accountId, repository))}
+            keys={keys}
           />,
           422,
         );
@@ -76,5 +99,31 @@ export function configPages(kit: PageKit) {
       await page.audit('config.put', repository ?? '(account)');
       const query = repository === undefined ? '' : `repository=${encodeURIComponent(repository)}&`;
       return c.redirect(`/settings/config?${query}saved=1`, 303);
+    })
+    .post('/settings/config/enabled', async (c) => {
+      const body = await c.req.parseBody();
+      const repository = repositoryParam(body.repository);
+      if (repository === null || (body.enabled !== 'true' && body.enabled !== 'false'))
+        return kit.notFoundPage(c);
+      const enabled = body.enabled === 'true';
+      const page = await kit.signedIn(c);
+      const { accountId } = page.session;
+      const stored = await getConfigs(db, accountId, repository);
+      const current = (repository === undefined ? stored.account : stored.repository)?.yaml ?? '';
+      // A repository's choice is written only where it differs from the account default's.
+      const inherited = repository === undefined ? {} : readStoredConfig(stored.account?.yaml).config;
+      const yaml = withEnabled(current, enabled, inherited);
+      if (!parseConfigYaml(yaml).ok) {
+        const subject = repository ?? 'the account default';
+        return refuseSettingsForm(
+          kit,
+          c,
+          'config',
+          `The stored config of ${subject} no longer validates: correct it in its editor first.`,
+        );
+      }
+      if (yaml !== current) await putConfig(db, accountId, repository, yaml, page.now);
+      await page.audit(enabled ? 'config.enable' : 'config.disable', repository ?? '(account)');
+      return c.redirect(`/settings?notice=${enabled ? 'reviews-enabled' : 'reviews-disabled'}#config`, 303);
     });
 }

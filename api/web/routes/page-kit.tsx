@@ -89,8 +89,8 @@ export function createPageKit(deps: AppDeps): PageKit {
   const links = new GitHubLinks(config.githubUrl.replace(/\/+$/, ''));
   const render = (c: WebContext, node: JSX.Element, status: PageStatus = 200) =>
     c.html(`<!doctype html>${String(node)}`, status);
-  const audit = (c: WebContext, accountId: string, actor: string, action: string, target?: string) =>
-    recordAudit(db, {
+  const audit = async (c: WebContext, accountId: string, actor: string, action: string, target?: string) =>
+    await recordAudit(db, {
       accountId,
       actor,
       action,

@@ -2,16 +2,19 @@ import { Hono } from 'hono';
 import { DAY_MS } from '../../../shared/limits.js';
 import { RepositoryNameSchema } from '../../../shared/report.js';
 import {
+  answerCosts,
   dailyTotals,
   deleteRepository,
   findRepository,
   firstAggregateDay,
+  getConfigs,
   listReviews,
   pullRequestRuns,
   reviewTotals,
   trendDays,
   utcDay,
 } from '../../db/index.js';
+import { reviewsEnabled } from '../../hosted-config.js';
 import { TREND_DAYS } from '../trends.js';
 import { daysBetween, fillDays } from '../chart.js';
 import { DisconnectPage } from '../pages/disconnect.js';
@@ -54,15 +57,19 @@ export function repositoriesPages(kit: PageKit) {
       if (from < oldest) from = oldest;
       const rows = await dailyTotals(db, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
       const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
+      const configs = await getConfigs(db, accountId, repo.fullName);
+      const reviewed = await reviewTotals(db, { accountId, now, repositoryId: repo.id });
+      const answered = await answerCosts(db, { accountId, now, repositoryId: repo.id });
       return page.render(
         <RepositoryPage
           {...page.props}
           fullName={repo.fullName}
+          enabled={reviewsEnabled(configs.account?.yaml, configs.repository?.yaml)}
           reviews={list.rows}
           nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
           trend={fillDays(daysBetween(from, now), rows)}
           trendFrom={utcDay(from)}
-          totals={await reviewTotals(db, { accountId, now, repositoryId: repo.id })}
+          totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
           weekly={{
             days: await trendDays(db, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
             from: yearAgo,
@@ -82,8 +89,20 @@ export function repositoriesPages(kit: PageKit) {
         now: page.now,
       });
       if (runs.length === 0) return kit.notFoundPage(c);
+      const answers = await answerCosts(db, {
+        accountId: page.session.accountId,
+        now: page.now,
+        repositoryId: repo.id,
+        pullRequest: number,
+      });
       return page.render(
-        <PullRequestPage {...page.props} repository={repo.fullName} pullRequest={number} runs={runs} />,
+        <PullRequestPage
+          {...page.props}
+          repository={repo.fullName}
+          pullRequest={number}
+          runs={runs}
+          answers={answers}
+        />,
       );
     })
     .get('/settings/repositories/:owner/:name/disconnect', async (c) => {

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { getAccountDetails, listConfigs, listKeys, listMembers, listRepositories } from '../../db/index.js';
+import { reviewsEnabled } from '../../hosted-config.js';
 import {
   SETTINGS_NOTICES,
   SettingsPage,
@@ -26,8 +27,9 @@ export async function renderSettings(
   const page = await kit.signedIn(c);
   const { accountId } = page.session;
   const configs = await listConfigs(db, accountId);
-  const withConfig = new Set(
-    configs.filter((x) => x.repository !== null).map((x) => x.repository!.toLowerCase()),
+  const accountYaml = configs.find((x) => x.repository === null)?.yaml;
+  const repositoryYaml = new Map(
+    configs.flatMap((x) => (x.repository === null ? [] : [[x.repository.toLowerCase(), x.yaml] as const])),
   );
   const details = await getAccountDetails(db, accountId);
   if (!details) return kit.notFoundPage(c);
@@ -45,11 +47,16 @@ export async function renderSettings(
         email: m.email,
         joined: m.acceptedAt !== null,
       }))}
-      repositories={(await listRepositories(db, accountId)).map((r) => ({
-        fullName: r.fullName,
-        hasConfig: withConfig.has(r.fullName.toLowerCase()),
-      }))}
-      hasAccountConfig={configs.some((x) => x.repository === null)}
+      repositories={(await listRepositories(db, accountId)).map((r) => {
+        const yaml = repositoryYaml.get(r.fullName.toLowerCase());
+        return {
+          fullName: r.fullName,
+          hasConfig: yaml !== undefined,
+          enabled: reviewsEnabled(accountYaml, yaml),
+        };
+      })}
+      hasAccountConfig={accountYaml !== undefined}
+      accountEnabled={reviewsEnabled(accountYaml, undefined)}
       {...extra}
     />,
     status,

@@ -1,14 +1,18 @@
 import { Hono } from 'hono';
-import { FAVICON_SVG, STYLESHEET, stylesheetPath } from '../styles.js';
+import { COPY_SCRIPT, copyScriptPath, FAVICON_SVG, STYLESHEET, stylesheetPath } from '../styles.js';
 import type { WebEnv } from './page-kit.js';
 
-/** Static assets: the stylesheet (content-hashed name, cached a year) and the favicon. */
+/** Static assets: the stylesheet and the copy script (content-hashed names, cached a year), the favicon. */
 export function staticPages() {
   return new Hono<WebEnv>().get('/static/:file', (c) => {
     const file = c.req.param('file');
     if (`/static/${file}` === stylesheetPath()) {
       c.header('Cache-Control', 'public, max-age=31536000, immutable');
       return c.body(STYLESHEET, 200, { 'Content-Type': 'text/css; charset=utf-8' });
+    }
+    if (`/static/${file}` === copyScriptPath()) {
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      return c.body(COPY_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
     }
     if (file === 'favicon.svg') {
       c.header('Cache-Control', 'public, max-age=86400');

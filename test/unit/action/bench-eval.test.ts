@@ -1,8 +1,8 @@
 /**
  * `diffray eval --bench` offline: the downloader against a local HTTP server serving files this test makes
- * (checked by hash, cached), and the run over a two-PR fixture in each benchmark's format with a fake
- * reviewer and a fake judge: scores, the published table, the comparability mark, the per-PR cache an
- * interrupted run resumes from, progress and money.
+ * (checked by hash, cached), and the Martian run over a two-PR fixture in its format with a fake reviewer
+ * and a fake judge: scores, the published table, the comparability mark, the per-PR cache an interrupted
+ * run resumes from, progress and money. SWE-PRBench's run is tested in bench-swe.test.ts.
  */
 import { createServer } from 'node:http';
 import { execFileSync } from 'node:child_process';
@@ -34,26 +34,6 @@ const MARTIAN_FILE = JSON.stringify([
     comments: [{ comment: 'hash() is randomized.' }],
   },
 ]);
-const SWE_FILE = [
-  {
-    id: 's1',
-    repo: 'acme/api',
-    pr_number: 1,
-    base_sha: 'a'.repeat(40),
-    head_sha: 'b'.repeat(40),
-    comments: ['Negative offset is passed to slicing.', 'member may be None.'],
-  },
-  {
-    id: 's2',
-    repo: 'acme/api',
-    pr_number: 2,
-    base_sha: 'c'.repeat(40),
-    head_sha: 'd'.repeat(40),
-    comments: ['hash() is randomized.'],
-  },
-]
-  .map((r) => JSON.stringify(r))
-  .join('\n');
 const DASHBOARD = JSON.stringify({
   models: { judge_key: { prs: [{ tool_metrics: { other: { tp: 2, fp: 2, fn: 1 } } }] } },
   tool_display_names: { other: 'Other Tool' },
@@ -61,7 +41,6 @@ const DASHBOARD = JSON.stringify({
 const FILES: Record<string, string> = {
   '/rev/golden/one.json': MARTIAN_FILE,
   '/rev/dashboard.json': DASHBOARD,
-  '/rev/dataset/prs.jsonl': SWE_FILE,
 };
 
 let baseUrl = '';
@@ -93,6 +72,14 @@ describe('the pinned downloader', () => {
     served.length = 0;
     expect(await downloadPinned(baseUrl, file, { cacheDir })).toBe(MARTIAN_FILE);
     expect(await downloadPinned(baseUrl, file, { cacheDir })).toBe(MARTIAN_FILE);
+    expect(served).toEqual(['/rev/golden/one.json']);
+  });
+
+  it('keeps a file without a known hash by its URL, which names the pinned commit', async () => {
+    const cacheDir = tempDir();
+    served.length = 0;
+    expect(await downloadPinned(baseUrl, { path: 'golden/one.json' }, { cacheDir })).toBe(MARTIAN_FILE);
+    expect(await downloadPinned(baseUrl, { path: 'golden/one.json' }, { cacheDir })).toBe(MARTIAN_FILE);
     expect(served).toEqual(['/rev/golden/one.json']);
   });
 
@@ -225,21 +212,6 @@ describe('diffray eval --bench', () => {
     const changed = deps(cacheDir, martianSource);
     await runBenchEval(changed.d, { source: martianSource, model: 'm', judgeModel: 'j', promptHash: 'p2' });
     expect(changed.reviews).toEqual([1, 2]);
-  });
-
-  it('scores a two-PR SWE-PRBench fixture, with no published table to compare', async () => {
-    const source: BenchSource = {
-      name: 'swe-prbench',
-      baseUrl: '',
-      revision: 'r1',
-      files: { golden: [{ path: 'dataset/prs.jsonl', sha256: sha256(SWE_FILE) }] },
-    };
-    const { d, judged } = deps(tempDir(), source);
-    const report = await runBenchEval(d, { source, model: 'm', judgeModel: 'j', promptHash: 'p1' });
-    expect(judged).toHaveLength(4);
-    expect(report.result).toMatchObject({ prs: 2, tp: 1, fp: 1, fn: 2 });
-    expect(report.published).toBeUndefined();
-    expect(report.comparable).toBe(false);
   });
 
   it('keeps a PR whose review fails out of the score, says so, and does not cache it', async () => {

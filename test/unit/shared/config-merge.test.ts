@@ -97,6 +97,13 @@ describe('mergeConfigs: one direction per key', () => {
     },
   );
 
+  it('enabled: the account’s word wins either way; a repository turns itself off only where the account is silent', () => {
+    expect(mergeKey('enabled', { enabled: false }, { enabled: true })).toEqual({ value: false, held: true });
+    expect(mergeKey('enabled', { enabled: true }, { enabled: false })).toEqual({ value: true, held: true });
+    expect(mergeKey('enabled', {}, { enabled: false })).toEqual({ value: false, held: false });
+    expect(mergeKey('enabled', { enabled: false }, {})).toEqual({ value: false, held: false });
+  });
+
   it('keeps repository excludes the account already lists, without reporting them', () => {
     expect(mergeKey('exclude', { exclude: ['a/**', 'b/**'] }, { exclude: ['b/**'] })).toEqual({
       value: ['a/**', 'b/**'],

@@ -217,6 +217,30 @@ describe('sendReport', () => {
   });
 });
 
+describe('reportAnswer', () => {
+  const ANSWER = {
+    repository: 'acme/widgets',
+    pullRequest: 7,
+    model: 'claude-sonnet-4-5',
+    tokens: { input: 2_000, cacheWrite: 0, cacheRead: 0, output: 300 },
+    costUsd: 0.0105,
+  };
+
+  it("POSTs an answer's tokens and cost to /v1/answers with the key in Authorization only", async () => {
+    const api = await startServer(json(201, { id: 'a1' }));
+    expect(await createResultsApiPort({ baseUrl: api.url, apiKey: KEY }).reportAnswer(ANSWER)).toEqual({});
+    expect(api.seen.map((r) => [r.method, r.url])).toEqual([['POST', '/v1/answers']]);
+    expect(JSON.parse(api.seen[0]!.body)).toEqual(ANSWER);
+    expect(api.seen[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it('turns a refusal into a warning naming what was not recorded', async () => {
+    const api = await startServer(json(503, { error: {} }));
+    const port = createResultsApiPort({ baseUrl: api.url, apiKey: KEY });
+    expect(expectWarning(await port.reportAnswer(ANSWER))).toMatch(/answer cost report answered HTTP 503/);
+  });
+});
+
 describe('api-url: https except for localhost (enforced where the URL enters: the inputs)', () => {
   const inputs = (apiUrl: string) => validateInputs({ ...RUNNER_INPUTS, 'api-key': KEY, 'api-url': apiUrl });
 

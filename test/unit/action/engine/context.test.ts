@@ -1,9 +1,12 @@
 /**
  * runReview in process: the context a review request gets beyond its files (issue 18 §3): guideline files
  * of the directories of changed files, sent only with the files under them, and the PR-wide overview of a
- * split review, requested only when the review takes more than one request.
+ * split review, requested only when the review takes more than one request, its tokens and cost counted in
+ * the run's.
  */
 import { describe, expect, it } from 'vitest';
+import { usageSection } from '../../../../action/core/output/render-parts.js';
+import { estimateCostUsd } from '../../../../action/core/plan/cost.js';
 import { runReview } from '../../../../action/engine.js';
 import { fakePr, lists } from '../../../support/fake-ports.js';
 import { BASE, HEAD } from './fixtures.js';
@@ -60,6 +63,29 @@ describe('the PR-wide overview', () => {
       expect(r.user).toContain(
         '<untrusted_pr_overview>\nOverview of the whole change.\n</untrusted_pr_overview>',
       );
+  });
+
+  it("counts its tokens and cost in the run's usage and cost, as the review and validation requests are", async () => {
+    const overview = { input: 40_000, cacheWrite: 0, cacheRead: 0, output: 300 };
+    const run = async (usage: typeof overview) => {
+      const pr = fakePr({ base: BASE, head: FILES, settings: SPLIT });
+      pr.model.summarize = () => Promise.resolve({ ok: true, text: 'Overview of the whole change.', usage });
+      return (await runReview(pr.deps, pr.settings)).outcome;
+    };
+    const without = await run({ input: 0, cacheWrite: 0, cacheRead: 0, output: 0 });
+    const withOverview = await run(overview);
+
+    expect(withOverview.usage.input - without.usage.input).toBe(40_000);
+    expect(withOverview.usage.output - without.usage.output).toBe(300);
+    expect(withOverview.costUsd - without.costUsd).toBeCloseTo(
+      estimateCostUsd('claude-haiku-4-5', overview),
+      10,
+    );
+    // The summary's usage row (and the check's) shows the totals the overview is part of.
+    const u = withOverview.usage;
+    expect(usageSection(withOverview)).toContain(
+      `| ${u.input} | ${u.cacheWrite} | ${u.cacheRead} | ${u.output} | $${withOverview.costUsd.toFixed(4)} |`,
+    );
   });
 
   it('is not requested when the PR fits one request', async () => {

@@ -41,6 +41,18 @@ describe('a run that does not review', () => {
     });
   });
 
+  it('skips a repository whose own base config says enabled: false, naming the file, with no model call', async () => {
+    const pr = fakePr({ base: { ...BASE, '.diffray.yml': 'enabled: false\n' }, head: HEAD });
+
+    await expect(runReview(pr.deps, pr.settings)).rejects.toBeInstanceOf(SkipError);
+    expect(pr.model.reviews).toEqual([]);
+    expect(pr.github.writes()).toEqual(['createCheckRun', 'completeCheckRun']);
+    expect(pr.github.lastCheck().result).toMatchObject({
+      conclusion: 'neutral',
+      output: { title: 'Disabled by .diffray.yml', summary: expect.stringContaining('no model called') },
+    });
+  });
+
   it('reviews a draft when the base config sets review-drafts: true', async () => {
     const pr = fakePr({
       base: { ...BASE, '.diffray.yml': 'review-drafts: true\n' },

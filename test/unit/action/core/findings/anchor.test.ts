@@ -58,9 +58,9 @@ describe('anchorFindings: paths', () => {
 
   it('matches a quote of a line with hidden characters as the listing showed it', () => {
     const file = makeDiffFile('src/auth.ts', [
-      { newStart: 1, lines: ['+const ok = true;', '+if (role !== "admin\u202E\u2066") await grant();'] },
+      { newStart: 1, lines: ['+const ok = true;', '+if (role !== "admin\u202E\u2066") grant();'] },
     ]);
-    const quote = 'if (role !== "admin<U+202E><U+2066>") await grant();';
+    const quote = 'if (role !== "admin<U+202E><U+2066>") grant();';
     const { anchored, unanchored } = anchorFindings(
       [makeFinding({ path: 'src/auth.ts', line: 1, quote })],
       [file],

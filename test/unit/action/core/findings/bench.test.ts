@@ -6,7 +6,6 @@ import {
   MARTIAN,
   parseJudgeAnswer,
   parseMartianGoldens,
-  parseSwePrBench,
   publishedTable,
   scorePr,
   type MatchVerdict,
@@ -125,36 +124,6 @@ describe('benchmark files', () => {
       expect.objectContaining({ number: 3, goldens: [] }),
     ]);
     expect(() => parseMartianGoldens(['[{"url": "https://example.com/x"}]'])).toThrow(/pull request URL/);
-  });
-
-  it('reads SWE-PRBench lines with base and head commits and the human comments', () => {
-    const prs = parseSwePrBench(
-      [
-        JSON.stringify({
-          id: 't1',
-          repo: 'acme/api',
-          pr_number: 5,
-          base_sha: 'a'.repeat(40),
-          head_sha: 'b'.repeat(40),
-          title: 'T',
-          body: 'B',
-          comments: [{ body: 'Off by one.' }, 'Leak.', { body: '' }],
-        }),
-        '',
-      ].join('\n'),
-    );
-    expect(prs).toEqual([
-      {
-        id: 't1',
-        cloneUrl: 'https://github.com/acme/api.git',
-        number: 5,
-        title: 'T',
-        body: 'B',
-        baseSha: 'a'.repeat(40),
-        headSha: 'b'.repeat(40),
-        goldens: [{ comment: 'Off by one.' }, { comment: 'Leak.' }],
-      },
-    ]);
   });
 
   it('computes the published table from the dashboard data of the published judge', () => {

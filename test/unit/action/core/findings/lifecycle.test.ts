@@ -11,6 +11,8 @@ import {
   type LifecycleInput,
   type LifecycleState,
   type OpenFinding,
+  type ReplyAuthor,
+  type ThreadSignal,
   type TrackedFinding,
 } from '../../../../../action/core/findings/lifecycle.js';
 import { appDiff, makeFinding } from '../../builders.js';
@@ -47,6 +49,7 @@ function run(overrides: Partial<LifecycleInput<TrackedFinding>>) {
 }
 
 const fps = (items: { fingerprint: string }[]): string[] => items.map((f) => f.fingerprint);
+const member = (login: string): ReplyAuthor => ({ login, type: 'User', association: 'MEMBER' });
 
 describe('classifyFindings', () => {
   it('calls a finding new when no earlier run raised it', () => {
@@ -110,7 +113,12 @@ describe('classifyFindings', () => {
     const result = run({
       previous: { open: [open(1)], dismissed: [] },
       threads: [
-        { fingerprint: fp(1), resolved: false, replies: ['Intentional here.\n@diffray dismiss: legacy API'] },
+        {
+          fingerprint: fp(1),
+          resolved: false,
+          replies: ['Intentional here.\n@diffray dismiss: legacy API'],
+          replyAuthors: [member('maintainer')],
+        },
       ],
     });
     expect(fps(result.dismissed)).toEqual([fp(1)]);
@@ -125,15 +133,94 @@ describe('classifyFindings', () => {
           fingerprint: fp(1),
           resolved: false,
           replies: ['Looks odd', 'Intentional here.\n@diffray dismiss: legacy API, removed in v3'],
-          replyAuthors: ['someone', 'maintainer'],
+          replyAuthors: [member('someone'), member('maintainer')],
         },
         { fingerprint: fp(2), resolved: true, replies: [], replyAuthors: [], resolvedBy: 'reviewer' },
-        { fingerprint: fp(3), resolved: false, replies: ['diffray: dismiss'], replyAuthors: [undefined] },
+        {
+          fingerprint: fp(3),
+          resolved: false,
+          replies: ['diffray: dismiss'],
+          replyAuthors: [{ association: 'OWNER' }],
+        },
       ],
     });
     expect(result.dismissals.get(fp(1))).toEqual({ by: 'maintainer', reason: 'legacy API, removed in v3' });
     expect(result.dismissals.get(fp(2))).toEqual({ by: 'reviewer' });
     expect(result.dismissals.get(fp(3))).toEqual({});
+  });
+
+  it('hears dismiss and undismiss replies only from those who may command diffray', () => {
+    const dismiss = (author: ReplyAuthor) =>
+      run({
+        previous: { open: [open(1)], dismissed: [] },
+        current: [tracked(1)],
+        threads: [
+          {
+            fingerprint: fp(1),
+            resolved: false,
+            replies: ['@diffray dismiss wrong'],
+            replyAuthors: [author],
+          },
+        ],
+      });
+    for (const association of ['OWNER', 'MEMBER', 'COLLABORATOR'])
+      expect(fps(dismiss({ login: 'm', type: 'User', association }).suppressed)).toEqual([fp(1)]);
+    // An outsider, a first-time contributor, a bot, and a reply GitHub did not describe: not heard.
+    for (const author of [
+      { login: 'stranger', type: 'User', association: 'NONE' },
+      { login: 'newcomer', type: 'User', association: 'FIRST_TIME_CONTRIBUTOR' },
+      { login: 'helper', type: 'Bot', association: 'MEMBER' },
+      { login: 'someone' },
+    ]) {
+      const result = dismiss(author);
+      expect(result.suppressed).toEqual([]);
+      expect(result.dismissals.size).toBe(0);
+      expect(result.next.dismissed).toEqual([]);
+    }
+
+    // A member's dismissal stands when an outsider says undismiss after it.
+    const undone = run({
+      previous: { open: [], dismissed: [fp(1)] },
+      current: [tracked(1)],
+      threads: [
+        {
+          fingerprint: fp(1),
+          resolved: false,
+          replies: ['@diffray dismiss', '@diffray undismiss'],
+          replyAuthors: [member('maintainer'), { login: 'stranger', type: 'User', association: 'NONE' }],
+        },
+      ],
+    });
+    expect(fps(undone.suppressed)).toEqual([fp(1)]);
+    expect(undone.dismissals.get(fp(1))).toEqual({ by: 'maintainer' });
+  });
+
+  it("does not dismiss on a resolution by the PR's author without write access; anyone else's counts", () => {
+    const resolvedBy = (resolver: Partial<ThreadSignal>) =>
+      run({
+        previous: { open: [open(1)], dismissed: [] },
+        current: [tracked(1)],
+        threads: [{ fingerprint: fp(1), resolved: true, replies: [], ...resolver }],
+      });
+    const outsider = resolvedBy({ resolvedBy: 'author', resolverAssociation: 'CONTRIBUTOR' });
+    expect(outsider.suppressed).toEqual([]);
+    expect(outsider.next.dismissed).toEqual([]);
+    expect(fps(resolvedBy({ resolvedBy: 'author', resolverAssociation: 'MEMBER' }).suppressed)).toEqual([
+      fp(1),
+    ]);
+    expect(fps(resolvedBy({ resolvedBy: 'reviewer' }).suppressed)).toEqual([fp(1)]);
+  });
+
+  it("hears only the associations the config's commands.allowed-associations lists", () => {
+    const result = run({
+      previous: { open: [open(1)], dismissed: [] },
+      current: [tracked(1)],
+      allowedAssociations: ['OWNER'],
+      threads: [
+        { fingerprint: fp(1), resolved: false, replies: ['@diffray dismiss'], replyAuthors: [member('m')] },
+      ],
+    });
+    expect(result.suppressed).toEqual([]);
   });
 
   it('keeps the line of each open finding in the state', () => {

@@ -30,8 +30,10 @@ describe('toDismissalReport', () => {
       comment,
       reason:
         'callers subtract one <!-- hidden -->\n```ts\nconst total = items.length - 1;\n```\nkey ghp_abcdefghijklmnopqrstuvwxyz0123456789',
+      by: 'maintainer',
     });
     expect(report).toMatchObject({
+      by: 'maintainer',
       category: 'correctness',
       severity: 'high',
       title: 'Off-by-one in count',
@@ -53,6 +55,7 @@ describe('toDismissalReport', () => {
         path: 'x',
         comment: 'x',
         reason: '',
+        by: 'maintainer',
       }),
     ).toBeUndefined();
   });

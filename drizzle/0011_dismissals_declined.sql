@@ -1,0 +1,1 @@
+ALTER TABLE `dismissals` ADD `declined_at` integer;
