@@ -73,21 +73,21 @@ function parseScopes(text: string | undefined): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
-function requireLiveAccount(db: DiffrayDb, id: string | undefined) {
+async function requireLiveAccount(db: DiffrayDb, id: string | undefined) {
   if (!id) throw new UsageError('--account <id> is required');
-  const account = getAccount(db.orm, id);
+  const account = await getAccount(db, id);
   if (!account || account.deletedAt) throw new Error(`no such account: ${id}`);
   return account;
 }
 
-function createKeyFor(
+async function createKeyFor(
   db: DiffrayDb,
   accountId: string,
   opts: { name: string; scopes: Scope[]; expiresInDays?: number },
 ) {
   const now = new Date();
   const apiKey = generateKey();
-  const info = insertKey(db.orm, {
+  const info = await insertKey(db, {
     accountId,
     hash: hashKey(apiKey),
     prefix: displayPrefix(apiKey),
@@ -97,7 +97,7 @@ function createKeyFor(
       opts.expiresInDays === undefined ? null : new Date(now.getTime() + opts.expiresInDays * DAY_MS),
     now,
   });
-  recordAudit(db.orm, { accountId, actor: 'cli', action: 'key.create', target: info.id, at: now });
+  await recordAudit(db, { accountId, actor: 'cli', action: 'key.create', target: info.id, at: now });
   return { info, apiKey };
 }
 
@@ -119,10 +119,10 @@ function openFromEnv(env: Env, opts: { dataKeys: readonly Uint8Array[]; backgrou
 }
 
 /** Moves what older data keys sealed to the newest, in the background, logging when it is done. */
-function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSignal): void {
-  if (!needsReencryption(db.orm)) return;
-  log({ level: 'info', msg: 're-encryption started', dataKey: dataKeyIds(db.orm)[0] });
-  reencrypt(db.orm, { now: () => new Date(), signal }).then(
+async function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSignal): Promise<void> {
+  if (!(await needsReencryption(db))) return;
+  log({ level: 'info', msg: 're-encryption started', dataKey: dataKeyIds(db)[0] });
+  reencrypt(db, { now: () => new Date(), signal }).then(
     (result) => {
       if (!signal.aborted) log({ level: 'info', msg: 're-encryption done', ...result });
     },
@@ -136,9 +136,9 @@ function startReencryption(db: DiffrayDb, log: typeof stdoutLog, signal: AbortSi
  * previous secret verifies tokens it signed until its retirement, recorded at the first start that listed
  * it (`retiredSessionKey`), and nothing once a session's lifetime has passed since.
  */
-function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>, db: DiffrayDb) {
+async function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>, db: DiffrayDb) {
   const { secret, previous, source } = resolved;
-  const retiredAt = retiredSessionKey(db.orm, {
+  const retiredAt = await retiredSessionKey(db, {
     current: sessionKeyId(secret),
     previous: previous === undefined ? undefined : sessionKeyId(previous),
     now: new Date(),
@@ -165,7 +165,7 @@ async function serveCommand(env: Env): Promise<number> {
   const sessionSecret = resolveSessionSecret(env);
   const dataKeys = resolveDataKeys(env);
   const db = openFromEnv(env, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
-  const sessions = sessionSecrets(sessionSecret, db);
+  const sessions = await sessionSecrets(sessionSecret, db);
   const log = stdoutLog;
   if (db.migrationsApplied.length > 0) log({ level: 'info', msg: 'migrated', applied: db.migrationsApplied });
   let draining = false;
@@ -190,10 +190,10 @@ async function serveCommand(env: Env): Promise<number> {
         publicUrl: env.config.publicUrl,
         open: `Open ${env.config.publicUrl} in a browser${!env.production && new URL(env.config.publicUrl).hostname === 'localhost' ? ' (or the same port on 127.0.0.1)' : ''}; sign in with an admin key from: diffray-api accounts create <name>`,
         sessionSecret: sessions.log,
-        dataKeys: { source: dataKeys.source, ids: dataKeyIds(db.orm) },
+        dataKeys: { source: dataKeys.source, ids: dataKeyIds(db) },
       });
-      runPurge();
-      startReencryption(db, log, stopping.signal);
+      void runPurge();
+      void startReencryption(db, log, stopping.signal);
     },
   );
   const timer = setInterval(runPurge, PURGE_CHECK_MS);
@@ -208,8 +208,7 @@ async function serveCommand(env: Env): Promise<number> {
       const force = setTimeout(() => http.closeAllConnections(), 10_000);
       force.unref();
       http.close(() => {
-        db.close();
-        resolve(0);
+        void db.close().then(() => resolve(0));
       });
       http.closeIdleConnections();
     };
@@ -232,12 +231,12 @@ async function run(argv: string[]): Promise<number> {
     try {
       return await fn(db);
     } finally {
-      db.close();
+      await db.close();
     }
   };
 
   if (command === 'migrate' && sub === undefined) {
-    return withDb((db) => {
+    return withDb(async (db) => {
       print({ applied: db.migrationsApplied });
       return 0;
     });
@@ -246,9 +245,9 @@ async function run(argv: string[]): Promise<number> {
     const name = rest.join(' ').trim();
     if (!name || name.length > 200)
       throw new UsageError('accounts create <name>: a name of 1 to 200 characters');
-    return withDb((db) => {
-      const account = createAccount(db.orm, name, new Date());
-      const { apiKey } = createKeyFor(db, account.id, {
+    return withDb(async (db) => {
+      const account = await createAccount(db, name, new Date());
+      const { apiKey } = await createKeyFor(db, account.id, {
         name: 'admin (created by CLI)',
         scopes: [...SCOPES],
       });
@@ -270,9 +269,9 @@ async function run(argv: string[]): Promise<number> {
     const days = values['expires-in-days'] === undefined ? undefined : Number(values['expires-in-days']);
     if (days !== undefined && (!Number.isInteger(days) || days < 1))
       throw new UsageError('--expires-in-days: a positive integer');
-    return withDb((db) => {
-      const account = requireLiveAccount(db, values.account);
-      const { info, apiKey } = createKeyFor(db, account.id, {
+    return withDb(async (db) => {
+      const account = await requireLiveAccount(db, values.account);
+      const { info, apiKey } = await createKeyFor(db, account.id, {
         name: values.name ?? 'created by CLI',
         scopes,
         ...(days === undefined ? {} : { expiresInDays: days }),
@@ -283,25 +282,25 @@ async function run(argv: string[]): Promise<number> {
   }
   if (command === 'keys' && sub === 'list') {
     const { values } = parseArgs({ args: rest, options: { account: { type: 'string' } } });
-    return withDb((db) => {
+    return withDb(async (db) => {
       if (values.account === undefined) {
-        const keys = listAllKeys(db.orm).map((k) => ({ accountId: k.accountId, ...toKeyJson(k) }));
+        const keys = (await listAllKeys(db)).map((k) => ({ accountId: k.accountId, ...toKeyJson(k) }));
         print({ keys });
         return 0;
       }
-      const account = requireLiveAccount(db, values.account);
-      print({ keys: listKeys(db.orm, account.id).map(toKeyJson) });
+      const account = await requireLiveAccount(db, values.account);
+      print({ keys: (await listKeys(db, account.id)).map(toKeyJson) });
       return 0;
     });
   }
   if (command === 'keys' && sub === 'revoke') {
     const id = rest[0];
     if (!id) throw new UsageError('keys revoke <key-id>');
-    return withDb((db) => {
+    return withDb(async (db) => {
       const now = new Date();
-      const key = listKeyOwner(db, id);
-      if (!key || !revokeKey(db.orm, id, now)) throw new Error(`no such key: ${id}`);
-      recordAudit(db.orm, { accountId: key, actor: 'cli', action: 'key.revoke', target: id, at: now });
+      const key = await listKeyOwner(db, id);
+      if (!key || !(await revokeKey(db, id, now))) throw new Error(`no such key: ${id}`);
+      await recordAudit(db, { accountId: key, actor: 'cli', action: 'key.revoke', target: id, at: now });
       print({ id, revoked: true });
       return 0;
     });
@@ -316,11 +315,11 @@ async function run(argv: string[]): Promise<number> {
       throw new UsageError('--github-login <login> is required');
     const role = values.role ?? 'admin';
     if (role !== 'admin' && role !== 'member') throw new UsageError('--role: admin or member');
-    return withDb((db) => {
-      const account = requireLiveAccount(db, values.account);
+    return withDb(async (db) => {
+      const account = await requireLiveAccount(db, values.account);
       const now = new Date();
-      const member = addMember(db.orm, { accountId: account.id, login, role, now, invitedBy: 'cli' });
-      recordAudit(db.orm, {
+      const member = await addMember(db, { accountId: account.id, login, role, now, invitedBy: 'cli' });
+      await recordAudit(db, {
         accountId: account.id,
         actor: 'cli',
         action: 'member.add',
@@ -338,23 +337,23 @@ async function run(argv: string[]): Promise<number> {
     });
     const asOf = values['as-of'] === undefined ? new Date() : new Date(values['as-of']);
     if (Number.isNaN(asOf.getTime())) throw new UsageError('--as-of: an ISO date, e.g. 2025-01-31T00:00:00Z');
-    return withDb((db) => {
-      print({ asOf: asOf.toISOString(), ...purge(db, purgeCutoffs(asOf)) });
+    return withDb(async (db) => {
+      print({ asOf: asOf.toISOString(), ...(await purge(db, purgeCutoffs(asOf))) });
       return 0;
     });
   }
   if (command === 'reencrypt' && sub === undefined) {
     return withDb(async (db) => {
-      const result = await reencrypt(db.orm, { now: () => new Date() });
-      print({ dataKey: dataKeyIds(db.orm)[0], ...result });
+      const result = await reencrypt(db, { now: () => new Date() });
+      print({ dataKey: dataKeyIds(db)[0], ...result });
       return 0;
     });
   }
   throw new UsageError(`unknown command: ${argv.slice(0, 2).join(' ')}`);
 }
 
-function listKeyOwner(db: DiffrayDb, keyId: string): string | undefined {
-  return getKey(db.orm, keyId)?.accountId;
+async function listKeyOwner(db: DiffrayDb, keyId: string): Promise<string | undefined> {
+  return (await getKey(db, keyId))?.accountId;
 }
 
 /** Runs one command; resolves to the exit code. */

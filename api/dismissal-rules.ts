@@ -15,7 +15,7 @@ import {
 } from './db/index.js';
 import type { DiffrayDb } from './db/index.js';
 
-export type StoredDismissal = NonNullable<ReturnType<typeof getDismissal>>;
+export type StoredDismissal = NonNullable<Awaited<ReturnType<typeof getDismissal>>>;
 
 /** Where a dismissal stands: waiting for an admin, turned into an instruction, or declined. */
 export function decisionOf(d: { acceptedAt: Date | null; declinedAt: Date | null }) {
@@ -49,9 +49,13 @@ export interface AcceptancePreview {
 }
 
 /** What accepting `d` would save, before anything is. */
-export function acceptancePreview(db: DiffrayDb, accountId: string, d: StoredDismissal): AcceptancePreview {
+export async function acceptancePreview(
+  db: DiffrayDb,
+  accountId: string,
+  d: StoredDismissal,
+): Promise<AcceptancePreview> {
   const instruction = instructionOf(d);
-  const yaml = withInstruction(getConfigs(db.orm, accountId, d.repository).repository?.yaml, instruction);
+  const yaml = withInstruction((await getConfigs(db, accountId, d.repository)).repository?.yaml, instruction);
   const parsed = parseConfigYaml(yaml);
   return { instruction, yaml, issues: parsed.ok ? [] : parsed.issues };
 }
@@ -70,13 +74,13 @@ export async function acceptDismissal(
   db: DiffrayDb,
   input: { accountId: string; id: string; now: Date },
 ): Promise<{ ok: true; dismissal: StoredDismissal; saved: AcceptancePreview } | Refusal> {
-  const d = getDismissal(db.orm, input.accountId, input.id, input.now);
+  const d = await getDismissal(db, input.accountId, input.id, input.now);
   if (!d) return { ok: false, why: 'not-found' };
   if (decisionOf(d) === 'accepted') return { ok: false, why: 'decided' };
-  const preview = acceptancePreview(db, input.accountId, d);
+  const preview = await acceptancePreview(db, input.accountId, d);
   if (preview.issues.length > 0) return { ok: false, why: 'invalid', issues: preview.issues };
-  putConfig(db, input.accountId, d.repository, preview.yaml, input.now);
-  markDismissalAccepted(db.orm, input.accountId, d.id, input.now);
+  await putConfig(db, input.accountId, d.repository, preview.yaml, input.now);
+  await markDismissalAccepted(db, input.accountId, d.id, input.now);
   return { ok: true, dismissal: d, saved: preview };
 }
 
@@ -85,9 +89,9 @@ export async function declineDismissal(
   db: DiffrayDb,
   input: { accountId: string; id: string; now: Date },
 ): Promise<{ ok: true; dismissal: StoredDismissal } | Refusal> {
-  const d = getDismissal(db.orm, input.accountId, input.id, input.now);
+  const d = await getDismissal(db, input.accountId, input.id, input.now);
   if (!d) return { ok: false, why: 'not-found' };
   if (decisionOf(d) !== 'pending') return { ok: false, why: 'decided' };
-  await markDismissalDeclined(db.orm, input.accountId, d.id, input.now);
+  await markDismissalDeclined(db, input.accountId, d.id, input.now);
   return { ok: true, dismissal: d };
 }

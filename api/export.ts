@@ -4,13 +4,23 @@
  * takes many short steps, between which every other request runs, and never holds more than a page in
  * memory (the body is pulled as the client reads it).
  */
-import { EXPORT_SECTIONS, exportedAccount, exportPages, type ExportSection, type Orm } from './db/index.js';
+import {
+  EXPORT_SECTIONS,
+  exportedAccount,
+  exportPages,
+  type ExportSection,
+  type DiffrayDb,
+} from './db/index.js';
 
 /** The export's JSON: `{"exportedAt", "account", ...one list per section}`; undefined for no such account. */
-export function exportBody(orm: Orm, accountId: string, now: Date): ReadableStream<Uint8Array> | undefined {
-  const account = exportedAccount(orm, accountId);
+export async function exportBody(
+  db: DiffrayDb,
+  accountId: string,
+  now: Date,
+): Promise<ReadableStream<Uint8Array> | undefined> {
+  const account = await exportedAccount(db, accountId);
   if (account === undefined) return undefined;
-  const pages = exportPages(orm, accountId, now);
+  const pages = exportPages(db, accountId, now);
   const encoder = new TextEncoder();
   /** The sections opened so far; the last one is open (its `]` not yet written). */
   let opened = 0;
@@ -32,7 +42,7 @@ export function exportBody(orm: Orm, accountId: string, now: Date): ReadableStre
     async pull(controller) {
       // After a turn of the event loop: the client's socket may accept chunk after chunk at once.
       await new Promise((resolve) => setImmediate(resolve));
-      const step = pages.next();
+      const step = await pages.next();
       if (step.done) {
         controller.enqueue(encoder.encode(`${text}${openUpTo(undefined)}]}`));
         controller.close();
@@ -60,8 +70,8 @@ export function exportBody(orm: Orm, accountId: string, now: Date): ReadableStre
       controller.enqueue(encoder.encode(text));
       text = '';
     },
-    cancel() {
-      pages.return(undefined);
+    async cancel() {
+      await pages.return(undefined);
     },
   });
 }

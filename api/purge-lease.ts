@@ -37,22 +37,24 @@ export class LeaseLostError extends Error {
  */
 export function purgeRunner(db: DiffrayDb, clock: () => Date, log: LogFn) {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  return (): PurgeResult | undefined => {
+  return async (): Promise<PurgeResult | undefined> => {
     try {
       const now = clock();
-      if (!acquireLease(db.orm, { name: LEASE, holder, ttlMs: LEASE_TTL_MS, dueAfterMs: DUE_AFTER_MS }, now))
+      if (
+        !(await acquireLease(db, { name: LEASE, holder, ttlMs: LEASE_TTL_MS, dueAfterMs: DUE_AFTER_MS }, now))
+      )
         return undefined;
       let renewedAt = now.getTime();
-      const result = purge(db, purgeCutoffs(now), {
-        onBatch: () => {
+      const result = await purge(db, purgeCutoffs(now), {
+        onBatch: async () => {
           const at = clock().getTime();
           if (at - renewedAt < LEASE_TTL_MS / 4) return;
-          if (!renewLease(db.orm, LEASE, holder, new Date(at + LEASE_TTL_MS)))
+          if (!(await renewLease(db, LEASE, holder, new Date(at + LEASE_TTL_MS))))
             throw new LeaseLostError('another instance took the purge lease over');
           renewedAt = at;
         },
       });
-      releaseLease(db.orm, LEASE, holder, clock());
+      await releaseLease(db, LEASE, holder, clock());
       log({ level: 'info', msg: 'purge', holder, ...result });
       return result;
     } catch (error) {

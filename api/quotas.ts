@@ -5,18 +5,18 @@
  * writer, against the usage the writer keeps (`account_usage`): reviews of one account in flight at the same
  * moment may pass the limit together, by as many as were in flight.
  */
-import { accountUsageOf, oldestReviewExpiry, utcDay, type Orm } from './db/index.js';
+import { accountUsageOf, oldestReviewExpiry, utcDay, type DiffrayDb } from './db/index.js';
 import { ApiError } from './errors.js';
 import type { QuotaSettings } from './types.js';
 
-export function checkQuotas(
-  orm: Orm,
+export async function checkQuotas(
+  db: DiffrayDb,
   accountId: string,
   quotas: QuotaSettings,
   now: Date,
   storedBytes: number,
-): void {
-  const usage = accountUsageOf(orm, accountId);
+): Promise<void> {
+  const usage = await accountUsageOf(db, accountId);
   const reviewsToday = usage.day === utcDay(now) ? usage.reviewsOnDay : 0;
   if (reviewsToday >= quotas.reviewsPerDay) {
     const midnight = new Date(`${utcDay(now)}T00:00:00.000Z`).getTime() + 86_400_000;
@@ -36,7 +36,7 @@ export function checkQuotas(
   }
   if (usage.storedBytes + storedBytes > quotas.storedBytes) {
     // A review larger than the whole quota never fits, however much expires.
-    const freed = storedBytes > quotas.storedBytes ? undefined : oldestReviewExpiry(orm, accountId);
+    const freed = storedBytes > quotas.storedBytes ? undefined : await oldestReviewExpiry(db, accountId);
     throw new ApiError(
       413,
       'quota_exceeded',

@@ -32,7 +32,7 @@ export class SharedTokenBuckets {
   }
 
   /** Takes a token; returns 0 on success, else the seconds to wait. */
-  take(key: string): number {
+  async take(key: string): Promise<number> {
     const now = this.clock();
     const held = this.leases.get(key);
     if (held && held.until > now.getTime()) {
@@ -43,7 +43,7 @@ export class SharedTokenBuckets {
       if (held.tokens < 1) this.leases.delete(key);
       return 0;
     }
-    const result = takeTokens(this.db.orm, `${this.kind}:${key}`, this.opts, this.lease, now);
+    const result = await takeTokens(this.db, `${this.kind}:${key}`, this.opts, this.lease, now);
     if (result.granted === 0) {
       this.store(key, { tokens: 0, until: now.getTime() + result.retryAfterSeconds * 1000 });
       return result.retryAfterSeconds;

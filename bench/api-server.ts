@@ -96,9 +96,9 @@ if (mode === 'bare') {
   };
   const app = createApp({ db, clock, config, log, ...pageOptions() });
   const now = clock();
-  const account = createAccount(db.orm, 'bench', now);
+  const account = await createAccount(db, 'bench', now);
   const key = generateKey();
-  insertKey(db.orm, {
+  await insertKey(db, {
     accountId: account.id,
     hash: hashKey(key),
     prefix: displayPrefix(key),
@@ -131,9 +131,9 @@ if (mode === 'bare') {
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
     ready({ port: info.port, key, reviewId, cookie: cookie ?? null, signInStatus: signIn.status }),
   );
-  process.once('SIGTERM', () => {
+  process.once('SIGTERM', async () => {
     server.close();
-    db.close();
+    await db.close();
     process.exit(0);
   });
 } else {

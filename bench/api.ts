@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
-import { openDatabase, purge, type DiffrayDb } from '../api/db/index.js';
+import { openDatabase, purge, type SqliteDb } from '../api/db/index.js';
 import { associatedData, Keyring } from '../api/db/envelope.js';
 import { packTexts } from '../api/db/finding-texts.js';
 import { purgeCutoffs } from '../api/retention.js';
@@ -251,7 +251,7 @@ function sealedTexts(reviewId: string, first: number, n: number): Buffer {
  * the purge must delete the first and keep the second. Stored as the ingest stores them (api/db/reviews.ts):
  * each review's findings on consecutive row ids, recorded on the review, and their texts sealed in one row.
  */
-function seed(db: DiffrayDb, rows: number, now: number): { findings: number; reviews: number; kept: number } {
+function seed(db: SqliteDb, rows: number, now: number): { findings: number; reviews: number; kept: number } {
   const s = db.sqlite;
   const account = 'acc-bench';
   const repo = 'repo-bench';
@@ -316,7 +316,7 @@ function findingRow(i: number, reviewId: string): (string | number | null)[] {
  * same TRUNCATE checkpoint as the purge's. Returns milliseconds. The purge also finds its rows and updates
  * the reviews and the index; what is left over this floor is that.
  */
-function diskFloor(db: DiffrayDb, rows: number): number {
+function diskFloor(db: SqliteDb, rows: number): number {
   const s = db.sqlite;
   s.exec(
     `CREATE TABLE floor_findings (row_id INTEGER PRIMARY KEY, review_id TEXT NOT NULL, start_line INTEGER,
@@ -342,7 +342,7 @@ function diskFloor(db: DiffrayDb, rows: number): number {
   return ms;
 }
 
-function purgeBench(opts: ApiBenchOptions, dir: string): PurgeFigures[] {
+async function purgeBench(opts: ApiBenchOptions, dir: string): Promise<PurgeFigures[]> {
   const out: PurgeFigures[] = [];
   // The injected clock: the purge runs "now" as this instant, whatever the wall clock says.
   const now = Date.parse('2026-01-31T00:00:00Z');
@@ -355,7 +355,7 @@ function purgeBench(opts: ApiBenchOptions, dir: string): PurgeFigures[] {
       db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
       const seedMs = performance.now() - t0;
       const t1 = performance.now();
-      const result = purge(db, purgeCutoffs(new Date(now)));
+      const result = await purge(db, purgeCutoffs(new Date(now)));
       const purgeMs = performance.now() - t1;
       const rowsDeleted = result.findings + result.reviews;
       const remaining = (db.sqlite.prepare('SELECT count(*) AS n FROM findings').get() as { n: number }).n;
@@ -381,7 +381,7 @@ function purgeBench(opts: ApiBenchOptions, dir: string): PurgeFigures[] {
           `(disk floor ${figures.floorUsPerRow.toFixed(2)} µs/row)`,
       );
     } finally {
-      db.close();
+      await db.close();
       for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     }
   }
@@ -392,7 +392,7 @@ export async function runApiBench(opts: ApiBenchOptions): Promise<ApiResults> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-bench-api-'));
   try {
     const http = await httpBench(opts, dir);
-    const purged = purgeBench(opts, dir);
+    const purged = await purgeBench(opts, dir);
     return { connections: opts.connections, durationSeconds: opts.durationSeconds, http, purge: purged };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -46,9 +46,9 @@ export interface Auth {
    * the address is within its limit, else the seconds it must wait. Call it only once the credential was
    * checked and found wanting.
    */
-  noteFailedAuth(c: Context<AppEnv>): number;
+  noteFailedAuth(c: Context<AppEnv>): Promise<number>;
   /** Counts one failed authentication and throws: 401, or 429 once the address has failed too often. */
-  refuseFailedAuth(c: Context<AppEnv>, message?: string): never;
+  refuseFailedAuth(c: Context<AppEnv>, message?: string): Promise<never>;
 }
 
 export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Auth {
@@ -68,12 +68,12 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
   );
 
   const noteFailedAuth = (c: Context<AppEnv>) => failures.take(addressBucket(c.get('clientAddress')));
-  const refuseFailedAuth = (c: Context<AppEnv>, message?: string): never => {
-    const wait = noteFailedAuth(c);
+  const refuseFailedAuth = async (c: Context<AppEnv>, message?: string): Promise<never> => {
+    const wait = await noteFailedAuth(c);
     throw wait > 0 ? tooManyRequests(wait) : unauthorized(message);
   };
-  const limit = (principal: Principal) => {
-    const wait = perPrincipal.take(principal.keyId ?? principal.sessionId ?? principal.actor);
+  const limit = async (principal: Principal) => {
+    const wait = await perPrincipal.take(principal.keyId ?? principal.sessionId ?? principal.actor);
     if (wait > 0) throw tooManyRequests(wait);
   };
 
@@ -85,12 +85,12 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
       if (!SAFE_METHODS.has(c.req.method) && !isSameOrigin(c, config.publicUrl)) {
         throw new ApiError(403, 'cross_site', 'Cross-site request refused');
       }
-      limit(session);
+      await limit(session);
       return session;
     }
     const key = BEARER.exec(header)?.[1];
     if (key === undefined || !isWellFormedKey(key)) return refuseFailedAuth(c);
-    const row = findKeyByHash(db.orm, hashKey(key));
+    const row = await findKeyByHash(db, hashKey(key));
     const now = clock();
     if (!row || row.revokedAt || row.accountDeletedAt || (row.expiresAt && row.expiresAt <= now))
       return refuseFailedAuth(c);
@@ -101,8 +101,9 @@ export function createAuth(deps: AppDeps, resolveSession?: SessionResolver): Aut
       actor: `key:${row.id}`,
       keyId: row.id,
     };
-    limit(principal);
-    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= 60_000) touchKey(db.orm, row.id, now);
+    await limit(principal);
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= 60_000)
+      await touchKey(db, row.id, now);
     return principal;
   }
 

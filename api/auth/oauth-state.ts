@@ -52,8 +52,8 @@ export class UsedStates {
   constructor(private readonly db: DiffrayDb) {}
 
   /** Marks `state` used; false when it was used before. */
-  consume(state: string, expiresAtSeconds: number): boolean {
-    return consumeOAuthState(this.db.orm, state, new Date(expiresAtSeconds * 1000));
+  async consume(state: string, expiresAtSeconds: number): Promise<boolean> {
+    return await consumeOAuthState(this.db, state, new Date(expiresAtSeconds * 1000));
   }
 }
 

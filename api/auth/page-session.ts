@@ -5,7 +5,7 @@
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { createSession, loadSession, type Orm, type Scope } from '../db/index.js';
+import { createSession, loadSession, type DiffrayDb, type Scope } from '../db/index.js';
 import type { ApiConfig, AppDeps, Principal, SessionResolver } from '../types.js';
 import {
   csrfTokenFor,
@@ -42,14 +42,14 @@ export interface SessionPrincipal {
  * that signed it in is still valid and admin, or the user is still a member who accepted the membership.
  */
 export async function resolveSession(
-  orm: Orm,
+  db: DiffrayDb,
   token: string | undefined,
   opts: TokenContext,
 ): Promise<SessionPrincipal | undefined> {
   if (!token) return undefined;
   const claims = await verifySessionToken(token, opts);
   if (!claims) return undefined;
-  const row = loadSession(orm, claims.sid);
+  const row = await loadSession(db, claims.sid);
   if (!row) return undefined;
   const now = opts.now.getTime();
   if (row.accountId !== claims.acc) return undefined;
@@ -103,7 +103,7 @@ export function hasSessionCookie(c: Context): boolean {
 export async function pageSessionOf(c: Context, deps: AppDeps): Promise<SessionPrincipal | undefined> {
   const token = getCookie(c, SESSION_COOKIE, 'host');
   if (!token) return undefined;
-  return resolveSession(deps.db.orm, token, tokenContext(deps.config, deps.clock()));
+  return resolveSession(deps.db, token, tokenContext(deps.config, deps.clock()));
 }
 
 /**
@@ -116,7 +116,7 @@ export async function startPageSession(
   input: { accountId: string; userId?: string; apiKeyId?: string },
 ): Promise<boolean> {
   const now = deps.clock();
-  const created = createSession(deps.db.orm, {
+  const created = await createSession(deps.db, {
     ...input,
     now,
     expiresAt: new Date(now.getTime() + SESSION_TTL_SECONDS * 1000),

@@ -1,10 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Orm } from './client.js';
+import type { DiffrayDb } from './client.js';
 import { seal, unseal, unsealOptional } from './encryption.js';
 import { newId } from './ids.js';
-import { accounts, apiKeys, sessions } from './schema.js';
 
-export function createAccount(orm: Orm, name: string, now: Date) {
+export async function createAccount(db: DiffrayDb, name: string, now: Date) {
+  const { accounts } = db.tables;
   const row = {
     id: newId(),
     name,
@@ -15,21 +15,19 @@ export function createAccount(orm: Orm, name: string, now: Date) {
     company: null,
     contactEmail: null,
   };
-  orm
-    .insert(accounts)
-    .values({ ...row, name: seal(orm, accounts.name, row.id, name) })
-    .run();
+  await db.orm.insert(accounts).values({ ...row, name: seal(db, accounts.name, row.id, name) });
   return row;
 }
 
-export function getAccount(orm: Orm, id: string) {
-  const row = orm.select().from(accounts).where(eq(accounts.id, id)).get();
+export async function getAccount(db: DiffrayDb, id: string) {
+  const { accounts } = db.tables;
+  const [row] = await db.orm.select().from(accounts).where(eq(accounts.id, id)).limit(1);
   return (
     row && {
       ...row,
-      name: unseal(orm, accounts.name, row.id, row.name),
-      company: unsealOptional(orm, accounts.company, row.id, row.company),
-      contactEmail: unsealOptional(orm, accounts.contactEmail, row.id, row.contactEmail),
+      name: unseal(db, accounts.name, row.id, row.name),
+      company: unsealOptional(db, accounts.company, row.id, row.company),
+      contactEmail: unsealOptional(db, accounts.contactEmail, row.id, row.contactEmail),
     }
   );
 }
@@ -38,22 +36,23 @@ export function getAccount(orm: Orm, id: string) {
  * Locks an account at once: every key revoked, every session ended (revoked and the session version
  * bumped), and the purge scheduled. Returns false when the account is missing or already locked.
  */
-export function lockAccount(orm: Orm, id: string, now: Date, purgeAfter: Date): boolean {
-  return orm.transaction((tx) => {
-    const account = tx.select().from(accounts).where(eq(accounts.id, id)).get();
+export async function lockAccount(db: DiffrayDb, id: string, now: Date, purgeAfter: Date): Promise<boolean> {
+  const { accounts, apiKeys, sessions } = db.tables;
+  return db.transaction(async (tx) => {
+    const [account] = await tx.orm.select().from(accounts).where(eq(accounts.id, id)).limit(1);
     if (!account || account.deletedAt) return false;
-    tx.update(accounts)
+    await tx.orm
+      .update(accounts)
       .set({ deletedAt: now, purgeAfter, sessionVersion: account.sessionVersion + 1 })
-      .where(eq(accounts.id, id))
-      .run();
-    tx.update(apiKeys)
+      .where(eq(accounts.id, id));
+    await tx.orm
+      .update(apiKeys)
       .set({ revokedAt: now })
-      .where(and(eq(apiKeys.accountId, id), isNull(apiKeys.revokedAt)))
-      .run();
-    tx.update(sessions)
+      .where(and(eq(apiKeys.accountId, id), isNull(apiKeys.revokedAt)));
+    await tx.orm
+      .update(sessions)
       .set({ revokedAt: now })
-      .where(and(eq(sessions.accountId, id), isNull(sessions.revokedAt)))
-      .run();
+      .where(and(eq(sessions.accountId, id), isNull(sessions.revokedAt)));
     return true;
   });
 }

@@ -5,51 +5,50 @@
  */
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { AnswerReport } from '../../shared/index.js';
-import type { Orm } from './client.js';
+import type { DiffrayDb } from './client.js';
 import { newId } from './ids.js';
 import { upsertRepository } from './repositories.js';
 import { utcDay } from './reviews.js';
-import { answers, dailyAggregates, repositories } from './schema.js';
 
 /** Stores one answer's cost and adds it to the day's cost of its repository, in one transaction. */
 export async function insertAnswer(
-  orm: Orm,
+  db: DiffrayDb,
   input: { accountId: string; report: AnswerReport; now: Date; expiresAt: Date },
 ): Promise<string> {
+  const { answers, dailyAggregates, repositories } = db.tables;
   const { report } = input;
-  return orm.transaction((tx) => {
-    const repositoryId = upsertRepository(tx, input.accountId, report.repository, input.now);
+  return db.transaction(async (tx) => {
+    const repositoryId = await upsertRepository(tx, input.accountId, report.repository, input.now);
     const id = newId();
-    tx.insert(answers)
-      .values({
-        id,
-        accountId: input.accountId,
-        repositoryId,
-        pullRequest: report.pullRequest,
-        model: report.model,
-        tokensInput: report.tokens.input,
-        tokensCacheWrite: report.tokens.cacheWrite,
-        tokensCacheRead: report.tokens.cacheRead,
-        tokensOutput: report.tokens.output,
-        costUsd: report.costUsd,
-        createdAt: input.now,
-        expiresAt: input.expiresAt,
-      })
-      .run();
+    await tx.orm.insert(answers).values({
+      id,
+      accountId: input.accountId,
+      repositoryId,
+      pullRequest: report.pullRequest,
+      model: report.model,
+      tokensInput: report.tokens.input,
+      tokensCacheWrite: report.tokens.cacheWrite,
+      tokensCacheRead: report.tokens.cacheRead,
+      tokensOutput: report.tokens.output,
+      costUsd: report.costUsd,
+      createdAt: input.now,
+      expiresAt: input.expiresAt,
+    });
     // The day's row is keyed by the repository's stored blind index, as the review writer keys it.
-    const { nameKey } = tx
+    const [repository] = await tx.orm
       .select({ nameKey: repositories.nameKey })
       .from(repositories)
       .where(eq(repositories.id, repositoryId))
-      .get()!;
+      .limit(1);
+    const { nameKey } = repository!;
     const micros = Math.round(report.costUsd * 1_000_000);
-    tx.insert(dailyAggregates)
+    await tx.orm
+      .insert(dailyAggregates)
       .values({ accountId: input.accountId, repository: nameKey, day: utcDay(input.now), costMicros: micros })
       .onConflictDoUpdate({
         target: [dailyAggregates.accountId, dailyAggregates.repository, dailyAggregates.day],
         set: { costMicros: sql`${dailyAggregates.costMicros} + ${micros}` },
-      })
-      .run();
+      });
     return id;
   });
 }
@@ -59,19 +58,20 @@ export async function insertAnswer(
  * request's (with `repositoryId`).
  */
 export async function answerCosts(
-  orm: Orm,
+  db: DiffrayDb,
   input: { accountId: string; now: Date; repositoryId?: string; pullRequest?: number },
 ): Promise<{ count: number; costUsd: number }> {
+  const { answers } = db.tables;
   const conditions = [eq(answers.accountId, input.accountId), gt(answers.expiresAt, input.now)];
   if (input.repositoryId !== undefined) conditions.push(eq(answers.repositoryId, input.repositoryId));
   if (input.pullRequest !== undefined) conditions.push(eq(answers.pullRequest, input.pullRequest));
-  const row = orm
+  const [row] = await db.orm
     .select({
-      count: sql<number>`count(*)`,
-      costUsd: sql<number>`coalesce(sum(${answers.costUsd}), 0)`,
+      count: sql<number>`count(*)`.mapWith(Number),
+      costUsd: sql<number>`coalesce(sum(${answers.costUsd}), 0)`.mapWith(Number),
     })
     .from(answers)
     .where(and(...conditions))
-    .get();
+    .limit(1);
   return row ?? { count: 0, costUsd: 0 };
 }

@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import { perDatabase, type Orm } from './client.js';
+import { perDatabase, type DiffrayDb, type Tables } from './client.js';
 import { seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
-import { accounts, apiKeys, sessions, type Scope } from './schema.js';
+import type { Scope } from './schema.js';
 
 export interface NewKey {
   accountId: string;
@@ -27,18 +27,21 @@ export interface KeyInfo {
 }
 
 /** The columns of `KeyInfo`. */
-export const keyInfoColumns = {
-  id: apiKeys.id,
-  prefix: apiKeys.prefix,
-  name: apiKeys.name,
-  scopes: apiKeys.scopes,
-  createdAt: apiKeys.createdAt,
-  lastUsedAt: apiKeys.lastUsedAt,
-  expiresAt: apiKeys.expiresAt,
-  revokedAt: apiKeys.revokedAt,
-};
+export function keyInfoColumns({ apiKeys }: Tables) {
+  return {
+    id: apiKeys.id,
+    prefix: apiKeys.prefix,
+    name: apiKeys.name,
+    scopes: apiKeys.scopes,
+    createdAt: apiKeys.createdAt,
+    lastUsedAt: apiKeys.lastUsedAt,
+    expiresAt: apiKeys.expiresAt,
+    revokedAt: apiKeys.revokedAt,
+  };
+}
 
-export function insertKey(orm: Orm, key: NewKey): KeyInfo {
+export async function insertKey(db: DiffrayDb, key: NewKey): Promise<KeyInfo> {
+  const { apiKeys } = db.tables;
   const row = {
     id: newId(),
     accountId: key.accountId,
@@ -51,10 +54,7 @@ export function insertKey(orm: Orm, key: NewKey): KeyInfo {
     expiresAt: key.expiresAt,
     revokedAt: null,
   };
-  orm
-    .insert(apiKeys)
-    .values({ ...row, name: seal(orm, apiKeys.name, row.id, row.name) })
-    .run();
+  await db.orm.insert(apiKeys).values({ ...row, name: seal(db, apiKeys.name, row.id, row.name) });
   return {
     id: row.id,
     prefix: row.prefix,
@@ -68,15 +68,15 @@ export function insertKey(orm: Orm, key: NewKey): KeyInfo {
 }
 
 /** A key's name opened. */
-function withName<T extends { id: string; name: string }>(orm: Orm, key: T): T {
-  return { ...key, name: unseal(orm, apiKeys.name, key.id, key.name) };
+function withName<T extends { id: string; name: string }>(db: DiffrayDb, key: T): T {
+  return { ...key, name: unseal(db, db.tables.apiKeys.name, key.id, key.name) };
 }
 
 // What authenticating a request needs: not the key's name, which would cost a decryption per request.
-const { name: _name, ...authColumns } = keyInfoColumns;
-
-const findByHash = perDatabase((orm) =>
-  orm
+const findByHash = perDatabase(({ orm, tables }) => {
+  const { accounts, apiKeys } = tables;
+  const { name: _name, ...authColumns } = keyInfoColumns(tables);
+  return orm
     .select({
       ...authColumns,
       accountId: apiKeys.accountId,
@@ -85,75 +85,78 @@ const findByHash = perDatabase((orm) =>
     .from(apiKeys)
     .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
     .where(eq(apiKeys.hash, sql.placeholder('hash')))
-    .prepare(),
-);
+    .prepare();
+});
 
 /** The key with this hash and its account's lock state, or undefined (a statement compiled once). */
-export function findKeyByHash(orm: Orm, hash: string) {
-  return findByHash(orm).get({ hash });
+export async function findKeyByHash(db: DiffrayDb, hash: string) {
+  const [key] = await findByHash(db).execute({ hash });
+  return key;
 }
 
-export function listKeys(orm: Orm, accountId: string): KeyInfo[] {
-  return orm
-    .select(keyInfoColumns)
+export async function listKeys(db: DiffrayDb, accountId: string): Promise<KeyInfo[]> {
+  const { apiKeys } = db.tables;
+  const keys = await db.orm
+    .select(keyInfoColumns(db.tables))
     .from(apiKeys)
     .where(eq(apiKeys.accountId, accountId))
-    .orderBy(desc(apiKeys.createdAt))
-    .all()
-    .map((k) => withName(orm, k));
+    .orderBy(desc(apiKeys.createdAt));
+  return keys.map((k) => withName(db, k));
 }
 
 /**
  * Every account's keys with their account, newest first: the operator's view (`diffray-api keys list` on
  * the server). Nothing reachable over HTTP calls it; requests only ever see their own account's keys.
  */
-export function listAllKeys(orm: Orm): (KeyInfo & { accountId: string })[] {
-  return orm
-    .select({ ...keyInfoColumns, accountId: apiKeys.accountId })
+export async function listAllKeys(db: DiffrayDb): Promise<(KeyInfo & { accountId: string })[]> {
+  const { apiKeys } = db.tables;
+  const keys = await db.orm
+    .select({ ...keyInfoColumns(db.tables), accountId: apiKeys.accountId })
     .from(apiKeys)
-    .orderBy(desc(apiKeys.createdAt))
-    .all()
-    .map((k) => withName(orm, k));
+    .orderBy(desc(apiKeys.createdAt));
+  return keys.map((k) => withName(db, k));
 }
 
 /** All keys of the account (any account when `accountId` is undefined, as the CLI does). */
-export function getKey(orm: Orm, id: string, accountId?: string) {
+export async function getKey(db: DiffrayDb, id: string, accountId?: string) {
+  const { apiKeys } = db.tables;
   const where =
     accountId === undefined ? eq(apiKeys.id, id) : and(eq(apiKeys.id, id), eq(apiKeys.accountId, accountId));
-  const key = orm
-    .select({ ...keyInfoColumns, accountId: apiKeys.accountId })
+  const [key] = await db.orm
+    .select({ ...keyInfoColumns(db.tables), accountId: apiKeys.accountId })
     .from(apiKeys)
     .where(where)
-    .get();
-  return key && withName(orm, key);
+    .limit(1);
+  return key && withName(db, key);
 }
 
 /**
  * Revokes a key (idempotent) and ends the page sessions it signed in. Returns false when no such key
  * exists in that account.
  */
-export function revokeKey(orm: Orm, id: string, now: Date, accountId?: string): boolean {
-  return orm.transaction((tx) => {
-    const key = getKey(tx, id, accountId);
+export async function revokeKey(db: DiffrayDb, id: string, now: Date, accountId?: string): Promise<boolean> {
+  const { apiKeys, sessions } = db.tables;
+  return db.transaction(async (tx) => {
+    const key = await getKey(tx, id, accountId);
     if (!key) return false;
-    tx.update(apiKeys)
+    await tx.orm
+      .update(apiKeys)
       .set({ revokedAt: now })
-      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
-      .run();
-    tx.update(sessions)
+      .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)));
+    await tx.orm
+      .update(sessions)
       .set({ revokedAt: now })
-      .where(and(eq(sessions.apiKeyId, id), isNull(sessions.revokedAt)))
-      .run();
+      .where(and(eq(sessions.apiKeyId, id), isNull(sessions.revokedAt)));
     return true;
   });
 }
 
 /** Records use, at most once a minute per key (one indexed UPDATE that usually matches nothing). */
-export function touchKey(orm: Orm, id: string, now: Date): void {
+export async function touchKey(db: DiffrayDb, id: string, now: Date): Promise<void> {
+  const { apiKeys } = db.tables;
   const before = new Date(now.getTime() - 60_000);
-  orm
+  await db.orm
     .update(apiKeys)
     .set({ lastUsedAt: now })
-    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, before))))
-    .run();
+    .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, before))));
 }

@@ -1,7 +1,6 @@
-import type { Orm } from './client.js';
+import type { DiffrayDb } from './client.js';
 import { sealOptional } from './encryption.js';
 import { newId } from './ids.js';
-import { auditLog } from './schema.js';
 
 export interface AuditEntry {
   accountId: string;
@@ -15,19 +14,17 @@ export interface AuditEntry {
   at: Date;
 }
 
-export function recordAudit(orm: Orm, entry: AuditEntry): void {
+export async function recordAudit(db: DiffrayDb, entry: AuditEntry): Promise<void> {
+  const { auditLog } = db.tables;
   const id = newId();
-  orm
-    .insert(auditLog)
-    .values({
-      id,
-      accountId: entry.accountId,
-      actor: entry.actor,
-      action: entry.action,
-      target: sealOptional(orm, auditLog.target, id, entry.target),
-      clientAddress: sealOptional(orm, auditLog.clientAddress, id, entry.clientAddress),
-      fields: entry.fields ?? null,
-      at: entry.at,
-    })
-    .run();
+  await db.orm.insert(auditLog).values({
+    id,
+    accountId: entry.accountId,
+    actor: entry.actor,
+    action: entry.action,
+    target: sealOptional(db, auditLog.target, id, entry.target),
+    clientAddress: sealOptional(db, auditLog.clientAddress, id, entry.clientAddress),
+    fields: entry.fields ?? null,
+    at: entry.at,
+  });
 }

@@ -4,42 +4,16 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { RESTART_FRAMES, startCheckpointer } from './checkpointer.js';
 import { createPrivateFile, makePrivateDir } from './files.js';
-import { attachKeyring, type Orm } from './connection.js';
+import type { DiffrayDb, SqliteDb } from './connection.js';
 import { prepareEncryption } from './data-keys.js';
 import { Keyring } from './envelope.js';
 import { applyMigrations, readMigrations } from './migrations.js';
-import type { IngestRow } from './ingest.js';
 import * as schema from './schema.js';
+import { sqliteSharedState } from './shared-state.js';
 import { CONNECTION_PRAGMAS, newSignals } from './threads.js';
 import { createWriter } from './writer.js';
 
-export { clientOf, perDatabase, type Orm } from './connection.js';
-
-/** An open results database: the drizzle handle for queries and the raw handle for pragmas. */
-export interface DiffrayDb {
-  orm: Orm;
-  sqlite: Database.Database;
-  path: string;
-  /** The migrations this open applied (tags, oldest first); empty when another process had applied them. */
-  migrationsApplied: readonly string[];
-  /** Throws unless the database answers a query (`/readyz`). */
-  ping(): void;
-  /**
-   * Writes one review on the writer thread (`writer.ts`; use `insertReview`, which builds the row). Resolves
-   * once it is committed, so the next read on `sqlite` sees it; rejects with a `WriteError` for this review
-   * alone. Every other write runs on `sqlite`: they are rare, and the busy timeout covers the contention.
-   */
-  ingest(row: IngestRow): Promise<void>;
-  /**
-   * Called after every write that deleted or overwrote stored text. `secure_delete` has zeroed it in the
-   * database's pages, but the WAL still holds the pages as they were until it is copied back and truncated.
-   * With background checkpoints the checkpointer thread does that within a tick (the truncating pass waits
-   * for the writer and for readers: not on the event loop); otherwise (the CLI) it runs now.
-   */
-  eraseDeleted(): void;
-  /** Lets the writer finish the reviews sent to it, then closes every connection (the serving one last). */
-  close(): void;
-}
+export * from './connection.js';
 
 /** The committed migrations (`drizzle/` at the repository root). */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle/', import.meta.url));
@@ -77,7 +51,7 @@ export function openDatabase(
     /** WAL frames past which the checkpointer restarts the WAL (`RESTART_FRAMES`; tests lower it). */
     walRestartFrames?: number;
   },
-): DiffrayDb {
+): SqliteDb {
   if (path === ':memory:' || path === '')
     throw new Error('the results database must be a file: reviews are written from a second connection');
   const keyring = new Keyring(opts.dataKeys);
@@ -103,7 +77,6 @@ export function openDatabase(
     sqlite.close();
     throw error;
   }
-  attachKeyring(sqlite, keyring);
   // Reads a page of the schema, not just the connection: a file removed or corrupted underneath fails it.
   const ping = sqlite.prepare('SELECT count(*) FROM "__drizzle_migrations"');
   const signals = newSignals();
@@ -111,22 +84,62 @@ export function openDatabase(
   const checkpointer = opts.backgroundCheckpoints
     ? startCheckpointer(path, signals, opts.walRestartFrames ?? RESTART_FRAMES)
     : undefined;
-  return {
+  const db: SqliteDb = {
+    engine: 'sqlite',
     orm,
+    tables: schema,
+    keyring,
     sqlite,
     path,
     migrationsApplied,
-    ping: () => {
+    transaction: sqliteTransactions(sqlite, () => db),
+    ping: async () => {
       ping.get();
     },
     ingest: writer.ingest,
-    eraseDeleted: () => {
+    eraseDeleted: async () => {
       if (!checkpointer?.eraseSoon()) sqlite.pragma('wal_checkpoint(TRUNCATE)');
     },
-    close: () => {
+    shared: sqliteSharedState(sqlite),
+    close: async () => {
       writer.close();
       checkpointer?.stop();
       sqlite.close();
     },
+  };
+  return db;
+}
+
+/**
+ * Transactions on the serving connection: BEGIN IMMEDIATE (the write lock at the start, so a read followed
+ * by a write cannot fail to upgrade), COMMIT when the body resolves, ROLLBACK when it rejects. drizzle's
+ * better-sqlite3 transaction takes a synchronous body only; this one takes the async bodies every engine
+ * shares. Nothing else runs on the connection meanwhile: better-sqlite3 runs each statement synchronously,
+ * so a body that awaits only storage calls on `tx` resumes in the same turn of the event loop, before any
+ * I/O callback (another request) gets its turn; and a transaction started while another is open (by a
+ * chain already queued in that turn) waits for it to end. The one thing a body must not do is await
+ * anything else (a timer, the network, the writer thread) or run storage calls concurrently with it.
+ */
+function sqliteTransactions(sqlite: Database.Database, database: () => SqliteDb): DiffrayDb['transaction'] {
+  let previous: Promise<void> = Promise.resolve();
+  return async (body) => {
+    const waited = previous;
+    let done!: () => void;
+    previous = new Promise((resolve) => (done = resolve));
+    await waited;
+    const tx: SqliteDb = { ...database(), transaction: (inner) => inner(tx) };
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await body(tx);
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      done();
+    }
   };
 }

@@ -1,87 +1,93 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { DiffrayDb, Orm } from './client.js';
+import type { DiffrayDb, Tables } from './client.js';
 import { seal, unseal } from './encryption.js';
 import { newId } from './ids.js';
 import { findRepository, repositoryNames, upsertRepository } from './repositories.js';
-import { configs, repositories } from './schema.js';
 
 export interface StoredConfigs {
   account: { yaml: string; updatedAt: Date } | undefined;
   repository: { yaml: string; updatedAt: Date } | undefined;
 }
 
-const configColumns = { id: configs.id, yaml: configs.yaml, updatedAt: configs.updatedAt };
+function configColumns({ configs }: Tables) {
+  return { id: configs.id, yaml: configs.yaml, updatedAt: configs.updatedAt };
+}
 
 /** A config row with its text opened. */
-function opened(orm: Orm, row: { id: string; yaml: string; updatedAt: Date } | undefined) {
-  return row && { yaml: unseal(orm, configs.yaml, row.id, row.yaml), updatedAt: row.updatedAt };
+function opened(db: DiffrayDb, row: { id: string; yaml: string; updatedAt: Date } | undefined) {
+  return row && { yaml: unseal(db, db.tables.configs.yaml, row.id, row.yaml), updatedAt: row.updatedAt };
 }
 
 /** The account default and (when `repository` is given and known) the repository's config text. */
-export function getConfigs(orm: Orm, accountId: string, repository: string | undefined): StoredConfigs {
-  const account = orm
-    .select(configColumns)
+export async function getConfigs(
+  db: DiffrayDb,
+  accountId: string,
+  repository: string | undefined,
+): Promise<StoredConfigs> {
+  const { configs } = db.tables;
+  const [account] = await db.orm
+    .select(configColumns(db.tables))
     .from(configs)
     .where(and(eq(configs.accountId, accountId), isNull(configs.repositoryId)))
-    .get();
+    .limit(1);
   let repo: StoredConfigs['repository'];
   if (repository !== undefined) {
-    const found = findRepository(orm, accountId, repository);
+    const found = await findRepository(db, accountId, repository);
     if (found) {
-      repo = opened(
-        orm,
-        orm
-          .select(configColumns)
-          .from(configs)
-          .where(and(eq(configs.accountId, accountId), eq(configs.repositoryId, found.id)))
-          .get(),
-      );
+      const [config] = await db.orm
+        .select(configColumns(db.tables))
+        .from(configs)
+        .where(and(eq(configs.accountId, accountId), eq(configs.repositoryId, found.id)))
+        .limit(1);
+      repo = opened(db, config);
     }
   }
-  return { account: opened(orm, account), repository: repo };
+  return { account: opened(db, account), repository: repo };
 }
 
 /**
  * Stores (replacing) the account default or a repository's config; the repository is created if new. A
  * replaced config's text is erased from the WAL (`eraseDeleted`).
  */
-export function putConfig(
+export async function putConfig(
   db: DiffrayDb,
   accountId: string,
   repository: string | undefined,
   yaml: string,
   now: Date,
 ) {
-  const replaced = db.orm.transaction((tx) => {
-    const repositoryId = repository === undefined ? null : upsertRepository(tx, accountId, repository, now);
+  const { configs } = db.tables;
+  const replaced = await db.transaction(async (tx) => {
+    const repositoryId =
+      repository === undefined ? null : await upsertRepository(tx, accountId, repository, now);
     const where =
       repositoryId === null
         ? and(eq(configs.accountId, accountId), isNull(configs.repositoryId))
         : and(eq(configs.accountId, accountId), eq(configs.repositoryId, repositoryId));
-    const existing = tx.select({ id: configs.id }).from(configs).where(where).get();
+    const [existing] = await tx.orm.select({ id: configs.id }).from(configs).where(where).limit(1);
     const id = existing?.id ?? newId();
     const sealed = seal(tx, configs.yaml, id, yaml);
     if (existing) {
-      tx.update(configs).set({ yaml: sealed, updatedAt: now }).where(eq(configs.id, id)).run();
+      await tx.orm.update(configs).set({ yaml: sealed, updatedAt: now }).where(eq(configs.id, id));
       return true;
     }
-    tx.insert(configs).values({ id, accountId, repositoryId, yaml: sealed, updatedAt: now }).run();
+    await tx.orm.insert(configs).values({ id, accountId, repositoryId, yaml: sealed, updatedAt: now });
     return false;
   });
-  if (replaced) db.eraseDeleted();
+  if (replaced) await db.eraseDeleted();
 }
 
-export function listConfigs(orm: Orm, accountId: string) {
-  const nameOf = repositoryNames(orm);
-  return orm
-    .select({ ...configColumns, repositoryId: repositories.id, repository: repositories.fullName })
+export async function listConfigs(db: DiffrayDb, accountId: string) {
+  const { configs, repositories } = db.tables;
+  const nameOf = repositoryNames(db);
+  const rows = await db.orm
+    .select({ ...configColumns(db.tables), repositoryId: repositories.id, repository: repositories.fullName })
     .from(configs)
     .leftJoin(repositories, eq(repositories.id, configs.repositoryId))
-    .where(eq(configs.accountId, accountId))
-    .all()
-    .map(({ id, repositoryId, repository, yaml, updatedAt }) => ({
-      repository: repositoryId === null || repository === null ? null : nameOf(repositoryId, repository),
-      yaml: unseal(orm, configs.yaml, id, yaml),
-      updatedAt,
-    }));
+    .where(eq(configs.accountId, accountId));
+  return rows.map(({ id, repositoryId, repository, yaml, updatedAt }) => ({
+    repository: repositoryId === null || repository === null ? null : nameOf(repositoryId, repository),
+    yaml: unseal(db, configs.yaml, id, yaml),
+    updatedAt,
+  }));
 }

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { clientOf, keyringOf, type Orm } from './connection.js';
+import { sqliteOf, type DiffrayDb } from './connection.js';
 import { columnLabel, SEALED_TABLES, type SealedTable } from './encryption.js';
 import { associatedData, kidOf, type Keyring } from './envelope.js';
 import { dailyAggregates, dataKeys, repositories } from './schema.js';
@@ -198,20 +198,20 @@ export interface ReencryptResult {
   retired: string[];
 }
 
-/** The ids of the data keys the database under `orm` was opened with, newest first (safe to log). */
-export function dataKeyIds(orm: Orm): readonly string[] {
-  return keyringOf(orm).kids;
+/** The ids of the data keys the database was opened with, newest first (safe to log). */
+export function dataKeyIds(db: DiffrayDb): readonly string[] {
+  return db.keyring.kids;
 }
 
 /** Whether values here may still be sealed with a key older than the newest. */
-export function needsReencryption(orm: Orm): boolean {
+export async function needsReencryption(db: DiffrayDb): Promise<boolean> {
   return (
-    clientOf(orm)
+    sqliteOf(db)
       .prepare<[string], number>(
         `SELECT count(*) FROM ${table(dataKeys.kid)} WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ?`,
       )
       .pluck()
-      .get(keyringOf(orm).currentKid)! > 0
+      .get(db.keyring.currentKid)! > 0
   );
 }
 
@@ -223,11 +223,11 @@ export function needsReencryption(orm: Orm): boolean {
  * one. `signal` stops it between pages (a later run starts over; what was resealed stays).
  */
 export async function reencrypt(
-  orm: Orm,
+  db: DiffrayDb,
   opts: { now: () => Date; signal?: AbortSignal; pauseFactor?: number; minPauseMs?: number },
 ): Promise<ReencryptResult> {
-  const sqlite = clientOf(orm);
-  const keyring = keyringOf(orm);
+  const sqlite = sqliteOf(db);
+  const keyring = db.keyring;
   const pauseFactor = opts.pauseFactor ?? 4;
   const minPauseMs = opts.minPauseMs ?? 10;
   let resealed = 0;

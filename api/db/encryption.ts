@@ -1,13 +1,12 @@
 /**
  * The sealed columns of `schema.ts` and how query functions seal, open and look up their values with the
- * data keys of the connection they run on (`connection.ts`, `keyringOf`). Each value's associated data
+ * data keys of the database they run on (`db.keyring`). Each value's associated data
  * is its column and its row's key (`envelope.ts`), so the key of the row must be known before it is
  * written: every id comes from `newId()` before the insert.
  */
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { keyringOf, type Orm } from './connection.js';
-import { associatedData, type IndexDomain } from './envelope.js';
+import { associatedData, type IndexDomain, type Keyring } from './envelope.js';
 import {
   accounts,
   apiKeys,
@@ -19,6 +18,11 @@ import {
   reviews,
   users,
 } from './schema.js';
+
+/** What sealing needs of an open database (`DiffrayDb`): its data keys. */
+export interface Sealer {
+  readonly keyring: Keyring;
+}
 
 /** `table.column`, as associated data names it. */
 export function columnLabel(column: SQLiteColumn): string {
@@ -68,39 +72,39 @@ export const SEALED_TABLES: readonly SealedTable[] = [
 ];
 
 /** `value` sealed for `column` of the row `rowKey`, with the newest data key. */
-export function seal(orm: Orm, column: SQLiteColumn, rowKey: string, value: string): string {
-  return keyringOf(orm).sealText(value, associatedData(columnLabel(column), rowKey));
+export function seal(db: Sealer, column: SQLiteColumn, rowKey: string, value: string): string {
+  return db.keyring.sealText(value, associatedData(columnLabel(column), rowKey));
 }
 
 export function sealOptional(
-  orm: Orm,
+  db: Sealer,
   column: SQLiteColumn,
   rowKey: string,
   value: string | null | undefined,
 ): string | null {
-  return value === null || value === undefined ? null : seal(orm, column, rowKey, value);
+  return value === null || value === undefined ? null : seal(db, column, rowKey, value);
 }
 
 /** The value `seal` sealed for `column` of the row `rowKey`; throws a `DecryptError` for any other. */
-export function unseal(orm: Orm, column: SQLiteColumn, rowKey: string, envelope: string): string {
-  return keyringOf(orm).openText(envelope, associatedData(columnLabel(column), rowKey));
+export function unseal(db: Sealer, column: SQLiteColumn, rowKey: string, envelope: string): string {
+  return db.keyring.openText(envelope, associatedData(columnLabel(column), rowKey));
 }
 
 export function unsealOptional(
-  orm: Orm,
+  db: Sealer,
   column: SQLiteColumn,
   rowKey: string,
   envelope: string | null,
 ): string | null {
-  return envelope === null ? null : unseal(orm, column, rowKey, envelope);
+  return envelope === null ? null : unseal(db, column, rowKey, envelope);
 }
 
 /** The blind index a new row stores for `value` (newest key). */
-export function indexOf(orm: Orm, domain: IndexDomain, value: string): string {
-  return keyringOf(orm).blindIndex(domain, value);
+export function indexOf(db: Sealer, domain: IndexDomain, value: string): string {
+  return db.keyring.blindIndex(domain, value);
 }
 
 /** The blind indexes a lookup of `value` must match: one per data key, while rows may still be under an older one. */
-export function indexesOf(orm: Orm, domain: IndexDomain, value: string): string[] {
-  return keyringOf(orm).blindIndexes(domain, value);
+export function indexesOf(db: Sealer, domain: IndexDomain, value: string): string[] {
+  return db.keyring.blindIndexes(domain, value);
 }

@@ -11,22 +11,12 @@ import { and, asc, eq, getTableColumns, gt, or } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
 import { keyInfoColumns } from './api-keys.js';
-import type { Orm } from './client.js';
+import type { DiffrayDb } from './client.js';
 import { unseal, unsealOptional } from './encryption.js';
 import { listAccountDismissals } from './dismissals.js';
 import { listMembers } from './members.js';
 import { repositoryNames } from './repositories.js';
 import { listFindings, openDetails, openWalkthrough } from './reviews.js';
-import {
-  answers,
-  apiKeys,
-  auditLog,
-  configs,
-  dailyAggregates,
-  repositories,
-  reviews,
-  sessions,
-} from './schema.js';
 
 /** The export's lists, in the order they are written. */
 export const EXPORT_SECTIONS = [
@@ -61,8 +51,8 @@ const REVIEWS_PER_PAGE = 50;
 const FINDINGS_PER_PAGE = 50;
 
 /** The account itself, or undefined when there is no such account. */
-export function exportedAccount(orm: Orm, accountId: string) {
-  const account = getAccount(orm, accountId);
+export async function exportedAccount(db: DiffrayDb, accountId: string) {
+  const account = await getAccount(db, accountId);
   if (!account) return undefined;
   return {
     id: account.id,
@@ -78,13 +68,13 @@ export function exportedAccount(orm: Orm, accountId: string) {
  * Reads `section` a page at a time: `read(after)` returns the rows following `after` (the previous page's
  * last row) in the table's unique order, at most `ROWS_PER_PAGE` of them; `shown` is what is exported of one.
  */
-function* paged<Row>(
+async function* paged<Row>(
   section: ExportSection,
-  read: (after: Row | undefined) => Row[],
+  read: (after: Row | undefined) => Promise<Row[]>,
   shown: (row: Row) => unknown = (row) => row,
-): Generator<ExportPage> {
+): AsyncGenerator<ExportPage> {
   for (let after: Row | undefined; ;) {
-    const rows = read(after);
+    const rows = await read(after);
     if (rows.length > 0) yield { kind: 'rows', section, rows: rows.map(shown) };
     if (rows.length < ROWS_PER_PAGE) return;
     after = rows.at(-1);
@@ -102,27 +92,27 @@ function afterPair(a: SQLiteColumn, b: SQLiteColumn, x: unknown, y: unknown) {
  * and left out); sessions as metadata (who, when, until when), without their ids. Sealed values are opened
  * (`encryption.ts`): the export is the account's own data, in clear.
  */
-export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
+export async function* exportPages(db: DiffrayDb, accountId: string, now: Date): AsyncGenerator<ExportPage> {
+  const { answers, apiKeys, auditLog, configs, dailyAggregates, repositories, sessions } = db.tables;
   const limit = ROWS_PER_PAGE;
-  yield { kind: 'rows', section: 'members', rows: listMembers(orm, accountId) };
+  yield { kind: 'rows', section: 'members', rows: await listMembers(db, accountId) };
 
   yield* paged(
     'keys',
     (after: { id: string } | undefined) =>
-      orm
-        .select(keyInfoColumns)
+      db.orm
+        .select(keyInfoColumns(db.tables))
         .from(apiKeys)
         .where(and(eq(apiKeys.accountId, accountId), after && gt(apiKeys.id, after.id)))
         .orderBy(asc(apiKeys.id))
-        .limit(limit)
-        .all(),
-    (key) => ({ ...key, name: unseal(orm, apiKeys.name, key.id, key.name) }),
+        .limit(limit),
+    (key) => ({ ...key, name: unseal(db, apiKeys.name, key.id, key.name) }),
   );
 
   yield* paged(
     'sessions',
     (after: { id: string } | undefined) =>
-      orm
+      db.orm
         .select({
           id: sessions.id,
           userId: sessions.userId,
@@ -134,15 +124,14 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
         .from(sessions)
         .where(and(eq(sessions.accountId, accountId), after && gt(sessions.id, after.id)))
         .orderBy(asc(sessions.id))
-        .limit(limit)
-        .all(),
+        .limit(limit),
     ({ id: _id, ...metadata }) => metadata,
   );
 
   yield* paged(
     'repositories',
     (after: { nameKey: string } | undefined) =>
-      orm
+      db.orm
         .select({
           id: repositories.id,
           fullName: repositories.fullName,
@@ -152,18 +141,17 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
         .from(repositories)
         .where(and(eq(repositories.accountId, accountId), after && gt(repositories.nameKey, after.nameKey)))
         .orderBy(asc(repositories.nameKey))
-        .limit(limit)
-        .all(),
+        .limit(limit),
     ({ nameKey: _key, ...repository }) => ({
       ...repository,
-      fullName: unseal(orm, repositories.fullName, repository.id, repository.fullName),
+      fullName: unseal(db, repositories.fullName, repository.id, repository.fullName),
     }),
   );
 
   yield* paged(
     'configs',
     (after: { id: string } | undefined) =>
-      orm
+      db.orm
         .select({
           id: configs.id,
           repositoryId: repositories.id,
@@ -175,43 +163,42 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
         .leftJoin(repositories, eq(repositories.id, configs.repositoryId))
         .where(and(eq(configs.accountId, accountId), after && gt(configs.id, after.id)))
         .orderBy(asc(configs.id))
-        .limit(limit)
-        .all(),
+        .limit(limit),
     ({ id, repositoryId, repository, yaml, updatedAt }) => ({
       repository:
         repositoryId === null || repository === null
           ? null
-          : unseal(orm, repositories.fullName, repositoryId, repository),
-      yaml: unseal(orm, configs.yaml, id, yaml),
+          : unseal(db, repositories.fullName, repositoryId, repository),
+      yaml: unseal(db, configs.yaml, id, yaml),
       updatedAt,
     }),
   );
 
-  yield* reviewPages(orm, accountId, now);
+  yield* reviewPages(db, accountId, now);
 
   // Unexpired dismissals, kept 30 days like reviews: a few per pull request, read in one.
-  yield { kind: 'rows', section: 'dismissals', rows: listAccountDismissals(orm, accountId, now) };
+  yield { kind: 'rows', section: 'dismissals', rows: await listAccountDismissals(db, accountId, now) };
 
   // A day's counts, and answers, name their repository by id: the name comes from the repository's row.
-  const nameOf = repositoryNames(orm);
+  const nameOf = repositoryNames(db);
   yield* paged(
     'answers',
-    (after: { createdAt: Date; id: string } | undefined) =>
-      orm
-        .select({ answer: answers, repository: repositories.fullName })
-        .from(answers)
-        .innerJoin(repositories, eq(repositories.id, answers.repositoryId))
-        .where(
-          and(
-            eq(answers.accountId, accountId),
-            gt(answers.expiresAt, now),
-            after && afterPair(answers.createdAt, answers.id, after.createdAt, after.id),
-          ),
-        )
-        .orderBy(asc(answers.createdAt), asc(answers.id))
-        .limit(limit)
-        .all()
-        .map(({ answer, repository }) => ({ ...answer, repository })),
+    async (after: { createdAt: Date; id: string } | undefined) =>
+      (
+        await db.orm
+          .select({ answer: answers, repository: repositories.fullName })
+          .from(answers)
+          .innerJoin(repositories, eq(repositories.id, answers.repositoryId))
+          .where(
+            and(
+              eq(answers.accountId, accountId),
+              gt(answers.expiresAt, now),
+              after && afterPair(answers.createdAt, answers.id, after.createdAt, after.id),
+            ),
+          )
+          .orderBy(asc(answers.createdAt), asc(answers.id))
+          .limit(limit)
+      ).map(({ answer, repository }) => ({ ...answer, repository })),
     ({ accountId: _account, repositoryId, repository, ...answer }) => ({
       ...answer,
       repository: nameOf(repositoryId, repository),
@@ -224,7 +211,7 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
       const a = dailyAggregates;
       // Every count of the day (reviews, severities, fixed and dismissed, cost, fix times, categories).
       const { accountId: _account, repository: _key, ...counts } = getTableColumns(a);
-      return orm
+      return db.orm
         .select({
           repositoryKey: a.repository,
           repositoryId: repositories.id,
@@ -243,8 +230,7 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
           ),
         )
         .orderBy(asc(a.repository), asc(a.day))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
     ({ repositoryKey: _key, repositoryId, repository, ...counts }) => ({
       repository: nameOf(repositoryId, repository),
@@ -255,7 +241,7 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
   yield* paged(
     'auditLog',
     (after: { at: Date; id: string } | undefined) =>
-      orm
+      db.orm
         .select()
         .from(auditLog)
         .where(
@@ -265,12 +251,11 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
           ),
         )
         .orderBy(asc(auditLog.at), asc(auditLog.id))
-        .limit(limit)
-        .all(),
+        .limit(limit),
     (entry) => ({
       ...entry,
-      target: unsealOptional(orm, auditLog.target, entry.id, entry.target),
-      clientAddress: unsealOptional(orm, auditLog.clientAddress, entry.id, entry.clientAddress),
+      target: unsealOptional(db, auditLog.target, entry.id, entry.target),
+      clientAddress: unsealOptional(db, auditLog.clientAddress, entry.id, entry.clientAddress),
     }),
   );
 }
@@ -280,11 +265,12 @@ export function* exportPages(orm: Orm, accountId: string, now: Date): Generator<
  * `FINDINGS_PER_PAGE` findings a step; a larger review alone, its findings read by slices of their row
  * range (`listFindings` orders each slice).
  */
-function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportPage> {
-  const nameOf = repositoryNames(orm);
+async function* reviewPages(db: DiffrayDb, accountId: string, now: Date): AsyncGenerator<ExportPage> {
+  const { repositories, reviews } = db.tables;
+  const nameOf = repositoryNames(db);
   let after: { createdAt: Date; id: string } | undefined;
   for (;;) {
-    const page = orm
+    const page = await db.orm
       .select({ review: reviews, repository: repositories.fullName })
       .from(reviews)
       .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
@@ -296,8 +282,7 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
         ),
       )
       .orderBy(asc(reviews.createdAt), asc(reviews.id))
-      .limit(REVIEWS_PER_PAGE)
-      .all();
+      .limit(REVIEWS_PER_PAGE);
     let rows: unknown[] = [];
     let findings = 0;
     for (const { review, repository } of page) {
@@ -305,8 +290,8 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
       const { findingsFirst: first, findingsLast: last, walkthrough, details, ...rest } = review;
       const exported = {
         ...rest,
-        details: openDetails(orm, review.id, details),
-        walkthrough: openWalkthrough(orm, review.id, walkthrough) ?? null,
+        details: openDetails(db, review.id, details),
+        walkthrough: openWalkthrough(db, review.id, walkthrough) ?? null,
       };
       const name = nameOf(review.repositoryId, repository);
       const count = first === null || last === null ? 0 : last - first + 1;
@@ -316,7 +301,7 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
         findings = 0;
       }
       if (count <= FINDINGS_PER_PAGE) {
-        const list = listFindings(orm, { id: review.id, findingsFirst: first, findingsLast: last });
+        const list = await listFindings(db, { id: review.id, findingsFirst: first, findingsLast: last });
         rows.push({ ...exported, repository: name, findings: list });
         findings += count;
         continue;
@@ -324,8 +309,8 @@ function* reviewPages(orm: Orm, accountId: string, now: Date): Generator<ExportP
       yield { kind: 'review', section: 'reviews', review: { ...exported, repository: name } };
       for (let from = first!; from <= last!; from += FINDINGS_PER_PAGE) {
         const to = Math.min(from + FINDINGS_PER_PAGE - 1, last!);
-        const list = listFindings(
-          orm,
+        const list = await listFindings(
+          db,
           { id: review.id, findingsFirst: first, findingsLast: last },
           { first: from, last: to },
         );

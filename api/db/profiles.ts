@@ -9,9 +9,8 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { getAccount } from './accounts.js';
 import { recordAudit } from './audit.js';
-import type { DiffrayDb, Orm } from './client.js';
+import type { DiffrayDb, Tables } from './client.js';
 import { sealOptional, unseal, unsealOptional } from './encryption.js';
-import { accounts, memberships, users } from './schema.js';
 
 /** What the account holds about itself, opened. */
 export interface AccountDetails {
@@ -69,25 +68,25 @@ function changes<K extends string>(
  * as its column is in `schema.ts`).
  */
 function sealedSet(
-  orm: Orm,
+  db: DiffrayDb,
   rowKey: string,
   changed: { field: string; column: SQLiteColumn; value: string | null }[],
 ) {
   return Object.fromEntries(
-    changed.map(({ field, column, value }) => [field, sealOptional(orm, column, rowKey, value)]),
+    changed.map(({ field, column, value }) => [field, sealOptional(db, column, rowKey, value)]),
   );
 }
 
-const ACCOUNT_FIELDS = {
-  name: accounts.name,
-  company: accounts.company,
-  contactEmail: accounts.contactEmail,
-} as const;
+const accountFields = ({ accounts }: Tables) =>
+  ({ name: accounts.name, company: accounts.company, contactEmail: accounts.contactEmail }) as const;
 
-const PERSON_FIELDS = { displayName: users.displayName, email: users.email } as const;
+const personFields = ({ users }: Tables) => ({ displayName: users.displayName, email: users.email }) as const;
 
-export function getAccountDetails(orm: Orm, accountId: string): AccountDetails | undefined {
-  const account = getAccount(orm, accountId);
+export async function getAccountDetails(
+  db: DiffrayDb,
+  accountId: string,
+): Promise<AccountDetails | undefined> {
+  const account = await getAccount(db, accountId);
   return (
     account && {
       id: account.id,
@@ -103,46 +102,48 @@ export function getAccountDetails(orm: Orm, accountId: string): AccountDetails |
  * Corrects the account's details, audited in it as `account.update` with the names of the fields that
  * changed. Undefined when there is no account.
  */
-export function correctAccount(
+export async function correctAccount(
   db: DiffrayDb,
   accountId: string,
   patch: AccountPatch,
   by: Corrector,
-): AccountDetails | undefined {
+): Promise<AccountDetails | undefined> {
+  const { accounts } = db.tables;
   let replaced = false;
-  const result = db.orm.transaction((tx) => {
-    const current = getAccountDetails(tx, accountId);
+  const result = await db.transaction(async (tx) => {
+    const current = await getAccountDetails(tx, accountId);
     if (!current) return undefined;
-    const changed = changes(current, patch, ACCOUNT_FIELDS);
+    const changed = changes(current, patch, accountFields(tx.tables));
     if (changed.length === 0) return current;
     // The account's name is required: `null` never reaches it (the schemas refuse it).
     const name = changed.find((c) => c.field === 'name');
     if (name && name.value === null) throw new Error('the account name cannot be cleared');
-    tx.update(accounts)
+    await tx.orm
+      .update(accounts)
       .set(sealedSet(tx, accountId, changed))
-      .where(eq(accounts.id, accountId))
-      .run();
+      .where(eq(accounts.id, accountId));
     const fields = changed.map((c) => c.field);
-    recordAudit(tx, { accountId, action: 'account.update', target: accountId, fields, ...by });
+    await recordAudit(tx, { accountId, action: 'account.update', target: accountId, fields, ...by });
     replaced = true;
     return { ...current, ...Object.fromEntries(changed.map((c) => [c.field, c.value])) } as AccountDetails;
   });
-  if (replaced) db.eraseDeleted();
+  if (replaced) await db.eraseDeleted();
   return result;
 }
 
-export function getPerson(orm: Orm, userId: string): PersonDetails | undefined {
-  const row = orm
+export async function getPerson(db: DiffrayDb, userId: string): Promise<PersonDetails | undefined> {
+  const { users } = db.tables;
+  const [row] = await db.orm
     .select({ id: users.id, login: users.login, displayName: users.displayName, email: users.email })
     .from(users)
     .where(eq(users.id, userId))
-    .get();
+    .limit(1);
   return (
     row && {
       id: row.id,
-      login: unseal(orm, users.login, row.id, row.login),
-      displayName: unsealOptional(orm, users.displayName, row.id, row.displayName),
-      email: unsealOptional(orm, users.email, row.id, row.email),
+      login: unseal(db, users.login, row.id, row.login),
+      displayName: unsealOptional(db, users.displayName, row.id, row.displayName),
+      email: unsealOptional(db, users.email, row.id, row.email),
     }
   );
 }
@@ -151,33 +152,33 @@ export function getPerson(orm: Orm, userId: string): PersonDetails | undefined {
  * Corrects what the person tells the accounts about themselves, audited as `user.update` (field names) in
  * every account they joined, since each holds it. Undefined when there is no such person.
  */
-export function correctPerson(
+export async function correctPerson(
   db: DiffrayDb,
   userId: string,
   patch: PersonPatch,
   by: Corrector,
-): PersonDetails | undefined {
+): Promise<PersonDetails | undefined> {
+  const { memberships, users } = db.tables;
   let replaced = false;
-  const result = db.orm.transaction((tx) => {
-    const current = getPerson(tx, userId);
+  const result = await db.transaction(async (tx) => {
+    const current = await getPerson(tx, userId);
     if (!current) return undefined;
-    const changed = changes(current, patch, PERSON_FIELDS);
+    const changed = changes(current, patch, personFields(tx.tables));
     if (changed.length === 0) return current;
-    tx.update(users)
+    await tx.orm
+      .update(users)
       .set(sealedSet(tx, userId, changed))
-      .where(eq(users.id, userId))
-      .run();
+      .where(eq(users.id, userId));
     const fields = changed.map((c) => c.field);
-    const joined = tx
+    const joined = await tx.orm
       .select({ accountId: memberships.accountId })
       .from(memberships)
-      .where(and(eq(memberships.userId, userId), isNotNull(memberships.acceptedAt)))
-      .all();
+      .where(and(eq(memberships.userId, userId), isNotNull(memberships.acceptedAt)));
     for (const { accountId } of joined)
-      recordAudit(tx, { accountId, action: 'user.update', target: `user:${userId}`, fields, ...by });
+      await recordAudit(tx, { accountId, action: 'user.update', target: `user:${userId}`, fields, ...by });
     replaced = true;
     return { ...current, ...Object.fromEntries(changed.map((c) => [c.field, c.value])) } as PersonDetails;
   });
-  if (replaced) db.eraseDeleted();
+  if (replaced) await db.eraseDeleted();
   return result;
 }

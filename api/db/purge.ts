@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { PURGE_BATCH_ROWS, type PurgeCutoffs } from '../retention.js';
-import type { DiffrayDb } from './client.js';
+import { sqliteOf, type DiffrayDb } from './connection.js';
 import { sweepSharedState } from './shared-state.js';
 
 export interface PurgeResult {
@@ -21,17 +21,17 @@ export interface PurgeResult {
 const BUCKET_IDLE_MS = 3_600_000;
 
 /** Runs `stmt` (a bounded DELETE) one transaction at a time until a batch deletes fewer than the limit. */
-function deleteInBatches(
+async function deleteInBatches(
   db: DiffrayDb,
   stmt: Statement,
   params: unknown[],
   batch: number,
-  onBatch: () => void,
-): number {
+  onBatch: () => Promise<void>,
+): Promise<number> {
   let total = 0;
-  const once = db.sqlite.transaction(() => stmt.run(...params, batch).changes);
+  const once = sqliteOf(db).transaction(() => stmt.run(...params, batch).changes);
   for (;;) {
-    onBatch();
+    await onBatch();
     const changes = once();
     total += changes;
     if (changes < batch) return total;
@@ -51,15 +51,15 @@ const REVIEWS_PER_READ = 64;
  * are one range on the findings table's key, deleted before the review (so they are counted; the trigger
  * `reviews_delete_findings` then finds nothing). Adds to `counts` only once a batch has committed.
  */
-function deleteReviewsInBatches(
+async function deleteReviewsInBatches(
   db: DiffrayDb,
   select: Statement<unknown[], ReviewRange>,
   params: unknown[],
   batch: number,
   counts: { findings: number; reviews: number },
-  onBatch: () => void,
-): void {
-  const s = db.sqlite;
+  onBatch: () => Promise<void>,
+): Promise<void> {
+  const s = sqliteOf(db);
   const deleteFindings = s.prepare<[number, number, string]>(
     'DELETE FROM findings WHERE row_id BETWEEN ? AND ? AND review_id = ?',
   );
@@ -78,7 +78,7 @@ function deleteReviewsInBatches(
     }
   });
   for (;;) {
-    onBatch();
+    await onBatch();
     const done = once.immediate();
     counts.findings += done.findings;
     counts.reviews += done.reviews;
@@ -92,15 +92,15 @@ function deleteReviewsInBatches(
  * aggregates of live accounts are kept. Ends by erasing the WAL (`eraseDeleted`), so deleted bytes (already
  * zeroed in the main file by `secure_delete`) do not linger there.
  */
-export function purge(
+export async function purge(
   db: DiffrayDb,
   cutoffs: PurgeCutoffs,
   /** `onBatch` runs before each batch's transaction (the server renews its purge lease there). */
-  opts: { batchRows?: number; onBatch?: () => void } = {},
-): PurgeResult {
+  opts: { batchRows?: number; onBatch?: () => Promise<void> } = {},
+): Promise<PurgeResult> {
   const batch = opts.batchRows ?? PURGE_BATCH_ROWS;
-  const onBatch = opts.onBatch ?? (() => {});
-  const s = db.sqlite;
+  const onBatch = opts.onBatch ?? (async () => {});
+  const s = sqliteOf(db);
   const result: PurgeResult = {
     findings: 0,
     reviews: 0,
@@ -117,7 +117,7 @@ export function purge(
 
   // Expired reviews, oldest first by `reviews_expires_idx`, each with its findings: their ranges were
   // allocated in ingest order, so the purge walks the findings table from its start, freeing whole pages.
-  deleteReviewsInBatches(
+  await deleteReviewsInBatches(
     db,
     s
       .prepare<[number, number], ReviewRange>(
@@ -144,7 +144,7 @@ export function purge(
     'DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)',
   );
   for (const { id } of due) {
-    deleteReviewsInBatches(db, accountReviews, [id], batch, result, onBatch);
+    await deleteReviewsInBatches(db, accountReviews, [id], batch, result, onBatch);
     s.transaction(() => {
       const userIds = (memberUsers.all(id) as { user_id: string }[]).map((r) => r.user_id);
       // Cascades: keys, sessions, repositories, configs, aggregates, audit entries, memberships.
@@ -155,7 +155,7 @@ export function purge(
   }
 
   // Dismissals are kept as long as reviews (their reason is a person's words about a finding).
-  result.dismissals += deleteInBatches(
+  result.dismissals += await deleteInBatches(
     db,
     s.prepare('DELETE FROM dismissals WHERE id IN (SELECT id FROM dismissals WHERE expires_at <= ? LIMIT ?)'),
     [expired],
@@ -163,21 +163,21 @@ export function purge(
     onBatch,
   );
   // Answers' costs, kept as long as the reviews they sit beside in a pull request's total.
-  result.answers += deleteInBatches(
+  result.answers += await deleteInBatches(
     db,
     s.prepare('DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE expires_at <= ? LIMIT ?)'),
     [expired],
     batch,
     onBatch,
   );
-  result.auditEntries += deleteInBatches(
+  result.auditEntries += await deleteInBatches(
     db,
     s.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)'),
     [cutoffs.auditBefore.getTime()],
     batch,
     onBatch,
   );
-  result.webhookDeliveries += deleteInBatches(
+  result.webhookDeliveries += await deleteInBatches(
     db,
     s.prepare(
       'DELETE FROM webhook_deliveries WHERE delivery_id IN (SELECT delivery_id FROM webhook_deliveries WHERE received_at < ? LIMIT ?)',
@@ -186,20 +186,20 @@ export function purge(
     batch,
     onBatch,
   );
-  result.sessions += deleteInBatches(
+  result.sessions += await deleteInBatches(
     db,
     s.prepare('DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)'),
     [cutoffs.sessionsExpiredBy.getTime()],
     batch,
     onBatch,
   );
-  const swept = sweepSharedState(
-    db.orm,
+  const swept = await sweepSharedState(
+    db,
     new Date(cutoffs.sessionsExpiredBy.getTime() - BUCKET_IDLE_MS),
     cutoffs.sessionsExpiredBy,
   );
   result.rateBuckets = swept.rateBuckets;
   result.oauthStates = swept.oauthStates;
-  db.eraseDeleted();
+  await db.eraseDeleted();
   return result;
 }

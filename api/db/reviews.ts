@@ -1,7 +1,6 @@
 import { and, asc, between, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { countBySeverity, DAY_MS, type ReviewReport } from '../../shared/index.js';
-import { perDatabase, type DiffrayDb, type Orm } from './client.js';
-import { keyringOf } from './connection.js';
+import { perDatabase, type DiffrayDb, type Tables } from './client.js';
 import { columnLabel, seal, unsealOptional } from './encryption.js';
 import { associatedData } from './envelope.js';
 import { unpackTexts } from './finding-texts.js';
@@ -16,7 +15,6 @@ import {
   type IngestRow,
 } from './ingest.js';
 import { findRepository, repositoryNames } from './repositories.js';
-import { findings, findingTexts, repositories, reviews } from './schema.js';
 
 /** `YYYY-MM-DD` in UTC. */
 export function utcDay(date: Date): string {
@@ -101,13 +99,14 @@ export interface PullRequestHistory {
 const NO_HISTORY: PullRequestHistory = { dismissed: new Set(), firstReviewed: new Map() };
 
 /** The unexpired earlier reviews of the report's pull request, as `PullRequestHistory`. */
-export function pullRequestHistory(
-  orm: Orm,
+export async function pullRequestHistory(
+  db: DiffrayDb,
   input: { accountId: string; report: ReviewReport; now: Date },
-): PullRequestHistory {
-  const repo = findRepository(orm, input.accountId, input.report.repository);
+): Promise<PullRequestHistory> {
+  const { findings, reviews } = db.tables;
+  const repo = await findRepository(db, input.accountId, input.report.repository);
   if (!repo) return NO_HISTORY;
-  const earlier = orm
+  const earlier = await db.orm
     .select({
       id: reviews.id,
       headSha: reviews.headSha,
@@ -123,15 +122,14 @@ export function pullRequestHistory(
         gt(reviews.expiresAt, input.now),
       ),
     )
-    .orderBy(asc(reviews.createdAt), asc(reviews.id))
-    .all();
+    .orderBy(asc(reviews.createdAt), asc(reviews.id));
   const firstReviewed = new Map<string, number>();
   for (const r of earlier)
     if (!firstReviewed.has(r.headSha)) firstReviewed.set(r.headSha, r.createdAt.getTime());
   const last = earlier.at(-1);
   const dismissed = new Set<string>();
   if (last && last.findingsFirst !== null && last.findingsLast !== null) {
-    const rows = orm
+    const rows = await db.orm
       .select({ fingerprint: findings.fingerprint })
       .from(findings)
       .where(
@@ -140,8 +138,7 @@ export function pullRequestHistory(
           eq(findings.reviewId, last.id),
           eq(findings.state, 'dismissed'),
         ),
-      )
-      .all();
+      );
     for (const r of rows) dismissed.add(r.fingerprint);
   }
   return { dismissed, firstReviewed };
@@ -220,69 +217,72 @@ export async function insertReview(db: DiffrayDb, input: NewReview): Promise<str
   const hasHistory = input.report.findings.some((f) => f.state === 'fixed' || f.state === 'dismissed');
   // The walkthrough is sealed here (one value per review); the finding texts and details on the writer thread.
   const row = ingestRow(input, {
-    history: hasHistory ? pullRequestHistory(db.orm, input) : NO_HISTORY,
-    sealWalkthrough: (id, json) => seal(db.orm, reviews.walkthrough, id, json),
+    history: hasHistory ? await pullRequestHistory(db, input) : NO_HISTORY,
+    sealWalkthrough: (id, json) => seal(db, db.tables.reviews.walkthrough, id, json),
   });
   await db.ingest(row);
   return row.id;
 }
 
 /** A review's columns as read: its repository's sealed name, opened by `withRepositoryNames`. */
-const reviewColumns = {
-  id: reviews.id,
-  repositoryId: reviews.repositoryId,
-  repository: repositories.fullName,
-  pullRequest: reviews.pullRequest,
-  headSha: reviews.headSha,
-  baseSha: reviews.baseSha,
-  status: reviews.status,
-  conclusion: reviews.conclusion,
-  model: reviews.model,
-  tokensInput: reviews.tokensInput,
-  tokensCacheWrite: reviews.tokensCacheWrite,
-  tokensCacheRead: reviews.tokensCacheRead,
-  tokensOutput: reviews.tokensOutput,
-  costUsd: reviews.costUsd,
-  durationMs: reviews.durationMs,
-  filesReviewed: reviews.filesReviewed,
-  filesSkipped: reviews.filesSkipped,
-  linesReviewed: reviews.linesReviewed,
-  linesChanged: reviews.linesChanged,
-  critical: reviews.critical,
-  high: reviews.high,
-  medium: reviews.medium,
-  low: reviews.low,
-  createdAt: reviews.createdAt,
-  expiresAt: reviews.expiresAt,
-  event: reviews.event,
-  fixed: reviews.fixed,
-  dismissed: reviews.dismissed,
-  details: reviews.details,
-};
+function reviewColumns({ repositories, reviews }: Tables) {
+  return {
+    id: reviews.id,
+    repositoryId: reviews.repositoryId,
+    repository: repositories.fullName,
+    pullRequest: reviews.pullRequest,
+    headSha: reviews.headSha,
+    baseSha: reviews.baseSha,
+    status: reviews.status,
+    conclusion: reviews.conclusion,
+    model: reviews.model,
+    tokensInput: reviews.tokensInput,
+    tokensCacheWrite: reviews.tokensCacheWrite,
+    tokensCacheRead: reviews.tokensCacheRead,
+    tokensOutput: reviews.tokensOutput,
+    costUsd: reviews.costUsd,
+    durationMs: reviews.durationMs,
+    filesReviewed: reviews.filesReviewed,
+    filesSkipped: reviews.filesSkipped,
+    linesReviewed: reviews.linesReviewed,
+    linesChanged: reviews.linesChanged,
+    critical: reviews.critical,
+    high: reviews.high,
+    medium: reviews.medium,
+    low: reviews.low,
+    createdAt: reviews.createdAt,
+    expiresAt: reviews.expiresAt,
+    event: reviews.event,
+    fixed: reviews.fixed,
+    dismissed: reviews.dismissed,
+    details: reviews.details,
+  };
+}
 
+type ReviewColumns = ReturnType<typeof reviewColumns>;
 type StoredReview = {
-  [K in keyof typeof reviewColumns]: (typeof reviewColumns)[K]['_']['notNull'] extends true
-    ? (typeof reviewColumns)[K]['_']['data']
-    : (typeof reviewColumns)[K]['_']['data'] | null;
+  [K in keyof ReviewColumns]: ReviewColumns[K]['_']['notNull'] extends true
+    ? ReviewColumns[K]['_']['data']
+    : ReviewColumns[K]['_']['data'] | null;
 };
 export type ReviewRow = Omit<StoredReview, 'repositoryId' | 'details'> & { details: ReviewDetails };
 
 /** A review's sealed details opened (`{}` when it has none). */
-export function openDetails(orm: Orm, reviewId: string, envelope: string | null): ReviewDetails {
-  const json = unsealOptional(orm, reviews.details, reviewId, envelope);
+export function openDetails(db: DiffrayDb, reviewId: string, envelope: string | null): ReviewDetails {
+  const json = unsealOptional(db, db.tables.reviews.details, reviewId, envelope);
   return json === null ? {} : (JSON.parse(json) as ReviewDetails);
 }
 
 /** Reviews with their repository's name and their details opened (each repository's name once). */
 function withRepositoryNames<T extends StoredReview>(
-  orm: Orm,
+  db: DiffrayDb,
   rows: T[],
 ): (Omit<T, 'repositoryId' | 'repository' | 'details'> & { repository: string; details: ReviewDetails })[] {
-  const nameOf = repositoryNames(orm);
+  const nameOf = repositoryNames(db);
   return rows.map(({ repositoryId, repository, details, ...row }) => ({
     ...row,
     repository: nameOf(repositoryId, repository),
-    details: openDetails(orm, row.id, details),
+    details: openDetails(db, row.id, details),
   }));
 }
 
@@ -295,8 +295,8 @@ export interface ReviewCursor {
  * The account's unexpired reviews, newest first, optionally of one repository; keyset pagination on
  * (createdAt, id). Returns one page and the cursor of the next when there is more.
  */
-export function listReviews(
-  orm: Orm,
+export async function listReviews(
+  db: DiffrayDb,
   input: {
     accountId: string;
     repository?: string | undefined;
@@ -304,13 +304,14 @@ export function listReviews(
     limit: number;
     now: Date;
   },
-): { rows: ReviewRow[]; next: ReviewCursor | undefined } {
+): Promise<{ rows: ReviewRow[]; next: ReviewCursor | undefined }> {
+  const { repositories, reviews } = db.tables;
   const conditions: (SQL | undefined)[] = [
     eq(reviews.accountId, input.accountId),
     gt(reviews.expiresAt, input.now),
   ];
   if (input.repository !== undefined) {
-    const repo = findRepository(orm, input.accountId, input.repository);
+    const repo = await findRepository(db, input.accountId, input.repository);
     if (!repo) return { rows: [], next: undefined };
     conditions.push(eq(reviews.repositoryId, repo.id));
   }
@@ -320,15 +321,14 @@ export function listReviews(
       or(lt(reviews.createdAt, at), and(eq(reviews.createdAt, at), lt(reviews.id, input.cursor.id))),
     );
   }
-  const rows = orm
-    .select(reviewColumns)
+  const rows = await db.orm
+    .select(reviewColumns(db.tables))
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(and(...conditions))
     .orderBy(desc(reviews.createdAt), desc(reviews.id))
-    .limit(input.limit + 1)
-    .all();
-  const page = withRepositoryNames(orm, rows.slice(0, input.limit));
+    .limit(input.limit + 1);
+  const page = withRepositoryNames(db, rows.slice(0, input.limit));
   const last = page.at(-1);
   return {
     rows: page,
@@ -337,76 +337,70 @@ export function listReviews(
   };
 }
 
-const readStatements = perDatabase((orm) => ({
-  review: orm
-    .select({
-      ...reviewColumns,
-      walkthrough: reviews.walkthrough,
-      findingsFirst: reviews.findingsFirst,
-      findingsLast: reviews.findingsLast,
-    })
-    .from(reviews)
-    .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
-    .where(
-      and(
-        eq(reviews.id, sql.placeholder('id')),
-        eq(reviews.accountId, sql.placeholder('accountId')),
-        // A raw placeholder is not encoded: the value is the stored integer milliseconds.
-        gt(reviews.expiresAt, sql.placeholder('nowMs')),
-      ),
-    )
-    .prepare(),
-  findings: orm
-    .select({
-      rowId: findings.rowId,
-      startLine: findings.startLine,
-      line: findings.line,
-      severity: findings.severity,
-      category: findings.category,
-      fingerprint: findings.fingerprint,
-      state: findings.state,
-      firstSeen: findings.firstSeen,
-    })
-    .from(findings)
-    // The review's row-id range (a range on the table's key), guarded by the review id.
-    .where(
-      and(
-        between(findings.rowId, sql.placeholder('first'), sql.placeholder('last')),
-        eq(findings.reviewId, sql.placeholder('reviewId')),
-      ),
-    )
-    .orderBy(asc(findings.rowId))
-    .prepare(),
-  texts: orm
-    .select({ sealed: findingTexts.sealed })
-    .from(findingTexts)
-    .where(eq(findingTexts.reviewId, sql.placeholder('reviewId')))
-    .prepare(),
-}));
-
-const TEXTS = columnLabel(findingTexts.sealed);
+const readStatements = perDatabase(({ orm, tables }) => {
+  const { findingTexts, findings, repositories, reviews } = tables;
+  return {
+    review: orm
+      .select({
+        ...reviewColumns(tables),
+        walkthrough: reviews.walkthrough,
+        findingsFirst: reviews.findingsFirst,
+        findingsLast: reviews.findingsLast,
+      })
+      .from(reviews)
+      .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
+      .where(
+        // Expiry is checked on the row read (`getReview`): a placeholder is bound as given, not encoded as
+        // each engine stores a time.
+        and(eq(reviews.id, sql.placeholder('id')), eq(reviews.accountId, sql.placeholder('accountId'))),
+      )
+      .prepare(),
+    findings: orm
+      .select({
+        rowId: findings.rowId,
+        startLine: findings.startLine,
+        line: findings.line,
+        severity: findings.severity,
+        category: findings.category,
+        fingerprint: findings.fingerprint,
+        state: findings.state,
+        firstSeen: findings.firstSeen,
+      })
+      .from(findings)
+      // The review's row-id range (a range on the table's key), guarded by the review id.
+      .where(
+        and(
+          between(findings.rowId, sql.placeholder('first'), sql.placeholder('last')),
+          eq(findings.reviewId, sql.placeholder('reviewId')),
+        ),
+      )
+      .orderBy(asc(findings.rowId))
+      .prepare(),
+    texts: orm
+      .select({ sealed: findingTexts.sealed })
+      .from(findingTexts)
+      .where(eq(findingTexts.reviewId, sql.placeholder('reviewId')))
+      .prepare(),
+  };
+});
 
 /** One unexpired review of the account with its findings; undefined for missing, expired or another account's. */
-export function getReview(orm: Orm, input: { accountId: string; id: string; now: Date }) {
-  const found = readStatements(orm).review.get({
-    id: input.id,
-    accountId: input.accountId,
-    nowMs: input.now.getTime(),
-  });
-  if (!found) return undefined;
+export async function getReview(db: DiffrayDb, input: { accountId: string; id: string; now: Date }) {
+  const [found] = await readStatements(db).review.execute({ id: input.id, accountId: input.accountId });
+  if (!found || found.expiresAt <= input.now) return undefined;
   const { findingsFirst, findingsLast, walkthrough, ...stored } = found;
-  const [review] = withRepositoryNames(orm, [stored]);
+  const [review] = withRepositoryNames(db, [stored]);
   return {
     review: review!,
-    findings: findingsOf(orm, review!, { id: stored.id, findingsFirst, findingsLast }),
-    walkthrough: openWalkthrough(orm, stored.id, walkthrough),
+    findings: await findingsOf(db, review!, { id: stored.id, findingsFirst, findingsLast }),
+    walkthrough: openWalkthrough(db, stored.id, walkthrough),
   };
 }
 
 /** A review's findings, each dismissed one with who dismissed it and why (from the review's details). */
-function findingsOf(orm: Orm, review: ReviewRow, where: FindingsOf) {
+async function findingsOf(db: DiffrayDb, review: ReviewRow, where: FindingsOf) {
   const dismissals = review.details.dismissals ?? {};
-  return listFindings(orm, where).map((f) => ({
+  return (await listFindings(db, where)).map((f) => ({
     ...f,
     dismissal: f.state === 'dismissed' ? dismissals[f.fingerprint] : undefined,
   }));
@@ -414,11 +408,11 @@ function findingsOf(orm: Orm, review: ReviewRow, where: FindingsOf) {
 
 /** A review's stored walkthrough, opened and read back; undefined without one (or one that does not parse). */
 export function openWalkthrough(
-  orm: Orm,
+  db: DiffrayDb,
   reviewId: string,
   sealed: string | null,
 ): ReviewWalkthrough | undefined {
-  const json = unsealOptional(orm, reviews.walkthrough, reviewId, sealed);
+  const json = unsealOptional(db, db.tables.reviews.walkthrough, reviewId, sealed);
   if (json === null) return undefined;
   try {
     return JSON.parse(json) as ReviewWalkthrough;
@@ -441,22 +435,28 @@ export interface FindingsOf {
  * review's opened texts, then sorted here (the paths are sealed, so SQL cannot order by them). With
  * `slice`, only the rows of that part of the review's range (the export reads a large review in parts).
  */
-export function listFindings(orm: Orm, review: FindingsOf, slice?: { first: number; last: number }) {
+export async function listFindings(
+  db: DiffrayDb,
+  review: FindingsOf,
+  slice?: { first: number; last: number },
+) {
   const { findingsFirst: first, findingsLast: last } = review;
   if (first === null || last === null) return [];
-  const statements = readStatements(orm);
-  const rows = statements.findings.all({
+  const statements = readStatements(db);
+  const rows = await statements.findings.execute({
     first: slice?.first ?? first,
     last: slice?.last ?? last,
     reviewId: review.id,
   });
-  const sealed = statements.texts.get({ reviewId: review.id })?.sealed;
+  const [text] = await statements.texts.execute({ reviewId: review.id });
+  const sealed = text?.sealed;
   if (sealed === undefined) throw new Error(`review ${review.id} has findings without their texts`);
   // The texts are the whole review's, in row order: a row's text is at its offset in the review's rows
   // (read whole, they are exactly the rows found under the review's id, whatever its range says).
   const count = slice === undefined ? rows.length : last - first + 1;
   const start = slice === undefined ? (rows[0]?.rowId ?? first) : first;
-  const texts = unpackTexts(keyringOf(orm).openBytes(sealed, associatedData(TEXTS, review.id)), count);
+  const aad = associatedData(columnLabel(db.tables.findingTexts.sealed), review.id);
+  const texts = unpackTexts(db.keyring.openBytes(sealed, aad), count);
   const read = rows.map(({ rowId, fingerprint, ...row }, k) => {
     const [path, title, body] = texts[rowId - start]!;
     return { finding: { path, ...row, title, body, fingerprint }, k };
@@ -476,12 +476,17 @@ export const PULL_REQUEST_RUNS = 100;
  * The unexpired runs of one pull request of the account's repository, oldest first (the newest
  * `PULL_REQUEST_RUNS`), each with its findings and their states.
  */
-export function pullRequestRuns(
-  orm: Orm,
+export async function pullRequestRuns(
+  db: DiffrayDb,
   input: { accountId: string; repositoryId: string; pullRequest: number; now: Date },
 ) {
-  const rows = orm
-    .select({ ...reviewColumns, findingsFirst: reviews.findingsFirst, findingsLast: reviews.findingsLast })
+  const { repositories, reviews } = db.tables;
+  const newest = await db.orm
+    .select({
+      ...reviewColumns(db.tables),
+      findingsFirst: reviews.findingsFirst,
+      findingsLast: reviews.findingsLast,
+    })
     .from(reviews)
     .innerJoin(repositories, eq(repositories.id, reviews.repositoryId))
     .where(
@@ -493,14 +498,14 @@ export function pullRequestRuns(
       ),
     )
     .orderBy(desc(reviews.createdAt), desc(reviews.id))
-    .limit(PULL_REQUEST_RUNS)
-    .all()
-    .reverse();
-  return rows.map(({ findingsFirst, findingsLast, ...stored }) => {
-    const [review] = withRepositoryNames(orm, [stored]);
-    return {
+    .limit(PULL_REQUEST_RUNS);
+  const runs = [];
+  for (const { findingsFirst, findingsLast, ...stored } of newest.reverse()) {
+    const [review] = withRepositoryNames(db, [stored]);
+    runs.push({
       review: review!,
-      findings: findingsOf(orm, review!, { id: stored.id, findingsFirst, findingsLast }),
-    };
-  });
+      findings: await findingsOf(db, review!, { id: stored.id, findingsFirst, findingsLast }),
+    });
+  }
+  return runs;
 }

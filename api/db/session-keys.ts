@@ -1,7 +1,6 @@
 /** When previous session secrets stopped signing (`retiredSessionKeys`), by key id. */
 import { eq } from 'drizzle-orm';
-import type { Orm } from './client.js';
-import { retiredSessionKeys } from './schema.js';
+import type { DiffrayDb } from './client.js';
 
 /**
  * At start, with the id of the session secret that signs (`current`) and of the previous one if any: the
@@ -9,21 +8,23 @@ import { retiredSessionKeys } from './schema.js';
  * not move it, so they cannot lengthen its life). The current one is not retired, even if it was before
  * (a rollback): a later rotation retires it anew.
  */
-export function retiredSessionKey(
-  orm: Orm,
+export async function retiredSessionKey(
+  db: DiffrayDb,
   input: { current: string; previous: string | undefined; now: Date },
-): Date | undefined {
-  return orm.transaction((tx) => {
-    tx.delete(retiredSessionKeys).where(eq(retiredSessionKeys.kid, input.current)).run();
+): Promise<Date | undefined> {
+  const { retiredSessionKeys } = db.tables;
+  return db.transaction(async (tx) => {
+    await tx.orm.delete(retiredSessionKeys).where(eq(retiredSessionKeys.kid, input.current));
     if (input.previous === undefined) return undefined;
-    tx.insert(retiredSessionKeys)
+    await tx.orm
+      .insert(retiredSessionKeys)
       .values({ kid: input.previous, retiredAt: input.now })
-      .onConflictDoNothing()
-      .run();
-    return tx
+      .onConflictDoNothing();
+    const [retired] = await tx.orm
       .select({ retiredAt: retiredSessionKeys.retiredAt })
       .from(retiredSessionKeys)
       .where(eq(retiredSessionKeys.kid, input.previous))
-      .get()!.retiredAt;
+      .limit(1);
+    return retired!.retiredAt;
   });
 }

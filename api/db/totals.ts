@@ -5,63 +5,77 @@
  */
 import { and, asc, desc, eq, gt, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import { CATEGORIES, type Category } from '../../shared/finding.js';
-import type { Orm } from './client.js';
+import type { DiffrayDb, Tables } from './client.js';
 import { indexesOf } from './encryption.js';
 import { repositoryNames } from './repositories.js';
-import { dailyAggregates, repositories, reviews } from './schema.js';
 
-/** Reviews and findings by severity, summed over the aggregate rows of a group. */
-const aggregateSums = {
-  reviews: sql<number>`sum(${dailyAggregates.reviews})`,
-  critical: sql<number>`sum(${dailyAggregates.critical})`,
-  high: sql<number>`sum(${dailyAggregates.high})`,
-  medium: sql<number>`sum(${dailyAggregates.medium})`,
-  low: sql<number>`sum(${dailyAggregates.low})`,
-};
+/**
+ * Reviews and findings by severity, summed over the aggregate rows of a group. Sums and counts are mapped
+ * to numbers: PostgreSQL answers them as bigint or numeric, which its driver returns as strings.
+ */
+function aggregateSums({ dailyAggregates }: Tables) {
+  return {
+    reviews: sql<number>`sum(${dailyAggregates.reviews})`.mapWith(Number),
+    critical: sql<number>`sum(${dailyAggregates.critical})`.mapWith(Number),
+    high: sql<number>`sum(${dailyAggregates.high})`.mapWith(Number),
+    medium: sql<number>`sum(${dailyAggregates.medium})`.mapWith(Number),
+    low: sql<number>`sum(${dailyAggregates.low})`.mapWith(Number),
+  };
+}
 
 /** Per-day findings by severity since `sinceDay` (inclusive), summed over repositories or for one. */
-export function dailyTotals(orm: Orm, input: { accountId: string; sinceDay: string; repository?: string }) {
+export async function dailyTotals(
+  db: DiffrayDb,
+  input: { accountId: string; sinceDay: string; repository?: string },
+) {
+  const { dailyAggregates } = db.tables;
   const conditions = [
     eq(dailyAggregates.accountId, input.accountId),
     gte(dailyAggregates.day, input.sinceDay),
   ];
   if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(orm, 'repository', input.repository)));
-  return orm
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
+  return db.orm
     .select({
       day: dailyAggregates.day,
-      ...aggregateSums,
+      ...aggregateSums(db.tables),
     })
     .from(dailyAggregates)
     .where(and(...conditions))
     .groupBy(dailyAggregates.day)
-    .orderBy(asc(dailyAggregates.day))
-    .all();
+    .orderBy(asc(dailyAggregates.day));
 }
 
 /** The earliest aggregate day of a repository (how far its trend reaches). */
-export function firstAggregateDay(orm: Orm, accountId: string, repository: string): string | undefined {
-  return (
-    orm
-      .select({ day: sql<string>`min(${dailyAggregates.day})` })
-      .from(dailyAggregates)
-      .where(
-        and(
-          eq(dailyAggregates.accountId, accountId),
-          inArray(dailyAggregates.repository, indexesOf(orm, 'repository', repository)),
-        ),
-      )
-      .get()?.day ?? undefined
-  );
+export async function firstAggregateDay(
+  db: DiffrayDb,
+  accountId: string,
+  repository: string,
+): Promise<string | undefined> {
+  const { dailyAggregates } = db.tables;
+  const [first] = await db.orm
+    .select({ day: sql<string | null>`min(${dailyAggregates.day})` })
+    .from(dailyAggregates)
+    .where(
+      and(
+        eq(dailyAggregates.accountId, accountId),
+        inArray(dailyAggregates.repository, indexesOf(db, 'repository', repository)),
+      ),
+    );
+  return first?.day ?? undefined;
 }
 
 /** Repositories with the most findings since `sinceDay` (from the aggregates), with their review counts. */
-export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: string; limit: number }) {
-  const rows = orm
+export async function topRepositories(
+  db: DiffrayDb,
+  input: { accountId: string; sinceDay: string; limit: number },
+) {
+  const { dailyAggregates, repositories } = db.tables;
+  const rows = await db.orm
     .select({
       id: repositories.id,
       fullName: repositories.fullName,
-      ...aggregateSums,
+      ...aggregateSums(db.tables),
     })
     .from(dailyAggregates)
     .innerJoin(
@@ -79,41 +93,53 @@ export function topRepositories(orm: Orm, input: { accountId: string; sinceDay: 
       ),
       desc(sql`sum(${dailyAggregates.reviews})`),
     )
-    .limit(input.limit)
-    .all();
-  const nameOf = repositoryNames(orm);
+    .limit(input.limit);
+  const nameOf = repositoryNames(db);
   return rows.map(({ id, fullName, ...sums }) => ({ fullName: nameOf(id, fullName), ...sums }));
 }
 
 /** Total cost and count of the account's unexpired reviews (optionally of one repository). */
-export function reviewTotals(orm: Orm, input: { accountId: string; now: Date; repositoryId?: string }) {
+export async function reviewTotals(
+  db: DiffrayDb,
+  input: { accountId: string; now: Date; repositoryId?: string },
+) {
+  const { reviews } = db.tables;
   const conditions = [eq(reviews.accountId, input.accountId), gt(reviews.expiresAt, input.now)];
   if (input.repositoryId !== undefined) conditions.push(eq(reviews.repositoryId, input.repositoryId));
-  const row = orm
+  const [row] = await db.orm
     .select({
-      count: sql<number>`count(*)`,
-      costUsd: sql<number>`coalesce(sum(${reviews.costUsd}), 0)`,
-      failures: sql<number>`coalesce(sum(case when ${reviews.conclusion} = 'failure' then 1 else 0 end), 0)`,
+      count: sql<number>`count(*)`.mapWith(Number),
+      costUsd: sql<number>`coalesce(sum(${reviews.costUsd}), 0)`.mapWith(Number),
+      failures:
+        sql<number>`coalesce(sum(case when ${reviews.conclusion} = 'failure' then 1 else 0 end), 0)`.mapWith(
+          Number,
+        ),
     })
     .from(reviews)
-    .where(and(...conditions))
-    .get();
+    .where(and(...conditions));
   return row ?? { count: 0, costUsd: 0, failures: 0 };
 }
 
 /** The day's counts the trends read: everything `daily_aggregates` holds but its key, summed per day. */
-const trendSums = {
-  introduced: sql<number>`sum(${dailyAggregates.critical} + ${dailyAggregates.high} + ${dailyAggregates.medium} + ${dailyAggregates.low})`,
-  fixed: sql<number>`sum(${dailyAggregates.fixed})`,
-  dismissed: sql<number>`sum(${dailyAggregates.dismissed})`,
-  costMicros: sql<number>`sum(${dailyAggregates.costMicros})`,
-  fixedIn1d: sql<number>`sum(${dailyAggregates.fixedIn1d})`,
-  fixedIn3d: sql<number>`sum(${dailyAggregates.fixedIn3d})`,
-  fixedIn7d: sql<number>`sum(${dailyAggregates.fixedIn7d})`,
-  fixedIn14d: sql<number>`sum(${dailyAggregates.fixedIn14d})`,
-  fixedLater: sql<number>`sum(${dailyAggregates.fixedLater})`,
-  ...Object.fromEntries(CATEGORIES.map((c) => [c, sql<number>`sum(${dailyAggregates[c]})`])),
-} as Record<'introduced' | 'fixed' | 'dismissed' | 'costMicros' | FixColumn | Category, SQL<number>>;
+function trendSums({ dailyAggregates }: Tables) {
+  return {
+    introduced:
+      sql<number>`sum(${dailyAggregates.critical} + ${dailyAggregates.high} + ${dailyAggregates.medium} + ${dailyAggregates.low})`.mapWith(
+        Number,
+      ),
+    fixed: sql<number>`sum(${dailyAggregates.fixed})`.mapWith(Number),
+    dismissed: sql<number>`sum(${dailyAggregates.dismissed})`.mapWith(Number),
+    costMicros: sql<number>`sum(${dailyAggregates.costMicros})`.mapWith(Number),
+    fixedIn1d: sql<number>`sum(${dailyAggregates.fixedIn1d})`.mapWith(Number),
+    fixedIn3d: sql<number>`sum(${dailyAggregates.fixedIn3d})`.mapWith(Number),
+    fixedIn7d: sql<number>`sum(${dailyAggregates.fixedIn7d})`.mapWith(Number),
+    fixedIn14d: sql<number>`sum(${dailyAggregates.fixedIn14d})`.mapWith(Number),
+    fixedLater: sql<number>`sum(${dailyAggregates.fixedLater})`.mapWith(Number),
+    ...Object.fromEntries(
+      CATEGORIES.map((c) => [c, sql<number>`sum(${dailyAggregates[c]})`.mapWith(Number)]),
+    ),
+  } as Record<'introduced' | 'fixed' | 'dismissed' | 'costMicros' | FixColumn | Category, SQL<number>>;
+}
 
 type FixColumn = 'fixedIn1d' | 'fixedIn3d' | 'fixedIn7d' | 'fixedIn14d' | 'fixedLater';
 
@@ -124,23 +150,23 @@ export type TrendDay = { day: string } & Record<
 >;
 
 /** Per-day aggregates since `sinceDay` (inclusive; up to 12 months back), the account's or one repository's. */
-export function trendDays(
-  orm: Orm,
+export async function trendDays(
+  db: DiffrayDb,
   input: { accountId: string; sinceDay: string; repository?: string },
-): TrendDay[] {
+): Promise<TrendDay[]> {
+  const { dailyAggregates } = db.tables;
   const conditions = [
     eq(dailyAggregates.accountId, input.accountId),
     gte(dailyAggregates.day, input.sinceDay),
   ];
   if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(orm, 'repository', input.repository)));
-  return orm
-    .select({ day: dailyAggregates.day, ...trendSums })
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
+  return (await db.orm
+    .select({ day: dailyAggregates.day, ...trendSums(db.tables) })
     .from(dailyAggregates)
     .where(and(...conditions))
     .groupBy(dailyAggregates.day)
-    .orderBy(asc(dailyAggregates.day))
-    .all() as TrendDay[];
+    .orderBy(asc(dailyAggregates.day))) as TrendDay[];
 }
 
 /** Per category: findings introduced, fixed and dismissed, from the daily aggregates. */
@@ -151,18 +177,19 @@ export type CategoryOutcome = { category: Category; introduced: number; fixed: n
  * one repository's: where dismissals concentrate against fixes, a category is noise to that team.
  */
 export async function categoryOutcomes(
-  orm: Orm,
+  db: DiffrayDb,
   input: { accountId: string; sinceDay: string; repository?: string },
 ): Promise<CategoryOutcome[]> {
+  const { dailyAggregates } = db.tables;
   const conditions = [
     eq(dailyAggregates.accountId, input.accountId),
     gte(dailyAggregates.day, input.sinceDay),
   ];
   if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(orm, 'repository', input.repository)));
+    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
   const sum = (column: keyof typeof dailyAggregates.$inferSelect) =>
-    sql<number>`coalesce(sum(${dailyAggregates[column]}), 0)`;
-  const row = orm
+    sql<number>`coalesce(sum(${dailyAggregates[column]}), 0)`.mapWith(Number);
+  const [row] = await db.orm
     .select(
       Object.fromEntries(
         CATEGORIES.flatMap((c) => [
@@ -173,8 +200,7 @@ export async function categoryOutcomes(
       ) as Record<string, SQL<number>>,
     )
     .from(dailyAggregates)
-    .where(and(...conditions))
-    .get();
+    .where(and(...conditions));
   return CATEGORIES.map((category) => ({
     category,
     introduced: row?.[category] ?? 0,

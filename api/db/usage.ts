@@ -1,9 +1,8 @@
 /** What an account uses against its quotas (`api/quotas.ts`); the table is `account_usage` (schema.ts). */
 import { asc, eq, sql } from 'drizzle-orm';
-import { perDatabase, type Orm } from './client.js';
-import { accountUsage, reviews } from './schema.js';
+import { perDatabase, type DiffrayDb } from './client.js';
 
-const usageStatement = perDatabase((orm) =>
+const usageStatement = perDatabase(({ orm, tables: { accountUsage } }) =>
   orm
     .select({
       day: accountUsage.day,
@@ -16,17 +15,19 @@ const usageStatement = perDatabase((orm) =>
 );
 
 /** The account's usage: reviews stored on `day` (UTC) and bytes held; nothing yet for a new account. */
-export function accountUsageOf(orm: Orm, accountId: string) {
-  return usageStatement(orm).get({ accountId }) ?? { day: '', reviewsOnDay: 0, storedBytes: 0 };
+export async function accountUsageOf(db: DiffrayDb, accountId: string) {
+  const [usage] = await usageStatement(db).execute({ accountId });
+  return usage ?? { day: '', reviewsOnDay: 0, storedBytes: 0 };
 }
 
 /** When the account's oldest review expires, freeing its bytes; undefined when it holds none. */
-export function oldestReviewExpiry(orm: Orm, accountId: string): Date | undefined {
-  return orm
+export async function oldestReviewExpiry(db: DiffrayDb, accountId: string): Promise<Date | undefined> {
+  const { reviews } = db.tables;
+  const [oldest] = await db.orm
     .select({ expiresAt: reviews.expiresAt })
     .from(reviews)
     .where(eq(reviews.accountId, accountId))
     .orderBy(asc(reviews.createdAt))
-    .limit(1)
-    .get()?.expiresAt;
+    .limit(1);
+  return oldest?.expiresAt;
 }

@@ -1,23 +1,23 @@
 import { eq } from 'drizzle-orm';
-import type { Orm } from './client.js';
-import { webhookDeliveries } from './schema.js';
+import type { DiffrayDb } from './client.js';
 
 /** Records a delivery id; false when it was seen before (a redelivery). */
-export function recordDelivery(orm: Orm, deliveryId: string, now: Date): boolean {
-  const result = orm
+export async function recordDelivery(db: DiffrayDb, deliveryId: string, now: Date): Promise<boolean> {
+  const { webhookDeliveries } = db.tables;
+  const inserted = await db.orm
     .insert(webhookDeliveries)
     .values({ deliveryId, receivedAt: now })
     .onConflictDoNothing()
-    .run();
-  return result.changes > 0;
+    .returning({ id: webhookDeliveries.deliveryId });
+  return inserted.length > 0;
 }
 
-export function hasDelivery(orm: Orm, deliveryId: string): boolean {
-  return (
-    orm
-      .select({ id: webhookDeliveries.deliveryId })
-      .from(webhookDeliveries)
-      .where(eq(webhookDeliveries.deliveryId, deliveryId))
-      .get() !== undefined
-  );
+export async function hasDelivery(db: DiffrayDb, deliveryId: string): Promise<boolean> {
+  const { webhookDeliveries } = db.tables;
+  const found = await db.orm
+    .select({ id: webhookDeliveries.deliveryId })
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.deliveryId, deliveryId))
+    .limit(1);
+  return found.length > 0;
 }

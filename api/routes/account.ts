@@ -64,14 +64,14 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   app.openAPIRegistry.registerPath(deleteRoute);
 
   app
-    .openapi(detailsRoute, (c) => {
-      const details = getAccountDetails(db.orm, c.get('principal').accountId);
+    .openapi(detailsRoute, async (c) => {
+      const details = await getAccountDetails(db, c.get('principal').accountId);
       if (!details) throw notFound();
       return c.json(toAccountJson(details), 200);
     })
-    .openapi(correctRoute, (c) => {
+    .openapi(correctRoute, async (c) => {
       const principal = c.get('principal');
-      const corrected = correctAccount(db, principal.accountId, c.req.valid('json'), {
+      const corrected = await correctAccount(db, principal.accountId, c.req.valid('json'), {
         actor: principal.actor,
         clientAddress: c.get('clientAddress'),
         at: clock(),
@@ -83,11 +83,11 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
   // The export streams its JSON (`export.ts`), which a typed `openapi()` handler cannot return: the route is
   // registered for the OpenAPI document and served by a plain handler.
   app.openAPIRegistry.registerPath(exportRoute);
-  app.get(exportRoute.path, (c) => {
+  app.get(exportRoute.path, async (c) => {
     const principal = c.get('principal');
     const now = clock();
-    auditCall(c, db, { action: 'account.export', target: principal.accountId, at: now });
-    const body = exportBody(db.orm, principal.accountId, now);
+    await auditCall(c, db, { action: 'account.export', target: principal.accountId, at: now });
+    const body = await exportBody(db, principal.accountId, now);
     if (!body) throw notFound();
     return c.body(body, 200, {
       'Content-Type': 'application/json; charset=utf-8',
@@ -97,7 +97,7 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
 
   return app.delete(deleteRoute.path, async (c) => {
     const principal = c.get('principal');
-    const account = getAccount(db.orm, principal.accountId);
+    const account = await getAccount(db, principal.accountId);
     if (!account) throw notFound();
     const body = DeleteAccountBodySchema.safeParse(await c.req.json().catch(() => undefined));
     const confirm = body.success ? body.data.confirm.trim() : undefined;
@@ -110,8 +110,8 @@ export function accountRouter(deps: AppDeps, auth: Auth) {
     }
     const now = clock();
     const purgeAfter = accountPurgeAfter(now);
-    auditCall(c, db, { action: 'account.delete', target: principal.accountId, at: now });
-    if (!lockAccount(db.orm, principal.accountId, now, purgeAfter)) throw notFound();
+    await auditCall(c, db, { action: 'account.delete', target: principal.accountId, at: now });
+    if (!(await lockAccount(db, principal.accountId, now, purgeAfter))) throw notFound();
     return c.json(
       {
         accountId: principal.accountId,

@@ -34,7 +34,7 @@ export function answersRouter(deps: AppDeps, auth: Auth) {
 
   return app.openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
     const now = clock();
-    const id = await insertAnswer(db.orm, {
+    const id = await insertAnswer(db, {
       accountId: c.get('principal').accountId,
       report: c.req.valid('json'),
       now,

@@ -47,9 +47,9 @@ export function configRouter(deps: AppDeps, auth: Auth) {
   };
 
   return app
-    .openapi({ ...get, middleware: [requireScope('config:read')] }, (c) => {
+    .openapi({ ...get, middleware: [requireScope('config:read')] }, async (c) => {
       const { repository } = c.req.valid('query');
-      const stored = getConfigs(db.orm, c.get('principal').accountId, repository);
+      const stored = await getConfigs(db, c.get('principal').accountId, repository);
       const config = overlayConfig(
         parseStored(stored.account?.yaml, 'account'),
         parseStored(stored.repository?.yaml, 'repository'),
@@ -63,15 +63,19 @@ export function configRouter(deps: AppDeps, auth: Auth) {
         200,
       );
     })
-    .openapi({ ...put, middleware: [requireScope('admin')] }, (c) => {
+    .openapi({ ...put, middleware: [requireScope('admin')] }, async (c) => {
       const body = c.req.valid('json');
       const parsed = parseConfigYaml(body.yaml);
       if (!parsed.ok)
         throw new ApiError(422, 'invalid_config', 'The config is invalid', { issues: parsed.issues });
       const principal = c.get('principal');
       const now = clock();
-      putConfig(db, principal.accountId, body.repository, body.yaml, now);
-      auditCall(c, db, { action: 'config.update', target: body.repository ?? '(account default)', at: now });
+      await putConfig(db, principal.accountId, body.repository, body.yaml, now);
+      await auditCall(c, db, {
+        action: 'config.update',
+        target: body.repository ?? '(account default)',
+        at: now,
+      });
       return c.json(
         { repository: body.repository ?? null, config: parsed.config, updatedAt: now.toISOString() },
         200,

@@ -146,9 +146,9 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
   });
 
   return app
-    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, (c) => {
+    .openapi({ ...create, middleware: [requireScope('reviews:write')] }, async (c) => {
       const now = clock();
-      const id = insertDismissal(db.orm, {
+      const id = await insertDismissal(db, {
         accountId: c.get('principal').accountId,
         report: sanitizeDismissal(c.req.valid('json')),
         now,
@@ -156,9 +156,9 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
       });
       return c.json({ id }, 201);
     })
-    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, (c) => {
-      const rows = listDismissals(
-        db.orm,
+    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, async (c) => {
+      const rows = await listDismissals(
+        db,
         c.get('principal').accountId,
         c.req.valid('query').repository,
         clock(),
@@ -170,7 +170,7 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
       const accountId = c.get('principal').accountId;
       const decision = await acceptDismissal(db, { accountId, id: c.req.valid('param').id, now });
       if (!decision.ok) refused(decision);
-      auditCall(c, db, { action: 'dismissal.accept', target: decision.dismissal.repository, at: now });
+      await auditCall(c, db, { action: 'dismissal.accept', target: decision.dismissal.repository, at: now });
       const { instruction, yaml } = decision.saved;
       return c.json({ instruction, yaml }, 200);
     })
@@ -179,7 +179,7 @@ export function dismissalsRouter(deps: AppDeps, auth: Auth) {
       const accountId = c.get('principal').accountId;
       const decision = await declineDismissal(db, { accountId, id: c.req.valid('param').id, now });
       if (!decision.ok) refused(decision);
-      auditCall(c, db, { action: 'dismissal.decline', target: decision.dismissal.repository, at: now });
+      await auditCall(c, db, { action: 'dismissal.decline', target: decision.dismissal.repository, at: now });
       return c.json({ declinedAt: now.toISOString() }, 200);
     });
 }

@@ -27,10 +27,10 @@ const ready = createRoute({
 export function healthRouter(deps: AppDeps, draining: () => boolean) {
   return newRouter()
     .openapi(health, (c) => c.json({ status: 'ok' as const }, 200))
-    .openapi(ready, (c) => {
+    .openapi(ready, async (c) => {
       if (draining()) return c.json({ status: 'draining' as const }, 503);
       try {
-        deps.db.ping();
+        await deps.db.ping();
         return c.json({ status: 'ready' as const }, 200);
       } catch (error) {
         deps.log({

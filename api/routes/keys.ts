@@ -42,12 +42,12 @@ export function keysRouter(deps: AppDeps, auth: Auth) {
   app.use('/v1/keys/*', auth.requireAuth, requireScope('admin'));
 
   return app
-    .openapi(create, (c) => {
+    .openapi(create, async (c) => {
       const body = c.req.valid('json');
       const principal = c.get('principal');
       const now = clock();
       const key = generateKey();
-      const info = insertKey(db.orm, {
+      const info = await insertKey(db, {
         accountId: principal.accountId,
         hash: hashKey(key),
         prefix: displayPrefix(key),
@@ -57,19 +57,19 @@ export function keysRouter(deps: AppDeps, auth: Auth) {
           body.expiresInDays === undefined ? null : new Date(now.getTime() + body.expiresInDays * DAY_MS),
         now,
       });
-      auditCall(c, db, { action: 'key.create', target: info.id, at: now });
+      await auditCall(c, db, { action: 'key.create', target: info.id, at: now });
       c.header('Cache-Control', 'no-store');
       return c.json({ ...toKeyJson(info), key }, 201);
     })
-    .openapi(list, (c) =>
-      c.json({ keys: listKeys(db.orm, c.get('principal').accountId).map(toKeyJson) }, 200),
+    .openapi(list, async (c) =>
+      c.json({ keys: (await listKeys(db, c.get('principal').accountId)).map(toKeyJson) }, 200),
     )
-    .openapi(revoke, (c) => {
+    .openapi(revoke, async (c) => {
       const principal = c.get('principal');
       const { id } = c.req.valid('param');
       const now = clock();
-      if (!revokeKey(db.orm, id, now, principal.accountId)) throw notFound();
-      auditCall(c, db, { action: 'key.revoke', target: id, at: now });
+      if (!(await revokeKey(db, id, now, principal.accountId))) throw notFound();
+      await auditCall(c, db, { action: 'key.revoke', target: id, at: now });
       return c.body(null, 204);
     });
 }

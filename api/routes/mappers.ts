@@ -59,13 +59,13 @@ export function toKeyJson(key: KeyInfo) {
   };
 }
 
-export function toAccountJson(details: NonNullable<ReturnType<typeof getAccountDetails>>) {
+export function toAccountJson(details: NonNullable<Awaited<ReturnType<typeof getAccountDetails>>>) {
   return { ...details, createdAt: iso(details.createdAt) };
 }
 
 export function toPersonJson(
-  person: NonNullable<ReturnType<typeof getPerson>>,
-  memberships: ReturnType<typeof accountsOf>,
+  person: NonNullable<Awaited<ReturnType<typeof getPerson>>>,
+  memberships: Awaited<ReturnType<typeof accountsOf>>,
 ) {
   return {
     ...person,

@@ -46,20 +46,20 @@ export function meRouter(deps: AppDeps, auth: Auth) {
   const app = newRouter();
   app.use('/v1/me', auth.requireAuth);
   return app
-    .openapi(meRoute, (c) => {
+    .openapi(meRoute, async (c) => {
       const userId = personOf(c);
-      const person = getPerson(db.orm, userId);
+      const person = await getPerson(db, userId);
       if (!person) throw notFound();
-      return c.json(toPersonJson(person, accountsOf(db.orm, userId)), 200);
+      return c.json(toPersonJson(person, await accountsOf(db, userId)), 200);
     })
-    .openapi(correctRoute, (c) => {
+    .openapi(correctRoute, async (c) => {
       const userId = personOf(c);
-      const person = correctPerson(db, userId, c.req.valid('json'), {
+      const person = await correctPerson(db, userId, c.req.valid('json'), {
         actor: c.get('principal').actor,
         clientAddress: c.get('clientAddress'),
         at: clock(),
       });
       if (!person) throw notFound();
-      return c.json(toPersonJson(person, accountsOf(db.orm, userId)), 200);
+      return c.json(toPersonJson(person, await accountsOf(db, userId)), 200);
     });
 }

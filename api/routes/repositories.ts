@@ -20,12 +20,12 @@ export function repositoriesRouter(deps: AppDeps, auth: Auth) {
   const app = newRouter();
   app.use('/v1/repositories/*', auth.requireAuth, requireScope('admin'));
 
-  return app.openapi(disconnect, (c) => {
+  return app.openapi(disconnect, async (c) => {
     const principal = c.get('principal');
     const { owner, name } = c.req.valid('param');
-    const fullName = deleteRepository(db, principal.accountId, `${owner}/${name}`);
+    const fullName = await deleteRepository(db, principal.accountId, `${owner}/${name}`);
     if (fullName === undefined) throw notFound();
-    auditCall(c, db, { action: 'repository.delete', target: fullName, at: clock() });
+    await auditCall(c, db, { action: 'repository.delete', target: fullName, at: clock() });
     return c.body(null, 204);
   });
 }

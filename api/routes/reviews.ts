@@ -141,7 +141,7 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
       const now = clock();
       const accountId = c.get('principal').accountId;
       const storedBytes = storedBytesOf(report);
-      checkQuotas(db.orm, accountId, config.quotas, now, storedBytes);
+      await checkQuotas(db, accountId, config.quotas, now, storedBytes);
       // Committed on the writer thread; a review it could not write fails this request alone (500).
       const id = await insertReview(db, {
         accountId,
@@ -152,9 +152,9 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
       });
       return c.json({ id, url: reviewUrl(config.publicUrl, id) }, 201);
     })
-    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, (c) => {
+    .openapi({ ...list, middleware: [requireScope('reviews:read')] }, async (c) => {
       const query = c.req.valid('query');
-      const { rows, next } = listReviews(db.orm, {
+      const { rows, next } = await listReviews(db, {
         accountId: c.get('principal').accountId,
         repository: query.repository,
         cursor: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
@@ -169,8 +169,8 @@ export function reviewsRouter(deps: AppDeps, auth: Auth) {
         200,
       );
     })
-    .openapi({ ...get, middleware: [requireScope('reviews:read')] }, (c) => {
-      const found = getReview(db.orm, {
+    .openapi({ ...get, middleware: [requireScope('reviews:read')] }, async (c) => {
+      const found = await getReview(db, {
         accountId: c.get('principal').accountId,
         id: c.req.valid('param').id,
         now: clock(),

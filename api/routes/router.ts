@@ -44,13 +44,13 @@ export function json<T>(schema: T, description: string) {
 }
 
 /** Records in the account's audit log what the authenticated caller of the request did, and from where. */
-export function auditCall(
+export async function auditCall(
   c: Context<AppEnv>,
   db: AppDeps['db'],
   entry: { action: string; target: string; at: Date },
-): void {
+): Promise<void> {
   const principal = c.get('principal');
-  recordAudit(db.orm, {
+  await recordAudit(db, {
     accountId: principal.accountId,
     actor: principal.actor,
     ...entry,

@@ -44,13 +44,13 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     // The signature is checked before the failure limit: a genuine delivery always goes through.
     if (!verifySignature(raw, c.req.header('x-hub-signature-256'), config.webhookSecrets)) {
-      const wait = auth.noteFailedAuth(c);
+      const wait = await auth.noteFailedAuth(c);
       throw wait > 0 ? tooManyRequests(wait) : new ApiError(401, 'bad_signature', 'Invalid signature');
     }
     const delivery = c.req.header('x-github-delivery');
     if (!delivery || delivery.length > 100)
       throw new ApiError(400, 'missing_delivery', 'X-GitHub-Delivery is required');
-    if (hasDelivery(db.orm, delivery)) return c.json({ status: 'duplicate' as const }, 200);
+    if (await hasDelivery(db, delivery)) return c.json({ status: 'duplicate' as const }, 200);
 
     let payload: unknown;
     try {
@@ -59,8 +59,8 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       throw new ApiError(400, 'malformed_json', 'Malformed JSON');
     }
     const now = clock();
-    const audit = (accountId: string, action: string, target: string) =>
-      recordAudit(db.orm, {
+    const audit = async (accountId: string, action: string, target: string) =>
+      await recordAudit(db, {
         accountId,
         actor: 'github',
         action,
@@ -70,29 +70,30 @@ export function webhookRouter(deps: AppDeps, auth: Auth) {
       });
     let deletedFrom = 0;
     let movedIn = 0;
-    const remove = (repository: string) => {
-      for (const { accountId, fullName } of deleteRepositoryEverywhere(db, repository)) {
+    const remove = async (repository: string) => {
+      for (const { accountId, fullName } of await deleteRepositoryEverywhere(db, repository)) {
         deletedFrom += 1;
-        audit(accountId, 'repository.delete', fullName);
+        await audit(accountId, 'repository.delete', fullName);
       }
     };
     for (const change of repositoryChanges(c.req.header('x-github-event'), payload).filter(wellFormed)) {
       if (change.kind === 'move') {
-        for (const accountId of moveRepositoryEverywhere(db, change.from, change.to)) {
+        for (const accountId of await moveRepositoryEverywhere(db, change.from, change.to)) {
           movedIn += 1;
-          audit(accountId, 'repository.move', `${change.from} -> ${change.to}`);
+          await audit(accountId, 'repository.move', `${change.from} -> ${change.to}`);
         }
         continue;
       }
-      const gone = change.kind === 'delete' ? [change.repository] : repositoriesOfOwner(db.orm, change.owner);
+      const gone =
+        change.kind === 'delete' ? [change.repository] : await repositoriesOfOwner(db, change.owner);
       for (const repository of gone) {
-        remove(repository);
+        await remove(repository);
         // One repository's deletion per turn of the event loop: uninstalling from an owner with many
         // repositories must not hold every other request until the last is deleted.
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
-    recordDelivery(db.orm, delivery, now);
+    await recordDelivery(db, delivery, now);
     const status = deletedFrom + movedIn > 0 ? ('processed' as const) : ('ignored' as const);
     return c.json({ status, deletedFrom, movedIn }, 200);
   });

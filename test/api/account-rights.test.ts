@@ -32,10 +32,10 @@ const count = (table: string, where?: string, ...args: unknown[]) => countRows(s
 
 describe('GET /v1/account/export', () => {
   it("holds the whole audit log, however long, and the account's sessions without their tokens", async () => {
-    const a = seedAccount(s.db, { name: 'audited' });
-    s.db.orm.transaction((tx) => {
+    const a = await seedAccount(s.db, { name: 'audited' });
+    await s.db.transaction(async (tx) => {
       for (let i = 0; i < 1_100; i += 1)
-        recordAudit(tx, {
+        await recordAudit(tx, {
           accountId: a.accountId,
           actor: 'cli',
           action: 'key.create',
@@ -43,7 +43,7 @@ describe('GET /v1/account/export', () => {
           at: T0,
         });
     });
-    createSession(s.db.orm, {
+    await createSession(s.db, {
       accountId: a.accountId,
       apiKeyId: a.keyId,
       now: T0,
@@ -69,7 +69,7 @@ describe('GET /v1/account/export', () => {
 
 describe('DELETE /v1/account', () => {
   it("refuses without the account's name or id in the body (400 naming what it expects), deleting nothing", async () => {
-    const a = seedAccount(s.db, { name: 'Careful Co' });
+    const a = await seedAccount(s.db, { name: 'Careful Co' });
     for (const body of [
       undefined,
       {},
@@ -96,13 +96,13 @@ describe('DELETE /v1/account', () => {
   });
 
   it('deletes when the body names the account, by its name or by its id', async () => {
-    const byName = seedAccount(s.db, { name: 'Leaving Ltd' });
+    const byName = await seedAccount(s.db, { name: 'Leaving Ltd' });
     const res = await s.call('DELETE', '/v1/account', { key: byName.key, body: { confirm: 'Leaving Ltd' } });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ accountId: byName.accountId });
     expect((await s.call('GET', '/v1/keys', { key: byName.key })).status).toBe(401);
 
-    const byId = seedAccount(s.db, { name: 'Also Leaving' });
+    const byId = await seedAccount(s.db, { name: 'Also Leaving' });
     const second = await s.call('DELETE', '/v1/account', {
       key: byId.key,
       body: { confirm: byId.accountId },
@@ -126,14 +126,14 @@ describe('DELETE /v1/account', () => {
 
 /** A GitHub user who joined the account, and the headers of their page session on the JSON API. */
 async function personSession(accountId: string, login: string, role: 'admin' | 'member' = 'member') {
-  const { userId } = addMember(s.db.orm, { accountId, login, role, now: T0 });
-  acceptInvitation(s.db.orm, { accountId, userId, now: T0 });
-  const session = createSession(s.db.orm, {
+  const { userId } = await addMember(s.db, { accountId, login, role, now: T0 });
+  await acceptInvitation(s.db, { accountId, userId, now: T0 });
+  const session = (await createSession(s.db, {
     accountId,
     userId,
     now: T0,
     expiresAt: new Date(T0.getTime() + DAY_MS),
-  })!;
+  }))!;
   const token = await signSession(
     { sid: session.id, acc: accountId, sv: session.sessionVersion },
     { secret: testConfig().sessionSecret, issuer: 'https://diffray.test', now: T0 },
@@ -142,8 +142,8 @@ async function personSession(accountId: string, login: string, role: 'admin' | '
 }
 
 /** The audit entries of an account for `action` (sealed values opened), with the fields they name. */
-const auditOf = (accountId: string, action: string) =>
-  auditEntries(s.db, accountId)
+const auditOf = async (accountId: string, action: string) =>
+  (await auditEntries(s.db, accountId))
     .filter((e) => e.action === action)
     .map(({ actor, target, fields }) => ({ actor, target, fields }));
 
@@ -161,7 +161,7 @@ const storedBytes = () =>
 
 describe('GET and PATCH /v1/account: what the account holds about itself', () => {
   it('shows the account and corrects its name, company and contact e-mail, audited by field name only', async () => {
-    const a = seedAccount(s.db, { name: 'Initech' });
+    const a = await seedAccount(s.db, { name: 'Initech' });
     const before = await s.call('GET', '/v1/account', { key: a.key });
     expect(before.status).toBe(200);
     expect(before.json).toEqual({
@@ -185,7 +185,7 @@ describe('GET and PATCH /v1/account: what the account holds about itself', () =>
     expect((await s.call('GET', '/v1/account', { key: a.key })).json).toMatchObject({
       company: 'Initech GmbH',
     });
-    expect(auditOf(a.accountId, 'account.update')).toEqual([
+    expect(await auditOf(a.accountId, 'account.update')).toEqual([
       { actor: `key:${a.keyId}`, target: a.accountId, fields: ['company', 'contactEmail'] },
     ]);
 
@@ -195,7 +195,7 @@ describe('GET and PATCH /v1/account: what the account holds about itself', () =>
     });
     expect(renamed.json).toMatchObject({ name: 'Initrode', company: 'Initech GmbH', contactEmail: null });
     // Both entries carry the server's clock (fixed here): in either order.
-    expect(auditOf(a.accountId, 'account.update').map((e) => e.fields)).toEqual(
+    expect((await auditOf(a.accountId, 'account.update')).map((e) => e.fields)).toEqual(
       expect.arrayContaining([
         ['company', 'contactEmail'],
         ['name', 'contactEmail'],
@@ -203,13 +203,13 @@ describe('GET and PATCH /v1/account: what the account holds about itself', () =>
     );
     // The same values again change nothing and record nothing.
     await s.call('PATCH', '/v1/account', { key: a.key, body: { name: 'Initrode' } });
-    expect(auditOf(a.accountId, 'account.update')).toHaveLength(2);
+    expect(await auditOf(a.accountId, 'account.update')).toHaveLength(2);
     s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     expect(storedBytes()).not.toContain('billing-canary');
   });
 
   it('refuses what is not a name, a company or an e-mail (422 naming the field), and changes nothing', async () => {
-    const a = seedAccount(s.db, { name: 'Strict' });
+    const a = await seedAccount(s.db, { name: 'Strict' });
     for (const body of [
       { name: '' },
       { name: '   ' },
@@ -229,12 +229,12 @@ describe('GET and PATCH /v1/account: what the account holds about itself', () =>
       name: 'Strict',
       company: null,
     });
-    expect(auditOf(a.accountId, 'account.update')).toEqual([]);
+    expect(await auditOf(a.accountId, 'account.update')).toEqual([]);
   });
 
   it("is an admin's: other keys and members' sessions are refused", async () => {
-    const a = seedAccount(s.db, { name: 'Scoped' });
-    const reader = seedKey(s.db, a.accountId, ['reviews:read', 'config:read']);
+    const a = await seedAccount(s.db, { name: 'Scoped' });
+    const reader = await seedKey(s.db, a.accountId, ['reviews:read', 'config:read']);
     expect((await s.call('GET', '/v1/account', { key: reader.key })).status).toBe(403);
     expect((await s.call('PATCH', '/v1/account', { key: reader.key, body: { name: 'x' } })).status).toBe(403);
     const { headers } = await personSession(a.accountId, 'reader-person');
@@ -244,17 +244,17 @@ describe('GET and PATCH /v1/account: what the account holds about itself', () =>
 
 describe('GET and PATCH /v1/me: what the accounts hold about the person', () => {
   it('shows the person signed in with GitHub and their memberships, and corrects their name and e-mail', async () => {
-    const a = seedAccount(s.db, { name: 'Hooli' });
-    const b = seedAccount(s.db, { name: 'Pied Piper' });
+    const a = await seedAccount(s.db, { name: 'Hooli' });
+    const b = await seedAccount(s.db, { name: 'Pied Piper' });
     const { userId, headers } = await personSession(a.accountId, 'Richard', 'member');
-    acceptInvitation(s.db.orm, {
+    await acceptInvitation(s.db, {
       accountId: b.accountId,
-      userId: addMember(s.db.orm, { accountId: b.accountId, login: 'richard', role: 'admin', now: T0 })
+      userId: (await addMember(s.db, { accountId: b.accountId, login: 'richard', role: 'admin', now: T0 }))
         .userId,
       now: T0,
     });
-    const c = seedAccount(s.db, { name: 'Not yet' });
-    addMember(s.db.orm, { accountId: c.accountId, login: 'richard', role: 'member', now: T0 });
+    const c = await seedAccount(s.db, { name: 'Not yet' });
+    await addMember(s.db, { accountId: c.accountId, login: 'richard', role: 'member', now: T0 });
 
     const me = await s.call('GET', '/v1/me', { headers });
     expect(me.status).toBe(200);
@@ -299,11 +299,11 @@ describe('GET and PATCH /v1/me: what the accounts hold about the person', () => 
     });
     // Audited, by field name, in every account the person joined (not the one still inviting them).
     for (const accountId of [a.accountId, b.accountId]) {
-      expect(auditOf(accountId, 'user.update')).toEqual([
+      expect(await auditOf(accountId, 'user.update')).toEqual([
         { actor: `user:${userId}`, target: `user:${userId}`, fields: ['displayName', 'email'] },
       ]);
     }
-    expect(auditOf(c.accountId, 'user.update')).toEqual([]);
+    expect(await auditOf(c.accountId, 'user.update')).toEqual([]);
     // The account's admins see what it holds about its members.
     const exported = (await s.call('GET', '/v1/account/export', { key: a.key })).json as {
       members: { login: string; displayName: string | null; email: string | null }[];
@@ -328,13 +328,13 @@ describe('GET and PATCH /v1/me: what the accounts hold about the person', () => 
     expect((await s.call('PATCH', '/v1/me', { headers, body: { email: 'nope' } })).status).toBe(422);
     expect((await s.call('PATCH', '/v1/me', { headers, body: { login: 'someone-else' } })).status).toBe(422);
     s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
-    expect(auditOf(a.accountId, 'user.update').map((e) => e.fields)).toEqual(
+    expect((await auditOf(a.accountId, 'user.update')).map((e) => e.fields)).toEqual(
       expect.arrayContaining([['displayName', 'email'], ['email']]),
     );
   });
 
   it('answers 403 for a key: a key is no person', async () => {
-    const a = seedAccount(s.db, { name: 'Keyed' });
+    const a = await seedAccount(s.db, { name: 'Keyed' });
     const res = await s.call('GET', '/v1/me', { key: a.key });
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ error: { code: 'person_required' } });

@@ -24,7 +24,7 @@ const count = (table: string, where = '1=1', ...args: unknown[]) =>
 
 describe('keys API', () => {
   it('creates a key shown once, lists keys without hashes, revokes', async () => {
-    const a = seedAccount(s.db, { name: 'keys' });
+    const a = await seedAccount(s.db, { name: 'keys' });
     const created = await s.call('POST', '/v1/keys', {
       key: a.key,
       body: { name: 'ci', scopes: ['reviews:write', 'config:read'], expiresInDays: 90 },
@@ -53,12 +53,12 @@ describe('keys API', () => {
 
     expect((await s.call('DELETE', `/v1/keys/${k.id}`, { key: a.key })).status).toBe(204);
     expect((await s.call('POST', '/v1/reviews', { key: k.key, body: makeReport() })).status).toBe(401);
-    const audit = auditEntries(s.db, a.accountId).filter((e) => e.target === k.id);
+    const audit = (await auditEntries(s.db, a.accountId)).filter((e) => e.target === k.id);
     expect(audit.map((r) => r.action).sort()).toEqual(['key.create', 'key.revoke']);
   });
 
   it('refuses unknown scopes and fields', async () => {
-    const a = seedAccount(s.db, { name: 'keys2' });
+    const a = await seedAccount(s.db, { name: 'keys2' });
     expect(
       (await s.call('POST', '/v1/keys', { key: a.key, body: { name: 'x', scopes: ['root'] } })).status,
     ).toBe(422);
@@ -71,8 +71,8 @@ describe('keys API', () => {
 
 describe('GET /v1/account/export', () => {
   it('returns everything the account holds, without key hashes or plaintext', async () => {
-    const a = seedAccount(s.db, { name: 'exporter' });
-    const extra = seedKey(s.db, a.accountId, ['reviews:read']);
+    const a = await seedAccount(s.db, { name: 'exporter' });
+    const extra = await seedKey(s.db, a.accountId, ['reviews:read']);
     await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/exp' }) });
     await s.call('PUT', '/v1/config', {
       key: a.key,
@@ -103,7 +103,7 @@ describe('GET /v1/account/export', () => {
 
 describe('DELETE /v1/repositories/:owner/:name', () => {
   it("deletes that repository's metadata, config, reviews, findings and aggregates at once, nothing else", async () => {
-    const a = seedAccount(s.db, { name: 'disconnect' });
+    const a = await seedAccount(s.db, { name: 'disconnect' });
     const gone = (
       (await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/gone' }) }))
         .json as { id: string }
@@ -129,16 +129,16 @@ describe('DELETE /v1/repositories/:owner/:name', () => {
     const keptKey = testIndex('repository', 'octo/kept');
     expect(count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, keptKey)).toBe(1);
     expect((await s.call('DELETE', '/v1/repositories/octo/gone', { key: a.key })).status).toBe(404);
-    const deletions = auditEntries(s.db, a.accountId).filter((e) => e.action === 'repository.delete');
+    const deletions = (await auditEntries(s.db, a.accountId)).filter((e) => e.action === 'repository.delete');
     expect(deletions.map((e) => e.target)).toEqual(['octo/gone']);
   });
 });
 
 describe('DELETE /v1/account', () => {
   it('revokes keys and ends sessions at once, then purges everything 30 days later', async () => {
-    const a = seedAccount(s.db, { name: 'leaver' });
-    const other = seedKey(s.db, a.accountId, ['reviews:read']);
-    const survivor = seedAccount(s.db, { name: 'stays' });
+    const a = await seedAccount(s.db, { name: 'leaver' });
+    const other = await seedKey(s.db, a.accountId, ['reviews:read']);
+    const survivor = await seedAccount(s.db, { name: 'stays' });
     await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/leaving' }) });
     await s.call('POST', '/v1/reviews', {
       key: survivor.key,
@@ -163,12 +163,12 @@ describe('DELETE /v1/account', () => {
     expect(count('api_keys', 'account_id = ? AND revoked_at IS NULL', a.accountId)).toBe(0);
 
     // 30 days minus one second: data still held (locked).
-    purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)));
+    await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)));
     expect(count('accounts', 'id = ?', a.accountId)).toBe(1);
     expect(count('api_keys', 'account_id = ?', a.accountId)).toBe(2);
     expect(count('reviews', 'account_id = ?', a.accountId)).toBe(1);
 
-    const result = purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)));
+    const result = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)));
     expect(result.accounts).toBe(1);
     for (const table of [
       'accounts',

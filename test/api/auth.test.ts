@@ -5,8 +5,8 @@ import { DAY_MS } from '../../shared/index.js';
 import { makeReport, seedAccount, seedKey, startServer, T0, type TestServer } from './helpers.js';
 
 let s: TestServer;
-let a: ReturnType<typeof seedAccount>;
-let b: ReturnType<typeof seedAccount>;
+let a: Awaited<ReturnType<typeof seedAccount>>;
+let b: Awaited<ReturnType<typeof seedAccount>>;
 let bReviewId: string;
 let bKeyId: string;
 
@@ -93,15 +93,15 @@ const routes: RouteCase[] = [
 
 beforeAll(async () => {
   s = await startServer({ config: { rateLimits: { perKeyPerMinute: 10_000, failedAuthPerMinute: 10_000 } } });
-  a = seedAccount(s.db, { name: 'A' });
-  b = seedAccount(s.db, { name: 'B' });
+  a = await seedAccount(s.db, { name: 'A' });
+  b = await seedAccount(s.db, { name: 'B' });
   const created = await s.call('POST', '/v1/reviews', {
     key: b.key,
     body: makeReport({ repository: 'octo/other-b' }),
   });
   expect(created.status).toBe(201);
   bReviewId = (created.json as { id: string }).id;
-  bKeyId = seedKey(s.db, b.accountId, ['reviews:read']).id;
+  bKeyId = (await seedKey(s.db, b.accountId, ['reviews:read'])).id;
 });
 afterAll(() => s.close());
 
@@ -138,18 +138,18 @@ describe.each(routes)('$method $scope route', (route) => {
   });
 
   it('refuses a revoked key on its next request (401)', async () => {
-    const k = seedKey(s.db, a.accountId, [route.scope]);
-    revokeKey(s.db.orm, k.id, T0);
+    const k = await seedKey(s.db, a.accountId, [route.scope]);
+    await revokeKey(s.db, k.id, T0);
     expect((await call(k.key)).status).toBe(401);
   });
 
   it('refuses an expired key (401)', async () => {
-    const k = seedKey(s.db, a.accountId, [route.scope], { expiresAt: new Date(T0.getTime() - 1) });
+    const k = await seedKey(s.db, a.accountId, [route.scope], { expiresAt: new Date(T0.getTime() - 1) });
     expect((await call(k.key)).status).toBe(401);
   });
 
   it('refuses a key without the scope (403)', async () => {
-    const k = seedKey(s.db, a.accountId, route.otherScopes);
+    const k = await seedKey(s.db, a.accountId, route.otherScopes);
     const res = await call(k.key);
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ error: { code: 'forbidden' } });
@@ -181,7 +181,7 @@ describe('tenancy', () => {
 
   it("answers 404 when revoking another account's key, and the key keeps working", async () => {
     expect((await s.call('DELETE', `/v1/keys/${bKeyId}`, { key: a.key })).status).toBe(404);
-    const bKey = seedKey(s.db, b.accountId, ['reviews:read']);
+    const bKey = await seedKey(s.db, b.accountId, ['reviews:read']);
     expect((await s.call('DELETE', `/v1/keys/${bKey.id}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', '/v1/reviews', { key: bKey.key })).status).toBe(200);
   });
@@ -208,7 +208,7 @@ describe('tenancy', () => {
 
 describe('keys for the action', () => {
   it('an action key (reviews:write, config:read) reports and reads config, nothing else', async () => {
-    const k = seedKey(s.db, a.accountId, ['reviews:write', 'config:read']);
+    const k = await seedKey(s.db, a.accountId, ['reviews:write', 'config:read']);
     expect((await s.call('POST', '/v1/reviews', { key: k.key, body: makeReport() })).status).toBe(201);
     expect((await s.call('GET', '/v1/config?repository=octo/hello', { key: k.key })).status).toBe(200);
     expect((await s.call('GET', '/v1/reviews', { key: k.key })).status).toBe(403);
@@ -217,14 +217,16 @@ describe('keys for the action', () => {
   });
 
   it('revocation through the API takes effect on the next request', async () => {
-    const k = seedKey(s.db, a.accountId, ['reviews:read']);
+    const k = await seedKey(s.db, a.accountId, ['reviews:read']);
     expect((await s.call('GET', '/v1/reviews', { key: k.key })).status).toBe(200);
     expect((await s.call('DELETE', `/v1/keys/${k.id}`, { key: a.key })).status).toBe(204);
     expect((await s.call('GET', '/v1/reviews', { key: k.key })).status).toBe(401);
   });
 
   it('a key expires at its expiry instant', async () => {
-    const k = seedKey(s.db, a.accountId, ['reviews:read'], { expiresAt: new Date(T0.getTime() + DAY_MS) });
+    const k = await seedKey(s.db, a.accountId, ['reviews:read'], {
+      expiresAt: new Date(T0.getTime() + DAY_MS),
+    });
     expect((await s.call('GET', '/v1/reviews', { key: k.key })).status).toBe(200);
     s.time.advance(DAY_MS);
     try {
@@ -235,7 +237,7 @@ describe('keys for the action', () => {
   });
 
   it('records last use at most once a minute', async () => {
-    const k = seedKey(s.db, a.accountId, ['reviews:read']);
+    const k = await seedKey(s.db, a.accountId, ['reviews:read']);
     const lastUsed = async () => {
       const keys = (await s.call('GET', '/v1/keys', { key: a.key })).json as {
         keys: { id: string; lastUsedAt: string | null }[];

@@ -37,7 +37,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('diffray-api CLI', { timeout: 120_000 }, () => {
   let accountId: string;
 
-  it('accounts create prints {accountId, apiKey} with an admin key', () => {
+  it('accounts create prints {accountId, apiKey} with an admin key', async () => {
     const res = cli(['accounts', 'create', 'Acme', 'Inc']);
     expect(res.code).toBe(0);
     const out = res.json();
@@ -55,7 +55,7 @@ describe('diffray-api CLI', { timeout: 120_000 }, () => {
       expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(row)).not.toContain(out.apiKey as string);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
-let acct: ReturnType<typeof seedAccount>;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
 let actionKey: string;
 
 beforeAll(async () => {
   s = await startServer();
-  acct = seedAccount(s.db);
-  actionKey = seedKey(s.db, acct.accountId, ['reviews:write', 'config:read']).key;
+  acct = await seedAccount(s.db);
+  actionKey = (await seedKey(s.db, acct.accountId, ['reviews:write', 'config:read'])).key;
 });
 afterAll(() => s.close());
 
@@ -93,8 +93,8 @@ describe('hosted config', () => {
     expect((await s.call('GET', '/v1/config?repository=nope', { key: actionKey })).status).toBe(400);
   });
 
-  it('writes an audit entry for each change', () => {
-    const rows = auditEntries(s.db, acct.accountId).filter((e) => e.action === 'config.update');
+  it('writes an audit entry for each change', async () => {
+    const rows = (await auditEntries(s.db, acct.accountId)).filter((e) => e.action === 'config.update');
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(rows.every((r) => r.actor === `key:${acct.keyId}`)).toBe(true);
     expect(rows.map((r) => r.target)).toContain('octo/hello');

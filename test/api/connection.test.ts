@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccount, insertReview, type DiffrayDb } from '../../api/db/index.js';
+import { createAccount, insertReview, type SqliteDb } from '../../api/db/index.js';
 import { makeReport, openTestDatabase } from './helpers.js';
 
 let dir: string | undefined;
-let db: DiffrayDb | undefined;
-afterEach(() => {
-  db?.close();
+let db: SqliteDb | undefined;
+afterEach(async () => {
+  await db?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
   db = undefined;
   dir = undefined;
@@ -35,7 +35,7 @@ describe('the serving connection', () => {
       db = openTestDatabase(path);
       // A write, so the WAL and shared-memory files exist.
       await insertReview(db, {
-        accountId: createAccount(db.orm, 'acme', new Date()).id,
+        accountId: (await createAccount(db, 'acme', new Date())).id,
         report: makeReport(),
         now: new Date(),
         expiresAt: new Date(Date.now() + 1000),

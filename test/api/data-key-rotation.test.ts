@@ -23,7 +23,7 @@ import {
   putConfig,
   recordAudit,
   reencrypt,
-  type DiffrayDb,
+  type SqliteDb,
 } from '../../api/db/index.js';
 import { kidOf } from '../../api/db/envelope.js';
 import { reviewExpiresAt } from '../../api/retention.js';
@@ -36,7 +36,7 @@ const OLD = randomBytes(32);
 const NEW = randomBytes(32);
 
 /** The id of the key that sealed every sealed value in the database, by column (`table.column`). */
-function sealingKeys(db: DiffrayDb): Record<string, string[]> {
+function sealingKeys(db: SqliteDb): Record<string, string[]> {
   const columns = [
     ['accounts', 'name'],
     ['users', 'login'],
@@ -65,10 +65,10 @@ let n = 0;
 async function seeded(keys: Uint8Array[]) {
   const path = join(dir, `r-${(n += 1)}.db`);
   const db = openTestDatabase(path, { dataKeys: keys });
-  const accountId = createAccount(db.orm, 'Acme', T0).id;
-  addMember(db.orm, { accountId, login: 'Mona', role: 'admin', now: T0 });
-  putConfig(db, accountId, 'octo/hello', 'fail-on: high\n', T0);
-  recordAudit(db.orm, {
+  const accountId = (await createAccount(db, 'Acme', T0)).id;
+  await addMember(db, { accountId, login: 'Mona', role: 'admin', now: T0 });
+  await putConfig(db, accountId, 'octo/hello', 'fail-on: high\n', T0);
+  await recordAudit(db, {
     accountId,
     actor: 'cli',
     action: 'x',
@@ -87,16 +87,16 @@ async function seeded(keys: Uint8Array[]) {
 describe('rotating the data key', () => {
   it('seals new values with the newest key, reads the old ones, re-encrypts them and retires the old key', async () => {
     const before = await seeded([OLD]);
-    const [oldKid] = dataKeyIds(before.db.orm);
-    before.db.close();
+    const [oldKid] = dataKeyIds(before.db);
+    await before.db.close();
 
     const db = openTestDatabase(before.path, { dataKeys: [NEW, OLD] });
-    const [newKid] = dataKeyIds(db.orm);
+    const [newKid] = dataKeyIds(db);
     expect(new Set(Object.values(sealingKeys(db)).flat())).toEqual(new Set([oldKid]));
-    expect(needsReencryption(db.orm)).toBe(true);
+    expect(await needsReencryption(db)).toBe(true);
     // Old values read; new ones sealed with the new key, found beside the old ones.
     expect(
-      getReview(db.orm, { accountId: before.accountId, id: before.ids[0]!, now: T0 })!.findings[0]!.title,
+      (await getReview(db, { accountId: before.accountId, id: before.ids[0]!, now: T0 }))!.findings[0]!.title,
     ).toBe('old #0');
     const fresh = await insertReview(db, {
       accountId: before.accountId,
@@ -105,54 +105,58 @@ describe('rotating the data key', () => {
       expiresAt: reviewExpiresAt(T0),
     });
     expect(sealingKeys(db)['finding_texts.sealed']!.sort()).toEqual([newKid, oldKid].sort());
-    expect(findRepository(db.orm, before.accountId, 'OCTO/hello')).toBeDefined();
+    expect(await findRepository(db, before.accountId, 'OCTO/hello')).toBeDefined();
     expect(
-      dailyTotals(db.orm, { accountId: before.accountId, sinceDay: '2025-01-01', repository: 'octo/hello' }),
+      await dailyTotals(db, {
+        accountId: before.accountId,
+        sinceDay: '2025-01-01',
+        repository: 'octo/hello',
+      }),
     ).toEqual([expect.objectContaining({ reviews: 41 })]);
 
-    const result = await reencrypt(db.orm, { now: () => T0, minPauseMs: 0 });
+    const result = await reencrypt(db, { now: () => T0, minPauseMs: 0 });
     expect(result.retired).toEqual([oldKid]);
     expect(result.resealed).toBe(1 + 1 + 1 + 1 + 2 + 40); // account, login, repository, config, audit, texts
     expect(new Set(Object.values(sealingKeys(db)).flat())).toEqual(new Set([newKid]));
-    expect(needsReencryption(db.orm)).toBe(false);
-    const exported = exportedData(db.orm, before.accountId, T0)!;
+    expect(await needsReencryption(db)).toBe(false);
+    const exported = (await exportedData(db, before.accountId, T0))!;
     expect(exported.reviews.map((r) => (r.findings as { title: string }[])[0]!.title).sort()).toEqual(
       [...before.ids.map((_, i) => `old #${i}`), 'new'].sort(),
     );
     expect(exported.dailyAggregates).toEqual([
       expect.objectContaining({ repository: 'octo/hello', reviews: 41 }),
     ]);
-    expect(listMembers(db.orm, before.accountId).map((m) => m.login)).toEqual(['Mona']);
-    expect(getReview(db.orm, { accountId: before.accountId, id: fresh, now: T0 })!.findings[0]!.title).toBe(
-      'new',
-    );
-    db.close();
+    expect((await listMembers(db, before.accountId)).map((m) => m.login)).toEqual(['Mona']);
+    expect(
+      (await getReview(db, { accountId: before.accountId, id: fresh, now: T0 }))!.findings[0]!.title,
+    ).toBe('new');
+    await db.close();
 
     // The old key may now go.
     const after = openTestDatabase(before.path, { dataKeys: [NEW] });
-    expect(findRepository(after.orm, before.accountId, 'octo/hello')).toBeDefined();
-    after.close();
+    expect(await findRepository(after, before.accountId, 'octo/hello')).toBeDefined();
+    await after.close();
   });
 
   it('refuses to open with a key list that lacks a key values are still sealed with, naming it', async () => {
     const before = await seeded([OLD]);
-    const [oldKid] = dataKeyIds(before.db.orm);
-    before.db.close();
+    const [oldKid] = dataKeyIds(before.db);
+    await before.db.close();
     expect(() => openTestDatabase(before.path, { dataKeys: [NEW] })).toThrow(MissingDataKeyError);
     expect(() => openTestDatabase(before.path, { dataKeys: [NEW] })).toThrow(oldKid);
     // Nothing was written by the refused opens: the right keys still open it.
     const db = openTestDatabase(before.path, { dataKeys: [OLD] });
-    expect(needsReencryption(db.orm)).toBe(false);
-    db.close();
+    expect(await needsReencryption(db)).toBe(false);
+    await db.close();
   });
 
   it('re-encrypts in the background while reviews keep being ingested, none refused or held for long', async () => {
     const before = await seeded([OLD]);
-    before.db.close();
+    await before.db.close();
     const db = openTestDatabase(before.path, { dataKeys: [NEW, OLD] });
-    const [newKid] = dataKeyIds(db.orm);
-    const ingest = (title: string) =>
-      insertReview(db, {
+    const [newKid] = dataKeyIds(db);
+    const ingest = async (title: string) =>
+      await insertReview(db, {
         accountId: before.accountId,
         report: makeReport({ findings: [makeFinding({ title })] }),
         now: T0,
@@ -160,7 +164,7 @@ describe('rotating the data key', () => {
       });
     await ingest('warm-up'); // the writer thread is started, so the ingests below overlap the pages
     let finished = false;
-    const running = reencrypt(db.orm, { now: () => T0, minPauseMs: 30 }).finally(() => (finished = true));
+    const running = reencrypt(db, { now: () => T0, minPauseMs: 30 }).finally(() => (finished = true));
     let overlapped = 0;
     const waits: number[] = [];
     const ingested: string[] = [];
@@ -176,24 +180,24 @@ describe('rotating the data key', () => {
     expect(Math.max(...waits)).toBeLessThan(2_000);
     expect(new Set(Object.values(sealingKeys(db)).flat())).toEqual(new Set([newKid]));
     for (const [i, id] of ingested.entries())
-      expect(getReview(db.orm, { accountId: before.accountId, id, now: T0 })!.findings[0]!.title).toBe(
+      expect((await getReview(db, { accountId: before.accountId, id, now: T0 }))!.findings[0]!.title).toBe(
         `during #${i}`,
       );
-    db.close();
+    await db.close();
   });
 
   it('stops between pages when asked, retiring nothing; a later run finishes', async () => {
     const before = await seeded([OLD]);
-    before.db.close();
+    await before.db.close();
     const db = openTestDatabase(before.path, { dataKeys: [NEW, OLD] });
     const stop = new AbortController();
     stop.abort();
-    expect(await reencrypt(db.orm, { now: () => T0, signal: stop.signal })).toEqual({
+    expect(await reencrypt(db, { now: () => T0, signal: stop.signal })).toEqual({
       resealed: 0,
       retired: [],
     });
-    expect(needsReencryption(db.orm)).toBe(true);
-    expect((await reencrypt(db.orm, { now: () => T0, minPauseMs: 0 })).retired).toHaveLength(1);
-    db.close();
+    expect(await needsReencryption(db)).toBe(true);
+    expect((await reencrypt(db, { now: () => T0, minPauseMs: 0 })).retired).toHaveLength(1);
+    await db.close();
   });
 });

@@ -17,8 +17,8 @@ describe('database hot paths', () => {
     const a = openTestDatabase(join(dir, 'a.db'));
     const b = openTestDatabase(join(dir, 'b.db'));
     try {
-      const accountA = createAccount(a.orm, 'a', T0).id;
-      const accountB = createAccount(b.orm, 'b', T0).id;
+      const accountA = (await createAccount(a, 'a', T0)).id;
+      const accountB = (await createAccount(b, 'b', T0)).id;
       const input = (accountId: string) => ({
         accountId,
         report: report(3),
@@ -27,15 +27,15 @@ describe('database hot paths', () => {
       });
       const idA = await insertReview(a, input(accountA));
       const idB = await insertReview(b, input(accountB));
-      expect(getReview(a.orm, { accountId: accountA, id: idA, now: T0 })?.findings).toHaveLength(3);
-      expect(getReview(b.orm, { accountId: accountB, id: idB, now: T0 })?.findings).toHaveLength(3);
-      expect(getReview(a.orm, { accountId: accountA, id: idB, now: T0 })).toBeUndefined();
-      expect(getReview(b.orm, { accountId: accountA, id: idA, now: T0 })).toBeUndefined();
+      expect((await getReview(a, { accountId: accountA, id: idA, now: T0 }))?.findings).toHaveLength(3);
+      expect((await getReview(b, { accountId: accountB, id: idB, now: T0 }))?.findings).toHaveLength(3);
+      expect(await getReview(a, { accountId: accountA, id: idB, now: T0 })).toBeUndefined();
+      expect(await getReview(b, { accountId: accountA, id: idA, now: T0 })).toBeUndefined();
       // Expiry still applies through the prepared statement.
-      expect(getReview(a.orm, { accountId: accountA, id: idA, now: reviewExpiresAt(T0) })).toBeUndefined();
+      expect(await getReview(a, { accountId: accountA, id: idA, now: reviewExpiresAt(T0) })).toBeUndefined();
     } finally {
-      a.close();
-      b.close();
+      await a.close();
+      await b.close();
     }
   });
 
@@ -43,7 +43,7 @@ describe('database hot paths', () => {
     const path = join(dir, 'bg.db');
     const db = openTestDatabase(path, { backgroundCheckpoints: true });
     const before = statSync(path).size;
-    const accountId = createAccount(db.orm, 'bg', T0).id;
+    const accountId = (await createAccount(db, 'bg', T0)).id;
     for (let i = 0; i < 20; i += 1)
       await insertReview(db, { accountId, report: report(50), now: T0, expiresAt: reviewExpiresAt(T0) });
     // The serving connection's auto-checkpoint is set far above SQLite's 1,000 pages: the worker copies the
@@ -52,7 +52,7 @@ describe('database hot paths', () => {
     while (statSync(path).size <= before + 100_000 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     expect(statSync(path).size).toBeGreaterThan(before + 100_000);
-    db.close();
+    await db.close();
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 });

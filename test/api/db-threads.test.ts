@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkpointTick, eraseTick, type Pass } from '../../api/db/checkpointer-thread.js';
-import { createAccount, getReview, ingestRow, tables, type DiffrayDb } from '../../api/db/index.js';
+import { createAccount, getReview, ingestRow, tables, type SqliteDb } from '../../api/db/index.js';
 import { Keyring } from '../../api/db/envelope.js';
 import {
   FINDING_INSERT_COLUMNS,
@@ -29,17 +29,17 @@ const dir = mkdtempSync(join(tmpdir(), 'diffray-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
-function withDatabase(test: (db: DiffrayDb) => void) {
+async function withDatabase(test: (db: SqliteDb) => Promise<void>) {
   const db = openTestDatabase(join(dir, `t-${(n += 1)}.db`));
   try {
-    test(db);
+    await test(db);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
 /** The writer's ingest on `db`, run here without its thread. */
-const ingestOn = (db: DiffrayDb) =>
+const ingestOn = (db: SqliteDb) =>
   createIngest(db.sqlite, INGEST_SQL, FINDING_WIDTH, new Keyring(TEST_DATA_KEYS), INGEST_SEALED);
 
 const columnNames = (table: Parameters<typeof getTableConfig>[0]) =>
@@ -54,9 +54,9 @@ describe('the ingest statements', () => {
     expect(FINDING_WIDTH).toBe(FINDING_INSERT_COLUMNS.length - 2);
   });
 
-  it('store a batch as the read side reads it: values in their columns, consecutive finding rows, aggregates', () => {
-    withDatabase((db) => {
-      const accountId = createAccount(db.orm, 'a', T0).id;
+  it('store a batch as the read side reads it: values in their columns, consecutive finding rows, aggregates', async () => {
+    await withDatabase(async (db) => {
+      const accountId = (await createAccount(db, 'a', T0)).id;
       // Each severity a different number of times, so a count in the wrong column shows.
       const severities = [['critical', 'high', 'low'], [], ['medium', 'medium']] as const;
       const reports = severities.map((list, i) =>
@@ -77,7 +77,7 @@ describe('the ingest statements', () => {
       expect(ingestOn(db)(rows)).toEqual([undefined, undefined, undefined]);
 
       for (const [i, row] of rows.entries()) {
-        const stored = getReview(db.orm, { accountId, id: row.id, now: T0 });
+        const stored = await getReview(db, { accountId, id: row.id, now: T0 });
         const { findings, tokens, coverage, ...reported } = reports[i]!;
         expect(stored?.review).toMatchObject({
           ...reported,
@@ -114,9 +114,9 @@ describe('the ingest statements', () => {
     });
   });
 
-  it('roll back a failing review alone and answer its SQLite error', () => {
-    withDatabase((db) => {
-      const accountId = createAccount(db.orm, 'a', T0).id;
+  it('roll back a failing review alone and answer its SQLite error', async () => {
+    await withDatabase(async (db) => {
+      const accountId = (await createAccount(db, 'a', T0)).id;
       const row = (account: string, line: number) =>
         ingestRow({
           accountId: account,

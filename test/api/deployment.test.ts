@@ -96,10 +96,10 @@ describe('readiness and database faults', () => {
   it('/readyz answers 200 while the database answers, then 503 with a request id, as every route does, fast', async () => {
     const s = await startServer();
     try {
-      const { key } = seedAccount(s.db);
+      const { key } = await seedAccount(s.db);
       expect((await s.call('GET', '/readyz')).json).toEqual({ status: 'ready' });
       // The database goes away under the running app (a lost file system, a closed connection).
-      s.db.close();
+      await s.db.close();
       const started = performance.now();
       const ready = await s.call('GET', '/readyz');
       expect(ready.status).toBe(503);
@@ -127,8 +127,8 @@ describe('SIGTERM', () => {
     const dbPath = join(dir, 'sigterm', 'diffray.db');
     const dataKey = randomBytes(32);
     const db = openDatabase(dbPath, { dataKeys: [dataKey] });
-    const { key } = seedAccount(db);
-    db.close();
+    const { key } = await seedAccount(db);
+    await db.close();
     const server = await startServe({
       DATABASE_PATH: dbPath,
       DATA_ENCRYPTION_KEY: dataKey.toString('base64'),

@@ -5,13 +5,13 @@ import { purgeCutoffs } from '../../api/retention.js';
 import { countRows, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
-let acct: ReturnType<typeof seedAccount>;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
 let actionKey: string;
 
 beforeAll(async () => {
   s = await startServer();
-  acct = seedAccount(s.db);
-  actionKey = seedKey(s.db, acct.accountId, ['reviews:write', 'config:read']).key;
+  acct = await seedAccount(s.db);
+  actionKey = (await seedKey(s.db, acct.accountId, ['reviews:write', 'config:read'])).key;
 });
 afterAll(() => s.close());
 
@@ -51,7 +51,7 @@ describe('dismissals', () => {
       body: { ...REPORT, category: 'vibes' },
     });
     expect(bad.status).toBe(422);
-    const readOnly = seedKey(s.db, acct.accountId, ['reviews:read']).key;
+    const readOnly = (await seedKey(s.db, acct.accountId, ['reviews:read'])).key;
     expect((await s.call('POST', '/v1/dismissals', { key: readOnly, body: REPORT })).status).toBe(403);
     expect((await s.call('GET', '/v1/dismissals?repository=octo/hello', { key: actionKey })).status).toBe(
       403,
@@ -124,7 +124,7 @@ describe('dismissals over time', () => {
   it('are in the account export, and purged with the reviews after 30 days', async () => {
     const exported = await s.call('GET', '/v1/account/export', { key: acct.key });
     expect((exported.json as { dismissals: unknown[] }).dismissals).not.toHaveLength(0);
-    const result = purge(s.db, purgeCutoffs(new Date(Date.now() + 31 * 86_400_000)));
+    const result = await purge(s.db, purgeCutoffs(new Date(Date.now() + 31 * 86_400_000)));
     expect(result.dismissals).toBeGreaterThan(0);
     expect(countRows(s.db, 'dismissals')).toBe(0);
   });

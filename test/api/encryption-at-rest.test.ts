@@ -45,8 +45,8 @@ function filesHolding(dir: string, needle: string): string[] {
 }
 
 let apps: TestApp[] = [];
-afterEach(() => {
-  for (const t of apps) t.close();
+afterEach(async () => {
+  for (const t of apps) await t.close();
   apps = [];
 });
 
@@ -57,8 +57,8 @@ describe('a canary in every sealed column', () => {
     const canary = `c${randomUUID().replaceAll('-', '')}`;
     const t = makeTestApp();
     apps.push(t);
-    const { accountId, key } = seedAccount(t, `Acme ${canary}`);
-    addMember(t.db.orm, { accountId, login: canary.slice(0, 30), role: 'member', now: t.clock() });
+    const { accountId, key } = await seedAccount(t, `Acme ${canary}`);
+    await addMember(t.db, { accountId, login: canary.slice(0, 30), role: 'member', now: t.clock() });
     const report = makeReport({
       repository: `octo/${canary}`,
       findings: [
@@ -147,7 +147,7 @@ describe('a canary in every sealed column', () => {
 
     expect(existsSync(join(t.dir, 'test.db-wal'))).toBe(true);
     expect(filesHolding(t.dir, canary)).toEqual([]);
-    t.db.close();
+    await t.db.close();
     expect(filesHolding(t.dir, canary)).toEqual([]);
   });
 });
@@ -159,21 +159,21 @@ describe('a database from before encryption', () => {
     const db = openTestDatabase(path);
     try {
       expect(filesHolding(dir, canary)).toEqual([]);
-      const review = getReview(db.orm, { accountId: 'acc', id: 'rev', now: T0 })!;
+      const review = (await getReview(db, { accountId: 'acc', id: 'rev', now: T0 }))!;
       expect(review.review.repository).toBe(`Octo/${canary}`);
       expect(review.findings.map((f) => [f.path, f.title, f.body])).toEqual([
         ['src/a.ts', `first ${canary}`, 'body one'],
         ['src/b.ts', 'second', `body ${canary}`],
       ]);
-      expect(listMembers(db.orm, 'acc').map((m) => m.login)).toEqual([`Login${canary.slice(0, 20)}`]);
-      expect(findRepository(db.orm, 'acc', `OCTO/${canary.toUpperCase()}`)?.id).toBe('repo');
-      const trend = dailyTotals(db.orm, {
+      expect((await listMembers(db, 'acc')).map((m) => m.login)).toEqual([`Login${canary.slice(0, 20)}`]);
+      expect((await findRepository(db, 'acc', `OCTO/${canary.toUpperCase()}`))?.id).toBe('repo');
+      const trend = await dailyTotals(db, {
         accountId: 'acc',
         sinceDay: '2025-01-01',
         repository: `octo/${canary}`,
       });
       expect(trend).toEqual([expect.objectContaining({ day: '2025-03-01', reviews: 2, high: 1 })]);
-      const exported = JSON.stringify(exportedData(db.orm, 'acc', T0));
+      const exported = JSON.stringify(await exportedData(db, 'acc', T0));
       for (const text of [
         `Acme ${canary}`,
         `key ${canary}`,
@@ -182,11 +182,11 @@ describe('a database from before encryption', () => {
         '198.51.100.9',
       ])
         expect(exported).toContain(text);
-      expect(exportedData(db.orm, 'acc', T0)!.dailyAggregates).toEqual([
+      expect((await exportedData(db, 'acc', T0))!.dailyAggregates).toEqual([
         expect.objectContaining({ repository: `Octo/${canary}`, reviews: 2 }),
       ]);
     } finally {
-      db.close();
+      await db.close();
     }
     expect(filesHolding(dir, canary)).toEqual([]);
   });
@@ -196,8 +196,8 @@ describe('associated data', () => {
   it('a ciphertext moved to another row does not open there', async () => {
     const t = makeTestApp();
     apps.push(t);
-    const a = seedAccount(t, 'A');
-    const b = seedAccount(t, 'B');
+    const a = await seedAccount(t, 'A');
+    const b = await seedAccount(t, 'B');
     const secret = await seedReview(
       t,
       a.accountId,
@@ -209,7 +209,7 @@ describe('associated data', () => {
         'UPDATE finding_texts SET sealed = (SELECT sealed FROM finding_texts WHERE review_id = ?) WHERE review_id = ?',
       )
       .run(secret, mine);
-    expect(() => getReview(t.db.orm, { accountId: b.accountId, id: mine, now: t.clock() })).toThrow(
+    await expect(await getReview(t.db, { accountId: b.accountId, id: mine, now: t.clock() })).rejects.toThrow(
       DecryptError,
     );
     const res = await t.app.request(`/v1/reviews/${mine}`, { headers: bearer(b.key) });
@@ -219,7 +219,7 @@ describe('associated data', () => {
     t.db.sqlite
       .prepare('UPDATE accounts SET name = (SELECT name FROM accounts WHERE id = ?) WHERE id = ?')
       .run(a.accountId, b.accountId);
-    expect(() => exportedData(t.db.orm, b.accountId, t.clock())).toThrow(DecryptError);
+    await expect(await exportedData(t.db, b.accountId, t.clock())).rejects.toThrow(DecryptError);
   });
 });
 
@@ -227,7 +227,7 @@ describe('lookups, filters and orders on sealed values', () => {
   it('find repositories and logins in any case, filter and delete by name, order by path and name', async () => {
     const t = makeTestApp();
     apps.push(t);
-    const { accountId, key } = seedAccount(t, 'Acme');
+    const { accountId, key } = await seedAccount(t, 'Acme');
     const id = await seedReview(
       t,
       accountId,
@@ -244,13 +244,13 @@ describe('lookups, filters and orders on sealed values', () => {
     await seedReview(t, accountId, makeReport({ repository: 'octo/HELLO' }));
     await seedReview(t, accountId, makeReport({ repository: 'acme/zeta' }));
     await seedReview(t, accountId, makeReport({ repository: 'Acme/Alpha' }));
-    expect(getReview(t.db.orm, { accountId, id, now: t.clock() })!.findings.map((f) => f.title)).toEqual([
+    expect((await getReview(t.db, { accountId, id, now: t.clock() }))!.findings.map((f) => f.title)).toEqual([
       'a9',
       'a9 again',
       'b1',
       'b2',
     ]);
-    expect(listRepositories(t.db.orm, accountId).map((r) => r.fullName)).toEqual([
+    expect((await listRepositories(t.db, accountId)).map((r) => r.fullName)).toEqual([
       'Acme/Alpha',
       'acme/zeta',
       'Octo/Hello',
@@ -258,14 +258,16 @@ describe('lookups, filters and orders on sealed values', () => {
     const listed = await t.app.request('/v1/reviews?repository=OCTO/hello', { headers: bearer(key) });
     expect(((await listed.json()) as { reviews: unknown[] }).reviews).toHaveLength(2);
 
-    const first = addMember(t.db.orm, { accountId, login: 'MonaLisa', role: 'member', now: t.clock() });
-    const again = addMember(t.db.orm, { accountId, login: 'monalisa', role: 'admin', now: t.clock() });
+    const first = await addMember(t.db, { accountId, login: 'MonaLisa', role: 'member', now: t.clock() });
+    const again = await addMember(t.db, { accountId, login: 'monalisa', role: 'admin', now: t.clock() });
     expect(again.userId).toBe(first.userId);
     expect(again.login).toBe('MonaLisa');
-    expect(listMembers(t.db.orm, accountId)).toHaveLength(1);
+    expect(await listMembers(t.db, accountId)).toHaveLength(1);
 
-    expect(deleteRepositoryEverywhere(t.db, 'OCTO/HELLO')).toEqual([{ accountId, fullName: 'Octo/Hello' }]);
-    expect(findRepository(t.db.orm, accountId, 'octo/hello')).toBeUndefined();
+    expect(await deleteRepositoryEverywhere(t.db, 'OCTO/HELLO')).toEqual([
+      { accountId, fullName: 'Octo/Hello' },
+    ]);
+    expect(await findRepository(t.db, accountId, 'octo/hello')).toBeUndefined();
   });
 });
 
@@ -273,9 +275,9 @@ describe('the writer thread', () => {
   it('seals finding texts and new repositories with the newest data key', async () => {
     const t = makeTestApp({ dataKeys: [randomBytes(32), randomBytes(32)] });
     apps.push(t);
-    const { accountId } = seedAccount(t, 'Acme');
+    const { accountId } = await seedAccount(t, 'Acme');
     const id = await seedReview(t, accountId);
-    const [newest] = dataKeyIds(t.db.orm);
+    const [newest] = dataKeyIds(t.db);
     const sealed = t.db.sqlite
       .prepare('SELECT sealed FROM finding_texts WHERE review_id = ?')
       .pluck()

@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccount, purge, type DiffrayDb } from '../../api/db/index.js';
+import { createAccount, purge, type SqliteDb } from '../../api/db/index.js';
 import { signPayload } from '../../api/github-webhook.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import { DAY_MS, LIMITS } from '../../shared/index.js';
@@ -47,7 +47,7 @@ afterEach(async () => {
 });
 
 /** Which of the database's files hold `needle`. */
-function filesHolding(db: DiffrayDb, needle: Buffer): string[] {
+function filesHolding(db: SqliteDb, needle: Buffer): string[] {
   return [db.path, `${db.path}-wal`, `${db.path}-shm`].filter(
     (file) => existsSync(file) && readFileSync(file).includes(needle),
   );
@@ -58,13 +58,13 @@ async function waitFor(done: () => boolean): Promise<void> {
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
-async function waitUntilErased(db: DiffrayDb, trace: Buffer): Promise<string[]> {
+async function waitUntilErased(db: SqliteDb, trace: Buffer): Promise<string[]> {
   await waitFor(() => filesHolding(db, trace).length === 0);
   return filesHolding(db, trace);
 }
 
 /** 64 bytes from the middle of the finding texts stored (sealed) for review `reviewId`. */
-function sealedTexts(db: DiffrayDb, reviewId: string): Buffer {
+function sealedTexts(db: SqliteDb, reviewId: string): Buffer {
   const { sealed } = db.sqlite
     .prepare('SELECT sealed FROM finding_texts WHERE review_id = ?')
     .get(reviewId) as { sealed: Buffer };
@@ -73,7 +73,7 @@ function sealedTexts(db: DiffrayDb, reviewId: string): Buffer {
 }
 
 /** The sealed value stored for the account's config of `repository`, as the file holds it (UTF-8). */
-function sealedConfig(db: DiffrayDb, accountId: string): Buffer {
+function sealedConfig(db: SqliteDb, accountId: string): Buffer {
   const { yaml } = db.sqlite
     .prepare('SELECT yaml FROM configs WHERE account_id = ? AND repository_id IS NOT NULL')
     .get(accountId) as { yaml: string };
@@ -98,15 +98,15 @@ const findingsWith = (text: string) =>
  */
 async function storeCanary(server: TestServer, repository: string, canary: string) {
   const { db } = server;
-  const account = seedAccount(db, { name: 'holder' });
+  const account = await seedAccount(db, { name: 'holder' });
   let reviewId: string;
   // A write, and in the same turn a reader that sees it in the WAL: no checkpoint completes while it reads.
-  const other = createAccount(db.orm, 'other', T0);
+  const other = await createAccount(db, 'other', T0);
   const reader = new Database(db.path, { readonly: true });
   reader.prepare('BEGIN').run();
   reader.prepare('SELECT count(*) FROM accounts').get();
   try {
-    const otherKey = seedKey(db, other.id, ['reviews:write']).key;
+    const otherKey = (await seedKey(db, other.id, ['reviews:write'])).key;
     server.time.set(FILLER_AT);
     for (const pullRequest of [1, 2]) {
       const res = await server.call('POST', '/v1/reviews', {
@@ -192,7 +192,7 @@ describe.each([
   it('after the purge of expired reviews', async () => {
     const server = await start();
     const { trace } = await storeCanary(server, 'octo/expiring', canary());
-    const result = purge(server.db, purgeCutoffs(new Date(CANARY_AT.getTime() + 31 * DAY_MS)));
+    const result = await purge(server.db, purgeCutoffs(new Date(CANARY_AT.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ reviews: 1 });
     expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });
@@ -205,7 +205,7 @@ describe.each([
       (await server.call('DELETE', '/v1/account', { key: account.key, body: { confirm: 'holder' } })).status,
     ).toBe(202);
     // Past the account's grace period, before its review expires.
-    const result = purge(server.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
+    const result = await purge(server.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ accounts: 1, reviews: 1 });
     expect(await waitUntilErased(server.db, trace)).toEqual([]);
   });

@@ -29,7 +29,7 @@ let s: TestServer;
 let account: { accountId: string; key: string; keyId: string };
 beforeAll(async () => {
   s = await startServer();
-  account = seedAccount(s.db, { name: 'large' });
+  account = await seedAccount(s.db, { name: 'large' });
   const body = 'x'.repeat(LIMITS.findingBodyChars - 20);
   for (let r = 0; r < REVIEWS; r += 1) {
     const now = new Date(T0.getTime() + r * 60_000);
@@ -49,7 +49,7 @@ beforeAll(async () => {
     });
   }
   for (let i = 0; i < AUDIT_ENTRIES; i += 1) {
-    recordAudit(s.db.orm, {
+    await recordAudit(s.db, {
       accountId: account.accountId,
       actor: 'cli',
       action: 'test.entry',
@@ -57,7 +57,7 @@ beforeAll(async () => {
       at: new Date(T0.getTime() + i),
     });
   }
-  createSession(s.db.orm, {
+  await createSession(s.db, {
     accountId: account.accountId,
     apiKeyId: account.keyId,
     now: T0,

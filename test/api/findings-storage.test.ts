@@ -15,7 +15,7 @@ import {
   getReview,
   insertReview,
   purge,
-  type DiffrayDb,
+  type SqliteDb,
 } from '../../api/db/index.js';
 import { purgeCutoffs, reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, type ReportedFinding } from '../../shared/index.js';
@@ -25,26 +25,26 @@ import { databaseAtMigration } from './legacy-database.js';
 const dir = mkdtempSync(join(tmpdir(), 'diffray-findings-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let open: DiffrayDb[] = [];
-afterEach(() => {
-  for (const db of open) db.close();
+let open: SqliteDb[] = [];
+afterEach(async () => {
+  for (const db of open) await db.close();
   open = [];
 });
 let dbs = 0;
-function freshDb(): DiffrayDb {
+function freshDb(): SqliteDb {
   const db = openTestDatabase(join(dir, `db-${(dbs += 1)}.db`));
   open.push(db);
   return db;
 }
 
-const all = <T>(db: DiffrayDb, sql: string, ...params: unknown[]) =>
+const all = <T>(db: SqliteDb, sql: string, ...params: unknown[]) =>
   db.sqlite.prepare(sql).all(...params) as T[];
-const one = <T>(db: DiffrayDb, sql: string, ...params: unknown[]) =>
+const one = <T>(db: SqliteDb, sql: string, ...params: unknown[]) =>
   db.sqlite.prepare(sql).get(...params) as T;
-const count = (db: DiffrayDb, sql: string, ...params: unknown[]) => one<{ n: number }>(db, sql, ...params).n;
+const count = (db: SqliteDb, sql: string, ...params: unknown[]) => one<{ n: number }>(db, sql, ...params).n;
 
 /** The schema of migration 0002: the trigger that deletes a review's findings, no per-finding index. */
-function expectRangeStorage(db: DiffrayDb): void {
+function expectRangeStorage(db: SqliteDb): void {
   const objects = (where: string) => count(db, `SELECT count(*) AS n FROM sqlite_master WHERE ${where}`);
   expect(objects("type = 'trigger' AND name = 'reviews_delete_findings'")).toBe(1);
   expect(objects("name = 'findings_review_idx'")).toBe(0);
@@ -68,14 +68,14 @@ const expectedTitles = (findings: ReportedFinding[]) =>
     .sort((a, b) => a.f.path.localeCompare(b.f.path) || a.f.line - b.f.line || a.k - b.k)
     .map(({ f }) => f.title);
 
-function ingest(
-  db: DiffrayDb,
+async function ingest(
+  db: SqliteDb,
   accountId: string,
   findings: ReportedFinding[],
   at = T0,
   repository = 'octo/hello',
 ) {
-  return insertReview(db, {
+  return await insertReview(db, {
     accountId,
     report: makeReport({ repository, findings }),
     now: at,
@@ -83,7 +83,7 @@ function ingest(
   });
 }
 
-const rangeOf = (db: DiffrayDb, id: string) =>
+const rangeOf = (db: SqliteDb, id: string) =>
   one<{ first: number | null; last: number | null }>(
     db,
     'SELECT findings_first AS first, findings_last AS last FROM reviews WHERE id = ?',
@@ -93,7 +93,7 @@ const rangeOf = (db: DiffrayDb, id: string) =>
 describe('findings stored by row range', () => {
   it('gives each review consecutive row ids above every existing one, and reads keep the report order on ties', async () => {
     const db = freshDb();
-    const accountId = createAccount(db.orm, 'a', T0).id;
+    const accountId = (await createAccount(db, 'a', T0)).id;
     const a = findingsOf('a', 7);
     const b = findingsOf('b', 5);
     const idA = await ingest(db, accountId, a);
@@ -105,16 +105,20 @@ describe('findings stored by row range', () => {
     expect(all(db, 'SELECT review_id FROM findings WHERE row_id BETWEEN 1 AND 7')).toEqual(
       Array.from({ length: 7 }, () => ({ review_id: idA })),
     );
-    expect(getReview(db.orm, { accountId, id: idA, now: T0 })!.findings.map((f) => f.title)).toEqual(
+    expect((await getReview(db, { accountId, id: idA, now: T0 }))!.findings.map((f) => f.title)).toEqual(
       expectedTitles(a),
     );
-    expect(getReview(db.orm, { accountId, id: idB, now: T0 })!.findings.map((f) => f.title)).toEqual(
+    expect((await getReview(db, { accountId, id: idB, now: T0 }))!.findings.map((f) => f.title)).toEqual(
       expectedTitles(b),
     );
-    expect(getReview(db.orm, { accountId, id: idNone, now: T0 })!.findings).toEqual([]);
+    expect((await getReview(db, { accountId, id: idNone, now: T0 }))!.findings).toEqual([]);
     // The range is internal: not in the review read, nor in the export.
-    expect(getReview(db.orm, { accountId, id: idA, now: T0 })!.review).not.toHaveProperty('findingsFirst');
-    const exported = JSON.stringify([...exportPages(db.orm, accountId, T0)]);
+    expect((await getReview(db, { accountId, id: idA, now: T0 }))!.review).not.toHaveProperty(
+      'findingsFirst',
+    );
+    const pages = [];
+    for await (const page of exportPages(db, accountId, T0)) pages.push(page);
+    const exported = JSON.stringify(pages);
     expect(exported).not.toMatch(/findingsFirst|findingsLast|findings_first|row_?id/i);
     expect(exported).toContain('a #6');
   });
@@ -123,7 +127,7 @@ describe('findings stored by row range', () => {
     const sizes = [0, 1, 3, 50, 12, 0, 7, 49, 2];
     for (const batchRows of [1, 4, 50, 51, 100, 5_000]) {
       const db = freshDb();
-      const accountId = createAccount(db.orm, 'a', T0).id;
+      const accountId = (await createAccount(db, 'a', T0)).id;
       const expired: string[] = [];
       const live: { id: string; findings: ReportedFinding[] }[] = [];
       let expiredFindings = 0;
@@ -144,7 +148,7 @@ describe('findings stored by row range', () => {
           (r) => [r.review_id, r.sealed],
         ),
       );
-      const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)), { batchRows });
+      const result = await purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)), { batchRows });
       expect(result, `batchRows ${batchRows}`).toMatchObject({
         reviews: expired.length,
         findings: expiredFindings,
@@ -155,7 +159,7 @@ describe('findings stored by row range', () => {
       }
       const now = new Date(T0.getTime() + 30 * DAY_MS);
       for (const { id, findings } of live) {
-        expect(getReview(db.orm, { accountId, id, now })!.findings.map((f) => f.title)).toEqual(
+        expect((await getReview(db, { accountId, id, now }))!.findings.map((f) => f.title)).toEqual(
           expectedTitles(findings),
         );
       }
@@ -177,30 +181,30 @@ describe('findings stored by row range', () => {
 
   it('never shows nor deletes another review’s findings, even through a wrong range', async () => {
     const db = freshDb();
-    const accountId = createAccount(db.orm, 'a', T0).id;
+    const accountId = (await createAccount(db, 'a', T0)).id;
     const a = await ingest(db, accountId, findingsOf('a', 3));
     const b = await ingest(db, accountId, findingsOf('b', 3), new Date(T0.getTime() + DAY_MS));
     // Corrupt a's range so that it covers b's findings too.
     db.sqlite.prepare('UPDATE reviews SET findings_last = 6 WHERE id = ?').run(a);
-    expect(getReview(db.orm, { accountId, id: a, now: T0 })!.findings.map((f) => f.title)).toEqual(
+    expect((await getReview(db, { accountId, id: a, now: T0 }))!.findings.map((f) => f.title)).toEqual(
       expectedTitles(findingsOf('a', 3)),
     );
-    const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)));
+    const result = await purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)));
     expect(result).toMatchObject({ reviews: 1, findings: 3 });
-    expect(getReview(db.orm, { accountId, id: b, now: T0 })!.findings).toHaveLength(3);
+    expect((await getReview(db, { accountId, id: b, now: T0 }))!.findings).toHaveLength(3);
   });
 
   it('deletes a review’s findings whatever deletes the review: the trigger, through cascades too', async () => {
     const db = freshDb();
     expectRangeStorage(db);
-    const accountId = createAccount(db.orm, 'a', T0).id;
+    const accountId = (await createAccount(db, 'a', T0)).id;
     const plain = await ingest(db, accountId, findingsOf('plain', 4));
     const gone = await ingest(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
     const kept = await ingest(db, accountId, findingsOf('kept', 6), T0, 'octo/kept');
     db.sqlite.prepare('DELETE FROM reviews WHERE id = ?').run(plain);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', plain)).toBe(0);
     // Repository disconnect: repositories → reviews (FK cascade) → findings (trigger).
-    expect(deleteRepository(db, accountId, 'octo/gone')).toBe('octo/gone');
+    expect(await deleteRepository(db, accountId, 'octo/gone')).toBe('octo/gone');
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', gone)).toBe(0);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', kept)).toBe(6);
     // Account deletion: accounts → reviews → findings.
@@ -210,19 +214,19 @@ describe('findings stored by row range', () => {
 
   it('purges a deleted account’s live reviews with their findings, in batches, and no other account’s', async () => {
     const db = freshDb();
-    const leaver = createAccount(db.orm, 'leaver', T0).id;
-    const stays = createAccount(db.orm, 'stays', T0).id;
+    const leaver = (await createAccount(db, 'leaver', T0)).id;
+    const stays = (await createAccount(db, 'stays', T0)).id;
     const later = new Date(T0.getTime() + 20 * DAY_MS);
     for (let r = 0; r < 9; r += 1) await ingest(db, leaver, findingsOf(`l${r}`, 40), later);
     const survivor = await ingest(db, stays, findingsOf('s', 10), later);
     db.sqlite
       .prepare('UPDATE accounts SET deleted_at = ?, purge_after = ? WHERE id = ?')
       .run(T0.getTime(), T0.getTime() + 30 * DAY_MS, leaver);
-    const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)), { batchRows: 100 });
+    const result = await purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS)), { batchRows: 100 });
     expect(result).toMatchObject({ accounts: 1, reviews: 9, findings: 360 });
     expect(count(db, 'SELECT count(*) AS n FROM reviews WHERE account_id = ?', leaver)).toBe(0);
     expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(10);
-    expect(getReview(db.orm, { accountId: stays, id: survivor, now: later })!.findings).toHaveLength(10);
+    expect((await getReview(db, { accountId: stays, id: survivor, now: later }))!.findings).toHaveLength(10);
   });
 });
 
@@ -294,7 +298,7 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
       { id: 'r-two', first: 5, last: 6 },
     ]);
     for (const id of ids) {
-      const review = getReview(db.orm, { accountId: 'acc', id, now: T0 });
+      const review = await getReview(db, { accountId: 'acc', id, now: T0 });
       expect(
         review!.findings.map((f) => ({
           path: f.path,
@@ -322,7 +326,7 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
     // New reviews go above the renumbered rows, and the purge works on migrated data.
     const fresh = await ingest(db, 'acc', findingsOf('new', 2), new Date(T0.getTime() + DAY_MS), 'octo/x');
     expect(rangeOf(db, fresh)).toEqual({ first: 8, last: 9 });
-    const result = purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 10)));
+    const result = await purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 10)));
     expect(result).toMatchObject({ reviews: 4, findings: rows.length });
     expect(count(db, 'SELECT count(*) AS n FROM findings')).toBe(2);
   });

@@ -6,10 +6,10 @@ import { makeReport, seedAccount, startServer, type TestServer } from './helpers
 
 describe('headers, errors, CORS', () => {
   let s: TestServer;
-  let acct: ReturnType<typeof seedAccount>;
+  let acct: Awaited<ReturnType<typeof seedAccount>>;
   beforeAll(async () => {
     s = await startServer();
-    acct = seedAccount(s.db);
+    acct = await seedAccount(s.db);
   });
   afterAll(() => s.close());
 
@@ -59,7 +59,7 @@ describe('request logs', () => {
   it('never contain keys, bodies or query strings', async () => {
     const s = await startServer();
     try {
-      const acct = seedAccount(s.db);
+      const acct = await seedAccount(s.db);
       const marker = 'UNIQUE_BODY_MARKER_31337';
       await s.call('POST', '/v1/reviews', { key: acct.key, body: makeReport({ model: marker }) });
       await s.call('GET', `/v1/reviews?repository=octo/hello&cursor=${marker}`, { key: acct.key });
@@ -113,7 +113,7 @@ describe('rate limits', () => {
       config: { rateLimits: { perKeyPerMinute: 1_000, failedAuthPerMinute: 5 } },
     });
     try {
-      const acct = seedAccount(s.db);
+      const acct = await seedAccount(s.db);
       for (let i = 0; i < 20; i += 1) await s.call('GET', '/v1/reviews', { key: generateKey() });
       expect((await s.call('GET', '/v1/reviews', { key: generateKey() })).status).toBe(429);
       expect((await s.call('GET', '/v1/reviews', { key: acct.key })).status).toBe(200);
@@ -156,8 +156,8 @@ describe('rate limits', () => {
   it('answers 429 with Retry-After when one key sends too many requests, other keys unaffected', async () => {
     const s = await startServer({ config: { rateLimits: { perKeyPerMinute: 3, failedAuthPerMinute: 100 } } });
     try {
-      const a = seedAccount(s.db, { name: 'a' });
-      const b = seedAccount(s.db, { name: 'b' });
+      const a = await seedAccount(s.db, { name: 'a' });
+      const b = await seedAccount(s.db, { name: 'b' });
       for (let i = 0; i < 3; i += 1)
         expect((await s.call('GET', '/v1/reviews', { key: a.key })).status).toBe(200);
       const limited = await s.call('GET', '/v1/reviews', { key: a.key });

@@ -16,7 +16,7 @@ import {
   SCOPES,
   type DiffrayDb,
   type ExportSection,
-  type Orm,
+  type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
@@ -38,7 +38,7 @@ export function testIndex(domain: IndexDomain, value: string): string {
 export function openTestDatabase(
   path: string,
   opts: Partial<Parameters<typeof openDatabase>[1]> = {},
-): DiffrayDb {
+): SqliteDb {
   return openDatabase(path, { dataKeys: TEST_DATA_KEYS, ...opts });
 }
 
@@ -72,7 +72,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
 
 export interface TestServer {
   url: string;
-  db: DiffrayDb;
+  db: SqliteDb;
   dir: string;
   time: ReturnType<typeof fakeClock>;
   logs: LogRecord[];
@@ -117,7 +117,7 @@ export async function startServer(
     logs,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
     async call(method, path, o = {}) {
@@ -142,7 +142,7 @@ export async function startServer(
 }
 
 /** How many rows of `table` match `where` (SQL with `?` for `args`), read straight from the database. */
-export function countRows(db: DiffrayDb, table: string, where = '1=1', ...args: unknown[]): number {
+export function countRows(db: SqliteDb, table: string, where = '1=1', ...args: unknown[]): number {
   return (
     db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }
   ).n;
@@ -152,15 +152,15 @@ export function countRows(db: DiffrayDb, table: string, where = '1=1', ...args: 
  * What `GET /v1/account/export` holds, assembled in memory from `exportPages` (undefined for no account):
  * the test's view of the export without HTTP.
  */
-export function exportedData(orm: Orm, accountId: string, now: Date) {
-  const account = exportedAccount(orm, accountId);
+export async function exportedData(db: DiffrayDb, accountId: string, now: Date) {
+  const account = await exportedAccount(db, accountId);
   if (!account) return undefined;
   const data = Object.fromEntries(EXPORT_SECTIONS.map((section) => [section, [] as unknown[]])) as Record<
     ExportSection,
     Record<string, unknown>[]
   >;
   let open: { findings: unknown[] } | undefined;
-  for (const page of exportPages(orm, accountId, now)) {
+  for await (const page of exportPages(db, accountId, now)) {
     if (page.kind === 'rows') data[page.section].push(...(page.rows as Record<string, unknown>[]));
     else if (page.kind === 'review') {
       open = { ...page.review, findings: [] };
@@ -171,8 +171,8 @@ export function exportedData(orm: Orm, accountId: string, now: Date) {
 }
 
 /** The account's audit log, its sealed values opened, oldest first. */
-export function auditEntries(db: DiffrayDb, accountId: string) {
-  return exportedData(db.orm, accountId, T0)!.auditLog as {
+export async function auditEntries(db: DiffrayDb, accountId: string) {
+  return (await exportedData(db, accountId, T0))!.auditLog as {
     actor: string;
     action: string;
     target: string | null;
@@ -183,24 +183,27 @@ export function auditEntries(db: DiffrayDb, accountId: string) {
 }
 
 /** An account with a key holding `scopes` (admin key by default). */
-export function seedAccount(
+export async function seedAccount(
   db: DiffrayDb,
   opts: { name?: string; scopes?: Scope[]; now?: Date; expiresAt?: Date | null } = {},
 ) {
   const now = opts.now ?? T0;
-  const account = createAccount(db.orm, opts.name ?? 'Acme', now);
-  const key = seedKey(db, account.id, opts.scopes ?? [...SCOPES], { now, expiresAt: opts.expiresAt ?? null });
+  const account = await createAccount(db, opts.name ?? 'Acme', now);
+  const key = await seedKey(db, account.id, opts.scopes ?? [...SCOPES], {
+    now,
+    expiresAt: opts.expiresAt ?? null,
+  });
   return { accountId: account.id, key: key.key, keyId: key.id };
 }
 
-export function seedKey(
+export async function seedKey(
   db: DiffrayDb,
   accountId: string,
   scopes: Scope[],
   opts: { now?: Date; expiresAt?: Date | null } = {},
 ) {
   const key = generateKey();
-  const info = insertKey(db.orm, {
+  const info = await insertKey(db, {
     accountId,
     hash: hashKey(key),
     prefix: displayPrefix(key),

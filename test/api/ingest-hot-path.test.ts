@@ -125,11 +125,12 @@ describe('WAL restarts by the background checkpointer', () => {
     // 400 frames ≈ 1.6 MB: restarts after a couple of dozen 50-finding reviews instead of 256 MiB.
     const db = openTestDatabase(path, { backgroundCheckpoints: true, walRestartFrames: 400 });
     try {
-      const accountId = createAccount(db.orm, 'restart', T0).id;
+      const accountId = (await createAccount(db, 'restart', T0)).id;
       const report = makeReport({
         findings: Array.from({ length: 50 }, (_, i) => makeFinding({ line: i + 1 })),
       });
-      const ingest = () => insertReview(db, { accountId, report, now: T0, expiresAt: reviewExpiresAt(T0) });
+      const ingest = async () =>
+        await insertReview(db, { accountId, report, now: T0, expiresAt: reviewExpiresAt(T0) });
       const ids: string[] = [];
       const deadline = Date.now() + 20_000;
       // Eight reviews in flight at a time, as concurrent requests send them, until the checkpointer has
@@ -141,9 +142,9 @@ describe('WAL restarts by the background checkpointer', () => {
       expect(statSync(`${path}-wal`).size).toBeLessThan(ids.length * 17 * 4096);
       expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
       for (const id of [ids[0]!, ids[Math.floor(ids.length / 2)]!, ids.at(-1)!])
-        expect(getReview(db.orm, { accountId, id, now: T0 })?.findings).toHaveLength(50);
+        expect((await getReview(db, { accountId, id, now: T0 }))?.findings).toHaveLength(50);
     } finally {
-      db.close();
+      await db.close();
     }
   }, 30_000);
 });

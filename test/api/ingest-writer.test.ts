@@ -15,7 +15,7 @@ import {
   insertReview,
   listRepositories,
   WriteError,
-  type DiffrayDb,
+  type SqliteDb,
 } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import type { Principal } from '../../api/types.js';
@@ -50,11 +50,11 @@ const reportNo = (i: number): ReviewReport =>
     ),
   });
 
-const rows = <T>(db: DiffrayDb, sql: string, ...params: unknown[]) =>
+const rows = <T>(db: SqliteDb, sql: string, ...params: unknown[]) =>
   db.sqlite.prepare(sql).all(...params) as T[];
 
 /** Every review's range of finding rows, in row order: they must tile 1..n with no gap and no overlap. */
-function expectTiledRanges(db: DiffrayDb) {
+function expectTiledRanges(db: SqliteDb) {
   const ranges = rows<{ id: string; first: number; last: number }>(
     db,
     'SELECT id, findings_first AS first, findings_last AS last FROM reviews WHERE findings_first IS NOT NULL ORDER BY findings_first',
@@ -80,7 +80,7 @@ function expectTiledRanges(db: DiffrayDb) {
 describe('POST /v1/reviews through the writer thread', () => {
   it('commits 50 concurrent ingests on consecutive, non-overlapping finding rows with exact aggregates', async () => {
     server = await startServer();
-    const { key, accountId } = seedAccount(server.db);
+    const { key, accountId } = await seedAccount(server.db);
     const t = server;
     const reports = Array.from({ length: 50 }, (_, i) => reportNo(i));
     const answers = await Promise.all(reports.map((body) => t.call('POST', '/v1/reviews', { key, body })));
@@ -89,18 +89,18 @@ describe('POST /v1/reviews through the writer thread', () => {
     const db = server.db;
     expectTiledRanges(db);
     for (const [i, answer] of answers.entries()) {
-      const stored = getReview(db.orm, { accountId, id: (answer.json as { id: string }).id, now: T0 });
+      const stored = await getReview(db, { accountId, id: (answer.json as { id: string }).id, now: T0 });
       expect(stored?.review.pullRequest).toBe(i + 1);
       expect(stored?.findings.map((f) => f.title).sort()).toEqual(
         reports[i]!.findings.map((f) => f.title).sort(),
       );
     }
     // One repository per name, whichever review of a batch created it.
-    expect(listRepositories(db.orm, accountId).map((r) => r.fullName)).toEqual(
+    expect((await listRepositories(db, accountId)).map((r) => r.fullName)).toEqual(
       [0, 1, 2].map((r) => `octo/repo-${r}`),
     );
     // The severity counts this test sums; the other columns (categories, fixes, cost) have their own tests.
-    const aggregates = exportedData(db.orm, accountId, T0)!.dailyAggregates.map(
+    const aggregates = (await exportedData(db, accountId, T0))!.dailyAggregates.map(
       ({ repository, reviews, critical, high, medium, low }) => ({
         repository,
         reviews,
@@ -130,7 +130,7 @@ describe('POST /v1/reviews through the writer thread', () => {
 
   it('answers 201 only once the review is committed: the next read sees it', async () => {
     server = await startServer();
-    const { key } = seedAccount(server.db);
+    const { key } = await seedAccount(server.db);
     for (let i = 0; i < 20; i += 1) {
       server.time.advance(1_000); // so the newest review is this one
       const created = await server.call('POST', '/v1/reviews', { key, body: reportNo(i) });
@@ -154,7 +154,7 @@ describe('POST /v1/reviews through the writer thread', () => {
       sessionId: 'gone-session',
     };
     server = await startServer({ app: { resolveSession: () => gone } });
-    const { key } = seedAccount(server.db);
+    const { key } = await seedAccount(server.db);
     const t = server;
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
@@ -183,7 +183,7 @@ describe('POST /v1/reviews through the writer thread', () => {
 
   it('answers what a dead writer held with a JSON 500, then starts a new one', async () => {
     server = await startServer();
-    const { key } = seedAccount(server.db);
+    const { key } = await seedAccount(server.db);
     // The writer starts on the first review; with the database's directory moved away it cannot open its
     // connection and dies (the serving connection keeps its open file).
     const moved = `${server.dir}-moved`;
@@ -208,13 +208,13 @@ describe('POST /v1/reviews through the writer thread', () => {
 describe('the writer', () => {
   let n = 0;
   const freshDb = () => openTestDatabase(join(dir, `w-${(n += 1)}.db`));
-  const ingest = (db: DiffrayDb, accountId: string, i: number) =>
-    insertReview(db, { accountId, report: reportNo(i), now: T0, expiresAt: reviewExpiresAt(T0) });
+  const ingest = async (db: SqliteDb, accountId: string, i: number) =>
+    await insertReview(db, { accountId, report: reportNo(i), now: T0, expiresAt: reviewExpiresAt(T0) });
 
   it('rolls back a failing review alone in a batch shared with others', async () => {
     const db = freshDb();
     try {
-      const accountId = createAccount(db.orm, 'a', T0).id;
+      const accountId = (await createAccount(db, 'a', T0)).id;
       // Sent before the writer is up, so the three wait on its port and share one transaction.
       const outcomes = await Promise.allSettled([
         ingest(db, accountId, 5),
@@ -233,25 +233,25 @@ describe('the writer', () => {
       ]);
       expectTiledRanges(db);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
   it('close() commits the reviews sent before it, then refuses new ones', async () => {
     const path = join(dir, 'closing.db');
     const db = openTestDatabase(path);
-    const accountId = createAccount(db.orm, 'a', T0).id;
+    const accountId = (await createAccount(db, 'a', T0)).id;
     const sent = Array.from({ length: 20 }, (_, i) => ingest(db, accountId, i));
-    db.close();
+    await db.close();
     const ids = await Promise.all(sent);
     await expect(ingest(db, accountId, 21)).rejects.toThrow(WriteError);
 
     const reopened = openTestDatabase(path);
     try {
-      for (const id of ids) expect(getReview(reopened.orm, { accountId, id, now: T0 })).toBeDefined();
+      for (const id of ids) expect(await getReview(reopened, { accountId, id, now: T0 })).toBeDefined();
       expectTiledRanges(reopened);
     } finally {
-      reopened.close();
+      await reopened.close();
     }
   });
 

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { acquireLease, openDatabase, releaseLease, renewLease, SCOPES } from '../../api/db/index.js';
 import { signPayload } from '../../api/github-webhook.js';
@@ -60,13 +60,15 @@ beforeAll(async () => {
   const dataKey = randomBytes(32);
   // Seeded in this process: keys, and reviews written on 2025-03-01, long expired by now.
   const db = openDatabase(dbPath, { dataKeys: [dataKey] });
-  const account = seedAccount(db);
+  const account = await seedAccount(db);
   keys.admin = account.key;
-  const victim = seedKey(db, account.accountId, ['reviews:read']);
+  const victim = await seedKey(db, account.accountId, ['reviews:read']);
   keys.victim = victim.key;
   keys.victimId = victim.id;
-  keys.limited = seedKey(db, account.accountId, ['reviews:read']).key;
-  keys.burst = Array.from({ length: BURST_KEYS }, () => seedKey(db, account.accountId, [...SCOPES]).key);
+  keys.limited = (await seedKey(db, account.accountId, ['reviews:read'])).key;
+  keys.burst = [];
+  for (let i = 0; i < BURST_KEYS; i++)
+    keys.burst.push((await seedKey(db, account.accountId, [...SCOPES])).key);
   const old = createApp({ db, clock: () => T0, config: testConfig(), log: () => {} });
   for (let i = 0; i < OLD_REVIEWS; i++) {
     const res = await old.request('/v1/reviews', {
@@ -76,7 +78,7 @@ beforeAll(async () => {
     });
     expect(res.status).toBe(201);
   }
-  db.close();
+  await db.close();
   const env = {
     DATABASE_PATH: dbPath,
     DATA_ENCRYPTION_KEY: dataKey.toString('base64'),
@@ -102,8 +104,12 @@ const purgeLines = (server: ServeProcess) =>
 
 describe('two serve processes on one database', () => {
   it('purge started by both deletes once', async () => {
-    // Each purges at start when it takes the lease; the other finds it held or the purge done.
-    const lines = [...purgeLines(a), ...purgeLines(b)];
+    // Each purges once listening, when it takes the lease; the other finds it held or the purge done.
+    const lines = await vi.waitFor(() => {
+      const logged = [...purgeLines(a), ...purgeLines(b)];
+      if (logged.length === 0) throw new Error('no purge logged yet');
+      return logged;
+    });
     expect(lines.length).toBe(1);
     expect(lines[0]).toMatchObject({ reviews: OLD_REVIEWS, findings: OLD_REVIEWS });
     const sqlite = new Database(dbPath, { readonly: true });
@@ -159,40 +165,40 @@ describe('two serve processes on one database', () => {
     expect(await deliver(b, delivery)).toEqual({ status: 'duplicate' });
   });
 
-  it('keeps the purge lease from a live holder and gives it over once the holder has died', () => {
+  it('keeps the purge lease from a live holder and gives it over once the holder has died', async () => {
     const db = openTestDatabase(join(dir, 'lease.db'));
     try {
       const lease = (holder: string) => ({ name: 'purge', holder, ttlMs: 60_000, dueAfterMs: 3_600_000 });
-      expect(acquireLease(db.orm, lease('one'), T0)).toBe(true);
+      expect(await acquireLease(db, lease('one'), T0)).toBe(true);
       // Live: the other waits. One dies mid-purge (never releases): past its lease, the other resumes.
-      expect(acquireLease(db.orm, lease('two'), new Date(T0.getTime() + 59_000))).toBe(false);
-      expect(acquireLease(db.orm, lease('two'), new Date(T0.getTime() + 61_000))).toBe(true);
-      expect(renewLease(db.orm, 'purge', 'one', new Date(T0.getTime() + 120_000))).toBe(false);
-      releaseLease(db.orm, 'purge', 'two', new Date(T0.getTime() + 62_000));
+      expect(await acquireLease(db, lease('two'), new Date(T0.getTime() + 59_000))).toBe(false);
+      expect(await acquireLease(db, lease('two'), new Date(T0.getTime() + 61_000))).toBe(true);
+      expect(await renewLease(db, 'purge', 'one', new Date(T0.getTime() + 120_000))).toBe(false);
+      await releaseLease(db, 'purge', 'two', new Date(T0.getTime() + 62_000));
       // Done: nobody purges again before it is due.
-      expect(acquireLease(db.orm, lease('one'), new Date(T0.getTime() + 600_000))).toBe(false);
-      expect(acquireLease(db.orm, lease('one'), new Date(T0.getTime() + 3_700_000))).toBe(true);
+      expect(await acquireLease(db, lease('one'), new Date(T0.getTime() + 600_000))).toBe(false);
+      expect(await acquireLease(db, lease('one'), new Date(T0.getTime() + 3_700_000))).toBe(true);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('counts a large limit across instances in shares, never looser than configured', () => {
+  it('counts a large limit across instances in shares, never looser than configured', async () => {
     const db = openTestDatabase(join(dir, 'buckets.db'));
     try {
       const rule = { capacity: 600, perMinute: 600 };
       const [one, two] = [0, 1].map(() => new SharedTokenBuckets(db, 'key', rule, () => T0));
       let granted = 0;
-      for (let i = 0; i < 700; i++) if ((i % 2 === 0 ? one! : two!).take('k') === 0) granted += 1;
+      for (let i = 0; i < 700; i++) if ((await (i % 2 === 0 ? one! : two!).take('k')) === 0) granted += 1;
       // Each instance takes 12 tokens at a time: exactly the capacity, between the two.
       expect(granted).toBe(600);
       // Refused now, and the refusal is remembered without asking the database again.
-      expect(one!.take('k')).toBeGreaterThan(0);
+      expect(await one!.take('k')).toBeGreaterThan(0);
       expect(
         db.sqlite.prepare("SELECT count(*) AS n FROM rate_buckets WHERE bucket = 'key:k'").get(),
       ).toEqual({ n: 1 });
     } finally {
-      db.close();
+      await db.close();
     }
   });
 

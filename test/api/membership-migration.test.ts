@@ -25,7 +25,7 @@ function tagBefore(suffix: string): string {
 }
 
 describe('the membership invitations migration', () => {
-  it('turns every membership already there into an invitation, keeps its role, ends GitHub sessions', () => {
+  it('turns every membership already there into an invitation, keeps its role, ends GitHub sessions', async () => {
     const path = join(dir, 'before.db');
     const s = databaseAtMigration(path, tagBefore('_memberships_and_profiles'));
     const at = T0.getTime();
@@ -48,17 +48,17 @@ describe('the membership invitations migration', () => {
 
     const db = openTestDatabase(path);
     try {
-      expect(accountsOf(db.orm, 'u1')).toEqual([
+      expect(await accountsOf(db, 'u1')).toEqual([
         expect.objectContaining({ accountId: 'a1', accountName: 'Acme', role: 'admin', acceptedAt: null }),
         expect.objectContaining({ accountId: 'a2', accountName: 'Bravo', role: 'member', acceptedAt: null }),
       ]);
-      expect(accountsOf(db.orm, 'u1').map((m) => m.invitedBy)).toEqual([null, null]);
+      expect((await accountsOf(db, 'u1')).map((m) => m.invitedBy)).toEqual([null, null]);
       const session = db.sqlite.prepare("SELECT revoked_at AS r FROM sessions WHERE id = 's1'").get() as {
         r: number | null;
       };
       expect(session.r).not.toBeNull();
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });

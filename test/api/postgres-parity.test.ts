@@ -18,7 +18,7 @@ import * as pgTables from '../../api/db/pg/schema.js';
 import * as pgState from '../../api/db/pg/shared-state.js';
 import * as sqliteTables from '../../api/db/schema.js';
 import * as sqliteState from '../../api/db/shared-state.js';
-import type { BucketRule } from '../../api/db/shared-state.js';
+import type { BucketRule } from '../../api/db/connection.js';
 import { SKIP_POSTGRES, usePostgres } from '../support/postgres.js';
 import { openTestDatabase } from './helpers.js';
 
@@ -118,7 +118,7 @@ describe.skipIf(SKIP_POSTGRES)('SQLite and PostgreSQL, side by side', () => {
     sqlite = openTestDatabase(join(dir, 'diffray.db'));
   });
   afterAll(async () => {
-    sqlite?.close();
+    await sqlite?.close();
     await pool?.end();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -224,18 +224,18 @@ describe.skipIf(SKIP_POSTGRES)('SQLite and PostgreSQL, side by side', () => {
   });
 
   it('answers the same sequence of shared-state calls with the same results', async () => {
-    const orm = sqlite.orm;
+    const db = sqlite;
     const engines = {
       sqlite: {
         take: async (bucket: string, rule: BucketRule, want: number, now: Date) =>
-          sqliteState.takeTokens(orm, bucket, rule, want, now),
+          sqliteState.takeTokens(db, bucket, rule, want, now),
         consume: async (state: string, expiresAt: Date) =>
-          sqliteState.consumeOAuthState(orm, state, expiresAt),
+          sqliteState.consumeOAuthState(db, state, expiresAt),
         acquire: async (holder: string, ttlMs: number, now: Date) =>
-          sqliteState.acquireLease(orm, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
-        renew: async (holder: string, until: Date) => sqliteState.renewLease(orm, 'work', holder, until),
-        release: async (holder: string, now: Date) => sqliteState.releaseLease(orm, 'work', holder, now),
-        sweep: async (idleBefore: Date, now: Date) => sqliteState.sweepSharedState(orm, idleBefore, now),
+          sqliteState.acquireLease(db, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
+        renew: async (holder: string, until: Date) => sqliteState.renewLease(db, 'work', holder, until),
+        release: async (holder: string, now: Date) => sqliteState.releaseLease(db, 'work', holder, now),
+        sweep: async (idleBefore: Date, now: Date) => sqliteState.sweepSharedState(db, idleBefore, now),
       },
       postgresql: {
         take: (bucket: string, rule: BucketRule, want: number, now: Date) =>

@@ -3,11 +3,11 @@ import { DAY_MS } from '../../shared/index.js';
 import { makeFinding, makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
-let acct: ReturnType<typeof seedAccount>;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
 
 beforeAll(async () => {
   s = await startServer();
-  acct = seedAccount(s.db);
+  acct = await seedAccount(s.db);
 });
 afterAll(() => s.close());
 

@@ -36,8 +36,8 @@ interface QuotaError {
 describe('reviews per day', () => {
   it('refuses the review past the limit with 429, naming the quota, its limit and the next UTC midnight', async () => {
     s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, reviewsPerDay: 3 } } });
-    const a = seedAccount(s.db, { name: 'busy' });
-    const b = seedAccount(s.db, { name: 'quiet' });
+    const a = await seedAccount(s.db, { name: 'busy' });
+    const b = await seedAccount(s.db, { name: 'quiet' });
     const post = (key: string) => s!.call('POST', '/v1/reviews', { key, body: makeReport() });
     for (let i = 0; i < 3; i += 1) expect((await post(a.key)).status).toBe(201);
     const refused = await post(a.key);
@@ -68,8 +68,8 @@ describe('stored bytes', () => {
   it('refuses a review that would pass the limit with 413, naming it and when the oldest review is freed', async () => {
     // Room for three such reviews (about 31 KB each), not four.
     s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, storedBytes: 100_000 } } });
-    const a = seedAccount(s.db, { name: 'hoarder' });
-    const b = seedAccount(s.db, { name: 'other' });
+    const a = await seedAccount(s.db, { name: 'hoarder' });
+    const b = await seedAccount(s.db, { name: 'other' });
     const post = (key: string, repository: string) =>
       s!.call('POST', '/v1/reviews', { key, body: report(repository) });
     expect((await post(a.key, 'octo/one')).status).toBe(201);
@@ -94,14 +94,14 @@ describe('stored bytes', () => {
     expect((await post(a.key, 'octo/two')).status).toBe(413);
 
     // So does the purge of expired reviews.
-    purge(s.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
+    await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
     s.time.set(new Date(T0.getTime() + 31 * DAY_MS));
     expect((await post(a.key, 'octo/two')).status).toBe(201);
   });
 
   it('refuses a review larger than the whole quota, with no reset to wait for', async () => {
     s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, storedBytes: 10_000 } } });
-    const a = seedAccount(s.db, { name: 'small' });
+    const a = await seedAccount(s.db, { name: 'small' });
     const refused = await s.call('POST', '/v1/reviews', { key: a.key, body: report('octo/big') });
     expect(refused.status).toBe(413);
     expect((refused.json as QuotaError).error.quota).toEqual({
@@ -126,7 +126,7 @@ describe('quota settings', () => {
 });
 
 describe('migration 0003 (account quotas) on a 0002 database holding data', () => {
-  it("counts the reviews already stored, in UTF-8 bytes as the API does, and today's reviews", () => {
+  it("counts the reviews already stored, in UTF-8 bytes as the API does, and today's reviews", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-quotas-'));
     try {
       const path = join(dir, 'from-0002.db');
@@ -194,7 +194,7 @@ describe('migration 0003 (account quotas) on a 0002 database holding data', () =
           bytes: storedBytesOf(reports[0]!.report) + storedBytesOf(reports[2]!.report),
         });
       } finally {
-        db.close();
+        await db.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
-let acct: ReturnType<typeof seedAccount>;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
 
 beforeAll(async () => {
   s = await startServer();
-  acct = seedAccount(s.db);
+  acct = await seedAccount(s.db);
 });
 afterAll(() => s.close());
 

@@ -15,7 +15,7 @@ const n = (sql: string) => (s.db.sqlite.prepare(sql).get() as { n: number }).n;
 
 describe('purge', () => {
   it('deletes expired reviews and findings in bounded batches, keeps aggregates, and truncates the WAL', async () => {
-    const acct = seedAccount(s.db);
+    const acct = await seedAccount(s.db);
     const findings = Array.from({ length: 300 }, (_, i) =>
       makeFinding({ line: i + 1, body: `finding ${i} ${'x'.repeat(500)}` }),
     );
@@ -32,7 +32,9 @@ describe('purge', () => {
     expect(n('SELECT count(*) AS n FROM findings')).toBe(3_001);
 
     // 30 days minus one second: nothing expired yet.
-    const early = purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)), { batchRows: 250 });
+    const early = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)), {
+      batchRows: 250,
+    });
     expect(early).toMatchObject({ findings: 0, reviews: 0 });
 
     const walPath = `${s.db.path}-wal`;
@@ -40,7 +42,7 @@ describe('purge', () => {
     await s.call('POST', '/v1/reviews', { key: acct.key, body: makeReport({ findings }) }); // dirty the WAL
     expect(statSync(walPath).size).toBeGreaterThan(0);
 
-    const result = purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)), {
+    const result = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)), {
       batchRows: 250,
     });
     expect(result.reviews).toBe(11);
@@ -61,23 +63,23 @@ describe('purge', () => {
     s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
   });
 
-  it('deletes audit entries older than 7 days and old webhook deliveries', () => {
-    const acct = seedAccount(s.db, { name: 'audited' });
-    recordAudit(s.db.orm, {
+  it('deletes audit entries older than 7 days and old webhook deliveries', async () => {
+    const acct = await seedAccount(s.db, { name: 'audited' });
+    await recordAudit(s.db, {
       accountId: acct.accountId,
       actor: 'cli',
       action: 'x.old',
       at: new Date(T0.getTime() - 8 * DAY_MS),
     });
-    recordAudit(s.db.orm, {
+    await recordAudit(s.db, {
       accountId: acct.accountId,
       actor: 'cli',
       action: 'x.new',
       at: new Date(T0.getTime() - 6 * DAY_MS),
     });
-    recordDelivery(s.db.orm, 'old-delivery', new Date(T0.getTime() - 4 * DAY_MS));
-    recordDelivery(s.db.orm, 'new-delivery', new Date(T0.getTime() - 1 * DAY_MS));
-    const result = purge(s.db, purgeCutoffs(T0));
+    await recordDelivery(s.db, 'old-delivery', new Date(T0.getTime() - 4 * DAY_MS));
+    await recordDelivery(s.db, 'new-delivery', new Date(T0.getTime() - 1 * DAY_MS));
+    const result = await purge(s.db, purgeCutoffs(T0));
     expect(result.auditEntries).toBe(1);
     expect(result.webhookDeliveries).toBe(1);
     expect(n("SELECT count(*) AS n FROM audit_log WHERE action LIKE 'x.%'")).toBe(1);

@@ -13,11 +13,11 @@ import {
 } from './helpers.js';
 
 let s: TestServer;
-let acct: ReturnType<typeof seedAccount>;
+let acct: Awaited<ReturnType<typeof seedAccount>>;
 
 beforeAll(async () => {
   s = await startServer();
-  acct = seedAccount(s.db);
+  acct = await seedAccount(s.db);
 });
 afterAll(() => s.close());
 
@@ -67,7 +67,7 @@ describe('POST /v1/reviews', () => {
     expect(got.findings[0]!.body).toBe('Use a guard.\n[code omitted]\nand\n[code omitted]\nDone.');
     expect(JSON.stringify(got)).not.toMatch(/SECRET_CODE_4[23]/);
     expect(got.findings[0]!.title).not.toContain('```');
-    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    const stored = (await getReview(s.db, { accountId: acct.accountId, id, now: s.time.clock() }))!;
     expect(stored.findings.some((f) => f.body.includes('SECRET_CODE'))).toBe(false);
   });
 
@@ -90,7 +90,7 @@ describe('POST /v1/reviews', () => {
     };
     // Sealed at rest like the finding texts: neither the code nor the prose is in the column.
     expect(raw.walkthrough).not.toMatch(/SECRET_CODE|Adds parsing/);
-    const stored = getReview(s.db.orm, { accountId: acct.accountId, id, now: s.time.clock() })!;
+    const stored = (await getReview(s.db, { accountId: acct.accountId, id, now: s.time.clock() }))!;
     expect(stored.walkthrough).toEqual({
       overview: ['Adds parsing. [code omitted]', '[code omitted]'],
       files: [
@@ -217,7 +217,7 @@ describe('POST /v1/reviews', () => {
 
 describe('GET /v1/reviews', () => {
   it('pages newest first with a cursor, per repository', async () => {
-    const other = seedAccount(s.db, { name: 'pager' });
+    const other = await seedAccount(s.db, { name: 'pager' });
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
       s.time.advance(1_000);
@@ -259,7 +259,7 @@ describe('GET /v1/reviews', () => {
 
 describe('retention of reviews', () => {
   it('a review is readable 30 days minus one second after creation and 404 one second after, before any purge', async () => {
-    const r = seedAccount(s.db, { name: 'retention' });
+    const r = await seedAccount(s.db, { name: 'retention' });
     const id = (
       (await s.call('POST', '/v1/reviews', { key: r.key, body: makeReport({ repository: 'octo/ret' }) }))
         .json as { id: string }

@@ -47,8 +47,8 @@ describe('POST /v1/github/webhook', () => {
   let s: TestServer;
   const repositoriesOf = async (accountId: string) =>
     s.db.sqlite.prepare('SELECT full_name FROM repositories WHERE account_id = ?').all(accountId);
-  const auditOf = (accountId: string) =>
-    auditEntries(s.db, accountId)
+  const auditOf = async (accountId: string) =>
+    (await auditEntries(s.db, accountId))
       .map(({ actor, action, target }) => ({ actor, action, target }))
       .sort((x, y) => String(x.target).localeCompare(String(y.target)));
   beforeAll(async () => {
@@ -91,8 +91,8 @@ describe('POST /v1/github/webhook', () => {
   });
 
   it("deletes a deleted repository's data in every account that has it; a redelivery is a no-op", async () => {
-    const a = seedAccount(s.db, { name: 'A' });
-    const b = seedAccount(s.db, { name: 'B' });
+    const a = await seedAccount(s.db, { name: 'A' });
+    const b = await seedAccount(s.db, { name: 'B' });
     const ra = (
       (await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/doomed' }) }))
         .json as { id: string }
@@ -127,7 +127,7 @@ describe('POST /v1/github/webhook', () => {
   });
 
   it('deletes repositories removed from an installation', async () => {
-    const a = seedAccount(s.db, { name: 'C' });
+    const a = await seedAccount(s.db, { name: 'C' });
     await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/r1' }) });
     await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/r2' }) });
     const body = JSON.stringify({
@@ -137,7 +137,7 @@ describe('POST /v1/github/webhook', () => {
     const res = await deliver(body, { event: 'installation_repositories' });
     expect(res.json).toEqual({ status: 'processed', deletedFrom: 2, movedIn: 0 });
     expect(await repositoriesOf(a.accountId)).toEqual([]);
-    expect(auditOf(a.accountId)).toEqual([
+    expect(await auditOf(a.accountId)).toEqual([
       { actor: 'github', action: 'repository.delete', target: 'octo/r1' },
       { actor: 'github', action: 'repository.delete', target: 'octo/r2' },
     ]);
@@ -183,19 +183,19 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
         reviews: { id: string; repository: string }[];
       }
     ).reviews;
-  const aggregates = (accountId: string) =>
-    exportedData(s.db.orm, accountId, s.time.clock())!
-      .dailyAggregates.map(({ repository, reviews }) => ({ repository, reviews }))
+  const aggregates = async (accountId: string) =>
+    (await exportedData(s.db, accountId, s.time.clock()))!.dailyAggregates
+      .map(({ repository, reviews }) => ({ repository, reviews }))
       .sort((x, y) => String(x.repository).localeCompare(String(y.repository)));
-  const audit = (accountId: string) =>
-    auditEntries(s.db, accountId)
+  const audit = async (accountId: string) =>
+    (await auditEntries(s.db, accountId))
       .filter((e) => e.actor === 'github')
       .map(({ actor, action, target }) => ({ actor, action, target }))
       .sort((x, y) => String(x.target).localeCompare(String(y.target)));
 
   it("deletes an uninstalled installation's listed repositories in every account, audited; nothing else", async () => {
-    const a = seedAccount(s.db, { name: 'uninstall A' });
-    const b = seedAccount(s.db, { name: 'uninstall B' });
+    const a = await seedAccount(s.db, { name: 'uninstall A' });
+    const b = await seedAccount(s.db, { name: 'uninstall B' });
     await report(a.key, 'acme/one');
     await report(a.key, 'acme/two');
     await report(a.key, 'acme/kept');
@@ -211,8 +211,8 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
     expect(res.json).toEqual({ status: 'processed', deletedFrom: 3, movedIn: 0 });
     expect(await repositories(a.key)).toEqual(['acme/kept']);
     expect(await repositories(b.key)).toEqual([]);
-    expect(aggregates(a.accountId)).toEqual([{ repository: 'acme/kept', reviews: 1 }]);
-    expect(audit(a.accountId)).toEqual([
+    expect(await aggregates(a.accountId)).toEqual([{ repository: 'acme/kept', reviews: 1 }]);
+    expect(await audit(a.accountId)).toEqual([
       { actor: 'github', action: 'repository.delete', target: 'acme/one' },
       { actor: 'github', action: 'repository.delete', target: 'acme/two' },
     ]);
@@ -223,7 +223,7 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
   });
 
   it("deletes every repository of the owner when the installation covered all of them, and no other owner's", async () => {
-    const a = seedAccount(s.db, { name: 'uninstall all' });
+    const a = await seedAccount(s.db, { name: 'uninstall all' });
     for (const repository of ['whole/one', 'Whole/Two', 'wholesale/three', 'other/whole']) {
       await report(a.key, repository);
     }
@@ -236,7 +236,7 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
   });
 
   it('moves a renamed repository: its reviews, config and trends follow the new name, audited', async () => {
-    const a = seedAccount(s.db, { name: 'rename' });
+    const a = await seedAccount(s.db, { name: 'rename' });
     const id = await report(a.key, 'octo/before');
     const yaml = 'fail-on: critical\n';
     await s.call('PUT', '/v1/config', { key: a.key, body: { repository: 'octo/before', yaml } });
@@ -253,14 +253,14 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
     expect(await reviewsOf(a.key, 'octo/before')).toEqual([]);
     const config = await s.call('GET', '/v1/config?repository=octo/after', { key: a.key });
     expect((config.json as { yaml: { repository: string } }).yaml.repository).toBe(yaml);
-    expect(aggregates(a.accountId)).toEqual([{ repository: 'octo/after', reviews: 1 }]);
-    expect(audit(a.accountId)).toEqual([
+    expect(await aggregates(a.accountId)).toEqual([{ repository: 'octo/after', reviews: 1 }]);
+    expect(await audit(a.accountId)).toEqual([
       { actor: 'github', action: 'repository.move', target: 'octo/before -> octo/after' },
     ]);
   });
 
   it('moves a transferred repository, merging it with what already reports under the new name', async () => {
-    const a = seedAccount(s.db, { name: 'transfer' });
+    const a = await seedAccount(s.db, { name: 'transfer' });
     const old = await report(a.key, 'person/tool');
     s.time.advance(60_000);
     await s.call('PUT', '/v1/config', {
@@ -285,14 +285,14 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
     // The config set last (under the new name) wins; the day's counts add up.
     const config = await s.call('GET', '/v1/config?repository=company/tool', { key: a.key });
     expect((config.json as { yaml: { repository: string } }).yaml.repository).toBe('fail-on: low\n');
-    expect(aggregates(a.accountId)).toEqual([{ repository: 'company/tool', reviews: 2 }]);
+    expect(await aggregates(a.accountId)).toEqual([{ repository: 'company/tool', reviews: 2 }]);
     expect(
       s.db.sqlite.prepare('SELECT count(*) AS n FROM configs WHERE account_id = ?').get(a.accountId),
     ).toEqual({ n: 1 });
   });
 
   it('moves a repository transferred from an organization, and one renamed only in case', async () => {
-    const a = seedAccount(s.db, { name: 'transfer org' });
+    const a = await seedAccount(s.db, { name: 'transfer org' });
     await report(a.key, 'old-org/lib');
     await deliver('repository', {
       action: 'transferred',

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../../api/app.js';
-import type { DiffrayDb } from '../../api/db/index.js';
+import type { SqliteDb } from '../../api/db/index.js';
 import type { LogRecord } from '../../api/types.js';
 import { openTestDatabase, seedAccount, seedKey, testConfig } from '../api/helpers.js';
 
@@ -36,7 +36,7 @@ export interface RunningApi {
   url: string;
   dir: string;
   dbPath: string;
-  db: DiffrayDb;
+  db: SqliteDb;
   accountId: string;
   /** Holds every scope (admin): for setting the hosted config and reading reviews back. */
   adminKey: string;
@@ -68,8 +68,8 @@ export async function startApi(opts: { mode?: ApiMode } = {}): Promise<RunningAp
   const dbPath = join(dir, 'diffray.db');
   const db = openTestDatabase(dbPath);
   const now = new Date();
-  const admin = seedAccount(db, { name: 'Acme', now });
-  const action = seedKey(db, admin.accountId, ['reviews:write', 'config:read'], { now });
+  const admin = await seedAccount(db, { name: 'Acme', now });
+  const action = await seedKey(db, admin.accountId, ['reviews:write', 'config:read'], { now });
   const logs: LogRecord[] = [];
   const requests: ApiRequestSeen[] = [];
 
@@ -115,7 +115,7 @@ export async function startApi(opts: { mode?: ApiMode } = {}): Promise<RunningAp
     },
     async closeDb() {
       await api.stop();
-      if (db.sqlite.open) db.close();
+      if (db.sqlite.open) await db.close();
     },
     async cleanup() {
       await api.closeDb();

@@ -302,7 +302,7 @@ describe.concurrent('the walkthrough in the report', GROUP, () => {
     expect(sent.body).not.toContain('items.length; i++');
     const url = result.outputs['results-url']!;
     const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
-    const stored = getReview(s.api.db.orm, { accountId: s.api.accountId, id, now: new Date() });
+    const stored = await getReview(s.api.db, { accountId: s.api.accountId, id, now: new Date() });
     expect(stored?.walkthrough?.overview).toEqual(['total() now sums the items. [code omitted]']);
     expect(stored?.walkthrough?.files).toEqual([
       { path: 'src/app.ts', summary: expect.stringMatching(/^Sums with .* in a loop\.$/) },

@@ -491,8 +491,8 @@ describe("an answer's cost", () => {
     expect(footer).toContain(`~$${report.costUsd.toFixed(4)}`);
 
     const now = new Date();
-    const repo = findRepository(api.db.orm, api.accountId, FULL)!;
-    const counted = await answerCosts(api.db.orm, {
+    const repo = (await findRepository(api.db, api.accountId, FULL))!;
+    const counted = await answerCosts(api.db, {
       accountId: api.accountId,
       now,
       repositoryId: repo.id,
@@ -502,7 +502,7 @@ describe("an answer's cost", () => {
     const reviewsCost = (await api.get(`/v1/reviews?repository=${FULL}`)).json as {
       reviews: { costUsd: number }[];
     };
-    const days = trendDays(api.db.orm, { accountId: api.accountId, sinceDay: utcDay(new Date(0)) });
+    const days = await trendDays(api.db, { accountId: api.accountId, sinceDay: utcDay(new Date(0)) });
     expect(days.reduce((sum, d) => sum + d.costMicros, 0)).toBe(
       Math.round(reviewsCost.reviews[0]!.costUsd * 1_000_000) + Math.round(report.costUsd * 1_000_000),
     );

@@ -91,10 +91,10 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     db = openTestDatabase(join(dir, 'results.db'));
     base = await startPages();
 
-    const account = createAccount(db.orm, 'Acme Corp', clock());
+    const account = await createAccount(db, 'Acme Corp', clock());
     acmeId = account.id;
     adminKey = generateKey();
-    insertKey(db.orm, {
+    await insertKey(db, {
       accountId: account.id,
       hash: hashKey(adminKey),
       prefix: displayPrefix(adminKey),
@@ -215,7 +215,7 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
     await browser?.close();
     for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
     await gh.close();
-    db?.close();
+    await db?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -327,9 +327,9 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   it('signs in with GitHub, answers an invitation, switches account from the header and corrects the profile', async () => {
     await gh.start();
     const site = await startPages(gh.oauthConfig);
-    const globex = createAccount(db.orm, 'Globex', clock());
-    member({ db, clock }, globex.id, 'octo-dev', 'member');
-    addMember(db.orm, {
+    const globex = await createAccount(db, 'Globex', clock());
+    await member({ db, clock }, globex.id, 'octo-dev', 'member');
+    await addMember(db, {
       accountId: acmeId,
       login: 'octo-dev',
       role: 'admin',

@@ -34,9 +34,9 @@ const DISMISSAL: DismissalReport = {
   by: 'maintainer',
 };
 
-function dismiss(accountId: string, report: Partial<DismissalReport> = {}) {
+async function dismiss(accountId: string, report: Partial<DismissalReport> = {}) {
   const now = t.clock();
-  return insertDismissal(t.db.orm, {
+  return await insertDismissal(t.db, {
     accountId,
     report: { ...DISMISSAL, ...report },
     now,
@@ -52,9 +52,13 @@ async function csrfOn(path: string, cookie: string): Promise<string> {
 
 describe('the dismissals page', () => {
   it('lists who dismissed what, when and why, as plain text, per account and per repository', async () => {
-    const a = seedAccount(t, 'acme');
-    dismiss(a.accountId);
-    dismiss(a.accountId, { repository: 'acme/gadgets', title: 'Magic number', category: 'maintainability' });
+    const a = await seedAccount(t, 'acme');
+    await dismiss(a.accountId);
+    await dismiss(a.accountId, {
+      repository: 'acme/gadgets',
+      title: 'Magic number',
+      category: 'maintainability',
+    });
     const cookie = await personSession(t, a.accountId, 'reader', 'member');
 
     const all = await (await get(t, '/dismissals', cookie)).text();
@@ -75,7 +79,7 @@ describe('the dismissals page', () => {
   });
 
   it('counts, per category, the findings fixed and the findings dismissed', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     await seedReview(
       t,
       a.accountId,
@@ -103,9 +107,9 @@ describe('the dismissals page', () => {
 
 describe("an admin's decision on a dismissal", () => {
   it('shows the entry and the config before saving, then saves it in one click, audited', async () => {
-    const a = seedAccount(t, 'acme');
-    putConfig(t.db, a.accountId, 'acme/widgets', 'fail-on: high\n', t.clock());
-    const id = dismiss(a.accountId);
+    const a = await seedAccount(t, 'acme');
+    await putConfig(t.db, a.accountId, 'acme/widgets', 'fail-on: high\n', t.clock());
+    const id = await dismiss(a.accountId);
     const cookie = await signInWithKey(t, a.key);
 
     const preview = await (await get(t, `/settings/dismissals/${id}`, cookie)).text();
@@ -114,16 +118,16 @@ describe("an admin's decision on a dismissal", () => {
     expect(preview).toContain('fail-on: high');
     expect(preview).toContain('instructions:');
     // Nothing saved by looking.
-    expect(getConfigs(t.db.orm, a.accountId, 'acme/widgets').repository?.yaml).toBe('fail-on: high\n');
+    expect((await getConfigs(t.db, a.accountId, 'acme/widgets')).repository?.yaml).toBe('fail-on: high\n');
 
     const csrf = await csrfOn(`/settings/dismissals/${id}`, cookie);
     const saved = await postForm(t, `/settings/dismissals/${id}/accept`, { _csrf: csrf }, { cookie });
     expect(saved.status).toBe(303);
     expect(saved.headers.get('location')).toBe('/dismissals?repository=acme%2Fwidgets&notice=accepted');
-    const yaml = getConfigs(t.db.orm, a.accountId, 'acme/widgets').repository?.yaml ?? '';
+    const yaml = (await getConfigs(t.db, a.accountId, 'acme/widgets')).repository?.yaml ?? '';
     expect(yaml).toContain('fail-on: high');
     expect(yaml).toContain('Do not report style findings like');
-    expect(auditEntries(t.db, a.accountId).map((e) => [e.action, e.target])).toContainEqual([
+    expect((await auditEntries(t.db, a.accountId)).map((e) => [e.action, e.target])).toContainEqual([
       'dismissal.accept',
       'acme/widgets',
     ]);
@@ -131,14 +135,14 @@ describe("an admin's decision on a dismissal", () => {
     // A second click adds nothing.
     const again = await postForm(t, `/settings/dismissals/${id}/accept`, { _csrf: csrf }, { cookie });
     expect(again.headers.get('location')).toBe('/dismissals?notice=decided');
-    expect(getConfigs(t.db.orm, a.accountId, 'acme/widgets').repository?.yaml).toBe(yaml);
+    expect((await getConfigs(t.db, a.accountId, 'acme/widgets')).repository?.yaml).toBe(yaml);
     const list = await (await get(t, '/dismissals', cookie)).text();
     expect(list).toContain('accepted');
   });
 
   it('declines one, audited, and refuses both to members', async () => {
-    const a = seedAccount(t, 'acme');
-    const id = dismiss(a.accountId);
+    const a = await seedAccount(t, 'acme');
+    const id = await dismiss(a.accountId);
     const admin = await signInWithKey(t, a.key);
     const member = await personSession(t, a.accountId, 'reader', 'member');
     const memberCsrf = await csrfOn('/dismissals', member);
@@ -158,8 +162,8 @@ describe("an admin's decision on a dismissal", () => {
       { cookie: admin },
     );
     expect(declined.headers.get('location')).toBe('/dismissals?repository=acme%2Fwidgets&notice=declined');
-    expect(getConfigs(t.db.orm, a.accountId, 'acme/widgets').repository).toBeUndefined();
-    expect(auditEntries(t.db, a.accountId).map((e) => e.action)).toContain('dismissal.decline');
+    expect((await getConfigs(t.db, a.accountId, 'acme/widgets')).repository).toBeUndefined();
+    expect((await auditEntries(t.db, a.accountId)).map((e) => e.action)).toContain('dismissal.decline');
     const list = await (await get(t, '/dismissals', admin)).text();
     expect(list).toContain('declined');
     expect(list).not.toContain(`/settings/dismissals/${id}/decline`);

@@ -15,6 +15,7 @@ import {
   insertKey,
   insertReview,
   type DiffrayDb,
+  type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
@@ -67,12 +68,12 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
-  db: DiffrayDb;
+  db: SqliteDb;
   clock: TestClock;
   config: ApiConfig;
   logs: LogRecord[];
   dir: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export function makeTestApp(
@@ -100,21 +101,21 @@ export function makeTestApp(
     config,
     logs,
     dir,
-    close: () => {
-      db.close();
+    close: async () => {
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-export function seedAccount(
+export async function seedAccount(
   t: { db: DiffrayDb; clock: () => Date },
   name: string,
   scopes: Scope[] = ['admin'],
 ) {
-  const account = createAccount(t.db.orm, name, t.clock());
+  const account = await createAccount(t.db, name, t.clock());
   const key = generateKey();
-  const info = insertKey(t.db.orm, {
+  const info = await insertKey(t.db, {
     accountId: account.id,
     hash: hashKey(key),
     prefix: displayPrefix(key),
@@ -126,14 +127,14 @@ export function seedAccount(
   return { accountId: account.id, name, key, keyId: info.id };
 }
 
-export function addKey(
+export async function addKey(
   t: { db: DiffrayDb; clock: () => Date },
   accountId: string,
   scopes: Scope[],
   expiresAt: Date | null = null,
 ) {
   const key = generateKey();
-  const info = insertKey(t.db.orm, {
+  const info = await insertKey(t.db, {
     accountId,
     hash: hashKey(key),
     prefix: displayPrefix(key),
@@ -145,24 +146,24 @@ export function addKey(
   return { key, keyId: info.id };
 }
 
-export function grant(
+export async function grant(
   t: { db: DiffrayDb; clock: () => Date },
   accountId: string,
   login: string,
   role: 'admin' | 'member' = 'admin',
 ) {
-  return addMember(t.db.orm, { accountId, login, role, now: t.clock() });
+  return await addMember(t.db, { accountId, login, role, now: t.clock() });
 }
 
 /** A member who accepted the invitation (what `grant` alone leaves pending). */
-export function member(
+export async function member(
   t: { db: DiffrayDb; clock: () => Date },
   accountId: string,
   login: string,
   role: 'admin' | 'member' = 'admin',
 ) {
-  const granted = grant(t, accountId, login, role);
-  acceptInvitation(t.db.orm, { accountId, userId: granted.userId, now: t.clock() });
+  const granted = await grant(t, accountId, login, role);
+  await acceptInvitation(t.db, { accountId, userId: granted.userId, now: t.clock() });
   return granted;
 }
 
@@ -173,14 +174,14 @@ export async function personSession(
   login: string,
   role: 'admin' | 'member',
 ) {
-  const { userId } = member(t, accountId, login, role);
+  const { userId } = await member(t, accountId, login, role);
   const now = t.clock();
-  const s = createSession(t.db.orm, {
+  const s = (await createSession(t.db, {
     accountId,
     userId,
     now,
     expiresAt: new Date(now.getTime() + 3_600_000),
-  })!;
+  }))!;
   return signSession(
     { sid: s.id, acc: accountId, sv: s.sessionVersion },
     { secret: t.config.sessionSecret, issuer: new URL(PUBLIC_URL).origin, now },
@@ -215,13 +216,18 @@ export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport 
   });
 }
 
-export function seedReview(
+export async function seedReview(
   t: { db: DiffrayDb; clock: () => Date },
   accountId: string,
   report: ReviewReport = makeReport(),
 ) {
   const now = t.clock();
-  return insertReview(t.db, { accountId, report, now, expiresAt: new Date(now.getTime() + 30 * DAY_MS) });
+  return await insertReview(t.db, {
+    accountId,
+    report,
+    now,
+    expiresAt: new Date(now.getTime() + 30 * DAY_MS),
+  });
 }
 
 /** The value of a Set-Cookie for `name` in a response ('' when it clears it, undefined when absent). */

@@ -57,8 +57,8 @@ function choiceOf(res: Response) {
 
 describe('an invitation is for the person it names to accept', () => {
   it("an admin who adds someone's GitHub login gets no session of theirs: sign-in shows the invitation and opens nothing", async () => {
-    const mallory = seedAccount(t, 'Mallory Inc');
-    grant(t, mallory.accountId, 'victim', 'admin');
+    const mallory = await seedAccount(t, 'Mallory Inc');
+    await grant(t, mallory.accountId, 'victim', 'admin');
     const res = await signInWithGitHub(t, gh, VICTIM, '/settings');
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/accounts');
@@ -96,11 +96,11 @@ describe('an invitation is for the person it names to accept', () => {
 
   it('sign-in never lands a person in an account they did not accept', async () => {
     // The attacker's grant comes first: sign-in used to open the oldest membership.
-    const mallory = seedAccount(t, 'Mallory Inc');
-    grant(t, mallory.accountId, 'victim', 'admin');
+    const mallory = await seedAccount(t, 'Mallory Inc');
+    await grant(t, mallory.accountId, 'victim', 'admin');
     t.clock.advance(60_000);
-    const own = seedAccount(t, 'Victim Co');
-    member(t, own.accountId, 'victim');
+    const own = await seedAccount(t, 'Victim Co');
+    await member(t, own.accountId, 'victim');
 
     for (const next of ['/', '/settings']) {
       const res = await signInWithGitHub(t, gh, VICTIM, next);
@@ -141,15 +141,15 @@ describe('an invitation is for the person it names to accept', () => {
   });
 
   it('a pending invitation grants nothing, even to a session made for it', async () => {
-    const a = seedAccount(t, 'acme');
-    const { userId } = grant(t, a.accountId, 'victim', 'admin');
+    const a = await seedAccount(t, 'acme');
+    const { userId } = await grant(t, a.accountId, 'victim', 'admin');
     const now = t.clock();
-    const s = createSession(t.db.orm, {
+    const s = (await createSession(t.db, {
       accountId: a.accountId,
       userId,
       now,
       expiresAt: new Date(now.getTime() + 3_600_000),
-    })!;
+    }))!;
     const cookie = await signSession(
       { sid: s.id, acc: a.accountId, sv: s.sessionVersion },
       { secret: t.config.sessionSecret, issuer: new URL(PUBLIC_URL).origin, now },
@@ -164,8 +164,8 @@ describe('an invitation is for the person it names to accept', () => {
   });
 
   it('accepting joins the account and opens it, audited; the next sign-in goes straight in', async () => {
-    const a = seedAccount(t, 'acme');
-    const { userId } = grant(t, a.accountId, 'victim', 'member');
+    const a = await seedAccount(t, 'acme');
+    const { userId } = await grant(t, a.accountId, 'victim', 'member');
     const choice = choiceOf(await signInWithGitHub(t, gh, VICTIM, '/settings'));
     const csrf = csrfIn(await (await get(t, '/accounts', choice)).text());
     const forged = await postForm(
@@ -189,7 +189,7 @@ describe('an invitation is for the person it names to accept', () => {
     const session = cookieFrom(accepted)!;
     expect(claims(session).acc).toBe(a.accountId);
     expect(await (await get(t, '/', session)).text()).toContain('@victim');
-    const audit = auditEntries(t.db, a.accountId)
+    const audit = (await auditEntries(t.db, a.accountId))
       .map(({ actor, action, target }) => ({ actor, action, target }))
       .sort((x, y) => x.action.localeCompare(y.action));
     expect(audit).toEqual([
@@ -203,10 +203,10 @@ describe('an invitation is for the person it names to accept', () => {
   });
 
   it('a person in several accounts chooses one at sign-in and switches from the header, by POST with the form token', async () => {
-    const a = seedAccount(t, 'Acme');
-    const b = seedAccount(t, 'Bravo');
-    member(t, a.accountId, 'victim');
-    member(t, b.accountId, 'victim', 'member');
+    const a = await seedAccount(t, 'Acme');
+    const b = await seedAccount(t, 'Bravo');
+    await member(t, a.accountId, 'victim');
+    await member(t, b.accountId, 'victim', 'member');
     const res = await signInWithGitHub(t, gh, VICTIM);
     expect(res.headers.get('location')).toBe('/accounts');
     expect(cookieFrom(res)).toBeUndefined();
@@ -248,11 +248,13 @@ describe('an invitation is for the person it names to accept', () => {
     // Switching ended the session of the account left.
     expect((await get(t, '/', inB)).status).toBe(302);
     expect(
-      auditEntries(t.db, a.accountId).filter((e) => e.action === 'session.sign_in' && e.target === 'switch'),
+      (await auditEntries(t.db, a.accountId)).filter(
+        (e) => e.action === 'session.sign_in' && e.target === 'switch',
+      ),
     ).toHaveLength(1);
 
     // An account the person is not a member of cannot be opened.
-    const other = seedAccount(t, 'Charlie');
+    const other = await seedAccount(t, 'Charlie');
     const refused = await postForm(
       t,
       `/accounts/${other.accountId}/open`,
@@ -264,9 +266,9 @@ describe('an invitation is for the person it names to accept', () => {
   });
 
   it('shows admins who has accepted, and invitations waiting, in the header of a signed-in person', async () => {
-    const a = seedAccount(t, 'Acme');
-    const b = seedAccount(t, 'Bravo');
-    member(t, a.accountId, 'victim');
+    const a = await seedAccount(t, 'Acme');
+    const b = await seedAccount(t, 'Bravo');
+    await member(t, a.accountId, 'victim');
     const admin = await signInWithKey(t, a.key);
     const csrf = csrfIn(await (await get(t, '/settings', admin)).text());
     const added = await postForm(
@@ -281,7 +283,7 @@ describe('an invitation is for the person it names to accept', () => {
     expect(settings).toMatch(/@victim<\/td><td>admin<\/td><td[^>]*>joined/);
     expect(settings).toMatch(/@newcomer<\/td><td>member<\/td><td[^>]*>invited/);
 
-    grant(t, b.accountId, 'victim', 'member');
+    await grant(t, b.accountId, 'victim', 'member');
     const res = await signInWithGitHub(t, gh, VICTIM);
     // An invitation waits: the sign-in shows it before opening anything.
     expect(res.headers.get('location')).toBe('/accounts');

@@ -57,8 +57,8 @@ describe('GitHub OAuth', () => {
   });
 
   it('signs in a member and binds their GitHub id', async () => {
-    const a = seedAccount(t, 'acme');
-    member(t, a.accountId, 'OctoCat', 'admin');
+    const a = await seedAccount(t, 'acme');
+    await member(t, a.accountId, 'OctoCat', 'admin');
     const { location, flowCookie } = await startFlow('/settings');
     const { code, state } = gh.approve(location, OCTOCAT);
     const res = await callback({ code, state }, flowCookie);
@@ -70,16 +70,16 @@ describe('GitHub OAuth', () => {
     const page = await get(t, '/', session);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('@octocat');
-    const user = t.db.orm
+    const [user] = await t.db.orm
       .select()
       .from(tables.users)
       .where(eq(tables.users.loginKey, testIndex('login', 'octocat')))
-      .get()!;
-    expect(user.githubId).toBe(OCTOCAT.id);
+      .limit(1);
+    expect(user!.githubId).toBe(OCTOCAT.id);
   });
 
   it('refuses a callback whose state differs from the cookie', async () => {
-    seedAccount(t, 'acme');
+    await seedAccount(t, 'acme');
     const { location, flowCookie } = await startFlow();
     const { code } = gh.approve(location, OCTOCAT);
     const before = gh.tokenRequests;
@@ -98,8 +98,8 @@ describe('GitHub OAuth', () => {
   });
 
   it('refuses a replayed state', async () => {
-    const a = seedAccount(t, 'acme');
-    member(t, a.accountId, 'octocat');
+    const a = await seedAccount(t, 'acme');
+    await member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const { code, state } = gh.approve(location, OCTOCAT);
     const first = await callback({ code, state }, flowCookie);
@@ -113,8 +113,8 @@ describe('GitHub OAuth', () => {
   });
 
   it('refuses a code issued for another PKCE challenge (wrong verifier)', async () => {
-    const a = seedAccount(t, 'acme');
-    member(t, a.accountId, 'octocat');
+    const a = await seedAccount(t, 'acme');
+    await member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const otherChallenge = createHash('sha256').update('someone-elses-verifier').digest('base64url');
     const { code, state } = gh.approve(location, OCTOCAT, otherChallenge);
@@ -125,7 +125,7 @@ describe('GitHub OAuth', () => {
   });
 
   it('refuses a user without a membership', async () => {
-    seedAccount(t, 'acme');
+    await seedAccount(t, 'acme');
     const { location, flowCookie } = await startFlow();
     const { code, state } = gh.approve(location, { id: 42, login: 'stranger' });
     const res = await callback({ code, state }, flowCookie);
@@ -135,8 +135,8 @@ describe('GitHub OAuth', () => {
   });
 
   it('refuses a flow cookie older than ten minutes', async () => {
-    const a = seedAccount(t, 'acme');
-    member(t, a.accountId, 'octocat');
+    const a = await seedAccount(t, 'acme');
+    await member(t, a.accountId, 'octocat');
     const { location, flowCookie } = await startFlow();
     const { code, state } = gh.approve(location, OCTOCAT);
     t.clock.advance(11 * 60_000);
@@ -156,7 +156,7 @@ describe('GitHub OAuth', () => {
     try {
       expect((await get(plain, '/auth/github')).status).toBe(404);
     } finally {
-      plain.close();
+      await plain.close();
     }
   });
 });

@@ -35,7 +35,7 @@ const auditFields = (accountId: string, action: string) =>
 
 describe('your profile', () => {
   it('shows a person what the accounts hold about them and lets them correct it, validated and audited', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await personSession(t, a.accountId, 'octocat', 'member');
     const overview = await (await get(t, '/', cookie)).text();
     expect(overview).toContain('href="/profile"');
@@ -73,7 +73,7 @@ describe('your profile', () => {
   });
 
   it('is a person’s: a key sign-in has none', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     expect((await get(t, '/profile', await signInWithKey(t, a.key))).status).toBe(404);
     expect((await get(t, '/profile')).status).toBe(302);
   });
@@ -81,7 +81,7 @@ describe('your profile', () => {
 
 describe("the account's details", () => {
   it('an admin corrects the name, company and contact e-mail in settings, validated and audited', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
     const csrf = await csrfOf(t, cookie);
     const save = (fields: Record<string, string>) =>

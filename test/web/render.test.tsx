@@ -120,20 +120,20 @@ describe('auth helpers', () => {
     expect(new OAuthError('x').message).toContain('x');
   });
 
-  it('accepts each state once, across instances of one database, until the purge forgets it expired', () => {
+  it('accepts each state once, across instances of one database, until the purge forgets it expired', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-states-'));
     const db = openTestDatabase(join(dir, 'diffray.db'));
     try {
       // Two instances: two UsedStates on one database.
       const [one, two] = [new UsedStates(db), new UsedStates(db)];
-      expect(one.consume('s1', 200)).toBe(true);
-      expect(two.consume('s1', 200)).toBe(false);
-      expect(one.consume('s1', 200)).toBe(false);
+      expect(await one.consume('s1', 200)).toBe(true);
+      expect(await two.consume('s1', 200)).toBe(false);
+      expect(await one.consume('s1', 200)).toBe(false);
       // The cookie has expired too by then: the purge's sweep forgets it.
-      sweepSharedState(db.orm, new Date(0), new Date(250_000));
-      expect(two.consume('s1', 400)).toBe(true);
+      await sweepSharedState(db, new Date(0), new Date(250_000));
+      expect(await two.consume('s1', 400)).toBe(true);
     } finally {
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

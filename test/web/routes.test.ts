@@ -31,19 +31,19 @@ beforeEach(() => {
 afterEach(() => t.close());
 
 /** A session for a GitHub user who joined the account, as the OAuth callback would create it. */
-const userSession = (accountId: string, login: string, role: 'admin' | 'member') =>
-  personSession(t, accountId, login, role);
+const userSession = async (accountId: string, login: string, role: 'admin' | 'member') =>
+  await personSession(t, accountId, login, role);
 
 /** The acme account's admin, signed in with its key, and the form token of that session. */
 async function signedInAdmin() {
-  const a = seedAccount(t, 'acme');
+  const a = await seedAccount(t, 'acme');
   const cookie = await signInWithKey(t, a.key);
   return { a, cookie, csrf: await csrfOf(t, cookie) };
 }
 
 /** A review of acme/widgets#7 holding exactly `findings`; returns its id. */
-function seedFindings(accountId: string, ...findings: Partial<ReportedFinding>[]) {
-  return seedReview(t, accountId, makeReport({ findings: findings.map((f) => makeFinding(f)) }));
+async function seedFindings(accountId: string, ...findings: Partial<ReportedFinding>[]) {
+  return await seedReview(t, accountId, makeReport({ findings: findings.map((f) => makeFinding(f)) }));
 }
 
 function expectSignInRedirect(res: Response) {
@@ -76,7 +76,7 @@ describe('signed out', () => {
     try {
       expect(await (await get(withOAuth, '/sign-in')).text()).toContain('Sign in with GitHub');
     } finally {
-      withOAuth.close();
+      await withOAuth.close();
     }
   });
 
@@ -105,7 +105,7 @@ describe('signed out', () => {
 
 describe('sign-in with an API key', () => {
   it('sets a __Host- session cookie: HttpOnly, Secure, SameSite=Lax, Path=/', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const res = await postForm(t, '/sign-in/key', { key: a.key });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe('/');
@@ -119,7 +119,7 @@ describe('sign-in with an API key', () => {
   });
 
   it('goes back to the page that asked for sign-in, but never off-site', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const res = await postForm(t, '/sign-in/key', { key: a.key, next: '/settings' });
     expect(res.headers.get('location')).toBe('/settings');
     const evil = await postForm(t, '/sign-in/key', { key: a.key, next: '//evil.example/x' });
@@ -130,7 +130,7 @@ describe('sign-in with an API key', () => {
     ['a malformed key', () => 'dfr_nope'],
     ['a key with a bad checksum', (k: string) => `${k.slice(0, -1)}${k.endsWith('A') ? 'B' : 'A'}`],
   ])('refuses %s', async (_name, mangle) => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const res = await postForm(t, '/sign-in/key', { key: mangle(a.key) });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toContain('m=bad-key');
@@ -138,10 +138,10 @@ describe('sign-in with an API key', () => {
   });
 
   it('refuses a key without the admin scope, a revoked key and an expired key', async () => {
-    const a = seedAccount(t, 'acme');
-    const action = addKey(t, a.accountId, ['reviews:write', 'config:read']);
-    const expired = addKey(t, a.accountId, ['admin'], new Date(t.clock().getTime() - 1000));
-    const revoked = addKey(t, a.accountId, ['admin']);
+    const a = await seedAccount(t, 'acme');
+    const action = await addKey(t, a.accountId, ['reviews:write', 'config:read']);
+    const expired = await addKey(t, a.accountId, ['admin'], new Date(t.clock().getTime() - 1000));
+    const revoked = await addKey(t, a.accountId, ['admin']);
     const cookie = await signInWithKey(t, a.key);
     await postForm(
       t,
@@ -159,7 +159,7 @@ describe('sign-in with an API key', () => {
   it('rate-limits failed attempts per client address, never a valid key', async () => {
     const limited = makeTestApp({ config: { rateLimits: { perKeyPerMinute: 600, failedAuthPerMinute: 3 } } });
     try {
-      const a = seedAccount(limited, 'acme');
+      const a = await seedAccount(limited, 'acme');
       for (let i = 0; i < 3; i += 1) await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       const res = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       expect(res.headers.get('location')).toBe('/sign-in?m=rate-limited');
@@ -170,14 +170,14 @@ describe('sign-in with an API key', () => {
       const again = await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
       expect(again.headers.get('location')).toBe('/sign-in?m=rate-limited');
     } finally {
-      limited.close();
+      await limited.close();
     }
   });
 });
 
 describe('pages of a signed-in admin', () => {
   it('shows the overview with a chart, top repositories and latest reviews', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     await seedReview(t, a.accountId);
     const cookie = await signInWithKey(t, a.key);
     const res = await get(t, '/', cookie);
@@ -191,7 +191,7 @@ describe('pages of a signed-in admin', () => {
   });
 
   it('shows the workflow snippet when there are no reviews yet', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const html = await (await get(t, '/', await signInWithKey(t, a.key))).text();
     expect(html).toContain('uses: diffray/action@v1');
     expect(html).toContain('anthropic-api-key: ${{ secrets.ANTHROPIC_API_KEY }}');
@@ -206,7 +206,7 @@ describe('pages of a signed-in admin', () => {
   });
 
   it('shows a repository with its reviews and a trend reaching past 30 days', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     await seedReview(t, a.accountId);
     t.clock.advance(60 * 86_400_000);
     await seedReview(
@@ -223,7 +223,7 @@ describe('pages of a signed-in admin', () => {
   });
 
   it('shows a review with findings grouped by file, GitHub links and filters without JavaScript', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const id = await seedFindings(
       a.accountId,
       {
@@ -255,7 +255,7 @@ describe('pages of a signed-in admin', () => {
   });
 
   it("shows the run's walkthrough, its model text escaped, and nothing of it without one", async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const id = await seedReview(
       t,
       a.accountId,
@@ -285,18 +285,18 @@ describe('pages of a signed-in admin', () => {
   it('links to the configured GitHub Enterprise host', async () => {
     const ghes = makeTestApp({ config: { githubUrl: 'https://ghe.example.com' } });
     try {
-      const a = seedAccount(ghes, 'acme');
+      const a = await seedAccount(ghes, 'acme');
       const id = await seedReview(ghes, a.accountId);
       const html = await (await get(ghes, `/reviews/${id}`, await signInWithKey(ghes, a.key))).text();
       expect(html).toContain('href="https://ghe.example.com/acme/widgets/pull/7"');
       expect(html).not.toContain('https://github.com/');
     } finally {
-      ghes.close();
+      await ghes.close();
     }
   });
 
   it('escapes model text and links only to the GitHub host', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const id = await seedFindings(a.accountId, {
       title: '<script>alert(1)</script>',
       body: '<img src=x onerror=alert(1)> [click](javascript:alert(1)) ![pic](https://evil.example/p.png) see https://github.com/acme/widgets/issues/1 and https://evil.example/x',
@@ -315,8 +315,8 @@ describe('pages of a signed-in admin', () => {
 
 describe('tenants', () => {
   it("never shows account A's review, repository or key to a user of account B", async () => {
-    const a = seedAccount(t, 'acme');
-    const b = seedAccount(t, 'bravo');
+    const a = await seedAccount(t, 'acme');
+    const b = await seedAccount(t, 'bravo');
     const reviewId = await seedReview(t, a.accountId);
     const cookieB = await signInWithKey(t, b.key);
     expect((await get(t, `/reviews/${reviewId}`, cookieB)).status).toBe(404);
@@ -326,7 +326,7 @@ describe('tenants', () => {
     expect(
       (await postForm(t, `/settings/keys/${a.keyId}/revoke`, { _csrf: csrf }, { cookie: cookieB })).status,
     ).toBe(404);
-    expect(getKey(t.db.orm, a.keyId)!.revokedAt).toBeNull();
+    expect((await getKey(t.db, a.keyId))!.revokedAt).toBeNull();
     // Bravo's own pages, so that what they leave out is meaningful.
     const settings = await (await get(t, '/settings', cookieB)).text();
     expect(settings).toContain('Keys, config, members and data of bravo.');
@@ -345,9 +345,9 @@ describe('tenants', () => {
   });
 
   it("refuses to remove another account's member", async () => {
-    const a = seedAccount(t, 'acme');
-    const b = seedAccount(t, 'bravo');
-    const { userId } = grant(t, a.accountId, 'octocat');
+    const a = await seedAccount(t, 'acme');
+    const b = await seedAccount(t, 'bravo');
+    const { userId } = await grant(t, a.accountId, 'octocat');
     const cookieB = await signInWithKey(t, b.key);
     const res = await postForm(
       t,
@@ -372,7 +372,7 @@ describe('session tokens', () => {
   }
 
   async function validClaims() {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
     const [, payload] = cookie.split('.');
     return {
@@ -396,7 +396,7 @@ describe('session tokens', () => {
 
   it('refuses a tampered token', async () => {
     const { cookie, claims } = await validClaims();
-    const other = seedAccount(t, 'other');
+    const other = await seedAccount(t, 'other');
     const [h, , s] = cookie.split('.');
     const payload = Buffer.from(JSON.stringify({ ...claims, acc: other.accountId })).toString('base64url');
     expectSignInRedirect(await get(t, '/', `${h}.${payload}.${s}`));
@@ -470,15 +470,15 @@ describe('ending sessions', () => {
   });
 
   it('sign-out by GET does nothing', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
     await get(t, '/sign-out', cookie);
     expect((await get(t, '/', cookie)).status).toBe(200);
   });
 
   it('revoking the key that signed in ends its sessions', async () => {
-    const a = seedAccount(t, 'acme');
-    const second = addKey(t, a.accountId, ['admin']);
+    const a = await seedAccount(t, 'acme');
+    const second = await addKey(t, a.accountId, ['admin']);
     const cookie = await signInWithKey(t, second.key);
     const admin = await signInWithKey(t, a.key);
     await postForm(
@@ -492,7 +492,7 @@ describe('ending sessions', () => {
   });
 
   it('deleting the account ends every session of it', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const other = await signInWithKey(t, a.key);
     const cookie = await signInWithKey(t, a.key);
     const csrf = await csrfOf(t, cookie);
@@ -508,21 +508,21 @@ describe('ending sessions', () => {
   });
 
   it('a bumped account session version ends every session', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
-    bumpSessionVersion(t.db.orm, a.accountId);
+    await bumpSessionVersion(t.db, a.accountId);
     expectSignInRedirect(await get(t, '/', cookie));
   });
 
   it('an account locked by the API ends the sessions too', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
-    lockAccount(t.db.orm, a.accountId, t.clock(), new Date(t.clock().getTime() + 1000));
+    await lockAccount(t.db, a.accountId, t.clock(), new Date(t.clock().getTime() + 1000));
     expectSignInRedirect(await get(t, '/', cookie));
   });
 
   it('removing a member ends their sessions', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const memberCookie = await userSession(a.accountId, 'octocat', 'member');
     expect((await get(t, '/', memberCookie)).status).toBe(200);
     const admin = await signInWithKey(t, a.key);
@@ -541,7 +541,7 @@ describe('ending sessions', () => {
 
 describe('cross-site forms', () => {
   it('outside production takes a form from the page reached by another loopback name', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const twin = PUBLIC_URL.replace('localhost', '127.0.0.1');
     const res = await postForm(t, '/sign-in/key', { key: a.key }, { origin: twin });
     expect(res.status).toBe(303);
@@ -551,14 +551,14 @@ describe('cross-site forms', () => {
   it('in production names what origin came and which was expected', async () => {
     const prod = makeTestApp({ config: { production: true } });
     try {
-      const a = seedAccount(prod, 'acme');
+      const a = await seedAccount(prod, 'acme');
       const twin = PUBLIC_URL.replace('localhost', '127.0.0.1');
       const res = await postForm(prod, '/sign-in/key', { key: a.key }, { origin: twin });
       expect(res.status).toBe(403);
       const html = await res.text();
       expect(html).toContain(`It came from ${twin}, but PUBLIC_URL says the page is at ${PUBLIC_URL}`);
     } finally {
-      prod.close();
+      await prod.close();
     }
   });
 
@@ -588,7 +588,7 @@ describe('cross-site forms', () => {
   });
 
   it('refuses a same-origin form without the session token, or with another session’s', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
     const other = await signInWithKey(t, a.key);
     expect((await postForm(t, '/settings/keys', { name: 'x', scopes: 'admin' }, { cookie })).status).toBe(
@@ -604,7 +604,7 @@ describe('cross-site forms', () => {
   });
 
   it('refuses a cross-site state change through the JSON API with a session cookie', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const cookie = await signInWithKey(t, a.key);
     const res = await t.app.request(`${PUBLIC_URL}/v1/account`, {
       method: 'DELETE',
@@ -801,7 +801,7 @@ describe('settings', () => {
   });
 
   it('exports the data as a JSON download without key hashes', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     await seedReview(t, a.accountId);
     const cookie = await signInWithKey(t, a.key);
     const res = await get(t, '/settings/export', cookie);
@@ -831,7 +831,7 @@ describe('settings', () => {
   });
 
   it('lets members read but not manage', async () => {
-    const a = seedAccount(t, 'acme');
+    const a = await seedAccount(t, 'acme');
     const id = await seedReview(t, a.accountId);
     const cookie = await userSession(a.accountId, 'reader', 'member');
     expect((await get(t, `/reviews/${id}`, cookie)).status).toBe(200);

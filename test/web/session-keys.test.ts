@@ -29,8 +29,8 @@ const issuer = new URL(PUBLIC_URL).origin;
 const HOUR = 3_600_000;
 
 let apps: TestApp[] = [];
-afterEach(() => {
-  for (const t of apps) t.close();
+afterEach(async () => {
+  for (const t of apps) await t.close();
   apps = [];
 });
 
@@ -40,7 +40,7 @@ describe('session tokens', () => {
   it('name the key that signed them (kid), derived from the secret and never the secret', async () => {
     const t = makeTestApp({ config: { sessionSecret: NEW } });
     apps.push(t);
-    const cookie = await signInWithKey(t, seedAccount(t, 'acme').key);
+    const cookie = await signInWithKey(t, (await seedAccount(t, 'acme')).key);
     expect(kidOfToken(cookie)).toBe(sessionKeyId(NEW));
     expect(sessionKeyId(NEW)).toMatch(/^[A-Za-z0-9_-]{8}$/);
     expect(sessionKeyId(NEW)).not.toBe(sessionKeyId(OLD));
@@ -50,7 +50,7 @@ describe('session tokens', () => {
   it('signed with the previous secret stay valid after a rotation; new ones are signed with the new secret', async () => {
     const t = makeTestApp({ config: { sessionSecret: OLD } });
     apps.push(t);
-    const { key } = seedAccount(t, 'acme');
+    const { key } = await seedAccount(t, 'acme');
     const before = await signInWithKey(t, key);
     t.clock.advance(HOUR);
     // The restart with SESSION_SECRET=new and SESSION_SECRET_PREVIOUS=old, on the same database.
@@ -118,17 +118,19 @@ describe('session tokens', () => {
 });
 
 describe('when the previous session key retired', () => {
-  it('is the first start that listed it as previous, whatever restarts follow; a current key is never retired', () => {
+  it('is the first start that listed it as previous, whatever restarts follow; a current key is never retired', async () => {
     const t = makeTestApp();
     apps.push(t);
     const first = new Date('2025-06-15T12:00:00Z');
     const later = new Date(first.getTime() + 5 * HOUR);
     const [oldKid, newKid] = [sessionKeyId(OLD), sessionKeyId(NEW)];
-    expect(retiredSessionKey(t.db.orm, { current: newKid, previous: oldKid, now: first })).toEqual(first);
-    expect(retiredSessionKey(t.db.orm, { current: newKid, previous: oldKid, now: later })).toEqual(first);
+    expect(await retiredSessionKey(t.db, { current: newKid, previous: oldKid, now: first })).toEqual(first);
+    expect(await retiredSessionKey(t.db, { current: newKid, previous: oldKid, now: later })).toEqual(first);
     // Rolled back: the old key signs again, then is retired anew by the next rotation.
-    expect(retiredSessionKey(t.db.orm, { current: oldKid, previous: undefined, now: later })).toBeUndefined();
-    expect(retiredSessionKey(t.db.orm, { current: newKid, previous: oldKid, now: later })).toEqual(later);
+    expect(
+      await retiredSessionKey(t.db, { current: oldKid, previous: undefined, now: later }),
+    ).toBeUndefined();
+    expect(await retiredSessionKey(t.db, { current: newKid, previous: oldKid, now: later })).toEqual(later);
   });
 });
 

@@ -22,7 +22,7 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { BucketRule, TakeResult } from '../shared-state.js';
+import type { BucketRule, TakeResult } from '../connection.js';
 import { inPgTransaction } from './connection.js';
 
 /**

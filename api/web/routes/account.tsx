@@ -14,26 +14,26 @@ export function accountPages(kit: PageKit) {
   const { db } = kit.deps;
   return new Hono<WebEnv>()
     .post('/settings/account', async (c) => {
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const body = await c.req.parseBody({ all: true });
       const patch = correctionFromForm(AccountPatchSchema, body, LABELS, ['company', 'contactEmail']);
       if (!patch.ok) return refuseSettingsForm(kit, c, 'account', patch.message);
       const by = { actor: page.session.actor, clientAddress: c.get('clientAddress'), at: page.now };
-      if (!correctAccount(db, page.session.accountId, patch.value, by)) return kit.notFoundPage(c);
+      if (!(await correctAccount(db, page.session.accountId, patch.value, by))) return kit.notFoundPage(c);
       return c.redirect('/settings?notice=account-saved#account', 303);
     })
-    .get('/settings/export', (c) => {
-      const page = kit.signedIn(c);
-      const body = exportBody(db.orm, page.session.accountId, page.now);
+    .get('/settings/export', async (c) => {
+      const page = await kit.signedIn(c);
+      const body = await exportBody(db, page.session.accountId, page.now);
       if (!body) return kit.notFoundPage(c);
-      page.audit('account.export');
+      await page.audit('account.export');
       return c.body(body, 200, {
         'Content-Type': 'application/json; charset=utf-8',
         'Content-Disposition': `attachment; filename="diffray-export-${utcDay(page.now)}.json"`,
       });
     })
     .post('/settings/account/delete', async (c) => {
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const body = await c.req.parseBody({ all: true });
       if (typeof body.confirm !== 'string' || body.confirm.trim() !== page.session.accountName) {
         return refuseSettingsForm(
@@ -43,8 +43,8 @@ export function accountPages(kit: PageKit) {
           'The name you typed does not match the account name. Nothing was deleted.',
         );
       }
-      lockAccount(db.orm, page.session.accountId, page.now, accountPurgeAfter(page.now));
-      page.audit('account.delete');
+      await lockAccount(db, page.session.accountId, page.now, accountPurgeAfter(page.now));
+      await page.audit('account.delete');
       clearSessionCookie(c);
       return c.redirect('/sign-in?m=account-deleted', 303);
     });

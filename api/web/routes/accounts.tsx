@@ -71,8 +71,8 @@ export function accountsPages(kit: PageKit) {
     };
 
   /** One of the person's accounts, `joined` or waiting for their answer; undefined when neither. */
-  const accountOf = (person: Person, accountId: string, joined: boolean) =>
-    accountsOf(db.orm, person.userId).find(
+  const accountOf = async (person: Person, accountId: string, joined: boolean) =>
+    (await accountsOf(db, person.userId)).find(
       (m) => m.accountId === accountId && (m.acceptedAt !== null) === joined,
     );
 
@@ -80,27 +80,27 @@ export function accountsPages(kit: PageKit) {
   const open = async (c: WebContext, person: Person, accountId: string) => {
     if (!(await startPageSession(c, deps, { accountId, userId: person.userId }))) return kit.notFoundPage(c);
     clearChoice(c);
-    if (person.session) revokeSession(db.orm, person.session.id, deps.clock());
+    if (person.session) await revokeSession(db, person.session.id, deps.clock());
     const actor = `user:${person.userId}`;
-    kit.audit(c, accountId, actor, 'session.sign_in', person.session ? 'switch' : 'github');
+    await kit.audit(c, accountId, actor, 'session.sign_in', person.session ? 'switch' : 'github');
     return c.redirect(person.next, 303);
   };
 
   return new Hono<WebEnv>()
     .get(
       '/accounts',
-      asPerson((c, person) => {
+      asPerson(async (c, person) => {
         const viewer = c.get('viewer');
         return kit.render(
           c,
           <AccountsPage
-            viewer={person.session && viewer ? kit.viewerOf(viewer) : undefined}
+            viewer={person.session && viewer ? await kit.viewerOf(viewer) : undefined}
             login={person.login}
             csrf={person.csrf}
             now={deps.clock()}
             currentAccountId={person.session?.accountId}
             notice={pickNotice<AccountsNotice>(c.req.query('notice'), ACCOUNTS_NOTICES)}
-            accounts={accountsOf(db.orm, person.userId).map((m) => ({
+            accounts={(await accountsOf(db, person.userId)).map((m) => ({
               accountId: m.accountId,
               accountName: m.accountName,
               role: m.role,
@@ -121,30 +121,30 @@ export function accountsPages(kit: PageKit) {
     )
     .post(
       '/accounts/:accountId/open',
-      asPerson((c, person) => {
+      asPerson(async (c, person) => {
         const accountId = c.req.param('accountId')!;
-        if (!accountOf(person, accountId, true)) return kit.notFoundPage(c);
+        if (!(await accountOf(person, accountId, true))) return kit.notFoundPage(c);
         return open(c, person, accountId);
       }),
     )
     .post(
       '/accounts/:accountId/accept',
-      asPerson((c, person) => {
+      asPerson(async (c, person) => {
         const accountId = c.req.param('accountId')!;
         const accepted =
-          accountOf(person, accountId, false) !== undefined &&
-          acceptInvitation(db.orm, { accountId, userId: person.userId, now: deps.clock() });
+          (await accountOf(person, accountId, false)) !== undefined &&
+          (await acceptInvitation(db, { accountId, userId: person.userId, now: deps.clock() }));
         if (!accepted) return kit.notFoundPage(c);
-        kit.audit(c, accountId, `user:${person.userId}`, 'member.accept', `user:${person.userId}`);
+        await kit.audit(c, accountId, `user:${person.userId}`, 'member.accept', `user:${person.userId}`);
         return open(c, person, accountId);
       }),
     )
     .post(
       '/accounts/:accountId/decline',
-      asPerson((c, person) => {
+      asPerson(async (c, person) => {
         const accountId = c.req.param('accountId')!;
-        if (!declineInvitation(db, { accountId, userId: person.userId })) return kit.notFoundPage(c);
-        kit.audit(c, accountId, `user:${person.userId}`, 'member.decline', `user:${person.userId}`);
+        if (!(await declineInvitation(db, { accountId, userId: person.userId }))) return kit.notFoundPage(c);
+        await kit.audit(c, accountId, `user:${person.userId}`, 'member.decline', `user:${person.userId}`);
         return c.redirect('/accounts?notice=declined', 303);
       }),
     );

@@ -38,14 +38,14 @@ export function configPages(kit: PageKit) {
   const { db } = kit.deps;
   const keys = configKeyReference();
   return new Hono<WebEnv>()
-    .get('/settings/config', (c) => {
+    .get('/settings/config', async (c) => {
       const repository = repositoryParam(c.req.query('repository'));
       if (repository === null) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
-      const stored = getConfigs(db.orm, accountId, repository);
+      const stored = await getConfigs(db, accountId, repository);
       const current = repository === undefined ? stored.account : stored.repository;
-      const known = repository === undefined ? undefined : findRepository(db.orm, accountId, repository);
+      const known = repository === undefined ? undefined : await findRepository(db, accountId, repository);
       return page.render(
         <ConfigPage
           viewer={page.viewer}
@@ -64,7 +64,7 @@ export function configPages(kit: PageKit) {
       const body = await c.req.parseBody({ all: true });
       const repository = repositoryParam(body.repository);
       if (repository === null) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const yaml = typeof body.yaml === 'string' ? body.yaml.replace(/\r\n/g, '\n') : '';
       let issues: ConfigIssue[] = [];
       if (yaml.length > MAX_CONFIG_CHARS) {
@@ -89,14 +89,14 @@ export function configPages(kit: PageKit) {
             saved={false}
             updatedAt={undefined}
             now={page.now}
-            effective={effectiveRows(getConfigs(db.orm, page.session.accountId, repository))}
+            effective={effectiveRows(await getConfigs(db, page.session.accountId, repository))}
             keys={keys}
           />,
           422,
         );
       }
-      putConfig(db, page.session.accountId, repository, yaml, page.now);
-      page.audit('config.put', repository ?? '(account)');
+      await putConfig(db, page.session.accountId, repository, yaml, page.now);
+      await page.audit('config.put', repository ?? '(account)');
       const query = repository === undefined ? '' : `repository=${encodeURIComponent(repository)}&`;
       return c.redirect(`/settings/config?${query}saved=1`, 303);
     })
@@ -106,9 +106,9 @@ export function configPages(kit: PageKit) {
       if (repository === null || (body.enabled !== 'true' && body.enabled !== 'false'))
         return kit.notFoundPage(c);
       const enabled = body.enabled === 'true';
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
-      const stored = getConfigs(db.orm, accountId, repository);
+      const stored = await getConfigs(db, accountId, repository);
       const current = (repository === undefined ? stored.account : stored.repository)?.yaml ?? '';
       // A repository's choice is written only where it differs from the account default's.
       const inherited = repository === undefined ? {} : readStoredConfig(stored.account?.yaml).config;
@@ -122,8 +122,8 @@ export function configPages(kit: PageKit) {
           `The stored config of ${subject} no longer validates: correct it in its editor first.`,
         );
       }
-      if (yaml !== current) putConfig(db, accountId, repository, yaml, page.now);
-      page.audit(enabled ? 'config.enable' : 'config.disable', repository ?? '(account)');
+      if (yaml !== current) await putConfig(db, accountId, repository, yaml, page.now);
+      await page.audit(enabled ? 'config.enable' : 'config.disable', repository ?? '(account)');
       return c.redirect(`/settings?notice=${enabled ? 'reviews-enabled' : 'reviews-disabled'}#config`, 303);
     });
 }

@@ -53,28 +53,28 @@ export function dismissalsPages(kit: PageKit) {
 
   return new Hono<WebEnv>()
     .get('/dismissals', async (c) => {
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
       const asked = c.req.query('repository');
       let repository: string | undefined;
       if (asked !== undefined) {
         const repo = RepositoryNameSchema.safeParse(asked).success
-          ? findRepository(db.orm, accountId, asked)
+          ? await findRepository(db, accountId, asked)
           : undefined;
         if (!repo) return kit.notFoundPage(c);
         repository = repo.fullName;
       }
       const rows =
         repository === undefined
-          ? listAccountDismissals(db.orm, accountId, page.now)
-          : listDismissals(db.orm, accountId, repository, page.now);
+          ? await listAccountDismissals(db, accountId, page.now)
+          : await listDismissals(db, accountId, repository, page.now);
       const since = utcDay(new Date(page.now.getTime() - (TREND_DAYS - 1) * DAY_MS));
       return page.render(
         <DismissalsPage
           {...page.props}
           repository={repository}
           rows={rows.map(toItem)}
-          outcomes={await categoryOutcomes(db.orm, {
+          outcomes={await categoryOutcomes(db, {
             accountId,
             sinceDay: since,
             ...(repository === undefined ? {} : { repository }),
@@ -84,12 +84,12 @@ export function dismissalsPages(kit: PageKit) {
         />,
       );
     })
-    .get('/settings/dismissals/:id', (c) => {
-      const page = kit.signedIn(c);
+    .get('/settings/dismissals/:id', async (c) => {
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
-      const d = getDismissal(db.orm, accountId, c.req.param('id'), page.now);
+      const d = await getDismissal(db, accountId, c.req.param('id'), page.now);
       if (!d) return kit.notFoundPage(c);
-      const preview = acceptancePreview(db, accountId, d);
+      const preview = await acceptancePreview(db, accountId, d);
       return page.render(
         <DismissalPreviewPage
           {...page.props}
@@ -101,12 +101,14 @@ export function dismissalsPages(kit: PageKit) {
       );
     })
     .post('/settings/dismissals/:id/:decision{accept|decline}', async (c) => {
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const accepting = c.req.param('decision') === 'accept';
       const input = { accountId: page.session.accountId, id: c.req.param('id'), now: page.now };
-      const decision = await (accepting ? acceptDismissal(db, input) : declineDismissal(db, input));
+      const decision = await (accepting
+        ? await acceptDismissal(db, input)
+        : await declineDismissal(db, input));
       if (!decision.ok) return refusedDecision(c, decision);
-      page.audit(accepting ? 'dismissal.accept' : 'dismissal.decline', decision.dismissal.repository);
+      await page.audit(accepting ? 'dismissal.accept' : 'dismissal.decline', decision.dismissal.repository);
       return decided(c, decision.dismissal.repository, accepting ? 'accepted' : 'declined');
     });
 }

@@ -95,9 +95,9 @@ export function pageGuards(kit: PageKit) {
     const viewer = c.get('viewer')!;
     if (viewer.role !== 'admin') {
       const asked = c.req.method === 'GET' && c.req.path === '/settings';
-      const details = asked ? getAccountDetails(deps.db.orm, viewer.accountId) : undefined;
+      const details = asked ? await getAccountDetails(deps.db, viewer.accountId) : undefined;
       if (details)
-        return kit.render(c, <MemberSettingsPage viewer={kit.viewerOf(viewer)} details={details} />);
+        return kit.render(c, <MemberSettingsPage viewer={await kit.viewerOf(viewer)} details={details} />);
       return kit.errorPage(c, 403, 'Admins only', 'Only admins of this account can do this.');
     }
     await next();

@@ -26,10 +26,10 @@ export function keysPages(kit: PageKit) {
       if (expiresDays !== undefined && ![30, 90, 365].includes(expiresDays)) {
         return refuseSettingsForm(kit, c, 'keys', 'Choose an expiry from the list.');
       }
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { now } = page;
       const plaintext = generateKey();
-      const created = insertKey(db.orm, {
+      const created = await insertKey(db, {
         accountId: page.session.accountId,
         hash: hashKey(plaintext),
         prefix: displayPrefix(plaintext),
@@ -38,15 +38,15 @@ export function keysPages(kit: PageKit) {
         expiresAt: expiresDays === undefined ? null : new Date(now.getTime() + expiresDays * DAY_MS),
         now,
       });
-      page.audit('key.create', created.id);
+      await page.audit('key.create', created.id);
       return renderSettings(kit, c, { createdKey: { name, plaintext } });
     })
-    .post('/settings/keys/:id/revoke', (c) => {
-      const page = kit.signedIn(c);
+    .post('/settings/keys/:id/revoke', async (c) => {
+      const page = await kit.signedIn(c);
       const { session } = page;
       const id = c.req.param('id');
-      if (!revokeKey(db.orm, id, page.now, session.accountId)) return kit.notFoundPage(c);
-      page.audit('key.revoke', id);
+      if (!(await revokeKey(db, id, page.now, session.accountId))) return kit.notFoundPage(c);
+      await page.audit('key.revoke', id);
       // The visitor signed in with this very key: their session ended with it.
       if (session.actor === `key:${id}`) {
         clearSessionCookie(c);

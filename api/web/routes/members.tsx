@@ -19,23 +19,23 @@ export function membersPages(kit: PageKit) {
       if (!LOGIN.test(login) || !role) {
         return refuseSettingsForm(kit, c, 'members', 'Enter a valid GitHub login and a role.');
       }
-      const page = kit.signedIn(c);
-      const added = addMember(db.orm, {
+      const page = await kit.signedIn(c);
+      const added = await addMember(db, {
         accountId: page.session.accountId,
         login,
         role,
         now: page.now,
         invitedBy: page.session.actor,
       });
-      page.audit('member.add', `user:${added.userId}`);
+      await page.audit('member.add', `user:${added.userId}`);
       return c.redirect('/settings?notice=member-added#members', 303);
     })
-    .post('/settings/members/:userId/remove', (c) => {
-      const page = kit.signedIn(c);
+    .post('/settings/members/:userId/remove', async (c) => {
+      const page = await kit.signedIn(c);
       const { session } = page;
       const userId = c.req.param('userId');
-      if (!removeMember(db.orm, session.accountId, userId, page.now)) return kit.notFoundPage(c);
-      page.audit('member.remove', `user:${userId}`);
+      if (!(await removeMember(db, session.accountId, userId, page.now))) return kit.notFoundPage(c);
+      await page.audit('member.remove', `user:${userId}`);
       // The visitor removed themselves: their session ended with their membership.
       if (session.actor === `user:${userId}`) {
         clearSessionCookie(c);

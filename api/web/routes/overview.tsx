@@ -18,23 +18,23 @@ import type { PageKit, WebEnv } from './page-kit.js';
 export function overviewPages(kit: PageKit) {
   const { db, config } = kit.deps;
   return new Hono<WebEnv>().get('/', async (c) => {
-    const page = kit.signedIn(c);
+    const page = await kit.signedIn(c);
     const { accountId } = page.session;
     const { now } = page;
     const from = new Date(now.getTime() - 29 * DAY_MS);
     const sinceDay = utcDay(from);
-    const rows = dailyTotals(db.orm, { accountId, sinceDay });
+    const rows = await dailyTotals(db, { accountId, sinceDay });
     const trendFrom = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
-    const trend = trendDays(db.orm, { accountId, sinceDay: utcDay(trendFrom) });
-    const reviewed = reviewTotals(db.orm, { accountId, now });
-    const answered = await answerCosts(db.orm, { accountId, now });
+    const trend = await trendDays(db, { accountId, sinceDay: utcDay(trendFrom) });
+    const reviewed = await reviewTotals(db, { accountId, now });
+    const answered = await answerCosts(db, { accountId, now });
     return page.render(
       <OverviewPage
         {...page.props}
         publicUrl={config.publicUrl}
         chart={fillDays(daysBetween(from, now), rows)}
-        top={topRepositories(db.orm, { accountId, sinceDay, limit: 6 })}
-        latest={listReviews(db.orm, { accountId, limit: 8, now }).rows}
+        top={await topRepositories(db, { accountId, sinceDay, limit: 6 })}
+        latest={(await listReviews(db, { accountId, limit: 8, now })).rows}
         totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
         trend={{ days: trend, from: trendFrom }}
       />,

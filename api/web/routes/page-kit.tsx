@@ -33,7 +33,7 @@ export interface SignedInPage {
   /** Sends `node` as the HTML document. */
   render(node: JSX.Element, status?: PageStatus): Html;
   /** Records what the visitor did in the account's audit log. */
-  audit(action: string, target?: string): void;
+  audit(action: string, target?: string): Promise<void>;
 }
 
 export interface PageKit {
@@ -41,16 +41,16 @@ export interface PageKit {
   /** The public URL's origin (sessions' issuer, the only origin forms are accepted from). */
   publicOrigin: string;
   links: GitHubLinks;
-  signedIn(c: WebContext): SignedInPage;
+  signedIn(c: WebContext): Promise<SignedInPage>;
   /** The visitor as the layout shows them. */
-  viewerOf(s: SessionPrincipal): LayoutViewer;
+  viewerOf(s: SessionPrincipal): Promise<LayoutViewer>;
   /** Sends `node` as the HTML document. */
   render(c: WebContext, node: JSX.Element, status?: PageStatus): Html;
   /** An error page, with the top bar when the visitor is signed in. */
   errorPage(c: WebContext, status: 403 | 404, title: string, text: string): Html;
   notFoundPage(c: WebContext): Html;
   /** Records an action in the account's audit log, with the request's client address and the clock's time. */
-  audit(c: WebContext, accountId: string, actor: string, action: string, target?: string): void;
+  audit(c: WebContext, accountId: string, actor: string, action: string, target?: string): Promise<void>;
 }
 
 /** `value` when it is one of the fixed codes of `allowed` (flash messages are never free text). */
@@ -89,8 +89,8 @@ export function createPageKit(deps: AppDeps): PageKit {
   const links = new GitHubLinks(config.githubUrl.replace(/\/+$/, ''));
   const render = (c: WebContext, node: JSX.Element, status: PageStatus = 200) =>
     c.html(`<!doctype html>${String(node)}`, status);
-  const audit = (c: WebContext, accountId: string, actor: string, action: string, target?: string) =>
-    recordAudit(db.orm, {
+  const audit = async (c: WebContext, accountId: string, actor: string, action: string, target?: string) =>
+    await recordAudit(db, {
       accountId,
       actor,
       action,
@@ -99,7 +99,7 @@ export function createPageKit(deps: AppDeps): PageKit {
       at: clock(),
     });
   /** A person signed in with GitHub also sees their other accounts and the invitations waiting for them. */
-  const viewerOf = (s: SessionPrincipal): LayoutViewer => {
+  const viewerOf = async (s: SessionPrincipal): Promise<LayoutViewer> => {
     const viewer: LayoutViewer = {
       accountName: s.accountName,
       displayName: s.displayName,
@@ -108,7 +108,7 @@ export function createPageKit(deps: AppDeps): PageKit {
       isAdmin: s.role === 'admin',
     };
     if (s.userId === undefined) return viewer;
-    const mine = accountsOf(db.orm, s.userId);
+    const mine = await accountsOf(db, s.userId);
     const others = mine.filter((m) => m.acceptedAt !== null && m.accountId !== s.accountId);
     return {
       ...viewer,
@@ -118,11 +118,16 @@ export function createPageKit(deps: AppDeps): PageKit {
       },
     };
   };
-  const errorPage = (c: WebContext, status: 403 | 404, title: string, text: string) => {
+  const errorPage = async (c: WebContext, status: 403 | 404, title: string, text: string) => {
     const viewer = c.get('viewer');
     return render(
       c,
-      <ErrorPage viewer={viewer ? viewerOf(viewer) : undefined} status={status} title={title} text={text} />,
+      <ErrorPage
+        viewer={viewer ? await viewerOf(viewer) : undefined}
+        status={status}
+        title={title}
+        text={text}
+      />,
       status,
     );
   };
@@ -131,10 +136,10 @@ export function createPageKit(deps: AppDeps): PageKit {
     publicOrigin: new URL(config.publicUrl).origin,
     links,
     viewerOf,
-    signedIn: (c) => {
+    signedIn: async (c) => {
       const session = c.get('viewer')!;
       const now = clock();
-      const viewer = viewerOf(session);
+      const viewer = await viewerOf(session);
       return {
         session,
         now,

@@ -10,14 +10,14 @@ const LABELS = { displayName: 'Name', email: 'E-mail' };
 export function profilePages(kit: PageKit) {
   const { db } = kit.deps;
 
-  const render = (c: WebContext, extra: { notice?: ProfileNotice | undefined; error?: string }) => {
-    const page = kit.signedIn(c);
+  const render = async (c: WebContext, extra: { notice?: ProfileNotice | undefined; error?: string }) => {
+    const page = await kit.signedIn(c);
     const { userId } = page.session;
-    const person = userId === undefined ? undefined : getPerson(db.orm, userId);
+    const person = userId === undefined ? undefined : await getPerson(db, userId);
     if (userId === undefined || !person) return kit.notFoundPage(c);
     const profile = {
       ...person,
-      memberships: accountsOf(db.orm, userId).map((m) => ({
+      memberships: (await accountsOf(db, userId)).map((m) => ({
         accountName: m.accountName,
         role: m.role,
         invitedAt: m.invitedAt,
@@ -35,14 +35,14 @@ export function profilePages(kit: PageKit) {
       render(c, { notice: pickNotice<ProfileNotice>(c.req.query('notice'), PROFILE_NOTICES) }),
     )
     .post('/profile', async (c) => {
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { userId } = page.session;
       if (userId === undefined) return kit.notFoundPage(c);
       const body = await c.req.parseBody({ all: true });
       const patch = correctionFromForm(PersonPatchSchema, body, LABELS, Object.keys(LABELS));
       if (!patch.ok) return render(c, { error: patch.message });
       const by = { actor: page.session.actor, clientAddress: c.get('clientAddress'), at: page.now };
-      if (!correctPerson(db, userId, patch.value, by)) return kit.notFoundPage(c);
+      if (!(await correctPerson(db, userId, patch.value, by))) return kit.notFoundPage(c);
       return c.redirect('/profile?notice=saved', 303);
     });
 }

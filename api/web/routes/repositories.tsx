@@ -29,20 +29,20 @@ export function repositoriesPages(kit: PageKit) {
   const { db } = kit.deps;
 
   /** The visitor's repository named by the `owner` and `name` parameters, if there is one. */
-  const repositoryOf = (c: WebContext) => {
+  const repositoryOf = async (c: WebContext) => {
     const fullName = `${c.req.param('owner')}/${c.req.param('name')}`;
     if (!RepositoryNameSchema.safeParse(fullName).success) return undefined;
-    return findRepository(db.orm, c.get('viewer')!.accountId, fullName);
+    return await findRepository(db, c.get('viewer')!.accountId, fullName);
   };
 
   return new Hono<WebEnv>()
     .get('/repositories/:owner/:name', async (c) => {
-      const repo = repositoryOf(c);
+      const repo = await repositoryOf(c);
       if (!repo) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const { accountId } = page.session;
       const { now } = page;
-      const list = listReviews(db.orm, {
+      const list = await listReviews(db, {
         accountId,
         repository: repo.fullName,
         cursor: parseCursor(c.req.query('after')),
@@ -51,15 +51,15 @@ export function repositoriesPages(kit: PageKit) {
       });
       // The trend comes from the daily aggregates, so it reaches back past the 30 days reviews are kept.
       const thirtyAgo = new Date(now.getTime() - 29 * DAY_MS);
-      const first = firstAggregateDay(db.orm, accountId, repo.fullName);
+      const first = await firstAggregateDay(db, accountId, repo.fullName);
       const oldest = new Date(now.getTime() - 179 * DAY_MS);
       let from = first && first < utcDay(thirtyAgo) ? new Date(`${first}T00:00:00Z`) : thirtyAgo;
       if (from < oldest) from = oldest;
-      const rows = dailyTotals(db.orm, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
+      const rows = await dailyTotals(db, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
       const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
-      const configs = getConfigs(db.orm, accountId, repo.fullName);
-      const reviewed = reviewTotals(db.orm, { accountId, now, repositoryId: repo.id });
-      const answered = await answerCosts(db.orm, { accountId, now, repositoryId: repo.id });
+      const configs = await getConfigs(db, accountId, repo.fullName);
+      const reviewed = await reviewTotals(db, { accountId, now, repositoryId: repo.id });
+      const answered = await answerCosts(db, { accountId, now, repositoryId: repo.id });
       return page.render(
         <RepositoryPage
           {...page.props}
@@ -71,25 +71,25 @@ export function repositoriesPages(kit: PageKit) {
           trendFrom={utcDay(from)}
           totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
           weekly={{
-            days: trendDays(db.orm, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
+            days: await trendDays(db, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
             from: yearAgo,
           }}
         />,
       );
     })
     .get('/repositories/:owner/:name/pulls/:number', async (c) => {
-      const repo = repositoryOf(c);
+      const repo = await repositoryOf(c);
       const number = Number(c.req.param('number'));
       if (!repo || !Number.isSafeInteger(number) || number <= 0) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
-      const runs = pullRequestRuns(db.orm, {
+      const page = await kit.signedIn(c);
+      const runs = await pullRequestRuns(db, {
         accountId: page.session.accountId,
         repositoryId: repo.id,
         pullRequest: number,
         now: page.now,
       });
       if (runs.length === 0) return kit.notFoundPage(c);
-      const answers = await answerCosts(db.orm, {
+      const answers = await answerCosts(db, {
         accountId: page.session.accountId,
         now: page.now,
         repositoryId: repo.id,
@@ -105,16 +105,16 @@ export function repositoriesPages(kit: PageKit) {
         />,
       );
     })
-    .get('/settings/repositories/:owner/:name/disconnect', (c) => {
-      const repo = repositoryOf(c);
+    .get('/settings/repositories/:owner/:name/disconnect', async (c) => {
+      const repo = await repositoryOf(c);
       if (!repo) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       return page.render(<DisconnectPage viewer={page.viewer} fullName={repo.fullName} />);
     })
     .post('/settings/repositories/:owner/:name/disconnect', async (c) => {
-      const repo = repositoryOf(c);
+      const repo = await repositoryOf(c);
       if (!repo) return kit.notFoundPage(c);
-      const page = kit.signedIn(c);
+      const page = await kit.signedIn(c);
       const body = await c.req.parseBody({ all: true });
       if (
         typeof body.confirm !== 'string' ||
@@ -129,8 +129,8 @@ export function repositoriesPages(kit: PageKit) {
           422,
         );
       }
-      deleteRepository(db, page.session.accountId, repo.fullName);
-      page.audit('repository.delete', repo.fullName);
+      await deleteRepository(db, page.session.accountId, repo.fullName);
+      await page.audit('repository.delete', repo.fullName);
       return c.redirect('/settings?notice=repository-disconnected#config', 303);
     });
 }

@@ -17,29 +17,29 @@ interface SettingsExtra {
 }
 
 /** The settings page of the visitor's account (`SettingsPage`), with `extra`. */
-export function renderSettings(
+export async function renderSettings(
   kit: PageKit,
   c: WebContext,
   extra: SettingsExtra = {},
   status: 200 | 422 = 200,
 ) {
   const { db } = kit.deps;
-  const page = kit.signedIn(c);
+  const page = await kit.signedIn(c);
   const { accountId } = page.session;
-  const configs = listConfigs(db.orm, accountId);
+  const configs = await listConfigs(db, accountId);
   const accountYaml = configs.find((x) => x.repository === null)?.yaml;
   const repositoryYaml = new Map(
     configs.flatMap((x) => (x.repository === null ? [] : [[x.repository.toLowerCase(), x.yaml] as const])),
   );
-  const details = getAccountDetails(db.orm, accountId);
+  const details = await getAccountDetails(db, accountId);
   if (!details) return kit.notFoundPage(c);
   return page.render(
     <SettingsPage
       viewer={page.viewer}
       now={page.now}
       details={details}
-      keys={listKeys(db.orm, accountId)}
-      members={listMembers(db.orm, accountId).map((m) => ({
+      keys={await listKeys(db, accountId)}
+      members={(await listMembers(db, accountId)).map((m) => ({
         userId: m.userId,
         login: m.login,
         role: m.role,
@@ -47,7 +47,7 @@ export function renderSettings(
         email: m.email,
         joined: m.acceptedAt !== null,
       }))}
-      repositories={listRepositories(db.orm, accountId).map((r) => {
+      repositories={(await listRepositories(db, accountId)).map((r) => {
         const yaml = repositoryYaml.get(r.fullName.toLowerCase());
         return {
           fullName: r.fullName,

@@ -57,7 +57,7 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       const key = typeof body.key === 'string' ? body.key.trim() : '';
       const next = safeNext(body.next);
       const now = clock();
-      const row = isWellFormedKey(key) ? findKeyByHash(db.orm, hashKey(key)) : undefined;
+      const row = isWellFormedKey(key) ? await findKeyByHash(db, hashKey(key)) : undefined;
       const valid =
         row !== undefined &&
         row.revokedAt === null &&
@@ -67,14 +67,14 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       if (!valid || !(await startPageSession(c, deps, { accountId: row.accountId, apiKeyId: row.id }))) {
         // The JSON API's failure limit, per client address, counted only for keys that fail (the context
         // variables it reads are a subset of ours).
-        if (auth.noteFailedAuth(c as unknown as Context<AppEnv>) > 0)
+        if ((await auth.noteFailedAuth(c as unknown as Context<AppEnv>)) > 0)
           return c.redirect('/sign-in?m=rate-limited', 303);
         return c.redirect(
           `/sign-in?m=bad-key${next === '/' ? '' : `&next=${encodeURIComponent(next)}`}`,
           303,
         );
       }
-      kit.audit(c, row.accountId, `key:${row.id}`, 'session.sign_in', 'key');
+      await kit.audit(c, row.accountId, `key:${row.id}`, 'session.sign_in', 'key');
       return c.redirect(next, 303);
     })
     .get('/auth/github', async (c) => {
@@ -114,7 +114,7 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       };
       if (!flow) return refuse('missing or invalid flow cookie');
       if (!state || !sameState(state, flow.state)) return refuse('state mismatch');
-      if (!usedStates.consume(flow.state, flow.exp)) return refuse('state replayed');
+      if (!(await usedStates.consume(flow.state, flow.exp))) return refuse('state replayed');
       if (!code || code.length > 200)
         return refuse(c.req.query('error') ? 'authorization denied' : 'no code');
       let gh;
@@ -123,8 +123,8 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       } catch (err) {
         return refuse(err instanceof OAuthError ? err.reason : 'unexpected error');
       }
-      const userId = userForGitHub(db.orm, gh);
-      const mine = userId ? accountsOf(db.orm, userId) : [];
+      const userId = await userForGitHub(db, gh);
+      const mine = userId ? await accountsOf(db, userId) : [];
       if (!userId || mine.length === 0) return refuse('not a member', 'not-member');
       // One account joined and nothing to answer: straight in. Otherwise the person chooses, and answers
       // invitations first: an admin's grant opens nothing until its person accepts it.
@@ -132,22 +132,22 @@ export function signInPages(kit: PageKit, auth: Pick<Auth, 'noteFailedAuth'>, op
       if (only) {
         if (!(await startPageSession(c, deps, { accountId: only.accountId, userId })))
           return refuse('account locked');
-        kit.audit(c, only.accountId, `user:${userId}`, 'session.sign_in', 'github');
+        await kit.audit(c, only.accountId, `user:${userId}`, 'session.sign_in', 'github');
         return c.redirect(flow.next, 302);
       }
       // A session this browser still had (of someone, or of another account) ends with a new sign-in.
       const previous = c.get('viewer');
       if (previous) {
-        revokeSession(db.orm, previous.sessionId, now);
+        await revokeSession(db, previous.sessionId, now);
         clearSessionCookie(c);
       }
       await startChoice(c, deps, { userId, login: gh.login, next: flow.next });
       return c.redirect('/accounts', 302);
     })
-    .post('/sign-out', (c) => {
-      const page = kit.signedIn(c);
-      revokeSession(db.orm, page.session.sessionId, page.now);
-      page.audit('session.sign_out');
+    .post('/sign-out', async (c) => {
+      const page = await kit.signedIn(c);
+      await revokeSession(db, page.session.sessionId, page.now);
+      await page.audit('session.sign_out');
       clearSessionCookie(c);
       return c.redirect('/sign-in?m=signed-out', 303);
     });

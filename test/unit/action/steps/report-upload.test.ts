@@ -17,7 +17,7 @@ let key: string;
 
 beforeAll(async () => {
   api = await startServer();
-  key = seedAccount(api.db).key;
+  key = (await seedAccount(api.db)).key;
 });
 afterAll(() => api.close());
 
