@@ -209,7 +209,7 @@ describe('associated data', () => {
         'UPDATE finding_texts SET sealed = (SELECT sealed FROM finding_texts WHERE review_id = ?) WHERE review_id = ?',
       )
       .run(secret, mine);
-    await expect(await getReview(t.db, { accountId: b.accountId, id: mine, now: t.clock() })).rejects.toThrow(
+    await expect(getReview(t.db, { accountId: b.accountId, id: mine, now: t.clock() })).rejects.toThrow(
       DecryptError,
     );
     const res = await t.app.request(`/v1/reviews/${mine}`, { headers: bearer(b.key) });
@@ -219,7 +219,7 @@ describe('associated data', () => {
     t.db.sqlite
       .prepare('UPDATE accounts SET name = (SELECT name FROM accounts WHERE id = ?) WHERE id = ?')
       .run(a.accountId, b.accountId);
-    await expect(await exportedData(t.db, b.accountId, t.clock())).rejects.toThrow(DecryptError);
+    await expect(exportedData(t.db, b.accountId, t.clock())).rejects.toThrow(DecryptError);
   });
 });
 
