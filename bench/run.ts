@@ -401,7 +401,8 @@ function printApi(a: ApiResults): void {
   if (ingest && bare) {
     const r = ingest.requestsPerSecond / bare.requestsPerSecond;
     console.log(
-      `  ingest ÷ bare req/s: ${ratio(r)} ${verdict(r >= 0.35)} (target ≥ 0.35); ingest p99 ${ms(ingest.p99)} ${verdict(ingest.p99 <= 25)} (target ≤ 25 ms)`,
+      // #13 §5's restated targets for SQLite (0.35× and 2 µs/row were withdrawn: beyond this runner's CPU and disk).
+      `  ingest ÷ bare req/s: ${ratio(r)} ${verdict(r >= 0.25)} (target ≥ 0.25 on SQLite); ingest p99 ${ms(ingest.p99)} ${verdict(ingest.p99 <= 25)} (target ≤ 25 ms)`,
     );
   }
   console.log('\n  purge (secure_delete on, batches of 5,000, WAL checkpoint included):');
@@ -426,15 +427,14 @@ function printApi(a: ApiResults): void {
       `  marginal cost ${int(p.rowsDeleted)} → ${int(q.rowsDeleted)} rows: ${marginal.toFixed(2)} µs/row`,
     );
   }
-  const worst = Math.max(...a.purge.map((p) => p.usPerRow));
-  const spread = worst / Math.min(...a.purge.map((p) => p.usPerRow));
+  const worst = Math.max(...a.purge.map((p) => p.usPerRow / p.floorUsPerRow));
+  const perRow = a.purge.map((p) => p.usPerRow);
+  const spread = Math.max(...perRow) / Math.min(...perRow);
   console.log(
-    `  purge: worst ${worst.toFixed(2)} µs/row ${verdict(worst <= 2)} (target ≤ 2); per-row cost spread ${ratio(spread)} across sizes ${verdict(spread <= 1.5)} (linear: ≤ 1.5×)`,
+    `  purge: worst ${ratio(worst)} the disk floor ${verdict(worst <= 1.6)} (target ≤ 1.6×); per-row cost spread ${ratio(spread)} across sizes ${verdict(spread <= 1.5)} (linear: ≤ 1.5×)`,
   );
-  const floor = Math.max(...a.purge.map((p) => p.floorUsPerRow));
   console.log(
-    `  disk floor: emptying a table of as many finding rows (DELETE without WHERE, same checkpoint) costs up to ${floor.toFixed(2)} µs/row here;` +
-      ` below 2 µs/row only on a disk that takes that many bytes faster`,
+    '  disk floor: emptying a table of as many finding rows (DELETE without WHERE, same checkpoint) on this disk',
   );
 }
 
