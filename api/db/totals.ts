@@ -23,25 +23,34 @@ function aggregateSums({ dailyAggregates }: Tables) {
   };
 }
 
-/** Per-day findings by severity since `sinceDay` (inclusive), summed over repositories or for one. */
-export async function dailyTotals(
-  db: DiffrayDb,
-  input: { accountId: string; sinceDay: string; repository?: string },
-) {
+/** Which aggregates: an account's days since `sinceDay` (inclusive), of one repository when it is named. */
+interface AggregateScope {
+  accountId: string;
+  sinceDay: string;
+  repository?: string;
+}
+
+function aggregateScope(db: DiffrayDb, input: AggregateScope): SQL | undefined {
   const { dailyAggregates } = db.tables;
-  const conditions = [
+  return and(
     eq(dailyAggregates.accountId, input.accountId),
     gte(dailyAggregates.day, input.sinceDay),
-  ];
-  if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
+    input.repository === undefined
+      ? undefined
+      : inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)),
+  );
+}
+
+/** Per-day findings by severity since `sinceDay` (inclusive), summed over repositories or for one. */
+export async function dailyTotals(db: DiffrayDb, input: AggregateScope) {
+  const { dailyAggregates } = db.tables;
   return db.orm
     .select({
       day: dailyAggregates.day,
       ...aggregateSums(db.tables),
     })
     .from(dailyAggregates)
-    .where(and(...conditions))
+    .where(aggregateScope(db, input))
     .groupBy(dailyAggregates.day)
     .orderBy(asc(dailyAggregates.day));
 }
@@ -150,21 +159,12 @@ export type TrendDay = { day: string } & Record<
 >;
 
 /** Per-day aggregates since `sinceDay` (inclusive; up to 12 months back), the account's or one repository's. */
-export async function trendDays(
-  db: DiffrayDb,
-  input: { accountId: string; sinceDay: string; repository?: string },
-): Promise<TrendDay[]> {
+export async function trendDays(db: DiffrayDb, input: AggregateScope): Promise<TrendDay[]> {
   const { dailyAggregates } = db.tables;
-  const conditions = [
-    eq(dailyAggregates.accountId, input.accountId),
-    gte(dailyAggregates.day, input.sinceDay),
-  ];
-  if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
   return (await db.orm
     .select({ day: dailyAggregates.day, ...trendSums(db.tables) })
     .from(dailyAggregates)
-    .where(and(...conditions))
+    .where(aggregateScope(db, input))
     .groupBy(dailyAggregates.day)
     .orderBy(asc(dailyAggregates.day))) as TrendDay[];
 }
@@ -176,17 +176,8 @@ export type CategoryOutcome = { category: Category; introduced: number; fixed: n
  * Each category's findings introduced, fixed and dismissed since `sinceDay` (inclusive), the account's or
  * one repository's: where dismissals concentrate against fixes, a category is noise to that team.
  */
-export async function categoryOutcomes(
-  db: DiffrayDb,
-  input: { accountId: string; sinceDay: string; repository?: string },
-): Promise<CategoryOutcome[]> {
+export async function categoryOutcomes(db: DiffrayDb, input: AggregateScope): Promise<CategoryOutcome[]> {
   const { dailyAggregates } = db.tables;
-  const conditions = [
-    eq(dailyAggregates.accountId, input.accountId),
-    gte(dailyAggregates.day, input.sinceDay),
-  ];
-  if (input.repository !== undefined)
-    conditions.push(inArray(dailyAggregates.repository, indexesOf(db, 'repository', input.repository)));
   const sum = (column: keyof typeof dailyAggregates.$inferSelect) =>
     sql<number>`coalesce(sum(${dailyAggregates[column]}), 0)`.mapWith(Number);
   const [row] = await db.orm
@@ -200,7 +191,7 @@ export async function categoryOutcomes(
       ) as Record<string, SQL<number>>,
     )
     .from(dailyAggregates)
-    .where(and(...conditions));
+    .where(aggregateScope(db, input));
   return CATEGORIES.map((category) => ({
     category,
     introduced: row?.[category] ?? 0,
