@@ -20,7 +20,10 @@ import {
   listAllKeys,
   listKeys,
   needsReencryption,
+  MigrationError,
+  MissingDataKeyError,
   openDatabase,
+  openPgDatabase,
   purge,
   recordAudit,
   reencrypt,
@@ -30,7 +33,7 @@ import {
   type DiffrayDb,
   type Scope,
 } from './db/index.js';
-import { EnvError, loadEnv, resolveDataKeys, resolveSessionSecret, type Env } from './env.js';
+import { EnvError, loadEnv, redactUrl, resolveDataKeys, resolveSessionSecret, type Env } from './env.js';
 import { displayPrefix, generateKey, hashKey } from './auth/key-format.js';
 import { SESSION_TTL_SECONDS } from './auth/session-token.js';
 import { sessionKeyId } from './auth/signed-token.js';
@@ -102,16 +105,40 @@ async function createKeyFor(
 }
 
 /**
- * Opens the database `env` names (migrating it), naming the variable when the file cannot be opened.
- * `DATABASE_URL` or `DATABASE_PATH`: whichever the operator set (`resolveDatabasePath` validated it).
+ * Opens the database `env` names (migrating it), naming the variable when it cannot be opened (never the
+ * password of a PostgreSQL URL). `DATABASE_URL` or `DATABASE_PATH`: whichever the operator set
+ * (`resolveDatabase` validated it).
  */
-function openFromEnv(env: Env, opts: { dataKeys: readonly Uint8Array[]; backgroundCheckpoints?: boolean }) {
+async function openFromEnv(
+  env: Env,
+  opts: { dataKeys: readonly Uint8Array[]; backgroundCheckpoints?: boolean },
+  log: typeof stdoutLog = stdoutLog,
+): Promise<DiffrayDb> {
+  const { database } = env;
+  if (database.engine === 'postgres') {
+    const shown = redactUrl(new URL(database.url));
+    try {
+      return await openPgDatabase(database.url, {
+        dataKeys: opts.dataKeys,
+        pool: env.databasePool,
+        onIdleError: (error) =>
+          log({
+            level: 'warn',
+            msg: 'database connection lost (the pool reconnects)',
+            detail: error.message,
+          }),
+      });
+    } catch (error) {
+      if (error instanceof MigrationError || error instanceof MissingDataKeyError) throw error;
+      throw new Error(`DATABASE_URL: cannot open ${shown}: ${(error as Error).message}`, { cause: error });
+    }
+  }
   try {
-    return openDatabase(env.databasePath, opts);
+    return openDatabase(database.path, opts);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && /^(SQLITE_CANTOPEN|SQLITE_NOTADB|E[A-Z]+$)/.test(code))
-      throw new Error(`DATABASE_PATH: cannot open ${env.databasePath}: ${(error as Error).message}`, {
+      throw new Error(`DATABASE_PATH: cannot open ${database.path}: ${(error as Error).message}`, {
         cause: error,
       });
     throw error;
@@ -164,7 +191,7 @@ async function sessionSecrets(resolved: ReturnType<typeof resolveSessionSecret>,
 async function serveCommand(env: Env): Promise<number> {
   const sessionSecret = resolveSessionSecret(env);
   const dataKeys = resolveDataKeys(env);
-  const db = openFromEnv(env, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
+  const db = await openFromEnv(env, { dataKeys: dataKeys.keys, backgroundCheckpoints: true });
   const sessions = await sessionSecrets(sessionSecret, db);
   const log = stdoutLog;
   if (db.migrationsApplied.length > 0) log({ level: 'info', msg: 'migrated', applied: db.migrationsApplied });
@@ -227,7 +254,7 @@ async function run(argv: string[]): Promise<number> {
   if (command === 'serve') return serveCommand(env);
 
   const withDb = async <T>(fn: (db: DiffrayDb) => T | Promise<T>): Promise<T> => {
-    const db = openFromEnv(env, { dataKeys: resolveDataKeys(env).keys });
+    const db = await openFromEnv(env, { dataKeys: resolveDataKeys(env).keys });
     try {
       return await fn(db);
     } finally {

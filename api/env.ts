@@ -79,13 +79,15 @@ export function redactUrl(url: URL): string {
   return copy.href;
 }
 
+/** Where the results live: an embedded SQLite file, or a PostgreSQL database several instances share. */
+export type DatabaseChoice = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+
 /**
- * The SQLite file from `DATABASE_URL` / `DATABASE_PATH` (default `./data/diffray.db`), or an `EnvError`
- * naming the variable. `DATABASE_URL` may be `file:` (SQLite) or `postgres://` (PostgreSQL, which this
- * version does not run yet: refused by name, password never shown). Never echoes a URL that does not parse
- * (it may hold a password).
+ * The database `DATABASE_URL` / `DATABASE_PATH` select (default the SQLite file `./data/diffray.db`), or an
+ * `EnvError` naming the variable. `DATABASE_URL` may be `postgres://` (PostgreSQL) or `file:` (SQLite).
+ * Never echoes a URL that does not parse, nor a password (`redactUrl`).
  */
-export function resolveDatabasePath(url: string | undefined, path: string | undefined): string {
+export function resolveDatabase(url: string | undefined, path: string | undefined): DatabaseChoice {
   if (url !== undefined && path !== undefined)
     throw new EnvError('DATABASE_URL and DATABASE_PATH are both set: set one');
   if (url !== undefined) {
@@ -102,16 +104,13 @@ export function resolveDatabasePath(url: string | undefined, path: string | unde
         throw new EnvError(
           `DATABASE_URL: a PostgreSQL URL needs a host and a database name (${redactUrl(parsed)})`,
         );
-      throw new EnvError(
-        `DATABASE_URL selects PostgreSQL (${redactUrl(parsed)}), which this version of diffray-api does not run yet: ` +
-          'unset it to use SQLite (DATABASE_PATH)',
-      );
+      return { engine: 'postgres', url };
     }
     if (parsed.protocol !== 'file:')
       throw new EnvError(`DATABASE_URL: unsupported scheme ${parsed.protocol} (postgres: or file:)`);
-    return checkDatabasePath('DATABASE_URL', fileURLToPath(parsed));
+    return { engine: 'sqlite', path: checkDatabasePath('DATABASE_URL', fileURLToPath(parsed)) };
   }
-  return checkDatabasePath('DATABASE_PATH', path ?? './data/diffray.db');
+  return { engine: 'sqlite', path: checkDatabasePath('DATABASE_PATH', path ?? './data/diffray.db') };
 }
 
 function checkDatabasePath(name: string, path: string): string {
@@ -134,7 +133,7 @@ export interface Env {
   production: boolean;
   port: number;
   host: string | undefined;
-  databasePath: string;
+  database: DatabaseChoice;
   /** PostgreSQL's pool (`DATABASE_POOL_SIZE`, `DATABASE_*_TIMEOUT_MS`), read whichever engine is chosen. */
   databasePool: PgPoolSettings;
   /** Everything but the session secret (resolved by `resolveSessionSecret`). */
@@ -180,7 +179,7 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     production,
     port: e.PORT,
     host: e.HOST,
-    databasePath: resolveDatabasePath(e.DATABASE_URL, e.DATABASE_PATH),
+    database: resolveDatabase(e.DATABASE_URL, e.DATABASE_PATH),
     databasePool: {
       max: e.DATABASE_POOL_SIZE,
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
@@ -262,7 +261,11 @@ export function resolveSessionSecret(env: Env): {
   if (env.production) {
     throw new EnvError('SESSION_SECRET is required when NODE_ENV=production (at least 32 random bytes)');
   }
-  const file = join(dirname(env.databasePath), 'session-secret');
+  if (env.database.engine === 'postgres')
+    throw new EnvError(
+      'SESSION_SECRET is required with PostgreSQL: every instance must sign sessions with the same secret',
+    );
+  const file = join(dirname(env.database.path), 'session-secret');
   const { text, source } = secretFile(file, () => randomBytes(48).toString('base64url'));
   const weak = secretWeakness(text, MIN_SECRET_BYTES);
   if (weak) throw new EnvError(`${file} holds a weak secret (${weak}); delete it to generate a new one`);
@@ -301,7 +304,12 @@ export function resolveDataKeys(env: Env): { keys: Uint8Array[]; source: 'env' |
       'DATA_ENCRYPTION_KEY is required when NODE_ENV=production; generate one with: openssl rand -base64 32',
     );
   }
-  const file = join(dirname(env.databasePath), 'data-key');
+  if (env.database.engine === 'postgres')
+    throw new EnvError(
+      'DATA_ENCRYPTION_KEY is required with PostgreSQL: every instance must open what the others sealed ' +
+        '(generate one with: openssl rand -base64 32)',
+    );
+  const file = join(dirname(env.database.path), 'data-key');
   const { text, source } = secretFile(file, () => randomBytes(DATA_KEY_BYTES).toString('base64'));
   return { keys: parseDataKeys(text, file), source };
 }

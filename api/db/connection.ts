@@ -5,6 +5,7 @@
  * bytes, `ping`); the queries themselves are written once with drizzle's common query builder.
  */
 import type Database from 'better-sqlite3';
+import type pg from 'pg';
 import type { RunResult } from 'better-sqlite3';
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core';
 import type { Keyring } from './envelope.js';
@@ -121,4 +122,16 @@ export interface SqliteDb extends DiffrayDb {
 export function sqliteOf(db: DiffrayDb): Database.Database {
   if (db.engine !== 'sqlite') throw new Error(`not a SQLite database (${db.engine})`);
   return (db as SqliteDb).sqlite;
+}
+
+/** A PostgreSQL results database: the pool its queries and its engine-specific code (the purge) run on. */
+export interface PgDb extends DiffrayDb {
+  readonly engine: 'postgres';
+  readonly pool: pg.Pool;
+}
+
+/** The pool of a PostgreSQL database, for its engine-specific code; throws for another engine. */
+export function pgOf(db: DiffrayDb): pg.Pool {
+  if (db.engine !== 'postgres') throw new Error(`not a PostgreSQL database (${db.engine})`);
+  return (db as PgDb).pool;
 }

@@ -61,7 +61,11 @@ export function prepareEncryption(sqlite: Database.Database, keyring: Keyring, n
   if (sealed) sqlite.pragma('wal_checkpoint(TRUNCATE)');
 }
 
-function refuseMissingKeys(known: { kid: string; retired: number }[], keyring: Keyring): void {
+/** Throws a `MissingDataKeyError` when a key that still seals values here (`known`) is not in `keyring`. */
+export function refuseMissingKeys(
+  known: { kid: string; retired: number | boolean }[],
+  keyring: Keyring,
+): void {
   const missing = known.filter((k) => !k.retired && !keyring.kids.includes(k.kid)).map((k) => k.kid);
   if (missing.length === 0) return;
   throw new MissingDataKeyError(

@@ -4,6 +4,7 @@ export * from './answers.js';
 export * from './api-keys.js';
 export * from './audit.js';
 export * from './client.js';
+export { openPgDatabase } from './pg/client.js';
 export * from './configs.js';
 export {
   dataKeyIds,

@@ -252,7 +252,8 @@ function addToAggregatesSql(): string {
   const a = dailyAggregates;
   const key = [a.accountId, a.repository, a.day];
   const counts = [...SEVERITY_COLUMNS.map((s) => a[s]), ...AGGREGATE_EXTRA];
-  const add = (c: SQLiteColumn, value: string) => `${column(c)} = ${column(c)} + ${value}`;
+  // The stored row's columns are qualified: PostgreSQL finds a bare name ambiguous beside `excluded`.
+  const add = (c: SQLiteColumn, value: string) => `${column(c)} = ${table(a)}.${column(c)} + ${value}`;
   return [
     `INSERT INTO ${table(a)} (${names([...key, a.reviews, ...counts])})`,
     `VALUES (${placeholders(key.length)}, 1, ${placeholders(counts.length)})`,
@@ -268,13 +269,14 @@ function addToAggregatesSql(): string {
 function addToUsageSql(): string {
   const u = accountUsage;
   const columns = [u.accountId, u.day, u.reviewsOnDay, u.storedBytes];
+  const stored = (c: SQLiteColumn) => `${table(u)}.${column(c)}`;
   return [
     `INSERT INTO ${table(u)} (${names(columns)}) VALUES (?, ?, 1, ?)`,
     `ON CONFLICT (${column(u.accountId)}) DO UPDATE SET`,
-    `${column(u.reviewsOnDay)} = CASE WHEN ${column(u.day)} = excluded.${column(u.day)}`,
-    `THEN ${column(u.reviewsOnDay)} + 1 ELSE 1 END,`,
+    `${column(u.reviewsOnDay)} = CASE WHEN ${stored(u.day)} = excluded.${column(u.day)}`,
+    `THEN ${stored(u.reviewsOnDay)} + 1 ELSE 1 END,`,
     `${column(u.day)} = excluded.${column(u.day)},`,
-    `${column(u.storedBytes)} = ${column(u.storedBytes)} + excluded.${column(u.storedBytes)}`,
+    `${column(u.storedBytes)} = ${stored(u.storedBytes)} + excluded.${column(u.storedBytes)}`,
   ].join(' ');
 }
 

@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { BucketRule, DiffrayDb, SharedState, TakeResult } from './connection.js';
 
+/** What the operations below need of a database: its shared state (an engine's `SharedState`). */
+export type StateHolder = Pick<DiffrayDb, 'shared'>;
+
 /** The shared state of a SQLite database: the operations on its serving connection. */
 export function sqliteSharedState(sqlite: Database.Database): SharedState {
   const readBucket = sqlite.prepare<[string], { tokens: number; at: number }>(
@@ -81,7 +84,7 @@ export function sqliteSharedState(sqlite: Database.Database): SharedState {
  * `rule.perMinute`): all of them, as many whole tokens as it holds, or none with the wait for one.
  */
 export function takeTokens(
-  db: DiffrayDb,
+  db: StateHolder,
   bucket: string,
   rule: BucketRule,
   want: number,
@@ -91,7 +94,7 @@ export function takeTokens(
 }
 
 /** Marks an OAuth `state` consumed; false when it was consumed before (by any instance). */
-export function consumeOAuthState(db: DiffrayDb, state: string, expiresAt: Date): Promise<boolean> {
+export function consumeOAuthState(db: StateHolder, state: string, expiresAt: Date): Promise<boolean> {
   const hash = createHash('sha256').update(state).digest('hex');
   return db.shared.consumeState(hash, expiresAt.getTime());
 }
@@ -101,7 +104,7 @@ export function consumeOAuthState(db: DiffrayDb, state: string, expiresAt: Date)
  * finished more than `dueAfterMs` ago, or never, or left unfinished by a holder whose lease expired).
  */
 export function acquireLease(
-  db: DiffrayDb,
+  db: StateHolder,
   lease: { name: string; holder: string; ttlMs: number; dueAfterMs: number },
   now: Date,
 ): Promise<boolean> {
@@ -109,18 +112,18 @@ export function acquireLease(
 }
 
 /** Extends a held lease; false when `holder` no longer holds it (it expired and another took it). */
-export function renewLease(db: DiffrayDb, name: string, holder: string, until: Date): Promise<boolean> {
+export function renewLease(db: StateHolder, name: string, holder: string, until: Date): Promise<boolean> {
   return db.shared.renewLease(name, holder, until.getTime());
 }
 
 /** Gives the lease up, recording the work done at `now`. */
-export function releaseLease(db: DiffrayDb, name: string, holder: string, now: Date): Promise<void> {
+export function releaseLease(db: StateHolder, name: string, holder: string, now: Date): Promise<void> {
   return db.shared.releaseLease(name, holder, now.getTime());
 }
 
 /** Deletes buckets idle since `idleBefore` (full again by then) and expired OAuth states. */
 export function sweepSharedState(
-  db: DiffrayDb,
+  db: StateHolder,
   idleBefore: Date,
   now: Date,
 ): Promise<{ rateBuckets: number; oauthStates: number }> {

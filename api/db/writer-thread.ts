@@ -12,6 +12,7 @@
 import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { associatedData, Keyring } from './envelope.js';
+import { reviewParams } from './review-params.js';
 import { packTexts } from './finding-texts.js';
 import type { IngestRow, IngestSealed, IngestSql, Value } from './ingest.js';
 import { openThreadConnection, SIGNAL, type ThreadData } from './threads.js';
@@ -107,19 +108,7 @@ export function createIngest(
     }
     const count = findings.length / findingWidth;
     const first = count > 0 ? nextFindingRow.get()! : null;
-    insertReview.run(
-      row.id,
-      row.accountId,
-      repositoryId,
-      ...row.review,
-      ...counts,
-      row.createdAt,
-      row.expiresAt,
-      first,
-      first === null ? null : first + count - 1,
-      row.storedBytes,
-      details,
-    );
+    insertReview.run(reviewParams(row, repositoryId, first, count, details));
     findingParams[1] = row.id;
     for (let k = 0; k < count; k += 1) {
       findingParams[0] = first! + k;

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER, openDatabase } from '../../api/db/index.js';
 import { applyMigrations, readMigrations } from '../../api/db/migrations.js';
-import { loadEnv } from '../../api/env.js';
+import { loadEnv, resolveDataKeys, resolveSessionSecret } from '../../api/env.js';
 import { makeReport, seedAccount, startServer } from './helpers.js';
 import { BIN, startServe } from './serve-process.js';
 
@@ -173,25 +173,28 @@ describe('the database variables, checked at start', () => {
     }
   });
 
-  it('names DATABASE_URL for PostgreSQL (not run by this version) and hides the password', () => {
-    for (const url of [
-      `postgres://admin:${password}@db.internal:5432/diffray`,
-      `postgres://admin:${password}@/`,
-    ]) {
-      let message = '';
-      try {
-        loadEnv({ DATABASE_URL: url });
-      } catch (error) {
-        message = (error as Error).message;
-      }
-      expect(message).toMatch(/^DATABASE_URL/);
-      expect(message).not.toContain(password);
+  it('selects PostgreSQL by DATABASE_URL, and names the variable for one without a database, hiding the password', () => {
+    const url = `postgres://admin:${password}@db.internal:5432/diffray`;
+    expect(loadEnv({ DATABASE_URL: url }).database).toEqual({ engine: 'postgres', url });
+    let message = '';
+    try {
+      loadEnv({ DATABASE_URL: `postgres://admin:${password}@db.internal:5432/` });
+    } catch (error) {
+      message = (error as Error).message;
     }
+    expect(message).toMatch(/^DATABASE_URL: a PostgreSQL URL needs a host and a database name/);
+    expect(message).not.toContain(password);
+  });
+
+  it('requires SESSION_SECRET and DATA_ENCRYPTION_KEY with PostgreSQL, which every instance must share', () => {
+    const env = loadEnv({ DATABASE_URL: 'postgres://diffray@db.internal/diffray' });
+    expect(() => resolveSessionSecret(env)).toThrow(/^SESSION_SECRET is required with PostgreSQL/);
+    expect(() => resolveDataKeys(env)).toThrow(/^DATA_ENCRYPTION_KEY is required with PostgreSQL/);
   });
 
   it('accepts a file: DATABASE_URL, refuses both variables at once, a folder and :memory:', () => {
     const file = join(dir, 'url', 'diffray.db');
-    expect(loadEnv({ DATABASE_URL: `file://${file}` }).databasePath).toBe(file);
+    expect(loadEnv({ DATABASE_URL: `file://${file}` }).database).toEqual({ engine: 'sqlite', path: file });
     expect(() => loadEnv({ DATABASE_URL: `file://${file}`, DATABASE_PATH: file })).toThrow(/both set/);
     mkdirSync(join(dir, 'a-folder'), { recursive: true });
     expect(() => loadEnv({ DATABASE_PATH: join(dir, 'a-folder') })).toThrow(/^DATABASE_PATH: .* is a folder/);

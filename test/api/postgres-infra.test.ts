@@ -9,6 +9,7 @@ import { isDatabaseUnavailable } from '../../api/db/faults.js';
 import { MigrationError, readMigrations, type Migration } from '../../api/db/migrations.js';
 import { openPgPool, type PgPoolSettings } from '../../api/db/pg/connection.js';
 import { applyPgMigrations, PG_MIGRATIONS_FOLDER } from '../../api/db/pg/migrations.js';
+import { pgSharedState } from '../../api/db/pg/shared-state.js';
 import {
   acquireLease,
   consumeOAuthState,
@@ -16,7 +17,7 @@ import {
   renewLease,
   sweepSharedState,
   takeTokens,
-} from '../../api/db/pg/shared-state.js';
+} from '../../api/db/shared-state.js';
 import {
   createTestDatabase,
   postgresBinDir,
@@ -33,6 +34,9 @@ const SETTINGS: PgPoolSettings = {
   statementTimeoutMs: 10_000,
 };
 const MIGRATIONS = readMigrations(PG_MIGRATIONS_FOLDER);
+
+/** A pool's shared state, as `db.shared` of an instance on it. */
+const on = (pool: pg.Pool) => ({ shared: pgSharedState(pool) });
 
 /** A migration that only records itself, for the bookkeeping's error cases. */
 function syntheticMigration(tag: string, when: number): Migration {
@@ -132,7 +136,9 @@ describe.skipIf(SKIP_POSTGRES)('shared state on PostgreSQL', () => {
     const warm = (p: pg.Pool) => Promise.all(Array.from({ length: SETTINGS.max }, () => p.connect()));
     for (const client of [...(await warm(pool)), ...(await warm(other))]) client.release();
     const results = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => takeTokens(i % 2 ? pool : other, 'key:parallel', rule, 1, now)),
+      Array.from({ length: 50 }, (_, i) =>
+        takeTokens(on(i % 2 ? pool : other), 'key:parallel', rule, 1, now),
+      ),
     ).finally(() => other.end());
     expect(results.reduce((sum, r) => sum + r.granted, 0)).toBe(10);
     const refused = results.filter((r) => r.granted === 0);
@@ -143,17 +149,23 @@ describe.skipIf(SKIP_POSTGRES)('shared state on PostgreSQL', () => {
 
   it('refills with time, grants whole tokens up to what is asked, and caps at the capacity', async () => {
     const rule = { capacity: 5, perMinute: 60 };
-    expect(await takeTokens(pool, 'key:refill', rule, 3, now)).toEqual({ granted: 3, retryAfterSeconds: 0 });
-    expect(await takeTokens(pool, 'key:refill', rule, 3, now)).toEqual({ granted: 2, retryAfterSeconds: 0 });
-    expect(await takeTokens(pool, 'key:refill', rule, 1, later(500))).toEqual({
-      granted: 0,
-      retryAfterSeconds: 1,
+    expect(await takeTokens(on(pool), 'key:refill', rule, 3, now)).toEqual({
+      granted: 3,
+      retryAfterSeconds: 0,
     });
-    expect(await takeTokens(pool, 'key:refill', rule, 2, later(2_000))).toEqual({
+    expect(await takeTokens(on(pool), 'key:refill', rule, 3, now)).toEqual({
       granted: 2,
       retryAfterSeconds: 0,
     });
-    expect(await takeTokens(pool, 'key:refill', rule, 9, later(3_600_000))).toEqual({
+    expect(await takeTokens(on(pool), 'key:refill', rule, 1, later(500))).toEqual({
+      granted: 0,
+      retryAfterSeconds: 1,
+    });
+    expect(await takeTokens(on(pool), 'key:refill', rule, 2, later(2_000))).toEqual({
+      granted: 2,
+      retryAfterSeconds: 0,
+    });
+    expect(await takeTokens(on(pool), 'key:refill', rule, 9, later(3_600_000))).toEqual({
       granted: 5,
       retryAfterSeconds: 0,
     });
@@ -161,10 +173,10 @@ describe.skipIf(SKIP_POSTGRES)('shared state on PostgreSQL', () => {
 
   it('consumes an OAuth state once among parallel consumers', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => consumeOAuthState(pool, 'state-abc', later(600_000))),
+      Array.from({ length: 20 }, () => consumeOAuthState(on(pool), 'state-abc', later(600_000))),
     );
     expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await consumeOAuthState(pool, 'state-def', later(600_000))).toBe(true);
+    expect(await consumeOAuthState(on(pool), 'state-def', later(600_000))).toBe(true);
   });
 
   it('gives a lease to one of many parallel acquirers; the others neither renew nor release it', async () => {
@@ -175,35 +187,38 @@ describe.skipIf(SKIP_POSTGRES)('shared state on PostgreSQL', () => {
       dueAfterMs: 3_600_000,
     });
     const holders = Array.from({ length: 20 }, (_, i) => `instance-${i}`);
-    const results = await Promise.all(holders.map((h) => acquireLease(pool, lease(h), now)));
+    const results = await Promise.all(holders.map((h) => acquireLease(on(pool), lease(h), now)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = holders[results.indexOf(true)]!;
     const loser = holders.find((h) => h !== winner)!;
-    expect(await renewLease(pool, 'purge-parallel', loser, later(120_000))).toBe(false);
-    await releaseLease(pool, 'purge-parallel', loser, later(1_000));
-    expect(await renewLease(pool, 'purge-parallel', winner, later(120_000))).toBe(true);
-    await releaseLease(pool, 'purge-parallel', winner, later(1_000));
+    expect(await renewLease(on(pool), 'purge-parallel', loser, later(120_000))).toBe(false);
+    await releaseLease(on(pool), 'purge-parallel', loser, later(1_000));
+    expect(await renewLease(on(pool), 'purge-parallel', winner, later(120_000))).toBe(true);
+    await releaseLease(on(pool), 'purge-parallel', winner, later(1_000));
     // Done: nobody takes it again until it is due.
-    expect(await acquireLease(pool, lease(loser), later(2_000))).toBe(false);
-    expect(await acquireLease(pool, lease(loser), later(3_601_000))).toBe(true);
+    expect(await acquireLease(on(pool), lease(loser), later(2_000))).toBe(false);
+    expect(await acquireLease(on(pool), lease(loser), later(3_601_000))).toBe(true);
   });
 
   it("takes over a dead holder's lease once it has expired", async () => {
     const lease = (holder: string) => ({ name: 'purge-dead', holder, ttlMs: 1_000, dueAfterMs: 3_600_000 });
-    expect(await acquireLease(pool, lease('dead'), now)).toBe(true);
-    expect(await acquireLease(pool, lease('alive'), later(500))).toBe(false);
-    expect(await acquireLease(pool, lease('alive'), later(1_500))).toBe(true);
-    expect(await renewLease(pool, 'purge-dead', 'dead', later(5_000))).toBe(false);
+    expect(await acquireLease(on(pool), lease('dead'), now)).toBe(true);
+    expect(await acquireLease(on(pool), lease('alive'), later(500))).toBe(false);
+    expect(await acquireLease(on(pool), lease('alive'), later(1_500))).toBe(true);
+    expect(await renewLease(on(pool), 'purge-dead', 'dead', later(5_000))).toBe(false);
     // The holder may take its own live lease again (a restart of the same instance id).
-    expect(await acquireLease(pool, lease('alive'), later(1_600))).toBe(true);
+    expect(await acquireLease(on(pool), lease('alive'), later(1_600))).toBe(true);
   });
 
   it('sweeps idle buckets and expired OAuth states', async () => {
-    await takeTokens(pool, 'key:idle', { capacity: 1, perMinute: 1 }, 1, later(-7_200_000));
-    await consumeOAuthState(pool, 'state-expired', later(-1));
-    const swept = await sweepSharedState(pool, later(-3_600_000), now);
+    await takeTokens(on(pool), 'key:idle', { capacity: 1, perMinute: 1 }, 1, later(-7_200_000));
+    await consumeOAuthState(on(pool), 'state-expired', later(-1));
+    const swept = await sweepSharedState(on(pool), later(-3_600_000), now);
     expect(swept).toEqual({ rateBuckets: 1, oauthStates: 1 });
-    expect(await sweepSharedState(pool, later(-3_600_000), now)).toEqual({ rateBuckets: 0, oauthStates: 0 });
+    expect(await sweepSharedState(on(pool), later(-3_600_000), now)).toEqual({
+      rateBuckets: 0,
+      oauthStates: 0,
+    });
   });
 });
 

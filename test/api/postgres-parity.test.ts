@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DiffrayDb } from '../../api/db/index.js';
 import { openPgPool, pgOrm } from '../../api/db/pg/connection.js';
 import * as pgTables from '../../api/db/pg/schema.js';
-import * as pgState from '../../api/db/pg/shared-state.js';
+import { pgSharedState } from '../../api/db/pg/shared-state.js';
 import * as sqliteTables from '../../api/db/schema.js';
-import * as sqliteState from '../../api/db/shared-state.js';
+import * as sharedState from '../../api/db/shared-state.js';
 import type { BucketRule } from '../../api/db/connection.js';
 import { SKIP_POSTGRES, usePostgres } from '../support/postgres.js';
 import { openTestDatabase } from './helpers.js';
@@ -225,27 +225,28 @@ describe.skipIf(SKIP_POSTGRES)('SQLite and PostgreSQL, side by side', () => {
 
   it('answers the same sequence of shared-state calls with the same results', async () => {
     const db = sqlite;
+    const onPg = { shared: pgSharedState(pool) };
     const engines = {
       sqlite: {
         take: async (bucket: string, rule: BucketRule, want: number, now: Date) =>
-          sqliteState.takeTokens(db, bucket, rule, want, now),
+          sharedState.takeTokens(db, bucket, rule, want, now),
         consume: async (state: string, expiresAt: Date) =>
-          sqliteState.consumeOAuthState(db, state, expiresAt),
+          sharedState.consumeOAuthState(db, state, expiresAt),
         acquire: async (holder: string, ttlMs: number, now: Date) =>
-          sqliteState.acquireLease(db, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
-        renew: async (holder: string, until: Date) => sqliteState.renewLease(db, 'work', holder, until),
-        release: async (holder: string, now: Date) => sqliteState.releaseLease(db, 'work', holder, now),
-        sweep: async (idleBefore: Date, now: Date) => sqliteState.sweepSharedState(db, idleBefore, now),
+          sharedState.acquireLease(db, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
+        renew: async (holder: string, until: Date) => sharedState.renewLease(db, 'work', holder, until),
+        release: async (holder: string, now: Date) => sharedState.releaseLease(db, 'work', holder, now),
+        sweep: async (idleBefore: Date, now: Date) => sharedState.sweepSharedState(db, idleBefore, now),
       },
       postgresql: {
         take: (bucket: string, rule: BucketRule, want: number, now: Date) =>
-          pgState.takeTokens(pool, bucket, rule, want, now),
-        consume: (state: string, expiresAt: Date) => pgState.consumeOAuthState(pool, state, expiresAt),
+          sharedState.takeTokens(onPg, bucket, rule, want, now),
+        consume: (state: string, expiresAt: Date) => sharedState.consumeOAuthState(onPg, state, expiresAt),
         acquire: (holder: string, ttlMs: number, now: Date) =>
-          pgState.acquireLease(pool, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
-        renew: (holder: string, until: Date) => pgState.renewLease(pool, 'work', holder, until),
-        release: (holder: string, now: Date) => pgState.releaseLease(pool, 'work', holder, now),
-        sweep: (idleBefore: Date, now: Date) => pgState.sweepSharedState(pool, idleBefore, now),
+          sharedState.acquireLease(onPg, { name: 'work', holder, ttlMs, dueAfterMs: 60_000 }, now),
+        renew: (holder: string, until: Date) => sharedState.renewLease(onPg, 'work', holder, until),
+        release: (holder: string, now: Date) => sharedState.releaseLease(onPg, 'work', holder, now),
+        sweep: (idleBefore: Date, now: Date) => sharedState.sweepSharedState(onPg, idleBefore, now),
       },
     };
     const scenario = async (e: (typeof engines)['sqlite']) => {

@@ -12,7 +12,9 @@
  *   their ranges, stored bytes, GitHub user ids. Other counts are `integer`. Both read as `number`: the pool
  *   parses `int8` as a number (`connection.ts`), values are far below 2^53.
  * - `real` is `double precision` (SQLite's REAL is 8 bytes), JSON text is `jsonb`, blobs are `bytea`.
- * - `findings.row_id` has no identity or sequence: the writer allocates ranges itself, as on SQLite. The
+ * - `findings.row_id` has no identity: each review takes a block of `FINDING_ROW_BLOCK` ids from the sequence
+ *   `finding_row_blocks` (`ingest.ts` says why) and its findings the first ids of it, one range per review
+ *   as on SQLite. The
  *   triggers of SQLite's hand-edited migrations (`reviews_delete_findings`, `reviews_release_usage`) are
  *   in the hand-written `drizzle/postgres/0002_review_triggers.sql`, statement-level there.
  */
@@ -24,6 +26,7 @@ import {
   index,
   integer,
   jsonb,
+  pgSequence,
   pgTable,
   primaryKey,
   text,
@@ -224,6 +227,17 @@ export const reviews = pgTable(
     index('reviews_expires_idx').on(t.expiresAt),
   ],
 );
+
+/**
+ * Row ids a review's findings may take: one block per review, at least `LIMITS.findingsPerReview` ids (the
+ * rest of a block stays unused; a `bigint` has room for 2^54 blocks).
+ */
+export const FINDING_ROW_BLOCK = 512;
+export const findingRowBlocks = pgSequence('finding_row_blocks', {
+  startWith: 1,
+  increment: FINDING_ROW_BLOCK,
+  minValue: 1,
+});
 
 export const findings = pgTable('findings', {
   rowId: int64('row_id').primaryKey(),

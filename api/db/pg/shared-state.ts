@@ -1,6 +1,6 @@
 /**
- * What several `serve` processes on one PostgreSQL database must agree on: the same operations, meanings
- * and results as `../shared-state.ts` (SQLite), as async functions over the pool. Each is one statement or
+ * What several `serve` processes on one PostgreSQL database must agree on: `SharedState`'s operations, with
+ * the meanings and results of SQLite's (`../shared-state.ts`), over the pool. Each is one statement or
  * one short transaction, and none holds a lock across a round trip to the application beyond its own
  * statements. Why each is correct when instances race (READ COMMITTED, PostgreSQL's default):
  *
@@ -20,23 +20,21 @@
  * - `sweepSharedState`: two DELETEs in one statement; rows deleted while a taker waits on them are simply
  *   created anew (full) by that taker.
  */
-import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { BucketRule, TakeResult } from '../connection.js';
+import type { BucketRule, SharedState, TakeResult } from '../connection.js';
 import { inPgTransaction } from './connection.js';
 
 /**
  * Takes up to `want` tokens from the shared bucket `bucket` (full at `rule.capacity`, refilled at
  * `rule.perMinute`): all of them, as many whole tokens as it holds, or none with the wait for one.
  */
-export function takeTokens(
+function takeTokens(
   pool: pg.Pool,
   bucket: string,
   rule: BucketRule,
   want: number,
-  now: Date,
+  at: number,
 ): Promise<TakeResult> {
-  const at = now.getTime();
   return inPgTransaction(pool, async (client) => {
     const read = () =>
       client.query<{ tokens: number; at: number }>(
@@ -66,12 +64,11 @@ export function takeTokens(
   });
 }
 
-/** Marks an OAuth `state` consumed; false when it was consumed before (by any instance). */
-export async function consumeOAuthState(pool: pg.Pool, state: string, expiresAt: Date): Promise<boolean> {
-  const hash = createHash('sha256').update(state).digest('hex');
+/** Marks an OAuth state (its hash) consumed; false when it was consumed before (by any instance). */
+async function consumeState(pool: pg.Pool, hash: string, expiresAt: number): Promise<boolean> {
   const result = await pool.query(
     'INSERT INTO oauth_states (state_hash, expires_at) VALUES ($1, $2) ON CONFLICT (state_hash) DO NOTHING',
-    [hash, expiresAt.getTime()],
+    [hash, expiresAt],
   );
   return result.rowCount === 1;
 }
@@ -80,26 +77,28 @@ export async function consumeOAuthState(pool: pg.Pool, state: string, expiresAt:
  * Takes the lease `name` for `holder` for `ttlMs` when no live holder has it and the work is due (last
  * finished more than `dueAfterMs` ago, or never, or left unfinished by a holder whose lease expired).
  */
-export async function acquireLease(
+async function acquireLease(
   pool: pg.Pool,
-  lease: { name: string; holder: string; ttlMs: number; dueAfterMs: number },
-  now: Date,
+  name: string,
+  holder: string,
+  at: number,
+  ttlMs: number,
+  dueAfterMs: number,
 ): Promise<boolean> {
-  const at = now.getTime();
   const result = await pool.query(
     `INSERT INTO leases AS l (name, holder, expires_at, done_at) VALUES ($1, $2, $3, NULL)
      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
      WHERE NOT (l.holder IS NOT NULL AND l.holder <> excluded.holder AND coalesce(l.expires_at, 0) > $4)
        AND NOT (l.holder IS NULL AND l.done_at IS NOT NULL AND $4 - l.done_at < $5)`,
-    [lease.name, lease.holder, at + lease.ttlMs, at, lease.dueAfterMs],
+    [name, holder, at + ttlMs, at, dueAfterMs],
   );
   return result.rowCount === 1;
 }
 
 /** Extends a held lease; false when `holder` no longer holds it (it expired and another took it). */
-export async function renewLease(pool: pg.Pool, name: string, holder: string, until: Date): Promise<boolean> {
+async function renewLease(pool: pg.Pool, name: string, holder: string, until: number): Promise<boolean> {
   const result = await pool.query('UPDATE leases SET expires_at = $1 WHERE name = $2 AND holder = $3', [
-    until.getTime(),
+    until,
     name,
     holder,
   ]);
@@ -107,25 +106,38 @@ export async function renewLease(pool: pg.Pool, name: string, holder: string, un
 }
 
 /** Gives the lease up, recording the work done at `now`. */
-export async function releaseLease(pool: pg.Pool, name: string, holder: string, now: Date): Promise<void> {
+async function releaseLease(pool: pg.Pool, name: string, holder: string, now: number): Promise<void> {
   await pool.query(
     'UPDATE leases SET holder = NULL, expires_at = NULL, done_at = $1 WHERE name = $2 AND holder = $3',
-    [now.getTime(), name, holder],
+    [now, name, holder],
   );
 }
 
 /** Deletes buckets idle since `idleBefore` (full again by then) and expired OAuth states. */
-export async function sweepSharedState(
+async function sweep(
   pool: pg.Pool,
-  idleBefore: Date,
-  now: Date,
+  idleBefore: number,
+  now: number,
 ): Promise<{ rateBuckets: number; oauthStates: number }> {
   const result = await pool.query<{ rate_buckets: number; oauth_states: number }>(
     `WITH b AS (DELETE FROM rate_buckets WHERE at < $1 RETURNING 1),
           s AS (DELETE FROM oauth_states WHERE expires_at <= $2 RETURNING 1)
      SELECT (SELECT count(*) FROM b) AS rate_buckets, (SELECT count(*) FROM s) AS oauth_states`,
-    [idleBefore.getTime(), now.getTime()],
+    [idleBefore, now],
   );
   const { rate_buckets, oauth_states } = result.rows[0]!;
   return { rateBuckets: Number(rate_buckets), oauthStates: Number(oauth_states) };
+}
+
+/** The shared state of a PostgreSQL database (`db.shared`): the operations above on `pool`. */
+export function pgSharedState(pool: pg.Pool): SharedState {
+  return {
+    takeTokens: (bucket, rule, want, now) => takeTokens(pool, bucket, rule, want, now),
+    consumeState: (hash, expiresAt) => consumeState(pool, hash, expiresAt),
+    acquireLease: (name, holder, now, ttlMs, dueAfterMs) =>
+      acquireLease(pool, name, holder, now, ttlMs, dueAfterMs),
+    renewLease: (name, holder, until) => renewLease(pool, name, holder, until),
+    releaseLease: (name, holder, now) => releaseLease(pool, name, holder, now),
+    sweep: (idleBefore, now) => sweep(pool, idleBefore, now),
+  };
 }
