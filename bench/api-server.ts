@@ -1,11 +1,18 @@
 /**
  * A server process for the API benchmark, so the load generator and the server do not share a thread:
- *   node --import tsx bench/api-server.ts app <sqlite file>   the real app (createApp + pages) on SQLite
- *   node --import tsx bench/api-server.ts bare                 node:http doing the same JSON parse
- * Listens on 127.0.0.1 (a free port) and prints one JSON line: the port and what the client needs. Then, for
- * each line read on stdin, prints the CPU time used so far by the process (every thread: the event loop, the
- * SQLite writer and checkpointer, the garbage collector) and by each of its threads, so the client can
- * divide by requests served.
+ *   node --import tsx bench/api-server.ts app <sqlite file | postgres URL> [<reviews> <findings>]
+ *       the real app (createApp + pages) on SQLite or PostgreSQL, opened as `serve` opens it; with the two
+ *       counts, its account is first seeded at that scale (`lib/scale.ts`)
+ *   node --import tsx bench/api-server.ts bare    node:http doing the same JSON parse
+ * The data key is `BENCH_DATA_KEY` (hex) when set, so that two servers can share one PostgreSQL database.
+ * Listens on 127.0.0.1 (a free port) and prints one JSON line: the port and what the client needs. Then
+ * answers one JSON line per command line read on stdin:
+ *   cpu     the CPU time used so far by the process (every thread: the event loop, the SQLite writer and
+ *           checkpointer, the garbage collector) and by each of its threads, so the client can divide by
+ *           requests served
+ *   trace   from now on, records each statement the app sends to the database
+ *   plans   stops recording and answers each distinct statement recorded with its plan: EXPLAIN QUERY PLAN
+ *           on SQLite, EXPLAIN (ANALYZE, BUFFERS) with the recorded parameters on PostgreSQL
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
@@ -14,15 +21,25 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { serve } from '@hono/node-server';
 import { createApp } from '../api/app.js';
-import { createAccount, insertKey, insertReview, openDatabase, SCOPES } from '../api/db/index.js';
+import type pg from 'pg';
+import { pgOf, sqliteOf, type DiffrayDb } from '../api/db/connection.js';
+import {
+  createAccount,
+  insertKey,
+  insertReview,
+  openDatabase,
+  openPgDatabase,
+  SCOPES,
+} from '../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../api/auth/key-format.js';
 import { reviewExpiresAt } from '../api/retention.js';
 import { DEFAULT_RATE_LIMITS, type LogRecord } from '../api/types.js';
 import { pageOptions } from '../api/web/index.js';
 import { makeReport } from './lib/report.js';
+import { seedScale } from './lib/scale.js';
 
 const PUBLIC_URL = 'http://127.0.0.1';
-const [mode, dbPath] = process.argv.slice(2);
+const [mode, target, scaleReviews, scaleFindings] = process.argv.slice(2);
 
 /**
  * CPU time of each thread of this process (the event loop, the SQLite writer and checkpointer, V8's
@@ -44,14 +61,84 @@ function threadCpuUs(): Record<string, number> {
   return threads;
 }
 
-function ready(info: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(info)}\n`);
-  createInterface({ input: process.stdin }).on('line', () => {
-    const { user, system } = process.cpuUsage();
-    const threads = threadCpuUs();
-    process.stdout.write(
-      `${JSON.stringify({ cpuUs: user + system, mainTid: String(process.pid), threads })}\n`,
+interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/** The statements sent while tracing, first of each text only. */
+let traced: Map<string, Statement> | undefined;
+
+function record(sql: string, params: unknown[] = []): void {
+  if (traced && !traced.has(sql)) traced.set(sql, { sql, params });
+}
+
+/** Records what the app sends to `db` while tracing; returns how to explain a recorded statement. */
+function traceStatements(db: DiffrayDb): (s: Statement) => Promise<string> {
+  if (db.engine === 'sqlite') {
+    const sqlite = sqliteOf(db);
+    const prepare = sqlite.prepare.bind(sqlite);
+    // drizzle prepares each statement it runs (the hot ones once): the text is known at preparation.
+    sqlite.prepare = ((source: string) => {
+      record(source);
+      return prepare(source);
+    }) as typeof sqlite.prepare;
+    // Parameters bound as null: SQLite's plan does not depend on their values (no statistics are kept).
+    return async ({ sql }) =>
+      (
+        prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array<null>(sql.split('?').length - 1).fill(null)) as {
+          id: number;
+          parent: number;
+          detail: string;
+        }[]
+      )
+        .map((row, _, rows) => {
+          let depth = 0;
+          for (let p = row.parent; p !== 0; depth++) p = rows.find((r) => r.id === p)?.parent ?? 0;
+          return `${'  '.repeat(depth)}${row.detail}`;
+        })
+        .join('\n');
+  }
+  const pool = pgOf(db);
+  const query = pool.query.bind(pool) as (config: unknown, values?: unknown[]) => Promise<pg.QueryResult>;
+  // drizzle sends every statement through the pool's query (a transaction's through a client of it).
+  pool.query = ((config: string | pg.QueryConfig, values?: unknown[]) => {
+    record(
+      typeof config === 'string' ? config : config.text,
+      values ?? (typeof config === 'string' ? [] : config.values),
     );
+    return query(config, values);
+  }) as typeof pool.query;
+  return async ({ sql, params }) =>
+    (await query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)).rows
+      .map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN'])
+      .join('\n');
+}
+
+function ready(info: Record<string, unknown>, explain?: (s: Statement) => Promise<string>): void {
+  process.stdout.write(`${JSON.stringify(info)}\n`);
+  const answer = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line === 'trace') {
+      traced = new Map();
+      answer({ tracing: true });
+    } else if (line === 'plans') {
+      const statements = [...(traced?.values() ?? [])];
+      traced = undefined;
+      void (async () => {
+        const plans = [];
+        for (const s of statements) {
+          plans.push({
+            sql: s.sql,
+            plan: explain ? await explain(s).catch((e: Error) => `(${e.message})`) : '',
+          });
+        }
+        answer({ plans });
+      })();
+    } else {
+      const { user, system } = process.cpuUsage();
+      answer({ cpuUs: user + system, mainTid: String(process.pid), threads: threadCpuUs() });
+    }
   });
 }
 
@@ -74,9 +161,18 @@ if (mode === 'bare') {
     });
   });
   server.listen(0, '127.0.0.1', () => ready({ port: (server.address() as AddressInfo).port }));
-} else if (mode === 'app' && dbPath) {
-  // As `diffray-api serve` opens it, with a data key of its own.
-  const db = openDatabase(dbPath, { dataKeys: [randomBytes(32)], backgroundCheckpoints: true });
+} else if (mode === 'app' && target) {
+  const dataKeys = [
+    process.env.BENCH_DATA_KEY ? Buffer.from(process.env.BENCH_DATA_KEY, 'hex') : randomBytes(32),
+  ];
+  // As `diffray-api serve` opens either engine (the pool with `serve`'s default settings).
+  const db: DiffrayDb = target.startsWith('postgres://')
+    ? await openPgDatabase(target, {
+        dataKeys,
+        pool: { max: 10, connectTimeoutMs: 5_000, idleTimeoutMs: 30_000, statementTimeoutMs: 30_000 },
+      })
+    : openDatabase(target, { dataKeys, backgroundCheckpoints: true });
+  const explain = traceStatements(db);
   // One JSON line per request, as in production, written to /dev/null instead of the terminal.
   const sink = createWriteStream('/dev/null');
   const log = (record: LogRecord) =>
@@ -113,6 +209,14 @@ if (mode === 'bare') {
     now,
     expiresAt: reviewExpiresAt(now),
   });
+  const scale =
+    scaleReviews && scaleFindings
+      ? await seedScale(db, account.id, {
+          reviews: Number(scaleReviews),
+          findings: Number(scaleFindings),
+          now,
+        })
+      : undefined;
   // A page session, signed in through the sign-in form as a browser would.
   const signIn = await app.request(`${PUBLIC_URL}/sign-in/key`, {
     method: 'POST',
@@ -129,7 +233,10 @@ if (mode === 'bare') {
     .map((l) => l.split(';')[0]!)
     .find((p) => p.startsWith('__Host-diffray_session='));
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
-    ready({ port: info.port, key, reviewId, cookie: cookie ?? null, signInStatus: signIn.status }),
+    ready(
+      { port: info.port, key, reviewId, cookie: cookie ?? null, signInStatus: signIn.status, scale },
+      explain,
+    ),
   );
   process.once('SIGTERM', async () => {
     server.close();
@@ -137,6 +244,6 @@ if (mode === 'bare') {
     process.exit(0);
   });
 } else {
-  console.error('usage: api-server.ts app <sqlite file> | bare');
+  console.error('usage: api-server.ts app <sqlite file | postgres URL> [<reviews> <findings>] | bare');
   process.exit(2);
 }

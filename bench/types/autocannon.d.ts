@@ -18,6 +18,8 @@ declare module 'autocannon' {
     headers?: Record<string, string>;
     body?: string;
     timeout?: number;
+    /** Requests per second across all connections (offered load), instead of as fast as answered. */
+    overallRate?: number;
   }
   interface Result {
     requests: Histogram;

@@ -106,10 +106,11 @@ export interface Cluster {
 
 /**
  * A throwaway cluster in a temp folder on a free loopback port, tuned for tests (no fsync: a crash loses
- * it, which is the point of throwaway). Trust authentication is safe only because it listens on
- * 127.0.0.1 and in its own private socket folder.
+ * it, which is the point of throwaway). With `durable` it keeps PostgreSQL's defaults (fsync, synchronous
+ * commit, full-page writes), so that the benchmark's figures include what a commit costs on this disk.
+ * Trust authentication is safe only because it listens on 127.0.0.1 and in its own private socket folder.
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(opts: { durable?: boolean } = {}): Promise<Cluster> {
   const bin = postgresBinDir();
   if (bin === undefined) throw new Error(`cannot start PostgreSQL: ${postgresUnavailable()}`);
   const dir = mkdtempSync(join(tmpdir(), 'diffray-pg-'));
@@ -138,9 +139,7 @@ export async function startCluster(): Promise<Cluster> {
       `-p ${port}`,
       '-c listen_addresses=127.0.0.1',
       `-c unix_socket_directories=${dir}`,
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
+      ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off']),
       '-c max_connections=200',
     ].join(' ');
   const pgCtl = (...args: string[]) =>
