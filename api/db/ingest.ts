@@ -157,12 +157,15 @@ export interface AggregateInput {
   /** Dismissed at this head and not yet at the PR's previous review. */
   newlyDismissed: readonly ReportedFinding[];
   costUsd: number;
+  /** Whether the review's check concluded `failure`. */
+  failed: boolean;
   /** Days from the run that first raised each fixed finding to this one, when that run is known. */
   fixDays: readonly number[];
 }
 
 /** The count columns of `daily_aggregates` past the severities, in the order of `aggregateValues`. */
 const AGGREGATE_EXTRA = [
+  dailyAggregates.failures,
   dailyAggregates.fixed,
   dailyAggregates.dismissed,
   dailyAggregates.costMicros,
@@ -189,6 +192,7 @@ export function aggregateValues(input: AggregateInput): Value[] {
   }
   return [
     ...severityValues(countBySeverity(input.introduced)),
+    input.failed ? 1 : 0,
     input.fixed.length,
     input.newlyDismissed.length,
     Math.round(input.costUsd * 1_000_000),

@@ -198,6 +198,7 @@ export function ingestRow(
         (f) => f.state === 'dismissed' && !history.dismissed.has(f.fingerprint),
       ),
       costUsd: report.costUsd,
+      failed: report.conclusion === 'failure',
       fixDays,
     }),
     details: detailsOf(report),

@@ -316,6 +316,8 @@ export const dailyAggregates = sqliteTable(
     /** `YYYY-MM-DD` (UTC). */
     day: text('day').notNull(),
     reviews: integer('reviews').notNull().default(0),
+    /** Of those, the reviews whose check concluded `failure` (the pages' "Failed checks"). */
+    failures: integer('failures').notNull().default(0),
     /** Findings introduced (new in a review of the day), by severity. */
     critical: integer('critical').notNull().default(0),
     high: integer('high').notNull().default(0),

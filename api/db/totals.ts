@@ -1,9 +1,9 @@
 /**
- * Totals for the overview and repository pages: findings by severity per day and per repository (from the
- * daily aggregates, which outlive the reviews), and the count and cost of the unexpired reviews. Everything
- * is scoped to an account id passed in by the caller.
+ * Totals for the overview and repository pages, from the daily aggregates (which outlive the reviews):
+ * findings by severity per day and per repository, the trends, and the count, failures and cost of the
+ * reviews of the last days. Everything is scoped to an account id passed in by the caller.
  */
-import { and, asc, desc, eq, gt, gte, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, sql, type SQL } from 'drizzle-orm';
 import { CATEGORIES, type Category } from '../../shared/finding.js';
 import type { DiffrayDb, Tables } from './client.js';
 import { indexesOf } from './encryption.js';
@@ -107,26 +107,29 @@ export async function topRepositories(
   return rows.map(({ id, fullName, ...sums }) => ({ fullName: nameOf(id, fullName), ...sums }));
 }
 
-/** Total cost and count of the account's unexpired reviews (optionally of one repository). */
+/**
+ * The reviews, failed checks and model cost (reviews' and answers') since `sinceDay`, the account's or one
+ * repository's, from the daily aggregates: a page reads a row per repository and day, never the reviews
+ * themselves (an account with 100k reviews in its 30 days, #13 §5).
+ */
 export async function reviewTotals(
   db: DiffrayDb,
-  input: { accountId: string; now: Date; repositoryId?: string },
-) {
-  const { reviews } = db.tables;
-  const conditions = [eq(reviews.accountId, input.accountId), gt(reviews.expiresAt, input.now)];
-  if (input.repositoryId !== undefined) conditions.push(eq(reviews.repositoryId, input.repositoryId));
+  input: AggregateScope,
+): Promise<{ count: number; costUsd: number; failures: number }> {
+  const { dailyAggregates } = db.tables;
   const [row] = await db.orm
     .select({
-      count: sql<number>`count(*)`.mapWith(Number),
-      costUsd: sql<number>`coalesce(sum(${reviews.costUsd}), 0)`.mapWith(Number),
-      failures:
-        sql<number>`coalesce(sum(case when ${reviews.conclusion} = 'failure' then 1 else 0 end), 0)`.mapWith(
-          Number,
-        ),
+      count: sql<number>`coalesce(sum(${dailyAggregates.reviews}), 0)`.mapWith(Number),
+      costMicros: sql<number>`coalesce(sum(${dailyAggregates.costMicros}), 0)`.mapWith(Number),
+      failures: sql<number>`coalesce(sum(${dailyAggregates.failures}), 0)`.mapWith(Number),
     })
-    .from(reviews)
-    .where(and(...conditions));
-  return row ?? { count: 0, costUsd: 0, failures: 0 };
+    .from(dailyAggregates)
+    .where(aggregateScope(db, input));
+  return {
+    count: row?.count ?? 0,
+    costUsd: (row?.costMicros ?? 0) / 1_000_000,
+    failures: row?.failures ?? 0,
+  };
 }
 
 /** The day's counts the trends read: everything `daily_aggregates` holds but its key, summed per day. */

@@ -222,6 +222,22 @@ describe('pages of a signed-in admin', () => {
     expect(html).toContain('$0.08');
   });
 
+  it("totals the last 30 days' reviews, failed checks and cost from the daily aggregates", async () => {
+    const a = await seedAccount(t, 'acme');
+    await seedReview(t, a.accountId, makeReport({ pullRequest: 6, costUsd: 1 }));
+    t.clock.advance(40 * 86_400_000);
+    await seedReview(t, a.accountId, makeReport({ pullRequest: 7, costUsd: 0.25 }));
+    await seedReview(t, a.accountId, makeReport({ pullRequest: 8, costUsd: 0.5, conclusion: 'success' }));
+    const cookie = await signInWithKey(t, a.key);
+    for (const path of ['/', '/repositories/acme/widgets']) {
+      const html = await (await get(t, path, cookie)).text();
+      // The review of 40 days ago is outside the window: two reviews, one failed, $0.75.
+      expect(html).toMatch(/<dt>Reviews[^<]*<\/dt><dd>2<\/dd>/);
+      expect(html).toContain('<dt>Failed checks</dt><dd>1</dd>');
+      expect(html).toContain('<dt>Model cost</dt><dd>$0.75</dd>');
+    }
+  });
+
   it('shows a review with findings grouped by file, GitHub links and filters without JavaScript', async () => {
     const a = await seedAccount(t, 'acme');
     const id = await seedFindings(

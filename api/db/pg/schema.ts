@@ -267,6 +267,7 @@ export const dailyAggregates = pgTable(
     repository: text('repository').notNull(),
     day: text('day').notNull(),
     reviews: integer('reviews').notNull().default(0),
+    failures: count('failures'),
     critical: integer('critical').notNull().default(0),
     high: integer('high').notNull().default(0),
     medium: integer('medium').notNull().default(0),

@@ -1,7 +1,6 @@
 import { Hono } from 'hono';
 import { DAY_MS } from '../../../shared/limits.js';
 import {
-  answerCosts,
   dailyTotals,
   listReviews,
   reviewTotals,
@@ -26,8 +25,7 @@ export function overviewPages(kit: PageKit) {
     const rows = await dailyTotals(db, { accountId, sinceDay });
     const trendFrom = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
     const trend = await trendDays(db, { accountId, sinceDay: utcDay(trendFrom) });
-    const reviewed = await reviewTotals(db, { accountId, now });
-    const answered = await answerCosts(db, { accountId, now });
+    const totals = await reviewTotals(db, { accountId, sinceDay });
     return page.render(
       <OverviewPage
         {...page.props}
@@ -35,7 +33,7 @@ export function overviewPages(kit: PageKit) {
         chart={fillDays(daysBetween(from, now), rows)}
         top={await topRepositories(db, { accountId, sinceDay, limit: 6 })}
         latest={(await listReviews(db, { accountId, limit: 8, now })).rows}
-        totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
+        totals={totals}
         trend={{ days: trend, from: trendFrom }}
       />,
     );

@@ -58,8 +58,11 @@ export function repositoriesPages(kit: PageKit) {
       const rows = await dailyTotals(db, { accountId, sinceDay: utcDay(from), repository: repo.fullName });
       const yearAgo = new Date(now.getTime() - (TREND_DAYS - 1) * DAY_MS);
       const configs = await getConfigs(db, accountId, repo.fullName);
-      const reviewed = await reviewTotals(db, { accountId, now, repositoryId: repo.id });
-      const answered = await answerCosts(db, { accountId, now, repositoryId: repo.id });
+      const totals = await reviewTotals(db, {
+        accountId,
+        sinceDay: utcDay(thirtyAgo),
+        repository: repo.fullName,
+      });
       return page.render(
         <RepositoryPage
           {...page.props}
@@ -69,7 +72,7 @@ export function repositoriesPages(kit: PageKit) {
           nextCursor={list.next ? `${list.next.createdAt}.${list.next.id}` : undefined}
           trend={fillDays(daysBetween(from, now), rows)}
           trendFrom={utcDay(from)}
-          totals={{ ...reviewed, costUsd: reviewed.costUsd + answered.costUsd }}
+          totals={totals}
           weekly={{
             days: await trendDays(db, { accountId, sinceDay: utcDay(yearAgo), repository: repo.fullName }),
             from: yearAgo,
