@@ -95,12 +95,20 @@ export async function seedScale(
     const key = `${repository} ${day}`;
     let row = days.get(key);
     if (row === undefined) {
-      row = { accountId, repository: indexOf(db, 'repository', repository), day, reviews: 0, costMicros: 0 };
+      row = {
+        accountId,
+        repository: indexOf(db, 'repository', repository),
+        day,
+        reviews: 0,
+        failures: 0,
+        costMicros: 0,
+      };
       for (const c of CATEGORIES) row[c] = 0;
       for (const s of ['critical', 'high', 'medium', 'low'] as const) row[s] = 0;
       days.set(key, row);
     }
     row.reviews! += 1;
+    row.failures! += n % 3 === 0 ? 1 : 0; // the reviews' conclusion above
     row.costMicros! += Math.round(COST_USD * 1_000_000);
     for (const s of ['critical', 'high', 'medium', 'low'] as const) row[s]! += count(severity, s);
     for (const c of CATEGORIES) row[c]! += count(category, c);
