@@ -152,6 +152,39 @@ function diskFloor(db: SqliteDb, rows: number): number {
   return ms;
 }
 
+/** An engine's figures at one size; says so when the purge did not delete exactly the expired rows. */
+function figuresOf(
+  engine: PurgeFigures['engine'],
+  m: {
+    rows: number;
+    seeded: { findings: number; kept: number };
+    result: { findings: number; reviews: number };
+    remaining: number;
+    seedMs: number;
+    purgeMs: number;
+    floorMs: number;
+  },
+  log: (line: string) => void,
+): PurgeFigures {
+  const rowsDeleted = m.result.findings + m.result.reviews;
+  if (m.result.findings !== m.seeded.findings || m.remaining !== m.seeded.kept) {
+    log(
+      `  ${engine} purge at ${m.rows}: deleted ${m.result.findings} findings of ${m.seeded.findings}, ${m.remaining} left of ${m.seeded.kept} live`,
+    );
+  }
+  return {
+    engine,
+    findings: m.result.findings,
+    reviews: m.result.reviews,
+    rowsDeleted,
+    rowsKept: m.remaining,
+    seedMs: m.seedMs,
+    purgeMs: m.purgeMs,
+    usPerRow: (m.purgeMs * 1000) / rowsDeleted,
+    floorUsPerRow: (m.floorMs * 1000) / rowsDeleted,
+  };
+}
+
 /** The injected clock: the purge runs "now" as this instant, whatever the wall clock says. */
 const NOW = Date.parse('2026-01-31T00:00:00Z');
 
@@ -166,25 +199,9 @@ async function sqlitePurge(rows: number, dir: string, log: (line: string) => voi
     const t1 = performance.now();
     const result = await purge(db, purgeCutoffs(new Date(NOW)));
     const purgeMs = performance.now() - t1;
-    const rowsDeleted = result.findings + result.reviews;
     const remaining = (db.sqlite.prepare('SELECT count(*) AS n FROM findings').get() as { n: number }).n;
-    if (result.findings !== seeded.findings || remaining !== seeded.kept) {
-      log(
-        `  sqlite purge at ${rows}: deleted ${result.findings} findings of ${seeded.findings}, ${remaining} left of ${seeded.kept} live`,
-      );
-    }
-    const floorMs = diskFloor(db, rowsDeleted);
-    return {
-      engine: 'sqlite',
-      floorUsPerRow: (floorMs * 1000) / rowsDeleted,
-      findings: result.findings,
-      reviews: result.reviews,
-      rowsDeleted,
-      rowsKept: remaining,
-      seedMs,
-      purgeMs,
-      usPerRow: (purgeMs * 1000) / rowsDeleted,
-    };
+    const floorMs = diskFloor(db, result.findings + result.reviews);
+    return figuresOf('sqlite', { rows, seeded, result, remaining, seedMs, purgeMs, floorMs }, log);
   } finally {
     await db.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
@@ -285,11 +302,11 @@ async function pgFloor(db: DiffrayDb): Promise<() => Promise<number>> {
  */
 async function partitionTrial(db: DiffrayDb): Promise<() => Promise<{ dropped: number; ms: number }>> {
   const pool = pgOf(db);
-  const { rows } = await pool.query<{ first: number; last: number }>(
-    'SELECT min(created_at) AS first, max(created_at) AS last FROM reviews',
+  // A partition for each day holding rows (production would keep one for every day, made ahead).
+  const { rows } = await pool.query<{ day: number }>(
+    `SELECT DISTINCT floor(created_at / ${DAY_MS})::int AS day FROM reviews ORDER BY day`,
   );
-  const firstDay = Math.floor(rows[0]!.first / DAY_MS);
-  const lastDay = Math.floor(rows[0]!.last / DAY_MS);
+  const days = rows.map((r) => r.day);
   const tables = {
     reviews: '(LIKE public.reviews, PRIMARY KEY (id, created_at))',
     findings: '(LIKE public.findings, created_at bigint NOT NULL, PRIMARY KEY (row_id, created_at))',
@@ -299,7 +316,7 @@ async function partitionTrial(db: DiffrayDb): Promise<() => Promise<{ dropped: n
   await pool.query('CREATE SCHEMA trial');
   for (const [name, shape] of Object.entries(tables)) {
     await pool.query(`CREATE TABLE trial.${name} ${shape} PARTITION BY RANGE (created_at)`);
-    for (let day = firstDay; day <= lastDay; day++) {
+    for (const day of days) {
       await pool.query(
         `CREATE TABLE trial.${name}_${day} PARTITION OF trial.${name} FOR VALUES FROM (${day * DAY_MS}) TO (${(day + 1) * DAY_MS})`,
       );
@@ -313,8 +330,7 @@ async function partitionTrial(db: DiffrayDb): Promise<() => Promise<{ dropped: n
     'INSERT INTO trial.finding_texts SELECT t.*, r.created_at FROM finding_texts t JOIN reviews r ON r.id = t.review_id',
   );
   // Every row of a day that ended 30 days before now has expired.
-  const expiredDays: number[] = [];
-  for (let day = firstDay; (day + 1) * DAY_MS + 30 * DAY_MS <= NOW; day++) expiredDays.push(day);
+  const expiredDays = days.filter((day) => (day + 1) * DAY_MS + 30 * DAY_MS <= NOW);
   return async () => {
     await pool.query('VACUUM ANALYZE trial.reviews, trial.findings, trial.finding_texts');
     await pool.query('CHECKPOINT');
@@ -352,27 +368,14 @@ async function pgPurge(rows: number, url: string, log: (line: string) => void): 
     await pool.query('VACUUM findings, reviews, finding_texts');
     await pool.query('CHECKPOINT');
     const purgeMs = performance.now() - t1;
-    const rowsDeleted = result.findings + result.reviews;
     const remaining = Number((await pool.query('SELECT count(*) AS n FROM findings')).rows[0].n);
-    if (result.findings !== seeded.findings || remaining !== seeded.kept) {
-      log(
-        `  postgres purge at ${rows}: deleted ${result.findings} findings of ${seeded.findings}, ${remaining} left of ${seeded.kept} live`,
-      );
-    }
     const floorMs = await floor();
     const dropped = await partitions();
+    const figures = figuresOf('postgres', { rows, seeded, result, remaining, seedMs, purgeMs, floorMs }, log);
     return {
-      engine: 'postgres',
-      floorUsPerRow: (floorMs * 1000) / rowsDeleted,
-      findings: result.findings,
-      reviews: result.reviews,
-      rowsDeleted,
-      rowsKept: remaining,
-      seedMs,
-      purgeMs,
+      ...figures,
       purgeOnlyMs,
-      usPerRow: (purgeMs * 1000) / rowsDeleted,
-      partitions: { ...dropped, usPerRow: (dropped.ms * 1000) / rowsDeleted },
+      partitions: { ...dropped, usPerRow: (dropped.ms * 1000) / figures.rowsDeleted },
     };
   } finally {
     await db.close();
