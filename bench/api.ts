@@ -372,7 +372,8 @@ async function instancesBench(
         }),
       ),
     );
-  await run(1);
+  // Warm-up: a second process starts cold (JIT, its pool's connections), so longer than a row's.
+  await run(3);
   const before = await Promise.all(servers.map((s) => s.cpu()));
   const dbBefore = clusterCpuUs(cluster);
   const ownBefore = process.cpuUsage();
