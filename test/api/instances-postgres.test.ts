@@ -240,7 +240,7 @@ describe.skipIf(SKIP_POSTGRES)('two serve processes on one PostgreSQL database',
     );
     await vi.waitFor(async () => {
       const { rows } = await inspect.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'diffray-api' AND wait_event_type = 'Lock'",
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'diffray-api' AND wait_event_type = 'Lock'",
       );
       expect(rows[0]!.n).toBe(DRAIN_REQUESTS);
     });
@@ -260,7 +260,7 @@ describe.skipIf(SKIP_POSTGRES)('two serve processes on one PostgreSQL database',
     expect(drained.map((r) => r.status)).toEqual(Array<number>(DRAIN_REQUESTS).fill(201));
     expect(await exited).toBe(0);
     const sessions = await inspect.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'diffray-api'",
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'diffray-api'",
     );
     expect(sessions.rows).toEqual([{ n: 0 }]);
     const stored = await inspect.query<{ n: number }>(
