@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnswerReport } from '../../shared/index.js';
 import { answerCosts, findRepository, purge, trendDays, utcDay } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
-import { countRows, makeReport, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
+import {
+  ANSWER,
+  countRows,
+  makeReport,
+  seedAccount,
+  seedKey,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -14,14 +21,6 @@ beforeAll(async () => {
   actionKey = (await seedKey(s.db, acct.accountId, ['reviews:write', 'config:read'])).key;
 });
 afterAll(() => s.close());
-
-const ANSWER: AnswerReport = {
-  repository: 'octo/hello',
-  pullRequest: 7,
-  model: 'claude-sonnet-4-5',
-  tokens: { input: 2_000, cacheWrite: 0, cacheRead: 0, output: 300 },
-  costUsd: 0.0105,
-};
 
 describe("an answer's cost", () => {
   it("counts in its pull request's total and in the account's cost of the day, beside the reviews'", async () => {

@@ -12,6 +12,7 @@ import {
   exportedAccount,
   exportPages,
   insertKey,
+  insertReview,
   openDatabase,
   SCOPES,
   type DiffrayDb,
@@ -22,7 +23,8 @@ import {
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
-import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
+import { reviewExpiresAt } from '../../api/retention.js';
+import type { AnswerReport, ReportedFinding, ReviewReport } from '../../shared/index.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
 
@@ -244,6 +246,31 @@ export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport 
     findings: [makeFinding()],
     ...overrides,
   };
+}
+
+/** An answer's report (`POST /v1/answers`). */
+export const ANSWER: AnswerReport = {
+  repository: 'octo/hello',
+  pullRequest: 7,
+  model: 'claude-sonnet-4-5',
+  tokens: { input: 2_000, cacheWrite: 0, cacheRead: 0, output: 300 },
+  costUsd: 0.0105,
+};
+
+/** A review of `findings` in `repository` written at `at` (expiring 30 days later) straight to `db`: its id. */
+export async function seedReview(
+  db: DiffrayDb,
+  accountId: string,
+  findings: ReportedFinding[],
+  at = T0,
+  repository = 'octo/hello',
+): Promise<string> {
+  return insertReview(db, {
+    accountId,
+    report: makeReport({ repository, findings }),
+    now: at,
+    expiresAt: reviewExpiresAt(at),
+  });
 }
 
 /** A raw HTTP request with chosen framing (chunked when `contentLength` is false). */
