@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
-import { getTableName } from 'drizzle-orm';
+import { and, getTableName, isNull, ne } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { sqliteOf, type DiffrayDb } from './connection.js';
 import { columnLabel, SEALED_TABLES, type SealedTable } from './encryption.js';
@@ -207,16 +207,18 @@ export function dataKeyIds(db: DiffrayDb): readonly string[] {
   return db.keyring.kids;
 }
 
-/** Whether values here may still be sealed with a key older than the newest. */
+/**
+ * Whether values here may still be sealed with a key older than the newest: a key not retired other than
+ * the newest. Written once for both engines (`serve` asks at every start).
+ */
 export async function needsReencryption(db: DiffrayDb): Promise<boolean> {
-  return (
-    sqliteOf(db)
-      .prepare<[string], number>(
-        `SELECT count(*) FROM ${table(dataKeys.kid)} WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ?`,
-      )
-      .pluck()
-      .get(db.keyring.currentKid)! > 0
-  );
+  const k = db.tables.dataKeys;
+  const [older] = await db.orm
+    .select({ kid: k.kid })
+    .from(k)
+    .where(and(isNull(k.retiredAt), ne(k.kid, db.keyring.currentKid)))
+    .limit(1);
+  return older !== undefined;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   listMembers,
   MissingDataKeyError,
   needsReencryption,
+  openPgDatabase,
   putConfig,
   recordAudit,
   reencrypt,
@@ -27,6 +28,7 @@ import {
 } from '../../api/db/index.js';
 import { kidOf } from '../../api/db/envelope.js';
 import { reviewExpiresAt } from '../../api/retention.js';
+import { ENGINES, TEST_POOL, useFreshDatabases } from '../support/engines.js';
 import { exportedData, makeFinding, makeReport, openTestDatabase, T0 } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-rotation-'));
@@ -201,3 +203,24 @@ describe('rotating the data key', () => {
     await db.close();
   });
 });
+
+for (const engine of ENGINES) {
+  describe.skipIf(engine.skip)(`whether re-encryption is needed, on ${engine.name}`, () => {
+    const fresh = useFreshDatabases(engine.name);
+
+    it('is so while a key older than the newest is not retired, which serve asks at every start', async () => {
+      const { db, url } = await fresh([OLD]);
+      expect(await needsReencryption(db)).toBe(false);
+      // A second instance, started with a new key in front.
+      const rotated =
+        engine.name === 'sqlite'
+          ? openTestDatabase(url, { dataKeys: [NEW, OLD] })
+          : await openPgDatabase(url, { dataKeys: [NEW, OLD], pool: TEST_POOL });
+      try {
+        expect(await needsReencryption(rotated)).toBe(true);
+      } finally {
+        await rotated.close();
+      }
+    });
+  });
+}
