@@ -10,8 +10,9 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -427,21 +428,47 @@ describe('the start refused for the database', () => {
     expect(run.out + run.err).not.toContain(password);
   });
 
-  it.skipIf(SKIP_POSTGRES)('names a migration missing from the database', async () => {
-    const database = await createTestDatabase();
-    onTestFinished(() => database.drop());
-    const env = { ...secrets, DATABASE_URL: database.url };
-    expect((await cli(['migrate'], env)).code).toBe(0);
-    const [skipped] = readMigrations(PG_MIGRATIONS_FOLDER).slice(2, 3);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await client.query('DELETE FROM "__drizzle_migrations" WHERE created_at = $1', [skipped!.when]);
-    } finally {
-      await client.end();
-    }
-    const run = await cli(['serve'], env);
-    expect(run.code).toBe(1);
-    expect(run.err).toContain(`migration ${skipped!.tag} is missing from the database`);
-  });
+  it.skipIf(SKIP_POSTGRES)(
+    'names a migration missing from the database, and one missing from the folder',
+    async () => {
+      const database = await createTestDatabase();
+      onTestFinished(() => database.drop());
+      const env = { ...secrets, DATABASE_URL: database.url };
+      expect((await cli(['migrate'], env)).code).toBe(0);
+      const migrations = readMigrations(PG_MIGRATIONS_FOLDER);
+      const skipped = migrations[2]!;
+      const newer = Math.max(...migrations.map((m) => m.when)) + 60_000;
+      const sql = async (text: string, values: unknown[]) => {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          await client.query(text, values);
+        } finally {
+          await client.end();
+        }
+      };
+      await sql('DELETE FROM "__drizzle_migrations" WHERE created_at = $1', [skipped.when]);
+      const gap = await cli(['serve'], env);
+      expect(gap.code).toBe(1);
+      expect(gap.err).toContain(`migration ${skipped.tag} is missing from the database`);
+      // Restored; then the database records one this build's folder lacks (a newer version migrated it).
+      await sql('INSERT INTO "__drizzle_migrations" (hash, created_at) VALUES ($1, $2), ($3, $4)', [
+        skipped.hash,
+        skipped.when,
+        'newer',
+        newer,
+      ]);
+      const ahead = await cli(['serve'], env);
+      expect(ahead.code).toBe(1);
+      expect(ahead.err).toContain(
+        `the database has a migration this version of diffray-api does not know (created ${new Date(newer).toISOString()})`,
+      );
+      // A journal entry whose file is missing from the PostgreSQL folder.
+      const folder = mkdtempSync(join(tmpdir(), 'diffray-pg-migrations-'));
+      onTestFinished(() => rmSync(folder, { recursive: true, force: true }));
+      cpSync(PG_MIGRATIONS_FOLDER, folder, { recursive: true });
+      rmSync(join(folder, `${skipped.tag}.sql`));
+      expect(() => readMigrations(folder)).toThrow(`migration ${skipped.tag} is missing`);
+    },
+  );
 });
