@@ -22,9 +22,11 @@ import {
   reencrypt,
   type DiffrayDb,
 } from '../../api/db/index.js';
+import { pgOf } from '../../api/db/connection.js';
 import { Keyring, kidOf } from '../../api/db/envelope.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { ENGINES, rowsOf, useFreshDatabases, type FreshDatabase } from '../support/engines.js';
+import { SKIP_POSTGRES } from '../support/postgres.js';
 import { exportedData, makeFinding, makeReport, T0 } from './helpers.js';
 
 const OLD = randomBytes(32);
@@ -195,3 +197,42 @@ for (const engine of ENGINES)
       expect((await reencrypt(db, { now: () => T0, minPauseMs: 0 })).retired).toHaveLength(1);
     });
   });
+
+describe.skipIf(SKIP_POSTGRES)('rotating the data key on postgres: an ingest beside a page', () => {
+  const newDatabase = useFreshDatabases('postgres');
+
+  it('waits for the page that moves its repository to the new name key, then adds to the moved aggregates', async () => {
+    const before = await seeded(newDatabase, [OLD]);
+    const db = await before.reopen([NEW, OLD]);
+    const [oldKey, newKey] = [OLD, NEW].map((k) => new Keyring([k]).blindIndex('repository', 'octo/hello'));
+    const pool = pgOf(db);
+    // A page's locks and writes on the repositories, held open on a client of its own.
+    const page = await pool.connect();
+    try {
+      await page.query('BEGIN');
+      await page.query('SELECT id FROM repositories FOR UPDATE');
+      const ingest = insertReview(db, {
+        accountId: before.accountId,
+        report: makeReport({ findings: [makeFinding({ title: 'beside' })] }),
+        now: T0,
+        expiresAt: reviewExpiresAt(T0),
+      });
+      const waiting = async () =>
+        (await pool.query<{ n: number }>('SELECT count(*) AS n FROM pg_locks WHERE NOT granted')).rows[0]!.n;
+      while ((await waiting()) === 0) await new Promise((resolve) => setImmediate(resolve));
+      await page.query('UPDATE daily_aggregates SET repository = $1 WHERE repository = $2', [newKey, oldKey]);
+      await page.query('UPDATE repositories SET name_key = $1 WHERE name_key = $2', [newKey, oldKey]);
+      await page.query('COMMIT');
+      await ingest;
+    } finally {
+      page.release();
+    }
+    expect(
+      await rowsOf(
+        db,
+        'SELECT repository, reviews FROM daily_aggregates WHERE account_id = ?',
+        before.accountId,
+      ),
+    ).toEqual([{ repository: newKey, reviews: 41 }]);
+  });
+});
