@@ -2,9 +2,10 @@
  * The purge's transactions on PostgreSQL (`../purge.ts` runs them and counts), each on one client of the
  * pool, with the statements of `PURGE_SQL`.
  *
- * A review batch deletes the findings of up to `REVIEWS_PER_READ` reviews in one statement (their ranges as
- * arrays), then the reviews in another, so the counts are those SQLite gives: the statement-level trigger
- * `reviews_delete_findings` then finds nothing, and `reviews_release_usage` gives the reviews' bytes back.
+ * A review batch deletes the findings of up to `REVIEWS_PER_READ` reviews in one statement (the row ids of
+ * their ranges), then the reviews in another, so the counts are those SQLite gives: the statement-level
+ * trigger `reviews_delete_findings` then finds nothing, and `reviews_release_usage` gives the reviews'
+ * bytes back.
  *
  * Lock order against ingest (`ingest.ts`: repository, then day aggregate, then usage row, then commit): a
  * batch locks the expired reviews and their findings, which no ingest writes (an ingest inserts a new review
@@ -17,10 +18,12 @@ import type pg from 'pg';
 import { PURGE_SQL, REVIEWS_PER_READ, type PurgeSteps, type ReviewBatch } from '../purge.js';
 import { inPgTransaction } from './connection.js';
 import { numbered } from './ingest.js';
+import { FINDING_ROW_BLOCK } from './schema.js';
 
-const DELETE_FINDINGS = `DELETE FROM findings AS f
-  USING unnest($1::text[], $2::int8[], $3::int8[]) AS d(review_id, first, last)
-  WHERE f.row_id BETWEEN d.first AND d.last AND f.review_id = d.review_id`;
+// The ids of the reviews' ranges as one array: an index scan on `findings_pkey` (a join with the ranges was
+// planned as a scan of the whole table). A finding of one of these reviews outside its own range (a wrong
+// range) would be deleted with them, as the review is; another review's never.
+const DELETE_FINDINGS = 'DELETE FROM findings WHERE row_id = ANY($1::int8[]) AND review_id = ANY($2::text[])';
 const DELETE_REVIEWS = 'DELETE FROM reviews WHERE id = ANY($1::text[])';
 
 type ReviewRange = [id: string, first: number | null, last: number | null];
@@ -54,16 +57,16 @@ export function pgPurgeSteps(pool: pg.Pool): PurgeSteps {
             rows += (first !== null && last !== null ? last - first + 1 : 0) + 1;
             if (rows >= batch) break;
           }
-          const ranged = taken.filter(([, first, last]) => first !== null && last !== null);
-          if (ranged.length > 0)
+          // A review's findings lie in the block it took (`FINDING_ROW_BLOCK` ids): a range recorded wider
+          // could not hold more of them.
+          const rowIds: number[] = [];
+          for (const [, first, last] of taken)
+            if (first !== null && last !== null)
+              for (let id = first; id <= Math.min(last, first + FINDING_ROW_BLOCK - 1); id += 1)
+                rowIds.push(id);
+          if (rowIds.length > 0)
             findings +=
-              (
-                await client.query(DELETE_FINDINGS, [
-                  ranged.map(([id]) => id),
-                  ranged.map(([, first]) => first),
-                  ranged.map(([, , last]) => last),
-                ])
-              ).rowCount ?? 0;
+              (await client.query(DELETE_FINDINGS, [rowIds, taken.map(([id]) => id)])).rowCount ?? 0;
           if (taken.length > 0)
             reviews += (await client.query(DELETE_REVIEWS, [taken.map(([id]) => id)])).rowCount ?? 0;
           if (findings + reviews >= batch) return { findings, reviews, more: true };
