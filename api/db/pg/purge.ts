@@ -12,7 +12,9 @@
  * and new findings of a fresh range), and, through the trigger, the usage rows of the reviews' accounts.
  * An ingest takes its usage row last and holds nothing the purge waits for, so either waits for the other
  * to commit and none waits in a cycle. An account is purged only when deleted past its grace period: its
- * keys and sessions were revoked on deletion, so no ingest locks its rows then.
+ * keys and sessions were revoked on deletion, so no ingest locks its rows then. A repository disconnected
+ * while its reviews are being purged locks reviews and a usage row too: should the two wait for each other,
+ * the server ends one of them (a deadlock error), and a purge batch that ends so is redone by the next run.
  */
 import type pg from 'pg';
 import { PURGE_SQL, REVIEWS_PER_READ, type PurgeSteps, type ReviewBatch } from '../purge.js';
@@ -25,6 +27,11 @@ import { FINDING_ROW_BLOCK } from './schema.js';
 // range) would be deleted with them, as the review is; another review's never.
 const DELETE_FINDINGS = 'DELETE FROM findings WHERE row_id = ANY($1::int8[]) AND review_id = ANY($2::text[])';
 const DELETE_REVIEWS = 'DELETE FROM reviews WHERE id = ANY($1::text[])';
+/**
+ * One review batch at a time across purges (`diffray-api purge` run beside a server's): the usage rows a
+ * batch locks are in no set order, so two batches could each wait for the other's.
+ */
+const LOCK_REVIEW_BATCHES = "SELECT pg_advisory_xact_lock(hashtext('diffray purge review batch'))";
 
 type ReviewRange = [id: string, first: number | null, last: number | null];
 
@@ -38,6 +45,7 @@ export function pgPurgeSteps(pool: pg.Pool): PurgeSteps {
   return {
     reviewBatch: (select, params, batch) =>
       inPgTransaction(pool, async (client): Promise<ReviewBatch> => {
+        await client.query(LOCK_REVIEW_BATCHES);
         let findings = 0;
         let reviews = 0;
         for (;;) {
@@ -78,9 +86,10 @@ export function pgPurgeSteps(pool: pg.Pool): PurgeSteps {
     deleteAccount: (id) =>
       inPgTransaction(pool, async (client) => {
         const members = await client.query<{ user_id: string }>(pgSql(PURGE_SQL.memberUsers), [id]);
-        await client.query(pgSql(PURGE_SQL.deleteAccount), [id]);
+        const deleted = await client.query(pgSql(PURGE_SQL.deleteAccount), [id]);
         for (const { user_id: userId } of members.rows)
           await client.query(pgSql(PURGE_SQL.deleteOrphanUser), [userId, userId]);
+        return deleted.rowCount === 1;
       }),
     deleteBatch: async (text, params) => (await pool.query(pgSql(text), params)).rowCount ?? 0,
   };
