@@ -92,8 +92,8 @@ export interface PurgeSteps {
   deleteBatch(sql: string, params: unknown[]): Promise<number>;
 }
 
-/** A review to delete and where its findings are. */
-type ReviewRange = [id: string, first: number | null, last: number | null];
+/** A review to delete and where its findings are (a row of a `PURGE_SQL` review select). */
+export type ReviewRange = [id: string, first: number | null, last: number | null];
 
 function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
   const deleteFindings = s.prepare<[number, number, string]>(
@@ -147,7 +147,7 @@ function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
  * old dismissals, answers, audit entries, webhook deliveries and sessions; bounded batches, each its own
  * transaction (an instance stopped mid-way leaves the batches it committed, and the next purge goes on from
  * there). Daily aggregates of live accounts are kept. The engine's transactions are `PurgeSteps` (SQLite's
- * below, PostgreSQL's in `pg/purge.ts`). Ends with `eraseDeleted` (SQLite: erases the WAL, so deleted bytes,
+ * above, PostgreSQL's in `pg/purge.ts`). Ends with `eraseDeleted` (SQLite: erases the WAL, so deleted bytes,
  * already zeroed in the main file by `secure_delete`, do not linger there).
  */
 export async function purge(

@@ -17,7 +17,13 @@
  * the server ends one of them (a deadlock error), and a purge batch that ends so is redone by the next run.
  */
 import type pg from 'pg';
-import { PURGE_SQL, REVIEWS_PER_READ, type PurgeSteps, type ReviewBatch } from '../purge.js';
+import {
+  PURGE_SQL,
+  REVIEWS_PER_READ,
+  type PurgeSteps,
+  type ReviewBatch,
+  type ReviewRange,
+} from '../purge.js';
 import { inPgTransaction } from './connection.js';
 import { numbered } from './ingest.js';
 import { FINDING_ROW_BLOCK } from './schema.js';
@@ -32,8 +38,6 @@ const DELETE_REVIEWS = 'DELETE FROM reviews WHERE id = ANY($1::text[])';
  * batch locks are in no set order, so two batches could each wait for the other's.
  */
 const LOCK_REVIEW_BATCHES = "SELECT pg_advisory_xact_lock(hashtext('diffray purge review batch'))";
-
-type ReviewRange = [id: string, first: number | null, last: number | null];
 
 export function pgPurgeSteps(pool: pg.Pool): PurgeSteps {
   const sql = new Map<string, string>();
