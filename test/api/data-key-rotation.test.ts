@@ -4,7 +4,9 @@
  * reviews keep being ingested, then retires the old key, which may then leave the list. A database is
  * refused a key list that lacks a key its values are still sealed with. On both engines.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
   addMember,
@@ -28,6 +30,7 @@ import { reviewExpiresAt } from '../../api/retention.js';
 import { ENGINES, rowsOf, useFreshDatabases, type FreshDatabase } from '../support/engines.js';
 import { SKIP_POSTGRES } from '../support/postgres.js';
 import { exportedData, makeFinding, makeReport, T0 } from './helpers.js';
+import { BIN } from './serve-process.js';
 
 const OLD = randomBytes(32);
 const NEW = randomBytes(32);
@@ -56,7 +59,7 @@ async function sealingKeys(db: DiffrayDb): Promise<Record<string, string[]>> {
 }
 
 async function seeded(newDatabase: (keys: Uint8Array[]) => Promise<FreshDatabase>, keys: Uint8Array[]) {
-  const { db, reopen } = await newDatabase(keys);
+  const { db, url, reopen } = await newDatabase(keys);
   const accountId = (await createAccount(db, 'Acme', T0)).id;
   await addMember(db, { accountId, login: 'Mona', role: 'admin', now: T0 });
   await putConfig(db, accountId, 'octo/hello', 'fail-on: high\n', T0);
@@ -73,7 +76,7 @@ async function seeded(newDatabase: (keys: Uint8Array[]) => Promise<FreshDatabase
     const report = makeReport({ findings: [makeFinding({ title: `old #${i}` })] });
     ids.push(await insertReview(db, { accountId, report, now: T0, expiresAt: reviewExpiresAt(T0) }));
   }
-  return { reopen, db, accountId, ids };
+  return { url, reopen, db, accountId, ids };
 }
 
 for (const engine of ENGINES)
@@ -200,6 +203,24 @@ for (const engine of ENGINES)
 
 describe.skipIf(SKIP_POSTGRES)('rotating the data key on postgres: an ingest beside a page', () => {
   const newDatabase = useFreshDatabases('postgres');
+
+  it('diffray-api reencrypt moves a PostgreSQL database to the new key and retires the old', async () => {
+    const before = await seeded(newDatabase, [OLD]);
+    const [oldKid] = dataKeyIds(before.db);
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'reencrypt'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        DATABASE_URL: before.url,
+        SESSION_SECRET: randomBytes(48).toString('base64'),
+        DATA_ENCRYPTION_KEY: [NEW, OLD].map((k) => k.toString('base64')).join(','),
+      },
+      timeout: 60_000,
+    });
+    const newKid = new Keyring([NEW]).currentKid;
+    expect(JSON.parse(stdout)).toEqual({ dataKey: newKid, resealed: 46, retired: [oldKid] });
+    const after = await before.reopen([NEW]);
+    expect(new Set(Object.values(await sealingKeys(after)).flat())).toEqual(new Set([newKid]));
+  });
 
   it('waits for the page that moves its repository to the new name key, then adds to the moved aggregates', async () => {
     const before = await seeded(newDatabase, [OLD]);
