@@ -27,27 +27,43 @@ export const TEST_POOL = {
   statementTimeoutMs: 20_000,
 };
 
-/** A fresh database per call: on SQLite a file in a temp folder, on PostgreSQL a database of its own. */
+/** A fresh database, its path or URL, and `reopen` to open it again (with other data keys). */
+export interface FreshDatabase {
+  db: DiffrayDb;
+  url: string;
+  reopen(dataKeys: readonly Uint8Array[]): Promise<DiffrayDb>;
+}
+
+/**
+ * A fresh database per call: on SQLite a file in a temp folder, on PostgreSQL a database of its own. Every
+ * database it opens or reopens is closed after the test (the test closes none).
+ */
 export function useFreshDatabases(
   engine: EngineName,
-): (dataKeys?: readonly Uint8Array[]) => Promise<{ db: DiffrayDb; url: string }> {
+): (dataKeys?: readonly Uint8Array[]) => Promise<FreshDatabase> {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
+  const opened = async (open: Promise<DiffrayDb> | DiffrayDb) => {
+    const db = await open;
+    cleanups.push(() => db.close());
+    return db;
+  };
   return async (dataKeys = TEST_DATA_KEYS) => {
     if (engine === 'sqlite') {
       const dir = mkdtempSync(join(tmpdir(), 'diffray-engine-'));
       cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-      const db = openTestDatabase(join(dir, 'diffray.db'), { dataKeys });
-      cleanups.push(() => db.close());
-      return { db, url: db.path };
+      const path = join(dir, 'diffray.db');
+      const reopen = async (keys: readonly Uint8Array[]) =>
+        opened(openTestDatabase(path, { dataKeys: keys }));
+      return { db: await reopen(dataKeys), url: path, reopen };
     }
     const database: TestDatabase = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const db = await openPgDatabase(database.url, { dataKeys, pool: TEST_POOL });
-    cleanups.push(() => db.close());
-    return { db, url: database.url };
+    const reopen = (keys: readonly Uint8Array[]) =>
+      opened(openPgDatabase(database.url, { dataKeys: keys, pool: TEST_POOL }));
+    return { db: await reopen(dataKeys), url: database.url, reopen };
   };
 }
 
