@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnswerReport } from '../../shared/index.js';
 import { answerCosts, findRepository, purge, trendDays, utcDay } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
-import { countRows, makeReport, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
+import {
+  countRows,
+  makeReport,
+  ON_SQLITE,
+  seedAccount,
+  seedKey,
+  startServer,
+  type TestServer,
+} from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -74,7 +82,8 @@ describe("an answer's cost", () => {
     expect((await answerCosts(s.db, { accountId: acct.accountId, now })).count).toBe(3);
   });
 
-  it('is in the account export, and purged with the reviews after 30 days', async () => {
+  // The purge runs on SQLite alone until its PostgreSQL port lands (issue #13).
+  it.skipIf(!ON_SQLITE)('is in the account export, and purged with the reviews after 30 days', async () => {
     const exported = await s.call('GET', '/v1/account/export', { key: acct.key });
     const answers = (exported.json as { answers: Record<string, unknown>[] }).answers;
     expect(answers).toHaveLength(3);
@@ -89,6 +98,6 @@ describe("an answer's cost", () => {
     ]);
     const result = await purge(s.db, purgeCutoffs(new Date(s.time.clock().getTime() + 31 * 86_400_000)));
     expect(result.answers).toBe(4);
-    expect(countRows(s.db, 'answers')).toBe(0);
+    expect(await countRows(s.db, 'answers')).toBe(0);
   });
 });

@@ -13,16 +13,20 @@ import {
   exportPages,
   insertKey,
   openDatabase,
+  openPgDatabase,
   SCOPES,
   type DiffrayDb,
   type ExportSection,
+  type PgDb,
   type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
+import { pgOf, sqliteOf } from '../../api/db/connection.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
+import { createTestDatabase } from '../support/postgres.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
 
@@ -34,12 +38,88 @@ export function testIndex(domain: IndexDomain, value: string): string {
   return new Keyring(TEST_DATA_KEYS).blindIndex(domain, value);
 }
 
-/** `openDatabase` with the tests' data key unless `opts` names others. */
+/**
+ * The engine the engine-agnostic suites (API, pages, webhooks) run on: SQLite, or PostgreSQL in the
+ * `postgres` project of `vitest.config.ts`, which sets `DIFFRAY_TEST_ENGINE=postgres`.
+ */
+export const TEST_ENGINE: DiffrayDb['engine'] =
+  process.env.DIFFRAY_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Whether the suite runs on SQLite: `it.skipIf(!ON_SQLITE)` for the cases about SQLite itself. */
+export const ON_SQLITE = TEST_ENGINE === 'sqlite';
+
+/** `openDatabase` (SQLite) with the tests' data key unless `opts` names others. */
 export function openTestDatabase(
   path: string,
   opts: Partial<Parameters<typeof openDatabase>[1]> = {},
 ): SqliteDb {
   return openDatabase(path, { dataKeys: TEST_DATA_KEYS, ...opts });
+}
+
+/** The database of a suite about SQLite itself (its files, WAL, threads), as SQLite's handle. */
+export function asSqlite(db: DiffrayDb): SqliteDb {
+  sqliteOf(db);
+  return db as SqliteDb;
+}
+
+const TEST_POOL = { max: 8, connectTimeoutMs: 10_000, idleTimeoutMs: 10_000, statementTimeoutMs: 30_000 };
+
+/**
+ * A fresh database with the committed migrations on the engine under test (`TEST_ENGINE`): a SQLite file
+ * in `dir`, or a PostgreSQL database of its own on the run's server. Closing it deletes it.
+ * `sqlite` are `openDatabase`'s options, for SQLite alone.
+ */
+export async function openFreshDatabase(
+  dir: string,
+  opts: { dataKeys?: readonly Uint8Array[]; sqlite?: Partial<Parameters<typeof openDatabase>[1]> } = {},
+): Promise<DiffrayDb> {
+  const dataKeys = opts.dataKeys ?? TEST_DATA_KEYS;
+  if (TEST_ENGINE === 'sqlite')
+    return openTestDatabase(join(dir, 'diffray.db'), { dataKeys, ...opts.sqlite });
+  const database = await createTestDatabase();
+  let db: PgDb;
+  try {
+    db = await openPgDatabase(database.url, { dataKeys, pool: TEST_POOL });
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return {
+    ...db,
+    close: async () => {
+      await db.close();
+      await database.drop();
+    },
+  };
+}
+
+/**
+ * The rows of raw SQL read straight from the database, on either engine: `?` placeholders, integers and
+ * sums as numbers. For what the suites check beneath the API (stored bytes, sealed values, counts).
+ */
+export async function queryRows<T = Record<string, unknown>>(
+  db: DiffrayDb,
+  sql: string,
+  ...args: unknown[]
+): Promise<T[]> {
+  if (db.engine === 'sqlite') {
+    const statement = sqliteOf(db).prepare(sql);
+    if (statement.reader) return statement.all(...args) as T[];
+    statement.run(...args);
+    return [];
+  }
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${(n += 1)}`);
+  return (await pgOf(db).query(text, args)).rows as T[];
+}
+
+/** The first row of `queryRows` (undefined for none). */
+export async function queryRow<T = Record<string, unknown>>(
+  db: DiffrayDb,
+  sql: string,
+  ...args: unknown[]
+): Promise<T | undefined> {
+  return (await queryRows<T>(db, sql, ...args))[0];
 }
 
 /** A clock the test moves by hand. */
@@ -72,7 +152,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
 
 export interface TestServer {
   url: string;
-  db: SqliteDb;
+  db: DiffrayDb;
   dir: string;
   time: ReturnType<typeof fakeClock>;
   logs: LogRecord[];
@@ -85,17 +165,17 @@ export interface TestServer {
   ): Promise<{ status: number; headers: Headers; json: unknown; text: string }>;
 }
 
-/** The real app over real HTTP on 127.0.0.1, on a fresh SQLite file with the committed migrations. */
+/** The real app over real HTTP on 127.0.0.1, on a fresh database (`openFreshDatabase`). */
 export async function startServer(
   opts: {
     config?: Partial<ApiConfig>;
     app?: Partial<CreateAppOptions>;
-    /** `openDatabase`'s options (`backgroundCheckpoints: true` as `serve` opens it). */
+    /** `openDatabase`'s options on SQLite (`backgroundCheckpoints: true` as `serve` opens it). */
     db?: Partial<Parameters<typeof openDatabase>[1]>;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = openTestDatabase(join(dir, 'diffray.db'), opts.db);
+  const db = await openFreshDatabase(dir, { sqlite: opts.db ?? {} });
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({
@@ -142,10 +222,13 @@ export async function startServer(
 }
 
 /** How many rows of `table` match `where` (SQL with `?` for `args`), read straight from the database. */
-export function countRows(db: SqliteDb, table: string, where = '1=1', ...args: unknown[]): number {
-  return (
-    db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }
-  ).n;
+export async function countRows(
+  db: DiffrayDb,
+  table: string,
+  where = '1=1',
+  ...args: unknown[]
+): Promise<number> {
+  return (await queryRow<{ n: number }>(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args))!.n;
 }
 
 /**

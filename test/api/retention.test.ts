@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sqliteOf } from '../../api/db/connection.js';
 import { purge, recordAudit, recordDelivery } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import { DAY_MS } from '../../shared/index.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const n = (sql: string) => (s.db.sqlite.prepare(sql).get() as { n: number }).n;
+const n = (sql: string) => (sqliteOf(s.db).prepare(sql).get() as { n: number }).n;
 
 describe('purge', () => {
   it('deletes expired reviews and findings in bounded batches, keeps aggregates, and truncates the WAL', async () => {
@@ -37,7 +38,7 @@ describe('purge', () => {
     });
     expect(early).toMatchObject({ findings: 0, reviews: 0 });
 
-    const walPath = `${s.db.path}-wal`;
+    const walPath = `${sqliteOf(s.db).name}-wal`;
     expect(statSync(walPath).size).toBe(0); // the purge above checkpointed and truncated
     await s.call('POST', '/v1/reviews', { key: acct.key, body: makeReport({ findings }) }); // dirty the WAL
     expect(statSync(walPath).size).toBeGreaterThan(0);
@@ -52,7 +53,7 @@ describe('purge', () => {
     expect(statSync(walPath).size).toBe(0);
     expect(n(`SELECT count(*) AS n FROM reviews WHERE id = '${fresh}'`)).toBe(1);
     // The daily counts outlive the reviews.
-    const agg = s.db.sqlite
+    const agg = sqliteOf(s.db)
       .prepare('SELECT day, reviews, high FROM daily_aggregates WHERE account_id = ? ORDER BY day')
       .all(acct.accountId);
     expect(agg).toEqual([
@@ -60,7 +61,7 @@ describe('purge', () => {
       { day: '2025-03-02', reviews: 1, high: 1 },
     ]);
     // Nothing of the finding text remains in the database file.
-    s.db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    sqliteOf(s.db).pragma('wal_checkpoint(TRUNCATE)');
   });
 
   it('deletes audit entries older than 7 days and old webhook deliveries', async () => {
