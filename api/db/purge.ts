@@ -1,6 +1,7 @@
-import type { Statement } from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { PURGE_BATCH_ROWS, type PurgeCutoffs } from '../retention.js';
-import { sqliteOf, type DiffrayDb } from './connection.js';
+import { pgOf, sqliteOf, type DiffrayDb } from './connection.js';
+import { pgPurgeSteps } from './pg/purge.js';
 import { sweepSharedState } from './shared-state.js';
 
 export interface PurgeResult {
@@ -20,77 +21,130 @@ export interface PurgeResult {
 /** Idle rate-limit buckets older than this are full again: forgetting them changes nothing. */
 const BUCKET_IDLE_MS = 3_600_000;
 
-/** Runs `stmt` (a bounded DELETE) one transaction at a time until a batch deletes fewer than the limit. */
-async function deleteInBatches(
-  db: DiffrayDb,
-  stmt: Statement,
-  params: unknown[],
-  batch: number,
-  onBatch: () => Promise<void>,
-): Promise<number> {
-  let total = 0;
-  const once = sqliteOf(db).transaction(() => stmt.run(...params, batch).changes);
-  for (;;) {
-    await onBatch();
-    const changes = once();
-    total += changes;
-    if (changes < batch) return total;
-  }
-}
-
-/** A review to delete and where its findings are (`[id, findings_first, findings_last]`). */
-type ReviewRange = [id: string, first: number | null, last: number | null];
-
 /** Reviews read per SELECT while filling a batch. */
-const REVIEWS_PER_READ = 64;
+export const REVIEWS_PER_READ = 64;
 
 /**
- * Deletes the reviews `select` returns (given `params` and a row limit) with their findings, one transaction
- * per batch of about `batch` rows (findings + reviews; a review has at most LIMITS.findingsPerReview
- * findings, so a batch never exceeds batch + that), until `select` returns nothing. Each review's findings
- * are one range on the findings table's key, deleted before the review (so they are counted; the trigger
- * `reviews_delete_findings` then finds nothing). Adds to `counts` only once a batch has committed.
+ * The purge's statements, the same on both engines (`?` placeholders; PostgreSQL numbers them). A review
+ * select returns `[id, findings_first, findings_last]` and takes its row limit last.
  */
-async function deleteReviewsInBatches(
-  db: DiffrayDb,
-  select: Statement<unknown[], ReviewRange>,
-  params: unknown[],
-  batch: number,
-  counts: { findings: number; reviews: number },
-  onBatch: () => Promise<void>,
-): Promise<void> {
-  const s = sqliteOf(db);
+export const PURGE_SQL = {
+  // Oldest first by `reviews_expires_idx`: the findings' ranges were allocated in ingest order, so the
+  // purge walks the findings table from its start, freeing whole pages.
+  expiredReviews:
+    'SELECT id, findings_first, findings_last FROM reviews WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
+  accountReviews: 'SELECT id, findings_first, findings_last FROM reviews WHERE account_id = ? LIMIT ?',
+  dueAccounts: 'SELECT id FROM accounts WHERE purge_after IS NOT NULL AND purge_after <= ?',
+  memberUsers: 'SELECT user_id FROM memberships WHERE account_id = ?',
+  // Cascades: keys, sessions, repositories, configs, aggregates, usage, audit entries, memberships.
+  deleteAccount: 'DELETE FROM accounts WHERE id = ?',
+  deleteOrphanUser:
+    'DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)',
+} as const;
+
+/** Deletes at most `?` rows of `table` (keyed by `key`) whose `column` is past a cutoff (`op ?`). */
+const batchedDelete = (table: string, key: string, column: string, op: '<' | '<=') =>
+  `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} ${op} ? LIMIT ?)`;
+
+/** The bounded deletions after reviews and accounts, in order: the count each adds to, and its cutoff. */
+const BATCHED_DELETES: readonly [
+  counted: 'dismissals' | 'answers' | 'auditEntries' | 'webhookDeliveries' | 'sessions',
+  sql: string,
+  cutoff: keyof PurgeCutoffs,
+][] = [
+  // Dismissals are kept as long as reviews (their reason is a person's words about a finding); answers'
+  // costs too, as they sit beside the reviews in a pull request's total.
+  ['dismissals', batchedDelete('dismissals', 'id', 'expires_at', '<='), 'reviewsExpiredBy'],
+  ['answers', batchedDelete('answers', 'id', 'expires_at', '<='), 'reviewsExpiredBy'],
+  ['auditEntries', batchedDelete('audit_log', 'id', 'at', '<'), 'auditBefore'],
+  [
+    'webhookDeliveries',
+    batchedDelete('webhook_deliveries', 'delivery_id', 'received_at', '<'),
+    'deliveriesBefore',
+  ],
+  ['sessions', batchedDelete('sessions', 'id', 'expires_at', '<='), 'sessionsExpiredBy'],
+];
+
+/** What a review batch deleted, and whether the select may have more. */
+export interface ReviewBatch {
+  findings: number;
+  reviews: number;
+  more: boolean;
+}
+
+/** One engine's transactions for the purge; `purge` decides what runs, in which order, and counts. */
+export interface PurgeSteps {
+  /**
+   * In one transaction, deletes the reviews `select` (a `PURGE_SQL` review select) returns for `params`,
+   * each with its findings (one range on the findings table's key, deleted before the review so that they
+   * are counted; the trigger `reviews_delete_findings` then finds nothing), until about `batch` rows
+   * (findings + reviews; a review has at most LIMITS.findingsPerReview findings, so a batch never exceeds
+   * batch + that) or the select runs dry.
+   */
+  reviewBatch(select: string, params: unknown[], batch: number): Promise<ReviewBatch>;
+  dueAccounts(purgeBy: number): Promise<string[]>;
+  /** In one transaction: the account (its reviews are gone already) and its members left without one. */
+  deleteAccount(id: string): Promise<void>;
+  /** One bounded DELETE (`BATCHED_DELETES`) in its own transaction; the rows it deleted. */
+  deleteBatch(sql: string, params: unknown[]): Promise<number>;
+}
+
+/** A review to delete and where its findings are. */
+type ReviewRange = [id: string, first: number | null, last: number | null];
+
+function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
   const deleteFindings = s.prepare<[number, number, string]>(
     'DELETE FROM findings WHERE row_id BETWEEN ? AND ? AND review_id = ?',
   );
   const deleteReview = s.prepare<[string]>('DELETE FROM reviews WHERE id = ?');
-  const once = s.transaction((): { findings: number; reviews: number; more: boolean } => {
-    let findings = 0;
-    let reviews = 0;
-    for (;;) {
-      const due = select.all(...params, REVIEWS_PER_READ);
-      for (const [id, first, last] of due) {
-        if (first !== null && last !== null) findings += deleteFindings.run(first, last, id).changes;
-        reviews += deleteReview.run(id).changes;
-        if (findings + reviews >= batch) return { findings, reviews, more: true };
+  const memberUsers = s.prepare<[string], { user_id: string }>(PURGE_SQL.memberUsers);
+  const deleteAccount = s.prepare<[string]>(PURGE_SQL.deleteAccount);
+  const deleteOrphanUser = s.prepare<[string, string]>(PURGE_SQL.deleteOrphanUser);
+  const reviewBatch = s.transaction(
+    (select: Database.Statement<unknown[], ReviewRange>, params: unknown[], batch: number): ReviewBatch => {
+      let findings = 0;
+      let reviews = 0;
+      for (;;) {
+        const due = select.all(...params, REVIEWS_PER_READ);
+        for (const [id, first, last] of due) {
+          if (first !== null && last !== null) findings += deleteFindings.run(first, last, id).changes;
+          reviews += deleteReview.run(id).changes;
+          if (findings + reviews >= batch) return { findings, reviews, more: true };
+        }
+        if (due.length < REVIEWS_PER_READ) return { findings, reviews, more: false };
       }
-      if (due.length < REVIEWS_PER_READ) return { findings, reviews, more: false };
-    }
+    },
+  );
+  const accountDelete = s.transaction((id: string) => {
+    const userIds = memberUsers.all(id).map((r) => r.user_id);
+    deleteAccount.run(id);
+    for (const userId of userIds) deleteOrphanUser.run(userId, userId);
   });
-  for (;;) {
-    await onBatch();
-    const done = once.immediate();
-    counts.findings += done.findings;
-    counts.reviews += done.reviews;
-    if (!done.more) return;
-  }
+  const selects = new Map<string, Database.Statement<unknown[], ReviewRange>>();
+  const prepared = (select: string) => {
+    let stmt = selects.get(select);
+    if (stmt === undefined) selects.set(select, (stmt = s.prepare<unknown[], ReviewRange>(select).raw()));
+    return stmt;
+  };
+  return {
+    reviewBatch: async (select, params, batch) => reviewBatch.immediate(prepared(select), params, batch),
+    dueAccounts: async (purgeBy) =>
+      s
+        .prepare<[number], { id: string }>(PURGE_SQL.dueAccounts)
+        .all(purgeBy)
+        .map((r) => r.id),
+    deleteAccount: async (id) => accountDelete(id),
+    deleteBatch: async (sql, params) => s.transaction(() => s.prepare(sql).run(...params).changes)(),
+  };
 }
 
 /**
  * Applies retention: expired findings and reviews, accounts past their grace period (all their data),
- * old audit entries, webhook deliveries and sessions; bounded batches, each its own transaction. Daily
- * aggregates of live accounts are kept. Ends by erasing the WAL (`eraseDeleted`), so deleted bytes (already
- * zeroed in the main file by `secure_delete`) do not linger there.
+ * old dismissals, answers, audit entries, webhook deliveries and sessions; bounded batches, each its own
+ * transaction (an instance stopped mid-way leaves the batches it committed, and the next purge goes on from
+ * there). Daily aggregates of live accounts are kept. The engine's transactions are `PurgeSteps` (SQLite's
+ * below, PostgreSQL's in `pg/purge.ts`). Ends with `eraseDeleted` (SQLite: erases the WAL, so deleted bytes,
+ * already zeroed in the main file by `secure_delete`, do not linger there).
  */
 export async function purge(
   db: DiffrayDb,
@@ -100,7 +154,7 @@ export async function purge(
 ): Promise<PurgeResult> {
   const batch = opts.batchRows ?? PURGE_BATCH_ROWS;
   const onBatch = opts.onBatch ?? (async () => {});
-  const s = sqliteOf(db);
+  const steps = db.engine === 'sqlite' ? sqlitePurgeSteps(sqliteOf(db)) : pgPurgeSteps(pgOf(db));
   const result: PurgeResult = {
     findings: 0,
     reviews: 0,
@@ -113,86 +167,32 @@ export async function purge(
     dismissals: 0,
     answers: 0,
   };
-  const expired = cutoffs.reviewsExpiredBy.getTime();
+  // Counted only once a batch has committed.
+  const deleteReviews = async (select: string, params: unknown[]) => {
+    for (;;) {
+      await onBatch();
+      const done = await steps.reviewBatch(select, params, batch);
+      result.findings += done.findings;
+      result.reviews += done.reviews;
+      if (!done.more) return;
+    }
+  };
 
-  // Expired reviews, oldest first by `reviews_expires_idx`, each with its findings: their ranges were
-  // allocated in ingest order, so the purge walks the findings table from its start, freeing whole pages.
-  await deleteReviewsInBatches(
-    db,
-    s
-      .prepare<[number, number], ReviewRange>(
-        'SELECT id, findings_first, findings_last FROM reviews WHERE expires_at <= ? ORDER BY expires_at LIMIT ?',
-      )
-      .raw(),
-    [expired],
-    batch,
-    result,
-    onBatch,
-  );
-
-  const due = s
-    .prepare('SELECT id FROM accounts WHERE purge_after IS NOT NULL AND purge_after <= ?')
-    .all(cutoffs.accountsPurgeBy.getTime()) as { id: string }[];
-  const accountReviews = s
-    .prepare<[string, number], ReviewRange>(
-      'SELECT id, findings_first, findings_last FROM reviews WHERE account_id = ? LIMIT ?',
-    )
-    .raw();
-  const memberUsers = s.prepare('SELECT user_id FROM memberships WHERE account_id = ?');
-  const deleteAccount = s.prepare('DELETE FROM accounts WHERE id = ?');
-  const deleteOrphanUser = s.prepare(
-    'DELETE FROM users WHERE id = ? AND NOT EXISTS (SELECT 1 FROM memberships WHERE user_id = ?)',
-  );
-  for (const { id } of due) {
-    await deleteReviewsInBatches(db, accountReviews, [id], batch, result, onBatch);
-    s.transaction(() => {
-      const userIds = (memberUsers.all(id) as { user_id: string }[]).map((r) => r.user_id);
-      // Cascades: keys, sessions, repositories, configs, aggregates, audit entries, memberships.
-      deleteAccount.run(id);
-      for (const userId of userIds) deleteOrphanUser.run(userId, userId);
-    })();
+  await deleteReviews(PURGE_SQL.expiredReviews, [cutoffs.reviewsExpiredBy.getTime()]);
+  for (const id of await steps.dueAccounts(cutoffs.accountsPurgeBy.getTime())) {
+    await deleteReviews(PURGE_SQL.accountReviews, [id]);
+    await onBatch();
+    await steps.deleteAccount(id);
     result.accounts += 1;
   }
-
-  // Dismissals are kept as long as reviews (their reason is a person's words about a finding).
-  result.dismissals += await deleteInBatches(
-    db,
-    s.prepare('DELETE FROM dismissals WHERE id IN (SELECT id FROM dismissals WHERE expires_at <= ? LIMIT ?)'),
-    [expired],
-    batch,
-    onBatch,
-  );
-  // Answers' costs, kept as long as the reviews they sit beside in a pull request's total.
-  result.answers += await deleteInBatches(
-    db,
-    s.prepare('DELETE FROM answers WHERE id IN (SELECT id FROM answers WHERE expires_at <= ? LIMIT ?)'),
-    [expired],
-    batch,
-    onBatch,
-  );
-  result.auditEntries += await deleteInBatches(
-    db,
-    s.prepare('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)'),
-    [cutoffs.auditBefore.getTime()],
-    batch,
-    onBatch,
-  );
-  result.webhookDeliveries += await deleteInBatches(
-    db,
-    s.prepare(
-      'DELETE FROM webhook_deliveries WHERE delivery_id IN (SELECT delivery_id FROM webhook_deliveries WHERE received_at < ? LIMIT ?)',
-    ),
-    [cutoffs.deliveriesBefore.getTime()],
-    batch,
-    onBatch,
-  );
-  result.sessions += await deleteInBatches(
-    db,
-    s.prepare('DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)'),
-    [cutoffs.sessionsExpiredBy.getTime()],
-    batch,
-    onBatch,
-  );
+  for (const [counted, sql, cutoff] of BATCHED_DELETES) {
+    for (;;) {
+      await onBatch();
+      const changes = await steps.deleteBatch(sql, [cutoffs[cutoff].getTime(), batch]);
+      result[counted] += changes;
+      if (changes < batch) break;
+    }
+  }
   const swept = await sweepSharedState(
     db,
     new Date(cutoffs.sessionsExpiredBy.getTime() - BUCKET_IDLE_MS),

@@ -1,6 +1,6 @@
 import type { SeverityCounts } from '../../shared/severity.js';
 import { SEVERITIES } from '../../shared/severity.js';
-import { Table } from './components.js';
+import { ColumnHeads, Table } from './components.js';
 
 /** One bar of the chart: a UTC day (`YYYY-MM-DD`) and its findings by severity. */
 export interface ChartDay extends SeverityCounts {
@@ -142,19 +142,7 @@ export function SeverityChart(props: { days: readonly ChartDay[] } & ChartOption
       </figcaption>
       <details class="chart-data">
         <summary>Show the numbers</summary>
-        <Table
-          caption={title}
-          head={
-            <>
-              <th scope="col">Day</th>
-              {SEVERITIES.map((s) => (
-                <th scope="col" class="num">
-                  {s}
-                </th>
-              ))}
-            </>
-          }
-        >
+        <Table caption={title} head={<ColumnHeads text={['Day']} numeric={SEVERITIES} />}>
           {days
             .filter((d) => total(d) > 0)
             .map((d) => (

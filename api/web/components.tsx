@@ -191,6 +191,22 @@ export function Table(props: { caption: string; head: Child; children?: Child })
   );
 }
 
+/** A table's column heads: the text columns, then the numeric ones (right-aligned, as their cells are). */
+export function ColumnHeads(props: { text: readonly string[]; numeric?: readonly string[] }) {
+  return (
+    <>
+      {props.text.map((label) => (
+        <th scope="col">{label}</th>
+      ))}
+      {(props.numeric ?? []).map((label) => (
+        <th scope="col" class="num">
+          {label}
+        </th>
+      ))}
+    </>
+  );
+}
+
 /** A one-paragraph notice, or nothing when there is no text. */
 export function NoticeText(props: { kind: 'ok' | 'error' | 'warn'; text: string | undefined }) {
   return props.text ? (

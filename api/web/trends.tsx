@@ -1,5 +1,5 @@
 import { CATEGORIES, type Category } from '../../shared/finding.js';
-import { formatCost, Table } from './components.js';
+import { ColumnHeads, formatCost, Table } from './components.js';
 
 /** How far back the trends reach: 12 months. */
 export const TREND_DAYS = 365;
@@ -244,23 +244,7 @@ export function Trends(props: {
         <summary>Show the numbers</summary>
         <Table
           caption="Findings and cost per week (aggregated)"
-          head={
-            <>
-              <th scope="col">Week of</th>
-              <th scope="col" class="num">
-                Introduced
-              </th>
-              <th scope="col" class="num">
-                Fixed
-              </th>
-              <th scope="col" class="num">
-                Dismissed
-              </th>
-              <th scope="col" class="num">
-                Cost
-              </th>
-            </>
-          }
+          head={<ColumnHeads text={['Week of']} numeric={['Introduced', 'Fixed', 'Dismissed', 'Cost']} />}
         >
           {active.map((w) => (
             <tr>

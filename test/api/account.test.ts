@@ -6,9 +6,7 @@ import {
   auditEntries,
   countRows,
   makeReport,
-  ON_SQLITE,
-  queryRow,
-  queryRows,
+  rowsOf,
   seedAccount,
   seedKey,
   startServer,
@@ -49,11 +47,9 @@ describe('keys API', () => {
     const list = await s.call('GET', '/v1/keys', { key: a.key });
     expect(list.text).not.toContain(k.key);
     expect(list.text).not.toMatch(/"hash"/);
-    const { hash } = (await queryRow<{ hash: string }>(
-      s.db,
-      'SELECT hash FROM api_keys WHERE id = ?',
-      k.id,
-    ))!;
+    const { hash } = (
+      await rowsOf<{ hash: string }>(s.db, 'SELECT hash FROM api_keys WHERE id = ?', k.id)
+    )[0]!;
     expect(list.text).not.toContain(hash);
     expect((list.json as { keys: { id: string }[] }).keys.map((x) => x.id)).toContain(k.id);
 
@@ -95,7 +91,7 @@ describe('GET /v1/account/export', () => {
     expect(data.configs).toHaveLength(1);
     expect(data.keys).toHaveLength(2);
     expect(data.dailyAggregates).toHaveLength(1);
-    const hashes = await queryRows<{ hash: string }>(
+    const hashes = await rowsOf<{ hash: string }>(
       s.db,
       'SELECT hash FROM api_keys WHERE account_id = ?',
       a.accountId,
@@ -147,62 +143,58 @@ describe('DELETE /v1/repositories/:owner/:name', () => {
 });
 
 describe('DELETE /v1/account', () => {
-  // The purge runs on SQLite alone until its PostgreSQL port lands (issue #13).
-  it.skipIf(!ON_SQLITE)(
-    'revokes keys and ends sessions at once, then purges everything 30 days later',
-    async () => {
-      const a = await seedAccount(s.db, { name: 'leaver' });
-      const other = await seedKey(s.db, a.accountId, ['reviews:read']);
-      const survivor = await seedAccount(s.db, { name: 'stays' });
-      await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/leaving' }) });
-      await s.call('POST', '/v1/reviews', {
-        key: survivor.key,
-        body: makeReport({ repository: 'octo/leaving' }),
-      });
-      await queryRows(
-        s.db,
-        'INSERT INTO sessions (id, account_id, session_version, created_at, expires_at) VALUES (?, ?, 1, ?, ?)',
-        'sess-1',
-        a.accountId,
-        T0.getTime(),
-        T0.getTime() + DAY_MS,
-      );
+  it('revokes keys and ends sessions at once, then purges everything 30 days later', async () => {
+    const a = await seedAccount(s.db, { name: 'leaver' });
+    const other = await seedKey(s.db, a.accountId, ['reviews:read']);
+    const survivor = await seedAccount(s.db, { name: 'stays' });
+    await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/leaving' }) });
+    await s.call('POST', '/v1/reviews', {
+      key: survivor.key,
+      body: makeReport({ repository: 'octo/leaving' }),
+    });
+    await rowsOf(
+      s.db,
+      'INSERT INTO sessions (id, account_id, session_version, created_at, expires_at) VALUES (?, ?, 1, ?, ?)',
+      'sess-1',
+      a.accountId,
+      T0.getTime(),
+      T0.getTime() + DAY_MS,
+    );
 
-      const res = await s.call('DELETE', '/v1/account', { key: a.key, body: { confirm: 'leaver' } });
-      expect(res.status).toBe(202);
-      expect(res.json).toMatchObject({
-        accountId: a.accountId,
-        purgeAfter: new Date(T0.getTime() + 30 * DAY_MS).toISOString(),
-      });
-      expect((await s.call('GET', '/v1/reviews', { key: a.key })).status).toBe(401);
-      expect((await s.call('GET', '/v1/reviews', { key: other.key })).status).toBe(401);
-      expect(await count('sessions', 'id = ? AND revoked_at IS NOT NULL', 'sess-1')).toBe(1);
-      expect(await count('accounts', 'id = ? AND session_version = 2', a.accountId)).toBe(1);
-      expect(await count('api_keys', 'account_id = ? AND revoked_at IS NULL', a.accountId)).toBe(0);
+    const res = await s.call('DELETE', '/v1/account', { key: a.key, body: { confirm: 'leaver' } });
+    expect(res.status).toBe(202);
+    expect(res.json).toMatchObject({
+      accountId: a.accountId,
+      purgeAfter: new Date(T0.getTime() + 30 * DAY_MS).toISOString(),
+    });
+    expect((await s.call('GET', '/v1/reviews', { key: a.key })).status).toBe(401);
+    expect((await s.call('GET', '/v1/reviews', { key: other.key })).status).toBe(401);
+    expect(await count('sessions', 'id = ? AND revoked_at IS NOT NULL', 'sess-1')).toBe(1);
+    expect(await count('accounts', 'id = ? AND session_version = 2', a.accountId)).toBe(1);
+    expect(await count('api_keys', 'account_id = ? AND revoked_at IS NULL', a.accountId)).toBe(0);
 
-      // 30 days minus one second: data still held (locked).
-      await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)));
-      expect(await count('accounts', 'id = ?', a.accountId)).toBe(1);
-      expect(await count('api_keys', 'account_id = ?', a.accountId)).toBe(2);
-      expect(await count('reviews', 'account_id = ?', a.accountId)).toBe(1);
+    // 30 days minus one second: data still held (locked).
+    await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)));
+    expect(await count('accounts', 'id = ?', a.accountId)).toBe(1);
+    expect(await count('api_keys', 'account_id = ?', a.accountId)).toBe(2);
+    expect(await count('reviews', 'account_id = ?', a.accountId)).toBe(1);
 
-      const result = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)));
-      expect(result.accounts).toBe(1);
-      for (const table of [
-        'accounts',
-        'api_keys',
-        'repositories',
-        'reviews',
-        'daily_aggregates',
-        'audit_log',
-        'sessions',
-        'configs',
-      ]) {
-        const column = table === 'accounts' ? 'id' : 'account_id';
-        expect(await count(table, `${column} = ?`, a.accountId)).toBe(0);
-      }
-      expect(await count('accounts', 'id = ?', survivor.accountId)).toBe(1);
-      expect(await count('daily_aggregates', 'account_id = ?', survivor.accountId)).toBe(1);
-    },
-  );
+    const result = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)));
+    expect(result.accounts).toBe(1);
+    for (const table of [
+      'accounts',
+      'api_keys',
+      'repositories',
+      'reviews',
+      'daily_aggregates',
+      'audit_log',
+      'sessions',
+      'configs',
+    ]) {
+      const column = table === 'accounts' ? 'id' : 'account_id';
+      expect(await count(table, `${column} = ?`, a.accountId)).toBe(0);
+    }
+    expect(await count('accounts', 'id = ?', survivor.accountId)).toBe(1);
+    expect(await count('daily_aggregates', 'account_id = ?', survivor.accountId)).toBe(1);
+  });
 });

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnswerReport } from '../../shared/index.js';
 import { answerCosts, findRepository, purge, trendDays, utcDay } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import {
+  ANSWER,
   countRows,
   makeReport,
-  ON_SQLITE,
   seedAccount,
   seedKey,
   startServer,
@@ -22,14 +21,6 @@ beforeAll(async () => {
   actionKey = (await seedKey(s.db, acct.accountId, ['reviews:write', 'config:read'])).key;
 });
 afterAll(() => s.close());
-
-const ANSWER: AnswerReport = {
-  repository: 'octo/hello',
-  pullRequest: 7,
-  model: 'claude-sonnet-4-5',
-  tokens: { input: 2_000, cacheWrite: 0, cacheRead: 0, output: 300 },
-  costUsd: 0.0105,
-};
 
 describe("an answer's cost", () => {
   it("counts in its pull request's total and in the account's cost of the day, beside the reviews'", async () => {
@@ -82,8 +73,7 @@ describe("an answer's cost", () => {
     expect((await answerCosts(s.db, { accountId: acct.accountId, now })).count).toBe(3);
   });
 
-  // The purge runs on SQLite alone until its PostgreSQL port lands (issue #13).
-  it.skipIf(!ON_SQLITE)('is in the account export, and purged with the reviews after 30 days', async () => {
+  it('is in the account export, and purged with the reviews after 30 days', async () => {
     const exported = await s.call('GET', '/v1/account/export', { key: acct.key });
     const answers = (exported.json as { answers: Record<string, unknown>[] }).answers;
     expect(answers).toHaveLength(3);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DismissalReport } from '../../shared/index.js';
 import { purge } from '../../api/db/index.js';
 import { purgeCutoffs } from '../../api/retention.js';
-import { countRows, ON_SQLITE, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
+import { countRows, seedAccount, seedKey, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -121,8 +121,7 @@ describe('dismissals', () => {
 });
 
 describe('dismissals over time', () => {
-  // The purge runs on SQLite alone until its PostgreSQL port lands (issue #13).
-  it.skipIf(!ON_SQLITE)('are in the account export, and purged with the reviews after 30 days', async () => {
+  it('are in the account export, and purged with the reviews after 30 days', async () => {
     const exported = await s.call('GET', '/v1/account/export', { key: acct.key });
     expect((exported.json as { dismissals: unknown[] }).dismissals).not.toHaveLength(0);
     const result = await purge(s.db, purgeCutoffs(new Date(Date.now() + 31 * 86_400_000)));

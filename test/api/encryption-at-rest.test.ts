@@ -22,7 +22,7 @@ import {
 } from '../../api/db/index.js';
 import { kidOf } from '../../api/db/envelope.js';
 import { databaseBeforeEncryption } from './legacy-database.js';
-import { exportedData, ON_SQLITE, openTestDatabase, queryRow, queryRows, T0 } from './helpers.js';
+import { countOf, exportedData, ON_SQLITE, openTestDatabase, rowsOf, T0 } from './helpers.js';
 import {
   get,
   makeFinding,
@@ -50,18 +50,18 @@ function filesHolding(dir: string, needle: string): string[] {
  */
 async function placesHolding(t: TestApp, needle: string): Promise<string[]> {
   if (t.db.engine === 'sqlite') return filesHolding(t.dir, needle);
-  const tables = await queryRows<{ name: string }>(
+  const tables = await rowsOf<{ name: string }>(
     t.db,
     "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
   );
   const holding: string[] = [];
   for (const { name } of tables) {
-    const { n } = (await queryRow<{ n: number }>(
+    const n = await countOf(
       t.db,
       `SELECT count(*) AS n FROM "${name}" t WHERE strpos(t::text, ?) > 0 OR strpos(t::text, ?) > 0`,
       needle,
       Buffer.from(needle, 'utf8').toString('hex'),
-    ))!;
+    );
     if (n > 0) holding.push(name);
   }
   return holding;
@@ -232,7 +232,7 @@ describe('associated data', () => {
       makeReport({ findings: [makeFinding({ title: 'secret' })] }),
     );
     const mine = await seedReview(t, b.accountId, makeReport({ findings: [makeFinding({ title: 'mine' })] }));
-    await queryRows(
+    await rowsOf(
       t.db,
       'UPDATE finding_texts SET sealed = (SELECT sealed FROM finding_texts WHERE review_id = ?) WHERE review_id = ?',
       secret,
@@ -245,7 +245,7 @@ describe('associated data', () => {
     expect(res.status).toBe(500);
     expect(await res.text()).not.toContain('secret');
 
-    await queryRows(
+    await rowsOf(
       t.db,
       'UPDATE accounts SET name = (SELECT name FROM accounts WHERE id = ?) WHERE id = ?',
       a.accountId,
@@ -310,13 +310,11 @@ describe('the writer thread', () => {
     const { accountId } = await seedAccount(t, 'Acme');
     const id = await seedReview(t, accountId);
     const [newest] = dataKeyIds(t.db);
-    const { sealed } = (await queryRow<{ sealed: Uint8Array }>(
-      t.db,
-      'SELECT sealed FROM finding_texts WHERE review_id = ?',
-      id,
-    ))!;
+    const { sealed } = (
+      await rowsOf<{ sealed: Uint8Array }>(t.db, 'SELECT sealed FROM finding_texts WHERE review_id = ?', id)
+    )[0]!;
     expect(kidOf(sealed)).toBe(newest);
-    const { name } = (await queryRow<{ name: string }>(t.db, 'SELECT full_name AS name FROM repositories'))!;
+    const { name } = (await rowsOf<{ name: string }>(t.db, 'SELECT full_name AS name FROM repositories'))[0]!;
     expect(kidOf(name)).toBe(newest);
   });
 });

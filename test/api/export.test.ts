@@ -9,15 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, insertReview, recordAudit } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, LIMITS } from '../../shared/index.js';
-import {
-  makeFinding,
-  makeReport,
-  queryRow,
-  seedAccount,
-  startServer,
-  T0,
-  type TestServer,
-} from './helpers.js';
+import { makeFinding, makeReport, rowsOf, seedAccount, startServer, T0, type TestServer } from './helpers.js';
 
 /**
  * A generous bound on the longest stall of the event loop while the export streams, over the stalls the
@@ -173,11 +165,9 @@ describe('GET /v1/account/export of a large account', () => {
         revokedAt: null,
       },
     ]);
-    const sessionId = (await queryRow<{ id: string }>(
-      s.db,
-      'SELECT id FROM sessions WHERE account_id = ?',
-      account.accountId,
-    ))!.id;
+    const sessionId = (
+      await rowsOf<{ id: string }>(s.db, 'SELECT id FROM sessions WHERE account_id = ?', account.accountId)
+    )[0]!.id;
     expect(text).not.toContain(sessionId);
   }, 120_000);
 });

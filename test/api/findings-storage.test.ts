@@ -13,13 +13,12 @@ import {
   deleteRepository,
   exportPages,
   getReview,
-  insertReview,
   purge,
   type SqliteDb,
 } from '../../api/db/index.js';
 import { purgeCutoffs, reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, type ReportedFinding } from '../../shared/index.js';
-import { makeFinding, makeReport, T0, openTestDatabase } from './helpers.js';
+import { makeFinding, seedReview, T0, openTestDatabase } from './helpers.js';
 import { databaseAtMigration } from './legacy-database.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diffray-findings-'));
@@ -68,21 +67,6 @@ const expectedTitles = (findings: ReportedFinding[]) =>
     .sort((a, b) => a.f.path.localeCompare(b.f.path) || a.f.line - b.f.line || a.k - b.k)
     .map(({ f }) => f.title);
 
-async function ingest(
-  db: SqliteDb,
-  accountId: string,
-  findings: ReportedFinding[],
-  at = T0,
-  repository = 'octo/hello',
-) {
-  return await insertReview(db, {
-    accountId,
-    report: makeReport({ repository, findings }),
-    now: at,
-    expiresAt: reviewExpiresAt(at),
-  });
-}
-
 const rangeOf = (db: SqliteDb, id: string) =>
   one<{ first: number | null; last: number | null }>(
     db,
@@ -96,9 +80,9 @@ describe('findings stored by row range', () => {
     const accountId = (await createAccount(db, 'a', T0)).id;
     const a = findingsOf('a', 7);
     const b = findingsOf('b', 5);
-    const idA = await ingest(db, accountId, a);
-    const idB = await ingest(db, accountId, b);
-    const idNone = await ingest(db, accountId, []);
+    const idA = await seedReview(db, accountId, a);
+    const idB = await seedReview(db, accountId, b);
+    const idNone = await seedReview(db, accountId, []);
     expect(rangeOf(db, idA)).toEqual({ first: 1, last: 7 });
     expect(rangeOf(db, idB)).toEqual({ first: 8, last: 12 });
     expect(rangeOf(db, idNone)).toEqual({ first: null, last: null });
@@ -136,9 +120,12 @@ describe('findings stored by row range', () => {
         const findings = findingsOf(`r${r}`, n);
         // Every third review is a day younger: alive at the purge below.
         if (r % 3 === 2) {
-          live.push({ id: await ingest(db, accountId, findings, new Date(T0.getTime() + DAY_MS)), findings });
+          live.push({
+            id: await seedReview(db, accountId, findings, new Date(T0.getTime() + DAY_MS)),
+            findings,
+          });
         } else {
-          expired.push(await ingest(db, accountId, findings));
+          expired.push(await seedReview(db, accountId, findings));
           expiredFindings += n;
         }
       }
@@ -182,8 +169,8 @@ describe('findings stored by row range', () => {
   it('never shows nor deletes another review’s findings, even through a wrong range', async () => {
     const db = freshDb();
     const accountId = (await createAccount(db, 'a', T0)).id;
-    const a = await ingest(db, accountId, findingsOf('a', 3));
-    const b = await ingest(db, accountId, findingsOf('b', 3), new Date(T0.getTime() + DAY_MS));
+    const a = await seedReview(db, accountId, findingsOf('a', 3));
+    const b = await seedReview(db, accountId, findingsOf('b', 3), new Date(T0.getTime() + DAY_MS));
     // Corrupt a's range so that it covers b's findings too.
     db.sqlite.prepare('UPDATE reviews SET findings_last = 6 WHERE id = ?').run(a);
     expect((await getReview(db, { accountId, id: a, now: T0 }))!.findings.map((f) => f.title)).toEqual(
@@ -198,9 +185,9 @@ describe('findings stored by row range', () => {
     const db = freshDb();
     expectRangeStorage(db);
     const accountId = (await createAccount(db, 'a', T0)).id;
-    const plain = await ingest(db, accountId, findingsOf('plain', 4));
-    const gone = await ingest(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
-    const kept = await ingest(db, accountId, findingsOf('kept', 6), T0, 'octo/kept');
+    const plain = await seedReview(db, accountId, findingsOf('plain', 4));
+    const gone = await seedReview(db, accountId, findingsOf('gone', 5), T0, 'octo/gone');
+    const kept = await seedReview(db, accountId, findingsOf('kept', 6), T0, 'octo/kept');
     db.sqlite.prepare('DELETE FROM reviews WHERE id = ?').run(plain);
     expect(count(db, 'SELECT count(*) AS n FROM findings WHERE review_id = ?', plain)).toBe(0);
     // Repository disconnect: repositories → reviews (FK cascade) → findings (trigger).
@@ -217,8 +204,8 @@ describe('findings stored by row range', () => {
     const leaver = (await createAccount(db, 'leaver', T0)).id;
     const stays = (await createAccount(db, 'stays', T0)).id;
     const later = new Date(T0.getTime() + 20 * DAY_MS);
-    for (let r = 0; r < 9; r += 1) await ingest(db, leaver, findingsOf(`l${r}`, 40), later);
-    const survivor = await ingest(db, stays, findingsOf('s', 10), later);
+    for (let r = 0; r < 9; r += 1) await seedReview(db, leaver, findingsOf(`l${r}`, 40), later);
+    const survivor = await seedReview(db, stays, findingsOf('s', 10), later);
     db.sqlite
       .prepare('UPDATE accounts SET deleted_at = ?, purge_after = ? WHERE id = ?')
       .run(T0.getTime(), T0.getTime() + 30 * DAY_MS, leaver);
@@ -324,7 +311,13 @@ describe('migration 0002 (findings by row range) on a 0001 database holding data
     expect(db.sqlite.pragma('integrity_check', { simple: true })).toBe('ok');
 
     // New reviews go above the renumbered rows, and the purge works on migrated data.
-    const fresh = await ingest(db, 'acc', findingsOf('new', 2), new Date(T0.getTime() + DAY_MS), 'octo/x');
+    const fresh = await seedReview(
+      db,
+      'acc',
+      findingsOf('new', 2),
+      new Date(T0.getTime() + DAY_MS),
+      'octo/x',
+    );
     expect(rangeOf(db, fresh)).toEqual({ first: 8, last: 9 });
     const result = await purge(db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 10)));
     expect(result).toMatchObject({ reviews: 4, findings: rows.length });

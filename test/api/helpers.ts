@@ -12,6 +12,7 @@ import {
   exportedAccount,
   exportPages,
   insertKey,
+  insertReview,
   openDatabase,
   openPgDatabase,
   SCOPES,
@@ -22,10 +23,12 @@ import {
   type Scope,
 } from '../../api/db/index.js';
 import { pgOf, sqliteOf } from '../../api/db/connection.js';
+import { numbered } from '../../api/db/pg/ingest.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
-import type { ReportedFinding, ReviewReport } from '../../shared/index.js';
+import { reviewExpiresAt } from '../../api/retention.js';
+import type { AnswerReport, ReportedFinding, ReviewReport } from '../../shared/index.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
@@ -62,20 +65,32 @@ export function asSqlite(db: DiffrayDb): SqliteDb {
   return db as SqliteDb;
 }
 
-const TEST_POOL = { max: 8, connectTimeoutMs: 10_000, idleTimeoutMs: 10_000, statementTimeoutMs: 30_000 };
+/** The pool of the tests' PostgreSQL databases. */
+export const TEST_POOL = {
+  max: 8,
+  connectTimeoutMs: 5_000,
+  idleTimeoutMs: 10_000,
+  statementTimeoutMs: 20_000,
+};
 
 /**
- * A fresh database with the committed migrations on the engine under test (`TEST_ENGINE`): a SQLite file
- * in `dir`, or a PostgreSQL database of its own on the run's server. Closing it deletes it.
- * `sqlite` are `openDatabase`'s options, for SQLite alone.
+ * A fresh database with the committed migrations, on `engine` (the engine under test, `TEST_ENGINE`,
+ * unless named): a SQLite file in `dir`, or a PostgreSQL database of its own on the run's server, dropped
+ * when it is closed. `url` is the file's path or the database's URL; `sqlite` are `openDatabase`'s options.
  */
 export async function openFreshDatabase(
   dir: string,
-  opts: { dataKeys?: readonly Uint8Array[]; sqlite?: Partial<Parameters<typeof openDatabase>[1]> } = {},
-): Promise<DiffrayDb> {
+  opts: {
+    engine?: DiffrayDb['engine'];
+    dataKeys?: readonly Uint8Array[];
+    sqlite?: Partial<Parameters<typeof openDatabase>[1]>;
+  } = {},
+): Promise<{ db: DiffrayDb; url: string }> {
   const dataKeys = opts.dataKeys ?? TEST_DATA_KEYS;
-  if (TEST_ENGINE === 'sqlite')
-    return openTestDatabase(join(dir, 'diffray.db'), { dataKeys, ...opts.sqlite });
+  if ((opts.engine ?? TEST_ENGINE) === 'sqlite') {
+    const db = openTestDatabase(join(dir, 'diffray.db'), { dataKeys, ...opts.sqlite });
+    return { db, url: db.path };
+  }
   const database = await createTestDatabase();
   let db: PgDb;
   try {
@@ -84,42 +99,32 @@ export async function openFreshDatabase(
     await database.drop();
     throw error;
   }
-  return {
-    ...db,
-    close: async () => {
-      await db.close();
-      await database.drop();
-    },
+  const close = async () => {
+    await db.close();
+    await database.drop();
   };
+  return { db: { ...db, close }, url: database.url };
 }
 
 /**
- * The rows of raw SQL read straight from the database, on either engine: `?` placeholders, integers and
- * sums as numbers. For what the suites check beneath the API (stored bytes, sealed values, counts).
+ * Raw SQL (`?` placeholders) run straight on either engine, beneath the storage interface: the rows it
+ * returns (none for a write), integers as numbers.
  */
-export async function queryRows<T = Record<string, unknown>>(
+export async function rowsOf<T = Record<string, unknown>>(
   db: DiffrayDb,
   sql: string,
   ...args: unknown[]
 ): Promise<T[]> {
-  if (db.engine === 'sqlite') {
-    const statement = sqliteOf(db).prepare(sql);
-    if (statement.reader) return statement.all(...args) as T[];
-    statement.run(...args);
-    return [];
-  }
-  let n = 0;
-  const text = sql.replace(/\?/g, () => `$${(n += 1)}`);
-  return (await pgOf(db).query(text, args)).rows as T[];
+  if (db.engine === 'postgres') return (await pgOf(db).query(numbered(sql), args)).rows as T[];
+  const statement = sqliteOf(db).prepare(sql);
+  if (statement.reader) return statement.all(...args) as T[];
+  statement.run(...args);
+  return [];
 }
 
-/** The first row of `queryRows` (undefined for none). */
-export async function queryRow<T = Record<string, unknown>>(
-  db: DiffrayDb,
-  sql: string,
-  ...args: unknown[]
-): Promise<T | undefined> {
-  return (await queryRows<T>(db, sql, ...args))[0];
+/** `SELECT count(*) AS n ...` (`?` placeholders) read straight from either engine. */
+export async function countOf(db: DiffrayDb, sql: string, ...args: unknown[]): Promise<number> {
+  return (await rowsOf<{ n: number }>(db, sql, ...args))[0]!.n;
 }
 
 /** A clock the test moves by hand. */
@@ -175,7 +180,7 @@ export async function startServer(
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = await openFreshDatabase(dir, { sqlite: opts.db ?? {} });
+  const { db } = await openFreshDatabase(dir, { sqlite: opts.db ?? {} });
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({
@@ -228,7 +233,7 @@ export async function countRows(
   where = '1=1',
   ...args: unknown[]
 ): Promise<number> {
-  return (await queryRow<{ n: number }>(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args))!.n;
+  return countOf(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args);
 }
 
 /**
@@ -327,6 +332,31 @@ export function makeReport(overrides: Partial<ReviewReport> = {}): ReviewReport 
     findings: [makeFinding()],
     ...overrides,
   };
+}
+
+/** An answer's report (`POST /v1/answers`). */
+export const ANSWER: AnswerReport = {
+  repository: 'octo/hello',
+  pullRequest: 7,
+  model: 'claude-sonnet-4-5',
+  tokens: { input: 2_000, cacheWrite: 0, cacheRead: 0, output: 300 },
+  costUsd: 0.0105,
+};
+
+/** A review of `findings` in `repository` written at `at` (expiring 30 days later) straight to `db`: its id. */
+export async function seedReview(
+  db: DiffrayDb,
+  accountId: string,
+  findings: ReportedFinding[],
+  at = T0,
+  repository = 'octo/hello',
+): Promise<string> {
+  return insertReview(db, {
+    accountId,
+    report: makeReport({ repository, findings }),
+    now: at,
+    expiresAt: reviewExpiresAt(at),
+  });
 }
 
 /** A raw HTTP request with chosen framing (chunked when `contentLength` is false). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../shared/index.js';
-import { makeFinding, makeReport, queryRows, seedAccount, startServer, type TestServer } from './helpers.js';
+import { makeFinding, makeReport, rowsOf, seedAccount, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -23,7 +23,7 @@ async function post(body: unknown): Promise<string> {
 }
 
 const aggregates = () =>
-  queryRows<Record<string, number>>(
+  rowsOf<Record<string, number>>(
     s.db,
     'SELECT reviews, critical, high, medium, low, fixed, dismissed, cost_micros, fixed_in_1d, fixed_in_3d, category_security FROM daily_aggregates',
   );
@@ -97,7 +97,7 @@ describe('a review is the pull request at its head', () => {
   });
 
   it('seals what names the PR and its people: no plaintext title, branch, login or reason in the database', async () => {
-    const rows = await queryRows<{ details: string }>(s.db, 'SELECT details FROM reviews');
+    const rows = await rowsOf<{ details: string }>(s.db, 'SELECT details FROM reviews');
     for (const { details } of rows) {
       expect(details).toMatch(/^v1\./);
       for (const word of ['Fix the parser', 'octocat', 'maintainer', 'by design'])

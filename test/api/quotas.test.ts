@@ -67,43 +67,39 @@ describe('stored bytes', () => {
       findings: Array.from({ length: 10 }, (_, i) => makeFinding({ line: i + 1, body })),
     });
 
-  // The purge runs on SQLite alone until its PostgreSQL port lands (issue #13).
-  it.skipIf(!ON_SQLITE)(
-    'refuses a review that would pass the limit with 413, naming it and when the oldest review is freed',
-    async () => {
-      // Room for three such reviews (about 31 KB each), not four.
-      s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, storedBytes: 100_000 } } });
-      const a = await seedAccount(s.db, { name: 'hoarder' });
-      const b = await seedAccount(s.db, { name: 'other' });
-      const post = (key: string, repository: string) =>
-        s!.call('POST', '/v1/reviews', { key, body: report(repository) });
-      expect((await post(a.key, 'octo/one')).status).toBe(201);
-      s.time.advance(60_000);
-      expect((await post(a.key, 'octo/two')).status).toBe(201);
-      expect((await post(a.key, 'octo/two')).status).toBe(201);
-      const refused = await post(a.key, 'octo/two');
-      expect(refused.status).toBe(413);
-      expect((refused.json as QuotaError).error).toMatchObject({
-        code: 'quota_exceeded',
-        quota: {
-          name: 'stored_bytes',
-          limit: 100_000,
-          resetsAt: new Date(T0.getTime() + 30 * DAY_MS).toISOString(),
-        },
-      });
-      expect((await post(b.key, 'octo/two')).status).toBe(201);
+  it('refuses a review that would pass the limit with 413, naming it and when the oldest review is freed', async () => {
+    // Room for three such reviews (about 31 KB each), not four.
+    s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, storedBytes: 100_000 } } });
+    const a = await seedAccount(s.db, { name: 'hoarder' });
+    const b = await seedAccount(s.db, { name: 'other' });
+    const post = (key: string, repository: string) =>
+      s!.call('POST', '/v1/reviews', { key, body: report(repository) });
+    expect((await post(a.key, 'octo/one')).status).toBe(201);
+    s.time.advance(60_000);
+    expect((await post(a.key, 'octo/two')).status).toBe(201);
+    expect((await post(a.key, 'octo/two')).status).toBe(201);
+    const refused = await post(a.key, 'octo/two');
+    expect(refused.status).toBe(413);
+    expect((refused.json as QuotaError).error).toMatchObject({
+      code: 'quota_exceeded',
+      quota: {
+        name: 'stored_bytes',
+        limit: 100_000,
+        resetsAt: new Date(T0.getTime() + 30 * DAY_MS).toISOString(),
+      },
+    });
+    expect((await post(b.key, 'octo/two')).status).toBe(201);
 
-      // A disconnection frees what it deleted.
-      expect((await s.call('DELETE', '/v1/repositories/octo/one', { key: a.key })).status).toBe(204);
-      expect((await post(a.key, 'octo/two')).status).toBe(201);
-      expect((await post(a.key, 'octo/two')).status).toBe(413);
+    // A disconnection frees what it deleted.
+    expect((await s.call('DELETE', '/v1/repositories/octo/one', { key: a.key })).status).toBe(204);
+    expect((await post(a.key, 'octo/two')).status).toBe(201);
+    expect((await post(a.key, 'octo/two')).status).toBe(413);
 
-      // So does the purge of expired reviews.
-      await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
-      s.time.set(new Date(T0.getTime() + 31 * DAY_MS));
-      expect((await post(a.key, 'octo/two')).status).toBe(201);
-    },
-  );
+    // So does the purge of expired reviews.
+    await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
+    s.time.set(new Date(T0.getTime() + 31 * DAY_MS));
+    expect((await post(a.key, 'octo/two')).status).toBe(201);
+  });
 
   it('refuses a review larger than the whole quota, with no reset to wait for', async () => {
     s = await startServer({ config: { quotas: { ...DEFAULT_QUOTAS, storedBytes: 10_000 } } });

@@ -6,8 +6,8 @@ import {
   countRows,
   makeFinding,
   makeReport,
-  queryRow,
   rawRequest,
+  rowsOf,
   seedAccount,
   startServer,
   T0,
@@ -87,11 +87,9 @@ describe('POST /v1/reviews', () => {
     );
     expect(res.status).toBe(201);
     const id = (res.json as { id: string }).id;
-    const raw = (await queryRow<{ walkthrough: string }>(
-      s.db,
-      'SELECT walkthrough FROM reviews WHERE id = ?',
-      id,
-    ))!;
+    const raw = (
+      await rowsOf<{ walkthrough: string }>(s.db, 'SELECT walkthrough FROM reviews WHERE id = ?', id)
+    )[0]!;
     // Sealed at rest like the finding texts: neither the code nor the prose is in the column.
     expect(raw.walkthrough).not.toMatch(/SECRET_CODE|Adds parsing/);
     const stored = (await getReview(s.db, { accountId: acct.accountId, id, now: s.time.clock() }))!;
@@ -107,7 +105,7 @@ describe('POST /v1/reviews', () => {
     expect((got.json as { walkthrough: unknown }).walkthrough).toEqual(stored.walkthrough);
     const plain = await post(makeReport());
     const plainId = (plain.json as { id: string }).id;
-    const none = await queryRow(s.db, 'SELECT walkthrough FROM reviews WHERE id = ?', plainId);
+    const none = (await rowsOf(s.db, 'SELECT walkthrough FROM reviews WHERE id = ?', plainId))[0];
     expect(none).toEqual({ walkthrough: null });
     const gotNone = await s.call('GET', `/v1/reviews/${plainId}`, { key: acct.key });
     expect((gotNone.json as { walkthrough: unknown }).walkthrough).toBeNull();

@@ -6,7 +6,7 @@ import {
   countRows,
   exportedData,
   makeReport,
-  queryRows,
+  rowsOf,
   seedAccount,
   startServer,
   testIndex,
@@ -48,7 +48,7 @@ describe('verifySignature', () => {
 describe('POST /v1/github/webhook', () => {
   let s: TestServer;
   const repositoriesOf = async (accountId: string) =>
-    queryRows(s.db, 'SELECT full_name FROM repositories WHERE account_id = ?', accountId);
+    rowsOf(s.db, 'SELECT full_name FROM repositories WHERE account_id = ?', accountId);
   const auditOf = async (accountId: string) =>
     (await auditEntries(s.db, accountId))
       .map(({ actor, action, target }) => ({ actor, action, target }))

@@ -88,7 +88,7 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'diffray-browser-'));
-    db = await openFreshDatabase(dir);
+    db = (await openFreshDatabase(dir)).db;
     base = await startPages();
 
     const account = await createAccount(db, 'Acme Corp', clock());

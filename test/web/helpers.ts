@@ -84,7 +84,7 @@ export async function makeTestApp(
   } = {},
 ): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-web-'));
-  const db = await openFreshDatabase(dir, opts.dataKeys ? { dataKeys: opts.dataKeys } : {});
+  const { db } = await openFreshDatabase(dir, opts.dataKeys ? { dataKeys: opts.dataKeys } : {});
   const clock = opts.clock ?? makeClock();
   const config = testConfig(opts.config);
   const logs: LogRecord[] = [];

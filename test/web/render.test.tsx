@@ -122,7 +122,7 @@ describe('auth helpers', () => {
 
   it('accepts each state once, across instances of one database, until the purge forgets it expired', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-states-'));
-    const db = await openFreshDatabase(dir);
+    const db = (await openFreshDatabase(dir)).db;
     try {
       // Two instances: two UsedStates on one database.
       const [one, two] = [new UsedStates(db), new UsedStates(db)];

@@ -5,7 +5,7 @@
  * a preview of the entry and of the config it saves) or to decline it. Beside them, per category, how many
  * findings were fixed and how many dismissed: where dismissals concentrate, a category is noise.
  */
-import { formatNumber, NoticeText, Table, Time } from '../components.js';
+import { ColumnHeads, formatNumber, NoticeText, Table, Time } from '../components.js';
 import { CsrfField, Layout, type PageProps } from '../layout.js';
 import { pullRequestHref, repositoryHref } from './overview.js';
 import { ActionsHeader, RowButton } from './settings-parts.js';
@@ -68,21 +68,10 @@ function CategoryTable(props: { outcomes: CategoryCounts[]; scope: string; since
         <Table
           caption={`Findings of ${props.scope} raised, fixed and dismissed per category`}
           head={
-            <>
-              <th scope="col">Category</th>
-              <th scope="col" class="num">
-                Raised
-              </th>
-              <th scope="col" class="num">
-                Fixed
-              </th>
-              <th scope="col" class="num">
-                Dismissed
-              </th>
-              <th scope="col" class="num">
-                Dismissed of those closed
-              </th>
-            </>
+            <ColumnHeads
+              text={['Category']}
+              numeric={['Raised', 'Fixed', 'Dismissed', 'Dismissed of those closed']}
+            />
           }
         >
           {rows.map((c) => (

@@ -1,4 +1,5 @@
 import {
+  ColumnHeads,
   ConclusionBadge,
   Counts,
   EVENT_LABEL,
@@ -109,22 +110,10 @@ export function PullRequestPage(
         <Table
           caption="Every run of this pull request"
           head={
-            <>
-              <th scope="col">When</th>
-              <th scope="col">Head</th>
-              <th scope="col">Event</th>
-              <th scope="col">Result</th>
-              <th scope="col">Open</th>
-              <th scope="col" class="num">
-                Fixed
-              </th>
-              <th scope="col" class="num">
-                Dismissed
-              </th>
-              <th scope="col" class="num">
-                Cost
-              </th>
-            </>
+            <ColumnHeads
+              text={['When', 'Head', 'Event', 'Result', 'Open']}
+              numeric={['Fixed', 'Dismissed', 'Cost']}
+            />
           }
         >
           {runs.map(({ review: r }) => (
