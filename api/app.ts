@@ -15,7 +15,7 @@ import type { Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { LIMITS } from '../shared/index.js';
-import { isDatabaseUnavailable, type DiffrayDb } from './db/index.js';
+import { faultDetail, isDatabaseUnavailable, type DiffrayDb } from './db/index.js';
 import { ApiError, errorBody } from './errors.js';
 import { createAuth, refuseKeysInQuery, type Auth } from './auth/authenticate.js';
 import { accountRouter } from './routes/account.js';
@@ -168,7 +168,7 @@ export function createApp(options: CreateAppOptions) {
     }
     if (isDatabaseUnavailable(error)) {
       // Busy past the timeout, I/O, a closed connection, the writer gone: the database, not this request.
-      log({ level: 'error', msg: 'database unavailable', requestId, detail: error.message });
+      log({ level: 'error', msg: 'database unavailable', requestId, detail: faultDetail(error) });
       c.header('Retry-After', '1');
       return c.json(errorBody('unavailable', 'The database is unavailable; retry shortly', requestId), 503);
     }
@@ -177,8 +177,8 @@ export function createApp(options: CreateAppOptions) {
       msg: 'unhandled error',
       requestId,
       error: error.name,
-      detail: error.message,
-      stack: error.stack,
+      detail: faultDetail(error),
+      stack: error.stack?.replace(error.message, faultDetail(error)),
     });
     return c.json(errorBody('internal', 'Internal error', requestId), 500);
   });

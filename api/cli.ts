@@ -220,7 +220,10 @@ async function serveCommand(env: Env): Promise<number> {
         dataKeys: { source: dataKeys.source, ids: dataKeyIds(db) },
       });
       void runPurge();
-      void startReencryption(db, log, stopping.signal);
+      // A failure to look (the database unavailable a moment) is logged; unhandled, it would end the process.
+      startReencryption(db, log, stopping.signal).catch((error: unknown) =>
+        log({ level: 'error', msg: 're-encryption failed', detail: (error as Error).message }),
+      );
     },
   );
   const timer = setInterval(runPurge, PURGE_CHECK_MS);

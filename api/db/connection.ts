@@ -113,7 +113,7 @@ export function perDatabase<T>(build: (db: DiffrayDb) => T): (db: DiffrayDb) => 
  */
 export interface SqliteDb extends DiffrayDb {
   readonly engine: 'sqlite';
-  /** The serving connection: the engine-specific code (the purge's transactions, data-key passes) and tests reach it. */
+  /** The serving connection: the engine-specific code (purge batches, data-key pages) and tests reach it. */
   readonly sqlite: Database.Database;
   readonly path: string;
 }

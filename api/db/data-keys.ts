@@ -1,16 +1,19 @@
 /**
  * The data keys' life in a database: which keys have sealed values here (`data_keys`), the check at open
  * that every one of them is still given, the one-time sealing of a database from before encryption, and
- * re-encryption after a new key is added, in pages, while the server runs.
+ * re-encryption after a new key is added, in pages, while the server runs. What a row's resealing is and
+ * the order of the passes are here, for both engines; SQLite's pages (by rowid) are here too, PostgreSQL's
+ * (by primary key) and its check at open in `pg/data-keys.ts`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { sqliteOf, type DiffrayDb } from './connection.js';
+import { pgOf, sqliteOf, type DiffrayDb } from './connection.js';
 import { columnLabel, SEALED_TABLES, type SealedTable } from './encryption.js';
 import { associatedData, kidOf, type Keyring } from './envelope.js';
+import { pgReencryptionPasses } from './pg/data-keys.js';
 import { dailyAggregates, dataKeys, repositories } from './schema.js';
 
 /** The database holds values sealed with a key the server was not given: it refuses to start. */
@@ -74,61 +77,114 @@ export function refuseMissingKeys(
   );
 }
 
-/** Where a pass over the sealed tables is: the table (index in `SEALED_TABLES`) and the last rowid done. */
-interface Cursor {
-  table: number;
-  after: number;
-}
-
-/** The statements that read a page of a sealed table and rewrite one row of it. */
+/** The statements that read a page of a sealed table and rewrite one row of it (SQLite: by rowid). */
 interface PageStatements {
   spec: SealedTable;
-  columns: readonly SQLiteColumn[];
   select: Statement<[number, number], unknown[]>;
   update: Statement<unknown[]>;
   /** For repositories: their daily aggregates follow the name key's change. */
   follow?: Statement<[string, string, number]>;
-  pageRows: number;
 }
 
 /** Rows per page: a page of finding texts may hold megabytes, one of the other tables a few kilobytes. */
 const TEXT_PAGE_ROWS = 200;
 const BYTES_PAGE_ROWS = 16;
 
-function pageStatements(sqlite: Database.Database, spec: SealedTable): PageStatements {
-  const columns = [...spec.text, ...spec.bytes];
-  const name = table(spec.key);
+export function pageRows(spec: SealedTable): number {
+  return spec.bytes.length > 0 ? BYTES_PAGE_ROWS : TEXT_PAGE_ROWS;
+}
+
+/** The sealed columns of `spec`, in the order a page's rows hold them. */
+export const sealedColumns = (spec: SealedTable): readonly SQLiteColumn[] => [...spec.text, ...spec.bytes];
+
+/**
+ * A page's columns (after the position it is read by): the row key, the sealed columns, the blind index;
+ * and the assignments an update of one row makes, in the same order.
+ */
+export function pageSql(spec: SealedTable): { name: string; key: string; selected: string; sets: string } {
   const indexColumns = spec.index ? [spec.index.column] : [];
-  const selected = [spec.key, ...columns, ...indexColumns].map(column).join(', ');
-  const sets = [...columns, ...indexColumns].map((c) => `${column(c)} = ?`).join(', ');
+  return {
+    name: table(spec.key),
+    key: column(spec.key),
+    selected: [spec.key, ...sealedColumns(spec), ...indexColumns].map(column).join(', '),
+    sets: [...sealedColumns(spec), ...indexColumns].map((c) => `${column(c)} = ?`).join(', '),
+  };
+}
+
+/**
+ * Moves the daily aggregates of one repository (the row `repositoryRow` selects, by the last parameter) from
+ * its old name key (the second) to its new one (the first).
+ */
+export function followSql(repositoryRow: string): string {
   const a = dailyAggregates;
+  return `UPDATE ${table(a.repository)} SET ${column(a.repository)} = ? WHERE ${column(a.repository)} = ?
+    AND ${column(a.accountId)} = (SELECT ${column(repositories.accountId)} FROM ${table(repositories.id)} WHERE ${repositoryRow})`;
+}
+
+function pageStatements(sqlite: Database.Database, spec: SealedTable): PageStatements {
+  const { name, selected, sets } = pageSql(spec);
   return {
     spec,
-    columns,
     select: sqlite
       .prepare<[number, number], unknown[]>(
         `SELECT rowid, ${selected} FROM ${name} WHERE rowid > ? ORDER BY rowid LIMIT ?`,
       )
       .raw(),
     update: sqlite.prepare(`UPDATE ${name} SET ${sets} WHERE rowid = ?`),
-    ...(spec.key === repositories.id
-      ? {
-          follow: sqlite.prepare<[string, string, number]>(
-            `UPDATE ${table(a.repository)} SET ${column(a.repository)} = ? WHERE ${column(a.repository)} = ?
-             AND ${column(a.accountId)} = (SELECT ${column(repositories.accountId)} FROM ${name} WHERE rowid = ?)`,
-          ),
-        }
-      : {}),
-    pageRows: spec.bytes.length > 0 ? BYTES_PAGE_ROWS : TEXT_PAGE_ROWS,
+    ...(spec.key === repositories.id ? { follow: sqlite.prepare(followSql('rowid = ?')) } : {}),
   };
 }
 
 type Stored = string | Uint8Array | null;
 
+/** One row resealed: the values to write back (sealed columns, then the blind index when there is one). */
+export interface Resealed {
+  values: Stored[];
+  /** Values resealed (columns that were null or under the newest key already are not). */
+  resealed: number;
+  /** The blind index before and after, for a table with one. */
+  oldIndex?: string;
+  newIndex?: string;
+}
+
 /**
- * Reseals one page of a table with the newest key: every value (`from: 'plaintext'`, a database from
- * before encryption), or the values sealed with an older key. A blind index is recomputed with the value
- * it indexes, so both stay under one key; a repository's daily aggregates follow its new name key.
+ * Reseals one row (`row`: the key, the sealed columns, the blind index) with the newest key: every value
+ * (`from: 'plaintext'`, a database from before encryption), or the values sealed with an older key. A
+ * blind index is recomputed with the value it indexes, so both stay under one key. Undefined when nothing
+ * in the row needs it.
+ */
+export function resealRow(
+  spec: SealedTable,
+  keyring: Keyring,
+  row: readonly unknown[],
+  from: 'plaintext' | 'older keys',
+): Resealed | undefined {
+  const columns = sealedColumns(spec);
+  const key = row[0] as string;
+  const stored = row.slice(1, 1 + columns.length) as Stored[];
+  const oldIndex = row[1 + columns.length] as string | undefined;
+  const plain = new Map<SQLiteColumn, string>();
+  const values = stored.map((value, i) => {
+    if (value === null) return null;
+    const col = columns[i]!;
+    const bytes = i >= spec.text.length;
+    const aad = associatedData(columnLabel(col), key);
+    let text: string;
+    if (from === 'plaintext') text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
+    else if (kidOf(value) === keyring.currentKid) return value;
+    else text = bytes ? keyring.openBytes(value as Uint8Array, aad) : keyring.openText(value as string, aad);
+    plain.set(col, text);
+    return bytes ? keyring.sealBytes(text, aad) : keyring.sealText(text, aad);
+  });
+  if (plain.size === 0) return undefined;
+  if (!spec.index) return { values, resealed: plain.size };
+  const indexed = plain.get(spec.index.of);
+  const newIndex = indexed === undefined ? oldIndex : keyring.blindIndex(spec.index.domain, indexed);
+  return { values: [...values, newIndex ?? null], resealed: plain.size, oldIndex, newIndex };
+}
+
+/**
+ * Reseals one page of a table (`resealRow`); a repository's daily aggregates follow its new name key.
  * Returns the last rowid read (undefined past the end of the table) and how many values were resealed.
  */
 function resealPage(
@@ -137,34 +193,17 @@ function resealPage(
   after: number,
   from: 'plaintext' | 'older keys',
 ): { last: number | undefined; resealed: number } {
-  const { spec, columns, select, update, follow } = statements;
-  const rows = select.all(after, statements.pageRows);
+  const { spec, select, update, follow } = statements;
+  const rows = select.all(after, pageRows(spec));
   let resealed = 0;
   for (const row of rows) {
-    const [rowid, key] = row as [number, string];
-    const stored = row.slice(2, 2 + columns.length) as Stored[];
-    const oldIndex = row[2 + columns.length] as string | undefined;
-    const plain = new Map<SQLiteColumn, string>();
-    const values = stored.map((value, i) => {
-      if (value === null) return null;
-      const col = columns[i]!;
-      const bytes = i >= spec.text.length;
-      const aad = associatedData(columnLabel(col), key);
-      let text: string;
-      if (from === 'plaintext')
-        text = typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
-      else if (kidOf(value) === keyring.currentKid) return value;
-      else
-        text = bytes ? keyring.openBytes(value as Uint8Array, aad) : keyring.openText(value as string, aad);
-      plain.set(col, text);
-      return bytes ? keyring.sealBytes(text, aad) : keyring.sealText(text, aad);
-    });
-    if (plain.size === 0) continue;
-    resealed += plain.size;
-    const indexed = spec.index && plain.get(spec.index.of);
-    const newIndex = indexed === undefined ? oldIndex : keyring.blindIndex(spec.index!.domain, indexed);
-    if (follow && from === 'older keys' && newIndex !== oldIndex) follow.run(newIndex!, oldIndex!, rowid);
-    update.run(...values, ...(spec.index ? [newIndex] : []), rowid);
+    const rowid = row[0] as number;
+    const done = resealRow(spec, keyring, row.slice(1), from);
+    if (done === undefined) continue;
+    resealed += done.resealed;
+    if (follow && from === 'older keys' && done.newIndex !== done.oldIndex)
+      follow.run(done.newIndex!, done.oldIndex!, rowid);
+    update.run(...done.values, rowid);
   }
   return { last: rows.length === 0 ? undefined : (rows.at(-1)![0] as number), resealed };
 }
@@ -207,56 +246,78 @@ export function dataKeyIds(db: DiffrayDb): readonly string[] {
   return db.keyring.kids;
 }
 
+/** Counts the keys besides the newest (`?`) that still seal values here. */
+export const OLDER_KEYS_SQL = `SELECT count(*) AS n FROM ${table(dataKeys.kid)} WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ?`;
+/** Retires (at `?`) every key but the newest (`?`), returning their ids. */
+export const RETIRE_OLDER_SQL = `UPDATE ${table(dataKeys.kid)} SET ${column(dataKeys.retiredAt)} = ?
+  WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ? RETURNING ${column(dataKeys.kid)} AS kid`;
+
+/**
+ * One engine's side of re-encryption. `page` reseals, in one transaction, the page of
+ * `SEALED_TABLES[table]` after the position `after` (undefined: from the table's start) and returns the
+ * position of its last row (undefined past the end of the table).
+ */
+export interface ReencryptionPasses {
+  olderKeysInUse(): Promise<boolean>;
+  page(table: number, after: unknown): Promise<{ last: unknown; resealed: number }>;
+  retireOlder(now: number): Promise<string[]>;
+}
+
+/** SQLite's passes: pages by rowid on the serving connection, each an IMMEDIATE transaction. */
+function sqlitePasses(sqlite: Database.Database, keyring: Keyring): ReencryptionPasses {
+  const statements = SEALED_TABLES.map((spec) => pageStatements(sqlite, spec));
+  const page = sqlite.transaction((t: number, after: number) =>
+    resealPage(statements[t]!, keyring, after, 'older keys'),
+  );
+  return {
+    olderKeysInUse: async () =>
+      sqlite.prepare<[string], { n: number }>(OLDER_KEYS_SQL).get(keyring.currentKid)!.n > 0,
+    page: async (t, after) => page.immediate(t, (after as number | undefined) ?? 0),
+    retireOlder: async (now) =>
+      sqlite
+        .prepare<[number, string], { kid: string }>(RETIRE_OLDER_SQL)
+        .all(now, keyring.currentKid)
+        .map((r) => r.kid),
+  };
+}
+
+function passesOf(db: DiffrayDb): ReencryptionPasses {
+  return db.engine === 'sqlite'
+    ? sqlitePasses(sqliteOf(db), db.keyring)
+    : pgReencryptionPasses(pgOf(db), db.keyring);
+}
+
 /** Whether values here may still be sealed with a key older than the newest. */
 export async function needsReencryption(db: DiffrayDb): Promise<boolean> {
-  return (
-    sqliteOf(db)
-      .prepare<[string], number>(
-        `SELECT count(*) FROM ${table(dataKeys.kid)} WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ?`,
-      )
-      .pluck()
-      .get(db.keyring.currentKid)! > 0
-  );
+  return passesOf(db).olderKeysInUse();
 }
 
 /**
  * Reseals every value sealed with an older key, one page per transaction (a few milliseconds each), then
  * retires the older keys. Between pages it pauses `pauseFactor` times as long as the page took (at least
- * `minPauseMs`), so the writer thread, whose ingest waits for the same lock, gets it in between. Every
- * connection seals new values with the newest key, so once a pass is over nothing is left under an older
- * one. `signal` stops it between pages (a later run starts over; what was resealed stays).
+ * `minPauseMs`), so the writes waiting for the page's locks (SQLite: the writer thread's ingest, for the
+ * write lock) get them in between. Every connection seals new values with the newest key, so once a pass
+ * is over nothing is left under an older one. `signal` stops it between pages (a later run starts over;
+ * what was resealed stays).
  */
 export async function reencrypt(
   db: DiffrayDb,
   opts: { now: () => Date; signal?: AbortSignal; pauseFactor?: number; minPauseMs?: number },
 ): Promise<ReencryptResult> {
-  const sqlite = sqliteOf(db);
-  const keyring = db.keyring;
+  const passes = passesOf(db);
   const pauseFactor = opts.pauseFactor ?? 4;
   const minPauseMs = opts.minPauseMs ?? 10;
   let resealed = 0;
-  const cursor: Cursor = { table: 0, after: 0 };
-  const statements = SEALED_TABLES.map((spec) => pageStatements(sqlite, spec));
-  const page = sqlite.transaction(() =>
-    resealPage(statements[cursor.table]!, keyring, cursor.after, 'older keys'),
-  );
-  while (cursor.table < statements.length) {
-    if (opts.signal?.aborted) return { resealed, retired: [] };
-    const started = performance.now();
-    const done = page.immediate();
-    resealed += done.resealed;
-    if (done.last === undefined) {
-      cursor.table += 1;
-      cursor.after = 0;
-    } else cursor.after = done.last;
-    await sleep(Math.max(minPauseMs, (performance.now() - started) * pauseFactor));
+  for (let t = 0; t < SEALED_TABLES.length; t += 1) {
+    for (let after: unknown; ;) {
+      if (opts.signal?.aborted) return { resealed, retired: [] };
+      const started = performance.now();
+      const done = await passes.page(t, after);
+      resealed += done.resealed;
+      await sleep(Math.max(minPauseMs, (performance.now() - started) * pauseFactor));
+      if (done.last === undefined) break;
+      after = done.last;
+    }
   }
-  const retired = sqlite
-    .prepare<[number, string], string>(
-      `UPDATE ${table(dataKeys.kid)} SET ${column(dataKeys.retiredAt)} = ?
-       WHERE ${column(dataKeys.retiredAt)} IS NULL AND ${column(dataKeys.kid)} <> ? RETURNING ${column(dataKeys.kid)}`,
-    )
-    .pluck()
-    .all(opts.now().getTime(), keyring.currentKid);
-  return { resealed, retired };
+  return { resealed, retired: await passes.retireOlder(opts.now().getTime()) };
 }

@@ -21,8 +21,11 @@
  * connection under a query), the pool's wait for a connection timed out, and the pool closed by a shutdown.
  * A connection lost during a COMMIT leaves the outcome unknown, as the writer thread gone does, but it is a
  * 503 all the same: node-postgres cannot tell it from a connection lost before the transaction did anything.
+ * drizzle wraps a driver's error in a `DrizzleQueryError` (its query and parameters, the driver's error as
+ * `cause`): the cause is what is judged, and what is logged (`faultDetail`), never the parameters.
  */
 import Database from 'better-sqlite3';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
 import pg from 'pg';
 import { WriteError } from './writer.js';
 
@@ -39,9 +42,10 @@ const SOCKET_UNAVAILABLE = new Set([
   'EAI_AGAIN',
 ]);
 const PG_CLIENT_UNAVAILABLE =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end)/;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
+  if (error instanceof DrizzleQueryError) return isDatabaseUnavailable(error.cause);
   if (error instanceof Database.SqliteError || error instanceof WriteError)
     return error.code !== undefined && UNAVAILABLE.test(error.code);
   if (error instanceof pg.DatabaseError) return error.code !== undefined && PG_UNAVAILABLE.test(error.code);
@@ -55,4 +59,14 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     PG_CLIENT_UNAVAILABLE.test(error.message) ||
     (error instanceof TypeError && /database connection is not open/.test(error.message))
   );
+}
+
+/**
+ * What a log line says of `error`: its message, or for a query drizzle wrapped, the driver's message and
+ * the statement, without the parameters (values a request sent, or sealed ones).
+ */
+export function faultDetail(error: Error): string {
+  if (error instanceof DrizzleQueryError && error.cause instanceof Error)
+    return `${error.cause.message} (in: ${error.query})`;
+  return error.message;
 }

@@ -16,7 +16,7 @@ export {
 export { DecryptError } from './envelope.js';
 export * from './dismissals.js';
 export * from './export.js';
-export { isDatabaseUnavailable } from './faults.js';
+export { faultDetail, isDatabaseUnavailable } from './faults.js';
 export { MigrationError } from './migrations.js';
 export * from './ids.js';
 export * from './members.js';

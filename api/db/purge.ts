@@ -83,14 +83,17 @@ export interface PurgeSteps {
    */
   reviewBatch(select: string, params: unknown[], batch: number): Promise<ReviewBatch>;
   dueAccounts(purgeBy: number): Promise<string[]>;
-  /** In one transaction: the account (its reviews are gone already) and its members left without one. */
-  deleteAccount(id: string): Promise<void>;
+  /**
+   * In one transaction: the account (its reviews are gone already) and its members left without one;
+   * false when another purge deleted it first.
+   */
+  deleteAccount(id: string): Promise<boolean>;
   /** One bounded DELETE (`BATCHED_DELETES`) in its own transaction; the rows it deleted. */
   deleteBatch(sql: string, params: unknown[]): Promise<number>;
 }
 
-/** A review to delete and where its findings are. */
-type ReviewRange = [id: string, first: number | null, last: number | null];
+/** A review to delete and where its findings are (a row of a `PURGE_SQL` review select). */
+export type ReviewRange = [id: string, first: number | null, last: number | null];
 
 function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
   const deleteFindings = s.prepare<[number, number, string]>(
@@ -117,8 +120,9 @@ function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
   );
   const accountDelete = s.transaction((id: string) => {
     const userIds = memberUsers.all(id).map((r) => r.user_id);
-    deleteAccount.run(id);
+    const deleted = deleteAccount.run(id).changes === 1;
     for (const userId of userIds) deleteOrphanUser.run(userId, userId);
+    return deleted;
   });
   const selects = new Map<string, Database.Statement<unknown[], ReviewRange>>();
   const prepared = (select: string) => {
@@ -143,7 +147,7 @@ function sqlitePurgeSteps(s: Database.Database): PurgeSteps {
  * old dismissals, answers, audit entries, webhook deliveries and sessions; bounded batches, each its own
  * transaction (an instance stopped mid-way leaves the batches it committed, and the next purge goes on from
  * there). Daily aggregates of live accounts are kept. The engine's transactions are `PurgeSteps` (SQLite's
- * below, PostgreSQL's in `pg/purge.ts`). Ends with `eraseDeleted` (SQLite: erases the WAL, so deleted bytes,
+ * above, PostgreSQL's in `pg/purge.ts`). Ends with `eraseDeleted` (SQLite: erases the WAL, so deleted bytes,
  * already zeroed in the main file by `secure_delete`, do not linger there).
  */
 export async function purge(
@@ -182,8 +186,7 @@ export async function purge(
   for (const id of await steps.dueAccounts(cutoffs.accountsPurgeBy.getTime())) {
     await deleteReviews(PURGE_SQL.accountReviews, [id]);
     await onBatch();
-    await steps.deleteAccount(id);
-    result.accounts += 1;
+    if (await steps.deleteAccount(id)) result.accounts += 1;
   }
   for (const [counted, sql, cutoff] of BATCHED_DELETES) {
     for (;;) {

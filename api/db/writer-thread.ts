@@ -89,7 +89,7 @@ export function createIngest(
   const findingParams = new Array<Value>(findingWidth + 2);
 
   const ingest = db.transaction((row: IngestRow, texts: Buffer | undefined, details: string | null) => {
-    const { findings, counts } = row;
+    const { findings } = row;
     // During a rotation the repository may still be indexed under an older key: look under each.
     const nameKeys = keyring.blindIndexes('repository', row.repository);
     let repositoryId: string | undefined;

@@ -18,7 +18,6 @@ import {
   SCOPES,
   type DiffrayDb,
   type ExportSection,
-  type PgDb,
   type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
@@ -74,27 +73,37 @@ export const TEST_POOL = {
 };
 
 /**
+ * Opens the database at `url` on `engine` with the tests' options: a SQLite file's path (`sqlite` are
+ * `openDatabase`'s options) or a PostgreSQL URL (`TEST_POOL`).
+ */
+export async function openDatabaseAt(
+  engine: DiffrayDb['engine'],
+  url: string,
+  opts: { dataKeys?: readonly Uint8Array[]; sqlite?: Partial<Parameters<typeof openDatabase>[1]> } = {},
+): Promise<DiffrayDb> {
+  const dataKeys = opts.dataKeys ?? TEST_DATA_KEYS;
+  if (engine === 'sqlite') return openTestDatabase(url, { dataKeys, ...opts.sqlite });
+  return openPgDatabase(url, { dataKeys, pool: TEST_POOL });
+}
+
+/**
  * A fresh database with the committed migrations, on `engine` (the engine under test, `TEST_ENGINE`,
  * unless named): a SQLite file in `dir`, or a PostgreSQL database of its own on the run's server, dropped
- * when it is closed. `url` is the file's path or the database's URL; `sqlite` are `openDatabase`'s options.
+ * when it is closed. `url` is the file's path or the database's URL.
  */
 export async function openFreshDatabase(
   dir: string,
-  opts: {
-    engine?: DiffrayDb['engine'];
-    dataKeys?: readonly Uint8Array[];
-    sqlite?: Partial<Parameters<typeof openDatabase>[1]>;
-  } = {},
+  opts: Parameters<typeof openDatabaseAt>[2] & { engine?: DiffrayDb['engine'] } = {},
 ): Promise<{ db: DiffrayDb; url: string }> {
-  const dataKeys = opts.dataKeys ?? TEST_DATA_KEYS;
-  if ((opts.engine ?? TEST_ENGINE) === 'sqlite') {
-    const db = openTestDatabase(join(dir, 'diffray.db'), { dataKeys, ...opts.sqlite });
-    return { db, url: db.path };
+  const engine = opts.engine ?? TEST_ENGINE;
+  if (engine === 'sqlite') {
+    const url = join(dir, 'diffray.db');
+    return { db: await openDatabaseAt(engine, url, opts), url };
   }
   const database = await createTestDatabase();
-  let db: PgDb;
+  let db: DiffrayDb;
   try {
-    db = await openPgDatabase(database.url, { dataKeys, pool: TEST_POOL });
+    db = await openDatabaseAt(engine, database.url, opts);
   } catch (error) {
     await database.drop();
     throw error;

@@ -276,6 +276,28 @@ describe.skipIf(SKIP_POSTGRES)('the PostgreSQL pool', () => {
       await pool.end();
     }
   });
+  it('survives the backend of a checked-out client terminated (a transaction when the server restarts)', async () => {
+    const pool = openPgPool(database.url, SETTINGS);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const held = await pool.connect();
+      await held.query('BEGIN');
+      await admin.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'diffray-api' AND datname = current_database()",
+      );
+      // The client hears its socket close between two statements: no listener of the pool's is on it then,
+      // and an error event nobody hears ends the process (and fails this test as an unhandled error).
+      await vi.waitFor(() => expect((held as unknown as { _queryable: boolean })._queryable).toBe(false));
+      const error = await held.query('SELECT 1').catch((e: unknown) => e);
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      held.release();
+      expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await admin.end();
+      await pool.end();
+    }
+  });
 });
 
 describe.skipIf(postgresBinDir() === undefined)('the PostgreSQL pool across a database restart', () => {

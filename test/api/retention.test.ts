@@ -356,6 +356,35 @@ describe.skipIf(SKIP_POSTGRES)('purge on postgres: beside ingest, and from the C
     }
   });
 
+  it('deletes each row once when two purges run at once (the CLI beside a server), both without error', async () => {
+    const { db, url } = await fresh();
+    await seedEverything(db);
+    for (let a = 0; a < 6; a += 1) {
+      const id = (await createAccount(db, `more${a}`, T0)).id;
+      for (let r = 0; r < 5; r += 1) await review(db, id, findingsOf(`m${a}.${r}`, 20), T0, `octo/m${r % 2}`);
+    }
+    const other = await openPgDatabase(url, { dataKeys: TEST_DATA_KEYS, pool: TEST_POOL });
+    try {
+      const both = await Promise.all(
+        [db, other].map((on) => purge(on, purgeCutoffs(NOW), { batchRows: 30 })),
+      );
+      const sum = Object.fromEntries(
+        Object.keys(EVERYTHING_PURGED).map((k) => [
+          k,
+          both[0]![k as keyof PurgeResult] + both[1]![k as keyof PurgeResult],
+        ]),
+      );
+      expect(sum).toEqual({
+        ...EVERYTHING_PURGED,
+        reviews: EVERYTHING_PURGED.reviews + 30,
+        findings: EVERYTHING_PURGED.findings + 600,
+      });
+      expect(await countOf(db, 'SELECT count(*) AS n FROM reviews')).toBe(7);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('diffray-api purge purges a PostgreSQL database and prints the counts', async () => {
     const { db, url } = await fresh();
     await seedEverything(db);

@@ -13,6 +13,8 @@ export interface ServeProcess {
   port: number;
   /** Everything it wrote on stdout so far. */
   output(): string;
+  /** Everything it wrote on stderr so far (an uncaught error's stack). */
+  errors(): string;
   /** SIGTERM (or `signal`), then its exit code once it has exited. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -55,6 +57,7 @@ export async function startServe(
     port,
     url: `http://127.0.0.1:${port}`,
     output: () => out,
+    errors: () => err,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { DiffrayDb } from '../../api/db/index.js';
-import { openFreshDatabase, TEST_DATA_KEYS } from '../api/helpers.js';
+import { openDatabaseAt, openFreshDatabase, TEST_DATA_KEYS } from '../api/helpers.js';
 import { SKIP_POSTGRES } from './postgres.js';
 
 export type EngineName = DiffrayDb['engine'];
@@ -18,10 +18,20 @@ export const ENGINES: readonly { name: EngineName; skip: boolean }[] = [
   { name: 'postgres', skip: SKIP_POSTGRES },
 ];
 
-/** A fresh database per call: on SQLite a file in a temp folder, on PostgreSQL a database of its own. */
+/** A fresh database, its path or URL, and `reopen` to open it again (with other data keys). */
+export interface FreshDatabase {
+  db: DiffrayDb;
+  url: string;
+  reopen(dataKeys: readonly Uint8Array[]): Promise<DiffrayDb>;
+}
+
+/**
+ * A fresh database per call: on SQLite a file in a temp folder, on PostgreSQL a database of its own. Every
+ * database it opens or reopens is closed after the test (the test closes none).
+ */
 export function useFreshDatabases(
   engine: EngineName,
-): (dataKeys?: readonly Uint8Array[]) => Promise<{ db: DiffrayDb; url: string }> {
+): (dataKeys?: readonly Uint8Array[]) => Promise<FreshDatabase> {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -29,8 +39,14 @@ export function useFreshDatabases(
   return async (dataKeys = TEST_DATA_KEYS) => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-engine-'));
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    // Closed after every reopened handle (cleanups run in reverse): on PostgreSQL its close drops the database.
     const fresh = await openFreshDatabase(dir, { engine, dataKeys });
     cleanups.push(() => fresh.db.close());
-    return fresh;
+    const reopen = async (keys: readonly Uint8Array[]) => {
+      const db = await openDatabaseAt(engine, fresh.url, { dataKeys: keys });
+      cleanups.push(() => db.close());
+      return db;
+    };
+    return { ...fresh, reopen };
   };
 }

@@ -10,7 +10,9 @@
  * - An idle client whose server went away (a restart, a failover, an administrator's terminate) is reported
  *   on the pool's `error` event. Without a listener Node would throw it and end the process; the pool has
  *   already dropped that client, so the next query connects afresh: the pool recovers without being
- *   recreated.
+ *   recreated. A client checked out of the pool (a transaction's) has no pool listener: its error, emitted
+ *   on the client as well as failing its queries, would end the process too. Each client hears its own
+ *   errors for its whole life; its queries fail, and the pool drops it when it comes back unusable.
  * - `int8` and `numeric` are read as numbers, as SQLite's integers are, so that `count(*)`, `sum(...)` and
  *   the `bigint` columns give the same JavaScript values on both engines (every such value here is an
  *   epoch millisecond, a row id or a count, far below 2^53).
@@ -64,6 +66,7 @@ export function openPgPool(
     types: numericTypes,
   });
   pool.on('error', onIdleError);
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

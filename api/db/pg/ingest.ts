@@ -35,9 +35,11 @@ export function numbered(text: string, from = 1): string {
 /**
  * The repository's id: found by the name keys (a rotation may have left it under an older one), or inserted
  * under the newest. Of two instances inserting it together one inserts, the other waits for that commit and
- * then finds the row.
+ * then finds the row. Found rows are locked `FOR KEY SHARE`: a re-encryption page moving the repository
+ * (and its aggregates) to the newest name key holds it `FOR UPDATE`, so the ingest waits for that page and
+ * then finds it under the new key, instead of adding to the aggregates under the old one after they moved.
  */
-const FIND_REPOSITORY = numbered(INGEST_SQL.findRepository);
+const FIND_REPOSITORY = `${numbered(INGEST_SQL.findRepository)} FOR KEY SHARE`;
 const INSERT_REPOSITORY = `${numbered(INGEST_SQL.insertRepository)} ON CONFLICT DO NOTHING`;
 const INSERT_REVIEW = numbered(INGEST_SQL.insertReview);
 const INSERT_TEXTS = numbered(INGEST_SQL.insertTexts);

@@ -1,10 +1,12 @@
 /**
  * `isDatabaseUnavailable` on PostgreSQL's errors, as node-postgres builds them (the real server's are in
- * test/api/postgres-infra.test.ts): the "cannot answer now" ones are 503s, everything else stays a 500.
+ * test/api/postgres-infra.test.ts): the "cannot answer now" ones are 503s, everything else stays a 500,
+ * whether drizzle wrapped them or not; what is logged of a wrapped one leaves its parameters out.
  */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { isDatabaseUnavailable } from '../../../api/db/faults.js';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { faultDetail, isDatabaseUnavailable } from '../../../api/db/faults.js';
 
 function serverError(code: string): pg.DatabaseError {
   const error = new pg.DatabaseError('server says no', 0, 'error');
@@ -61,6 +63,7 @@ describe('isDatabaseUnavailable on PostgreSQL', () => {
     'Connection terminated due to connection timeout',
     'timeout exceeded when trying to connect',
     'Client has encountered a connection error and is not queryable',
+    'Client was closed and is not queryable',
     'Cannot use a pool after calling end on the pool',
   ])('node-postgres\'s "%s" is a 503', (message) => {
     expect(isDatabaseUnavailable(new Error(message))).toBe(true);
@@ -71,5 +74,26 @@ describe('isDatabaseUnavailable on PostgreSQL', () => {
     expect(isDatabaseUnavailable(Object.assign(new Error('no file'), { code: 'ENOENT' }))).toBe(false);
     expect(isDatabaseUnavailable('Connection terminated')).toBe(false);
     expect(isDatabaseUnavailable(undefined)).toBe(false);
+  });
+});
+
+describe('a driver error drizzle wrapped (DrizzleQueryError)', () => {
+  const wrapped = (cause: unknown) =>
+    new DrizzleQueryError('select "id" from "api_keys" where "hash" = $1', ['the-parameter'], cause as Error);
+
+  it('is judged by its cause', () => {
+    expect(isDatabaseUnavailable(wrapped(socketError('ECONNREFUSED')))).toBe(true);
+    expect(isDatabaseUnavailable(wrapped(serverError('57P01')))).toBe(true);
+    expect(isDatabaseUnavailable(wrapped(serverError('23505')))).toBe(false);
+    expect(isDatabaseUnavailable(wrapped(undefined))).toBe(false);
+  });
+
+  it("is logged as its cause's message and the statement, never the parameters", () => {
+    const detail = faultDetail(wrapped(socketError('ECONNREFUSED')));
+    expect(detail).toBe(
+      'connect ECONNREFUSED 127.0.0.1:5432 (in: select "id" from "api_keys" where "hash" = $1)',
+    );
+    expect(detail).not.toContain('the-parameter');
+    expect(faultDetail(new Error('boom'))).toBe('boom');
   });
 });
