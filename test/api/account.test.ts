@@ -4,7 +4,9 @@ import { purgeCutoffs } from '../../api/retention.js';
 import { DAY_MS } from '../../shared/index.js';
 import {
   auditEntries,
+  countRows,
   makeReport,
+  rowsOf,
   seedAccount,
   seedKey,
   startServer,
@@ -19,8 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const count = (table: string, where = '1=1', ...args: unknown[]) =>
-  (s.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }).n;
+const count = (table: string, where = '1=1', ...args: unknown[]) => countRows(s.db, table, where, ...args);
 
 describe('keys API', () => {
   it('creates a key shown once, lists keys without hashes, revokes', async () => {
@@ -46,8 +47,9 @@ describe('keys API', () => {
     const list = await s.call('GET', '/v1/keys', { key: a.key });
     expect(list.text).not.toContain(k.key);
     expect(list.text).not.toMatch(/"hash"/);
-    const hash = (s.db.sqlite.prepare('SELECT hash FROM api_keys WHERE id = ?').get(k.id) as { hash: string })
-      .hash;
+    const { hash } = (
+      await rowsOf<{ hash: string }>(s.db, 'SELECT hash FROM api_keys WHERE id = ?', k.id)
+    )[0]!;
     expect(list.text).not.toContain(hash);
     expect((list.json as { keys: { id: string }[] }).keys.map((x) => x.id)).toContain(k.id);
 
@@ -89,15 +91,17 @@ describe('GET /v1/account/export', () => {
     expect(data.configs).toHaveLength(1);
     expect(data.keys).toHaveLength(2);
     expect(data.dailyAggregates).toHaveLength(1);
-    const hashes = s.db.sqlite.prepare('SELECT hash FROM api_keys WHERE account_id = ?').all(a.accountId) as {
-      hash: string;
-    }[];
+    const hashes = await rowsOf<{ hash: string }>(
+      s.db,
+      'SELECT hash FROM api_keys WHERE account_id = ?',
+      a.accountId,
+    );
     expect(hashes).toHaveLength(2);
     for (const { hash } of hashes) expect(res.text).not.toContain(hash);
     expect(res.text).not.toContain(a.key);
     expect(res.text).not.toContain(extra.key);
     expect(res.text).not.toMatch(/"hash"/);
-    expect(count('audit_log', "action = 'account.export' AND account_id = ?", a.accountId)).toBe(1);
+    expect(await count('audit_log', "action = 'account.export' AND account_id = ?", a.accountId)).toBe(1);
   });
 });
 
@@ -120,14 +124,18 @@ describe('DELETE /v1/repositories/:owner/:name', () => {
     expect(res.status).toBe(204);
     expect((await s.call('GET', `/v1/reviews/${gone}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', `/v1/reviews/${kept}`, { key: a.key })).status).toBe(200);
-    expect(count('reviews', 'id = ?', gone)).toBe(0);
-    expect(count('findings', 'review_id = ?', gone)).toBe(0);
+    expect(await count('reviews', 'id = ?', gone)).toBe(0);
+    expect(await count('findings', 'review_id = ?', gone)).toBe(0);
     const goneKey = testIndex('repository', 'octo/gone');
-    expect(count('repositories', 'account_id = ? AND name_key = ?', a.accountId, goneKey)).toBe(0);
-    expect(count('configs', 'account_id = ? AND repository_id IS NOT NULL', a.accountId)).toBe(0);
-    expect(count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, goneKey)).toBe(0);
+    expect(await count('repositories', 'account_id = ? AND name_key = ?', a.accountId, goneKey)).toBe(0);
+    expect(await count('configs', 'account_id = ? AND repository_id IS NOT NULL', a.accountId)).toBe(0);
+    expect(await count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, goneKey)).toBe(
+      0,
+    );
     const keptKey = testIndex('repository', 'octo/kept');
-    expect(count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, keptKey)).toBe(1);
+    expect(await count('daily_aggregates', 'account_id = ? AND repository = ?', a.accountId, keptKey)).toBe(
+      1,
+    );
     expect((await s.call('DELETE', '/v1/repositories/octo/gone', { key: a.key })).status).toBe(404);
     const deletions = (await auditEntries(s.db, a.accountId)).filter((e) => e.action === 'repository.delete');
     expect(deletions.map((e) => e.target)).toEqual(['octo/gone']);
@@ -144,11 +152,14 @@ describe('DELETE /v1/account', () => {
       key: survivor.key,
       body: makeReport({ repository: 'octo/leaving' }),
     });
-    s.db.sqlite
-      .prepare(
-        'INSERT INTO sessions (id, account_id, session_version, created_at, expires_at) VALUES (?, ?, 1, ?, ?)',
-      )
-      .run('sess-1', a.accountId, T0.getTime(), T0.getTime() + DAY_MS);
+    await rowsOf(
+      s.db,
+      'INSERT INTO sessions (id, account_id, session_version, created_at, expires_at) VALUES (?, ?, 1, ?, ?)',
+      'sess-1',
+      a.accountId,
+      T0.getTime(),
+      T0.getTime() + DAY_MS,
+    );
 
     const res = await s.call('DELETE', '/v1/account', { key: a.key, body: { confirm: 'leaver' } });
     expect(res.status).toBe(202);
@@ -158,15 +169,15 @@ describe('DELETE /v1/account', () => {
     });
     expect((await s.call('GET', '/v1/reviews', { key: a.key })).status).toBe(401);
     expect((await s.call('GET', '/v1/reviews', { key: other.key })).status).toBe(401);
-    expect(count('sessions', 'id = ? AND revoked_at IS NOT NULL', 'sess-1')).toBe(1);
-    expect(count('accounts', 'id = ? AND session_version = 2', a.accountId)).toBe(1);
-    expect(count('api_keys', 'account_id = ? AND revoked_at IS NULL', a.accountId)).toBe(0);
+    expect(await count('sessions', 'id = ? AND revoked_at IS NOT NULL', 'sess-1')).toBe(1);
+    expect(await count('accounts', 'id = ? AND session_version = 2', a.accountId)).toBe(1);
+    expect(await count('api_keys', 'account_id = ? AND revoked_at IS NULL', a.accountId)).toBe(0);
 
     // 30 days minus one second: data still held (locked).
     await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS - 1_000)));
-    expect(count('accounts', 'id = ?', a.accountId)).toBe(1);
-    expect(count('api_keys', 'account_id = ?', a.accountId)).toBe(2);
-    expect(count('reviews', 'account_id = ?', a.accountId)).toBe(1);
+    expect(await count('accounts', 'id = ?', a.accountId)).toBe(1);
+    expect(await count('api_keys', 'account_id = ?', a.accountId)).toBe(2);
+    expect(await count('reviews', 'account_id = ?', a.accountId)).toBe(1);
 
     const result = await purge(s.db, purgeCutoffs(new Date(T0.getTime() + 30 * DAY_MS + 1_000)));
     expect(result.accounts).toBe(1);
@@ -181,9 +192,9 @@ describe('DELETE /v1/account', () => {
       'configs',
     ]) {
       const column = table === 'accounts' ? 'id' : 'account_id';
-      expect(count(table, `${column} = ?`, a.accountId)).toBe(0);
+      expect(await count(table, `${column} = ?`, a.accountId)).toBe(0);
     }
-    expect(count('accounts', 'id = ?', survivor.accountId)).toBe(1);
-    expect(count('daily_aggregates', 'account_id = ?', survivor.accountId)).toBe(1);
+    expect(await count('accounts', 'id = ?', survivor.accountId)).toBe(1);
+    expect(await count('daily_aggregates', 'account_id = ?', survivor.accountId)).toBe(1);
   });
 });

@@ -88,6 +88,6 @@ describe("an answer's cost", () => {
     ]);
     const result = await purge(s.db, purgeCutoffs(new Date(s.time.clock().getTime() + 31 * 86_400_000)));
     expect(result.answers).toBe(4);
-    expect(countRows(s.db, 'answers')).toBe(0);
+    expect(await countRows(s.db, 'answers')).toBe(0);
   });
 });

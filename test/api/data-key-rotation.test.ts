@@ -27,9 +27,9 @@ import {
 import { pgOf } from '../../api/db/connection.js';
 import { Keyring, kidOf } from '../../api/db/envelope.js';
 import { reviewExpiresAt } from '../../api/retention.js';
-import { ENGINES, rowsOf, useFreshDatabases, type FreshDatabase } from '../support/engines.js';
+import { ENGINES, useFreshDatabases, type FreshDatabase } from '../support/engines.js';
 import { SKIP_POSTGRES } from '../support/postgres.js';
-import { exportedData, makeFinding, makeReport, T0 } from './helpers.js';
+import { exportedData, makeFinding, makeReport, rowsOf, T0 } from './helpers.js';
 import { BIN } from './serve-process.js';
 
 const OLD = randomBytes(32);

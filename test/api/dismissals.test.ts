@@ -126,6 +126,6 @@ describe('dismissals over time', () => {
     expect((exported.json as { dismissals: unknown[] }).dismissals).not.toHaveLength(0);
     const result = await purge(s.db, purgeCutoffs(new Date(Date.now() + 31 * 86_400_000)));
     expect(result.dismissals).toBeGreaterThan(0);
-    expect(countRows(s.db, 'dismissals')).toBe(0);
+    expect(await countRows(s.db, 'dismissals')).toBe(0);
   });
 });

@@ -24,6 +24,7 @@ import { signPayload } from '../../api/github-webhook.js';
 import { purgeCutoffs } from '../../api/retention.js';
 import { DAY_MS, LIMITS } from '../../shared/index.js';
 import {
+  asSqlite,
   makeFinding,
   makeReport,
   seedAccount,
@@ -97,7 +98,7 @@ const findingsWith = (text: string) =>
  * sealed texts to look for.
  */
 async function storeCanary(server: TestServer, repository: string, canary: string) {
-  const { db } = server;
+  const db = asSqlite(server.db);
   const account = await seedAccount(db, { name: 'holder' });
   let reviewId: string;
   // A write, and in the same turn a reader that sees it in the WAL: no checkpoint completes while it reads.
@@ -163,7 +164,7 @@ describe.each([
     const { account, trace } = await storeCanary(server, 'octo/disconnected', canary());
     const res = await server.call('DELETE', '/v1/repositories/octo/disconnected', { key: account.key });
     expect(res.status).toBe(204);
-    expect(await waitUntilErased(server.db, trace)).toEqual([]);
+    expect(await waitUntilErased(asSqlite(server.db), trace)).toEqual([]);
   });
 
   it('after a webhook deletion (repository deleted)', async () => {
@@ -174,7 +175,7 @@ describe.each([
       repository: { full_name: 'octo/deleted' },
     });
     expect(res.json).toMatchObject({ status: 'processed' });
-    expect(await waitUntilErased(server.db, trace)).toEqual([]);
+    expect(await waitUntilErased(asSqlite(server.db), trace)).toEqual([]);
   });
 
   it("after a config is replaced, of the old config's text", async () => {
@@ -183,18 +184,21 @@ describe.each([
     const put = (yaml: string) =>
       server.call('PUT', '/v1/config', { key: account.key, body: { repository: 'octo/configured', yaml } });
     expect((await put(`# ${canary()}\nfail-on: high\n`)).status).toBe(200);
-    const trace = sealedConfig(server.db, account.accountId);
-    expect(filesHolding(server.db, trace)).not.toEqual([]);
+    const trace = sealedConfig(asSqlite(server.db), account.accountId);
+    expect(filesHolding(asSqlite(server.db), trace)).not.toEqual([]);
     expect((await put('fail-on: low\n')).status).toBe(200);
-    expect(await waitUntilErased(server.db, trace)).toEqual([]);
+    expect(await waitUntilErased(asSqlite(server.db), trace)).toEqual([]);
   });
 
   it('after the purge of expired reviews', async () => {
     const server = await start();
     const { trace } = await storeCanary(server, 'octo/expiring', canary());
-    const result = await purge(server.db, purgeCutoffs(new Date(CANARY_AT.getTime() + 31 * DAY_MS)));
+    const result = await purge(
+      asSqlite(server.db),
+      purgeCutoffs(new Date(CANARY_AT.getTime() + 31 * DAY_MS)),
+    );
     expect(result).toMatchObject({ reviews: 1 });
-    expect(await waitUntilErased(server.db, trace)).toEqual([]);
+    expect(await waitUntilErased(asSqlite(server.db), trace)).toEqual([]);
   });
 
   it("after the purge of a deleted account's data", async () => {
@@ -205,8 +209,8 @@ describe.each([
       (await server.call('DELETE', '/v1/account', { key: account.key, body: { confirm: 'holder' } })).status,
     ).toBe(202);
     // Past the account's grace period, before its review expires.
-    const result = await purge(server.db, purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
+    const result = await purge(asSqlite(server.db), purgeCutoffs(new Date(T0.getTime() + 31 * DAY_MS)));
     expect(result).toMatchObject({ accounts: 1, reviews: 1 });
-    expect(await waitUntilErased(server.db, trace)).toEqual([]);
+    expect(await waitUntilErased(asSqlite(server.db), trace)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSession, insertReview, recordAudit } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, LIMITS } from '../../shared/index.js';
-import { makeFinding, makeReport, seedAccount, startServer, T0, type TestServer } from './helpers.js';
+import { makeFinding, makeReport, rowsOf, seedAccount, startServer, T0, type TestServer } from './helpers.js';
 
 /**
  * A generous bound on the longest stall of the event loop while the export streams, over the stalls the
@@ -166,10 +166,8 @@ describe('GET /v1/account/export of a large account', () => {
       },
     ]);
     const sessionId = (
-      s.db.sqlite.prepare('SELECT id FROM sessions WHERE account_id = ?').get(account.accountId) as {
-        id: string;
-      }
-    ).id;
+      await rowsOf<{ id: string }>(s.db, 'SELECT id FROM sessions WHERE account_id = ?', account.accountId)
+    )[0]!.id;
     expect(text).not.toContain(sessionId);
   }, 120_000);
 });

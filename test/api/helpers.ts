@@ -14,17 +14,21 @@ import {
   insertKey,
   insertReview,
   openDatabase,
+  openPgDatabase,
   SCOPES,
   type DiffrayDb,
   type ExportSection,
   type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
+import { pgOf, sqliteOf } from '../../api/db/connection.js';
+import { numbered } from '../../api/db/pg/ingest.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
 import { Keyring, type IndexDomain } from '../../api/db/envelope.js';
 import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS, type ApiConfig, type LogRecord } from '../../api/types.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import type { AnswerReport, ReportedFinding, ReviewReport } from '../../shared/index.js';
+import { createTestDatabase } from '../support/postgres.js';
 
 export const T0 = new Date('2025-03-01T12:00:00.000Z');
 
@@ -36,12 +40,100 @@ export function testIndex(domain: IndexDomain, value: string): string {
   return new Keyring(TEST_DATA_KEYS).blindIndex(domain, value);
 }
 
-/** `openDatabase` with the tests' data key unless `opts` names others. */
+/**
+ * The engine the engine-agnostic suites (API, pages, webhooks) run on: SQLite, or PostgreSQL in the
+ * `postgres` project of `vitest.config.ts`, which sets `DIFFRAY_TEST_ENGINE=postgres`.
+ */
+export const TEST_ENGINE: DiffrayDb['engine'] =
+  process.env.DIFFRAY_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Whether the suite runs on SQLite: `it.skipIf(!ON_SQLITE)` for the cases about SQLite itself. */
+export const ON_SQLITE = TEST_ENGINE === 'sqlite';
+
+/** `openDatabase` (SQLite) with the tests' data key unless `opts` names others. */
 export function openTestDatabase(
   path: string,
   opts: Partial<Parameters<typeof openDatabase>[1]> = {},
 ): SqliteDb {
   return openDatabase(path, { dataKeys: TEST_DATA_KEYS, ...opts });
+}
+
+/** The database of a suite about SQLite itself (its files, WAL, threads), as SQLite's handle. */
+export function asSqlite(db: DiffrayDb): SqliteDb {
+  sqliteOf(db);
+  return db as SqliteDb;
+}
+
+/** The pool of the tests' PostgreSQL databases. */
+export const TEST_POOL = {
+  max: 8,
+  connectTimeoutMs: 5_000,
+  idleTimeoutMs: 10_000,
+  statementTimeoutMs: 20_000,
+};
+
+/**
+ * Opens the database at `url` on `engine` with the tests' options: a SQLite file's path (`sqlite` are
+ * `openDatabase`'s options) or a PostgreSQL URL (`TEST_POOL`).
+ */
+export async function openDatabaseAt(
+  engine: DiffrayDb['engine'],
+  url: string,
+  opts: { dataKeys?: readonly Uint8Array[]; sqlite?: Partial<Parameters<typeof openDatabase>[1]> } = {},
+): Promise<DiffrayDb> {
+  const dataKeys = opts.dataKeys ?? TEST_DATA_KEYS;
+  if (engine === 'sqlite') return openTestDatabase(url, { dataKeys, ...opts.sqlite });
+  return openPgDatabase(url, { dataKeys, pool: TEST_POOL });
+}
+
+/**
+ * A fresh database with the committed migrations, on `engine` (the engine under test, `TEST_ENGINE`,
+ * unless named): a SQLite file in `dir`, or a PostgreSQL database of its own on the run's server, dropped
+ * when it is closed. `url` is the file's path or the database's URL.
+ */
+export async function openFreshDatabase(
+  dir: string,
+  opts: Parameters<typeof openDatabaseAt>[2] & { engine?: DiffrayDb['engine'] } = {},
+): Promise<{ db: DiffrayDb; url: string }> {
+  const engine = opts.engine ?? TEST_ENGINE;
+  if (engine === 'sqlite') {
+    const url = join(dir, 'diffray.db');
+    return { db: await openDatabaseAt(engine, url, opts), url };
+  }
+  const database = await createTestDatabase();
+  let db: DiffrayDb;
+  try {
+    db = await openDatabaseAt(engine, database.url, opts);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  const close = async () => {
+    await db.close();
+    await database.drop();
+  };
+  return { db: { ...db, close }, url: database.url };
+}
+
+/**
+ * Raw SQL (`?` placeholders) run straight on either engine, beneath the storage interface: the rows it
+ * returns (none for a write), integers as numbers.
+ */
+export async function rowsOf<T = Record<string, unknown>>(
+  db: DiffrayDb,
+  sql: string,
+  ...args: unknown[]
+): Promise<T[]> {
+  if (db.engine === 'postgres') return (await pgOf(db).query(numbered(sql), args)).rows as T[];
+  const statement = sqliteOf(db).prepare(sql);
+  if (statement.reader) return statement.all(...args) as T[];
+  statement.run(...args);
+  return [];
+}
+
+/** `SELECT count(*) AS n ...` (`?` placeholders) read straight from either engine. */
+export async function countOf(db: DiffrayDb, sql: string, ...args: unknown[]): Promise<number> {
+  return (await rowsOf<{ n: number }>(db, sql, ...args))[0]!.n;
 }
 
 /** A clock the test moves by hand. */
@@ -74,7 +166,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
 
 export interface TestServer {
   url: string;
-  db: SqliteDb;
+  db: DiffrayDb;
   dir: string;
   time: ReturnType<typeof fakeClock>;
   logs: LogRecord[];
@@ -87,17 +179,17 @@ export interface TestServer {
   ): Promise<{ status: number; headers: Headers; json: unknown; text: string }>;
 }
 
-/** The real app over real HTTP on 127.0.0.1, on a fresh SQLite file with the committed migrations. */
+/** The real app over real HTTP on 127.0.0.1, on a fresh database (`openFreshDatabase`). */
 export async function startServer(
   opts: {
     config?: Partial<ApiConfig>;
     app?: Partial<CreateAppOptions>;
-    /** `openDatabase`'s options (`backgroundCheckpoints: true` as `serve` opens it). */
+    /** `openDatabase`'s options on SQLite (`backgroundCheckpoints: true` as `serve` opens it). */
     db?: Partial<Parameters<typeof openDatabase>[1]>;
   } = {},
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-api-'));
-  const db = openTestDatabase(join(dir, 'diffray.db'), opts.db);
+  const { db } = await openFreshDatabase(dir, { sqlite: opts.db ?? {} });
   const time = fakeClock();
   const logs: LogRecord[] = [];
   const app = createApp({
@@ -144,10 +236,13 @@ export async function startServer(
 }
 
 /** How many rows of `table` match `where` (SQL with `?` for `args`), read straight from the database. */
-export function countRows(db: SqliteDb, table: string, where = '1=1', ...args: unknown[]): number {
-  return (
-    db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }
-  ).n;
+export async function countRows(
+  db: DiffrayDb,
+  table: string,
+  where = '1=1',
+  ...args: unknown[]
+): Promise<number> {
+  return countOf(db, `SELECT count(*) AS n FROM ${table} WHERE ${where}`, ...args);
 }
 
 /**

@@ -21,6 +21,7 @@ import { reviewExpiresAt } from '../../api/retention.js';
 import type { Principal } from '../../api/types.js';
 import { SEVERITIES, type ReviewReport } from '../../shared/index.js';
 import {
+  asSqlite,
   exportedData,
   makeFinding,
   makeReport,
@@ -86,7 +87,7 @@ describe('POST /v1/reviews through the writer thread', () => {
     const answers = await Promise.all(reports.map((body) => t.call('POST', '/v1/reviews', { key, body })));
     expect(answers.map((a) => a.status)).toEqual(reports.map(() => 201));
 
-    const db = server.db;
+    const db = asSqlite(server.db);
     expectTiledRanges(db);
     for (const [i, answer] of answers.entries()) {
       const stored = await getReview(db, { accountId, id: (answer.json as { id: string }).id, now: T0 });
@@ -177,8 +178,8 @@ describe('POST /v1/reviews through the writer thread', () => {
     expect(server.logs.filter((l) => l.msg === 'unhandled error').map((l) => l.error)).toEqual(
       Array.from({ length: 6 }, () => 'WriteError'),
     );
-    expect(rows(server.db, 'SELECT id FROM reviews')).toHaveLength(24);
-    expectTiledRanges(server.db);
+    expect(rows(asSqlite(server.db), 'SELECT id FROM reviews')).toHaveLength(24);
+    expectTiledRanges(asSqlite(server.db));
   });
 
   it('answers what a dead writer held with a JSON 500, then starts a new one', async () => {

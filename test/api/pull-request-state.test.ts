@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../shared/index.js';
-import { makeFinding, makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
+import { makeFinding, makeReport, rowsOf, seedAccount, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -23,11 +23,10 @@ async function post(body: unknown): Promise<string> {
 }
 
 const aggregates = () =>
-  s.db.sqlite
-    .prepare(
-      'SELECT reviews, critical, high, medium, low, fixed, dismissed, cost_micros, fixed_in_1d, fixed_in_3d, category_security FROM daily_aggregates',
-    )
-    .all() as Record<string, number>[];
+  rowsOf<Record<string, number>>(
+    s.db,
+    'SELECT reviews, critical, high, medium, low, fixed, dismissed, cost_micros, fixed_in_1d, fixed_in_3d, category_security FROM daily_aggregates',
+  );
 
 describe('a review is the pull request at its head', () => {
   let second: string;
@@ -97,8 +96,8 @@ describe('a review is the pull request at its head', () => {
     expect(reviews[0]).toMatchObject({ ...{ pullRequestTitle: meta.title }, branch: meta.branch });
   });
 
-  it('seals what names the PR and its people: no plaintext title, branch, login or reason in the database', () => {
-    const rows = s.db.sqlite.prepare('SELECT details FROM reviews').all() as { details: string }[];
+  it('seals what names the PR and its people: no plaintext title, branch, login or reason in the database', async () => {
+    const rows = await rowsOf<{ details: string }>(s.db, 'SELECT details FROM reviews');
     for (const { details } of rows) {
       expect(details).toMatch(/^v1\./);
       for (const word of ['Fix the parser', 'octocat', 'maintainer', 'by design'])
@@ -106,8 +105,8 @@ describe('a review is the pull request at its head', () => {
     }
   });
 
-  it('counts each finding once in the day counts: introduced, fixed (with how long it took), newly dismissed, cost', () => {
-    const rows = aggregates();
+  it('counts each finding once in the day counts: introduced, fixed (with how long it took), newly dismissed, cost', async () => {
+    const rows = await aggregates();
     const sum = (k: string) => rows.reduce((n, r) => n + r[k]!, 0);
     expect(sum('reviews')).toBe(2);
     expect(sum('high') + sum('low')).toBe(3);
@@ -126,7 +125,7 @@ describe('a review is the pull request at its head', () => {
         findings: [makeFinding({ fingerprint: fp(3), state: 'dismissed', severity: 'low' })],
       }),
     );
-    expect(aggregates().reduce((n, r) => n + r.dismissed!, 0)).toBe(1);
+    expect((await aggregates()).reduce((n, r) => n + r.dismissed!, 0)).toBe(1);
   });
 
   it('still takes a report of an older action, whose findings are all new', async () => {

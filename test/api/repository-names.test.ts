@@ -3,7 +3,7 @@
  * never be filtered on or disconnected, since those routes refuse such names.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
+import { countRows, makeReport, seedAccount, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let acct: Awaited<ReturnType<typeof seedAccount>>;
@@ -20,8 +20,7 @@ describe('POST /v1/reviews: repository names', () => {
     async (repository) => {
       const res = await s.call('POST', '/v1/reviews', { key: acct.key, body: makeReport({ repository }) });
       expect(res.status).toBe(422);
-      const rows = s.db.sqlite.prepare('SELECT count(*) AS n FROM repositories').get() as { n: number };
-      expect(rows.n).toBe(0);
+      expect(await countRows(s.db, 'repositories')).toBe(0);
     },
   );
 

@@ -26,9 +26,18 @@ import {
 } from '../../api/db/index.js';
 import { purgeCutoffs, reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, type DismissalReport, type ReportedFinding } from '../../shared/index.js';
-import { countOf, ENGINES, rowsOf, TEST_POOL, useFreshDatabases } from '../support/engines.js';
+import { ENGINES, useFreshDatabases } from '../support/engines.js';
 import { SKIP_POSTGRES } from '../support/postgres.js';
-import { ANSWER, makeFinding, seedReview as review, T0, TEST_DATA_KEYS } from './helpers.js';
+import {
+  ANSWER,
+  countOf,
+  makeFinding,
+  rowsOf,
+  seedReview as review,
+  T0,
+  TEST_DATA_KEYS,
+  TEST_POOL,
+} from './helpers.js';
 import { BIN } from './serve-process.js';
 
 const at = (ms: number) => new Date(T0.getTime() + ms);

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getReview } from '../../api/db/index.js';
 import { DAY_MS } from '../../shared/index.js';
 import {
+  countRows,
   makeFinding,
   makeReport,
   rawRequest,
+  rowsOf,
   seedAccount,
   startServer,
   T0,
@@ -85,9 +87,9 @@ describe('POST /v1/reviews', () => {
     );
     expect(res.status).toBe(201);
     const id = (res.json as { id: string }).id;
-    const raw = s.db.sqlite.prepare('SELECT walkthrough FROM reviews WHERE id = ?').get(id) as {
-      walkthrough: string;
-    };
+    const raw = (
+      await rowsOf<{ walkthrough: string }>(s.db, 'SELECT walkthrough FROM reviews WHERE id = ?', id)
+    )[0]!;
     // Sealed at rest like the finding texts: neither the code nor the prose is in the column.
     expect(raw.walkthrough).not.toMatch(/SECRET_CODE|Adds parsing/);
     const stored = (await getReview(s.db, { accountId: acct.accountId, id, now: s.time.clock() }))!;
@@ -103,7 +105,7 @@ describe('POST /v1/reviews', () => {
     expect((got.json as { walkthrough: unknown }).walkthrough).toEqual(stored.walkthrough);
     const plain = await post(makeReport());
     const plainId = (plain.json as { id: string }).id;
-    const none = s.db.sqlite.prepare('SELECT walkthrough FROM reviews WHERE id = ?').get(plainId);
+    const none = (await rowsOf(s.db, 'SELECT walkthrough FROM reviews WHERE id = ?', plainId))[0];
     expect(none).toEqual({ walkthrough: null });
     const gotNone = await s.call('GET', `/v1/reviews/${plainId}`, { key: acct.key });
     expect((gotNone.json as { walkthrough: unknown }).walkthrough).toBeNull();
@@ -284,7 +286,7 @@ describe('retention of reviews', () => {
         ).reviews,
       ).toHaveLength(0);
       // Not purged yet: the row is still there, just not served.
-      expect(s.db.sqlite.prepare('SELECT count(*) AS n FROM reviews WHERE id = ?').get(id)).toEqual({ n: 1 });
+      expect(await countRows(s.db, 'reviews', 'id = ?', id)).toBe(1);
     } finally {
       s.time.set(T0);
     }

@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload, verifySignature } from '../../api/github-webhook.js';
 import {
   auditEntries,
+  countRows,
   exportedData,
   makeReport,
+  rowsOf,
   seedAccount,
   startServer,
   testIndex,
@@ -46,7 +48,7 @@ describe('verifySignature', () => {
 describe('POST /v1/github/webhook', () => {
   let s: TestServer;
   const repositoriesOf = async (accountId: string) =>
-    s.db.sqlite.prepare('SELECT full_name FROM repositories WHERE account_id = ?').all(accountId);
+    rowsOf(s.db, 'SELECT full_name FROM repositories WHERE account_id = ?', accountId);
   const auditOf = async (accountId: string) =>
     (await auditEntries(s.db, accountId))
       .map(({ actor, action, target }) => ({ actor, action, target }))
@@ -110,20 +112,16 @@ describe('POST /v1/github/webhook', () => {
     expect((await s.call('GET', `/v1/reviews/${ra}`, { key: a.key })).status).toBe(404);
     expect((await s.call('GET', `/v1/reviews/${keep}`, { key: a.key })).status).toBe(200);
     expect(
-      s.db.sqlite
-        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
-        .get(testIndex('repository', 'octo/doomed')),
-    ).toEqual({ n: 0 });
+      await countRows(s.db, 'repositories', 'name_key = ?', testIndex('repository', 'octo/doomed')),
+    ).toBe(0);
 
     // The same delivery again (GitHub redelivers): no-op, even after the data came back.
     await s.call('POST', '/v1/reviews', { key: a.key, body: makeReport({ repository: 'octo/doomed' }) });
     const again = await deliver(body, { event: 'repository', delivery });
     expect(again.json).toEqual({ status: 'duplicate' });
     expect(
-      s.db.sqlite
-        .prepare('SELECT count(*) AS n FROM repositories WHERE name_key = ?')
-        .get(testIndex('repository', 'octo/doomed')),
-    ).toEqual({ n: 1 });
+      await countRows(s.db, 'repositories', 'name_key = ?', testIndex('repository', 'octo/doomed')),
+    ).toBe(1);
   });
 
   it('deletes repositories removed from an installation', async () => {
@@ -286,9 +284,7 @@ describe('uninstalling the GitHub App, renamed and transferred repositories', ()
     const config = await s.call('GET', '/v1/config?repository=company/tool', { key: a.key });
     expect((config.json as { yaml: { repository: string } }).yaml.repository).toBe('fail-on: low\n');
     expect(await aggregates(a.accountId)).toEqual([{ repository: 'company/tool', reviews: 2 }]);
-    expect(
-      s.db.sqlite.prepare('SELECT count(*) AS n FROM configs WHERE account_id = ?').get(a.accountId),
-    ).toEqual({ n: 1 });
+    expect(await countRows(s.db, 'configs', 'account_id = ?', a.accountId)).toBe(1);
   });
 
   it('moves a repository transferred from an organization, and one renamed only in case', async () => {

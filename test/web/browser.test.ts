@@ -1,6 +1,6 @@
 // helpers first: it loads the API app, which extends zod for OpenAPI before the shared schemas load.
 import { makeClock, makeFinding, makeReport, member, testConfig } from './helpers.js';
-import { openTestDatabase } from '../api/helpers.js';
+import { openFreshDatabase } from '../api/helpers.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -88,7 +88,7 @@ describe.skipIf(!HAS_CHROMIUM)('the results page in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'diffray-browser-'));
-    db = openTestDatabase(join(dir, 'results.db'));
+    db = (await openFreshDatabase(dir)).db;
     base = await startPages();
 
     const account = await createAccount(db, 'Acme Corp', clock());

@@ -17,8 +17,8 @@ import type { DismissalReport } from '../../shared/index.js';
 import { auditEntries } from '../api/helpers.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

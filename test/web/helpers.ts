@@ -1,5 +1,5 @@
 /**
- * Builders for the page tests: a fresh SQLite file per app with the committed migrations, an injected
+ * Builders for the page tests: a fresh database per app on the engine under test, an injected
  * clock, an account with an admin key, reviews, and a signed-in session cookie.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,6 @@ import {
   insertKey,
   insertReview,
   type DiffrayDb,
-  type SqliteDb,
   type Scope,
 } from '../../api/db/index.js';
 import { displayPrefix, generateKey, hashKey } from '../../api/auth/key-format.js';
@@ -25,7 +24,7 @@ import { DEFAULT_QUOTAS, DEFAULT_RATE_LIMITS } from '../../api/types.js';
 import { pageOptions, type WebOptions } from '../../api/web/index.js';
 import { DAY_MS } from '../../shared/limits.js';
 import type { ReportedFinding, ReviewReport } from '../../shared/report.js';
-import { makeFinding as apiFinding, makeReport as apiReport, openTestDatabase } from '../api/helpers.js';
+import { makeFinding as apiFinding, makeReport as apiReport, openFreshDatabase } from '../api/helpers.js';
 import type { FakeGitHubOAuth } from '../fakes/github-oauth.js';
 
 export const PUBLIC_URL = 'http://localhost:8787';
@@ -68,7 +67,7 @@ export function testConfig(overrides: Partial<ApiConfig> = {}): ApiConfig {
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
-  db: SqliteDb;
+  db: DiffrayDb;
   clock: TestClock;
   config: ApiConfig;
   logs: LogRecord[];
@@ -76,20 +75,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export function makeTestApp(
+export async function makeTestApp(
   opts: {
     config?: Partial<ApiConfig>;
     clock?: TestClock;
     web?: WebOptions;
-    dbPath?: string;
     dataKeys?: readonly Uint8Array[];
   } = {},
-): TestApp {
+): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'diffray-web-'));
-  const db = openTestDatabase(
-    opts.dbPath ?? join(dir, 'test.db'),
-    opts.dataKeys ? { dataKeys: opts.dataKeys } : {},
-  );
+  const { db } = await openFreshDatabase(dir, opts.dataKeys ? { dataKeys: opts.dataKeys } : {});
   const clock = opts.clock ?? makeClock();
   const config = testConfig(opts.config);
   const logs: LogRecord[] = [];

@@ -18,7 +18,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { signSession } from '../../api/auth/session-token.js';
 import { createSession } from '../../api/db/index.js';
 import { FakeGitHubOAuth } from '../fakes/github-oauth.js';
-import { auditEntries } from '../api/helpers.js';
+import { auditEntries, countRows } from '../api/helpers.js';
 
 /**
  * Membership is the person's to accept: an admin's grant is an invitation, shown at the person's next
@@ -31,15 +31,14 @@ let t: TestApp;
 
 beforeAll(() => gh.start());
 afterAll(() => gh.close());
-beforeEach(() => {
-  t = makeTestApp({ config: gh.oauthConfig });
+beforeEach(async () => {
+  t = await makeTestApp({ config: gh.oauthConfig });
 });
 afterEach(() => t.close());
 
 const VICTIM = { id: 1001, login: 'victim' };
 
-const count = (table: string, where: string, ...args: unknown[]) =>
-  (t.db.sqlite.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${where}`).get(...args) as { n: number }).n;
+const count = (table: string, where: string, ...args: unknown[]) => countRows(t.db, table, where, ...args);
 
 /** The form token of the first form on a page. */
 const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
@@ -63,7 +62,7 @@ describe('an invitation is for the person it names to accept', () => {
     expect(res.status).toBe(302);
     expect(res.headers.get('location')).toBe('/accounts');
     expect(cookieFrom(res)).toBeUndefined();
-    expect(count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
+    expect(await count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
 
     const choice = choiceOf(res);
     const page = await get(t, '/accounts', choice);
@@ -89,9 +88,11 @@ describe('an invitation is for the person it names to accept', () => {
       { cookie: choice },
     );
     expect(decline.status).toBe(303);
-    expect(count('memberships', 'account_id = ?', mallory.accountId)).toBe(0);
-    expect(count('audit_log', "account_id = ? AND action = 'member.decline'", mallory.accountId)).toBe(1);
-    expect(count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
+    expect(await count('memberships', 'account_id = ?', mallory.accountId)).toBe(0);
+    expect(await count('audit_log', "account_id = ? AND action = 'member.decline'", mallory.accountId)).toBe(
+      1,
+    );
+    expect(await count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
   });
 
   it('sign-in never lands a person in an account they did not accept', async () => {
@@ -137,7 +138,7 @@ describe('an invitation is for the person it names to accept', () => {
       expect(switched.status).toBe(404);
       expect(cookieFrom(switched)).toBeUndefined();
     }
-    expect(count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
+    expect(await count('sessions', 'account_id = ?', mallory.accountId)).toBe(0);
   });
 
   it('a pending invitation grants nothing, even to a session made for it', async () => {
@@ -175,7 +176,7 @@ describe('an invitation is for the person it names to accept', () => {
       { cookie: choice },
     );
     expect(forged.status).toBe(403);
-    expect(count('memberships', 'account_id = ? AND accepted_at IS NULL', a.accountId)).toBe(1);
+    expect(await count('memberships', 'account_id = ? AND accepted_at IS NULL', a.accountId)).toBe(1);
 
     const accepted = await postForm(
       t,

@@ -14,7 +14,6 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { tables } from '../../api/db/index.js';
 import { testIndex } from '../api/helpers.js';
 import { FakeGitHubOAuth } from '../fakes/github-oauth.js';
 
@@ -23,8 +22,8 @@ let t: TestApp;
 
 beforeAll(() => gh.start());
 afterAll(() => gh.close());
-beforeEach(() => {
-  t = makeTestApp({ config: gh.oauthConfig });
+beforeEach(async () => {
+  t = await makeTestApp({ config: gh.oauthConfig });
 });
 afterEach(() => t.close());
 
@@ -70,10 +69,11 @@ describe('GitHub OAuth', () => {
     const page = await get(t, '/', session);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('@octocat');
+    const { users } = t.db.tables;
     const [user] = await t.db.orm
       .select()
-      .from(tables.users)
-      .where(eq(tables.users.loginKey, testIndex('login', 'octocat')))
+      .from(users)
+      .where(eq(users.loginKey, testIndex('login', 'octocat')))
       .limit(1);
     expect(user!.githubId).toBe(OCTOCAT.id);
   });
@@ -152,7 +152,7 @@ describe('GitHub OAuth', () => {
   });
 
   it('has no OAuth routes when no OAuth app is configured', async () => {
-    const plain = makeTestApp();
+    const plain = await makeTestApp();
     try {
       expect((await get(plain, '/auth/github')).status).toBe(404);
     } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sweepSharedState } from '../../api/db/index.js';
-import { openTestDatabase } from '../api/helpers.js';
+import { openFreshDatabase } from '../api/helpers.js';
 import { OAuthError, pkceChallenge, githubHostFor } from '../../api/auth/oauth.js';
 import { safeNext, UsedStates } from '../../api/auth/oauth-state.js';
 import { signSession, verifySessionToken } from '../../api/auth/session-token.js';
@@ -122,7 +122,7 @@ describe('auth helpers', () => {
 
   it('accepts each state once, across instances of one database, until the purge forgets it expired', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'diffray-states-'));
-    const db = openTestDatabase(join(dir, 'diffray.db'));
+    const db = (await openFreshDatabase(dir)).db;
     try {
       // Two instances: two UsedStates on one database.
       const [one, two] = [new UsedStates(db), new UsedStates(db)];

@@ -25,8 +25,8 @@ import { bumpSessionVersion, getKey, lockAccount } from '../../api/db/index.js';
 import type { ReportedFinding } from '../../shared/report.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 
@@ -72,7 +72,9 @@ describe('signed out', () => {
     const html = await res.text();
     expect(html).toContain('Sign in with an admin API key');
     expect(html).not.toContain('Sign in with GitHub');
-    const withOAuth = makeTestApp({ config: { githubOAuth: { clientId: 'id', clientSecret: 'secret' } } });
+    const withOAuth = await makeTestApp({
+      config: { githubOAuth: { clientId: 'id', clientSecret: 'secret' } },
+    });
     try {
       expect(await (await get(withOAuth, '/sign-in')).text()).toContain('Sign in with GitHub');
     } finally {
@@ -157,7 +159,9 @@ describe('sign-in with an API key', () => {
   });
 
   it('rate-limits failed attempts per client address, never a valid key', async () => {
-    const limited = makeTestApp({ config: { rateLimits: { perKeyPerMinute: 600, failedAuthPerMinute: 3 } } });
+    const limited = await makeTestApp({
+      config: { rateLimits: { perKeyPerMinute: 600, failedAuthPerMinute: 3 } },
+    });
     try {
       const a = await seedAccount(limited, 'acme');
       for (let i = 0; i < 3; i += 1) await postForm(limited, '/sign-in/key', { key: 'dfr_wrong' });
@@ -299,7 +303,7 @@ describe('pages of a signed-in admin', () => {
   });
 
   it('links to the configured GitHub Enterprise host', async () => {
-    const ghes = makeTestApp({ config: { githubUrl: 'https://ghe.example.com' } });
+    const ghes = await makeTestApp({ config: { githubUrl: 'https://ghe.example.com' } });
     try {
       const a = await seedAccount(ghes, 'acme');
       const id = await seedReview(ghes, a.accountId);
@@ -565,7 +569,7 @@ describe('cross-site forms', () => {
   });
 
   it('in production names what origin came and which was expected', async () => {
-    const prod = makeTestApp({ config: { production: true } });
+    const prod = await makeTestApp({ config: { production: true } });
     try {
       const a = await seedAccount(prod, 'acme');
       const twin = PUBLIC_URL.replace('localhost', '127.0.0.1');

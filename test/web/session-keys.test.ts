@@ -38,7 +38,7 @@ const kidOfToken = (token: string) => (decode(token).header as { kid?: unknown }
 
 describe('session tokens', () => {
   it('name the key that signed them (kid), derived from the secret and never the secret', async () => {
-    const t = makeTestApp({ config: { sessionSecret: NEW } });
+    const t = await makeTestApp({ config: { sessionSecret: NEW } });
     apps.push(t);
     const cookie = await signInWithKey(t, (await seedAccount(t, 'acme')).key);
     expect(kidOfToken(cookie)).toBe(sessionKeyId(NEW));
@@ -48,7 +48,7 @@ describe('session tokens', () => {
   });
 
   it('signed with the previous secret stay valid after a rotation; new ones are signed with the new secret', async () => {
-    const t = makeTestApp({ config: { sessionSecret: OLD } });
+    const t = await makeTestApp({ config: { sessionSecret: OLD } });
     apps.push(t);
     const { key } = await seedAccount(t, 'acme');
     const before = await signInWithKey(t, key);
@@ -119,7 +119,7 @@ describe('session tokens', () => {
 
 describe('when the previous session key retired', () => {
   it('is the first start that listed it as previous, whatever restarts follow; a current key is never retired', async () => {
-    const t = makeTestApp();
+    const t = await makeTestApp();
     apps.push(t);
     const first = new Date('2025-06-15T12:00:00Z');
     const later = new Date(first.getTime() + 5 * HOUR);
