@@ -5,15 +5,13 @@
  * the order of the passes are here, for both engines; SQLite's pages (by rowid) are here too, PostgreSQL's
  * (by primary key) and its check at open in `pg/data-keys.ts`.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { getTableName } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { pgOf, sqliteOf, type DiffrayDb } from './connection.js';
+import type { DiffrayDb } from './connection.js';
 import { columnLabel, SEALED_TABLES, type SealedTable } from './encryption.js';
 import { associatedData, kidOf, type Keyring } from './envelope.js';
-import { pgReencryptionPasses } from './pg/data-keys.js';
 import { dailyAggregates, dataKeys, repositories } from './schema.js';
 
 /** The database holds values sealed with a key the server was not given: it refuses to start. */
@@ -264,7 +262,7 @@ export interface ReencryptionPasses {
 }
 
 /** SQLite's passes: pages by rowid on the serving connection, each an IMMEDIATE transaction. */
-function sqlitePasses(sqlite: Database.Database, keyring: Keyring): ReencryptionPasses {
+export function sqlitePasses(sqlite: Database.Database, keyring: Keyring): ReencryptionPasses {
   const statements = SEALED_TABLES.map((spec) => pageStatements(sqlite, spec));
   const page = sqlite.transaction((t: number, after: number) =>
     resealPage(statements[t]!, keyring, after, 'older keys'),
@@ -279,45 +277,4 @@ function sqlitePasses(sqlite: Database.Database, keyring: Keyring): Reencryption
         .all(now, keyring.currentKid)
         .map((r) => r.kid),
   };
-}
-
-function passesOf(db: DiffrayDb): ReencryptionPasses {
-  return db.engine === 'sqlite'
-    ? sqlitePasses(sqliteOf(db), db.keyring)
-    : pgReencryptionPasses(pgOf(db), db.keyring);
-}
-
-/** Whether values here may still be sealed with a key older than the newest. */
-export async function needsReencryption(db: DiffrayDb): Promise<boolean> {
-  return passesOf(db).olderKeysInUse();
-}
-
-/**
- * Reseals every value sealed with an older key, one page per transaction (a few milliseconds each), then
- * retires the older keys. Between pages it pauses `pauseFactor` times as long as the page took (at least
- * `minPauseMs`), so the writes waiting for the page's locks (SQLite: the writer thread's ingest, for the
- * write lock) get them in between. Every connection seals new values with the newest key, so once a pass
- * is over nothing is left under an older one. `signal` stops it between pages (a later run starts over;
- * what was resealed stays).
- */
-export async function reencrypt(
-  db: DiffrayDb,
-  opts: { now: () => Date; signal?: AbortSignal; pauseFactor?: number; minPauseMs?: number },
-): Promise<ReencryptResult> {
-  const passes = passesOf(db);
-  const pauseFactor = opts.pauseFactor ?? 4;
-  const minPauseMs = opts.minPauseMs ?? 10;
-  let resealed = 0;
-  for (let t = 0; t < SEALED_TABLES.length; t += 1) {
-    for (let after: unknown; ;) {
-      if (opts.signal?.aborted) return { resealed, retired: [] };
-      const started = performance.now();
-      const done = await passes.page(t, after);
-      resealed += done.resealed;
-      await sleep(Math.max(minPauseMs, (performance.now() - started) * pauseFactor));
-      if (done.last === undefined) break;
-      after = done.last;
-    }
-  }
-  return { resealed, retired: await passes.retireOlder(opts.now().getTime()) };
 }

@@ -6,13 +6,8 @@ export * from './audit.js';
 export * from './client.js';
 export { openPgDatabase } from './pg/client.js';
 export * from './configs.js';
-export {
-  dataKeyIds,
-  MissingDataKeyError,
-  needsReencryption,
-  reencrypt,
-  type ReencryptResult,
-} from './data-keys.js';
+export { dataKeyIds, MissingDataKeyError, type ReencryptResult } from './data-keys.js';
+export { needsReencryption, reencrypt } from './reencrypt.js';
 export { DecryptError } from './envelope.js';
 export * from './dismissals.js';
 export * from './export.js';

@@ -23,7 +23,7 @@ import {
   type PurgeSteps,
   type ReviewBatch,
   type ReviewRange,
-} from '../purge.js';
+} from '../purge-steps.js';
 import { inPgTransaction } from './connection.js';
 import { numbered } from './ingest.js';
 import { FINDING_ROW_BLOCK } from './schema.js';
