@@ -105,6 +105,30 @@ describe.skipIf(SKIP_POSTGRES)('the storage interface on PostgreSQL', () => {
     expect(counts.rows[0]).toEqual({ reviews: 0, repositories: 0, usage: 0 });
   });
 
+  it('writes reviews that arrive together in shared transactions, a refused one failing alone', async () => {
+    const account = await createAccount(a, 'together', T0);
+    const reports = Array.from({ length: 30 }, (_, i) =>
+      makeReport({
+        repository: `together/repo-${i % 3}`,
+        headSha: `${i}`.padStart(40, '0'),
+        findings: [makeFinding({ line: i === 7 ? 2 ** 40 : i + 1, fingerprint: `fp-${i}` })],
+      }),
+    );
+    const results = await Promise.allSettled(
+      reports.map((report) =>
+        insertReview(a, { accountId: account.id, report, now: T0, expiresAt: reviewExpiresAt(T0) }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(reports.map((_, i) => (i === 7 ? 'rejected' : 'fulfilled')));
+    const stored = await b.pool.query<{ reviews: number; findings: number; aggregated: number }>(
+      `SELECT (SELECT count(*) FROM reviews WHERE account_id = $1) AS reviews,
+              (SELECT count(*) FROM findings f JOIN reviews r ON r.id = f.review_id WHERE r.account_id = $1) AS findings,
+              (SELECT sum(reviews) FROM daily_aggregates WHERE account_id = $1) AS aggregated`,
+      [account.id],
+    );
+    expect(stored.rows[0]).toEqual({ reviews: 29, findings: 29, aggregated: 29 });
+  });
+
   it('rolls a transaction back when its body rejects, and commits it when it resolves', async () => {
     let never = '';
     await expect(

@@ -16,7 +16,7 @@ import { Keyring } from '../envelope.js';
 import { readMigrations } from '../migrations.js';
 import { openPgPool, pgOrm, type PgPoolSettings } from './connection.js';
 import { preparePgEncryption } from './data-keys.js';
-import { pgIngest } from './ingest.js';
+import { pgWriter } from './ingest.js';
 import { applyPgMigrations, PG_MIGRATIONS_FOLDER } from './migrations.js';
 import * as schema from './schema.js';
 import { pgSharedState } from './shared-state.js';
@@ -58,7 +58,7 @@ export async function openPgDatabase(
     ping: async () => {
       await pool.query('SELECT count(*) FROM "__drizzle_migrations"');
     },
-    ingest: (row) => pgIngest(pool, keyring, row),
+    ingest: pgWriter(pool, keyring),
     eraseDeleted: async () => {},
     shared: pgSharedState(pool),
     close: () => pool.end(),
