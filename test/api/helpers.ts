@@ -100,7 +100,7 @@ export async function openFreshDatabase(
     const url = join(dir, 'diffray.db');
     return { db: await openDatabaseAt(engine, url, opts), url };
   }
-  const database = await createTestDatabase();
+  const database = await createTestDatabase({ migrated: true });
   let db: DiffrayDb;
   try {
     db = await openDatabaseAt(engine, database.url, opts);

@@ -2,13 +2,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { POSTGRES_REQUIRED, postgresUnavailable, stopSharedCluster } from '../support/postgres.js';
+import {
+  dropTemplateDatabases,
+  POSTGRES_REQUIRED,
+  postgresUnavailable,
+  stopSharedCluster,
+} from '../support/postgres.js';
 
 /**
  * Vitest global setup for the PostgreSQL suites (`test/support/postgres.ts`): the run's folder where the
  * first suite that needs a server starts the shared cluster, stopped here when the run ends, so a run that
  * selects no PostgreSQL suite starts no server. Says once why the suites are skipped, or fails the run
- * when `DIFFRAY_REQUIRE_POSTGRES` asks for them.
+ * when `DIFFRAY_REQUIRE_POSTGRES` asks for them. At the end, the run's migrated templates go too.
  */
 export default function setup(project: TestProject): () => Promise<void> {
   const missing = postgresUnavailable();
@@ -18,5 +23,8 @@ export default function setup(project: TestProject): () => Promise<void> {
   }
   const runDir = mkdtempSync(join(tmpdir(), 'diffray-pg-run-'));
   project.provide('postgresRunDir', runDir);
-  return () => stopSharedCluster(runDir);
+  return async () => {
+    if (missing === undefined) await dropTemplateDatabases();
+    await stopSharedCluster(runDir);
+  };
 }

@@ -220,23 +220,51 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database on the run's server, dropped (its sessions ended) by `drop`. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const admin = await adminUrl();
-  const name = `diffray_test_${randomBytes(6).toString('hex')}`;
-  const exec = async (sql: string) => {
-    const client = new pg.Client({ connectionString: admin });
-    await client.connect();
+/** Runs one statement on the run's server as the administrator. */
+async function adminExec(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: await adminUrl() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * This process's migrated template: a database with the committed migrations applied once, which fresh
+ * migrated databases are copied from (CREATE DATABASE ... TEMPLATE copies its files: cheaper than applying
+ * every migration again for each test's database). Nothing stays connected to it, as a template requires.
+ */
+let migratedTemplate: Promise<string> | undefined;
+function templateDatabase(): Promise<string> {
+  migratedTemplate ??= (async () => {
+    const name = `diffray_template_${randomBytes(6).toString('hex')}`;
+    await adminExec(`CREATE DATABASE ${name}`);
+    const url = new URL(await adminUrl());
+    url.pathname = `/${name}`;
+    const pool = new pg.Pool({ connectionString: url.href, max: 1 });
     try {
-      await client.query(sql);
+      await applyPgMigrations(pool, readMigrations(PG_MIGRATIONS_FOLDER));
     } finally {
-      await client.end();
+      await pool.end();
     }
-  };
-  await exec(`CREATE DATABASE ${name}`);
-  const url = new URL(admin);
+    return name;
+  })();
+  return migratedTemplate;
+}
+
+/**
+ * A fresh database on the run's server, dropped (its sessions ended) by `drop`: empty, or with `migrated`,
+ * with the committed migrations applied (a copy of this process's migrated template).
+ */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `diffray_test_${randomBytes(6).toString('hex')}`;
+  const template = options.migrated ? ` TEMPLATE ${await templateDatabase()}` : '';
+  await adminExec(`CREATE DATABASE ${name}${template}`);
+  const url = new URL(await adminUrl());
   url.pathname = `/${name}`;
-  return { url: url.href, drop: () => exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.href, drop: () => adminExec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 /**
@@ -252,15 +280,7 @@ export const SKIP_POSTGRES = postgresUnavailable() !== undefined && !POSTGRES_RE
 export function usePostgres(options: { migrated?: boolean } = {}): { readonly url: string } {
   let database: TestDatabase | undefined;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    if (options.migrated) {
-      const pool = new pg.Pool({ connectionString: database.url, max: 1 });
-      try {
-        await applyPgMigrations(pool, readMigrations(PG_MIGRATIONS_FOLDER));
-      } finally {
-        await pool.end();
-      }
-    }
+    database = await createTestDatabase({ migrated: options.migrated });
   });
   afterAll(async () => {
     await database?.drop();
@@ -271,6 +291,25 @@ export function usePostgres(options: { migrated?: boolean } = {}): { readonly ur
       return database.url;
     },
   };
+}
+
+/**
+ * Drops the run's migrated templates on the server `DIFFRAY_TEST_POSTGRES_URL` names (a cluster the tests
+ * started themselves is thrown away whole).
+ */
+export async function dropTemplateDatabases(): Promise<void> {
+  const url = process.env.DIFFRAY_TEST_POSTGRES_URL;
+  if (!url) return;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      "SELECT datname AS name FROM pg_database WHERE datname LIKE 'diffray\\_template\\_%'",
+    );
+    for (const { name } of rows) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Stops the shared cluster recorded in `runDir`, if a worker started one, and deletes both folders. */
