@@ -251,34 +251,39 @@ export const FINDING_INSERT_COLUMNS: readonly SQLiteColumn[] = [
   ...FINDING_REPORTED,
 ];
 
-/** One more review, and its counts, in its repository's row of the day: an upsert on the row's key. */
+/**
+ * Reviews and their counts added to their repository's row of the day: an upsert on the row's key, every
+ * count added (the writer adds one review at a time, PostgreSQL's a batch's sum: `pg/ingest.ts`).
+ * Parameters: account id, name key, day, reviews, `aggregateValues`.
+ */
 function addToAggregatesSql(): string {
   const a = dailyAggregates;
   const key = [a.accountId, a.repository, a.day];
-  const counts = [...SEVERITY_COLUMNS.map((s) => a[s]), ...AGGREGATE_EXTRA];
+  const counts = [a.reviews, ...SEVERITY_COLUMNS.map((s) => a[s]), ...AGGREGATE_EXTRA];
   // The stored row's columns are qualified: PostgreSQL finds a bare name ambiguous beside `excluded`.
-  const add = (c: SQLiteColumn, value: string) => `${column(c)} = ${table(a)}.${column(c)} + ${value}`;
+  const add = (c: SQLiteColumn) => `${column(c)} = ${table(a)}.${column(c)} + excluded.${column(c)}`;
   return [
-    `INSERT INTO ${table(a)} (${names([...key, a.reviews, ...counts])})`,
-    `VALUES (${placeholders(key.length)}, 1, ${placeholders(counts.length)})`,
+    `INSERT INTO ${table(a)} (${names([...key, ...counts])})`,
+    `VALUES (${placeholders(key.length + counts.length)})`,
     `ON CONFLICT (${names(key)}) DO UPDATE SET`,
-    [add(a.reviews, '1'), ...counts.map((c) => add(c, `excluded.${column(c)}`))].join(', '),
+    counts.map(add).join(', '),
   ].join(' ');
 }
 
 /**
- * One more review, and its bytes, in the account's usage: the count of the day starts again on a new day.
- * (In an UPDATE every expression reads the row as it was, so `day` below is the stored one.)
+ * Reviews, and their bytes, added to the account's usage: the count of the day starts again on a new day.
+ * (In an UPDATE every expression reads the row as it was, so `day` below is the stored one.) Parameters:
+ * account id, day, reviews, stored bytes.
  */
 function addToUsageSql(): string {
   const u = accountUsage;
   const columns = [u.accountId, u.day, u.reviewsOnDay, u.storedBytes];
   const stored = (c: SQLiteColumn) => `${table(u)}.${column(c)}`;
   return [
-    `INSERT INTO ${table(u)} (${names(columns)}) VALUES (?, ?, 1, ?)`,
+    `INSERT INTO ${table(u)} (${names(columns)}) VALUES (${placeholders(columns.length)})`,
     `ON CONFLICT (${column(u.accountId)}) DO UPDATE SET`,
     `${column(u.reviewsOnDay)} = CASE WHEN ${stored(u.day)} = excluded.${column(u.day)}`,
-    `THEN ${stored(u.reviewsOnDay)} + 1 ELSE 1 END,`,
+    `THEN ${stored(u.reviewsOnDay)} + excluded.${column(u.reviewsOnDay)} ELSE excluded.${column(u.reviewsOnDay)} END,`,
     `${column(u.day)} = excluded.${column(u.day)},`,
     `${column(u.storedBytes)} = ${stored(u.storedBytes)} + excluded.${column(u.storedBytes)}`,
   ].join(' ');
@@ -309,9 +314,9 @@ export const INGEST_SQL = {
   insertFinding: insertInto(findings, FINDING_INSERT_COLUMNS),
   /** (review id, sealed texts). */
   insertTexts: insertInto(findingTexts, [findingTexts.reviewId, findingTexts.sealed]),
-  /** (account id, name key, day, `aggregateValues`). */
+  /** (account id, name key, day, reviews, `aggregateValues`). */
   addToAggregates: addToAggregatesSql(),
-  /** (account id, day, stored bytes). */
+  /** (account id, day, reviews, stored bytes). */
   addToUsage: addToUsageSql(),
 } as const;
 

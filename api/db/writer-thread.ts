@@ -116,8 +116,8 @@ export function createIngest(
       insertFinding.run(findingParams);
     }
     if (texts !== undefined) insertTexts.run(row.id, texts);
-    addToAggregates.run(row.accountId, nameKey, row.day, ...row.aggregate);
-    addToUsage.run(row.accountId, row.day, row.storedBytes);
+    addToAggregates.run(row.accountId, nameKey, row.day, 1, ...row.aggregate);
+    addToUsage.run(row.accountId, row.day, 1, row.storedBytes);
   });
 
   const commit = db.transaction(

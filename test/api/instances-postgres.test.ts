@@ -239,11 +239,13 @@ describe.skipIf(SKIP_POSTGRES)('two serve processes on one PostgreSQL database',
   }));
 
   it('on SIGTERM stops accepting, finishes the requests in flight, closes its pool and exits 0', async () => {
-    // The requests in flight wait on a lock this test holds, so they are surely in flight at the signal.
+    // The requests in flight wait on a lock this test holds, so they are surely in flight at the signal:
+    // each authenticates with a key of its own, never used before, so each records the key's first use
+    // (an UPDATE of api_keys, which the lock holds back; reading the key is not held back).
     const blocker = await inspect.connect();
     onTestFinished(() => blocker.release());
     await blocker.query('BEGIN');
-    await blocker.query('LOCK TABLE daily_aggregates IN EXCLUSIVE MODE');
+    await blocker.query('LOCK TABLE api_keys IN EXCLUSIVE MODE');
     const answers = keys.drain.map((key, i) =>
       call(a, 'POST', '/v1/reviews', key, makeReport({ repository: 'octo/drain', pullRequest: i + 1 })),
     );

@@ -20,7 +20,13 @@ import { LIMITS } from '../../../shared/index.js';
 import { associatedData, type Keyring } from '../envelope.js';
 import { reviewParams } from '../review-params.js';
 import { packTexts } from '../finding-texts.js';
-import { FINDING_WIDTH, INGEST_SEALED, INGEST_SQL, type IngestRow } from '../ingest.js';
+import {
+  FINDING_WIDTH,
+  INGEST_SEALED,
+  INGEST_SQL,
+  REVIEW_INSERT_COLUMNS,
+  type IngestRow,
+} from '../ingest.js';
 import { isDatabaseUnavailable } from '../faults.js';
 import { inPgTransaction } from './connection.js';
 import { FINDING_ROW_BLOCK } from './schema.js';
@@ -43,23 +49,47 @@ export function numbered(text: string, from = 1): string {
  */
 const FIND_REPOSITORY = `${numbered(INGEST_SQL.findRepository)} FOR KEY SHARE`;
 const INSERT_REPOSITORY = `${numbered(INGEST_SQL.insertRepository)} ON CONFLICT DO NOTHING`;
-const INSERT_REVIEW = numbered(INGEST_SQL.insertReview);
-const INSERT_TEXTS = numbered(INGEST_SQL.insertTexts);
-const ADD_TO_AGGREGATES = numbered(INGEST_SQL.addToAggregates);
+const NEXT_BLOCKS = "SELECT nextval('finding_row_blocks') AS first FROM generate_series(1, $1)";
 const ADD_TO_USAGE = numbered(INGEST_SQL.addToUsage);
-const NEXT_BLOCK = "SELECT nextval('finding_row_blocks') AS first";
 
-/** `INSERT INTO findings ... VALUES (...), (...)` for `count` findings (cached: a few hundred shapes). */
-const insertFindingsSql = (() => {
-  const [head, row] = INGEST_SQL.insertFinding.split(' VALUES ');
-  const width = FINDING_WIDTH + 2;
-  const cache = new Map<number, string>();
-  return (count: number): string => {
-    let text = cache.get(count);
+/** `INSERT ... VALUES (...)`'s head and one row's `(?, ...)`, and what follows the rows (`ON CONFLICT ...`). */
+function split(insert: string): { head: string; row: string; tail: string } {
+  const [head, rest] = insert.split(' VALUES ') as [string, string];
+  const close = rest.indexOf(')') + 1;
+  return { head, row: rest.slice(0, close), tail: rest.slice(close) };
+}
+
+/** `insert` with `count` rows of values, numbered from `$from`: `INSERT ... VALUES (...), (...) tail`. */
+function rows(insert: string, count: number, from = 1): string {
+  const { head, row, tail } = split(insert);
+  const width = row.split('?').length - 1;
+  const values = Array.from({ length: count }, (_, k) => numbered(row, from + k * width));
+  return `${head} VALUES ${values.join(', ')}${tail}`;
+}
+
+/**
+ * One review's rows in one statement (one round trip): the review, then, as data-modifying parts of the
+ * same statement, its `count` findings and its texts (the foreign keys are checked at the statement's end,
+ * when the review is there). Cached by shape: a few hundred at most.
+ */
+const writeReviewSql = (() => {
+  const cache = new Map<string, string>();
+  const reviewWidth = REVIEW_INSERT_COLUMNS.length;
+  const findingWidth = FINDING_WIDTH + 2;
+  return (count: number, texts: boolean): string => {
+    const shape = `${count} ${texts}`;
+    let text = cache.get(shape);
     if (text === undefined) {
-      const rows = Array.from({ length: count }, (_, k) => numbered(row!, k * width + 1));
-      text = `${head} VALUES ${rows.join(', ')}`;
-      cache.set(count, text);
+      const parts = [numbered(INGEST_SQL.insertReview)];
+      let next = reviewWidth + 1;
+      if (count > 0) {
+        parts.push(rows(INGEST_SQL.insertFinding, count, next));
+        next += count * findingWidth;
+      }
+      if (texts) parts.push(numbered(INGEST_SQL.insertTexts, next));
+      const last = parts.pop()!;
+      text = `${parts.map((part, i) => `${i === 0 ? 'WITH' : ','} w${i} AS (${part})`).join(' ')} ${last}`;
+      cache.set(shape, text);
     }
     return text;
   };
@@ -93,8 +123,6 @@ interface Prepared {
   texts: Buffer | null;
   details: string | null;
   count: number;
-  /** Where its repository was found or inserted, once its rows are written. */
-  repository?: { id: string; nameKey: string };
 }
 
 function prepare(keyring: Keyring, row: IngestRow): Prepared {
@@ -113,94 +141,106 @@ function prepare(keyring: Keyring, row: IngestRow): Prepared {
   };
 }
 
-/** The review's own rows: its repository (found or inserted), the review, its findings and their texts. */
-async function writeRows(client: pg.PoolClient, keyring: Keyring, p: Prepared): Promise<void> {
-  const { row, nameKeys, count } = p;
-  let repository = await findRepository(client, row.accountId, nameKeys);
-  if (repository === undefined) {
-    const fullName = keyring.sealText(
-      row.repository,
-      associatedData(INGEST_SEALED.fullName, row.newRepositoryId),
-    );
-    await client.query(INSERT_REPOSITORY, [
-      row.newRepositoryId,
-      row.accountId,
-      fullName,
-      nameKeys[0],
-      row.createdAt,
-    ]);
-    repository = await findRepository(client, row.accountId, nameKeys.slice(0, 1));
-    if (repository === undefined) throw new Error('the repository row was neither inserted nor found');
-  }
-  const first =
-    count > 0
-      ? Number((await client.query<{ first: number }>(named('block', NEXT_BLOCK, []))).rows[0]!.first)
-      : null;
-  await client.query(
-    named('review', INSERT_REVIEW, reviewParams(row, repository.id, first, count, p.details)),
+/** The repository of `p` (found, or inserted under the newest name key: `FIND_REPOSITORY` says why). */
+async function repositoryOf(
+  client: pg.PoolClient,
+  keyring: Keyring,
+  p: Prepared,
+): Promise<{ id: string; nameKey: string }> {
+  const { row, nameKeys } = p;
+  const found = await findRepository(client, row.accountId, nameKeys);
+  if (found !== undefined) return found;
+  const fullName = keyring.sealText(
+    row.repository,
+    associatedData(INGEST_SEALED.fullName, row.newRepositoryId),
   );
-  if (first !== null) {
-    const values: unknown[] = [];
-    for (let k = 0; k < count; k += 1)
-      values.push(first + k, row.id, ...row.findings.slice(k * FINDING_WIDTH, (k + 1) * FINDING_WIDTH));
-    await client.query(named(`findings-${count}`, insertFindingsSql(count), values));
-  }
-  if (p.texts !== null) await client.query(named('texts', INSERT_TEXTS, [row.id, p.texts]));
-  p.repository = repository;
+  await client.query(INSERT_REPOSITORY, [
+    row.newRepositoryId,
+    row.accountId,
+    fullName,
+    nameKeys[0],
+    row.createdAt,
+  ]);
+  const inserted = await findRepository(client, row.accountId, nameKeys.slice(0, 1));
+  if (inserted === undefined) throw new Error('the repository row was neither inserted nor found');
+  return inserted;
 }
 
-const byKey = (key: (p: Prepared) => string) => (a: Prepared, b: Prepared) => {
-  const x = key(a);
-  const y = key(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
 
 /**
- * Writes `batch` in one transaction: each review's rows (in a savepoint of its own when it has company, so
- * that one refused review fails alone), then the day aggregates, then the usage rows, each phase in key
- * order. Every batch, of any instance, takes the locks in that one order (repositories, aggregates, usage,
- * each sorted), so batches wait for each other but never in a cycle. Resolves to each review's error, or
- * undefined for one written; rejects when the transaction itself failed (nothing of the batch is written).
+ * Writes `batch` in one transaction, in as few round trips as its rows allow: each repository found (or
+ * inserted) once, the findings' row-id blocks in one statement, each review with its findings and texts in
+ * one statement, then the day aggregates summed per row in one statement and the usage per account and day.
+ * Locks are taken phase by phase in key order (repositories, then aggregates, then usage rows, each sorted),
+ * the same in every batch of every instance, so batches wait for each other but never in a cycle. Rejects
+ * when the transaction failed: then nothing of the batch is written.
  */
-async function writeBatch(
-  pool: pg.Pool,
-  keyring: Keyring,
-  batch: Prepared[],
-): Promise<(Error | undefined)[]> {
-  const order = [...batch].sort(byKey((p) => `${p.row.accountId} ${p.nameKeys[0]}`));
-  const errors = new Map<Prepared, Error>();
+async function writeBatch(pool: pg.Pool, keyring: Keyring, batch: readonly Prepared[]): Promise<void> {
+  const order = [...batch].sort((a, b) =>
+    compare(`${a.row.accountId} ${a.nameKeys[0]}`, `${b.row.accountId} ${b.nameKeys[0]}`),
+  );
   await inPgTransaction(pool, async (client) => {
+    const repositories = new Map<string, { id: string; nameKey: string }>();
+    const withFindings = order.filter((p) => p.count > 0);
+    const blocks =
+      withFindings.length === 0
+        ? []
+        : (
+            await client.query<{ first: number }>(named('blocks', NEXT_BLOCKS, [withFindings.length]))
+          ).rows.map((r) => Number(r.first));
+    const aggregates = new Map<
+      string,
+      { key: [string, string, string]; reviews: number; counts: number[] }
+    >();
+    const usage = new Map<string, { key: [string, string]; reviews: number; bytes: number }>();
     for (const p of order) {
-      if (order.length === 1) {
-        await writeRows(client, keyring, p);
-        continue;
+      const { row, count } = p;
+      const where = `${row.accountId} ${p.nameKeys[0]}`;
+      let repository = repositories.get(where);
+      if (repository === undefined) {
+        repository = await repositoryOf(client, keyring, p);
+        repositories.set(where, repository);
       }
-      await client.query('SAVEPOINT review');
-      try {
-        await writeRows(client, keyring, p);
-        await client.query('RELEASE SAVEPOINT review');
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) throw error;
-        await client.query('ROLLBACK TO SAVEPOINT review');
-        errors.set(p, error as Error);
-      }
-    }
-    const written = order.filter((p) => !errors.has(p));
-    for (const p of [...written].sort(
-      byKey((w) => `${w.row.accountId} ${w.repository!.nameKey} ${w.row.day}`),
-    ))
+      const first = count > 0 ? blocks[withFindings.indexOf(p)]! : null;
+      const values: unknown[] = reviewParams(row, repository.id, first, count, p.details);
+      for (let k = 0; k < count; k += 1)
+        values.push(first! + k, row.id, ...row.findings.slice(k * FINDING_WIDTH, (k + 1) * FINDING_WIDTH));
+      if (p.texts !== null) values.push(row.id, p.texts);
       await client.query(
-        named('aggregates', ADD_TO_AGGREGATES, [
-          p.row.accountId,
-          p.repository!.nameKey,
-          p.row.day,
-          ...p.row.aggregate,
-        ]),
+        named(`review-${count}-${p.texts !== null}`, writeReviewSql(count, p.texts !== null), values),
       );
-    for (const p of [...written].sort(byKey((w) => w.row.accountId)))
-      await client.query(named('usage', ADD_TO_USAGE, [p.row.accountId, p.row.day, p.row.storedBytes]));
+      const day = `${row.accountId} ${repository.nameKey} ${row.day}`;
+      const sum = aggregates.get(day) ?? {
+        key: [row.accountId, repository.nameKey, row.day],
+        reviews: 0,
+        counts: [],
+      };
+      sum.reviews += 1;
+      sum.counts = row.aggregate.map((v, i) => (sum.counts[i] ?? 0) + Number(v));
+      aggregates.set(day, sum);
+      const spent = usage.get(`${row.accountId} ${row.day}`) ?? {
+        key: [row.accountId, row.day],
+        reviews: 0,
+        bytes: 0,
+      };
+      spent.reviews += 1;
+      spent.bytes += row.storedBytes;
+      usage.set(`${row.accountId} ${row.day}`, spent);
+    }
+    const sums = [...aggregates].sort(([a], [b]) => compare(a, b)).map(([, sum]) => sum);
+    await client.query(
+      named(
+        `aggregates-${sums.length}`,
+        rows(INGEST_SQL.addToAggregates, sums.length),
+        sums.flatMap((sum) => [...sum.key, sum.reviews, ...sum.counts]),
+      ),
+    );
+    // One statement per account and day: an upsert may not update one row twice, and a batch spanning
+    // midnight has two days of one account, applied in day order.
+    for (const [, spent] of [...usage].sort(([a], [b]) => compare(a, b)))
+      await client.query(named('usage', ADD_TO_USAGE, [...spent.key, spent.reviews, spent.bytes]));
   });
-  return batch.map((p) => errors.get(p));
 }
 
 /** Reviews written per transaction at most. */
@@ -212,7 +252,7 @@ const MAX_BATCH = 64;
  * one (group commit, as SQLite's writer thread does). Under load a commit, and its wait for the disk, is
  * shared by many reviews, and the rows every review of an account updates (its day aggregate and usage)
  * are locked once per batch rather than once per review. Each review's promise settles once its batch is
- * committed (or with its own error); a batch whose transaction failed for another reason than the database
+ * committed (or with its own error): a batch whose transaction failed for another reason than the database
  * being unavailable is written again one review at a time, so that one bad review cannot fail the others.
  */
 export function pgWriter(pool: pg.Pool, keyring: Keyring): (row: IngestRow) => Promise<void> {
@@ -220,21 +260,22 @@ export function pgWriter(pool: pg.Pool, keyring: Keyring): (row: IngestRow) => P
   let writing = false;
 
   const settle = async (batch: typeof queue) => {
-    let errors: (Error | undefined)[];
     try {
-      errors = await writeBatch(
+      await writeBatch(
         pool,
         keyring,
         batch.map((w) => w.p),
       );
     } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) errors = batch.map(() => error as Error);
-      else {
-        for (const waiter of batch) await settle([waiter]);
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const waiter of batch) waiter.reject(error as Error);
         return;
       }
+      // One review may have failed them all: each is written alone, so that it fails alone.
+      for (const waiter of batch) await settle([waiter]);
+      return;
     }
-    batch.forEach((waiter, i) => (errors[i] === undefined ? waiter.resolve() : waiter.reject(errors[i]!)));
+    for (const waiter of batch) waiter.resolve();
   };
 
   const drain = async () => {
