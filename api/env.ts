@@ -100,7 +100,8 @@ export function resolveDatabase(url: string | undefined, path: string | undefine
       );
     }
     if (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') {
-      if (!parsed.hostname || parsed.pathname.length <= 1)
+      // The host may be a Unix socket's folder, given as `?host=/var/run/postgresql` (libpq's form).
+      if (!(parsed.hostname || parsed.searchParams.get('host')) || parsed.pathname.length <= 1)
         throw new EnvError(
           `DATABASE_URL: a PostgreSQL URL needs a host and a database name (${redactUrl(parsed)})`,
         );

@@ -176,6 +176,8 @@ describe('the database variables, checked at start', () => {
   it('selects PostgreSQL by DATABASE_URL, and names the variable for one without a database, hiding the password', () => {
     const url = `postgres://admin:${password}@db.internal:5432/diffray`;
     expect(loadEnv({ DATABASE_URL: url }).database).toEqual({ engine: 'postgres', url });
+    const socket = 'postgres:///diffray?host=/var/run/postgresql';
+    expect(loadEnv({ DATABASE_URL: socket }).database).toEqual({ engine: 'postgres', url: socket });
     let message = '';
     try {
       loadEnv({ DATABASE_URL: `postgres://admin:${password}@db.internal:5432/` });
