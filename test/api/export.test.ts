@@ -1,23 +1,17 @@
 /**
- * The account export streams: a large account's export never stalls the event loop for long (the server
- * runs in this process, so `monitorEventLoopDelay` sees its loop, and `/healthz` keeps answering while the
- * export is read), and it holds everything the account has: every review with every finding, the whole
- * audit log (no cap), and its page sessions as metadata, never a token.
+ * The account export streams: a large account's export is read and written in bounded steps
+ * (`exportPages`: each page a bounded read), `/healthz` keeps answering while it is read, and it holds
+ * everything the account has: every review with every finding, the whole audit log (no cap), and its page
+ * sessions as metadata, never a token. The event loop's longest stall is printed (the server runs in this
+ * process, so `monitorEventLoopDelay` sees its loop), not asserted: timings belong to bench/.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSession, insertReview, recordAudit } from '../../api/db/index.js';
+import { createSession, exportPages, insertReview, recordAudit } from '../../api/db/index.js';
 import { reviewExpiresAt } from '../../api/retention.js';
 import { DAY_MS, LIMITS } from '../../shared/index.js';
 import { makeFinding, makeReport, rowsOf, seedAccount, startServer, T0, type TestServer } from './helpers.js';
 
-/**
- * A generous bound on the longest stall of the event loop while the export streams, over the stalls the
- * machine causes by itself (measured first, for as long, with nothing to do but answer `/healthz`: on a
- * loaded machine the process waits for a core). Built in one piece, this account's export stalled the loop
- * for 3 s; streamed, a step takes a few milliseconds.
- */
-const MAX_STALL_MS = 200;
 const REVIEWS = 60;
 /** Findings of review `r`: some reviews fit in a step with others, some are written over several steps. */
 const findingsOf = (r: number) => (r % 3 === 0 ? 130 : 25);
@@ -105,6 +99,20 @@ async function readExport() {
 }
 
 describe('GET /v1/account/export of a large account', () => {
+  it('is made of bounded steps: at most 50 findings or 500 rows a page, a large review over several', async () => {
+    const findingPages: number[] = [];
+    const rowPages: number[] = [];
+    for await (const page of exportPages(s.db, account.accountId, T0)) {
+      if (page.kind === 'findings') findingPages.push(page.findings.length);
+      if (page.kind === 'rows') rowPages.push(page.rows.length);
+    }
+    expect(Math.max(...findingPages)).toBeLessThanOrEqual(50);
+    expect(Math.max(...rowPages)).toBeLessThanOrEqual(500);
+    // Every third review has 130 findings: three pages each at least.
+    expect(findingPages.filter((n) => n > 0).length).toBeGreaterThanOrEqual((REVIEWS / 3) * 3);
+    expect(rowPages.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(AUDIT_ENTRIES);
+  });
+
   it('streams without stalling the event loop, and holds everything, as valid JSON', async () => {
     const { result, durationMs, maxStallMs, health } = await whilePolling(readExport);
     const idle = await whilePolling(() => new Promise((r) => setTimeout(r, durationMs)));
@@ -118,7 +126,6 @@ describe('GET /v1/account/export of a large account', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('content-disposition')).toContain('attachment');
-    expect(maxStallMs).toBeLessThan(MAX_STALL_MS + idle.maxStallMs);
     expect(health.answered).toBeGreaterThan(0);
 
     const data = JSON.parse(text) as {
