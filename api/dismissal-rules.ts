@@ -6,13 +6,7 @@
  */
 import { isMap, isSeq, parseDocument, stringify } from 'yaml';
 import { dismissalInstruction, parseConfigYaml, type Category, type ConfigIssue } from '../shared/index.js';
-import {
-  getConfigs,
-  getDismissal,
-  markDismissalAccepted,
-  markDismissalDeclined,
-  putConfig,
-} from './db/index.js';
+import { decideDismissal, getConfigs, getDismissal, writeConfig } from './db/index.js';
 import type { DiffrayDb } from './db/index.js';
 
 export type StoredDismissal = NonNullable<Awaited<ReturnType<typeof getDismissal>>>;
@@ -67,8 +61,10 @@ export type Refusal =
   | { ok: false; why: 'invalid'; issues: ConfigIssue[] };
 
 /**
- * Accepts a pending or declined dismissal: its instruction saved in the repository's hosted config. An
- * accepted one is not accepted again (a second click would add the same instruction twice).
+ * Accepts a pending or declined dismissal: its instruction saved in the repository's hosted config, and
+ * the decision recorded, in one transaction. An accepted one is not accepted again (a second click, or a
+ * click on another instance at the same moment, would add the same instruction twice): the decision is
+ * recorded first, conditionally (`decideDismissal`), and the config written only by the call that recorded it.
  */
 export async function acceptDismissal(
   db: DiffrayDb,
@@ -79,8 +75,14 @@ export async function acceptDismissal(
   if (decisionOf(d) === 'accepted') return { ok: false, why: 'decided' };
   const preview = await acceptancePreview(db, input.accountId, d);
   if (preview.issues.length > 0) return { ok: false, why: 'invalid', issues: preview.issues };
-  await putConfig(db, input.accountId, d.repository, preview.yaml, input.now);
-  await markDismissalAccepted(db, input.accountId, d.id, input.now);
+  const outcome = await db.transaction(async (tx) => {
+    if (!(await decideDismissal(tx, { ...input, decision: 'accepted' }))) return 'decided' as const;
+    return (await writeConfig(tx, input.accountId, d.repository, preview.yaml, input.now))
+      ? 'replaced'
+      : 'new';
+  });
+  if (outcome === 'decided') return { ok: false, why: 'decided' };
+  if (outcome === 'replaced') await db.eraseDeleted();
   return { ok: true, dismissal: d, saved: preview };
 }
 
@@ -91,7 +93,6 @@ export async function declineDismissal(
 ): Promise<{ ok: true; dismissal: StoredDismissal } | Refusal> {
   const d = await getDismissal(db, input.accountId, input.id, input.now);
   if (!d) return { ok: false, why: 'not-found' };
-  if (decisionOf(d) !== 'pending') return { ok: false, why: 'decided' };
-  await markDismissalDeclined(db, input.accountId, d.id, input.now);
+  if (!(await decideDismissal(db, { ...input, decision: 'declined' }))) return { ok: false, why: 'decided' };
   return { ok: true, dismissal: d };
 }

@@ -56,25 +56,37 @@ export async function putConfig(
   yaml: string,
   now: Date,
 ) {
-  const { configs } = db.tables;
-  const replaced = await db.transaction(async (tx) => {
-    const repositoryId =
-      repository === undefined ? null : await upsertRepository(tx, accountId, repository, now);
-    const where =
-      repositoryId === null
-        ? and(eq(configs.accountId, accountId), isNull(configs.repositoryId))
-        : and(eq(configs.accountId, accountId), eq(configs.repositoryId, repositoryId));
-    const [existing] = await tx.orm.select({ id: configs.id }).from(configs).where(where).limit(1);
-    const id = existing?.id ?? newId();
-    const sealed = seal(tx, configs.yaml, id, yaml);
-    if (existing) {
-      await tx.orm.update(configs).set({ yaml: sealed, updatedAt: now }).where(eq(configs.id, id));
-      return true;
-    }
-    await tx.orm.insert(configs).values({ id, accountId, repositoryId, yaml: sealed, updatedAt: now });
-    return false;
-  });
-  if (replaced) await db.eraseDeleted();
+  if (await db.transaction((tx) => writeConfig(tx, accountId, repository, yaml, now)))
+    await db.eraseDeleted();
+}
+
+/**
+ * `putConfig`'s write, for a caller's transaction (`tx`): resolves to whether it replaced a stored config,
+ * whose text the caller then erases (`db.eraseDeleted()`) once the transaction has committed.
+ */
+export async function writeConfig(
+  tx: DiffrayDb,
+  accountId: string,
+  repository: string | undefined,
+  yaml: string,
+  now: Date,
+): Promise<boolean> {
+  const { configs } = tx.tables;
+  const repositoryId =
+    repository === undefined ? null : await upsertRepository(tx, accountId, repository, now);
+  const where =
+    repositoryId === null
+      ? and(eq(configs.accountId, accountId), isNull(configs.repositoryId))
+      : and(eq(configs.accountId, accountId), eq(configs.repositoryId, repositoryId));
+  const [existing] = await tx.orm.select({ id: configs.id }).from(configs).where(where).limit(1);
+  const id = existing?.id ?? newId();
+  const sealed = seal(tx, configs.yaml, id, yaml);
+  if (existing) {
+    await tx.orm.update(configs).set({ yaml: sealed, updatedAt: now }).where(eq(configs.id, id));
+    return true;
+  }
+  await tx.orm.insert(configs).values({ id, accountId, repositoryId, yaml: sealed, updatedAt: now });
+  return false;
 }
 
 export async function listConfigs(db: DiffrayDb, accountId: string) {

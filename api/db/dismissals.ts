@@ -1,4 +1,4 @@
-import { and, desc, eq, gt } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { DismissalReport } from '../../shared/index.js';
 import type { DiffrayDb, Tables } from './client.js';
 import { seal, sealOptional, unseal, unsealOptional } from './encryption.js';
@@ -107,32 +107,31 @@ export async function getDismissal(db: DiffrayDb, accountId: string, id: string,
   return row && opened(db, [row])[0];
 }
 
-/** Records that an admin turned the dismissal into an instruction (taking back a decline). */
-export async function markDismissalAccepted(
+/**
+ * Records an admin's decision, unless one that rules it out was recorded first: `accepted` (taking back a
+ * decline) unless it was accepted, `declined` only while it waits. One conditional UPDATE, so of two
+ * deciders at once (two clicks, two instances) exactly one records it: on PostgreSQL the second waits for
+ * the first's row lock, then finds the condition false. Returns whether this call recorded it.
+ */
+export async function decideDismissal(
   db: DiffrayDb,
-  accountId: string,
-  id: string,
-  now: Date,
-): Promise<void> {
+  input: { accountId: string; id: string; decision: 'accepted' | 'declined'; now: Date },
+): Promise<boolean> {
   const { dismissals } = db.tables;
-  await db.orm
+  const accepted = input.decision === 'accepted';
+  const decided = await db.orm
     .update(dismissals)
-    .set({ acceptedAt: now, declinedAt: null })
-    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)));
-}
-
-/** Records that an admin declined the dismissal: it teaches nothing, and stays listed as declined. */
-export async function markDismissalDeclined(
-  db: DiffrayDb,
-  accountId: string,
-  id: string,
-  now: Date,
-): Promise<void> {
-  const { dismissals } = db.tables;
-  await db.orm
-    .update(dismissals)
-    .set({ declinedAt: now })
-    .where(and(eq(dismissals.id, id), eq(dismissals.accountId, accountId)));
+    .set(accepted ? { acceptedAt: input.now, declinedAt: null } : { declinedAt: input.now })
+    .where(
+      and(
+        eq(dismissals.id, input.id),
+        eq(dismissals.accountId, input.accountId),
+        isNull(dismissals.acceptedAt),
+        ...(accepted ? [] : [isNull(dismissals.declinedAt)]),
+      ),
+    )
+    .returning({ id: dismissals.id });
+  return decided.length > 0;
 }
 
 /** Every unexpired dismissal of the account, newest first: its data export, and the page's list. */

@@ -118,6 +118,20 @@ describe('dismissals', () => {
       acceptedAt: expect.any(String),
     });
   });
+
+  it('are accepted once when two admins accept together: one instruction in the config, one 409', async () => {
+    const created = await s.call('POST', '/v1/dismissals', {
+      key: actionKey,
+      body: { ...REPORT, repository: 'octo/twice' },
+    });
+    const { id } = created.json as { id: string };
+    const answers = await Promise.all(
+      [0, 1].map(() => s.call('POST', `/v1/dismissals/${id}/accept`, { key: acct.key })),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const config = await s.call('GET', '/v1/config?repository=octo/twice', { key: actionKey });
+    expect((config.json as { config: { instructions: unknown[] } }).config.instructions).toHaveLength(1);
+  });
 });
 
 describe('dismissals over time', () => {
